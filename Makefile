@@ -1,0 +1,42 @@
+# sejf — entry points. `make run` and `make test` work on a fresh Debian 12.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+DATA_DIR   ?= .sejf
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: deps configure build test test-asan run lint-proto clean
+
+deps:
+	@tools/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure --parallel $(JOBS)
+
+$(BUILD_ASAN)/build.ninja:
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DSEJF_SANITIZE=ON $(CMAKE_ARGS)
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps $(BUILD_ASAN)/build.ninja
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure --parallel $(JOBS)
+
+run: build
+	$(BUILD)/bin/sejfd --dev --data-dir $(DATA_DIR)
+
+lint-proto: deps
+	cd proto && ../tools/node_modules/.bin/buf lint
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

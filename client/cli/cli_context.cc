@@ -1,0 +1,29 @@
+#include "client/cli/cli_context.h"
+
+#include <iostream>
+
+namespace sejf::client::cli {
+
+std::unique_ptr<Client> CliContext::Connect(int* exit_code) const {
+  ConnectOptions connect;
+  connect.address = options.address;
+  connect.ca_file = options.ca;
+  connect.cert_file = options.cert;
+  connect.key_file = options.key;
+  connect.timeout = absl::Seconds(options.timeout_seconds);
+  auto client = Client::Connect(connect);
+  if (!client.ok()) {
+    std::cerr << "sejf: " << client.status().message() << "\n";
+    *exit_code = kExitUsage;
+    return nullptr;
+  }
+  return *std::move(client);
+}
+
+int CliContext::Fail(const absl::Status& status) {
+  std::cerr << "sejf: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return kExitRefused;
+}
+
+}  // namespace sejf::client::cli

@@ -1,0 +1,44 @@
+// sejf — the command-line client of sejfd.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "client/cli/cli_context.h"
+#include "client/cli/status_command.h"
+
+int main(int argc, char** argv) {
+  using namespace sejf::client::cli;
+  CliContext context;
+  CLI::App app{
+      "sejf: talk to sejfd, the KSeF key-custody and signing service.\n"
+      "Exit status: 0 success, 1 the server refused, 2 usage error."};
+  app.require_subcommand(1);
+  GlobalOptions& o = context.options;
+  app.add_option("--addr", o.address,
+                 "Server address: unix:PATH or HOST:PORT (mutual TLS)")
+      ->envname("SEJF_ADDR");
+  app.add_option("--ca", o.ca, "PEM file of the CA of the server certificate")
+      ->envname("SEJF_CACERT");
+  app.add_option("--cert", o.cert, "PEM file of your client certificate")
+      ->envname("SEJF_CLIENT_CERT");
+  app.add_option("--key", o.key, "PEM file of your client key (mode 0600)")
+      ->envname("SEJF_CLIENT_KEY");
+  app.add_option("--output", o.output, "Output format")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--timeout", o.timeout_seconds, "Seconds to wait per call")
+      ->check(CLI::PositiveNumber);
+
+  int exit_code = kExitOk;
+  AddStatusCommand(app, context, &exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,113 @@
+#include "client/client.h"
+
+#include <grpcpp/grpcpp.h>
+#include <sodium.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "sejf/v1/identity.grpc.pb.h"
+
+namespace sejf::client {
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+absl::StatusOr<std::string> ReadOption(const std::string& path,
+                                       absl::string_view option) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(option, " is required for a HOST:PORT address"));
+  }
+  return ReadFile(path);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> TlsCredentials(
+    const ConnectOptions& options) {
+  auto ca = ReadOption(options.ca_file, "--ca (SEJF_CACERT)");
+  if (!ca.ok()) return ca.status();
+  auto cert = ReadOption(options.cert_file, "--cert (SEJF_CLIENT_CERT)");
+  if (!cert.ok()) return cert.status();
+  if (options.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--key (SEJF_CLIENT_KEY) is required for a HOST:PORT address");
+  }
+  auto key = ReadSecretFile(options.key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = *std::move(ca);
+  ssl.pem_cert_chain = *std::move(cert);
+  ssl.pem_private_key = std::string(SecretView(*key));
+  auto credentials = grpc::SslCredentials(ssl);
+  sodium_memzero(ssl.pem_private_key.data(), ssl.pem_private_key.size());
+  return credentials;
+}
+
+}  // namespace
+
+struct Client::Stubs {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health;
+  std::unique_ptr<sejf::v1::Identity::Stub> identity;
+};
+
+Client::Client(std::unique_ptr<Stubs> stubs, absl::Duration timeout)
+    : stubs_(std::move(stubs)), timeout_(timeout) {}
+
+Client::~Client() = default;
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
+    const ConnectOptions& options) {
+  if (options.address.empty()) {
+    return absl::InvalidArgumentError(
+        "no server address: pass --addr (or set SEJF_ADDR), e.g. "
+        "unix:.sejf/sejf.sock or 127.0.0.1:7443");
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (absl::StartsWith(options.address, "unix:")) {
+    credentials = grpc::InsecureChannelCredentials();  // the socket is 0600
+  } else {
+    auto tls = TlsCredentials(options);
+    if (!tls.ok()) return tls.status();
+    credentials = *std::move(tls);
+  }
+  auto stubs = std::make_unique<Stubs>();
+  stubs->channel = grpc::CreateChannel(options.address, credentials);
+  stubs->health = grpc::health::v1::Health::NewStub(stubs->channel);
+  stubs->identity = sejf::v1::Identity::NewStub(stubs->channel);
+  return std::unique_ptr<Client>(new Client(std::move(stubs), options.timeout));
+}
+
+absl::StatusOr<bool> Client::IsServing() {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stubs_->health->Check(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+absl::StatusOr<CallerIdentity> Client::WhoAmI() {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  sejf::v1::WhoAmIRequest request;
+  sejf::v1::WhoAmIResponse response;
+  grpc::Status status = stubs_->identity->WhoAmI(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  CallerIdentity out;
+  out.identity = response.identity();
+  out.transport = response.transport();
+  out.granted_operations.assign(response.granted_operations().begin(),
+                                response.granted_operations().end());
+  out.server_version = response.server_version();
+  out.dev_mode = response.dev_mode();
+  return out;
+}
+
+}  // namespace sejf::client

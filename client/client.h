@@ -1,0 +1,65 @@
+// sejf::client::Client — the thin client library over sejfd's gRPC API.
+//
+// Connects over the unix socket ("unix:PATH") or mutual TLS ("HOST:PORT"
+// with a CA, a client certificate and its key). Methods return absl::Status
+// with the server's gRPC code and message; the stubs stay inside.
+//
+// Thread-safety: a Client may be used from several threads at once.
+#ifndef SEJF_CLIENT_CLIENT_H_
+#define SEJF_CLIENT_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace sejf::client {
+
+struct ConnectOptions {
+  // "unix:PATH" (relative or absolute) or "HOST:PORT".
+  std::string address;
+  // For HOST:PORT: PEM files of the CA that issued the server's certificate,
+  // and of the client's certificate and private key (the key file must not
+  // be readable by group or others).
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  // Deadline of each call.
+  absl::Duration timeout = absl::Seconds(10);
+};
+
+struct CallerIdentity {
+  std::string identity;
+  std::string transport;
+  std::vector<std::string> granted_operations;
+  std::string server_version;
+  bool dev_mode = false;
+};
+
+class Client {
+ public:
+  // INVALID_ARGUMENT for an unusable address or missing TLS files (naming
+  // the option); does not contact the server yet.
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(
+      const ConnectOptions& options);
+  ~Client();
+
+  // True when the server's gRPC health service says SERVING.
+  absl::StatusOr<bool> IsServing();
+
+  // Who the server takes this client to be, and what policy grants it.
+  absl::StatusOr<CallerIdentity> WhoAmI();
+
+ private:
+  struct Stubs;
+  Client(std::unique_ptr<Stubs> stubs, absl::Duration timeout);
+
+  std::unique_ptr<Stubs> stubs_;
+  absl::Duration timeout_;
+};
+
+}  // namespace sejf::client
+
+#endif  // SEJF_CLIENT_CLIENT_H_

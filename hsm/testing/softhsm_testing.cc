@@ -1,0 +1,75 @@
+#include "hsm/testing/softhsm_testing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+
+namespace sejf::hsm::testing {
+
+TempDir::TempDir() {
+  const char* tmp = getenv("TMPDIR");
+  std::string pattern = absl::StrCat(
+      tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/sejf-hsm-test-XXXXXX");
+  if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+absl::Status UseSoftHsmStore(const std::string& dir) {
+  const std::string tokens = absl::StrCat(dir, "/tokens");
+  if (auto s = EnsureDirectory(tokens, 0700, true); !s.ok()) return s;
+  const std::string config = absl::StrCat(dir, "/softhsm2.conf");
+  if (auto s = WriteFileAtomically(
+          config,
+          absl::StrCat("directories.tokendir = ", tokens,
+                       "\nobjectstore.backend = file\nlog.level = ERROR\n"
+                       "slots.removable = false\n"),
+          0600);
+      !s.ok()) {
+    return s;
+  }
+  if (setenv("SOFTHSM2_CONF", config.c_str(), 1) != 0) {
+    return absl::InternalError("setenv SOFTHSM2_CONF failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RunCommand(const std::string& command) {
+  FILE* pipe = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
+  if (pipe == nullptr) {
+    return absl::InternalError(absl::StrCat("popen failed: ", command));
+  }
+  std::string output;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    output.append(buffer, n);
+  }
+  int status = pclose(pipe);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(
+        absl::StrCat("`", command, "` failed (status ", status, "): ", output));
+  }
+  return output;
+}
+
+absl::Status InitTokenWithTool(const std::string& label,
+                               const std::string& so_pin,
+                               const std::string& user_pin) {
+  return RunCommand(absl::StrCat("softhsm2-util --init-token --free --label '",
+                                 label, "' --so-pin '", so_pin, "' --pin '",
+                                 user_pin, "'"))
+      .status();
+}
+
+}  // namespace sejf::hsm::testing

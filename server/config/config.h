@@ -1,0 +1,100 @@
+// The configuration of sejfd, as nested structs mirroring the sections of the
+// TOML file (deploy/sejfd.example.toml documents every key). LoadConfig
+// (load_config.h) fills and validates it; the daemon only reads it.
+//
+// Thread-safety: a plain value; safe to read from many threads once built.
+#ifndef SEJF_SERVER_CONFIG_CONFIG_H_
+#define SEJF_SERVER_CONFIG_CONFIG_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "server/policy/policy.h"
+
+namespace sejf::server {
+
+inline constexpr absl::string_view kDefaultHsmModule =
+    "/usr/lib/softhsm/libsofthsm2.so";
+
+enum class LogFormat { kText, kJson };
+enum class StorageBackend { kSqlite, kMemory };
+
+// "text"/"json", "sqlite"/"memory": the spellings used in the file.
+absl::string_view LogFormatName(LogFormat format);
+absl::string_view StorageBackendName(StorageBackend backend);
+
+// [listen]. At least one listener is enabled.
+struct ListenConfig {
+  // "HOST:PORT" ("[::1]:7443" for IPv6); port 0 lets the system pick one.
+  // Empty: no TCP listener.
+  std::string tcp;
+  // Absolute path of the unix socket; empty: no unix socket.
+  std::string unix_socket;
+};
+
+// [tls]: mutual TLS for the TCP listener; all three set when listen.tcp is.
+// Absolute paths of PEM files.
+struct TlsConfig {
+  std::string ca;    // CA certificates that client certificates must chain to
+  std::string cert;  // the server certificate (chain)
+  std::string key;   // the server private key
+};
+
+// [hsm]: the PKCS#11 module and token.
+struct HsmConfig {
+  // An absolute path, or a bare library name that dlopen searches for.
+  std::string module = std::string(kDefaultHsmModule);
+  std::string token_label;    // the token's CKA_LABEL, ≤ 32 bytes; required
+  std::string pin_file;       // absolute path of the user-PIN file; required
+  std::string softhsm2_conf;  // SOFTHSM2_CONF for the module; may be empty
+};
+
+// [storage].
+struct StorageConfig {
+  StorageBackend backend = StorageBackend::kSqlite;
+  std::string sqlite_path;  // absolute; set when backend is sqlite
+};
+
+// [log].
+struct LogConfig {
+  LogFormat format = LogFormat::kText;
+};
+
+// [server].
+struct ServerConfig {
+  int shutdown_grace_seconds = 10;  // > 0: how long in-flight calls may finish
+  int max_threads = 64;             // > 0: the gRPC sync-server thread cap
+};
+
+struct Config {
+  bool dev = false;         // --dev: defaults under data_dir, dev-admin rule
+  std::string config_file;  // absolute path of the file read; empty: none
+  std::string data_dir;     // absolute; set under --dev, optional otherwise
+
+  ListenConfig listen;
+  TlsConfig tls;
+  HsmConfig hsm;
+  StorageConfig storage;
+  LogConfig log;
+  ServerConfig server;
+
+  // The access policy ([[policy]] rules, plus dev-admin under --dev). Never
+  // null in a Config returned by LoadConfig.
+  std::shared_ptr<const Policy> policy;
+
+  // For every scalar key ("listen.tcp", "data_dir", …): where its value came
+  // from ("built-in default", "--dev default", "/etc/sejf.toml line 4",
+  // "environment variable SEJF_LISTEN_TCP", "--listen"). For messages.
+  std::map<std::string, std::string> origins;
+
+  // Things worth logging at start-up that do not stop it (e.g. an
+  // environment variable SEJF_LISTEN_TPC that names no key).
+  std::vector<std::string> warnings;
+};
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_CONFIG_CONFIG_H_

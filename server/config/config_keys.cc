@@ -1,0 +1,231 @@
+#include "server/config/config_keys.h"
+
+#include <climits>
+#include <filesystem>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "server/config/host_port.h"
+
+namespace sejf::server {
+namespace {
+
+// sockaddr_un::sun_path is 108 bytes including the terminating NUL.
+constexpr std::size_t kMaxUnixSocketPath = 107;
+// CK_TOKEN_INFO.label is 32 bytes, blank padded.
+constexpr std::size_t kMaxTokenLabel = 32;
+
+absl::Status Ok() { return absl::OkStatus(); }
+
+absl::Status PositiveInt(std::int64_t value, int* out) {
+  if (value <= 0) return absl::InvalidArgumentError("must be positive");
+  if (value > INT_MAX) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("must be at most ", INT_MAX));
+  }
+  *out = static_cast<int>(value);
+  return Ok();
+}
+
+// Captureless lambdas: the table holds plain function pointers.
+const KeySpec kKeys[] = {
+    {"data_dir", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.data_dir = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.data_dir; }},
+
+    {"listen.tcp", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (!v.empty()) {
+         if (auto parsed = ParseHostPort(v); !parsed.ok()) {
+           return parsed.status();
+         }
+       }
+       c.listen.tcp = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.listen.tcp; }},
+    {"listen.unix_socket", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       if (v.size() > kMaxUnixSocketPath) {
+         return absl::InvalidArgumentError(absl::StrCat(
+             "is ", v.size(), " bytes long; a unix socket path may have at "
+             "most ", kMaxUnixSocketPath));
+       }
+       c.listen.unix_socket = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.listen.unix_socket; }},
+
+    {"tls.ca", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.tls.ca = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.tls.ca; }},
+    {"tls.cert", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.tls.cert = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.tls.cert; }},
+    {"tls.key", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.tls.key = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.tls.key; }},
+
+    {"hsm.module", KeyType::kLibrary,
+     [](Config& c, const std::string& v) {
+       if (v.empty()) {
+         return absl::InvalidArgumentError(
+             "must name a PKCS#11 module (default " +
+             std::string(kDefaultHsmModule) + ")");
+       }
+       c.hsm.module = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.hsm.module; }},
+    {"hsm.token_label", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (v.size() > kMaxTokenLabel) {
+         return absl::InvalidArgumentError(absl::StrCat(
+             "is ", v.size(), " bytes long; a PKCS#11 token label has at most ",
+             kMaxTokenLabel));
+       }
+       c.hsm.token_label = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.hsm.token_label; }},
+    {"hsm.pin_file", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.hsm.pin_file = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.hsm.pin_file; }},
+    {"hsm.softhsm2_conf", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.hsm.softhsm2_conf = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.hsm.softhsm2_conf; }},
+
+    {"storage.backend", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (v == "sqlite") {
+         c.storage.backend = StorageBackend::kSqlite;
+       } else if (v == "memory") {
+         c.storage.backend = StorageBackend::kMemory;
+       } else {
+         return absl::InvalidArgumentError(
+             "is not a storage backend; use \"sqlite\" (or \"memory\" for "
+             "tests: nothing survives a restart)");
+       }
+       return Ok();
+     },
+     nullptr,
+     [](const Config& c) {
+       return std::string(StorageBackendName(c.storage.backend));
+     }},
+    {"storage.sqlite_path", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.storage.sqlite_path = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.storage.sqlite_path; }},
+
+    {"log.format", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (v == "text") {
+         c.log.format = LogFormat::kText;
+       } else if (v == "json") {
+         c.log.format = LogFormat::kJson;
+       } else {
+         return absl::InvalidArgumentError("must be \"text\" or \"json\"");
+       }
+       return Ok();
+     },
+     nullptr,
+     [](const Config& c) { return std::string(LogFormatName(c.log.format)); }},
+
+    {"server.shutdown_grace_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return PositiveInt(v, &c.server.shutdown_grace_seconds);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.server.shutdown_grace_seconds);
+     }},
+    {"server.max_threads", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return PositiveInt(v, &c.server.max_threads);
+     },
+     [](const Config& c) { return absl::StrCat(c.server.max_threads); }},
+};
+
+constexpr absl::string_view kSections[] = {"listen",  "tls", "hsm",
+                                           "storage", "log", "server"};
+
+std::string Quoted(const SettingValue& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    return absl::StrCat("\"", *s, "\"");
+  }
+  return absl::StrCat(std::get<std::int64_t>(value));
+}
+
+}  // namespace
+
+absl::Span<const KeySpec> ConfigKeys() { return kKeys; }
+
+absl::Span<const absl::string_view> ConfigSections() { return kSections; }
+
+const KeySpec* FindKey(absl::string_view name) {
+  for (const KeySpec& key : kKeys) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+std::string EnvVarName(const KeySpec& key) {
+  return absl::StrCat(
+      "SEJF_", absl::AsciiStrToUpper(absl::StrReplaceAll(key.name, {{".", "_"}})));
+}
+
+absl::Status ApplySetting(const Setting& setting, Config& config) {
+  const KeySpec& key = *setting.key;
+  absl::Status status;
+  if (key.type == KeyType::kInteger) {
+    status = key.set_integer(config, std::get<std::int64_t>(setting.value));
+  } else {
+    const std::string& value = std::get<std::string>(setting.value);
+    if (value.find('\0') != std::string::npos) {
+      status = absl::InvalidArgumentError("contains a NUL character");
+    } else {
+      status = key.set_string(config, value);
+    }
+  }
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key.name, " ", Quoted(setting.value), " (from ",
+                     setting.origin, "): ", status.message()));
+  }
+  config.origins[std::string(key.name)] = setting.origin;
+  return absl::OkStatus();
+}
+
+std::string ResolveValue(const KeySpec& key, const std::string& value,
+                         const std::string& base_dir) {
+  if (value.empty()) return value;
+  bool is_path = key.type == KeyType::kPath ||
+                 (key.type == KeyType::kLibrary &&
+                  value.find('/') != std::string::npos);
+  if (!is_path) return value;
+  std::filesystem::path path(value);
+  if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
+  return path.lexically_normal().string();
+}
+
+}  // namespace sejf::server

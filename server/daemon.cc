@@ -1,0 +1,130 @@
+#include "server/daemon.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <sodium.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/audit_log_service.h"
+#include "server/identity_service.h"
+#include "server/key_custody_service.h"
+#include "server/ksef_auth_service.h"
+#include "server/token_vault_service.h"
+#include "server/unix_listener.h"
+
+namespace sejf::server {
+
+struct Daemon::Services {
+  explicit Services(const ServiceEnvironment& env)
+      : identity(env), keys(env), tokens(env), auth(env), audit(env) {}
+  IdentityService identity;
+  KeyCustodyService keys;
+  TokenVaultService tokens;
+  KsefAuthService auth;
+  AuditLogService audit;
+};
+
+namespace {
+
+constexpr const char* kServiceNames[] = {
+    "sejf.v1.Identity", "sejf.v1.KeyCustody", "sejf.v1.TokenVault",
+    "sejf.v1.KsefAuth", "sejf.v1.AuditLog"};
+
+std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials(
+    const DaemonOptions& options) {
+  grpc::SslServerCredentialsOptions ssl(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = options.tls_ca_pem;
+  // gRPC wants the key as a std::string and copies it; wipe our copy.
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  pair.private_key = std::string(SecretView(options.tls_key_pem));
+  pair.cert_chain = options.tls_cert_pem;
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  auto credentials = grpc::SslServerCredentials(ssl);
+  for (auto& p : ssl.pem_key_cert_pairs) {
+    sodium_memzero(p.private_key.data(), p.private_key.size());
+  }
+  return credentials;
+}
+
+// "host:port" with the port replaced by `port`.
+std::string WithPort(const std::string& address, int port) {
+  absl::string_view host = address;
+  size_t colon = host.rfind(':');
+  if (colon != absl::string_view::npos) host = host.substr(0, colon);
+  return absl::StrCat(host, ":", port);
+}
+
+}  // namespace
+
+Daemon::Daemon() = default;
+
+Daemon::~Daemon() { Shutdown(absl::ZeroDuration()); }
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
+                                                      PolicyHolder* policy,
+                                                      const Logger* logger) {
+  std::unique_ptr<Daemon> daemon(new Daemon());
+  daemon->env_.policy = policy;
+  daemon->env_.logger = logger;
+  daemon->env_.unix_socket_path = options.unix_socket;
+  daemon->env_.dev_mode = options.dev_mode;
+  daemon->services_ = std::make_unique<Services>(daemon->env_);
+
+  if (!options.unix_socket.empty()) {
+    auto listener = UnixListener::Bind(options.unix_socket);
+    if (!listener.ok()) return listener.status();
+    daemon->unix_listener_ = *std::move(listener);
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  grpc::ResourceQuota quota("sejfd");
+  quota.SetMaxThreads(options.max_threads);
+  builder.SetResourceQuota(quota);
+  int bound_port = 0;
+  if (!options.tcp_listen.empty()) {
+    builder.AddListeningPort(options.tcp_listen, MutualTlsCredentials(options),
+                             &bound_port);
+  }
+  builder.RegisterService(&daemon->services_->identity);
+  builder.RegisterService(&daemon->services_->keys);
+  builder.RegisterService(&daemon->services_->tokens);
+  builder.RegisterService(&daemon->services_->auth);
+  builder.RegisterService(&daemon->services_->audit);
+  daemon->server_ = builder.BuildAndStart();
+  if (daemon->server_ == nullptr ||
+      (!options.tcp_listen.empty() && bound_port == 0)) {
+    daemon->server_.reset();
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.tcp_listen,
+                     " (address in use, or not an address of this machine?)"));
+  }
+  if (!options.tcp_listen.empty()) {
+    daemon->tcp_address_ = WithPort(options.tcp_listen, bound_port);
+  }
+  auto* health = daemon->server_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  if (daemon->unix_listener_) {
+    daemon->unix_listener_->Start(daemon->server_.get());
+  }
+  return daemon;
+}
+
+void Daemon::Shutdown(absl::Duration grace) {
+  if (stopped_ || server_ == nullptr) return;
+  stopped_ = true;
+  // Load balancers and `sejf status` see NOT_SERVING while calls drain.
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  if (unix_listener_) unix_listener_->Stop();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+}
+
+}  // namespace sejf::server

@@ -1,0 +1,69 @@
+// The running sejfd: a gRPC server with its listeners and services.
+//
+// Start() binds every listener before it returns, so a caller may print the
+// addresses and know they accept connections. Shutdown() is the graceful
+// stop of the style guide: health NOT_SERVING, stop accepting, let in-flight
+// calls finish within the grace period, then cancel the rest.
+#ifndef SEJF_SERVER_DAEMON_H_
+#define SEJF_SERVER_DAEMON_H_
+
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/secret.h"
+#include "server/rpc_call.h"
+
+namespace sejf::server {
+
+struct DaemonOptions {
+  // "HOST:PORT" for mutual TLS; "" for none. Port 0 picks a free port.
+  std::string tcp_listen;
+  // PEM of the CA that client certificates must chain to, and the server's
+  // certificate and key. Required with tcp_listen.
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  SecretBytes tls_key_pem;
+  // Absolute path of the unix socket; "" for none.
+  std::string unix_socket;
+  // Cap on the gRPC sync server's threads.
+  int max_threads = 64;
+  bool dev_mode = false;
+};
+
+// Thread-safety: Shutdown may be called from any one thread while others
+// serve; the accessors are safe at any time after Start.
+class Daemon {
+ public:
+  // `policy` and `logger` must outlive the Daemon. FAILED_PRECONDITION or
+  // UNAVAILABLE naming the address when a listener cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Daemon>> Start(DaemonOptions options,
+                                                       PolicyHolder* policy,
+                                                       const Logger* logger);
+  ~Daemon();
+
+  // "127.0.0.1:7443" with the port actually bound; "" without TCP.
+  const std::string& tcp_address() const { return tcp_address_; }
+  const std::string& unix_socket() const { return env_.unix_socket_path; }
+
+  // Graceful stop; idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  struct Services;
+  Daemon();
+
+  ServiceEnvironment env_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<class UnixListener> unix_listener_;
+  std::string tcp_address_;
+  bool stopped_ = false;
+};
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_DAEMON_H_

@@ -1,0 +1,52 @@
+// sejf.v1.KeyCustody: the gRPC adapter. Methods answer UNIMPLEMENTED (after
+// authorization) until the domain code behind them lands.
+#ifndef SEJF_SERVER_KEY_CUSTODY_SERVICE_H_
+#define SEJF_SERVER_KEY_CUSTODY_SERVICE_H_
+
+#include "sejf/v1/key_custody.grpc.pb.h"
+#include "server/rpc_call.h"
+
+namespace sejf::server {
+
+// Thread-safe (stateless beyond the shared environment).
+class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
+ public:
+  explicit KeyCustodyService(const ServiceEnvironment& env) : env_(env) {}
+
+  grpc::Status GenerateKey(grpc::ServerContext* context,
+                           const sejf::v1::GenerateKeyRequest* request,
+                           sejf::v1::GenerateKeyResponse* response) override;
+  grpc::Status GetKey(grpc::ServerContext* context,
+                      const sejf::v1::GetKeyRequest* request,
+                      sejf::v1::GetKeyResponse* response) override;
+  grpc::Status ListKeys(grpc::ServerContext* context,
+                        const sejf::v1::ListKeysRequest* request,
+                        sejf::v1::ListKeysResponse* response) override;
+  grpc::Status CreateCsr(grpc::ServerContext* context,
+                         const sejf::v1::CreateCsrRequest* request,
+                         sejf::v1::CreateCsrResponse* response) override;
+  grpc::Status SelfSignCertificate(
+      grpc::ServerContext* context,
+      const sejf::v1::SelfSignCertificateRequest* request,
+      sejf::v1::SelfSignCertificateResponse* response) override;
+  grpc::Status AttachCertificate(
+      grpc::ServerContext* context,
+      const sejf::v1::AttachCertificateRequest* request,
+      sejf::v1::AttachCertificateResponse* response) override;
+  grpc::Status DisableKey(grpc::ServerContext* context,
+                          const sejf::v1::DisableKeyRequest* request,
+                          sejf::v1::DisableKeyResponse* response) override;
+  grpc::Status EnableKey(grpc::ServerContext* context,
+                         const sejf::v1::EnableKeyRequest* request,
+                         sejf::v1::EnableKeyResponse* response) override;
+  grpc::Status DestroyKey(grpc::ServerContext* context,
+                          const sejf::v1::DestroyKeyRequest* request,
+                          sejf::v1::DestroyKeyResponse* response) override;
+
+ private:
+  const ServiceEnvironment& env_;
+};
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_KEY_CUSTODY_SERVICE_H_

@@ -1,0 +1,46 @@
+// sejf.v1.KsefAuth: the gRPC adapter. Methods answer UNIMPLEMENTED (after
+// authorization) until the domain code behind them lands.
+#ifndef SEJF_SERVER_KSEF_AUTH_SERVICE_H_
+#define SEJF_SERVER_KSEF_AUTH_SERVICE_H_
+
+#include "sejf/v1/ksef_auth.grpc.pb.h"
+#include "server/rpc_call.h"
+
+namespace sejf::server {
+
+// Thread-safe (stateless beyond the shared environment).
+class KsefAuthService final : public sejf::v1::KsefAuth::Service {
+ public:
+  explicit KsefAuthService(const ServiceEnvironment& env) : env_(env) {}
+
+  grpc::Status SignAuthTokenRequest(
+      grpc::ServerContext* context,
+      const sejf::v1::SignAuthTokenRequestRequest* request,
+      sejf::v1::SignAuthTokenRequestResponse* response) override;
+  grpc::Status EncryptToken(grpc::ServerContext* context,
+                            const sejf::v1::EncryptTokenRequest* request,
+                            sejf::v1::EncryptTokenResponse* response) override;
+  grpc::Status SignOfflineQrCode(
+      grpc::ServerContext* context,
+      const sejf::v1::SignOfflineQrCodeRequest* request,
+      sejf::v1::SignOfflineQrCodeResponse* response) override;
+  grpc::Status BuildInvoiceQrCode(
+      grpc::ServerContext* context,
+      const sejf::v1::BuildInvoiceQrCodeRequest* request,
+      sejf::v1::BuildInvoiceQrCodeResponse* response) override;
+  grpc::Status ImportMinistryCertificates(
+      grpc::ServerContext* context,
+      const sejf::v1::ImportMinistryCertificatesRequest* request,
+      sejf::v1::ImportMinistryCertificatesResponse* response) override;
+  grpc::Status ListMinistryCertificates(
+      grpc::ServerContext* context,
+      const sejf::v1::ListMinistryCertificatesRequest* request,
+      sejf::v1::ListMinistryCertificatesResponse* response) override;
+
+ private:
+  const ServiceEnvironment& env_;
+};
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_KSEF_AUTH_SERVICE_H_

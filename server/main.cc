@@ -1,0 +1,204 @@
+// sejfd — the KSeF key-custody and signing daemon.
+//
+// Start-up order: core dumps off and signals blocked (before any thread
+// exists), configuration, --dev bootstrap or HSM login, listeners, banner.
+// Signals are taken synchronously by sigwait on this thread: SIGHUP reloads
+// the policy, SIGTERM/SIGINT stop gracefully (exit 0).
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "common/crypto_init.h"
+#include "common/files.h"
+#include "common/version.h"
+#include "server/config/load_config.h"
+#include "server/daemon.h"
+#include "server/dev_bootstrap.h"
+#include "server/logger.h"
+#include "server/tls/dev_pki.h"
+
+namespace sejf::server {
+namespace {
+
+constexpr int kExitStartFailed = 1;
+constexpr int kExitBadConfig = 2;
+
+// Keys and PINs live in this process's memory: never write it to disk.
+void DisableCoreDumps() {
+  rlimit none{0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+sigset_t HandledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+absl::StatusOr<DaemonOptions> ListenerOptions(const Config& config) {
+  DaemonOptions options;
+  options.tcp_listen = config.listen.tcp;
+  options.unix_socket = config.listen.unix_socket;
+  options.max_threads = config.server.max_threads;
+  options.dev_mode = config.dev;
+  if (!options.tcp_listen.empty()) {
+    auto ca = ReadFile(config.tls.ca);
+    if (!ca.ok()) return ca.status();
+    auto cert = ReadFile(config.tls.cert);
+    if (!cert.ok()) return cert.status();
+    auto key = ReadSecretFile(config.tls.key);
+    if (!key.ok()) return key.status();
+    options.tls_ca_pem = *std::move(ca);
+    options.tls_cert_pem = *std::move(cert);
+    options.tls_key_pem = *std::move(key);
+  }
+  return options;
+}
+
+void PrintBanner(const Config& config, const Daemon& daemon) {
+  std::string out =
+      absl::StrCat("sejfd ", kVersion, config.dev ? " (development mode)" : "",
+                   " serving\n");
+  if (!daemon.unix_socket().empty()) {
+    absl::StrAppend(&out, "  listening unix ", daemon.unix_socket(), "\n");
+  }
+  if (!daemon.tcp_address().empty()) {
+    absl::StrAppend(&out, "  listening tls ", daemon.tcp_address(), "\n");
+  }
+  if (config.dev) {
+    DevPkiFiles pki = DevPkiFilesIn(config.data_dir + "/tls");
+    absl::StrAppend(&out, "The CLI as the dev admin, over mutual TLS:\n");
+    if (!daemon.tcp_address().empty()) {
+      absl::StrAppend(&out, "  export SEJF_ADDR=", daemon.tcp_address(), "\n",
+                      "  export SEJF_CACERT=", pki.ca_certificate, "\n",
+                      "  export SEJF_CLIENT_CERT=", pki.admin_certificate, "\n",
+                      "  export SEJF_CLIENT_KEY=", pki.admin_key, "\n");
+    }
+    if (!daemon.unix_socket().empty()) {
+      absl::StrAppend(&out, "or as your own user, over the unix socket:\n",
+                      "  export SEJF_ADDR=unix:", daemon.unix_socket(), "\n");
+    }
+    absl::StrAppend(&out, "then: sejf status\n");
+  }
+  std::fputs(out.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+int Run(const ConfigSources& sources) {
+  absl::StatusOr<Config> loaded = LoadConfig(sources);
+  if (!loaded.ok()) {
+    std::cerr << "sejfd: " << loaded.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  Config config = *std::move(loaded);
+  Logger logger(config.log.format == LogFormat::kJson);
+  for (const std::string& warning : config.warnings) {
+    logger.Log(LogLevel::kWarning, "config", {{"warning", warning}});
+  }
+  auto fail = [&](absl::string_view step, const absl::Status& status) {
+    logger.Log(LogLevel::kError, "start_failed",
+               {{"step", step}, {"error", status.message()}});
+    return kExitStartFailed;
+  };
+
+  if (absl::Status s = InitCrypto(); !s.ok()) return fail("crypto", s);
+  absl::StatusOr<hsm::OpenedToken> token =
+      config.dev ? BootstrapDevDataDir(config, SystemClock::Get())
+                 : OpenConfiguredToken(config);
+  if (!token.ok()) return fail("hsm", token.status());
+  if (absl::Status s = VerifyReferencedFiles(config); !s.ok()) {
+    return fail("config", s);
+  }
+
+  absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
+  if (!options.ok()) return fail("tls", options.status());
+  PolicyHolder policy(config.policy);
+  absl::StatusOr<std::unique_ptr<Daemon>> daemon =
+      Daemon::Start(*std::move(options), &policy, &logger);
+  if (!daemon.ok()) return fail("listen", daemon.status());
+  PrintBanner(config, **daemon);
+  logger.Log(LogLevel::kInfo, "started",
+             {{"version", kVersion},
+              {"tls", (*daemon)->tcp_address()},
+              {"unix", (*daemon)->unix_socket()},
+              {"hsm_token", token->label}});
+
+  sigset_t signals = HandledSignals();
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal != SIGHUP) {
+      logger.Log(LogLevel::kInfo, "stopping",
+                 {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      break;
+    }
+    absl::StatusOr<PolicyReload> reload = ReloadPolicy(sources, config);
+    if (!reload.ok()) {
+      logger.Log(LogLevel::kError, "policy_reload_failed",
+                 {{"error", reload.status().message()},
+                  {"kept", "the previous policy stays in force"}});
+      continue;
+    }
+    policy.Set(reload->policy);
+    for (const std::string& key : reload->restart_required) {
+      logger.Log(LogLevel::kWarning, "policy_reloaded",
+                 {{"restart_required", key}});
+    }
+    logger.Log(LogLevel::kInfo, "policy_reloaded",
+               {{"rules", std::to_string(reload->policy->rules().size())}});
+  }
+  (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
+  daemon->reset();
+  logger.Log(LogLevel::kInfo, "stopped", {});
+  return 0;
+}
+
+}  // namespace
+}  // namespace sejf::server
+
+int main(int argc, char** argv) {
+  using namespace sejf::server;
+  DisableCoreDumps();
+  // Blocked before any thread starts, so every thread inherits the mask and
+  // only sigwait in Run() ever sees these signals.
+  sigset_t signals = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  CLI::App app{"sejfd: the KSeF key-custody and signing daemon"};
+  ConfigSources sources;
+  std::string data_dir, listen, log_format;
+  app.add_flag("--dev", sources.dev,
+               "Development mode: create/reuse everything under --data-dir");
+  app.add_option("--config", sources.config_file, "TOML configuration file");
+  auto* data_dir_opt =
+      app.add_option("--data-dir", data_dir, "Data directory (dev mode)");
+  auto* listen_opt =
+      app.add_option("--listen", listen, "TCP HOST:PORT for mutual TLS");
+  auto* log_opt = app.add_option("--log-format", log_format, "text or json");
+  bool version = false;
+  app.add_flag("--version", version, "Print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (version) {
+    std::cout << "sejfd " << sejf::kVersion << "\n";
+    return 0;
+  }
+  if (data_dir_opt->count() > 0) sources.data_dir = data_dir;
+  if (listen_opt->count() > 0) sources.listen = listen;
+  if (log_opt->count() > 0) sources.log_format = log_format;
+  sources.environment = EnvironmentFromProcess();
+  return Run(sources);
+}

@@ -1,0 +1,45 @@
+#include "server/policy/operations.h"
+
+#include <array>
+
+namespace sejf::server {
+namespace {
+
+constexpr std::array<Operation, kOperationCount> kOperations = {
+    Operation::kKeysRead,      Operation::kKeysManage, Operation::kTokensRead,
+    Operation::kTokensManage,  Operation::kMfcertsManage,
+    Operation::kAuthXades,     Operation::kAuthToken,  Operation::kQrOffline,
+    Operation::kAuditRead,
+};
+
+// Indexed by the enum value.
+constexpr std::array<absl::string_view, kOperationCount> kNames = {
+    "keys.read",      "keys.manage", "tokens.read",
+    "tokens.manage",  "mfcerts.manage", "auth.xades",
+    "auth.token",     "qr.offline",  "audit.read",
+};
+
+constexpr std::array<absl::string_view, 4> kContextTypes = {
+    "nip:", "internal-id:", "nip-vat-ue:", "peppol-id:"};
+
+}  // namespace
+
+absl::Span<const Operation> AllOperations() { return kOperations; }
+
+absl::string_view OperationName(Operation op) {
+  auto index = static_cast<std::size_t>(op);
+  return index < kNames.size() ? kNames[index] : absl::string_view("unknown");
+}
+
+absl::optional<Operation> OperationFromName(absl::string_view name) {
+  for (std::size_t i = 0; i < kNames.size(); ++i) {
+    if (kNames[i] == name) return static_cast<Operation>(i);
+  }
+  return absl::nullopt;
+}
+
+absl::Span<const absl::string_view> KnownContextTypes() {
+  return kContextTypes;
+}
+
+}  // namespace sejf::server

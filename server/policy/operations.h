@@ -1,0 +1,50 @@
+// The fixed set of operations the policy speaks about, and the KSeF context
+// types a policy rule may name. One list for the RPC adapters (which name the
+// operation they are about to perform), the policy (which grants them) and
+// WhoAmI (which lists them).
+//
+// Thread-safety: everything here is immutable; safe from any thread.
+#ifndef SEJF_SERVER_POLICY_OPERATIONS_H_
+#define SEJF_SERVER_POLICY_OPERATIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "absl/types/span.h"
+
+namespace sejf::server {
+
+// An operation a client asks to perform. The names (OperationName) are the
+// strings that appear in policy rules, logs and audit events.
+enum class Operation : std::uint8_t {
+  kKeysRead,       // "keys.read": list keys, read metadata and certificates
+  kKeysManage,     // "keys.manage": generate, attach certificates, disable
+  kTokensRead,     // "tokens.read": list token metadata (never the token)
+  kTokensManage,   // "tokens.manage": import, rotate, disable, destroy
+  kMfcertsManage,  // "mfcerts.manage": Ministry of Finance certificates
+  kAuthXades,      // "auth.xades": sign an AuthTokenRequest (XAdES)
+  kAuthToken,      // "auth.token": encrypt a KSeF token for /auth/ksef-token
+  kQrOffline,      // "qr.offline": sign an offline-invoice QR code II
+  kAuditRead,      // "audit.read": read and verify the audit log
+};
+
+inline constexpr std::size_t kOperationCount = 9;
+
+// Every operation, in the order of the enum (stable; use it for listings).
+absl::Span<const Operation> AllOperations();
+
+// "keys.read", … ; the canonical name of `op`.
+absl::string_view OperationName(Operation op);
+
+// The operation called exactly `name`, or nullopt.
+absl::optional<Operation> OperationFromName(absl::string_view name);
+
+// The KSeF context-identifier prefixes a context pattern may start with:
+// "nip:", "internal-id:", "nip-vat-ue:", "peppol-id:".
+absl::Span<const absl::string_view> KnownContextTypes();
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_POLICY_OPERATIONS_H_

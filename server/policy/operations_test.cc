@@ -1,0 +1,30 @@
+#include "server/policy/operations.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sejf::server {
+namespace {
+
+TEST(OperationsTest, AllOperationsHaveTheDocumentedNamesInOrder) {
+  std::vector<std::string> names;
+  for (Operation op : AllOperations()) {
+    names.emplace_back(OperationName(op));
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre(
+                         "keys.read", "keys.manage", "tokens.read",
+                         "tokens.manage", "mfcerts.manage", "auth.xades",
+                         "auth.token", "qr.offline", "audit.read"));
+  EXPECT_EQ(AllOperations().size(), kOperationCount);
+}
+
+TEST(OperationsTest, NamesRoundTrip) {
+  for (Operation op : AllOperations()) {
+    EXPECT_EQ(OperationFromName(OperationName(op)), op);
+  }
+  EXPECT_EQ(OperationFromName("auth.xdes"), absl::nullopt);
+  EXPECT_EQ(OperationFromName("auth.*"), absl::nullopt);
+}
+
+}  // namespace
+}  // namespace sejf::server

@@ -1,0 +1,116 @@
+#include "server/rpc_call.h"
+
+#include <grpcpp/security/auth_context.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/random.h"
+#include "server/tls/peer_identity.h"
+#include "server/unix_listener.h"
+
+namespace sejf::server {
+
+RpcCall::RpcCall(const ServiceEnvironment& env, const Caller& caller,
+                 std::string request_id)
+    : env_(env), caller_(caller), request_id_(std::move(request_id)) {}
+
+absl::Status RpcCall::Authorize(Operation operation, AccessTarget target) {
+  operation_ = operation;
+  target_ = std::move(target);
+  AccessRequest request;
+  request.identity = caller_.identity;
+  request.operation = operation;
+  if (target_.context) request.context = absl::string_view(*target_.context);
+  if (target_.credential) {
+    request.credential = absl::string_view(*target_.credential);
+  }
+  std::shared_ptr<const Policy> policy = env_.policy->Get();
+  if (policy->Authorize(request).allowed) return absl::OkStatus();
+
+  std::string what = absl::StrCat("operation ", OperationName(operation));
+  if (target_.credential) absl::StrAppend(&what, " on ", *target_.credential);
+  if (target_.context) absl::StrAppend(&what, " in context ", *target_.context);
+  return absl::PermissionDeniedError(absl::StrCat(
+      "policy does not allow ", caller_.identity, " to perform ", what));
+}
+
+absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
+                                     const grpc::ServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    std::vector<grpc::string_ref> pems =
+        auth->FindPropertyValues("x509_pem_cert");
+    if (pems.empty()) {
+      return absl::UnauthenticatedError("no client certificate presented");
+    }
+    absl::StatusOr<std::string> identity = IdentityFromCertificatePem(
+        absl::string_view(pems.front().data(), pems.front().size()));
+    if (!identity.ok()) return identity.status();
+    return Caller{*std::move(identity), "tls"};
+  }
+  if (!env.unix_socket_path.empty()) {
+    std::optional<uid_t> uid =
+        UnixPeerUid(context.peer(), env.unix_socket_path);
+    if (uid) return Caller{UnixPeerIdentity(*uid), "unix"};
+  }
+  return absl::UnauthenticatedError(
+      "caller has no identity: connect with a client certificate over TLS "
+      "or through the unix socket");
+}
+
+std::string NewRequestId() { return RandomHex(8); }
+
+void LogRpc(const ServiceEnvironment& env, absl::string_view method,
+            const Caller* caller, const std::string& request_id,
+            const RpcCall* call, const absl::Status& status,
+            absl::Duration latency) {
+  std::string code = absl::StatusCodeToString(status.code());
+  std::string latency_ms =
+      absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(latency));
+  absl::string_view identity =
+      caller != nullptr ? absl::string_view(caller->identity) : "-";
+  absl::string_view operation = "-";
+  absl::string_view resource = "-";
+  absl::string_view context = "-";
+  if (call != nullptr) {
+    if (call->operation()) operation = OperationName(*call->operation());
+    if (!call->target().resource.empty()) resource = call->target().resource;
+    if (call->target().context) context = *call->target().context;
+  }
+  LogLevel level = status.ok() ? LogLevel::kInfo : LogLevel::kWarning;
+  if (status.code() == absl::StatusCode::kInternal) level = LogLevel::kError;
+  if (status.ok()) {
+    env.logger->Log(level, "rpc",
+                    {{"request_id", request_id},
+                     {"identity", identity},
+                     {"method", method},
+                     {"operation", operation},
+                     {"resource", resource},
+                     {"context", context},
+                     {"code", code},
+                     {"latency_ms", latency_ms}});
+  } else {
+    env.logger->Log(level, "rpc",
+                    {{"request_id", request_id},
+                     {"identity", identity},
+                     {"method", method},
+                     {"operation", operation},
+                     {"resource", resource},
+                     {"context", context},
+                     {"code", code},
+                     {"latency_ms", latency_ms},
+                     {"error", status.message()}});
+  }
+}
+
+grpc::Status NotImplementedRpc(const ServiceEnvironment& env,
+                               grpc::ServerContext* context,
+                               absl::string_view method, Operation operation) {
+  return RunRpc(env, context, method, [&](RpcCall& call) -> absl::Status {
+    if (absl::Status s = call.Authorize(operation); !s.ok()) return s;
+    return absl::UnimplementedError(
+        absl::StrCat(method, " is not implemented in sejfd yet"));
+  });
+}
+
+}  // namespace sejf::server

@@ -1,0 +1,128 @@
+// The frame around every RPC handler of sejfd (architecture §3):
+//
+//   caller identity → handler (validate, Authorize, act) → log line → status
+//
+// RunRpc resolves who is calling (TLS client certificate or unix peer uid),
+// gives the handler an RpcCall to authorize with, catches any exception
+// (→ INTERNAL), writes exactly one log line and maps the result to a
+// grpc::Status. The request id is returned to the client in the trailing
+// metadata "x-request-id".
+#ifndef SEJF_SERVER_RPC_CALL_H_
+#define SEJF_SERVER_RPC_CALL_H_
+
+#include <grpcpp/server_context.h>
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/grpc_status.h"
+#include "server/logger.h"
+#include "server/policy/operations.h"
+#include "server/policy/policy_holder.h"
+
+namespace sejf::server {
+
+// What every adapter shares; owned by the daemon, outlives the gRPC server.
+// Thread-safety: read-only after start, except the PolicyHolder (itself
+// thread-safe).
+struct ServiceEnvironment {
+  PolicyHolder* policy = nullptr;
+  const Logger* logger = nullptr;
+  // Absolute path of the unix socket ("" when there is none).
+  std::string unix_socket_path;
+  bool dev_mode = false;
+};
+
+struct Caller {
+  std::string identity;   // "admin", "spiffe://…", "unix:1000"
+  std::string transport;  // "tls" or "unix"
+};
+
+// What an operation acts on, for the policy, the log and the audit.
+struct AccessTarget {
+  // e.g. "keys/acme-auth"; "" when the operation has no single resource.
+  std::string resource;
+  // The key or token name policy rules match ("acme-auth").
+  std::optional<std::string> credential;
+  // The KSeF context ("nip:5265877635").
+  std::optional<std::string> context;
+};
+
+// One RPC in progress. Not thread-safe; lives on the handler's stack.
+class RpcCall {
+ public:
+  RpcCall(const ServiceEnvironment& env, const Caller& caller,
+          std::string request_id);
+
+  const Caller& caller() const { return caller_; }
+  const std::string& request_id() const { return request_id_; }
+
+  // Asks the policy whether the caller may do `operation` on `target`, and
+  // records both for the log line. PERMISSION_DENIED naming the operation
+  // (and the context/credential, which are not secret) when refused.
+  absl::Status Authorize(Operation operation, AccessTarget target = {});
+
+  // Set by Authorize; empty before.
+  const std::optional<Operation>& operation() const { return operation_; }
+  const AccessTarget& target() const { return target_; }
+
+ private:
+  const ServiceEnvironment& env_;
+  Caller caller_;
+  std::string request_id_;
+  std::optional<Operation> operation_;
+  AccessTarget target_;
+};
+
+// The caller of the RPC behind `context`: the TLS client certificate's
+// identity, or `unix:<uid>` for the unix socket; UNAUTHENTICATED otherwise.
+absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
+                                     const grpc::ServerContext& context);
+
+// Writes the one log line of a finished RPC.
+void LogRpc(const ServiceEnvironment& env, absl::string_view method,
+            const Caller* caller, const std::string& request_id,
+            const RpcCall* call, const absl::Status& status,
+            absl::Duration latency);
+
+std::string NewRequestId();
+
+// Runs `handler(RpcCall&) -> absl::Status` inside the frame described above.
+// `method` is the full gRPC method name ("/sejf.v1.Identity/WhoAmI").
+template <typename Handler>
+grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
+                    absl::string_view method, Handler&& handler) {
+  const absl::Time start = absl::Now();
+  std::string request_id = NewRequestId();
+  context->AddTrailingMetadata("x-request-id", request_id);
+  absl::Status status;
+  absl::StatusOr<Caller> caller = ResolveCaller(env, *context);
+  if (!caller.ok()) {
+    status = caller.status();
+    LogRpc(env, method, nullptr, request_id, nullptr, status,
+           absl::Now() - start);
+    return ToGrpcStatus(status);
+  }
+  RpcCall call(env, *caller, request_id);
+  try {
+    status = handler(call);
+  } catch (...) {
+    status = absl::InternalError("internal error; see the server log for " +
+                                 request_id);
+  }
+  LogRpc(env, method, &*caller, request_id, &call, status, absl::Now() - start);
+  return ToGrpcStatus(status);
+}
+
+// A handler for a method this version does not implement yet: authorizes
+// `operation` (so a denial still reads PERMISSION_DENIED), then UNIMPLEMENTED.
+grpc::Status NotImplementedRpc(const ServiceEnvironment& env,
+                               grpc::ServerContext* context,
+                               absl::string_view method, Operation operation);
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_RPC_CALL_H_

@@ -1,0 +1,65 @@
+#include "server/tls/test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace sejf::server::tls_test {
+
+ScratchDir::ScratchDir() {
+  char tmpl[] = "/tmp/sejf-tls-XXXXXX";
+  if (mkdtemp(tmpl) != nullptr) path_ = tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  if (!path_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+}
+
+CommandResult RunCommand(const std::string& command) {
+  CommandResult result{-1, ""};
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0)
+    result.output.append(buf, n);
+  int status = pclose(pipe);
+  if (status != -1 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  return result;
+}
+
+CommandResult RunOpenssl(const std::string& args) {
+  return RunCommand("openssl " + args);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+bool WriteAll(const std::string& path, const std::string& data, mode_t mode) {
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << data;
+    if (!out) return false;
+  }
+  return chmod(path.c_str(), mode) == 0;
+}
+
+int PermissionBits(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int>(st.st_mode & 07777);
+}
+
+}  // namespace sejf::server::tls_test

@@ -1,0 +1,52 @@
+// Test helpers for server/tls: a scratch directory and the `openssl` command
+// as an independent verifier. Not thread-safe; for tests only.
+#ifndef SEJF_SERVER_TLS_TEST_UTIL_H_
+#define SEJF_SERVER_TLS_TEST_UTIL_H_
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace sejf::server::tls_test {
+
+// A fresh directory under /tmp, removed with everything in it on
+// destruction.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const {
+    return path_ + "/" + name;
+  }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code;       // -1 when the command could not run
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `command` with /bin/sh.
+CommandResult RunCommand(const std::string& command);
+
+// Runs "openssl <args>" (args are shell words, quote them yourself).
+CommandResult RunOpenssl(const std::string& args);
+
+// The file's content; "" when it cannot be read (the test then fails on the
+// value, not here).
+std::string ReadAll(const std::string& path);
+
+// Writes `data` to `path` with `mode`, replacing it; true on success.
+bool WriteAll(const std::string& path, const std::string& data, mode_t mode);
+
+// The permission bits of `path`, or -1 when it does not exist.
+int PermissionBits(const std::string& path);
+
+}  // namespace sejf::server::tls_test
+
+#endif  // SEJF_SERVER_TLS_TEST_UTIL_H_

@@ -1,0 +1,102 @@
+// The sejf CLI against a real sejfd: exit codes, text and JSON output,
+// addresses and credentials from flags and from SEJF_* variables.
+#include <unistd.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/sejfd_process.h"
+
+namespace sejf::testing {
+namespace {
+
+class CliE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir();
+    SejfdOptions options;
+    options.data_dir = tmp_->path() + "/data";
+    auto started = SejfdProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    daemon_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    delete tmp_;
+  }
+
+  // The CLI with no SEJF_* variables from the test's own environment.
+  static CommandResult Sejf(std::vector<std::string> args,
+                            std::map<std::string, std::string> env = {}) {
+    for (const char* v :
+         {"SEJF_ADDR", "SEJF_CACERT", "SEJF_CLIENT_CERT", "SEJF_CLIENT_KEY"}) {
+      env.emplace(v, "");
+    }
+    args.insert(args.begin(), SejfCliBinary());
+    return RunCommand(args, env);
+  }
+
+  static std::string Tls(const std::string& name) {
+    return daemon_->data_dir() + "/tls/" + name;
+  }
+
+  static TempDir* tmp_;
+  static SejfdProcess* daemon_;
+};
+
+TempDir* CliE2eTest::tmp_ = nullptr;
+SejfdProcess* CliE2eTest::daemon_ = nullptr;
+
+TEST_F(CliE2eTest, StatusOverUnixSocketPrintsServingAndIdentity) {
+  CommandResult r =
+      Sejf({"--addr", "unix:" + daemon_->unix_socket(), "status"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "SERVING")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("unix:", geteuid())))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "auth.xades")) << r.out;
+}
+
+TEST_F(CliE2eTest, StatusOverMutualTlsFromEnvironmentAsJson) {
+  CommandResult r = Sejf({"--output", "json", "status"},
+                         {{"SEJF_ADDR", daemon_->tls_address()},
+                          {"SEJF_CACERT", Tls("ca.pem")},
+                          {"SEJF_CLIENT_CERT", Tls("admin.pem")},
+                          {"SEJF_CLIENT_KEY", Tls("admin.key")}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["health"], "SERVING");
+  EXPECT_EQ(json["identity"], "admin");
+  EXPECT_EQ(json["transport"], "tls");
+  EXPECT_EQ(json["granted_operations"].size(), 9u);
+  EXPECT_EQ(json["dev_mode"], true);
+}
+
+TEST_F(CliE2eTest, MissingAddressIsAUsageError) {
+  CommandResult r = Sejf({"status"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "--addr")) << r.err;
+}
+
+TEST_F(CliE2eTest, TlsAddressWithoutClientKeyIsAUsageErrorNamingTheOption) {
+  CommandResult r = Sejf({"--addr", daemon_->tls_address(), "--ca",
+                          Tls("ca.pem"), "--cert", Tls("admin.pem"), "status"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "--key")) << r.err;
+}
+
+TEST_F(CliE2eTest, UnknownFlagIsAUsageError) {
+  CommandResult r = Sejf({"status", "--frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(CliE2eTest, UnreachableServerExitsOneWithTheGrpcCode) {
+  CommandResult r = Sejf({"--addr", "unix:" + tmp_->path() + "/nope.sock",
+                          "--timeout", "2", "status"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "UNAVAILABLE")) << r.err;
+}
+
+}  // namespace
+}  // namespace sejf::testing
