@@ -112,12 +112,21 @@ int Run(const ConfigSources& sources) {
   };
 
   if (absl::Status s = InitCrypto(); !s.ok()) return fail("crypto", s);
+  // Production: a missing file is named by the configuration check before
+  // the HSM sees it. --dev creates the files first, then checks.
+  if (!config.dev) {
+    if (absl::Status s = VerifyReferencedFiles(config); !s.ok()) {
+      return fail("config", s);
+    }
+  }
   absl::StatusOr<hsm::OpenedToken> token =
       config.dev ? BootstrapDevDataDir(config, SystemClock::Get())
                  : OpenConfiguredToken(config);
   if (!token.ok()) return fail("hsm", token.status());
-  if (absl::Status s = VerifyReferencedFiles(config); !s.ok()) {
-    return fail("config", s);
+  if (config.dev) {
+    if (absl::Status s = VerifyReferencedFiles(config); !s.ok()) {
+      return fail("config", s);
+    }
   }
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
@@ -150,6 +159,9 @@ int Run(const ConfigSources& sources) {
       continue;
     }
     policy.Set(reload->policy);
+    for (const std::string& warning : reload->warnings) {
+      logger.Log(LogLevel::kWarning, "config", {{"warning", warning}});
+    }
     for (const std::string& key : reload->restart_required) {
       logger.Log(LogLevel::kWarning, "policy_reloaded",
                  {{"restart_required", key}});

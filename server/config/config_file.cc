@@ -1,6 +1,7 @@
 #include "server/config/config_file.h"
 
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <exception>
 #include <filesystem>
@@ -10,8 +11,6 @@
 #include "absl/strings/str_join.h"
 #include "common/files.h"
 #include "common/status_macros.h"
-
-#include <toml++/toml.h>
 
 namespace sejf::server {
 namespace {
@@ -223,10 +222,9 @@ absl::StatusOr<ConfigFileContents> ReadConfigFile(const std::string& path) {
     }
     return contents;
   } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ":", e.source().begin.line, ":",
-                     e.source().begin.column,
-                     ": invalid TOML: ", View(e.description())));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ":", e.source().begin.line, ":", e.source().begin.column,
+        ": invalid TOML: ", View(e.description())));
   } catch (const std::exception& e) {
     return absl::InternalError(
         absl::StrCat("cannot read configuration ", path, ": ", e.what()));

@@ -51,9 +51,11 @@ const KeySpec kKeys[] = {
     {"listen.unix_socket", KeyType::kPath,
      [](Config& c, const std::string& v) {
        if (v.size() > kMaxUnixSocketPath) {
-         return absl::InvalidArgumentError(absl::StrCat(
-             "is ", v.size(), " bytes long; a unix socket path may have at "
-             "most ", kMaxUnixSocketPath));
+         return absl::InvalidArgumentError(
+             absl::StrCat("is ", v.size(),
+                          " bytes long; a unix socket path may have at "
+                          "most ",
+                          kMaxUnixSocketPath));
        }
        c.listen.unix_socket = v;
        return Ok();
@@ -190,8 +192,8 @@ const KeySpec* FindKey(absl::string_view name) {
 }
 
 std::string EnvVarName(const KeySpec& key) {
-  return absl::StrCat(
-      "SEJF_", absl::AsciiStrToUpper(absl::StrReplaceAll(key.name, {{".", "_"}})));
+  return absl::StrCat("SEJF_", absl::AsciiStrToUpper(absl::StrReplaceAll(
+                                   key.name, {{".", "_"}})));
 }
 
 absl::Status ApplySetting(const Setting& setting, Config& config) {
@@ -219,9 +221,9 @@ absl::Status ApplySetting(const Setting& setting, Config& config) {
 std::string ResolveValue(const KeySpec& key, const std::string& value,
                          const std::string& base_dir) {
   if (value.empty()) return value;
-  bool is_path = key.type == KeyType::kPath ||
-                 (key.type == KeyType::kLibrary &&
-                  value.find('/') != std::string::npos);
+  bool is_path =
+      key.type == KeyType::kPath ||
+      (key.type == KeyType::kLibrary && value.find('/') != std::string::npos);
   if (!is_path) return value;
   std::filesystem::path path(value);
   if (path.is_relative()) path = std::filesystem::path(base_dir) / path;

@@ -71,10 +71,8 @@ TEST_F(ExampleConfigTest, RulesGrantWhatTheCommentsSay) {
     return policy.Authorize({"spiffe://acme/erp", op, context, credential})
         .allowed;
   };
-  EXPECT_TRUE(
-      erp(Operation::kAuthXades, "nip:5265877635", "acme-auth-2025"));
-  EXPECT_FALSE(
-      erp(Operation::kAuthXades, "nip:1111111111", "acme-auth-2025"));
+  EXPECT_TRUE(erp(Operation::kAuthXades, "nip:5265877635", "acme-auth-2025"));
+  EXPECT_FALSE(erp(Operation::kAuthXades, "nip:1111111111", "acme-auth-2025"));
   EXPECT_FALSE(erp(Operation::kAuthXades, "nip:5265877635", "other-key"));
   EXPECT_FALSE(erp(Operation::kAuthToken, "nip:5265877635", "acme-auth-1"));
   EXPECT_FALSE(erp(Operation::kKeysRead, {}, {}));
@@ -95,8 +93,8 @@ TEST_F(ExampleConfigTest, RulesGrantWhatTheCommentsSay) {
   EXPECT_FALSE(admin(Operation::kQrOffline));
 
   // Nobody else.
-  EXPECT_FALSE(policy.Authorize({"unix:0", Operation::kKeysRead, {}, {}})
-                   .allowed);
+  EXPECT_FALSE(
+      policy.Authorize({"unix:0", Operation::kKeysRead, {}, {}}).allowed);
 }
 
 }  // namespace

@@ -29,11 +29,10 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view address) {
         absl::StrCat(kExpected, ": the host is empty"));
   }
   for (char c : host) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c)) ||
-        c == '/' || c == '[' || c == ']') {
-      return absl::InvalidArgumentError(
-          absl::StrCat(kExpected, ": the host contains '", std::string(1, c),
-                       "'"));
+    if (absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '/' ||
+        c == '[' || c == ']') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          kExpected, ": the host contains '", std::string(1, c), "'"));
     }
   }
   if (port_text.empty()) {

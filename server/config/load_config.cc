@@ -161,8 +161,8 @@ absl::Status CheckConsistency(const Config& config) {
     for (const auto& [key, value] : tls) {
       if (value->empty()) {
         return absl::InvalidArgumentError(absl::StrCat(
-            key, " is not set but listen.tcp is \"",
-            config.listen.tcp, "\" (from ", Origin(config, "listen.tcp"),
+            key, " is not set but listen.tcp is \"", config.listen.tcp,
+            "\" (from ", Origin(config, "listen.tcp"),
             "); TCP clients are authenticated by mutual TLS, so tls.ca, "
             "tls.cert and tls.key are required: ",
             HowToSet(key), ", or set listen.tcp = \"\" to disable TCP"));
@@ -183,10 +183,10 @@ absl::Status CheckConsistency(const Config& config) {
   }
   if (config.storage.backend == StorageBackend::kSqlite &&
       config.storage.sqlite_path.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "storage.sqlite_path is not set but ",
-        Described(config, "storage.backend"), " is sqlite; ",
-        HowToSet("storage.sqlite_path")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("storage.sqlite_path is not set but ",
+                     Described(config, "storage.backend"), " is sqlite; ",
+                     HowToSet("storage.sqlite_path")));
   }
   return absl::OkStatus();
 }
@@ -195,8 +195,7 @@ absl::Status CheckConsistency(const Config& config) {
 
 std::map<std::string, std::string> EnvironmentFromProcess() {
   std::map<std::string, std::string> out;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr;
-       ++entry) {
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     absl::string_view text(*entry);
     if (!absl::StartsWith(text, "SEJF_")) continue;
     std::size_t eq = text.find('=');
@@ -278,8 +277,8 @@ absl::Status VerifyReferencedFiles(const Config& config) {
   for (const auto& [key, path] : files) {
     if (!PathExists(path)) {
       return absl::FailedPreconditionError(
-          absl::StrCat(key, ": file \"", path, "\" does not exist (",
-                       key, " from ", Origin(config, key), ")"));
+          absl::StrCat(key, ": file \"", path, "\" does not exist (", key,
+                       " from ", Origin(config, key), ")"));
     }
   }
   std::vector<std::pair<const char*, std::string>> parents;
@@ -292,10 +291,9 @@ absl::Status VerifyReferencedFiles(const Config& config) {
   for (const auto& [key, path] : parents) {
     std::string dir = std::filesystem::path(path).parent_path().string();
     if (!PathExists(dir)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(key, ": directory \"", dir, "\" of \"", path,
-                       "\" does not exist (", key, " from ",
-                       Origin(config, key), ")"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          key, ": directory \"", dir, "\" of \"", path, "\" does not exist (",
+          key, " from ", Origin(config, key), ")"));
     }
   }
   return absl::OkStatus();

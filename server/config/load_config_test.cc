@@ -12,11 +12,11 @@ namespace sejf::server {
 namespace {
 
 using ::testing::AllOf;
+using testing::ConfigTest;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::ConfigTest;
 using testing::kMinimalFile;
 
 // The message of the error LoadConfig gives for `sources`.
@@ -30,7 +30,8 @@ std::string ErrorOf(const ConfigSources& sources) {
 std::string TcpFile(const std::string& tcp) {
   return R"(
 [listen]
-tcp = ")" + tcp + R"("
+tcp = ")" +
+         tcp + R"("
 [tls]
 ca = "/etc/sejf/ca.pem"
 cert = "/etc/sejf/server.pem"
@@ -66,9 +67,9 @@ TEST_F(LoadConfigTest, BuiltInDefaultsFillWhatTheFileLeavesOut) {
   // No [[policy]]: nobody may do anything.
   ASSERT_NE(config->policy, nullptr);
   EXPECT_THAT(config->policy->rules(), IsEmpty());
-  EXPECT_FALSE(config->policy
-                   ->Authorize({"unix:1000", Operation::kKeysRead, {}, {}})
-                   .allowed);
+  EXPECT_FALSE(
+      config->policy->Authorize({"unix:1000", Operation::kKeysRead, {}, {}})
+          .allowed);
 }
 
 TEST_F(LoadConfigTest, NeitherConfigNorDevIsAnError) {
@@ -322,8 +323,7 @@ TEST_F(LoadConfigTest, UnknownSectionAndTopLevelKeyAreErrors) {
 TEST_F(LoadConfigTest, WrongTypeNamesKeyAndExpectedType) {
   ConfigSources sources = FileSources("[server]\nmax_threads = \"64\"\n");
   EXPECT_THAT(ErrorOf(sources),
-              HasSubstr("key \"server.max_threads\" in " +
-                        sources.config_file +
+              HasSubstr("key \"server.max_threads\" in " + sources.config_file +
                         " line 2 must be an integer, not a string"));
   EXPECT_THAT(ErrorOf(FileSources("[listen]\ntcp = 7443\n")),
               HasSubstr("key \"listen.tcp\" in"));
@@ -368,11 +368,10 @@ TEST_F(LoadConfigTest, NumbersMustBePositive) {
   EXPECT_THAT(ErrorOf(FileSources(std::string(kMinimalFile) +
                                   "[server]\nmax_threads = 0\n")),
               HasSubstr("server.max_threads 0 (from"));
-  EXPECT_THAT(
-      ErrorOf(FileSources(std::string(kMinimalFile) +
-                          "[server]\nshutdown_grace_seconds = -1\n")),
-      AllOf(HasSubstr("server.shutdown_grace_seconds -1"),
-            HasSubstr("must be positive")));
+  EXPECT_THAT(ErrorOf(FileSources(std::string(kMinimalFile) +
+                                  "[server]\nshutdown_grace_seconds = -1\n")),
+              AllOf(HasSubstr("server.shutdown_grace_seconds -1"),
+                    HasSubstr("must be positive")));
   EXPECT_THAT(ErrorOf(FileSources(std::string(kMinimalFile) +
                                   "[server]\nmax_threads = 4294967296\n")),
               HasSubstr("must be at most 2147483647"));
@@ -381,11 +380,10 @@ TEST_F(LoadConfigTest, NumbersMustBePositive) {
 TEST_F(LoadConfigTest, UnknownStorageBackendIsAnError) {
   ConfigSources sources = FileSources(kMinimalFile);
   sources.environment["SEJF_STORAGE_BACKEND"] = "postgres";
-  EXPECT_THAT(
-      ErrorOf(sources),
-      AllOf(HasSubstr("storage.backend \"postgres\" (from environment "
-                      "variable SEJF_STORAGE_BACKEND)"),
-            HasSubstr("\"sqlite\"")));
+  EXPECT_THAT(ErrorOf(sources),
+              AllOf(HasSubstr("storage.backend \"postgres\" (from environment "
+                              "variable SEJF_STORAGE_BACKEND)"),
+                    HasSubstr("\"sqlite\"")));
 }
 
 TEST_F(LoadConfigTest, MemoryBackendNeedsNoDatabasePath) {
@@ -405,9 +403,8 @@ backend = "memory"
 TEST_F(LoadConfigTest, BadEnvironmentValueNamesTheVariable) {
   ConfigSources sources = FileSources(kMinimalFile);
   sources.environment["SEJF_SERVER_MAX_THREADS"] = "many";
-  EXPECT_THAT(ErrorOf(sources),
-              AllOf(HasSubstr("SEJF_SERVER_MAX_THREADS"),
-                    HasSubstr("must be an integer")));
+  EXPECT_THAT(ErrorOf(sources), AllOf(HasSubstr("SEJF_SERVER_MAX_THREADS"),
+                                      HasSubstr("must be an integer")));
   sources.environment = {{"SEJF_LISTEN_TCP", "7443"}};
   EXPECT_THAT(ErrorOf(sources),
               HasSubstr("listen.tcp \"7443\" (from environment variable "
@@ -453,9 +450,8 @@ TEST_F(LoadConfigTest, MissingRequiredKeysAreNamed) {
 TEST_F(LoadConfigTest, OverlongSocketPathAndTokenLabelAreErrors) {
   ConfigSources sources = FileSources(kMinimalFile);
   sources.environment["SEJF_LISTEN_UNIX_SOCKET"] = "/" + std::string(120, 's');
-  EXPECT_THAT(ErrorOf(sources),
-              AllOf(HasSubstr("SEJF_LISTEN_UNIX_SOCKET"),
-                    HasSubstr("is 121 bytes long")));
+  EXPECT_THAT(ErrorOf(sources), AllOf(HasSubstr("SEJF_LISTEN_UNIX_SOCKET"),
+                                      HasSubstr("is 121 bytes long")));
   sources.environment = {{"SEJF_HSM_TOKEN_LABEL", std::string(33, 'x')}};
   EXPECT_THAT(ErrorOf(sources), HasSubstr("at most 32"));
 }
@@ -475,17 +471,19 @@ operations = ["keys.read"]
 )"));
   ASSERT_TRUE(config.ok()) << config.status();
   ASSERT_EQ(config->policy->rules().size(), 2u);
-  EXPECT_EQ(config->policy->rules()[0],
-            (PolicyRule{"erp", {"spiffe://acme/erp/*"}, {"auth.*"},
-                        {"nip:5265877635"}, {"acme-*"}}));
+  EXPECT_EQ(config->policy->rules()[0], (PolicyRule{"erp",
+                                                    {"spiffe://acme/erp/*"},
+                                                    {"auth.*"},
+                                                    {"nip:5265877635"},
+                                                    {"acme-*"}}));
   EXPECT_TRUE(config->policy
                   ->Authorize({"spiffe://acme/erp/x", Operation::kAuthToken,
                                "nip:5265877635", "acme-token"})
                   .allowed);
-  EXPECT_FALSE(config->policy
-                   ->Authorize({"unix:1000", Operation::kKeysRead,
-                                "nip:5265877635", {}})
-                   .allowed);
+  EXPECT_FALSE(
+      config->policy
+          ->Authorize({"unix:1000", Operation::kKeysRead, "nip:5265877635", {}})
+          .allowed);
 }
 
 TEST_F(LoadConfigTest, InvalidPolicyRuleNamesFileRuleAndValue) {
@@ -562,9 +560,9 @@ operations = ["keys.manage"]
 )");
   auto reload = ReloadPolicy(sources, *running);
   ASSERT_TRUE(reload.ok()) << reload.status();
-  EXPECT_EQ(reload->policy->Authorize({"x", Operation::kKeysManage, {}, {}})
-                .rule,
-            "b");
+  EXPECT_EQ(
+      reload->policy->Authorize({"x", Operation::kKeysManage, {}, {}}).rule,
+      "b");
   EXPECT_FALSE(
       reload->policy->Authorize({"x", Operation::kKeysRead, {}, {}}).allowed);
   EXPECT_THAT(reload->restart_required, ElementsAre("server.max_threads"));
@@ -591,11 +589,11 @@ TEST_F(LoadConfigTest, VerifyReferencedFilesNamesTheMissingOne) {
   config->hsm.module = "libsofthsm2.so";  // a name: left to the loader
   absl::Status s = VerifyReferencedFiles(*config);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(s.message(), AllOf(HasSubstr("tls.ca"),
-                                 HasSubstr(dir_ + "/tls/ca.pem"),
-                                 HasSubstr("--dev default")));
-  for (const char* name : {"tls/ca.pem", "tls/server.pem", "tls/server.key",
-                           "hsm-pin"}) {
+  EXPECT_THAT(s.message(),
+              AllOf(HasSubstr("tls.ca"), HasSubstr(dir_ + "/tls/ca.pem"),
+                    HasSubstr("--dev default")));
+  for (const char* name :
+       {"tls/ca.pem", "tls/server.pem", "tls/server.key", "hsm-pin"}) {
     Write(name, "x");
   }
   EXPECT_THAT(VerifyReferencedFiles(*config).message(),

@@ -6,17 +6,16 @@ namespace sejf::server {
 namespace {
 
 constexpr std::array<Operation, kOperationCount> kOperations = {
-    Operation::kKeysRead,      Operation::kKeysManage, Operation::kTokensRead,
-    Operation::kTokensManage,  Operation::kMfcertsManage,
-    Operation::kAuthXades,     Operation::kAuthToken,  Operation::kQrOffline,
-    Operation::kAuditRead,
+    Operation::kKeysRead,     Operation::kKeysManage,    Operation::kTokensRead,
+    Operation::kTokensManage, Operation::kMfcertsManage, Operation::kAuthXades,
+    Operation::kAuthToken,    Operation::kQrOffline,     Operation::kAuditRead,
 };
 
 // Indexed by the enum value.
 constexpr std::array<absl::string_view, kOperationCount> kNames = {
-    "keys.read",      "keys.manage", "tokens.read",
-    "tokens.manage",  "mfcerts.manage", "auth.xades",
-    "auth.token",     "qr.offline",  "audit.read",
+    "keys.read",     "keys.manage",    "tokens.read",
+    "tokens.manage", "mfcerts.manage", "auth.xades",
+    "auth.token",    "qr.offline",     "audit.read",
 };
 
 constexpr std::array<absl::string_view, 4> kContextTypes = {

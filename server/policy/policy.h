@@ -34,10 +34,10 @@ namespace sejf::server {
 
 // A rule as written in the configuration file ([[policy]]).
 struct PolicyRule {
-  std::string name;                      // non-empty, unique in a policy
-  std::vector<std::string> identities;   // non-empty
-  std::vector<std::string> operations;   // non-empty; each matches ≥ 1 op
-  std::vector<std::string> contexts;     // "*" or "nip:…", "internal-id:…", …
+  std::string name;                     // non-empty, unique in a policy
+  std::vector<std::string> identities;  // non-empty
+  std::vector<std::string> operations;  // non-empty; each matches ≥ 1 op
+  std::vector<std::string> contexts;  // "*" or "nip:…", "internal-id:…", …
   std::vector<std::string> credentials;  // credential (key/token) names
 
   bool operator==(const PolicyRule&) const = default;

@@ -1,6 +1,7 @@
 #include "server/policy/policy_holder.h"
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -19,11 +20,11 @@ std::shared_ptr<const Policy> OnlyRule(const std::string& name,
 
 TEST(PolicyHolderTest, GetReturnsWhatWasSet) {
   PolicyHolder holder(OnlyRule("old", "a"));
-  EXPECT_TRUE(holder.Get()->Authorize({"a", Operation::kKeysRead, {}, {}})
-                  .allowed);
+  EXPECT_TRUE(
+      holder.Get()->Authorize({"a", Operation::kKeysRead, {}, {}}).allowed);
   holder.Set(OnlyRule("new", "b"));
-  EXPECT_FALSE(holder.Get()->Authorize({"a", Operation::kKeysRead, {}, {}})
-                   .allowed);
+  EXPECT_FALSE(
+      holder.Get()->Authorize({"a", Operation::kKeysRead, {}, {}}).allowed);
   EXPECT_EQ(holder.Get()->Authorize({"b", Operation::kKeysRead, {}, {}}).rule,
             "new");
 }
@@ -62,15 +63,22 @@ TEST(PolicyHolderTest, ConcurrentReadersAlwaysSeeOneWholePolicy) {
       }
     });
   }
-  for (int i = 0; i < 2000; ++i) {
+  // Swap until the readers have made many decisions and seen both policies
+  // (threads may start late on a loaded machine), with a generous bound.
+  int swaps = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((swaps < 2000 || saw_a.load() < 5000 || saw_b.load() < 5000) &&
+         std::chrono::steady_clock::now() < deadline) {
     // Fresh policies each time, so freed ones would be noticed (under ASan).
-    holder.Set(i % 2 == 0 ? OnlyRule("B", "b") : OnlyRule("A", "a"));
+    holder.Set(swaps % 2 == 0 ? OnlyRule("B", "b") : OnlyRule("A", "a"));
+    ++swaps;
   }
   stop = true;
   for (auto& t : readers) t.join();
 
   EXPECT_EQ(inconsistent.load(), 0);
-  EXPECT_GT(saw_a.load() + saw_b.load(), 0);
+  EXPECT_GE(saw_a.load(), 5000);
+  EXPECT_GE(saw_b.load(), 5000);
 }
 
 }  // namespace

@@ -79,18 +79,17 @@ TEST(PolicyTest, IdentityMustMatchExactlyOrByGlob) {
   EXPECT_FALSE(
       policy->Authorize(Request("spiffe://acme/op", Operation::kKeysRead))
           .allowed);
-  EXPECT_TRUE(policy
-                  ->Authorize(Request("spiffe://acme/erp/a/b",
-                                      Operation::kTokensRead))
-                  .allowed);
-  EXPECT_FALSE(policy
-                   ->Authorize(Request("spiffe://acme/erpx/a",
-                                       Operation::kTokensRead))
-                   .allowed);
-  EXPECT_TRUE(policy->Authorize(Request("cn-1", Operation::kTokensRead))
-                  .allowed);
-  EXPECT_FALSE(policy->Authorize(Request("cn-12", Operation::kTokensRead))
-                   .allowed);
+  EXPECT_TRUE(
+      policy
+          ->Authorize(Request("spiffe://acme/erp/a/b", Operation::kTokensRead))
+          .allowed);
+  EXPECT_FALSE(
+      policy->Authorize(Request("spiffe://acme/erpx/a", Operation::kTokensRead))
+          .allowed);
+  EXPECT_TRUE(
+      policy->Authorize(Request("cn-1", Operation::kTokensRead)).allowed);
+  EXPECT_FALSE(
+      policy->Authorize(Request("cn-12", Operation::kTokensRead)).allowed);
 }
 
 TEST(PolicyTest, OperationMustMatchExactlyOrByGlob) {
@@ -105,9 +104,9 @@ TEST(PolicyTest, OperationMustMatchExactlyOrByGlob) {
 }
 
 TEST(PolicyTest, ContextMustMatchExactlyOrByGlob) {
-  auto policy = MustBuild({Rule("ctx", {"svc"}, {"auth.token"},
-                                {"nip:52658*", "internal-id:5265877635-12345"},
-                                {"*"})});
+  auto policy =
+      MustBuild({Rule("ctx", {"svc"}, {"auth.token"},
+                      {"nip:52658*", "internal-id:5265877635-12345"}, {"*"})});
   auto allowed = [&](absl::string_view context) {
     return policy->Authorize(Request("svc", Operation::kAuthToken, context))
         .allowed;
@@ -125,8 +124,8 @@ TEST(PolicyTest, CredentialMustMatchExactlyOrByGlob) {
                                 {"acme-auth-*", "legacy"})});
   auto allowed = [&](absl::string_view credential) {
     return policy
-        ->Authorize(Request("svc", Operation::kAuthXades, "nip:5265877635",
-                            credential))
+        ->Authorize(
+            Request("svc", Operation::kAuthXades, "nip:5265877635", credential))
         .allowed;
   };
   EXPECT_TRUE(allowed("acme-auth-2025"));
@@ -178,9 +177,8 @@ TEST(PolicyTest, AllConditionsMustHoldInOneRule) {
 }
 
 TEST(PolicyTest, FirstMatchingRuleIsReported) {
-  auto policy =
-      MustBuild({Rule("narrow", {"svc"}, {"keys.read"}),
-                 Rule("broad", {"*"}, {"keys.*"})});
+  auto policy = MustBuild({Rule("narrow", {"svc"}, {"keys.read"}),
+                           Rule("broad", {"*"}, {"keys.*"})});
   EXPECT_EQ(policy->Authorize(Request("svc", Operation::kKeysRead)).rule,
             "narrow");
   EXPECT_EQ(policy->Authorize(Request("svc", Operation::kKeysManage)).rule,
@@ -200,10 +198,10 @@ TEST(PolicyTest, DevAdminGrantsEverythingToAdminAndDaemonUser) {
       EXPECT_TRUE(policy->Authorize(Request(identity, op)).allowed);
     }
   }
-  EXPECT_FALSE(policy->Authorize(Request("unix:1235", Operation::kKeysRead))
-                   .allowed);
-  EXPECT_FALSE(policy->Authorize(Request("admin2", Operation::kKeysRead))
-                   .allowed);
+  EXPECT_FALSE(
+      policy->Authorize(Request("unix:1235", Operation::kKeysRead)).allowed);
+  EXPECT_FALSE(
+      policy->Authorize(Request("admin2", Operation::kKeysRead)).allowed);
   ASSERT_EQ(policy->rules().size(), 1u);
   EXPECT_EQ(policy->rules()[0], DevAdminRule(1234));
 }
@@ -221,8 +219,8 @@ TEST(PolicyTest, DevAdminComesAfterConfiguredRules) {
 
 TEST(PolicyTest, WithoutDevModeAdminIsNobodySpecial) {
   auto policy = MustBuild({});
-  EXPECT_FALSE(policy->Authorize(Request("admin", Operation::kKeysRead))
-                   .allowed);
+  EXPECT_FALSE(
+      policy->Authorize(Request("admin", Operation::kKeysRead)).allowed);
 }
 
 TEST(PolicyTest, GrantedOperationsIsTheUnionOverMatchingRules) {
@@ -254,9 +252,8 @@ TEST(PolicyTest, OperationGlobMatchingNothingIsRejected) {
 }
 
 TEST(PolicyTest, ContextWithoutKnownTypeIsRejectedByName) {
-  absl::Status s =
-      BuildError({Rule("r1", {"x"}, {"*"}, {"nip:1"}),
-                  Rule("typo", {"x"}, {"*"}, {"5265877635"})});
+  absl::Status s = BuildError({Rule("r1", {"x"}, {"*"}, {"nip:1"}),
+                               Rule("typo", {"x"}, {"*"}, {"5265877635"})});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("policy rule 2 (\"typo\")"));
   EXPECT_THAT(s.message(), HasSubstr("\"5265877635\""));
@@ -275,9 +272,9 @@ TEST(PolicyTest, EveryKnownContextTypeAndStarAreAccepted) {
 TEST(PolicyTest, RuleShapeErrorsNameTheRule) {
   EXPECT_THAT(BuildError({Rule("", {"x"}, {"*"})}).message(),
               HasSubstr("policy rule 1: name must not be empty"));
-  EXPECT_THAT(BuildError({Rule("a", {"x"}, {"*"}), Rule("a", {"y"}, {"*"})})
-                  .message(),
-              HasSubstr("policy rule 2 (\"a\"): another rule has the same"));
+  EXPECT_THAT(
+      BuildError({Rule("a", {"x"}, {"*"}), Rule("a", {"y"}, {"*"})}).message(),
+      HasSubstr("policy rule 2 (\"a\"): another rule has the same"));
   EXPECT_THAT(BuildError({Rule("noid", {}, {"*"})}).message(),
               HasSubstr("(\"noid\"): identities must list"));
   EXPECT_THAT(BuildError({Rule("noop", {"x"}, {})}).message(),
