@@ -22,6 +22,8 @@
 #include "server/dev_bootstrap.h"
 #include "server/logger.h"
 #include "server/tls/dev_pki.h"
+#include "vault/storage/memory_storage.h"
+#include "vault/storage/sqlite/sqlite_storage.h"
 
 namespace sejf::server {
 namespace {
@@ -63,6 +65,17 @@ absl::StatusOr<DaemonOptions> ListenerOptions(const Config& config) {
     options.tls_key_pem = *std::move(key);
   }
   return options;
+}
+
+absl::StatusOr<std::unique_ptr<vault::Storage>> OpenStorage(
+    const Config& config) {
+  if (config.storage.backend == StorageBackend::kMemory) {
+    return std::make_unique<vault::MemoryStorage>(SystemClock::Get());
+  }
+  auto sqlite = vault::SqliteStorage::Open(config.storage.sqlite_path,
+                                           SystemClock::Get());
+  if (!sqlite.ok()) return sqlite.status();
+  return std::unique_ptr<vault::Storage>(*std::move(sqlite));
 }
 
 void PrintBanner(const Config& config, const Daemon& daemon) {
@@ -128,6 +141,9 @@ int Run(const ConfigSources& sources) {
       return fail("config", s);
     }
   }
+
+  absl::StatusOr<std::unique_ptr<vault::Storage>> storage = OpenStorage(config);
+  if (!storage.ok()) return fail("storage", storage.status());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());

@@ -198,7 +198,7 @@ TEST_F(DaemonE2eTest, UnixSocketCallerIsIdentifiedByItsUid) {
 
 TEST_F(DaemonE2eTest, DataDirectoryHoldsEverythingPrivately) {
   EXPECT_EQ(ModeOf(data_dir_), 0700u);
-  for (const char* secret : {"hsm-pin", "hsm-so-pin", "tls/ca.key",
+  for (const char* secret : {"hsm-pin", "hsm-so-pin", "sejf.db", "tls/ca.key",
                              "tls/server.key", "tls/admin.key"}) {
     EXPECT_EQ(ModeOf(data_dir_ + "/" + secret), 0600u) << secret;
   }
