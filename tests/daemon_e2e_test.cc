@@ -13,6 +13,7 @@
 #include "common/files.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "sejf/v1/identity.grpc.pb.h"
 #include "sejf/v1/key_custody.grpc.pb.h"
 #include "server/tls/certificate_issuer.h"
@@ -338,6 +339,35 @@ TEST_F(PolicyE2eTest, SighupReloadsPolicyAndBadFileKeepsTheOldOne) {
   Reload("policy_reload_failed");
   EXPECT_TRUE(absl::StrContains(daemon_->Stderr(), "keys.mangle"));
   EXPECT_EQ(GenerateKey(erp).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST(DaemonLogE2eTest, JsonLogFormatWritesOneParsableObjectPerLine) {
+  TempDir tmp;
+  SejfdOptions options;
+  options.data_dir = tmp.path() + "/data";
+  options.extra_args = {"--log-format", "json"};
+  auto daemon = SejfdProcess::Start(options);
+  ASSERT_TRUE(daemon.ok()) << daemon.status();
+  sejf::v1::WhoAmIResponse me;
+  auto context = ShortDeadline();
+  ASSERT_TRUE(sejf::v1::Identity::NewStub(UnixChannel((*daemon)->unix_socket()))
+                  ->WhoAmI(context.get(), {}, &me)
+                  .ok());
+  ASSERT_EQ((*daemon)->Stop(), 0);
+  int rpc_lines = 0;
+  for (absl::string_view line :
+       absl::StrSplit((*daemon)->Stderr(), '\n', absl::SkipEmpty())) {
+    nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(event.is_discarded()) << line;
+    if (event["event"] == "rpc") {
+      ++rpc_lines;
+      EXPECT_EQ(event["identity"], absl::StrCat("unix:", geteuid()));
+      EXPECT_EQ(event["method"], "/sejf.v1.Identity/WhoAmI");
+      EXPECT_EQ(event["code"], "OK");
+      EXPECT_EQ(event["request_id"].get<std::string>().size(), 16u);
+    }
+  }
+  EXPECT_EQ(rpc_lines, 1);
 }
 
 TEST(DaemonConfigE2eTest, UnknownKeyStopsStartUpNamingIt) {
