@@ -62,7 +62,7 @@ bool NeedsQuotes(absl::string_view s) {
 
 std::string Logger::Format(absl::Time now, LogLevel level,
                            absl::string_view event,
-                           std::initializer_list<Field> fields) const {
+                           absl::Span<const Field> fields) const {
   std::string time =
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone());
   std::string line;
@@ -100,7 +100,7 @@ std::string Logger::Format(absl::Time now, LogLevel level,
 }
 
 void Logger::Log(LogLevel level, absl::string_view event,
-                 std::initializer_list<Field> fields) const {
+                 absl::Span<const Field> fields) const {
   std::string line = Format(absl::Now(), level, event, fields);
   // One write per line keeps concurrent lines whole (stderr is unbuffered).
   size_t off = 0;

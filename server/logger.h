@@ -15,6 +15,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 namespace sejf::server {
 
@@ -28,11 +29,15 @@ class Logger {
   explicit Logger(bool json, int fd = 2) : json_(json), fd_(fd) {}
 
   void Log(LogLevel level, absl::string_view event,
-           std::initializer_list<Field> fields) const;
+           absl::Span<const Field> fields) const;
+  void Log(LogLevel level, absl::string_view event,
+           std::initializer_list<Field> fields) const {
+    Log(level, event, absl::MakeConstSpan(fields.begin(), fields.size()));
+  }
 
   // The formatted line without writing it (for tests), with `now` as time.
   std::string Format(absl::Time now, LogLevel level, absl::string_view event,
-                     std::initializer_list<Field> fields) const;
+                     absl::Span<const Field> fields) const;
 
  private:
   bool json_;

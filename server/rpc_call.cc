@@ -79,28 +79,18 @@ void LogRpc(const ServiceEnvironment& env, absl::string_view method,
   }
   LogLevel level = status.ok() ? LogLevel::kInfo : LogLevel::kWarning;
   if (status.code() == absl::StatusCode::kInternal) level = LogLevel::kError;
-  if (status.ok()) {
-    env.logger->Log(level, "rpc",
-                    {{"request_id", request_id},
-                     {"identity", identity},
-                     {"method", method},
-                     {"operation", operation},
-                     {"resource", resource},
-                     {"context", context},
-                     {"code", code},
-                     {"latency_ms", latency_ms}});
-  } else {
-    env.logger->Log(level, "rpc",
-                    {{"request_id", request_id},
-                     {"identity", identity},
-                     {"method", method},
-                     {"operation", operation},
-                     {"resource", resource},
-                     {"context", context},
-                     {"code", code},
-                     {"latency_ms", latency_ms},
-                     {"error", status.message()}});
-  }
+  const Logger::Field fields[] = {{"request_id", request_id},
+                                  {"identity", identity},
+                                  {"method", method},
+                                  {"operation", operation},
+                                  {"resource", resource},
+                                  {"context", context},
+                                  {"code", code},
+                                  {"latency_ms", latency_ms},
+                                  {"error", status.message()}};
+  // The error field only for failures.
+  env.logger->Log(level, "rpc",
+                  absl::MakeConstSpan(fields, status.ok() ? 8 : 9));
 }
 
 grpc::Status NotImplementedRpc(const ServiceEnvironment& env,
