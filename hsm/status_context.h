@@ -1,10 +1,11 @@
-// Adding context to an absl::Status on its way up.
+// Adding context to an absl::Status (or StatusOr) on its way up.
 //
-// Thread-safety: pure function, thread-safe.
+// Thread-safety: pure functions, thread-safe.
 #ifndef SEJF_HSM_STATUS_CONTEXT_H_
 #define SEJF_HSM_STATUS_CONTEXT_H_
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -17,6 +18,14 @@ inline absl::Status WithContext(const absl::Status& status,
   if (status.ok()) return status;
   return absl::Status(status.code(),
                       absl::StrCat(context, ": ", status.message()));
+}
+
+// The same for a StatusOr: the value when OK, else the status with context.
+template <typename T>
+absl::StatusOr<T> WithContext(absl::StatusOr<T> result,
+                              absl::string_view context) {
+  if (result.ok()) return result;
+  return WithContext(result.status(), context);
 }
 
 }  // namespace sejf::hsm

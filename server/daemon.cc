@@ -19,8 +19,12 @@
 namespace sejf::server {
 
 struct Daemon::Services {
-  explicit Services(const ServiceEnvironment& env)
-      : identity(env), keys(env), tokens(env), auth(env), audit(env) {}
+  Services(const ServiceEnvironment& env, const DomainServices& domain)
+      : identity(env),
+        keys(env, domain.keys),
+        tokens(env),
+        auth(env),
+        audit(env) {}
   IdentityService identity;
   KeyCustodyService keys;
   TokenVaultService tokens;
@@ -67,13 +71,14 @@ Daemon::~Daemon() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
                                                       PolicyHolder* policy,
-                                                      const Logger* logger) {
+                                                      const Logger* logger,
+                                                      DomainServices domain) {
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->env_.policy = policy;
   daemon->env_.logger = logger;
   daemon->env_.unix_socket_path = options.unix_socket;
   daemon->env_.dev_mode = options.dev_mode;
-  daemon->services_ = std::make_unique<Services>(daemon->env_);
+  daemon->services_ = std::make_unique<Services>(daemon->env_, domain);
 
   if (!options.unix_socket.empty()) {
     auto listener = UnixListener::Bind(options.unix_socket);

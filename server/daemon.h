@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "common/secret.h"
 #include "server/rpc_call.h"
+#include "signer/custody/key_custody.h"
 
 namespace sejf::server {
 
@@ -34,6 +35,12 @@ struct DaemonOptions {
   bool dev_mode = false;
 };
 
+// The domain objects behind the adapters; owned by the caller, they must
+// outlive the Daemon. A null one makes its service answer UNAVAILABLE.
+struct DomainServices {
+  signer::KeyCustody* keys = nullptr;
+};
+
 // Thread-safety: Shutdown may be called from any one thread while others
 // serve; the accessors are safe at any time after Start.
 class Daemon {
@@ -42,7 +49,8 @@ class Daemon {
   // UNAVAILABLE naming the address when a listener cannot be bound.
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(DaemonOptions options,
                                                        PolicyHolder* policy,
-                                                       const Logger* logger);
+                                                       const Logger* logger,
+                                                       DomainServices domain);
   ~Daemon();
 
   // "127.0.0.1:7443" with the port actually bound; "" without TCP.

@@ -1,17 +1,23 @@
-// sejf.v1.KeyCustody: the gRPC adapter. Methods answer UNIMPLEMENTED (after
-// authorization) until the domain code behind them lands.
+// sejf.v1.KeyCustody: the gRPC adapter over signer::KeyCustody. Each handler
+// validates and converts the request, asks the policy (keys.read or
+// keys.manage, with the key as credential), calls the domain and converts
+// back. Listing returns only the keys the caller may read.
 #ifndef SEJF_SERVER_KEY_CUSTODY_SERVICE_H_
 #define SEJF_SERVER_KEY_CUSTODY_SERVICE_H_
 
 #include "sejf/v1/key_custody.grpc.pb.h"
 #include "server/rpc_call.h"
+#include "signer/custody/key_custody.h"
 
 namespace sejf::server {
 
-// Thread-safe (stateless beyond the shared environment).
+// Thread-safe (stateless beyond the shared, thread-safe domain objects).
 class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
  public:
-  explicit KeyCustodyService(const ServiceEnvironment& env) : env_(env) {}
+  // `custody` may be null (no key store configured): every method then
+  // answers UNAVAILABLE after authorization.
+  KeyCustodyService(const ServiceEnvironment& env, signer::KeyCustody* custody)
+      : env_(env), custody_(custody) {}
 
   grpc::Status GenerateKey(grpc::ServerContext* context,
                            const sejf::v1::GenerateKeyRequest* request,
@@ -44,7 +50,10 @@ class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
                           sejf::v1::DestroyKeyResponse* response) override;
 
  private:
+  absl::StatusOr<signer::KeyCustody*> Custody() const;
+
   const ServiceEnvironment& env_;
+  signer::KeyCustody* custody_;
 };
 
 }  // namespace sejf::server

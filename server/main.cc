@@ -17,11 +17,13 @@
 #include "common/crypto_init.h"
 #include "common/files.h"
 #include "common/version.h"
+#include "hsm/pkcs11/pkcs11_key_store.h"
 #include "server/config/load_config.h"
 #include "server/daemon.h"
 #include "server/dev_bootstrap.h"
 #include "server/logger.h"
 #include "server/tls/dev_pki.h"
+#include "signer/custody/key_custody.h"
 #include "vault/storage/memory_storage.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
 
@@ -142,21 +144,28 @@ int Run(const ConfigSources& sources) {
     }
   }
 
+  std::string token_label = token->label;
+  absl::StatusOr<std::unique_ptr<hsm::pkcs11::Pkcs11KeyStore>> key_store =
+      hsm::pkcs11::Pkcs11KeyStore::Create(*std::move(token));
+  if (!key_store.ok()) return fail("hsm", key_store.status());
   absl::StatusOr<std::unique_ptr<vault::Storage>> storage = OpenStorage(config);
   if (!storage.ok()) return fail("storage", storage.status());
+  signer::KeyCustody key_custody(key_store->get(), storage->get(),
+                                 &SystemClock::Get());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
   PolicyHolder policy(config.policy);
   absl::StatusOr<std::unique_ptr<Daemon>> daemon =
-      Daemon::Start(*std::move(options), &policy, &logger);
+      Daemon::Start(*std::move(options), &policy, &logger,
+                    DomainServices{.keys = &key_custody});
   if (!daemon.ok()) return fail("listen", daemon.status());
   PrintBanner(config, **daemon);
   logger.Log(LogLevel::kInfo, "started",
              {{"version", kVersion},
               {"tls", (*daemon)->tcp_address()},
               {"unix", (*daemon)->unix_socket()},
-              {"hsm_token", token->label}});
+              {"hsm_token", token_label}});
 
   sigset_t signals = HandledSignals();
   for (;;) {

@@ -14,18 +14,21 @@ RpcCall::RpcCall(const ServiceEnvironment& env, const Caller& caller,
                  std::string request_id)
     : env_(env), caller_(caller), request_id_(std::move(request_id)) {}
 
-absl::Status RpcCall::Authorize(Operation operation, AccessTarget target) {
-  operation_ = operation;
-  target_ = std::move(target);
+bool RpcCall::IsAllowed(Operation operation, const AccessTarget& target) const {
   AccessRequest request;
   request.identity = caller_.identity;
   request.operation = operation;
-  if (target_.context) request.context = absl::string_view(*target_.context);
-  if (target_.credential) {
-    request.credential = absl::string_view(*target_.credential);
+  if (target.context) request.context = absl::string_view(*target.context);
+  if (target.credential) {
+    request.credential = absl::string_view(*target.credential);
   }
-  std::shared_ptr<const Policy> policy = env_.policy->Get();
-  if (policy->Authorize(request).allowed) return absl::OkStatus();
+  return env_.policy->Get()->Authorize(request).allowed;
+}
+
+absl::Status RpcCall::Authorize(Operation operation, AccessTarget target) {
+  operation_ = operation;
+  target_ = std::move(target);
+  if (IsAllowed(operation, target_)) return absl::OkStatus();
 
   std::string what = absl::StrCat("operation ", OperationName(operation));
   if (target_.credential) absl::StrAppend(&what, " on ", *target_.credential);

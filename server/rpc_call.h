@@ -65,6 +65,10 @@ class RpcCall {
   // (and the context/credential, which are not secret) when refused.
   absl::Status Authorize(Operation operation, AccessTarget target = {});
 
+  // Whether policy would allow `operation` on `target`, without recording
+  // anything (e.g. to filter a listing item by item).
+  bool IsAllowed(Operation operation, const AccessTarget& target) const;
+
   // Set by Authorize; empty before.
   const std::optional<Operation>& operation() const { return operation_; }
   const AccessTarget& target() const { return target_; }

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
+#include "hsm/pkcs11/module.h"
 
 namespace sejf::hsm::testing {
 
@@ -70,6 +71,33 @@ absl::Status InitTokenWithTool(const std::string& label,
                                  label, "' --so-pin '", so_pin, "' --pin '",
                                  user_pin, "'"))
       .status();
+}
+
+absl::StatusOr<OpenedToken> OpenTestToken(const std::string& label,
+                                          const std::string& user_pin) {
+  absl::StatusOr<std::shared_ptr<pkcs11::Module>> module =
+      pkcs11::Module::Load(kSoftHsmModule);
+  if (!module.ok()) return module.status();
+  absl::StatusOr<CK_SLOT_ID> slot = (*module)->FindTokenSlot(label);
+  if (!slot.ok()) return slot.status();
+  SecretBytes pin = SecretFromView(user_pin);
+  if (absl::Status s = CheckUserLogin(*module, *slot, pin); !s.ok()) return s;
+  return OpenedToken{.module = *std::move(module),
+                     .slot = *slot,
+                     .label = label,
+                     .user_pin = std::move(pin)};
+}
+
+absl::StatusOr<OpenedToken> CreateTestToken(const std::string& dir,
+                                            const std::string& label,
+                                            const std::string& user_pin) {
+  if (dir.empty()) return absl::InternalError("no test directory");
+  if (absl::Status s = UseSoftHsmStore(dir); !s.ok()) return s;
+  if (absl::Status s = InitTokenWithTool(label, "so-pin-0815", user_pin);
+      !s.ok()) {
+    return s;
+  }
+  return OpenTestToken(label, user_pin);
 }
 
 }  // namespace sejf::hsm::testing

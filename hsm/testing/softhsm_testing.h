@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "hsm/softhsm_bootstrap.h"
+#include "hsm/token.h"
 
 namespace sejf::hsm::testing {
 
@@ -45,6 +46,19 @@ absl::StatusOr<std::string> RunCommand(const std::string& command);
 absl::Status InitTokenWithTool(const std::string& label,
                                const std::string& so_pin,
                                const std::string& user_pin);
+
+// Loads the SoftHSM2 module (SOFTHSM2_CONF must already point at the store)
+// and opens the token labelled `label` with `user_pin`, as OpenToken does
+// with a PIN file. Load it once per process at a time (see module.h); let
+// the returned module go before calling this again (a "restart").
+absl::StatusOr<OpenedToken> OpenTestToken(const std::string& label,
+                                          const std::string& user_pin);
+
+// A throwaway token: UseSoftHsmStore(dir), InitTokenWithTool(label, a fixed
+// SO PIN, user_pin), then OpenTestToken(label, user_pin).
+absl::StatusOr<OpenedToken> CreateTestToken(const std::string& dir,
+                                            const std::string& label,
+                                            const std::string& user_pin);
 
 }  // namespace sejf::hsm::testing
 

@@ -1,0 +1,59 @@
+#include "hsm/key_store.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace sejf::hsm {
+
+absl::string_view KeyAlgorithmName(KeyAlgorithm algorithm) {
+  switch (algorithm) {
+    case KeyAlgorithm::kEcP256:
+      return "ec-p256";
+    case KeyAlgorithm::kRsa2048:
+      return "rsa-2048";
+  }
+  return "unknown-algorithm";
+}
+
+absl::string_view SignatureSchemeName(SignatureScheme scheme) {
+  switch (scheme) {
+    case SignatureScheme::kEcdsaSha256:
+      return "ecdsa-sha256";
+    case SignatureScheme::kRsaPkcs1Sha256:
+      return "rsa-pkcs1-sha256";
+    case SignatureScheme::kRsaPssSha256:
+      return "rsa-pss-sha256";
+  }
+  return "unknown-scheme";
+}
+
+bool SchemeFitsAlgorithm(SignatureScheme scheme, KeyAlgorithm algorithm) {
+  switch (scheme) {
+    case SignatureScheme::kEcdsaSha256:
+      return algorithm == KeyAlgorithm::kEcP256;
+    case SignatureScheme::kRsaPkcs1Sha256:
+    case SignatureScheme::kRsaPssSha256:
+      return algorithm == KeyAlgorithm::kRsa2048;
+  }
+  return false;
+}
+
+absl::Status ValidateKeyLabel(absl::string_view label) {
+  if (label.empty()) {
+    return absl::InvalidArgumentError("key label must not be empty");
+  }
+  if (label.size() > kMaxKeyLabelSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key label must be at most ", kMaxKeyLabelSize,
+                     " bytes, not ", label.size()));
+  }
+  for (char c : label) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      return absl::InvalidArgumentError(
+          "key label must not contain control characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sejf::hsm

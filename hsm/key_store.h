@@ -1,0 +1,194 @@
+// hsm::KeyStore: where sejf's private keys and its key-encryption key live.
+//
+// The production implementation is pkcs11::Pkcs11KeyStore (any PKCS#11
+// module; SoftHSM2 by default); testing::FakeKeyStore keeps OpenSSL keys in
+// memory for unit tests; FaultyKeyStore wraps either to inject device errors.
+// One contract suite (key_store_contract_test.cc) runs against each, so what
+// is written here holds for all of them.
+//
+//   ASSIGN_OR_RETURN(KeyRef key, store.GenerateKeyPair("acme-auth",
+//                                                      KeyAlgorithm::kEcP256));
+//   ASSIGN_OR_RETURN(std::string spki, store.PublicKey(key));
+//   ASSIGN_OR_RETURN(std::string sig, store.Sign(key,
+//                        SignatureScheme::kEcdsaSha256, signed_info));
+//
+// Signing keys never leave the store: there is no call that returns private
+// key material. The key-encryption key (KEK) wraps the vault's 32-byte data
+// keys; wrapped keys are stored by the caller, the KEK stays in the store.
+// The wrapped format is the bare output of RFC 5649 (AES-256 key wrap with
+// padding, PKCS#11 CKM_AES_KEY_WRAP_PAD) in every implementation: 40 bytes
+// for a 32-byte key, integrity-checked on unwrap, no header. How the PKCS#11
+// store gets RFC 5649 out of a token is described in pkcs11/kek.h.
+//
+// Thread-safety: every implementation is thread-safe; all methods may be
+// called concurrently from any thread.
+#ifndef SEJF_HSM_KEY_STORE_H_
+#define SEJF_HSM_KEY_STORE_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/secret.h"
+
+namespace sejf::hsm {
+
+enum class KeyAlgorithm {
+  kEcP256,   // ECDSA on NIST P-256 (prime256v1); what KSeF issues
+  kRsa2048,  // RSA, 2048-bit modulus, public exponent 65537
+};
+
+enum class SignatureScheme {
+  // ECDSA over SHA-256(data). The signature is raw r||s: 64 bytes, each half
+  // big-endian and left-padded to 32 bytes (IEEE P1363; what XMLDSig and KSeF
+  // QR codes want). Use EcdsaRawToDer (hsm/signatures.h) for X.509/CMS.
+  kEcdsaSha256,
+  // RSASSA-PKCS1-v1_5 with SHA-256 (DigestInfo inside); 256 bytes for
+  // RSA-2048.
+  kRsaPkcs1Sha256,
+  // RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt (KSeF KOD II);
+  // 256 bytes for RSA-2048.
+  kRsaPssSha256,
+};
+
+// "ec-p256", "rsa-2048"; "ecdsa-sha256", "rsa-pkcs1-sha256", "rsa-pss-sha256".
+absl::string_view KeyAlgorithmName(KeyAlgorithm algorithm);
+absl::string_view SignatureSchemeName(SignatureScheme scheme);
+
+// Whether `scheme` can be made with a key of `algorithm`: ECDSA with EC keys,
+// the two RSA schemes with RSA keys.
+bool SchemeFitsAlgorithm(SignatureScheme scheme, KeyAlgorithm algorithm);
+
+// Checks a key label (the PKCS#11 CKA_LABEL of both halves of the pair):
+// 1 to kMaxKeyLabelSize bytes, no control characters. INVALID_ARGUMENT
+// naming the rule otherwise. (The stricter naming rules for keys — lower
+// case, etc. — are the caller's; the store only needs a label it can find
+// again.)
+inline constexpr std::size_t kMaxKeyLabelSize = 128;
+absl::Status ValidateKeyLabel(absl::string_view label);
+
+// The size of the key ids the stores generate (random bytes, CKA_ID).
+inline constexpr std::size_t kKeyIdSize = 16;
+
+// The size of the data keys WrapKey/UnwrapKey handle, and of what WrapKey
+// returns for them (RFC 5649 AES key wrap with padding: 32 + 8 bytes).
+inline constexpr std::size_t kDataKeySize = 32;
+inline constexpr std::size_t kWrappedDataKeySize = 40;
+
+// A key pair in a store. Plain value, cheap to copy; obtained from
+// GenerateKeyPair or FindKeyBy*, and valid until the key is destroyed.
+struct KeyRef {
+  std::string id;     // the CKA_ID: kKeyIdSize random bytes (binary)
+  std::string label;  // the CKA_LABEL: the key's name
+  KeyAlgorithm algorithm = KeyAlgorithm::kEcP256;
+  std::string uri;  // RFC 7512: pkcs11:token=..;object=..;id=..;type=private
+
+  friend bool operator==(const KeyRef&, const KeyRef&) = default;
+};
+
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+
+  // Generates a key pair labelled `label` with a fresh random id. The private
+  // key is created sensitive and never extractable, usable for signing only.
+  // Errors: INVALID_ARGUMENT for a bad label (ValidateKeyLabel);
+  // ALREADY_EXISTS when a private key with that label exists (labels are
+  // unique in a store; checked under a lock within this process, not against
+  // other processes using the same token); UNAVAILABLE when the device is
+  // away (an UNAVAILABLE generate may still have created the key: look it up
+  // by label before trying again).
+  virtual absl::StatusOr<KeyRef> GenerateKeyPair(absl::string_view label,
+                                                 KeyAlgorithm algorithm) = 0;
+
+  // Looks up an existing key pair, e.g. after a restart, by its id (binary
+  // CKA_ID) or its label. Errors: NOT_FOUND when there is none;
+  // FAILED_PRECONDITION when several private keys match, or the key is not
+  // one of the KeyAlgorithm kinds (e.g. RSA-4096 made by another tool);
+  // UNAVAILABLE when the device is away.
+  virtual absl::StatusOr<KeyRef> FindKeyById(absl::string_view id) = 0;
+  virtual absl::StatusOr<KeyRef> FindKeyByLabel(absl::string_view label) = 0;
+
+  // The public key as DER SubjectPublicKeyInfo (RFC 5280): id-ecPublicKey
+  // with the named curve and an uncompressed point, or rsaEncryption.
+  // Errors: NOT_FOUND when the key (or its public half) is gone; UNAVAILABLE.
+  virtual absl::StatusOr<std::string> PublicKey(const KeyRef& key) = 0;
+
+  // Signs `data` (the message itself, not a digest: the store hashes it with
+  // SHA-256 as the scheme says) with the private key `key.id` names. The
+  // key's real type is what counts, not `key.algorithm`.
+  // Errors: INVALID_ARGUMENT when `scheme` does not fit the key (e.g. PSS
+  // with an EC key), naming both; NOT_FOUND when the key is gone;
+  // UNAVAILABLE when the device is away.
+  virtual absl::StatusOr<std::string> Sign(const KeyRef& key,
+                                           SignatureScheme scheme,
+                                           absl::string_view data) = 0;
+
+  // Removes both halves of the key pair named by `key.id`. Afterwards Sign,
+  // PublicKey and FindKeyBy* answer NOT_FOUND for it. Errors: NOT_FOUND when
+  // neither half exists; UNAVAILABLE (the key may be partly destroyed:
+  // calling Destroy again finishes the job).
+  virtual absl::Status Destroy(const KeyRef& key) = 0;
+
+  // Wraps a kDataKeySize-byte data key under the store's KEK and returns the
+  // kWrappedDataKeySize wrapped bytes to store. The first WrapKey of a store
+  // creates the KEK if it does not exist yet; it persists (in the HSM) for
+  // later runs. Not secret, but bound to this KEK: only this store's KEK
+  // unwraps it. Errors: INVALID_ARGUMENT for a data key of another size;
+  // UNAVAILABLE.
+  virtual absl::StatusOr<std::string> WrapKey(const SecretBytes& data_key) = 0;
+
+  // The data key back from WrapKey's output, in zeroing memory.
+  // Errors: INVALID_ARGUMENT when `wrapped` is not kWrappedDataKeySize bytes;
+  // DATA_LOSS when it does not unwrap under the KEK (altered, or wrapped
+  // under another KEK); FAILED_PRECONDITION when the store has no KEK (no
+  // WrapKey ever ran on this token: a wrong token?); UNAVAILABLE.
+  virtual absl::StatusOr<SecretBytes> UnwrapKey(absl::string_view wrapped) = 0;
+};
+
+// A KeyStore that forwards every call to another one (after leveldb's
+// EnvWrapper): derive from it and override what should behave differently.
+// Does not own `target`, which must outlive the wrapper.
+// Thread-safety: as thread-safe as the target.
+class KeyStoreWrapper : public KeyStore {
+ public:
+  explicit KeyStoreWrapper(KeyStore* target) : target_(target) {}
+
+  KeyStore* target() const { return target_; }
+
+  absl::StatusOr<KeyRef> GenerateKeyPair(absl::string_view label,
+                                         KeyAlgorithm algorithm) override {
+    return target_->GenerateKeyPair(label, algorithm);
+  }
+  absl::StatusOr<KeyRef> FindKeyById(absl::string_view id) override {
+    return target_->FindKeyById(id);
+  }
+  absl::StatusOr<KeyRef> FindKeyByLabel(absl::string_view label) override {
+    return target_->FindKeyByLabel(label);
+  }
+  absl::StatusOr<std::string> PublicKey(const KeyRef& key) override {
+    return target_->PublicKey(key);
+  }
+  absl::StatusOr<std::string> Sign(const KeyRef& key, SignatureScheme scheme,
+                                   absl::string_view data) override {
+    return target_->Sign(key, scheme, data);
+  }
+  absl::Status Destroy(const KeyRef& key) override {
+    return target_->Destroy(key);
+  }
+  absl::StatusOr<std::string> WrapKey(const SecretBytes& data_key) override {
+    return target_->WrapKey(data_key);
+  }
+  absl::StatusOr<SecretBytes> UnwrapKey(absl::string_view wrapped) override {
+    return target_->UnwrapKey(wrapped);
+  }
+
+ private:
+  KeyStore* const target_;
+};
+
+}  // namespace sejf::hsm
+
+#endif  // SEJF_HSM_KEY_STORE_H_

@@ -1,0 +1,63 @@
+// An in-memory KeyStore for unit tests: OpenSSL keys in a map, the same
+// contract as the PKCS#11 store (key_store.h; the contract suite runs
+// against both).
+//
+//   testing::FakeKeyStore store;
+//   ASSIGN_OR_RETURN(KeyRef key, store.GenerateKeyPair("k", kEcP256));
+//
+// Keys and the KEK live only as long as the object. The KEK is 32 random
+// bytes created by the first WrapKey; wrapping is RFC 5649 with OpenSSL's
+// EVP_aes_256_wrap_pad, byte-compatible with CKM_AES_KEY_WRAP_PAD. URIs
+// name the token label given to the constructor.
+//
+// Test-only code: private keys sit in ordinary memory.
+// Thread-safety: thread-safe.
+#ifndef SEJF_HSM_TESTING_FAKE_KEY_STORE_H_
+#define SEJF_HSM_TESTING_FAKE_KEY_STORE_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "common/openssl_ptr.h"
+#include "common/secret.h"
+#include "hsm/key_store.h"
+
+namespace sejf::hsm::testing {
+
+class FakeKeyStore : public KeyStore {
+ public:
+  explicit FakeKeyStore(std::string token_label = "fake");
+
+  absl::StatusOr<KeyRef> GenerateKeyPair(absl::string_view label,
+                                         KeyAlgorithm algorithm) override;
+  absl::StatusOr<KeyRef> FindKeyById(absl::string_view id) override;
+  absl::StatusOr<KeyRef> FindKeyByLabel(absl::string_view label) override;
+  absl::StatusOr<std::string> PublicKey(const KeyRef& key) override;
+  absl::StatusOr<std::string> Sign(const KeyRef& key, SignatureScheme scheme,
+                                   absl::string_view data) override;
+  absl::Status Destroy(const KeyRef& key) override;
+  absl::StatusOr<std::string> WrapKey(const SecretBytes& data_key) override;
+  absl::StatusOr<SecretBytes> UnwrapKey(absl::string_view wrapped) override;
+
+ private:
+  struct Entry {
+    KeyRef ref;
+    std::shared_ptr<EVP_PKEY> key;  // shared so Sign runs outside the lock
+  };
+
+  // A copy of the entry for `key.id`; NOT_FOUND when there is none.
+  absl::StatusOr<Entry> Lookup(const KeyRef& key);
+
+  const std::string token_label_;
+  absl::Mutex mu_;
+  std::map<std::string, Entry> keys_ ABSL_GUARDED_BY(mu_);  // by id
+  std::optional<SecretBytes> kek_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sejf::hsm::testing
+
+#endif  // SEJF_HSM_TESTING_FAKE_KEY_STORE_H_

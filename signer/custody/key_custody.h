@@ -1,0 +1,126 @@
+// Key custody: key pairs generated in the HSM and the metadata sejf keeps
+// about them (vault/records/key_record.h), kept in step.
+//
+// The private key exists only in the hsm::KeyStore; the record in
+// vault::Storage (kind "keys", record name = key name) says what the key is
+// for, its state and its certificate. Generate makes the HSM key first and
+// the record second: a crash in between leaves an HSM key with no record
+// (an "orphan": never usable, never certified), which the next Generate of
+// the same name destroys before it starts again.
+//
+// Thread-safety: thread-safe. Concurrent changes to one key are serialised
+// by the storage's optimistic versions: the loser gets ABORTED.
+#ifndef SEJF_SIGNER_CUSTODY_KEY_CUSTODY_H_
+#define SEJF_SIGNER_CUSTODY_KEY_CUSTODY_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/clock.h"
+#include "hsm/key_store.h"
+#include "signer/x509/csr.h"
+#include "signer/x509/distinguished_name.h"
+#include "vault/records/key_record.h"
+#include "vault/storage/storage.h"
+
+namespace sejf::signer {
+
+// A key as callers see it: its name, its record and where it is stored.
+struct Key {
+  std::string name;
+  int64_t version = 0;  // the record's storage version
+  vault::KeyRecord record;
+};
+
+struct KeyFilter {
+  std::optional<vault::KeyUsage> usage;
+  std::optional<vault::CredentialState> state;
+  // Only keys with a certificate whose notAfter is before now + this.
+  std::optional<absl::Duration> expiring_within;
+};
+
+struct KeyPage {
+  std::vector<Key> keys;
+  std::string next_page_token;  // empty on the last page
+};
+
+class KeyCustody {
+ public:
+  // `keys`, `storage` and `clock` must outlive this object.
+  KeyCustody(hsm::KeyStore* keys, vault::Storage* storage, const Clock* clock);
+
+  // A new key pair in the HSM (sensitive, never extractable) and its record,
+  // state active. INVALID_ARGUMENT for a bad name; ALREADY_EXISTS when a key
+  // of that name exists (also a destroyed one: names are never reused, so the
+  // audit trail stays unambiguous); UNAVAILABLE when the HSM is away.
+  absl::StatusOr<Key> Generate(absl::string_view name,
+                               hsm::KeyAlgorithm algorithm,
+                               vault::KeyUsage usage);
+
+  // NOT_FOUND naming the key when there is none.
+  absl::StatusOr<Key> Get(absl::string_view name);
+
+  // Keys in name order, filtered. `page_size` 0 means 50; at most 500.
+  // `page_token` is a previous next_page_token (INVALID_ARGUMENT otherwise).
+  absl::StatusOr<KeyPage> List(const KeyFilter& filter, int page_size,
+                               absl::string_view page_token);
+
+  // active ⇄ disabled. A disabled key signs nothing. FAILED_PRECONDITION for
+  // a destroyed key. Setting the state a key already has is a no-op.
+  absl::StatusOr<Key> Disable(absl::string_view name);
+  absl::StatusOr<Key> Enable(absl::string_view name);
+
+  // Removes the key pair from the HSM; the record stays, state destroyed
+  // (for audit and so the name is not reused). Destroying a destroyed key is
+  // a no-op. UNAVAILABLE when the HSM is away (the record is unchanged; try
+  // again).
+  absl::StatusOr<Key> Destroy(absl::string_view name);
+
+  // A PKCS#10 request for `subject`, signed by the key in the HSM (ECDSA-
+  // SHA256 for EC keys, RSA PKCS#1 v1.5 SHA-256 for RSA). FAILED_PRECONDITION
+  // unless the key is active.
+  absl::StatusOr<Csr> CreateCsr(absl::string_view name,
+                                const DistinguishedName& subject);
+
+  // A self-signed certificate (for the KSeF TEST environment), keyUsage by
+  // the key's usage, valid `validity_days` from now, attached to the key.
+  // FAILED_PRECONDITION unless the key is active; INVALID_ARGUMENT for days
+  // outside 1..3650.
+  absl::StatusOr<Key> SelfSign(absl::string_view name,
+                               const DistinguishedName& subject,
+                               int validity_days);
+
+  // Attaches a certificate chain (PEM, or one DER certificate; leaf first)
+  // to the key. INVALID_ARGUMENT for unparsable input; FAILED_PRECONDITION
+  // when the leaf's public key is not the key's, its keyUsage does not fit
+  // the key's usage, or the key is destroyed. Nothing changes on error.
+  absl::StatusOr<Key> AttachCertificate(absl::string_view name,
+                                        absl::string_view chain);
+
+  // The HSM handle of a key's private half (for signing), from its record.
+  static hsm::KeyRef KeyRefOf(absl::string_view name,
+                              const vault::KeyRecord& record);
+
+ private:
+  absl::StatusOr<Key> SetState(absl::string_view name,
+                               vault::CredentialState state);
+  // The key, if active; FAILED_PRECONDITION saying its state otherwise.
+  absl::StatusOr<Key> GetActive(absl::string_view name);
+  // Stores `key.record` over version `key.version`; returns the new key.
+  absl::StatusOr<Key> Save(Key key);
+
+  hsm::KeyStore* keys_;
+  vault::Storage* storage_;
+  const Clock* clock_;
+};
+
+// "keys/{name}" → name; INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::string> KeyNameFromResource(absl::string_view resource,
+                                                absl::string_view field);
+
+}  // namespace sejf::signer
+
+#endif  // SEJF_SIGNER_CUSTODY_KEY_CUSTODY_H_

@@ -1,0 +1,248 @@
+// signer::KeyCustody over the in-memory key store and storage; what it
+// signs is checked by the openssl command line.
+#include "signer/custody/key_custody.h"
+
+#include "absl/strings/match.h"
+#include "common/crypto_init.h"
+#include "gtest/gtest.h"
+#include "hsm/testing/fake_key_store.h"
+#include "signer/x509/self_signed.h"
+#include "signer/x509/testing/openssl_cli.h"
+#include "vault/storage/memory_storage.h"
+
+namespace sejf::signer {
+namespace {
+
+using ::sejf::signer::testing::RunOpenssl;
+using ::sejf::signer::testing::ScratchDir;
+using vault::CredentialState;
+using vault::KeyUsage;
+
+class KeyCustodyTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(InitCrypto().ok()); }
+
+  DistinguishedName Subject(absl::string_view text) {
+    auto dn = DistinguishedName::Parse(text);
+    EXPECT_TRUE(dn.ok()) << dn.status();
+    return *dn;
+  }
+
+  FakeClock clock_{absl::FromUnixSeconds(1764000000)};
+  hsm::testing::FakeKeyStore keys_;
+  vault::MemoryStorage storage_{clock_};
+  KeyCustody custody_{&keys_, &storage_, &clock_};
+};
+
+TEST_F(KeyCustodyTest, GenerateRecordsAnActiveKeyWithItsPublicKey) {
+  auto key = custody_.Generate("acme-auth", hsm::KeyAlgorithm::kEcP256,
+                               KeyUsage::kAuthentication);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->record.state, CredentialState::kActive);
+  EXPECT_EQ(key->record.algorithm, "ec-p256");
+  EXPECT_EQ(key->record.create_time, clock_.Now());
+  auto hsm_key = keys_.FindKeyByLabel("acme-auth");
+  ASSERT_TRUE(hsm_key.ok());
+  EXPECT_EQ(*keys_.PublicKey(*hsm_key), key->record.public_key_der);
+  auto again = custody_.Get("acme-auth");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->record, key->record);
+}
+
+TEST_F(KeyCustodyTest, GenerateRefusesBadAndTakenNamesChangingNothing) {
+  EXPECT_EQ(custody_
+                .Generate("Acme", hsm::KeyAlgorithm::kEcP256,
+                          KeyUsage::kAuthentication)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(
+      custody_
+          .Generate("k", hsm::KeyAlgorithm::kEcP256, KeyUsage::kAuthentication)
+          .ok());
+  auto taken =
+      custody_.Generate("k", hsm::KeyAlgorithm::kRsa2048, KeyUsage::kOffline);
+  EXPECT_EQ(taken.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(custody_.Get("k")->record.algorithm, "ec-p256");
+}
+
+TEST_F(KeyCustodyTest, GenerateReplacesAnOrphanLeftByACrash) {
+  // An HSM key with no record: a crash between the two steps.
+  ASSERT_TRUE(keys_.GenerateKeyPair("orphan", hsm::KeyAlgorithm::kEcP256).ok());
+  auto key = custody_.Generate("orphan", hsm::KeyAlgorithm::kEcP256,
+                               KeyUsage::kOffline);
+  ASSERT_TRUE(key.ok()) << key.status();
+  auto hsm_key = keys_.FindKeyByLabel("orphan");
+  ASSERT_TRUE(hsm_key.ok()) << "exactly one key with the label";
+  EXPECT_EQ(*keys_.PublicKey(*hsm_key), key->record.public_key_der);
+}
+
+TEST_F(KeyCustodyTest, DisabledKeySignsNothingUntilEnabled) {
+  ASSERT_TRUE(
+      custody_
+          .Generate("k", hsm::KeyAlgorithm::kEcP256, KeyUsage::kAuthentication)
+          .ok());
+  ASSERT_EQ(custody_.Disable("k")->record.state, CredentialState::kDisabled);
+  auto csr = custody_.CreateCsr("k", Subject("CN=Jan,C=PL"));
+  EXPECT_EQ(csr.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(csr.status().message(), "disabled"));
+  ASSERT_EQ(custody_.Enable("k")->record.state, CredentialState::kActive);
+  EXPECT_TRUE(custody_.CreateCsr("k", Subject("CN=Jan,C=PL")).ok());
+}
+
+TEST_F(KeyCustodyTest, DestroyRemovesTheHsmKeyAndKeepsTheRecord) {
+  ASSERT_TRUE(
+      custody_
+          .Generate("k", hsm::KeyAlgorithm::kEcP256, KeyUsage::kAuthentication)
+          .ok());
+  auto destroyed = custody_.Destroy("k");
+  ASSERT_TRUE(destroyed.ok()) << destroyed.status();
+  EXPECT_EQ(destroyed->record.state, CredentialState::kDestroyed);
+  EXPECT_EQ(keys_.FindKeyByLabel("k").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(custody_.Get("k")->record.state, CredentialState::kDestroyed);
+  EXPECT_TRUE(custody_.Destroy("k").ok()) << "destroying again is a no-op";
+  EXPECT_EQ(custody_.Enable("k").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      custody_
+          .Generate("k", hsm::KeyAlgorithm::kEcP256, KeyUsage::kAuthentication)
+          .status()
+          .code(),
+      absl::StatusCode::kAlreadyExists)
+      << "names are never reused";
+}
+
+TEST_F(KeyCustodyTest, ListFiltersAndPagesInNameOrder) {
+  for (const char* name : {"c", "a", "e", "b", "d"}) {
+    ASSERT_TRUE(custody_
+                    .Generate(name, hsm::KeyAlgorithm::kEcP256,
+                              std::string(name) < "c"
+                                  ? KeyUsage::kOffline
+                                  : KeyUsage::kAuthentication)
+                    .ok());
+  }
+  std::vector<std::string> seen;
+  std::string token;
+  do {
+    auto page = custody_.List({}, 2, token);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->keys.size(), 2u);
+    for (const auto& k : page->keys) seen.push_back(k.name);
+    token = page->next_page_token;
+  } while (!token.empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+
+  KeyFilter offline;
+  offline.usage = KeyUsage::kOffline;
+  auto page = custody_.List(offline, 0, "");
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->keys.size(), 2u);
+  EXPECT_EQ(page->keys[0].name, "a");
+  EXPECT_EQ(page->keys[1].name, "b");
+  EXPECT_TRUE(page->next_page_token.empty());
+}
+
+TEST_F(KeyCustodyTest, CsrIsSignedByTheHsmKeyAndVerifiedByOpenssl) {
+  for (auto algorithm :
+       {hsm::KeyAlgorithm::kEcP256, hsm::KeyAlgorithm::kRsa2048}) {
+    std::string name(hsm::KeyAlgorithmName(algorithm));
+    ASSERT_TRUE(
+        custody_.Generate(name, algorithm, KeyUsage::kAuthentication).ok());
+    auto csr = custody_.CreateCsr(
+        name,
+        Subject(
+            "CN=Łukasz Wójcik,SN=Wójcik,serialNumber=PNOPL-80010112345,C=PL"));
+    ASSERT_TRUE(csr.ok()) << csr.status();
+    ScratchDir dir;
+    std::string path = dir.Write("req.pem", csr->pem);
+    auto verify = RunOpenssl({"req", "-verify", "-noout", "-in", path});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out;
+    auto subject = RunOpenssl({"req", "-noout", "-subject", "-nameopt",
+                               "RFC2253,-esc_msb", "-in", path});
+    EXPECT_TRUE(absl::StrContains(
+        subject.out,
+        "C=PL,serialNumber=PNOPL-80010112345,SN=Wójcik,CN=Łukasz Wójcik"))
+        << subject.out;
+  }
+}
+
+TEST_F(KeyCustodyTest, SelfSignAttachesACertificateOpensslVerifies) {
+  ASSERT_TRUE(
+      custody_
+          .Generate("offline", hsm::KeyAlgorithm::kEcP256, KeyUsage::kOffline)
+          .ok());
+  auto key = custody_.SelfSign("offline", Subject("CN=Acme,C=PL"), 30);
+  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_TRUE(key->record.certificate.has_value());
+  const vault::KeyCertificate& cert = *key->record.certificate;
+  EXPECT_EQ(cert.serial.size(), 16u);
+  EXPECT_EQ(cert.not_after - cert.not_before, absl::Hours(24 * 30));
+  ScratchDir dir;
+  std::string der = dir.Write("cert.der", cert.der);
+  std::string pem = dir.Path("cert.pem");
+  ASSERT_EQ(
+      RunOpenssl({"x509", "-inform", "DER", "-in", der, "-out", pem}).exit_code,
+      0);
+  auto verify =
+      RunOpenssl({"verify", "-attime", "1764000100", "-CAfile", pem, pem});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  auto text = RunOpenssl({"x509", "-noout", "-text", "-in", pem});
+  EXPECT_TRUE(absl::StrContains(text.out, "Non Repudiation")) << text.out;
+  EXPECT_EQ(custody_.Get("offline")->record.certificate, cert);
+}
+
+TEST_F(KeyCustodyTest, ForeignCertificateIsRefusedAndNothingChanges) {
+  ASSERT_TRUE(custody_
+                  .Generate("mine", hsm::KeyAlgorithm::kEcP256,
+                            KeyUsage::kAuthentication)
+                  .ok());
+  ASSERT_TRUE(custody_
+                  .Generate("other", hsm::KeyAlgorithm::kEcP256,
+                            KeyUsage::kAuthentication)
+                  .ok());
+  auto other = custody_.SelfSign("other", Subject("CN=Other"), 10);
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto attached =
+      custody_.AttachCertificate("mine", other->record.certificate->der);
+  EXPECT_EQ(attached.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(attached.status().message(), "public key"))
+      << attached.status();
+  EXPECT_FALSE(custody_.Get("mine")->record.certificate.has_value());
+
+  EXPECT_EQ(
+      custody_.AttachCertificate("mine", "not a certificate").status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(KeyCustodyTest, CertificateOfTheRightKeyButWrongUsageIsRefused) {
+  auto key = custody_.Generate("offline", hsm::KeyAlgorithm::kEcP256,
+                               KeyUsage::kOffline);
+  ASSERT_TRUE(key.ok());
+  // The key's own public key, but certified for authentication
+  // (digitalSignature), not offline use (nonRepudiation).
+  hsm::KeyRef ref = KeyCustody::KeyRefOf("offline", key->record);
+  auto wrong = CreateSelfSignedCertificate(
+      key->record.public_key_der, Subject("CN=Acme"),
+      CertificateUsage::kAuthentication, 10, SignatureScheme::kEcdsaSha256,
+      [&](absl::string_view data) {
+        return keys_.Sign(ref, hsm::SignatureScheme::kEcdsaSha256, data);
+      },
+      clock_);
+  ASSERT_TRUE(wrong.ok()) << wrong.status();
+  auto attached = custody_.AttachCertificate("offline", wrong->pem);
+  EXPECT_EQ(attached.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(attached.status().message(), "nonRepudiation"))
+      << attached.status();
+  EXPECT_FALSE(custody_.Get("offline")->record.certificate.has_value());
+}
+
+TEST_F(KeyCustodyTest, KeyNameFromResourceNamesTheField) {
+  EXPECT_EQ(*KeyNameFromResource("keys/acme", "name"), "acme");
+  auto bad = KeyNameFromResource("tokens/acme", "name");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "name"));
+}
+
+}  // namespace
+}  // namespace sejf::signer
