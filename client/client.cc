@@ -5,18 +5,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "client/unary_call.h"
 #include "common/files.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "sejf/v1/identity.grpc.pb.h"
 
 namespace sejf::client {
 namespace {
-
-absl::Status FromGrpc(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
 
 absl::StatusOr<std::string> ReadOption(const std::string& path,
                                        absl::string_view option) {
@@ -57,7 +52,9 @@ struct Client::Stubs {
 };
 
 Client::Client(std::unique_ptr<Stubs> stubs, absl::Duration timeout)
-    : stubs_(std::move(stubs)), timeout_(timeout) {}
+    : stubs_(std::move(stubs)),
+      timeout_(timeout),
+      keys_(std::make_unique<KeysApi>(stubs_->channel, timeout)) {}
 
 Client::~Client() = default;
 

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/keys_api.h"
 
 namespace sejf::client {
 
@@ -52,12 +53,16 @@ class Client {
   // Who the server takes this client to be, and what policy grants it.
   absl::StatusOr<CallerIdentity> WhoAmI();
 
+  // The per-service APIs, valid as long as the Client.
+  KeysApi& keys() { return *keys_; }
+
  private:
   struct Stubs;
   Client(std::unique_ptr<Stubs> stubs, absl::Duration timeout);
 
   std::unique_ptr<Stubs> stubs_;
   absl::Duration timeout_;
+  std::unique_ptr<KeysApi> keys_;
 };
 
 }  // namespace sejf::client

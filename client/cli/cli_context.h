@@ -5,6 +5,7 @@
 #ifndef SEJF_CLIENT_CLI_CLI_CONTEXT_H_
 #define SEJF_CLIENT_CLI_CLI_CONTEXT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,10 @@ class CliContext {
   // The connected client, or nullptr after printing why (exit code in
   // `*exit_code`: kExitUsage for a bad option).
   std::unique_ptr<Client> Connect(int* exit_code) const;
+
+  // Connects and returns body(client)'s exit code, or the connection
+  // failure's (kExitUsage).
+  int WithClient(const std::function<int(Client&)>& body) const;
 
   // Prints "sejf: CODE: message" on stderr; returns kExitRefused, or
   // kExitUsage for INVALID_ARGUMENT raised before any server contact.

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "client/cli/cli_context.h"
+#include "client/cli/key_command.h"
 #include "client/cli/status_command.h"
 
 int main(int argc, char** argv) {
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
 
   int exit_code = kExitOk;
   AddStatusCommand(app, context, &exit_code);
+  AddKeyCommand(app, context, &exit_code);
 
   try {
     app.parse(argc, argv);
