@@ -61,15 +61,12 @@ void PrintKey(const v1::Key& key) {
     return;
   }
   const v1::Certificate& cert = key.certificate();
-  const int days = DaysUntil(cert.not_after(), absl::Now());
   std::cout << "subject:      " << cert.subject() << "\n"
             << "issuer:       " << cert.issuer() << "\n"
             << "serial:       " << cert.serial_number() << "\n"
             << "not before:   " << FormatTime(cert.not_before()) << "\n"
             << "not after:    " << FormatTime(cert.not_after()) << "\n"
-            << "expires:      "
-            << (days >= 0 ? absl::StrCat("in ", days, " days")
-                          : absl::StrCat("EXPIRED ", -days, " days ago"))
+            << "expires:      " << DescribeExpiry(cert.not_after(), absl::Now())
             << "\n"
             << "fingerprint:  " << cert.sha256_fingerprint() << " (SHA-256)\n"
             << "chain:        " << key.chain_der_size()
@@ -106,14 +103,12 @@ int RunList(const KeyFlags& flags, const CliContext& context, Client& client) {
     return kExitOk;
   }
   std::printf("%-32s %-9s %-15s %-10s %s\n", "NAME", "ALGORITHM", "USAGE",
-              "STATE", "CERTIFICATE");
+              "STATE", "CERTIFICATE EXPIRES");
   const absl::Time now = absl::Now();
   for (const v1::Key& key : *keys) {
-    std::string certificate = "none";
+    std::string certificate = "(no certificate)";
     if (key.has_certificate()) {
-      const int days = DaysUntil(key.certificate().not_after(), now);
-      certificate = days >= 0 ? absl::StrCat("expires in ", days, " days")
-                              : absl::StrCat("EXPIRED ", -days, " days ago");
+      certificate = DescribeExpiry(key.certificate().not_after(), now);
     }
     std::printf("%-32s %-9s %-15s %-10s %s\n", key.name().c_str(),
                 NameOf(kAlgorithms, key.algorithm()).c_str(),

@@ -40,8 +40,16 @@ std::string FormatTime(const google::protobuf::Timestamp& t) {
 }
 
 int DaysUntil(const google::protobuf::Timestamp& t, absl::Time now) {
-  return static_cast<int>(
-      std::floor(absl::FDivDuration(FromProto(t) - now, absl::Hours(24))));
+  const double days = absl::FDivDuration(FromProto(t) - now, absl::Hours(24));
+  return static_cast<int>(days > 0 ? std::ceil(days) : std::floor(days));
+}
+
+std::string DescribeExpiry(const google::protobuf::Timestamp& not_after,
+                           absl::Time now) {
+  const int days = DaysUntil(not_after, now);
+  if (days > 0) return absl::StrCat("in ", days, days == 1 ? " day" : " days");
+  return absl::StrCat("EXPIRED ", -days, -days == 1 ? " day" : " days",
+                      " ago");
 }
 
 std::string DerToPem(absl::string_view der, absl::string_view label) {

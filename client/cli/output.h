@@ -23,8 +23,13 @@ absl::Time FromProto(const google::protobuf::Timestamp& t);
 // RFC 3339 UTC, seconds precision, e.g. "2026-11-24T10:00:00Z".
 std::string FormatTime(const google::protobuf::Timestamp& t);
 
-// Whole days from `now` until `t`, rounded down (negative once past).
+// Days from `now` until `t`: rounded up while `t` is ahead (a certificate
+// ending in two hours has 1 day left), rounded down (≤ 0) once past.
 int DaysUntil(const google::protobuf::Timestamp& t, absl::Time now);
+
+// "in 30 days", "in 1 day", "EXPIRED 3 days ago".
+std::string DescribeExpiry(const google::protobuf::Timestamp& not_after,
+                           absl::Time now);
 
 // PEM with the given label ("PUBLIC KEY", "CERTIFICATE") around `der`.
 std::string DerToPem(absl::string_view der, absl::string_view label);

@@ -251,16 +251,21 @@ absl::StatusOr<Key> KeyCustody::SelfSign(absl::string_view name,
 
 absl::StatusOr<Key> KeyCustody::AttachCertificate(absl::string_view name,
                                                   absl::string_view chain) {
-  ASSIGN_OR_RETURN(CertificateChain parsed, ParseCertificateChain(chain));
+  absl::StatusOr<CertificateChain> parsed = ParseCertificateChain(chain);
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(),
+                        absl::StrCat("certificate_chain: ",
+                                     parsed.status().message()));
+  }
   ASSIGN_OR_RETURN(Key key, Get(name));
   if (key.record.state == vault::CredentialState::kDestroyed) {
     return absl::FailedPreconditionError(
         absl::StrCat("key \"", name, "\" is destroyed"));
   }
   RETURN_IF_ERROR(CheckCertificateFitsKey(
-      parsed.leaf, key.record.public_key_der, UsageOf(key.record)));
+      parsed->leaf, key.record.public_key_der, UsageOf(key.record)));
   key.record.certificate =
-      ToRecord(parsed.leaf, std::move(parsed.intermediates_der));
+      ToRecord(parsed->leaf, std::move(parsed->intermediates_der));
   return Save(std::move(key));
 }
 
