@@ -1,0 +1,138 @@
+#include "signer/ksef/auth_token_signer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "signer/x509/certificate_usage.h"
+
+namespace sejf::signer {
+namespace {
+
+hsm::SignatureScheme HsmScheme(SignatureScheme scheme) {
+  switch (scheme) {
+    case SignatureScheme::kEcdsaSha256:
+      return hsm::SignatureScheme::kEcdsaSha256;
+    case SignatureScheme::kRsaPkcs1Sha256:
+      return hsm::SignatureScheme::kRsaPkcs1Sha256;
+    case SignatureScheme::kRsaPssSha256:
+      return hsm::SignatureScheme::kRsaPssSha256;
+  }
+  return hsm::SignatureScheme::kEcdsaSha256;
+}
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+// Whether `key` may sign a login document now; FAILED_PRECONDITION saying
+// what to do otherwise.
+absl::Status CheckUsable(const Key& key, absl::Time now) {
+  const vault::KeyRecord& r = key.record;
+  if (r.state != vault::CredentialState::kActive) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "key ", key.name, " is ", vault::CredentialStateName(r.state),
+        "; only an active key signs"));
+  }
+  if (r.usage != vault::KeyUsage::kAuthentication) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "key ", key.name, " has usage ", vault::KeyUsageName(r.usage),
+        ", not authentication; KSeF login needs an authentication key"));
+  }
+  if (!r.certificate) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("key ", key.name,
+                     " has no certificate: run sejf key self-sign or "
+                     "attach-cert"));
+  }
+  if (now > r.certificate->not_after) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "certificate of key ", key.name, " expired on ",
+        Rfc3339(r.certificate->not_after), "; attach a renewed one"));
+  }
+  if (now < r.certificate->not_before) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("certificate of key ", key.name, " is not valid until ",
+                     Rfc3339(r.certificate->not_before)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+AuthTokenSigner::AuthTokenSigner(KeyCustody* custody, hsm::KeyStore* keys,
+                                 const Clock* clock)
+    : custody_(custody), keys_(keys), clock_(clock) {}
+
+absl::StatusOr<std::shared_ptr<const AuthTokenSigner::CachedCertificate>>
+AuthTokenSigner::CertificateOf(const Key& key) {
+  const std::string& der = key.record.certificate->der;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(der);
+    if (it != cache_.end() &&
+        it->second->key_spki_der == key.record.public_key_der) {
+      return it->second;
+    }
+  }
+  absl::StatusOr<XadesCertificate> certificate = XadesCertificate::Create(der);
+  absl::Status usable = certificate.status();
+  if (usable.ok()) {
+    usable =
+        CheckCertificateFitsKey(certificate->info(), key.record.public_key_der,
+                                CertificateUsage::kAuthentication);
+  }
+  if (!usable.ok()) {
+    if (usable.code() == absl::StatusCode::kInternal) return usable;
+    return absl::FailedPreconditionError(
+        absl::StrCat("certificate of key ", key.name,
+                     " cannot be used: ", usable.message()));
+  }
+  auto entry = std::make_shared<const CachedCertificate>(
+      CachedCertificate{key.record.public_key_der, *std::move(certificate)});
+  absl::MutexLock lock(&mu_);
+  if (cache_.size() >= kMaxCachedCertificates) cache_.clear();
+  cache_[der] = entry;
+  return entry;
+}
+
+absl::StatusOr<SignedAuthTokenRequest> AuthTokenSigner::Sign(
+    const AuthTokenSignParams& params) {
+  const absl::Time now = clock_->Now();
+  AuthTokenRequest request;
+  request.challenge = params.challenge;
+  request.context = params.context;
+  request.subject_type = params.subject_type;
+  request.allowed_ips = params.allowed_ips;
+  request.ns = params.ns;
+  RETURN_IF_ERROR(ValidateAuthTokenRequest(request, now));
+
+  ASSIGN_OR_RETURN(const Key key, custody_->Get(params.key_name));
+  RETURN_IF_ERROR(CheckUsable(key, now));
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedCertificate> cert,
+                   CertificateOf(key));
+
+  const hsm::KeyRef ref = KeyCustody::KeyRefOf(key.name, key.record);
+  const hsm::SignatureScheme scheme = HsmScheme(cert->certificate.scheme());
+  if (!hsm::SchemeFitsAlgorithm(scheme, ref.algorithm)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "certificate of key ", key.name, " is for another kind of key than ",
+        key.record.algorithm));
+  }
+  std::string content;
+  content.reserve(512);
+  AppendAuthTokenRequestContent(request, &content);
+  SignedAuthTokenRequest out;
+  out.signing_time = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
+  ASSIGN_OR_RETURN(
+      out.xml,
+      SignEnvelopedXades(content, kAuthTokenRequestEnd, cert->certificate,
+                         out.signing_time, [&](absl::string_view data) {
+                           return keys_->Sign(ref, scheme, data);
+                         }));
+  out.certificate_sha256_fingerprint =
+      cert->certificate.info().sha256_fingerprint;
+  return out;
+}
+
+}  // namespace sejf::signer

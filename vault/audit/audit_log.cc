@@ -1,0 +1,403 @@
+#include "vault/audit/audit_log.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace sejf::vault {
+
+// One Append waiting for its batch. Lives on the appender's stack; between
+// the writer taking it from the queue and setting `done` (under mu_), only
+// the writer touches it.
+struct AuditLog::Pending {
+  AuditEvent event;
+  absl::Status status;
+  bool done = false;
+};
+
+namespace {
+
+absl::Time TruncateToMicros(absl::Time time) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(time));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
+    Storage* storage, hsm::KeyStore* keys, const Clock* clock,
+    AuditLogOptions options) {
+  if (options.checkpoint_interval < 1) {
+    return absl::InvalidArgumentError(
+        "audit checkpoint_interval must be at least 1");
+  }
+  if (options.max_batch < 1) {
+    return absl::InvalidArgumentError("audit max_batch must be at least 1");
+  }
+  RETURN_IF_ERROR(hsm::ValidateKeyLabel(options.key_label));
+  std::unique_ptr<AuditLog> log(
+      new AuditLog(storage, keys, clock, std::move(options)));
+  if (absl::Status status = log->Init(); !status.ok()) {
+    absl::MutexLock lock(&log->mu_);
+    log->close_status_ = status;  // nothing to close
+    return status;
+  }
+  return log;
+}
+
+AuditLog::AuditLog(Storage* storage, hsm::KeyStore* keys, const Clock* clock,
+                   AuditLogOptions options)
+    : storage_(storage),
+      keys_(keys),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+AuditLog::~AuditLog() { Close().IgnoreError(); }
+
+absl::Status AuditLog::Init() {
+  absl::StatusOr<hsm::KeyRef> key = keys_->FindKeyByLabel(options_.key_label);
+  if (key.status().code() == absl::StatusCode::kNotFound) {
+    key =
+        keys_->GenerateKeyPair(options_.key_label, hsm::KeyAlgorithm::kEcP256);
+  }
+  if (!key.ok()) return key.status();
+  if (key->algorithm != hsm::KeyAlgorithm::kEcP256) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the audit key \"", options_.key_label,
+                     "\" in the HSM is not an EC P-256 key"));
+  }
+  key_ = *std::move(key);
+  ASSIGN_OR_RETURN(public_key_, keys_->PublicKey(key_));
+  RETURN_IF_ERROR(LoadChainEnd());
+
+  absl::MutexLock lock(&mu_);
+  durable_sequence_ = chain_sequence_;
+  durable_hash_ = chain_hash_;
+  last_time_ = chain_time_;
+  requested_sequence_ = head_.sequence;
+  stats_.last_sequence = chain_sequence_;
+  // A crash left events no checkpoint covers: sign them now.
+  if (chain_sequence_ > head_.sequence) {
+    sign_request_ = AuditHead{chain_sequence_, chain_hash_};
+    requested_sequence_ = chain_sequence_;
+  }
+  writer_ = std::thread([this] { WriterLoop(); });
+  signer_ = std::thread([this] { SignerLoop(); });
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::LoadChainEnd() {
+  ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn,
+                   storage_->Begin(TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(std::optional<Record> head_record,
+                   txn->Get(kAuditHeadKind, kAuditHeadName));
+  chain_time_ = absl::InfinitePast();
+  if (!head_record) {
+    ASSIGN_OR_RETURN(std::optional<Record> first,
+                     txn->Get(kAuditEventKind, AuditSequenceName(1)));
+    if (first) {
+      return absl::DataLossError(
+          "the audit log has events but no head record: it was altered "
+          "(run `sejf audit verify`)");
+    }
+    head_ = AuditHead{0, AuditGenesisHash()};
+    ASSIGN_OR_RETURN(Record created, txn->Insert(kAuditHeadKind, kAuditHeadName,
+                                                 EncodeAuditHead(head_)));
+    head_version_ = created.version;
+  } else {
+    ASSIGN_OR_RETURN(head_, DecodeAuditHead(head_record->data));
+    head_version_ = head_record->version;
+    if (head_.sequence > 0) {
+      // The head event must hold the head's hash, recomputed from its
+      // content and its predecessor's stored hash.
+      ASSIGN_OR_RETURN(
+          std::optional<Record> row,
+          txn->Get(kAuditEventKind, AuditSequenceName(head_.sequence)));
+      std::optional<Record> before;
+      if (head_.sequence > 1) {
+        ASSIGN_OR_RETURN(
+            before,
+            txn->Get(kAuditEventKind, AuditSequenceName(head_.sequence - 1)));
+      }
+      absl::StatusOr<DecodedAuditRow> decoded =
+          row ? DecodeAuditEventRow(row->data) : absl::DataLossError("missing");
+      absl::StatusOr<DecodedAuditRow> previous =
+          before ? DecodeAuditEventRow(before->data)
+                 : absl::DataLossError("missing");
+      std::string previous_hash = head_.sequence == 1 ? AuditGenesisHash()
+                                  : previous.ok()     ? previous->event.hash
+                                                      : std::string();
+      if (!decoded.ok() || decoded->event.hash != head_.hash ||
+          ChainAuditHash(previous_hash, decoded->canonical) != head_.hash) {
+        return absl::DataLossError(absl::StrCat(
+            "the audit head record does not match event ", head_.sequence,
+            ": the log was altered (run `sejf audit verify`)"));
+      }
+      chain_time_ = decoded->event.time;
+    }
+  }
+  chain_sequence_ = head_.sequence;
+  chain_hash_ = head_.hash;
+
+  // Roll forward over the events after the head.
+  ListOptions options{.start_after = AuditSequenceName(chain_sequence_),
+                      .limit = kMaxListLimit};
+  for (;;) {
+    ASSIGN_OR_RETURN(ListPage page, txn->List(kAuditEventKind, options));
+    for (const Record& record : page.records) {
+      std::int64_t expected = chain_sequence_ + 1;
+      absl::StatusOr<DecodedAuditRow> row = DecodeAuditEventRow(record.data);
+      if (record.name != AuditSequenceName(expected) || !row.ok() ||
+          row->event.sequence != expected ||
+          ChainAuditHash(chain_hash_, row->canonical) != row->event.hash) {
+        return absl::DataLossError(absl::StrCat(
+            "audit event ", expected,
+            " is missing or does not chain: the log was altered (run `sejf "
+            "audit verify`)"));
+      }
+      chain_sequence_ = expected;
+      chain_hash_ = row->event.hash;
+      chain_time_ = row->event.time;
+    }
+    if (!page.next_start_after) break;
+    options.start_after = *page.next_start_after;
+  }
+  return txn->Commit();
+}
+
+absl::StatusOr<std::int64_t> AuditLog::Append(AuditEvent event) {
+  RETURN_IF_ERROR(ValidateAuditEvent(event));
+  Pending pending;
+  pending.event = std::move(event);
+  absl::MutexLock lock(&mu_);
+  if (closing_) {
+    return absl::FailedPreconditionError("the audit log is closed");
+  }
+  // Nondecreasing along the sequence, even if the clock steps back.
+  last_time_ = std::max(last_time_, TruncateToMicros(clock_->Now()));
+  pending.event.time = last_time_;
+  queue_.push_back(&pending);
+  mu_.Await(absl::Condition(&pending.done));
+  if (!pending.status.ok()) return pending.status;
+  return pending.event.sequence;
+}
+
+bool AuditLog::WriterHasWork() const {
+  return !queue_.empty() || !signed_.empty() || stop_writer_;
+}
+
+bool AuditLog::SignerHasWork() const {
+  return sign_request_.has_value() || stop_signer_;
+}
+
+bool AuditLog::Drained() const { return queue_.empty() && !writing_; }
+
+void AuditLog::WriterLoop() {
+  for (;;) {
+    std::vector<Pending*> batch;
+    std::vector<AuditCheckpoint> checkpoints;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &AuditLog::WriterHasWork));
+      if (queue_.empty() && signed_.empty()) return;  // stopping
+      std::size_t take =
+          std::min(queue_.size(), static_cast<std::size_t>(options_.max_batch));
+      batch.assign(queue_.begin(), queue_.begin() + take);
+      queue_.erase(queue_.begin(), queue_.begin() + take);
+      checkpoints.swap(signed_);
+      writing_ = true;
+    }
+    absl::StatusOr<std::int64_t> stored = WriteBatch(batch, checkpoints);
+    absl::Status status = stored.status();
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    for (Pending* pending : batch) {
+      pending->status = status;
+      pending->done = true;  // the appender may return from here on
+    }
+    if (status.ok()) {
+      durable_sequence_ = chain_sequence_;
+      durable_hash_ = chain_hash_;
+      stats_.events_appended += static_cast<std::int64_t>(batch.size());
+      stats_.checkpoints_stored += *stored;
+      ++stats_.commits;
+      stats_.last_sequence = durable_sequence_;
+      MaybeRequestCheckpoint();
+    } else {
+      // Keep the signed checkpoints for the next transaction.
+      signed_.insert(signed_.begin(), checkpoints.begin(), checkpoints.end());
+    }
+  }
+}
+
+void AuditLog::MaybeRequestCheckpoint() {
+  if (closing_ ||
+      durable_sequence_ - requested_sequence_ < options_.checkpoint_interval) {
+    return;
+  }
+  sign_request_ = AuditHead{durable_sequence_, durable_hash_};
+  requested_sequence_ = durable_sequence_;
+}
+
+absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
+    const std::vector<Pending*>& batch,
+    std::vector<AuditCheckpoint>& checkpoints) {
+  if (resync_) {
+    RETURN_IF_ERROR(LoadChainEnd());
+    resync_ = false;
+  }
+  // Anything failing below leaves the stored end unknown (a commit may fail
+  // after writing): re-read it before the next batch.
+  resync_ = true;
+  ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn,
+                   storage_->Begin(TransactionMode::kReadWrite));
+  std::int64_t sequence = chain_sequence_;
+  std::string hash = chain_hash_;
+  for (Pending* pending : batch) {
+    AuditEvent& event = pending->event;
+    event.sequence = ++sequence;
+    std::string canonical = EncodeCanonicalAuditEvent(event);
+    hash = ChainAuditHash(hash, canonical);
+    event.hash = hash;
+    canonical += hash;  // the stored row
+    RETURN_IF_ERROR(
+        txn->Insert(kAuditEventKind, AuditSequenceName(sequence), canonical)
+            .status());
+  }
+  std::sort(checkpoints.begin(), checkpoints.end(),
+            [](const AuditCheckpoint& a, const AuditCheckpoint& b) {
+              return a.sequence < b.sequence;
+            });
+  AuditHead head = head_;
+  std::int64_t stored = 0;
+  for (const AuditCheckpoint& checkpoint : checkpoints) {
+    if (checkpoint.sequence <= head.sequence) continue;  // already covered
+    RETURN_IF_ERROR(txn->Insert(kAuditCheckpointKind,
+                                AuditSequenceName(checkpoint.sequence),
+                                EncodeAuditCheckpoint(checkpoint))
+                        .status());
+    head = AuditHead{checkpoint.sequence, checkpoint.hash};
+    ++stored;
+  }
+  std::int64_t head_version = head_version_;
+  if (head != head_) {
+    ASSIGN_OR_RETURN(Record updated,
+                     txn->Update(kAuditHeadKind, kAuditHeadName, head_version_,
+                                 EncodeAuditHead(head)));
+    head_version = updated.version;
+  }
+  RETURN_IF_ERROR(txn->Commit());
+  resync_ = false;
+  chain_sequence_ = sequence;
+  chain_hash_ = std::move(hash);
+  head_ = std::move(head);
+  head_version_ = head_version;
+  return stored;
+}
+
+void AuditLog::SignerLoop() {
+  for (;;) {
+    AuditHead request;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &AuditLog::SignerHasWork));
+      if (stop_signer_) return;  // Close signs the final head itself
+      request = *std::move(sign_request_);
+      sign_request_.reset();
+      signing_ = true;
+    }
+    absl::StatusOr<AuditCheckpoint> checkpoint =
+        SignCheckpoint(request.sequence, request.hash);
+    absl::MutexLock lock(&mu_);
+    signing_ = false;
+    if (checkpoint.ok()) {
+      signed_.push_back(*std::move(checkpoint));
+    } else {
+      // Tried again after checkpoint_interval more events, and at Close.
+      stats_.last_checkpoint_error = checkpoint.status();
+    }
+  }
+}
+
+absl::StatusOr<AuditCheckpoint> AuditLog::SignCheckpoint(
+    std::int64_t sequence, const std::string& hash) {
+  AuditCheckpoint checkpoint;
+  checkpoint.sequence = sequence;
+  checkpoint.hash = hash;
+  checkpoint.time = TruncateToMicros(clock_->Now());
+  checkpoint.public_key = public_key_;
+  ASSIGN_OR_RETURN(
+      checkpoint.signature,
+      keys_->Sign(key_, hsm::SignatureScheme::kEcdsaSha256,
+                  AuditCheckpointSignedData(sequence, hash, checkpoint.time)));
+  return checkpoint;
+}
+
+absl::Status AuditLog::Close() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (close_status_) return *close_status_;
+    if (closing_) {
+      // Another thread is closing: wait for its result.
+      mu_.Await(absl::Condition(
+          +[](std::optional<absl::Status>* s) { return s->has_value(); },
+          &close_status_));
+      return *close_status_;
+    }
+    closing_ = true;
+    stop_signer_ = true;
+  }
+  signer_.join();  // finishes a running signature first
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &AuditLog::Drained));
+    stop_writer_ = true;
+  }
+  writer_.join();
+
+  // Only this thread is left.
+  std::vector<AuditCheckpoint> checkpoints;
+  {
+    absl::MutexLock lock(&mu_);
+    checkpoints.swap(signed_);
+  }
+  absl::Status status = absl::OkStatus();
+  bool covered = head_.sequence >= chain_sequence_;
+  for (const AuditCheckpoint& checkpoint : checkpoints) {
+    covered = covered || checkpoint.sequence >= chain_sequence_;
+  }
+  if (!covered) {
+    absl::StatusOr<AuditCheckpoint> last =
+        SignCheckpoint(chain_sequence_, chain_hash_);
+    if (last.ok()) {
+      checkpoints.push_back(*std::move(last));
+    } else {
+      status = last.status();
+    }
+  }
+  std::int64_t stored = 0;
+  if (!checkpoints.empty()) {
+    absl::StatusOr<std::int64_t> written = WriteBatch({}, checkpoints);
+    if (written.ok()) stored = *written;
+    if (status.ok()) status = written.status();
+  }
+  absl::MutexLock lock(&mu_);
+  stats_.checkpoints_stored += stored;
+  if (!status.ok()) stats_.last_checkpoint_error = status;
+  close_status_ = status;
+  return status;
+}
+
+AuditLogStats AuditLog::stats() const {
+  absl::MutexLock lock(&mu_);
+  AuditLogStats stats = stats_;
+  stats.queued_appends = static_cast<std::int64_t>(queue_.size());
+  return stats;
+}
+
+absl::StatusOr<AuditVerifyResult> AuditLog::Verify() {
+  return VerifyAuditLog(*storage_, *keys_, options_.key_label);
+}
+
+}  // namespace sejf::vault
