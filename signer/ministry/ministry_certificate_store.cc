@@ -1,0 +1,266 @@
+#include "signer/ministry/ministry_certificate_store.h"
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
+#include "vault/records/credential_name.h"
+
+namespace sejf::signer {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kFormat = 1;
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+std::string RecordName(absl::string_view environment,
+                       const MinistryCertificate& c) {
+  return absl::StrCat(environment, "/", c.Fingerprint());
+}
+
+std::string Unb64(const Json& j, const char* member) {
+  std::string out;
+  if (!absl::Base64Unescape(j.at(member).get<std::string>(), &out)) {
+    throw std::invalid_argument(absl::StrCat(member, " is not Base64"));
+  }
+  return out;
+}
+
+// Same content: everything but when, where and from which file format it
+// was stored (the same certificate as PEM or as DER is the same import).
+bool SameContent(MinistryCertificate a, MinistryCertificate b) {
+  a.import_time = b.import_time;
+  a.source = b.source;
+  a.record_name = b.record_name;
+  a.version = b.version;
+  return EncodeMinistryCertificateRecord(a) ==
+         EncodeMinistryCertificateRecord(b);
+}
+
+absl::StatusOr<MinistryCertificate> FromRecord(const vault::Record& record) {
+  auto c = DecodeMinistryCertificateRecord(record.data);
+  if (!c.ok()) {
+    return absl::DataLossError(absl::StrCat("Ministry certificate record ",
+                                            record.name, ": ",
+                                            c.status().message()));
+  }
+  c->record_name = record.name;
+  c->version = record.version;
+  return c;
+}
+
+}  // namespace
+
+absl::Status ValidateEnvironmentName(absl::string_view environment) {
+  if (environment.empty()) {
+    return absl::InvalidArgumentError(
+        "environment is required: test, demo, prod or a configured custom "
+        "environment");
+  }
+  return vault::ValidateCredentialName(environment, "environment");
+}
+
+std::string EncodeMinistryCertificateRecord(const MinistryCertificate& c) {
+  Json usages = Json::array();
+  for (MinistryCertificateUsage u : c.usages) {
+    usages.push_back(std::string(MinistryCertificateUsageName(u)));
+  }
+  Json j = {{"format", kFormat},
+            {"environment", c.environment},
+            {"usages", usages},
+            {"certificate_id", c.certificate_id},
+            {"public_key_id", c.public_key_id},
+            {"spki_sha256", c.spki_sha256},
+            {"der", absl::Base64Escape(c.der)},
+            {"subject", c.subject},
+            {"issuer", c.issuer},
+            {"serial", c.serial_hex},
+            {"valid_from_us", absl::ToUnixMicros(c.valid_from)},
+            {"valid_to_us", absl::ToUnixMicros(c.valid_to)},
+            {"source", std::string(MinistryCertificateSourceName(c.source))},
+            {"import_time_us", absl::ToUnixMicros(c.import_time)}};
+  return j.dump();
+}
+
+absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
+    absl::string_view data) {
+  try {
+    Json j = Json::parse(data.begin(), data.end());
+    if (j.at("format").get<int>() != kFormat) {
+      return absl::DataLossError(
+          absl::StrCat("record has format ", j.at("format").dump(),
+                       "; this sejfd reads format ", kFormat));
+    }
+    MinistryCertificate c;
+    c.environment = j.at("environment").get<std::string>();
+    for (const Json& u : j.at("usages")) {
+      auto usage = MinistryCertificateUsageFromName(u.get<std::string>());
+      if (!usage) return absl::DataLossError("record has an unknown usage");
+      c.usages.push_back(*usage);
+    }
+    if (c.usages.empty()) return absl::DataLossError("record has no usage");
+    c.certificate_id = j.at("certificate_id").get<std::string>();
+    c.public_key_id = j.at("public_key_id").get<std::string>();
+    c.spki_sha256 = j.at("spki_sha256").get<std::string>();
+    c.der = Unb64(j, "der");
+    c.subject = j.at("subject").get<std::string>();
+    c.issuer = j.at("issuer").get<std::string>();
+    c.serial_hex = j.at("serial").get<std::string>();
+    c.valid_from = absl::FromUnixMicros(j.at("valid_from_us").get<int64_t>());
+    c.valid_to = absl::FromUnixMicros(j.at("valid_to_us").get<int64_t>());
+    std::string source = j.at("source").get<std::string>();
+    if (source == "json") {
+      c.source = MinistryCertificateSource::kJson;
+    } else if (source == "pem") {
+      c.source = MinistryCertificateSource::kPem;
+    } else if (source == "der") {
+      c.source = MinistryCertificateSource::kDer;
+    } else {
+      return absl::DataLossError("record has an unknown source");
+    }
+    c.import_time = absl::FromUnixMicros(j.at("import_time_us").get<int64_t>());
+    return c;
+  } catch (const std::exception& e) {
+    return absl::DataLossError(absl::StrCat("record is damaged: ", e.what()));
+  }
+}
+
+MinistryCertificateStore::MinistryCertificateStore(vault::Storage* storage,
+                                                   const Clock* clock)
+    : storage_(storage), clock_(clock) {}
+
+absl::StatusOr<std::vector<MinistryCertificate>>
+MinistryCertificateStore::Import(absl::string_view environment,
+                                 absl::string_view content,
+                                 MinistryCertificateUsage usage) {
+  RETURN_IF_ERROR(ValidateEnvironmentName(environment));
+  absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(std::vector<MinistryCertificate> parsed,
+                   ParseMinistryCertificates(content, usage, now));
+  ASSIGN_OR_RETURN(std::unique_ptr<vault::Transaction> tx,
+                   storage_->Begin(vault::TransactionMode::kReadWrite));
+  std::vector<MinistryCertificate> stored;
+  for (MinistryCertificate& c : parsed) {
+    c.environment = std::string(environment);
+    c.import_time = now;
+    std::string name = RecordName(environment, c);
+    ASSIGN_OR_RETURN(std::optional<vault::Record> existing,
+                     tx->Get(kMinistryCertificateKind, name));
+    vault::Record written;
+    if (!existing.has_value()) {
+      ASSIGN_OR_RETURN(written, tx->Insert(kMinistryCertificateKind, name,
+                                           EncodeMinistryCertificateRecord(c)));
+    } else {
+      ASSIGN_OR_RETURN(MinistryCertificate old, FromRecord(*existing));
+      if (SameContent(old, c)) {
+        stored.push_back(std::move(old));
+        continue;
+      }
+      c.import_time = old.import_time;  // first stored; kept across updates
+      ASSIGN_OR_RETURN(
+          written, tx->Update(kMinistryCertificateKind, name, existing->version,
+                              EncodeMinistryCertificateRecord(c)));
+    }
+    c.record_name = written.name;
+    c.version = written.version;
+    stored.push_back(std::move(c));
+  }
+  RETURN_IF_ERROR(tx->Commit());
+  return stored;
+}
+
+absl::StatusOr<MinistryCertificatePage> MinistryCertificateStore::List(
+    absl::string_view environment, int page_size,
+    absl::string_view page_token) {
+  if (!environment.empty())
+    RETURN_IF_ERROR(ValidateEnvironmentName(environment));
+  if (page_size < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page size must not be negative; got ", page_size));
+  }
+  if (page_size == 0) page_size = kDefaultPageSize;
+  page_size = std::min(page_size, kMaxPageSize);
+  std::string prefix =
+      environment.empty() ? "" : absl::StrCat(environment, "/");
+  if (!page_token.empty() && !absl::StartsWith(page_token, prefix)) {
+    return absl::InvalidArgumentError(
+        "page token does not come from this listing; start again without "
+        "one");
+  }
+  vault::ListOptions options;
+  options.start_after = page_token.empty() ? prefix : std::string(page_token);
+  options.limit = page_size;
+  ASSIGN_OR_RETURN(vault::ListPage page,
+                   storage_->List(kMinistryCertificateKind, options));
+  MinistryCertificatePage out;
+  bool left_prefix = false;
+  for (const vault::Record& record : page.records) {
+    if (!absl::StartsWith(record.name, prefix)) {
+      left_prefix = true;
+      break;
+    }
+    ASSIGN_OR_RETURN(MinistryCertificate c, FromRecord(record));
+    out.certificates.push_back(std::move(c));
+  }
+  if (!left_prefix && page.next_start_after.has_value()) {
+    out.next_page_token = *page.next_start_after;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<MinistryCertificate>>
+MinistryCertificateStore::LoadAll(absl::string_view environment) {
+  std::vector<MinistryCertificate> all;
+  std::string token;
+  do {
+    ASSIGN_OR_RETURN(MinistryCertificatePage page,
+                     List(environment, kMaxPageSize, token));
+    for (MinistryCertificate& c : page.certificates) {
+      all.push_back(std::move(c));
+    }
+    token = std::move(page.next_page_token);
+  } while (!token.empty());
+  return all;
+}
+
+absl::StatusOr<MinistryCertificate>
+MinistryCertificateStore::SelectForTokenEncryption(
+    absl::string_view environment, absl::Time now) {
+  RETURN_IF_ERROR(ValidateEnvironmentName(environment));
+  ASSIGN_OR_RETURN(std::vector<MinistryCertificate> all, LoadAll(environment));
+  const MinistryCertificate* best = nullptr;
+  int with_usage = 0;
+  for (const MinistryCertificate& c : all) {
+    if (!c.HasUsage(MinistryCertificateUsage::kKsefTokenEncryption)) continue;
+    ++with_usage;
+    if (!c.ValidAt(now)) continue;
+    if (best == nullptr ||
+        std::make_tuple(c.valid_from, c.valid_to) >
+            std::make_tuple(best->valid_from, best->valid_to)) {
+      best = &c;  // records come in name order: ties keep the smaller name
+    }
+  }
+  if (best == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no Ministry certificate with usage KsefTokenEncryption is valid now "
+        "in environment ",
+        environment, " (", with_usage,
+        with_usage == 1 ? " such certificate is" : " such certificates are",
+        " stored, none valid now); import with sejf mfcert import "
+        "--environment ",
+        environment));
+  }
+  return *best;
+}
+
+}  // namespace sejf::signer

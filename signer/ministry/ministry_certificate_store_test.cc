@@ -1,0 +1,211 @@
+// MinistryCertificateStore over SQLite in a temporary directory.
+#include "signer/ministry/ministry_certificate_store.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto_init.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "signer/ministry/testing/ministry_test_certs.h"
+#include "signer/x509/testing/openssl_cli.h"
+#include "vault/storage/sqlite/sqlite_storage.h"
+
+namespace sejf::signer {
+namespace {
+
+using ::sejf::signer::testing::JsonItem;
+using ::sejf::signer::testing::JsonList;
+using ::sejf::signer::testing::MakeTestCert;
+using ::sejf::signer::testing::ScratchDir;
+using ::sejf::signer::testing::TestCert;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+using Usage = MinistryCertificateUsage;
+
+const absl::Time kNow = absl::FromUnixSeconds(1772323200);  // 2026-03-01
+const absl::Duration kDay = absl::Hours(24);
+
+class MinistryCertificateStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitCrypto().ok());
+    auto storage = vault::SqliteStorage::Open(dir_.Path("sejf.db"), clock_);
+    ASSERT_TRUE(storage.ok()) << storage.status();
+    storage_ = std::move(*storage);
+    store_ =
+        std::make_unique<MinistryCertificateStore>(storage_.get(), &clock_);
+  }
+
+  TestCert Cert(absl::Time from, absl::Time to) {
+    return MakeTestCert({.not_before = from, .not_after = to});
+  }
+
+  ScratchDir dir_;
+  FakeClock clock_{kNow};
+  std::unique_ptr<vault::SqliteStorage> storage_;
+  std::unique_ptr<MinistryCertificateStore> store_;
+};
+
+TEST_F(MinistryCertificateStoreTest, ImportStoresPerEnvironmentAndLists) {
+  TestCert token = Cert(kNow - 100 * kDay, kNow + 600 * kDay);
+  TestCert symmetric = Cert(kNow - 100 * kDay, kNow + 600 * kDay);
+  std::string list =
+      JsonList({JsonItem(token, {"KsefTokenEncryption"}),
+                JsonItem(symmetric, {"SymmetricKeyEncryption"})});
+  auto imported = store_->Import("test", list);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  ASSERT_EQ(imported->size(), 2u);
+  EXPECT_EQ((*imported)[0].environment, "test");
+  EXPECT_EQ((*imported)[0].version, 1);
+  EXPECT_EQ((*imported)[0].import_time, kNow);
+  EXPECT_EQ((*imported)[0].record_name,
+            absl::StrCat("test/", (*imported)[0].Fingerprint()));
+  ASSERT_TRUE(store_->Import("demo", token.pem).ok());
+
+  auto test_only = store_->List("test");
+  ASSERT_TRUE(test_only.ok()) << test_only.status();
+  ASSERT_EQ(test_only->certificates.size(), 2u);
+  for (const MinistryCertificate& c : test_only->certificates) {
+    EXPECT_EQ(c.environment, "test");
+  }
+  auto all = store_->List("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->certificates.size(), 3u);
+  EXPECT_EQ(all->certificates[0].environment, "demo");
+  auto prod = store_->List("prod");
+  ASSERT_TRUE(prod.ok());
+  EXPECT_TRUE(prod->certificates.empty());
+}
+
+TEST_F(MinistryCertificateStoreTest, StoredRecordReadsBackEqual) {
+  TestCert token = Cert(kNow - kDay, kNow + kDay);
+  auto imported = store_->Import(
+      "test", JsonList({JsonItem(
+                  token, {"KsefTokenEncryption", "SymmetricKeyEncryption"})}));
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  auto listed = store_->List("test");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->certificates.size(), 1u);
+  const MinistryCertificate& c = listed->certificates[0];
+  EXPECT_EQ(EncodeMinistryCertificateRecord(c),
+            EncodeMinistryCertificateRecord((*imported)[0]));
+  EXPECT_THAT(c.usages, ElementsAre(Usage::kKsefTokenEncryption,
+                                    Usage::kSymmetricKeyEncryption));
+  EXPECT_EQ(c.der, token.der);
+}
+
+TEST_F(MinistryCertificateStoreTest, ImportIsIdempotentPerCertificate) {
+  TestCert token = Cert(kNow - kDay, kNow + 400 * kDay);
+  ASSERT_TRUE(store_->Import("test", token.der).ok());
+  clock_.Advance(absl::Hours(1));
+  auto again = store_->Import("test", token.pem);  // same cert, same usage
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)[0].version, 1) << "nothing changed";
+  EXPECT_EQ((*again)[0].import_time, kNow);
+  EXPECT_EQ(store_->List("test")->certificates.size(), 1u);
+
+  auto retagged = store_->Import(
+      "test", JsonList({JsonItem(token, {"SymmetricKeyEncryption"})}));
+  ASSERT_TRUE(retagged.ok()) << retagged.status();
+  EXPECT_EQ((*retagged)[0].version, 2);
+  EXPECT_THAT(store_->List("test")->certificates[0].usages,
+              ElementsAre(Usage::kSymmetricKeyEncryption));
+}
+
+TEST_F(MinistryCertificateStoreTest, RefusedImportChangesNothing) {
+  TestCert good = Cert(kNow - kDay, kNow + 400 * kDay);
+  TestCert weak = MakeTestCert({.key = testing::TestKeyType::kRsa1024});
+  auto refused = store_->Import(
+      "test", JsonList({JsonItem(good, {"KsefTokenEncryption"}),
+                        JsonItem(weak, {"KsefTokenEncryption"})}));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("item [1]"));
+  EXPECT_TRUE(store_->List("")->certificates.empty());
+}
+
+TEST_F(MinistryCertificateStoreTest, EnvironmentNamesFollowTheRule) {
+  TestCert good = Cert(kNow - kDay, kNow + 400 * kDay);
+  EXPECT_TRUE(store_->Import("acme-staging", good.der).ok());
+  for (const char* bad : {"", "Test", "te/st", "../prod"}) {
+    auto status = store_->Import(bad, good.der).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("environment")) << bad;
+  }
+  EXPECT_EQ(store_->List("Prod").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MinistryCertificateStoreTest, ListPages) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        store_->Import("test", Cert(kNow - kDay, kNow + kDay).der).ok());
+  }
+  ASSERT_TRUE(
+      store_->Import("testing", Cert(kNow - kDay, kNow + kDay).der).ok());
+  auto first = store_->List("test", 2, "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->certificates.size(), 2u);
+  ASSERT_FALSE(first->next_page_token.empty());
+  auto second = store_->List("test", 2, first->next_page_token);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->certificates.size(), 1u);
+  EXPECT_EQ(second->certificates[0].environment, "test");
+  EXPECT_TRUE(second->next_page_token.empty());
+  EXPECT_EQ(store_->List("demo", 2, first->next_page_token).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->List("test", -1, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MinistryCertificateStoreTest, SelectionPicksLatestValidFromAmongValid) {
+  TestCert older = Cert(kNow - 300 * kDay, kNow + 300 * kDay);
+  TestCert newer = Cert(kNow - 10 * kDay, kNow + 700 * kDay);
+  TestCert future = Cert(kNow + 10 * kDay, kNow + 900 * kDay);
+  TestCert symmetric = Cert(kNow - kDay, kNow + 900 * kDay);
+  ASSERT_TRUE(
+      store_
+          ->Import("prod",
+                   JsonList({JsonItem(older, {"KsefTokenEncryption"}),
+                             JsonItem(future, {"KsefTokenEncryption"}),
+                             JsonItem(symmetric, {"SymmetricKeyEncryption"}),
+                             JsonItem(newer, {"KsefTokenEncryption"})}))
+          .ok());
+  ASSERT_TRUE(store_->Import("test", Cert(kNow - kDay, kNow + kDay).der).ok());
+  auto chosen = store_->SelectForTokenEncryption("prod", kNow);
+  ASSERT_TRUE(chosen.ok()) << chosen.status();
+  EXPECT_EQ(chosen->der, newer.der);
+  // Once the future one is valid, it takes over (planned rotation).
+  auto later = store_->SelectForTokenEncryption("prod", kNow + 20 * kDay);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->der, future.der);
+  // Past every certificate's validTo there is none.
+  auto none = store_->SelectForTokenEncryption("prod", kNow + 1000 * kDay);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(none.status().message(),
+              HasSubstr("import with sejf mfcert import --environment prod"));
+}
+
+TEST_F(MinistryCertificateStoreTest, SelectionNeedsTheTokenUsage) {
+  ASSERT_TRUE(store_
+                  ->Import("demo", Cert(kNow - kDay, kNow + kDay).der,
+                           Usage::kSymmetricKeyEncryption)
+                  .ok());
+  auto none = store_->SelectForTokenEncryption("demo", kNow);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(none.status().message(),
+              HasSubstr("import with sejf mfcert import --environment demo"));
+  EXPECT_EQ(store_->SelectForTokenEncryption("test", kNow).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MinistryCertificateRecordTest, DamagedRecordIsDataLoss) {
+  EXPECT_EQ(DecodeMinistryCertificateRecord("{").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeMinistryCertificateRecord("{\"format\":2}").status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace sejf::signer

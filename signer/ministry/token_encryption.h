@@ -1,0 +1,90 @@
+// KSeF-token encryption for POST /auth/ksef-token (ksef-protocol.md §3.4,
+// §4): RSAES-OAEP with SHA-256, MGF1-SHA-256 and an empty label over the
+// UTF-8 bytes of "{token}|{timestampMs}", Base64 (standard, padded).
+//
+// The key is always the environment's pinned Ministry certificate chosen by
+// MinistryCertificateStore::SelectForTokenEncryption — never one from the
+// caller (a caller-chosen key would leak the token).
+//
+// The request body produced (compact JSON, members in this order; the
+// OpenAPI schema InitTokenAuthenticationRequest; publicKeyId is optional
+// there but sent, as §4.3 advises, so KSeF knows which key was used):
+//   {"challenge":"<challenge>",
+//    "contextIdentifier":{"type":"Nip|InternalId|NipVatUe|PeppolId",
+//                         "value":"<value>"},
+//    "encryptedToken":"<Base64>",
+//    "publicKeyId":"<Base64>"}
+//
+// Thread-safety: thread-safe (the store and clock are).
+#ifndef SEJF_SIGNER_MINISTRY_TOKEN_ENCRYPTION_H_
+#define SEJF_SIGNER_MINISTRY_TOKEN_ENCRYPTION_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/ksef_context.h"
+#include "common/secret.h"
+#include "signer/ministry/ministry_certificate_store.h"
+
+namespace sejf::signer {
+
+// The longest KSeF token (OpenAPI GenerateTokenResponse.token maxLength).
+inline constexpr std::size_t kMaxKsefTokenSize = 160;
+
+struct TokenEncryptionOptions {
+  // timestampMs must lie within this of the clock's now, either way (the
+  // challenge lifetime).
+  absl::Duration timestamp_window = absl::Minutes(10);
+};
+
+struct KsefTokenRequest {
+  // "test", "demo", "prod" or a custom environment with imported
+  // certificates.
+  std::string environment = {};
+  // From POST /auth/challenge, ALREADY VALIDATED by the caller (signer/ksef
+  // checks its form and date); here only required to be non-empty.
+  std::string challenge = {};
+  // The token's own context (the caller checks that it is).
+  KsefContext context = {};
+  // The challenge response's timestampMs (Unix milliseconds).
+  std::int64_t timestamp_ms = 0;
+};
+
+struct EncryptedKsefToken {
+  std::string encrypted_token;  // Base64 of the 256-byte (RSA-2048) OAEP
+  std::string public_key_id;    // of the certificate used
+  std::string certificate_id;   // of the certificate used (for audit)
+  std::string environment;
+  std::string request_json;  // the body for POST /auth/ksef-token
+};
+
+class KsefTokenEncryptor {
+ public:
+  // `certificates` and `clock` must outlive this object.
+  KsefTokenEncryptor(MinistryCertificateStore* certificates, const Clock* clock,
+                     TokenEncryptionOptions options = {});
+
+  // Encrypts `token` for `request`. The plaintext exists only in zeroing
+  // memory; no error message contains the token.
+  // INVALID_ARGUMENT: empty challenge or context value; a token that is
+  //   empty, longer than kMaxKsefTokenSize or not printable ASCII;
+  //   timestampMs outside the window of now; a bad environment name.
+  // FAILED_PRECONDITION: no usable Ministry certificate in the environment
+  //   ("import with sejf mfcert import --environment E"), or the stored one
+  //   no longer passes the import checks.
+  absl::StatusOr<EncryptedKsefToken> Encrypt(
+      const SecretBytes& token, const KsefTokenRequest& request) const;
+
+ private:
+  MinistryCertificateStore* certificates_;
+  const Clock* clock_;
+  TokenEncryptionOptions options_;
+};
+
+}  // namespace sejf::signer
+
+#endif  // SEJF_SIGNER_MINISTRY_TOKEN_ENCRYPTION_H_

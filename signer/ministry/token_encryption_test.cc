@@ -1,0 +1,179 @@
+// KsefTokenEncryptor: what it encrypts is decrypted by `openssl pkeyutl`
+// with OAEP-SHA256/MGF1-SHA256, and its request body is parsed as JSON.
+#include "signer/ministry/token_encryption.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto_init.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "signer/ministry/testing/ministry_test_certs.h"
+#include "signer/x509/testing/openssl_cli.h"
+#include "vault/storage/memory_storage.h"
+
+namespace sejf::signer {
+namespace {
+
+using ::sejf::signer::testing::JsonItem;
+using ::sejf::signer::testing::JsonList;
+using ::sejf::signer::testing::MakeTestCert;
+using ::sejf::signer::testing::ReadFileOrEmpty;
+using ::sejf::signer::testing::RunOpenssl;
+using ::sejf::signer::testing::ScratchDir;
+using ::sejf::signer::testing::TestCert;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const absl::Time kNow = absl::FromUnixSeconds(1772323200);  // 2026-03-01
+const absl::Duration kDay = absl::Hours(24);
+constexpr char kToken[] =
+    "20251010-EC-1DCE3E3000-12ECB5B36E-45|internalId-5265877635-12345|"
+    "919f704466624ce29cd5ac7b65ded5e12ccd0f6b3e2346e8a1b0a58bbfd6f7b9";
+constexpr char kChallenge[] = "20260301-CR-1A2B3C4D5E-6F7A8B9C0D-1E";
+
+class TokenEncryptionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitCrypto().ok());
+    current_ = MakeTestCert(
+        {.not_before = kNow - 30 * kDay, .not_after = kNow + 700 * kDay});
+    TestCert older = MakeTestCert(
+        {.not_before = kNow - 300 * kDay, .not_after = kNow + 300 * kDay});
+    ASSERT_TRUE(
+        store_
+            .Import("test",
+                    JsonList({JsonItem(older, {"KsefTokenEncryption"}),
+                              JsonItem(current_, {"KsefTokenEncryption"})}))
+            .ok());
+  }
+
+  KsefTokenRequest Request() {
+    KsefTokenRequest r;
+    r.environment = "test";
+    r.challenge = kChallenge;
+    r.context = {.type = KsefContextType::kNip, .value = "5265877635"};
+    r.timestamp_ms = absl::ToUnixMillis(kNow) - 1234;
+    return r;
+  }
+
+  // `encrypted` (Base64) decrypted by the openssl CLI with `key_pem`.
+  std::string OpensslDecrypt(const std::string& encrypted,
+                             const std::string& key_pem) {
+    std::string ciphertext;
+    EXPECT_TRUE(absl::Base64Unescape(encrypted, &ciphertext));
+    std::string in = scratch_.Write("ct.bin", ciphertext);
+    std::string key = scratch_.Write("key.pem", key_pem);
+    std::string out = scratch_.Path("pt.bin");
+    auto result =
+        RunOpenssl({"pkeyutl", "-decrypt", "-inkey", key, "-in", in, "-out",
+                    out, "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt",
+                    "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"});
+    EXPECT_EQ(result.exit_code, 0) << result.out;
+    return ReadFileOrEmpty(out);
+  }
+
+  ScratchDir scratch_;
+  FakeClock clock_{kNow};
+  vault::MemoryStorage storage_{clock_};
+  MinistryCertificateStore store_{&storage_, &clock_};
+  KsefTokenEncryptor encryptor_{&store_, &clock_};
+  TestCert current_;
+};
+
+TEST_F(TokenEncryptionTest, OpensslDecryptsTokenBarTimestamp) {
+  auto encrypted = encryptor_.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  EXPECT_EQ(encrypted->encrypted_token.size(), 344u) << "RSA-2048, Base64";
+  EXPECT_EQ(OpensslDecrypt(encrypted->encrypted_token, current_.key_pem),
+            absl::StrCat(kToken, "|", absl::ToUnixMillis(kNow) - 1234))
+      << "encrypted to the certificate with the latest validFrom";
+  EXPECT_EQ(encrypted->public_key_id, Sha256Base64(current_.spki_der));
+  EXPECT_EQ(encrypted->certificate_id, Sha256Base64(current_.der));
+}
+
+TEST_F(TokenEncryptionTest, EachEncryptionIsFresh) {
+  auto a = encryptor_.Encrypt(SecretFromView(kToken), Request());
+  auto b = encryptor_.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->encrypted_token, b->encrypted_token) << "OAEP is randomized";
+}
+
+TEST_F(TokenEncryptionTest, RequestBodyHasExactlyTheKsefFields) {
+  KsefTokenRequest request = Request();
+  request.context = {.type = KsefContextType::kInternalId,
+                     .value = "5265877635-12345"};
+  auto encrypted = encryptor_.Encrypt(SecretFromView(kToken), request);
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  auto body = nlohmann::ordered_json::parse(encrypted->request_json);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : body.items()) keys.push_back(key);
+  EXPECT_THAT(keys, ::testing::ElementsAre("challenge", "contextIdentifier",
+                                           "encryptedToken", "publicKeyId"));
+  EXPECT_EQ(body["challenge"], kChallenge);
+  EXPECT_EQ(body["contextIdentifier"],
+            nlohmann::ordered_json::parse(
+                R"({"type":"InternalId","value":"5265877635-12345"})"));
+  EXPECT_EQ(body["encryptedToken"], encrypted->encrypted_token);
+  EXPECT_EQ(body["publicKeyId"], encrypted->public_key_id);
+  EXPECT_THAT(encrypted->request_json, Not(HasSubstr("919f7044")))
+      << "the token is not in the body";
+}
+
+TEST_F(TokenEncryptionTest, StaleOrFutureTimestampIsRefused) {
+  for (absl::Duration off : {absl::Minutes(-11), absl::Minutes(11)}) {
+    KsefTokenRequest request = Request();
+    request.timestamp_ms = absl::ToUnixMillis(kNow + off);
+    auto refused = encryptor_.Encrypt(SecretFromView(kToken), request);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(refused.status().message(), HasSubstr("timestampMs"));
+    EXPECT_THAT(refused.status().message(), HasSubstr("11m"));
+  }
+  KsefTokenRequest edge = Request();
+  edge.timestamp_ms = absl::ToUnixMillis(kNow - absl::Minutes(10));
+  EXPECT_TRUE(encryptor_.Encrypt(SecretFromView(kToken), edge).ok());
+  KsefTokenRequest zero = Request();
+  zero.timestamp_ms = 0;
+  EXPECT_EQ(encryptor_.Encrypt(SecretFromView(kToken), zero).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TokenEncryptionTest, WindowIsConfigurable) {
+  KsefTokenEncryptor strict(&store_, &clock_,
+                            {.timestamp_window = absl::Minutes(1)});
+  KsefTokenRequest request = Request();
+  request.timestamp_ms = absl::ToUnixMillis(kNow - absl::Minutes(2));
+  EXPECT_EQ(strict.Encrypt(SecretFromView(kToken), request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(encryptor_.Encrypt(SecretFromView(kToken), request).ok());
+}
+
+TEST_F(TokenEncryptionTest, NoCertificateForTheEnvironmentIsAPrecondition) {
+  KsefTokenRequest request = Request();
+  request.environment = "prod";
+  auto refused = encryptor_.Encrypt(SecretFromView(kToken), request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("import with sejf mfcert import --environment prod"));
+}
+
+TEST_F(TokenEncryptionTest, BadTokensAreRefusedWithoutQuotingThem) {
+  for (std::string token :
+       {std::string(""), std::string("secret\nvalue"), std::string(161, 'a')}) {
+    auto refused = encryptor_.Encrypt(SecretFromView(token), Request());
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(refused.status().message(), Not(HasSubstr("secret")));
+    EXPECT_THAT(refused.status().message(), HasSubstr("token"));
+  }
+  KsefTokenRequest no_challenge = Request();
+  no_challenge.challenge.clear();
+  EXPECT_EQ(
+      encryptor_.Encrypt(SecretFromView(kToken), no_challenge).status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sejf::signer
