@@ -1,19 +1,88 @@
 #include "server/audit_log_service.h"
 
-namespace sejf::server {
+#include <google/protobuf/util/time_util.h>
 
-grpc::Status AuditLogService::ListEvents(grpc::ServerContext* context,
-                                         const sejf::v1::ListEventsRequest*,
-                                         sejf::v1::ListEventsResponse*) {
-  return NotImplementedRpc(env_, context, "/sejf.v1.AuditLog/ListEvents",
-                           Operation::kAuditRead);
+#include "absl/strings/escaping.h"
+#include "common/status_macros.h"
+
+namespace sejf::server {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+absl::StatusOr<vault::AuditLog*> Log(const ServiceEnvironment& env) {
+  if (env.audit == nullptr) {
+    return absl::UnavailableError("this sejfd has no audit log");
+  }
+  return env.audit;
 }
 
-grpc::Status AuditLogService::VerifyChain(grpc::ServerContext* context,
-                                          const sejf::v1::VerifyChainRequest*,
-                                          sejf::v1::VerifyChainResponse*) {
-  return NotImplementedRpc(env_, context, "/sejf.v1.AuditLog/VerifyChain",
-                           Operation::kAuditRead);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
+}
+
+void EventToProto(const vault::AuditEvent& e, sejf::v1::AuditEvent* out) {
+  out->set_sequence(e.sequence);
+  *out->mutable_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(e.time));
+  out->set_request_id(e.request_id);
+  out->set_identity(e.identity);
+  out->set_operation(e.operation);
+  out->set_method(e.method);
+  out->set_resource(e.resource);
+  out->set_context(e.context);
+  out->set_outcome(e.outcome);
+  out->set_hash(absl::BytesToHexString(e.hash));
+}
+
+}  // namespace
+
+grpc::Status AuditLogService::ListEvents(
+    grpc::ServerContext* context, const sejf::v1::ListEventsRequest* request,
+    sejf::v1::ListEventsResponse* response) {
+  return RunRpc(
+      env_, context, "/sejf.v1.AuditLog/ListEvents",
+      [&](RpcCall& call) -> absl::Status {
+        RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead));
+        ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
+        vault::AuditFilter filter;
+        if (request->has_start_time()) {
+          filter.start_time = FromTimestamp(request->start_time());
+        }
+        if (request->has_end_time()) {
+          filter.end_time = FromTimestamp(request->end_time());
+        }
+        filter.identity = request->identity();
+        filter.operation = request->operation();
+        filter.outcome = request->outcome();
+        ASSIGN_OR_RETURN(vault::AuditPage page,
+                         log->List(filter, request->page_size(),
+                                   request->page_token()));
+        for (const vault::AuditEvent& e : page.events) {
+          EventToProto(e, response->add_events());
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AuditLogService::VerifyChain(
+    grpc::ServerContext* context, const sejf::v1::VerifyChainRequest*,
+    sejf::v1::VerifyChainResponse* response) {
+  return RunRpc(env_, context, "/sejf.v1.AuditLog/VerifyChain",
+                [&](RpcCall& call) -> absl::Status {
+                  RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead));
+                  ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
+                  ASSIGN_OR_RETURN(vault::AuditVerifyResult result,
+                                   log->Verify());
+                  response->set_ok(result.ok);
+                  response->set_events_checked(result.events_checked);
+                  response->set_checkpoints_checked(
+                      result.checkpoints_checked);
+                  response->set_first_bad_sequence(result.first_bad_sequence);
+                  response->set_message(result.message);
+                  return absl::OkStatus();
+                });
 }
 
 }  // namespace sejf::server

@@ -1,5 +1,6 @@
-// sejf.v1.AuditLog: the gRPC adapter. Methods answer UNIMPLEMENTED (after
-// authorization) until the domain code behind them lands.
+// sejf.v1.AuditLog: the gRPC adapter over vault::AuditLog (ListEvents,
+// VerifyChain; operation audit.read). Convert, authorize, call, convert
+// back.
 #ifndef SEJF_SERVER_AUDIT_LOG_SERVICE_H_
 #define SEJF_SERVER_AUDIT_LOG_SERVICE_H_
 
@@ -8,7 +9,8 @@
 
 namespace sejf::server {
 
-// Thread-safe (stateless beyond the shared environment).
+// Thread-safe (stateless beyond the shared environment, whose AuditLog is
+// thread-safe).
 class AuditLogService final : public sejf::v1::AuditLog::Service {
  public:
   explicit AuditLogService(const ServiceEnvironment& env) : env_(env) {}

@@ -23,7 +23,7 @@ struct Daemon::Services {
       : identity(env),
         keys(env, domain.keys),
         tokens(env),
-        auth(env),
+        auth(env, domain),
         audit(env) {}
   IdentityService identity;
   KeyCustodyService keys;
@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   daemon->env_.logger = logger;
   daemon->env_.unix_socket_path = options.unix_socket;
   daemon->env_.dev_mode = options.dev_mode;
+  daemon->env_.audit = domain.audit;
   daemon->services_ = std::make_unique<Services>(daemon->env_, domain);
 
   if (!options.unix_socket.empty()) {

@@ -16,7 +16,7 @@
 #include "absl/time/time.h"
 #include "common/secret.h"
 #include "server/rpc_call.h"
-#include "signer/custody/key_custody.h"
+#include "server/domain_services.h"
 
 namespace sejf::server {
 
@@ -37,9 +37,6 @@ struct DaemonOptions {
 
 // The domain objects behind the adapters; owned by the caller, they must
 // outlive the Daemon. A null one makes its service answer UNAVAILABLE.
-struct DomainServices {
-  signer::KeyCustody* keys = nullptr;
-};
 
 // Thread-safety: Shutdown may be called from any one thread while others
 // serve; the accessors are safe at any time after Start.

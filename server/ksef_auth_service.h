@@ -4,6 +4,7 @@
 #define SEJF_SERVER_KSEF_AUTH_SERVICE_H_
 
 #include "sejf/v1/ksef_auth.grpc.pb.h"
+#include "server/domain_services.h"
 #include "server/rpc_call.h"
 
 namespace sejf::server {
@@ -11,7 +12,8 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared environment).
 class KsefAuthService final : public sejf::v1::KsefAuth::Service {
  public:
-  explicit KsefAuthService(const ServiceEnvironment& env) : env_(env) {}
+  KsefAuthService(const ServiceEnvironment& env, const DomainServices& domain)
+      : env_(env), domain_(domain) {}
 
   grpc::Status SignAuthTokenRequest(
       grpc::ServerContext* context,
@@ -39,6 +41,7 @@ class KsefAuthService final : public sejf::v1::KsefAuth::Service {
 
  private:
   const ServiceEnvironment& env_;
+  DomainServices domain_;
 };
 
 }  // namespace sejf::server

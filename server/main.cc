@@ -150,15 +150,27 @@ int Run(const ConfigSources& sources) {
   if (!key_store.ok()) return fail("hsm", key_store.status());
   absl::StatusOr<std::unique_ptr<vault::Storage>> storage = OpenStorage(config);
   if (!storage.ok()) return fail("storage", storage.status());
-  signer::KeyCustody key_custody(key_store->get(), storage->get(),
-                                 &SystemClock::Get());
+  const Clock* clock = &SystemClock::Get();
+  signer::KeyCustody key_custody(key_store->get(), storage->get(), clock);
+  absl::StatusOr<std::unique_ptr<vault::AuditLog>> audit =
+      vault::AuditLog::Open(storage->get(), key_store->get(), clock);
+  if (!audit.ok()) return fail("audit", audit.status());
+  signer::AuthTokenSigner auth_signer(&key_custody, key_store->get(), clock);
+  signer::MinistryCertificateStore mfcerts(storage->get(), clock);
+  signer::KsefTokenEncryptor token_encryptor(&mfcerts, clock);
+  signer::OfflineQrSigner qr_signer(&key_custody, key_store->get(), clock);
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
   PolicyHolder policy(config.policy);
   absl::StatusOr<std::unique_ptr<Daemon>> daemon =
       Daemon::Start(*std::move(options), &policy, &logger,
-                    DomainServices{.keys = &key_custody});
+                    DomainServices{.keys = &key_custody,
+                                   .auth_signer = &auth_signer,
+                                   .mfcerts = &mfcerts,
+                                   .token_encryptor = &token_encryptor,
+                                   .qr_signer = &qr_signer,
+                                   .audit = audit->get()});
   if (!daemon.ok()) return fail("listen", daemon.status());
   PrintBanner(config, **daemon);
   logger.Log(LogLevel::kInfo, "started",
@@ -196,6 +208,10 @@ int Run(const ConfigSources& sources) {
   }
   (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
   daemon->reset();
+  // After the last RPC: the final checkpoint signs the chain's end.
+  if (absl::Status s = (*audit)->Close(); !s.ok()) {
+    logger.Log(LogLevel::kError, "audit_close_failed", {{"error", s.message()}});
+  }
   logger.Log(LogLevel::kInfo, "stopped", {});
   return 0;
 }

@@ -61,6 +61,38 @@ absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
       "or through the unix socket");
 }
 
+absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
+                      const Caller* caller, const std::string& request_id,
+                      const RpcCall* call, absl::Status status) {
+  if (env.audit == nullptr) return status;
+  vault::AuditEvent event;
+  event.request_id = request_id;
+  event.identity = vault::ClipAuditField(
+      caller != nullptr ? caller->identity : "-", vault::kMaxAuditFieldSize);
+  event.method = vault::ClipAuditField(method, vault::kMaxAuditFieldSize);
+  event.operation = std::string(method);
+  if (call != nullptr) {
+    if (call->operation()) {
+      event.operation = std::string(OperationName(*call->operation()));
+    }
+    event.resource = vault::ClipAuditField(call->target().resource,
+                                           vault::kMaxAuditFieldSize);
+    if (call->target().context) {
+      event.context = vault::ClipAuditField(*call->target().context,
+                                            vault::kMaxAuditFieldSize);
+    }
+  }
+  event.operation = vault::ClipAuditField(event.operation,
+                                          vault::kMaxAuditFieldSize);
+  event.outcome = absl::StatusCodeToString(status.code());
+  absl::StatusOr<std::int64_t> appended = env.audit->Append(std::move(event));
+  if (appended.ok() || !status.ok()) return status;
+  return absl::UnavailableError(absl::StrCat(
+      "the audit log could not record this call, so its result is withheld "
+      "(request ",
+      request_id, "): ", appended.status().message()));
+}
+
 std::string NewRequestId() { return RandomHex(8); }
 
 void LogRpc(const ServiceEnvironment& env, absl::string_view method,

@@ -22,6 +22,7 @@
 #include "server/logger.h"
 #include "server/policy/operations.h"
 #include "server/policy/policy_holder.h"
+#include "vault/audit/audit_log.h"
 
 namespace sejf::server {
 
@@ -34,6 +35,8 @@ struct ServiceEnvironment {
   // Absolute path of the unix socket ("" when there is none).
   std::string unix_socket_path;
   bool dev_mode = false;
+  // Where every RPC's event goes; nullptr only in tests of the frame.
+  vault::AuditLog* audit = nullptr;
 };
 
 struct Caller {
@@ -92,6 +95,15 @@ void LogRpc(const ServiceEnvironment& env, absl::string_view method,
             const RpcCall* call, const absl::Status& status,
             absl::Duration latency);
 
+// Appends the audit event of a finished RPC (allowed or denied; identity,
+// operation, resource, context, outcome — never a secret). Returns `status`
+// when the event is stored. When it cannot be stored, an RPC that
+// succeeded answers UNAVAILABLE instead, so no result leaves the service
+// unrecorded; a failed RPC keeps its own status.
+absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
+                      const Caller* caller, const std::string& request_id,
+                      const RpcCall* call, absl::Status status);
+
 std::string NewRequestId();
 
 // Runs `handler(RpcCall&) -> absl::Status` inside the frame described above.
@@ -105,7 +117,8 @@ grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
   absl::Status status;
   absl::StatusOr<Caller> caller = ResolveCaller(env, *context);
   if (!caller.ok()) {
-    status = caller.status();
+    status = AuditRpc(env, method, nullptr, request_id, nullptr,
+                      caller.status());
     LogRpc(env, method, nullptr, request_id, nullptr, status,
            absl::Now() - start);
     return ToGrpcStatus(status);
@@ -117,6 +130,7 @@ grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
     status = absl::InternalError("internal error; see the server log for " +
                                  request_id);
   }
+  status = AuditRpc(env, method, &*caller, request_id, &call, status);
   LogRpc(env, method, &*caller, request_id, &call, status, absl::Now() - start);
   return ToGrpcStatus(status);
 }

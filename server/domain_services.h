@@ -1,0 +1,28 @@
+// The domain services behind sejfd's gRPC adapters.
+#ifndef SEJF_SERVER_DOMAIN_SERVICES_H_
+#define SEJF_SERVER_DOMAIN_SERVICES_H_
+
+#include "signer/custody/key_custody.h"
+#include "signer/ksef/auth_token_signer.h"
+#include "signer/ministry/ministry_certificate_store.h"
+#include "signer/ministry/token_encryption.h"
+#include "signer/qr/offline_qr_signer.h"
+#include "vault/audit/audit_log.h"
+
+namespace sejf::server {
+
+// The domain services behind the adapters; not owned, must outlive the
+// Daemon. A null service answers UNAVAILABLE.
+struct DomainServices {
+  signer::KeyCustody* keys = nullptr;
+  signer::AuthTokenSigner* auth_signer = nullptr;
+  signer::MinistryCertificateStore* mfcerts = nullptr;
+  signer::KsefTokenEncryptor* token_encryptor = nullptr;
+  signer::OfflineQrSigner* qr_signer = nullptr;
+  // Every RPC's event; null only in tests of the frame.
+  vault::AuditLog* audit = nullptr;
+};
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_DOMAIN_SERVICES_H_
