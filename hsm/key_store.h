@@ -146,6 +146,32 @@ class KeyStore {
   // under another KEK); FAILED_PRECONDITION when the store has no KEK (no
   // WrapKey ever ran on this token: a wrong token?); UNAVAILABLE.
   virtual absl::StatusOr<SecretBytes> UnwrapKey(absl::string_view wrapped) = 0;
+
+  // Versioned KEKs, for KEK rotation. A store may hold several KEKs, each
+  // named by a label (ValidateKeyLabel); WrapKey/UnwrapKey above use the
+  // store's default one, whose label DefaultKekLabel() returns. A caller that
+  // rotates KEKs records which label wrapped what (the vault keyring does)
+  // and names it here. Wrapped bytes have the format described above.
+
+  // The label of the KEK WrapKey/UnwrapKey use (it may not exist yet).
+  virtual std::string DefaultKekLabel() const = 0;
+
+  // RFC 7512 URI naming the KEK labelled `kek_label` in this store
+  // ("pkcs11:token=…;object=<label>;type=secret-key"); made from the labels
+  // alone, whether or not the KEK exists.
+  virtual std::string KekUri(absl::string_view kek_label) const = 0;
+
+  // Creates a new KEK labelled `kek_label` (as WrapKey creates the default
+  // one). Errors: INVALID_ARGUMENT for a bad label; ALREADY_EXISTS when a KEK
+  // with that label exists; UNAVAILABLE.
+  virtual absl::Status CreateKek(absl::string_view kek_label) = 0;
+
+  // As WrapKey/UnwrapKey with the KEK labelled `kek_label`, which must exist
+  // (never created here): FAILED_PRECONDITION naming the label otherwise.
+  virtual absl::StatusOr<std::string> WrapKeyWith(
+      absl::string_view kek_label, const SecretBytes& data_key) = 0;
+  virtual absl::StatusOr<SecretBytes> UnwrapKeyWith(
+      absl::string_view kek_label, absl::string_view wrapped) = 0;
 };
 
 // A KeyStore that forwards every call to another one (after leveldb's
@@ -183,6 +209,23 @@ class KeyStoreWrapper : public KeyStore {
   }
   absl::StatusOr<SecretBytes> UnwrapKey(absl::string_view wrapped) override {
     return target_->UnwrapKey(wrapped);
+  }
+  std::string DefaultKekLabel() const override {
+    return target_->DefaultKekLabel();
+  }
+  std::string KekUri(absl::string_view kek_label) const override {
+    return target_->KekUri(kek_label);
+  }
+  absl::Status CreateKek(absl::string_view kek_label) override {
+    return target_->CreateKek(kek_label);
+  }
+  absl::StatusOr<std::string> WrapKeyWith(
+      absl::string_view kek_label, const SecretBytes& data_key) override {
+    return target_->WrapKeyWith(kek_label, data_key);
+  }
+  absl::StatusOr<SecretBytes> UnwrapKeyWith(
+      absl::string_view kek_label, absl::string_view wrapped) override {
+    return target_->UnwrapKeyWith(kek_label, wrapped);
   }
 
  private:

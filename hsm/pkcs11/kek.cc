@@ -3,12 +3,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "hsm/key_store.h"
 #include "hsm/pkcs11/ck_rv.h"
 #include "hsm/pkcs11/objects.h"
+#include "hsm/pkcs11_uri.h"
 
 namespace sejf::hsm::pkcs11 {
 namespace {
@@ -35,6 +37,18 @@ class ScopedObject {
 
 }  // namespace
 
+std::string FormatKekUri(absl::string_view token_label,
+                         absl::string_view kek_label) {
+  // FormatPkcs11Uri names a private key: "...;id=;type=private" with an
+  // empty id. A KEK is named by label and type alone.
+  std::string uri = FormatPkcs11Uri(token_label, kek_label, "");
+  constexpr absl::string_view kPrivateSuffix = ";id=;type=private";
+  if (absl::EndsWith(uri, kPrivateSuffix)) {
+    uri.resize(uri.size() - kPrivateSuffix.size());
+  }
+  return absl::StrCat(uri, ";type=secret-key");
+}
+
 KeyEncryptionKey::KeyEncryptionKey(std::string label)
     : label_(std::move(label)) {}
 
@@ -44,7 +58,8 @@ void KeyEncryptionKey::Forget() {
 }
 
 absl::StatusOr<CK_OBJECT_HANDLE> KeyEncryptionKey::Handle(
-    SessionPool::Lease& lease, bool create) {
+    SessionPool::Lease& lease, bool create, bool* created) {
+  if (created != nullptr) *created = false;
   // Held across the lookup and the creation, so that two threads do not
   // both create a KEK. Wrapping is rare (start-up, rotation).
   absl::MutexLock lock(&mu_);
@@ -94,6 +109,7 @@ absl::StatusOr<CK_OBJECT_HANDLE> KeyEncryptionKey::Handle(
         lease.handle(), &mechanism, attributes.data(),
         static_cast<CK_ULONG>(attributes.size()), &handle);
     RETURN_IF_ERROR(CkRvToStatus(rv, "C_GenerateKey"));
+    if (created != nullptr) *created = true;
   }
   cached_ = Cached{handle, lease.epoch()};
   return handle;
@@ -196,14 +212,32 @@ absl::StatusOr<SecretBytes> KeyEncryptionKey::UnwrapWith(
   return value;
 }
 
-absl::StatusOr<std::string> KeyEncryptionKey::Wrap(
-    SessionPool::Lease& lease, const SecretBytes& data_key) {
+absl::Status KeyEncryptionKey::Create(SessionPool::Lease& lease) {
+  Forget();  // look in the token, not in the cache
+  bool created = false;
+  RETURN_IF_ERROR(Handle(lease, /*create=*/true, &created).status());
+  if (!created) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a key-encryption key labelled \"", label_, "\" exists"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> KeyEncryptionKey::Wrap(SessionPool::Lease& lease,
+                                                   const SecretBytes& data_key,
+                                                   bool create_if_missing) {
   if (data_key.size() != kDataKeySize) {
     return absl::InvalidArgumentError(absl::StrCat(
         "data key must be ", kDataKeySize, " bytes, not ", data_key.size()));
   }
   for (int attempt = 0;; ++attempt) {
-    ASSIGN_OR_RETURN(CK_OBJECT_HANDLE kek, Handle(lease, /*create=*/true));
+    absl::StatusOr<CK_OBJECT_HANDLE> handle = Handle(lease, create_if_missing);
+    if (handle.status().code() == absl::StatusCode::kNotFound) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(handle.status().message(), " in the token"));
+    }
+    if (!handle.ok()) return handle.status();
+    const CK_OBJECT_HANDLE kek = *handle;
     absl::StatusOr<std::string> wrapped = WrapWith(lease, kek, data_key);
     if (attempt == 0 &&
         wrapped.status().code() == absl::StatusCode::kNotFound) {

@@ -54,6 +54,11 @@ namespace sejf::hsm::pkcs11 {
 
 inline constexpr char kDefaultKekLabel[] = "sejf-kek-v1";
 
+// "pkcs11:token=<token_label>;object=<kek_label>;type=secret-key" (RFC 7512,
+// labels percent-encoded as FormatPkcs11Uri does).
+std::string FormatKekUri(absl::string_view token_label,
+                         absl::string_view kek_label);
+
 class KeyEncryptionKey {
  public:
   // `label`: the KEK's CKA_LABEL (not empty).
@@ -64,9 +69,16 @@ class KeyEncryptionKey {
 
   const std::string& label() const { return label_; }
 
-  // As KeyStore::WrapKey, on `lease`. Creates the KEK if the token has none.
+  // As KeyStore::WrapKey, on `lease`. Creates the KEK if the token has none
+  // and `create_if_missing`; otherwise FAILED_PRECONDITION naming the label
+  // (KeyStore::WrapKeyWith).
   absl::StatusOr<std::string> Wrap(SessionPool::Lease& lease,
-                                   const SecretBytes& data_key);
+                                   const SecretBytes& data_key,
+                                   bool create_if_missing = true);
+
+  // Generates the KEK in the token (KeyStore::CreateKek). ALREADY_EXISTS
+  // when a secret key with this label exists.
+  absl::Status Create(SessionPool::Lease& lease);
 
   // As KeyStore::UnwrapKey, on `lease`.
   absl::StatusOr<SecretBytes> Unwrap(SessionPool::Lease& lease,
@@ -77,7 +89,7 @@ class KeyEncryptionKey {
   // else (if `create`) generated. NOT_FOUND when missing and !create;
   // FAILED_PRECONDITION when several secret keys carry the label.
   absl::StatusOr<CK_OBJECT_HANDLE> Handle(SessionPool::Lease& lease,
-                                          bool create);
+                                          bool create, bool* created = nullptr);
   void Forget();
 
   // One attempt with a known handle. NOT_FOUND means the handle went

@@ -410,4 +410,59 @@ absl::StatusOr<SecretBytes> Pkcs11KeyStore::UnwrapKey(
       absl::StrCat("unwrapping with KEK \"", kek_.label(), "\""));
 }
 
+std::string Pkcs11KeyStore::DefaultKekLabel() const { return kek_.label(); }
+
+std::string Pkcs11KeyStore::KekUri(absl::string_view kek_label) const {
+  return FormatKekUri(token_label_, kek_label);
+}
+
+KeyEncryptionKey& Pkcs11KeyStore::KekFor(absl::string_view label) {
+  if (label == kek_.label()) return kek_;
+  absl::MutexLock lock(&keks_mu_);
+  std::unique_ptr<KeyEncryptionKey>& kek = keks_[label];
+  if (kek == nullptr)
+    kek = std::make_unique<KeyEncryptionKey>(std::string(label));
+  return *kek;
+}
+
+absl::Status Pkcs11KeyStore::CreateKek(absl::string_view kek_label) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  KeyEncryptionKey& kek = KekFor(kek_label);
+  return WithContext(Run<bool>([&](Lease& lease) -> absl::StatusOr<bool> {
+                       RETURN_IF_ERROR(kek.Create(lease));
+                       return true;
+                     }).status(),
+                     absl::StrCat("creating KEK \"", kek_label, "\""));
+}
+
+absl::StatusOr<std::string> Pkcs11KeyStore::WrapKeyWith(
+    absl::string_view kek_label, const SecretBytes& data_key) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  if (data_key.size() != kDataKeySize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "data key must be ", kDataKeySize, " bytes, not ", data_key.size()));
+  }
+  KeyEncryptionKey& kek = KekFor(kek_label);
+  return WithContext(Run<std::string>([&](Lease& lease) {
+                       return kek.Wrap(lease, data_key,
+                                       /*create_if_missing=*/false);
+                     }),
+                     absl::StrCat("wrapping with KEK \"", kek_label, "\""));
+}
+
+absl::StatusOr<SecretBytes> Pkcs11KeyStore::UnwrapKeyWith(
+    absl::string_view kek_label, absl::string_view wrapped) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  if (wrapped.size() != kWrappedDataKeySize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("wrapped data key must be ", kWrappedDataKeySize,
+                     " bytes, not ", wrapped.size()));
+  }
+  KeyEncryptionKey& kek = KekFor(kek_label);
+  return WithContext(Run<SecretBytes>([&](Lease& lease) {
+                       return kek.Unwrap(lease, wrapped);
+                     }),
+                     absl::StrCat("unwrapping with KEK \"", kek_label, "\""));
+}
+
 }  // namespace sejf::hsm::pkcs11

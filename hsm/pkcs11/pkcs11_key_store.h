@@ -23,7 +23,9 @@
 //   kRsaPkcs1Sha256  CKM_SHA256_RSA_PKCS over the data.
 //   kRsaPssSha256    CKM_SHA256_RSA_PKCS_PSS, {CKM_SHA256, CKG_MGF1_SHA256,
 //                    sLen 32}, over the data.
-//   KEK              CKM_AES_KEY_WRAP_PAD; see pkcs11/kek.h.
+//   KEK              CKM_AES_KEY_WRAP_PAD; see pkcs11/kek.h. Further KEKs
+//                    (CreateKek, *KeyWith) are the same kind of object under
+//                    other labels.
 //
 // Sessions and healing. Every call leases a session from a bounded
 // SessionPool (pool options below). When a call fails with UNAVAILABLE
@@ -95,6 +97,13 @@ class Pkcs11KeyStore : public KeyStore {
   absl::Status Destroy(const KeyRef& key) override;
   absl::StatusOr<std::string> WrapKey(const SecretBytes& data_key) override;
   absl::StatusOr<SecretBytes> UnwrapKey(absl::string_view wrapped) override;
+  std::string DefaultKekLabel() const override;
+  std::string KekUri(absl::string_view kek_label) const override;
+  absl::Status CreateKek(absl::string_view kek_label) override;
+  absl::StatusOr<std::string> WrapKeyWith(absl::string_view kek_label,
+                                          const SecretBytes& data_key) override;
+  absl::StatusOr<SecretBytes> UnwrapKeyWith(absl::string_view kek_label,
+                                            absl::string_view wrapped) override;
 
   const std::string& token_label() const { return token_label_; }
   // The session pool, for statistics (tests, metrics).
@@ -145,7 +154,15 @@ class Pkcs11KeyStore : public KeyStore {
   const std::string token_label_;
   const std::unique_ptr<SessionPool> pool_;
   const Sha256Ptr sha256_;  // for ECDSA's digest
-  KeyEncryptionKey kek_;
+  KeyEncryptionKey kek_;    // the default KEK (options.kek_label)
+
+  // The KEK labelled `label`: kek_, or one of keks_ (made on first use; the
+  // object only caches a handle, the key itself is in the token).
+  KeyEncryptionKey& KekFor(absl::string_view label);
+
+  absl::Mutex keks_mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<KeyEncryptionKey>> keks_
+      ABSL_GUARDED_BY(keks_mu_);
 
   absl::Mutex generate_mu_;  // serialises the label check and the creation
   absl::Mutex cache_mu_;

@@ -12,6 +12,7 @@
 #include "common/openssl_error.h"
 #include "common/random.h"
 #include "common/status_macros.h"
+#include "hsm/pkcs11/kek.h"
 #include "hsm/pkcs11_uri.h"
 #include "hsm/signatures.h"
 
@@ -175,19 +176,60 @@ absl::Status FakeKeyStore::Destroy(const KeyRef& key) {
 }
 
 absl::StatusOr<std::string> FakeKeyStore::WrapKey(const SecretBytes& data_key) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!keks_.contains(kFakeDefaultKekLabel)) {
+      SecretBytes kek(32);
+      randombytes_buf(kek.data(), kek.size());
+      keks_.emplace(kFakeDefaultKekLabel, std::move(kek));
+    }
+  }
+  return WrapKeyWith(kFakeDefaultKekLabel, data_key);
+}
+
+absl::StatusOr<SecretBytes> FakeKeyStore::UnwrapKey(absl::string_view wrapped) {
+  return UnwrapKeyWith(kFakeDefaultKekLabel, wrapped);
+}
+
+std::string FakeKeyStore::DefaultKekLabel() const {
+  return kFakeDefaultKekLabel;
+}
+
+std::string FakeKeyStore::KekUri(absl::string_view kek_label) const {
+  return pkcs11::FormatKekUri(token_label_, kek_label);
+}
+
+absl::Status FakeKeyStore::CreateKek(absl::string_view kek_label) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  absl::MutexLock lock(&mu_);
+  if (keks_.contains(std::string(kek_label))) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "a key-encryption key labelled \"", kek_label, "\" exists"));
+  }
+  SecretBytes kek(32);
+  randombytes_buf(kek.data(), kek.size());
+  keks_.emplace(std::string(kek_label), std::move(kek));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SecretBytes> FakeKeyStore::Kek(absl::string_view kek_label) {
+  absl::MutexLock lock(&mu_);
+  auto it = keks_.find(std::string(kek_label));
+  if (it == keks_.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no key-encryption key labelled \"", kek_label,
+                     "\": nothing was ever wrapped with it in this store"));
+  }
+  return it->second;
+}
+
+absl::StatusOr<std::string> FakeKeyStore::WrapKeyWith(
+    absl::string_view kek_label, const SecretBytes& data_key) {
   if (data_key.size() != kDataKeySize) {
     return absl::InvalidArgumentError(absl::StrCat(
         "data key must be ", kDataKeySize, " bytes, not ", data_key.size()));
   }
-  SecretBytes kek;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!kek_.has_value()) {
-      kek_ = SecretBytes(32);
-      randombytes_buf(kek_->data(), kek_->size());
-    }
-    kek = *kek_;
-  }
+  ASSIGN_OR_RETURN(SecretBytes kek, Kek(kek_label));
   SecretBytes wrapped;
   if (!AesWrapPad(kek, /*encrypt=*/true, SecretView(data_key), wrapped)) {
     return OpenSslInternal("AES key wrap");
@@ -195,21 +237,14 @@ absl::StatusOr<std::string> FakeKeyStore::WrapKey(const SecretBytes& data_key) {
   return std::string(SecretView(wrapped));
 }
 
-absl::StatusOr<SecretBytes> FakeKeyStore::UnwrapKey(absl::string_view wrapped) {
+absl::StatusOr<SecretBytes> FakeKeyStore::UnwrapKeyWith(
+    absl::string_view kek_label, absl::string_view wrapped) {
   if (wrapped.size() != kWrappedDataKeySize) {
     return absl::InvalidArgumentError(
         absl::StrCat("wrapped data key must be ", kWrappedDataKeySize,
                      " bytes, not ", wrapped.size()));
   }
-  SecretBytes kek;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!kek_.has_value()) {
-      return absl::FailedPreconditionError(
-          "no key-encryption key: nothing was ever wrapped with this store");
-    }
-    kek = *kek_;
-  }
+  ASSIGN_OR_RETURN(SecretBytes kek, Kek(kek_label));
   SecretBytes key;
   if (!AesWrapPad(kek, /*encrypt=*/false, wrapped, key) ||
       key.size() != kDataKeySize) {

@@ -5,10 +5,11 @@
 //   testing::FakeKeyStore store;
 //   ASSIGN_OR_RETURN(KeyRef key, store.GenerateKeyPair("k", kEcP256));
 //
-// Keys and the KEK live only as long as the object. The KEK is 32 random
-// bytes created by the first WrapKey; wrapping is RFC 5649 with OpenSSL's
-// EVP_aes_256_wrap_pad, byte-compatible with CKM_AES_KEY_WRAP_PAD. URIs
-// name the token label given to the constructor.
+// Keys and the KEKs live only as long as the object. The default KEK is 32
+// random bytes created by the first WrapKey, further ones by CreateKek;
+// wrapping is RFC 5649 with OpenSSL's EVP_aes_256_wrap_pad, byte-compatible
+// with CKM_AES_KEY_WRAP_PAD. URIs name the token label given to the
+// constructor.
 //
 // Test-only code: private keys sit in ordinary memory.
 // Thread-safety: thread-safe.
@@ -28,6 +29,9 @@
 
 namespace sejf::hsm::testing {
 
+// The label of the fake's default KEK (as the PKCS#11 store's default).
+inline constexpr char kFakeDefaultKekLabel[] = "sejf-kek-v1";
+
 class FakeKeyStore : public KeyStore {
  public:
   explicit FakeKeyStore(std::string token_label = "fake");
@@ -42,6 +46,13 @@ class FakeKeyStore : public KeyStore {
   absl::Status Destroy(const KeyRef& key) override;
   absl::StatusOr<std::string> WrapKey(const SecretBytes& data_key) override;
   absl::StatusOr<SecretBytes> UnwrapKey(absl::string_view wrapped) override;
+  std::string DefaultKekLabel() const override;
+  std::string KekUri(absl::string_view kek_label) const override;
+  absl::Status CreateKek(absl::string_view kek_label) override;
+  absl::StatusOr<std::string> WrapKeyWith(absl::string_view kek_label,
+                                          const SecretBytes& data_key) override;
+  absl::StatusOr<SecretBytes> UnwrapKeyWith(absl::string_view kek_label,
+                                            absl::string_view wrapped) override;
 
  private:
   struct Entry {
@@ -55,7 +66,12 @@ class FakeKeyStore : public KeyStore {
   const std::string token_label_;
   absl::Mutex mu_;
   std::map<std::string, Entry> keys_ ABSL_GUARDED_BY(mu_);  // by id
-  std::optional<SecretBytes> kek_ ABSL_GUARDED_BY(mu_);
+  // A copy of the KEK labelled `kek_label`; FAILED_PRECONDITION if none.
+  absl::StatusOr<SecretBytes> Kek(absl::string_view kek_label);
+
+  // KEKs by label; the default one (kFakeDefaultKekLabel) is created by the
+  // first WrapKey, others by CreateKek.
+  std::map<std::string, SecretBytes> keks_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sejf::hsm::testing

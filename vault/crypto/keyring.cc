@@ -1,0 +1,300 @@
+#include "vault/crypto/keyring.h"
+
+#include <sodium.h>
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto_init.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
+#include "vault/crypto/xchacha20_poly1305_aead.h"
+
+namespace sejf::vault {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kFormat = 1;
+constexpr int kMaxKekLabelAttempts = 100;
+
+struct WrappedKey {
+  std::uint32_t id = 0;
+  std::string wrapped = {};
+  std::int64_t create_time_us = 0;
+};
+
+struct KeyringRecord {
+  std::string kek_label = {};
+  std::uint32_t current = 0;
+  std::vector<WrappedKey> keys = {};
+};
+
+std::string Encode(const KeyringRecord& r) {
+  json keys = json::array();
+  for (const WrappedKey& k : r.keys) {
+    keys.push_back({{"id", k.id},
+                    {"wrapped", absl::Base64Escape(k.wrapped)},
+                    {"create_time_us", k.create_time_us}});
+  }
+  return json{{"format", kFormat},
+              {"kek_label", r.kek_label},
+              {"current", r.current},
+              {"keys", keys}}
+      .dump();
+}
+
+absl::StatusOr<KeyringRecord> Decode(absl::string_view data) {
+  try {
+    json j = json::parse(data.begin(), data.end());
+    if (j.at("format").get<int>() != kFormat) {
+      return absl::DataLossError(
+          absl::StrCat("keyring record has format ", j.at("format").dump(),
+                       "; this sejfd reads format ", kFormat));
+    }
+    KeyringRecord r;
+    r.kek_label = j.at("kek_label").get<std::string>();
+    r.current = j.at("current").get<std::uint32_t>();
+    bool has_current = false;
+    for (const json& k : j.at("keys")) {
+      WrappedKey key;
+      key.id = k.at("id").get<std::uint32_t>();
+      if (!absl::Base64Unescape(k.at("wrapped").get<std::string>(),
+                                &key.wrapped)) {
+        return absl::DataLossError(absl::StrCat("keyring record: data key ",
+                                                key.id, " is not Base64"));
+      }
+      key.create_time_us = k.at("create_time_us").get<std::int64_t>();
+      has_current |= key.id == r.current;
+      r.keys.push_back(std::move(key));
+    }
+    if (!has_current) {
+      return absl::DataLossError(absl::StrCat(
+          "keyring record: the current data key ", r.current, " is missing"));
+    }
+    return r;
+  } catch (const std::exception& e) {
+    return absl::DataLossError(
+        absl::StrCat("keyring record is damaged: ", e.what()));
+  }
+}
+
+// 32 fresh random bytes.
+SecretBytes NewDataKey() {
+  SecretBytes key(hsm::kDataKeySize);
+  randombytes_buf(key.data(), key.size());
+  return key;
+}
+
+// "sejf-kek-v1" -> "sejf-kek-v2"; "custom" -> "custom-v2".
+std::string NextKekLabel(absl::string_view label) {
+  const std::size_t v = label.rfind("-v");
+  std::uint32_t n = 0;
+  if (v != absl::string_view::npos && v + 2 < label.size() &&
+      absl::ascii_isdigit(static_cast<unsigned char>(label[v + 2])) &&
+      absl::SimpleAtoi(label.substr(v + 2), &n) && n < 1000000) {
+    return absl::StrCat(label.substr(0, v), "-v", n + 1);
+  }
+  return absl::StrCat(label, "-v2");
+}
+
+absl::Status WithContext(const absl::Status& status, absl::string_view what) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
+}
+
+}  // namespace
+
+Keyring::Keyring(Storage* storage, hsm::KeyStore* keys, const Clock* clock)
+    : storage_(storage), keys_(keys), clock_(clock) {}
+
+Keyring::~Keyring() = default;
+
+absl::StatusOr<std::unique_ptr<Keyring>> Keyring::Open(Storage* storage,
+                                                       hsm::KeyStore* keys,
+                                                       const Clock* clock) {
+  RETURN_IF_ERROR(InitCrypto());
+  std::unique_ptr<Keyring> keyring(new Keyring(storage, keys, clock));
+  ASSIGN_OR_RETURN(std::optional<Record> record,
+                   storage->Get(kKeyringKind, kKeyringRecordName));
+  if (!record.has_value()) {
+    // First start. In a write transaction, so two processes starting at once
+    // do not both create one: the second finds the first's record.
+    ASSIGN_OR_RETURN(auto txn, storage->Begin(TransactionMode::kReadWrite));
+    ASSIGN_OR_RETURN(record, txn->Get(kKeyringKind, kKeyringRecordName));
+    if (!record.has_value()) {
+      SecretBytes dek = NewDataKey();
+      absl::StatusOr<std::string> wrapped = keys->WrapKey(dek);
+      RETURN_IF_ERROR(WithContext(wrapped.status(),
+                                  "creating the keyring: wrapping data key 1"));
+      KeyringRecord fresh{
+          .kek_label = keys->DefaultKekLabel(),
+          .current = 1,
+          .keys = {{.id = 1,
+                    .wrapped = *std::move(wrapped),
+                    .create_time_us = absl::ToUnixMicros(clock->Now())}}};
+      ASSIGN_OR_RETURN(
+          record, txn->Insert(kKeyringKind, kKeyringRecordName, Encode(fresh)));
+      RETURN_IF_ERROR(txn->Commit());
+    }
+  }
+  RETURN_IF_ERROR(
+      WithContext(keyring->Load(record->data), "opening the keyring"));
+  return keyring;
+}
+
+absl::Status Keyring::Load(absl::string_view data) {
+  ASSIGN_OR_RETURN(KeyringRecord record, Decode(data));
+  std::map<std::uint32_t, std::shared_ptr<const Aead>> loaded;
+  {
+    absl::MutexLock lock(&mu_);
+    loaded = aeads_;
+  }
+  for (const WrappedKey& key : record.keys) {
+    if (loaded.contains(key.id)) continue;
+    absl::StatusOr<SecretBytes> dek =
+        keys_->UnwrapKeyWith(record.kek_label, key.wrapped);
+    RETURN_IF_ERROR(WithContext(dek.status(),
+                                absl::StrCat("unwrapping data key ", key.id)));
+    ASSIGN_OR_RETURN(std::unique_ptr<XChaCha20Poly1305Aead> aead,
+                     XChaCha20Poly1305Aead::New(*dek));
+    loaded.emplace(key.id, std::move(aead));
+  }
+  absl::MutexLock lock(&mu_);
+  aeads_ = std::move(loaded);
+  current_ = record.current;
+  kek_label_ = record.kek_label;
+  return absl::OkStatus();
+}
+
+std::pair<std::uint32_t, std::shared_ptr<const Aead>> Keyring::Current() const {
+  absl::MutexLock lock(&mu_);
+  return {current_, aeads_.at(current_)};
+}
+
+absl::StatusOr<std::shared_ptr<const Aead>> Keyring::Get(std::uint32_t id) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = aeads_.find(id);
+    if (it != aeads_.end()) return it->second;
+  }
+  RETURN_IF_ERROR(Reload());
+  absl::MutexLock lock(&mu_);
+  auto it = aeads_.find(id);
+  if (it != aeads_.end()) return it->second;
+  return absl::NotFoundError(absl::StrCat("the keyring has no data key ", id));
+}
+
+KeyringInfo Keyring::Info() const {
+  absl::MutexLock lock(&mu_);
+  return KeyringInfo{.current_id = current_,
+                     .key_count = static_cast<std::int64_t>(aeads_.size()),
+                     .kek_label = kek_label_,
+                     .kek_uri = keys_->KekUri(kek_label_)};
+}
+
+absl::Status Keyring::Reload() {
+  absl::MutexLock rotate(&rotate_mu_);
+  ASSIGN_OR_RETURN(std::optional<Record> record,
+                   storage_->Get(kKeyringKind, kKeyringRecordName));
+  if (!record.has_value()) {
+    return absl::DataLossError("the keyring record has disappeared");
+  }
+  return Load(record->data);
+}
+
+absl::StatusOr<std::uint32_t> Keyring::Rotate() {
+  absl::MutexLock rotate(&rotate_mu_);
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   txn->Get(kKeyringKind, kKeyringRecordName));
+  if (!stored.has_value()) {
+    return absl::DataLossError("the keyring record has disappeared");
+  }
+  ASSIGN_OR_RETURN(KeyringRecord record, Decode(stored->data));
+  std::uint32_t id = 0;
+  for (const WrappedKey& key : record.keys) id = std::max(id, key.id);
+  ++id;
+  SecretBytes dek = NewDataKey();
+  absl::StatusOr<std::string> wrapped =
+      keys_->WrapKeyWith(record.kek_label, dek);
+  RETURN_IF_ERROR(
+      WithContext(wrapped.status(), absl::StrCat("wrapping data key ", id)));
+  // Checked before it is stored: a DEK that does not unwrap would lose
+  // everything sealed with it.
+  ASSIGN_OR_RETURN(std::unique_ptr<XChaCha20Poly1305Aead> aead,
+                   XChaCha20Poly1305Aead::New(dek));
+  record.keys.push_back({.id = id,
+                         .wrapped = *std::move(wrapped),
+                         .create_time_us = absl::ToUnixMicros(clock_->Now())});
+  record.current = id;
+  const std::string data = Encode(record);
+  RETURN_IF_ERROR(
+      txn->Update(kKeyringKind, kKeyringRecordName, stored->version, data)
+          .status());
+  RETURN_IF_ERROR(txn->Commit());
+  {
+    // After the commit: a DEK that never made it to storage must not be
+    // held under an id another process may then use for its own.
+    absl::MutexLock lock(&mu_);
+    aeads_.emplace(id, std::move(aead));
+  }
+  // Takes up whatever else the record holds (other processes' changes).
+  RETURN_IF_ERROR(Load(data));
+  return id;
+}
+
+absl::StatusOr<std::string> Keyring::RotateKek() {
+  absl::MutexLock rotate(&rotate_mu_);
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   txn->Get(kKeyringKind, kKeyringRecordName));
+  if (!stored.has_value()) {
+    return absl::DataLossError("the keyring record has disappeared");
+  }
+  ASSIGN_OR_RETURN(KeyringRecord record, Decode(stored->data));
+  std::string label = record.kek_label;
+  for (int attempt = 0;; ++attempt) {
+    label = NextKekLabel(label);
+    absl::Status created = keys_->CreateKek(label);
+    if (created.ok()) break;
+    if (!absl::IsAlreadyExists(created) ||
+        attempt + 1 == kMaxKekLabelAttempts) {
+      return WithContext(created, "creating a new key-encryption key");
+    }
+  }
+  for (WrappedKey& key : record.keys) {
+    absl::StatusOr<SecretBytes> dek =
+        keys_->UnwrapKeyWith(record.kek_label, key.wrapped);
+    RETURN_IF_ERROR(WithContext(dek.status(),
+                                absl::StrCat("unwrapping data key ", key.id)));
+    absl::StatusOr<std::string> rewrapped = keys_->WrapKeyWith(label, *dek);
+    RETURN_IF_ERROR(WithContext(rewrapped.status(),
+                                absl::StrCat("re-wrapping data key ", key.id)));
+    // Checked before it is stored, as in Rotate.
+    absl::StatusOr<SecretBytes> check = keys_->UnwrapKeyWith(label, *rewrapped);
+    RETURN_IF_ERROR(WithContext(
+        check.status(), absl::StrCat("checking re-wrapped data key ", key.id)));
+    if (!SecretEquals(*check, *dek)) {
+      return absl::InternalError(absl::StrCat(
+          "data key ", key.id, " does not survive re-wrapping under ", label));
+    }
+    key.wrapped = *std::move(rewrapped);
+  }
+  record.kek_label = label;
+  const std::string data = Encode(record);
+  RETURN_IF_ERROR(
+      txn->Update(kKeyringKind, kKeyringRecordName, stored->version, data)
+          .status());
+  RETURN_IF_ERROR(txn->Commit());
+  RETURN_IF_ERROR(Load(data));
+  return keys_->KekUri(label);
+}
+
+}  // namespace sejf::vault

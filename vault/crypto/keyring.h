@@ -1,0 +1,126 @@
+// vault::Keyring: the versioned data-encryption keys (DEKs) that seal
+// records, kept in vault::Storage wrapped by the HSM's key-encryption key.
+//
+// Each DEK is 32 random bytes used as an XChaCha20-Poly1305-IETF key
+// (xchacha20_poly1305_aead.h), identified by a number: 1 for the first,
+// +1 for each rotation. New seals use the current (newest) DEK; older DEKs
+// stay to open what they sealed (the token vault re-seals old records in the
+// background after a rotation, see vault/tokens/token_vault.h).
+//
+// Stored as one record, kind kKeyringKind, name kKeyringRecordName, a JSON
+// object (unknown members ignored on read):
+//
+//   {"format":1,
+//    "kek_label":"sejf-kek-v1",     the HSM KEK that wrapped every DEK
+//    "current":2,                   the DEK id new seals use
+//    "keys":[{"id":1, "wrapped":"<Base64 of the 40-byte RFC 5649 output of
+//             hsm::KeyStore::WrapKeyWith>", "create_time_us":<unix µs>}, …]}
+//
+// Open reads the record and unwraps every DEK through the HSM (one unwrap
+// per DEK, not per token: start-up cost does not grow with the number of
+// tokens) into guarded, locked sodium_malloc memory. On the very first
+// start (no record) it makes DEK 1 and wraps it with the store's default KEK
+// (hsm::KeyStore::WrapKey, which creates that KEK on first use).
+//
+// Several processes may share one storage (PostgreSQL replicas): all changes
+// are read-modify-write in one read-write transaction, and a DEK id this
+// process does not know yet (another process rotated) makes Get reload the
+// record once.
+//
+// Thread-safety: thread-safe. Rotate and RotateKek are serialised.
+#ifndef SEJF_VAULT_CRYPTO_KEYRING_H_
+#define SEJF_VAULT_CRYPTO_KEYRING_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "hsm/key_store.h"
+#include "vault/crypto/aead.h"
+#include "vault/storage/storage.h"
+
+namespace sejf::vault {
+
+inline constexpr absl::string_view kKeyringKind = "keyring";
+inline constexpr absl::string_view kKeyringRecordName = "data-keys";
+
+// A snapshot of the keyring's public facts (vault status).
+struct KeyringInfo {
+  std::uint32_t current_id = 0;
+  std::int64_t key_count = 0;
+  std::string kek_label = {};
+  std::string kek_uri = {};  // RFC 7512, from hsm::KeyStore::KekUri
+};
+
+class Keyring {
+ public:
+  // Loads (or on first start creates) the keyring. `storage`, `keys` and
+  // `clock` must outlive the keyring. Errors: those of storage and HSM
+  // (UNAVAILABLE: try again); DATA_LOSS when the record is damaged or a DEK
+  // does not unwrap (the wrong HSM token, or an altered record);
+  // FAILED_PRECONDITION when the HSM has no KEK of the recorded label.
+  static absl::StatusOr<std::unique_ptr<Keyring>> Open(Storage* storage,
+                                                       hsm::KeyStore* keys,
+                                                       const Clock* clock);
+
+  Keyring(const Keyring&) = delete;
+  Keyring& operator=(const Keyring&) = delete;
+  ~Keyring();
+
+  // The current DEK's id and AEAD (for sealing).
+  std::pair<std::uint32_t, std::shared_ptr<const Aead>> Current() const;
+
+  // The AEAD of DEK `id`. When this process does not hold it, reloads the
+  // record once (another process may have rotated); NOT_FOUND when the
+  // keyring has no such DEK even then.
+  absl::StatusOr<std::shared_ptr<const Aead>> Get(std::uint32_t id);
+
+  KeyringInfo Info() const;
+
+  // Makes a new DEK (id = highest + 1), wrapped by the current KEK, and
+  // makes it current for new seals. Returns its id. Older DEKs stay.
+  // Errors: storage and HSM errors; nothing changes on failure.
+  absl::StatusOr<std::uint32_t> Rotate();
+
+  // Creates a new KEK in the HSM (label: the current one with its "-vN"
+  // suffix incremented, e.g. sejf-kek-v1 -> sejf-kek-v2; "-v2" appended when
+  // there is none; a label already taken in the HSM, e.g. by a rotation that
+  // crashed before committing, is skipped) and re-wraps every DEK under it.
+  // The DEKs themselves, and so every sealed record, are unchanged. Returns
+  // the new KEK's URI. The old KEK stays in the HSM (nothing refers to it
+  // any more; an operator may delete it). Nothing changes in storage on
+  // failure (a new KEK may then be left unused in the HSM).
+  absl::StatusOr<std::string> RotateKek();
+
+  // Reads the record again and takes up DEKs and KEK changes other
+  // processes made. Done by Get on an unknown id; callers rarely need it.
+  absl::Status Reload();
+
+ private:
+  Keyring(Storage* storage, hsm::KeyStore* keys, const Clock* clock);
+
+  // Takes the decoded record `data` into memory: unwraps DEKs not held yet.
+  absl::Status Load(absl::string_view data) ABSL_LOCKS_EXCLUDED(mu_);
+
+  Storage* const storage_;
+  hsm::KeyStore* const keys_;
+  const Clock* const clock_;
+
+  absl::Mutex rotate_mu_;  // serialises Rotate, RotateKek and Reload
+  mutable absl::Mutex mu_;
+  std::uint32_t current_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string kek_label_ ABSL_GUARDED_BY(mu_);
+  std::map<std::uint32_t, std::shared_ptr<const Aead>> aeads_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sejf::vault
+
+#endif  // SEJF_VAULT_CRYPTO_KEYRING_H_

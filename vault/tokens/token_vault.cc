@@ -1,0 +1,410 @@
+#include "vault/tokens/token_vault.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "vault/crypto/sealed_record.h"
+#include "vault/records/credential_name.h"
+#include "vault/tokens/token_counters.h"
+
+namespace sejf::vault {
+namespace {
+
+using DekDelta = std::map<std::uint32_t, std::int64_t>;
+
+SealedPlace PlaceOf(absl::string_view name, std::int64_t version) {
+  return SealedPlace{.kind = kTokenRecordKind, .id = name, .version = version};
+}
+
+absl::Status TokenNotFound(absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat("token \"", name, "\" not found"));
+}
+
+absl::Status Destroyed(absl::string_view name) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("token \"", name, "\" is destroyed"));
+}
+
+// What callers see: the record without its sealed secret.
+Token Public(absl::string_view name, TokenRecord record) {
+  record.sealed_secret.clear();
+  return Token{.name = std::string(name), .record = std::move(record)};
+}
+
+absl::StatusOr<TokenRecord> DecodeAt(const Record& stored) {
+  absl::StatusOr<TokenRecord> record = DecodeTokenRecord(stored.data);
+  if (!record.ok()) {
+    return absl::Status(record.status().code(),
+                        absl::StrCat("token \"", stored.name,
+                                     "\": ", record.status().message()));
+  }
+  return record;
+}
+
+}  // namespace
+
+TokenVault::TokenVault(Storage* storage, Keyring* keyring, const Clock* clock,
+                       TokenVaultOptions options)
+    : storage_(storage), keyring_(keyring), clock_(clock), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<TokenVault>> TokenVault::Open(
+    Storage* storage, Keyring* keyring, const Clock* clock,
+    TokenVaultOptions options) {
+  if (options.reseal_batch_size < 1) {
+    return absl::InvalidArgumentError("reseal_batch_size must be at least 1");
+  }
+  std::unique_ptr<TokenVault> vault(
+      new TokenVault(storage, keyring, clock, options));
+  ASSIGN_OR_RETURN(VaultStatus status, vault->Status());
+  if (status.records_pending_reseal > 0) vault->StartReseal();
+  return vault;
+}
+
+TokenVault::~TokenVault() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  absl::MutexLock lock(&thread_mu_);
+  if (reseal_thread_.joinable()) reseal_thread_.join();
+}
+
+absl::StatusOr<Token> TokenVault::Import(const TokenImport& request) {
+  RETURN_IF_ERROR(ValidateCredentialName(request.name, "name"));
+  ASSIGN_OR_RETURN(KsefContext context,
+                   ParseTokenContext(request.context, "context"));
+  for (std::size_t i = 0; i < request.permissions.size(); ++i) {
+    if (TokenPermissionName(request.permissions[i]).empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("permissions[", i, "] is not a KSeF token permission"));
+    }
+  }
+  RETURN_IF_ERROR(ValidateTokenDescription(request.description, "description"));
+  const absl::Time now = clock_->Now();
+  if (request.expire_time.has_value() && *request.expire_time <= now) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expire_time ", absl::FormatTime(*request.expire_time),
+                     " is not in the future"));
+  }
+  RETURN_IF_ERROR(ValidateTokenSecret(request.secret, "secret"));
+
+  TokenRecord record{.context = context.ToString(),
+                     .permissions = NormalizePermissions(request.permissions),
+                     .description = request.description,
+                     .state = CredentialState::kActive,
+                     .version = 1,
+                     .create_time = now,
+                     .rotate_time = now,
+                     .expire_time = request.expire_time};
+  ASSIGN_OR_RETURN(record.sealed_secret,
+                   Seal(*keyring_, SecretView(request.secret),
+                        PlaceOf(request.name, record.version)));
+  ASSIGN_OR_RETURN(std::uint32_t dek, SealedDataKeyId(record.sealed_secret));
+
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(std::optional<Record> existing,
+                   txn->Get(kTokenRecordKind, request.name));
+  if (existing.has_value()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a token named \"", request.name,
+                     "\" exists (names of destroyed tokens are not reused)"));
+  }
+  RETURN_IF_ERROR(
+      txn->Insert(kTokenRecordKind, request.name, EncodeTokenRecord(record))
+          .status());
+  RETURN_IF_ERROR(AddToTokenCounters(*txn, {{dek, 1}}));
+  RETURN_IF_ERROR(txn->Commit());
+  return Public(request.name, std::move(record));
+}
+
+template <typename Change>
+absl::StatusOr<Token> TokenVault::Modify(absl::string_view name,
+                                         Change change) {
+  RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   txn->Get(kTokenRecordKind, name));
+  if (!stored.has_value()) return TokenNotFound(name);
+  ASSIGN_OR_RETURN(TokenRecord record, DecodeAt(*stored));
+  DekDelta delta;
+  ASSIGN_OR_RETURN(bool changed, change(record, delta));
+  if (changed) {
+    RETURN_IF_ERROR(txn->Update(kTokenRecordKind, name, stored->version,
+                                EncodeTokenRecord(record))
+                        .status());
+    if (!delta.empty()) RETURN_IF_ERROR(AddToTokenCounters(*txn, delta));
+    RETURN_IF_ERROR(txn->Commit());
+  }
+  return Public(name, std::move(record));
+}
+
+absl::StatusOr<Token> TokenVault::Rotate(absl::string_view name,
+                                         const SecretBytes& secret) {
+  RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
+  RETURN_IF_ERROR(ValidateTokenSecret(secret, "secret"));
+  return Modify(
+      name, [&](TokenRecord& record, DekDelta& delta) -> absl::StatusOr<bool> {
+        if (record.state == CredentialState::kDestroyed) return Destroyed(name);
+        ASSIGN_OR_RETURN(std::uint32_t old_dek,
+                         SealedDataKeyId(record.sealed_secret));
+        record.version += 1;
+        record.rotate_time = clock_->Now();
+        ASSIGN_OR_RETURN(
+            record.sealed_secret,
+            Seal(*keyring_, SecretView(secret), PlaceOf(name, record.version)));
+        ASSIGN_OR_RETURN(std::uint32_t new_dek,
+                         SealedDataKeyId(record.sealed_secret));
+        delta[old_dek] -= 1;
+        delta[new_dek] += 1;
+        return true;
+      });
+}
+
+absl::StatusOr<Token> TokenVault::Get(absl::string_view name) {
+  RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   storage_->Get(kTokenRecordKind, name));
+  if (!stored.has_value()) return TokenNotFound(name);
+  ASSIGN_OR_RETURN(TokenRecord record, DecodeAt(*stored));
+  return Public(name, std::move(record));
+}
+
+absl::StatusOr<TokenPage> TokenVault::List(const TokenFilter& filter,
+                                           int page_size,
+                                           absl::string_view page_token) {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError("page_size must not be negative");
+  }
+  if (page_size == 0) page_size = kDefaultTokenPageSize;
+  page_size = std::min(page_size, kMaxTokenPageSize);
+  if (!page_token.empty()) {
+    RETURN_IF_ERROR(ValidateCredentialName(page_token, "page_token"));
+  }
+  std::optional<std::string> context;
+  if (!filter.context.empty()) {
+    ASSIGN_OR_RETURN(KsefContext parsed,
+                     ParseTokenContext(filter.context, "context"));
+    context = parsed.ToString();
+  }
+  TokenPage page;
+  ListOptions options{.start_after = std::string(page_token),
+                      .limit = page_size};
+  int scanned = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(ListPage chunk, storage_->List(kTokenRecordKind, options));
+    for (const Record& stored : chunk.records) {
+      ++scanned;
+      ASSIGN_OR_RETURN(TokenRecord record, DecodeAt(stored));
+      if ((!context || record.context == *context) &&
+          (!filter.state || record.state == *filter.state)) {
+        page.tokens.push_back(Public(stored.name, std::move(record)));
+      }
+      const bool more = &stored != &chunk.records.back() ||
+                        chunk.next_start_after.has_value();
+      if (static_cast<int>(page.tokens.size()) == page_size ||
+          scanned >= kMaxTokensScannedPerList) {
+        if (more) page.next_page_token = stored.name;
+        return page;
+      }
+    }
+    if (!chunk.next_start_after) return page;
+    options.start_after = *chunk.next_start_after;
+  }
+}
+
+absl::StatusOr<Token> TokenVault::SetState(absl::string_view name,
+                                           CredentialState state) {
+  return Modify(name,
+                [&](TokenRecord& record, DekDelta&) -> absl::StatusOr<bool> {
+                  if (record.state == CredentialState::kDestroyed)
+                    return Destroyed(name);
+                  if (record.state == state) return false;
+                  record.state = state;
+                  return true;
+                });
+}
+
+absl::StatusOr<Token> TokenVault::Disable(absl::string_view name) {
+  return SetState(name, CredentialState::kDisabled);
+}
+
+absl::StatusOr<Token> TokenVault::Enable(absl::string_view name) {
+  return SetState(name, CredentialState::kActive);
+}
+
+absl::StatusOr<Token> TokenVault::Destroy(absl::string_view name) {
+  return Modify(
+      name, [&](TokenRecord& record, DekDelta& delta) -> absl::StatusOr<bool> {
+        if (record.state == CredentialState::kDestroyed) return false;
+        // A damaged header cannot say which counter it was in; the record is
+        // destroyed all the same.
+        absl::StatusOr<std::uint32_t> dek =
+            SealedDataKeyId(record.sealed_secret);
+        if (dek.ok()) delta[*dek] -= 1;
+        record.state = CredentialState::kDestroyed;
+        record.sealed_secret.clear();
+        return true;
+      });
+}
+
+absl::StatusOr<UsableToken> TokenVault::OpenForUse(absl::string_view name) {
+  RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   storage_->Get(kTokenRecordKind, name));
+  if (!stored.has_value()) return TokenNotFound(name);
+  ASSIGN_OR_RETURN(TokenRecord record, DecodeAt(*stored));
+  switch (record.state) {
+    case CredentialState::kActive:
+      break;
+    case CredentialState::kDisabled:
+      return absl::FailedPreconditionError(
+          absl::StrCat("token \"", name, "\" is disabled"));
+    case CredentialState::kDestroyed:
+      return Destroyed(name);
+  }
+  if (record.expire_time.has_value() && *record.expire_time <= clock_->Now()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("token \"", name, "\" expired at ",
+                     absl::FormatTime(*record.expire_time)));
+  }
+  absl::StatusOr<SecretBytes> secret = vault::Open(
+      *keyring_, record.sealed_secret, PlaceOf(name, record.version));
+  if (!secret.ok()) {
+    return absl::Status(
+        secret.status().code(),
+        absl::StrCat("token \"", name, "\": ", secret.status().message()));
+  }
+  UsableToken usable{.token = Public(name, std::move(record)),
+                     .secret = *std::move(secret)};
+  return usable;
+}
+
+absl::StatusOr<std::uint32_t> TokenVault::RotateDataKey() {
+  ASSIGN_OR_RETURN(std::uint32_t id, keyring_->Rotate());
+  StartReseal();
+  return id;
+}
+
+absl::StatusOr<std::string> TokenVault::RotateKeyEncryptionKey() {
+  return keyring_->RotateKek();
+}
+
+absl::StatusOr<VaultStatus> TokenVault::Status() {
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadOnly));
+  ASSIGN_OR_RETURN(TokenCounters counters, ReadTokenCounters(*txn));
+  RETURN_IF_ERROR(txn->Commit());
+  const KeyringInfo keyring = keyring_->Info();
+  VaultStatus status{
+      .current_data_key_id = keyring.current_id,
+      .data_key_count = keyring.key_count,
+      .token_count = counters.Total(),
+      .records_pending_reseal = counters.NotUnder(keyring.current_id),
+      .kek_uri = keyring.kek_uri};
+  absl::MutexLock lock(&mu_);
+  status.reseal_running = reseal_running_;
+  status.reseal_error = reseal_error_;
+  return status;
+}
+
+absl::StatusOr<bool> TokenVault::ResealStep() {
+  absl::MutexLock step(&reseal_step_mu_);
+  const std::uint32_t current = keyring_->Current().first;
+  // Which records of the next page need re-sealing (read-only, no lock).
+  ASSIGN_OR_RETURN(
+      ListPage page,
+      storage_->List(kTokenRecordKind, {.start_after = reseal_cursor_,
+                                        .limit = options_.reseal_batch_size}));
+  std::vector<std::string> stale;
+  for (const Record& stored : page.records) {
+    ASSIGN_OR_RETURN(TokenRecord record, DecodeAt(stored));
+    if (record.sealed_secret.empty()) continue;
+    ASSIGN_OR_RETURN(std::uint32_t dek, SealedDataKeyId(record.sealed_secret));
+    if (dek != current) stale.push_back(stored.name);
+  }
+  if (!stale.empty()) {
+    ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+    DekDelta delta;
+    for (const std::string& name : stale) {
+      // Read again in this transaction: it may have changed meanwhile.
+      ASSIGN_OR_RETURN(std::optional<Record> stored,
+                       txn->Get(kTokenRecordKind, name));
+      if (!stored.has_value()) continue;
+      ASSIGN_OR_RETURN(TokenRecord record, DecodeAt(*stored));
+      if (record.sealed_secret.empty()) continue;
+      ASSIGN_OR_RETURN(std::uint32_t dek,
+                       SealedDataKeyId(record.sealed_secret));
+      if (dek == current) continue;
+      const SealedPlace place = PlaceOf(name, record.version);
+      ASSIGN_OR_RETURN(SecretBytes secret,
+                       vault::Open(*keyring_, record.sealed_secret, place));
+      ASSIGN_OR_RETURN(record.sealed_secret,
+                       Seal(*keyring_, SecretView(secret), place));
+      ASSIGN_OR_RETURN(std::uint32_t now_dek,
+                       SealedDataKeyId(record.sealed_secret));
+      RETURN_IF_ERROR(txn->Update(kTokenRecordKind, name, stored->version,
+                                  EncodeTokenRecord(record))
+                          .status());
+      delta[dek] -= 1;
+      delta[now_dek] += 1;
+    }
+    if (!delta.empty()) RETURN_IF_ERROR(AddToTokenCounters(*txn, delta));
+    RETURN_IF_ERROR(txn->Commit());
+    resealed_this_pass_ += static_cast<std::int64_t>(stale.size());
+  }
+  if (page.next_start_after.has_value()) {
+    reseal_cursor_ = *page.next_start_after;
+    return true;
+  }
+  // The end of a pass. Another pass only when this one found work and some
+  // is still counted as pending (records written under an old key meanwhile,
+  // e.g. by another process that had not yet seen the new key).
+  reseal_cursor_.clear();
+  const bool found_work = resealed_this_pass_ > 0;
+  resealed_this_pass_ = 0;
+  if (!found_work) return false;
+  ASSIGN_OR_RETURN(VaultStatus status, Status());
+  return status.records_pending_reseal > 0;
+}
+
+void TokenVault::StartReseal() {
+  if (!options_.background_reseal) return;
+  absl::MutexLock thread_lock(&thread_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || reseal_running_) return;
+    reseal_running_ = true;
+    reseal_error_.clear();
+  }
+  if (reseal_thread_.joinable()) reseal_thread_.join();  // a finished one
+  reseal_thread_ = std::thread([this] { ResealLoop(); });
+}
+
+void TokenVault::ResealLoop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+    }
+    absl::StatusOr<bool> more = ResealStep();
+    if (more.ok() && !*more) break;
+    if (!more.ok()) {
+      absl::MutexLock lock(&mu_);
+      reseal_error_ = std::string(more.status().ToString());
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_),
+                           options_.reseal_retry_delay);
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  reseal_running_ = false;
+}
+
+void TokenVault::WaitForReseal() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](bool* running) { return !*running; }, &reseal_running_));
+}
+
+}  // namespace sejf::vault
