@@ -54,7 +54,10 @@ struct Client::Stubs {
 Client::Client(std::unique_ptr<Stubs> stubs, absl::Duration timeout)
     : stubs_(std::move(stubs)),
       timeout_(timeout),
-      keys_(std::make_unique<KeysApi>(stubs_->channel, timeout)) {}
+      keys_(std::make_unique<KeysApi>(stubs_->channel, timeout)),
+      audit_(std::make_unique<AuditApi>(stubs_->channel, timeout)),
+      ksef_(std::make_unique<KsefApi>(stubs_->channel, timeout)),
+      tokens_(std::make_unique<TokensApi>(stubs_->channel, timeout)) {}
 
 Client::~Client() = default;
 

@@ -14,7 +14,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/audit_api.h"
 #include "client/keys_api.h"
+#include "client/ksef_api.h"
+#include "client/tokens_api.h"
 
 namespace sejf::client {
 
@@ -55,6 +58,9 @@ class Client {
 
   // The per-service APIs, valid as long as the Client.
   KeysApi& keys() { return *keys_; }
+  AuditApi& audit() { return *audit_; }
+  KsefApi& ksef() { return *ksef_; }
+  TokensApi& tokens() { return *tokens_; }
 
  private:
   struct Stubs;
@@ -63,6 +69,9 @@ class Client {
   std::unique_ptr<Stubs> stubs_;
   absl::Duration timeout_;
   std::unique_ptr<KeysApi> keys_;
+  std::unique_ptr<AuditApi> audit_;
+  std::unique_ptr<KsefApi> ksef_;
+  std::unique_ptr<TokensApi> tokens_;
 };
 
 }  // namespace sejf::client

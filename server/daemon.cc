@@ -22,7 +22,7 @@ struct Daemon::Services {
   Services(const ServiceEnvironment& env, const DomainServices& domain)
       : identity(env),
         keys(env, domain.keys),
-        tokens(env),
+        tokens(env, domain),
         auth(env, domain),
         audit(env) {}
   IdentityService identity;

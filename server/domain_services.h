@@ -8,6 +8,7 @@
 #include "signer/ministry/token_encryption.h"
 #include "signer/qr/offline_qr_signer.h"
 #include "vault/audit/audit_log.h"
+#include "vault/tokens/token_vault.h"
 
 namespace sejf::server {
 
@@ -15,6 +16,7 @@ namespace sejf::server {
 // Daemon. A null service answers UNAVAILABLE.
 struct DomainServices {
   signer::KeyCustody* keys = nullptr;
+  vault::TokenVault* tokens = nullptr;
   signer::AuthTokenSigner* auth_signer = nullptr;
   signer::MinistryCertificateStore* mfcerts = nullptr;
   signer::KsefTokenEncryptor* token_encryptor = nullptr;

@@ -1,56 +1,343 @@
 #include "server/ksef_auth_service.h"
 
-namespace sejf::server {
+#include <optional>
+#include <string>
+#include <utility>
 
-grpc::Status KsefAuthService::SignAuthTokenRequest(
-    grpc::ServerContext* context, const sejf::v1::SignAuthTokenRequestRequest*,
-    sejf::v1::SignAuthTokenRequestResponse*) {
-  return NotImplementedRpc(env_, context,
-                           "/sejf.v1.KsefAuth/SignAuthTokenRequest",
-                           Operation::kAuthXades);
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/ksef_context.h"
+#include "common/status_macros.h"
+#include "server/ksef_conversions.h"
+#include "signer/ksef/challenge.h"
+#include "signer/qr/qr_code.h"
+#include "vault/records/credential_name.h"
+
+namespace sejf::server {
+namespace {
+
+// An INVALID_ARGUMENT `status` with its message prefixed by the request
+// field it is about, unless the message already starts with that field's
+// name; any other status unchanged.
+absl::Status WithField(absl::string_view field, const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kInvalidArgument ||
+      absl::StartsWith(status.message(), field)) {
+    return status;
+  }
+  return absl::Status(status.code(),
+                      absl::StrCat(field, ": ", status.message()));
 }
 
-grpc::Status KsefAuthService::EncryptToken(grpc::ServerContext* context,
-                                           const sejf::v1::EncryptTokenRequest*,
-                                           sejf::v1::EncryptTokenResponse*) {
-  return NotImplementedRpc(env_, context, "/sejf.v1.KsefAuth/EncryptToken",
-                           Operation::kAuthToken);
+template <typename T>
+absl::StatusOr<T> WithField(absl::string_view field, absl::StatusOr<T> value) {
+  if (value.ok()) return value;
+  return WithField(field, value.status());
+}
+
+AccessTarget CredentialTarget(absl::string_view collection,
+                              const std::string& name,
+                              std::optional<std::string> context,
+                              absl::string_view challenge = "") {
+  AccessTarget target;
+  // Validated before this is built: the challenge is public, not a secret.
+  if (!challenge.empty()) target.detail = absl::StrCat("challenge ", challenge);
+  target.resource = absl::StrCat(collection, "/", name);
+  target.credential = name;
+  target.context = std::move(context);
+  return target;
+}
+
+AccessTarget MfcertsTarget(absl::string_view environment) {
+  AccessTarget target;
+  if (!environment.empty()) {
+    target.resource =
+        absl::StrCat("environments/", environment, "/ministryCertificates");
+  }
+  return target;
+}
+
+// "tokens/{name}" → name.
+absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
+                                                  absl::string_view field) {
+  absl::string_view name = resource;
+  if (!absl::ConsumePrefix(&name, "tokens/")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be tokens/{token}"));
+  }
+  RETURN_IF_ERROR(vault::ValidateCredentialName(name, field));
+  return std::string(name);
+}
+
+// The QR host of `environment` (field "environment").
+absl::StatusOr<std::string> QrHost(const std::string& environment) {
+  RETURN_IF_ERROR(
+      WithField("environment", signer::ValidateEnvironmentName(environment)));
+  return WithField("environment", signer::ResolveQrHost(environment));
+}
+
+absl::StatusOr<signer::InvoiceHash> InvoiceHashFromProto(
+    const std::string& digest, absl::string_view field) {
+  return WithField(field, signer::InvoiceHash::FromSha256(digest));
+}
+
+template <typename T>
+absl::StatusOr<T*> Configured(T* service, absl::string_view what) {
+  if (service == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("no ", what, " is configured in this sejfd"));
+  }
+  return service;
+}
+
+}  // namespace
+
+grpc::Status KsefAuthService::SignAuthTokenRequest(
+    grpc::ServerContext* context,
+    const sejf::v1::SignAuthTokenRequestRequest* request,
+    sejf::v1::SignAuthTokenRequestResponse* response) {
+  return RunRpc(
+      env_, context, "/sejf.v1.KsefAuth/SignAuthTokenRequest",
+      [&](RpcCall& call) -> absl::Status {
+        signer::AuthTokenSignParams params;
+        ASSIGN_OR_RETURN(params.key_name,
+                         signer::KeyNameFromResource(request->key(), "key"));
+        RETURN_IF_ERROR(signer::ValidateChallenge(request->challenge(),
+                                                  absl::Now(), "challenge"));
+        params.challenge = request->challenge();
+        ASSIGN_OR_RETURN(params.context,
+                         ParseKsefContext(request->context(), "context"));
+        std::optional<signer::SubjectIdentifierType> subject =
+            SubjectTypeFromProto(request->subject_identifier_type());
+        if (!subject) {
+          return absl::InvalidArgumentError(
+              "subject_identifier_type must be CERTIFICATE_SUBJECT or "
+              "CERTIFICATE_FINGERPRINT");
+        }
+        params.subject_type = *subject;
+        std::optional<signer::AuthTokenNamespace> ns =
+            NamespaceFromProto(request->namespace_());
+        if (!ns) {
+          return absl::InvalidArgumentError("namespace must be V2_0 or V2_1");
+        }
+        params.ns = *ns;
+        params.allowed_ips = AllowedIpsFromProto(request->allowed_ips());
+        RETURN_IF_ERROR(signer::ValidateAllowedIps(params.allowed_ips));
+
+        RETURN_IF_ERROR(call.Authorize(
+            Operation::kAuthXades,
+            CredentialTarget("keys", params.key_name,
+                             params.context.ToString(), params.challenge)));
+        ASSIGN_OR_RETURN(signer::AuthTokenSigner * signer,
+                         Configured(domain_.auth_signer, "XAdES signer"));
+        ASSIGN_OR_RETURN(signer::SignedAuthTokenRequest signed_request,
+                         signer->Sign(params));
+        response->set_signed_xml(std::move(signed_request.xml));
+        response->mutable_signing_time()->set_seconds(
+            absl::ToUnixSeconds(signed_request.signing_time));
+        response->set_certificate_sha256_fingerprint(
+            signed_request.certificate_sha256_fingerprint);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status KsefAuthService::EncryptToken(
+    grpc::ServerContext* context, const sejf::v1::EncryptTokenRequest* request,
+    sejf::v1::EncryptTokenResponse* response) {
+  return RunRpc(
+      env_, context, "/sejf.v1.KsefAuth/EncryptToken",
+      [&](RpcCall& call) -> absl::Status {
+        ASSIGN_OR_RETURN(std::string name,
+                         TokenNameFromResource(request->token(), "token"));
+        RETURN_IF_ERROR(signer::ValidateChallenge(request->challenge(),
+                                                  absl::Now(), "challenge"));
+        if (request->timestamp_ms() <= 0) {
+          return absl::InvalidArgumentError(
+              "timestamp_ms must be the challenge's timestampMs (Unix "
+              "milliseconds)");
+        }
+        RETURN_IF_ERROR(WithField(
+            "environment",
+            signer::ValidateEnvironmentName(request->environment())));
+        std::optional<KsefContext> asked;
+        if (!request->context().empty()) {
+          ASSIGN_OR_RETURN(asked,
+                           ParseKsefContext(request->context(), "context"));
+        }
+        ASSIGN_OR_RETURN(vault::TokenVault * tokens,
+                         Configured(domain_.tokens, "token vault"));
+
+        // Policy speaks about the token's own context: the one asked for
+        // (checked against the token below), else the stored one.
+        absl::StatusOr<vault::Token> token = tokens->Get(name);
+        std::optional<std::string> policy_context;
+        if (asked) {
+          policy_context = asked->ToString();
+        } else if (token.ok()) {
+          policy_context = token->record.context;
+        }
+        RETURN_IF_ERROR(
+            call.Authorize(Operation::kAuthToken,
+                           CredentialTarget("tokens", name, policy_context,
+                                            request->challenge())));
+        if (!token.ok()) return token.status();
+
+        ASSIGN_OR_RETURN(vault::UsableToken usable, tokens->OpenForUse(name));
+        absl::StatusOr<KsefContext> own =
+            ParseKsefContext(usable.token.record.context, "token context");
+        if (!own.ok()) {
+          return absl::DataLossError(
+              absl::StrCat("token ", name, " has an unreadable context"));
+        }
+        if (policy_context != own->ToString()) {
+          // Its own context is not named: the caller may not be allowed
+          // to know it.
+          return absl::FailedPreconditionError(
+              absl::StrCat("token ", name, " is not a token of context ",
+                           *policy_context));
+        }
+        ASSIGN_OR_RETURN(signer::KsefTokenEncryptor * encryptor,
+                         Configured(domain_.token_encryptor, "token encryptor"));
+        signer::KsefTokenRequest encrypt;
+        encrypt.environment = request->environment();
+        encrypt.challenge = request->challenge();
+        encrypt.context = *own;
+        encrypt.timestamp_ms = request->timestamp_ms();
+        absl::StatusOr<signer::EncryptedKsefToken> encrypted =
+            encryptor->Encrypt(usable.secret, encrypt);
+        if (!encrypted.ok()) {
+          if (absl::StartsWith(encrypted.status().message(), "timestampMs")) {
+            return WithField("timestamp_ms", encrypted.status());
+          }
+          return encrypted.status();
+        }
+        response->set_encrypted_token(encrypted->encrypted_token);
+        response->set_public_key_id(encrypted->public_key_id);
+        response->set_request_json(encrypted->request_json);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status KsefAuthService::SignOfflineQrCode(
-    grpc::ServerContext* context, const sejf::v1::SignOfflineQrCodeRequest*,
-    sejf::v1::SignOfflineQrCodeResponse*) {
-  return NotImplementedRpc(env_, context, "/sejf.v1.KsefAuth/SignOfflineQrCode",
-                           Operation::kQrOffline);
+    grpc::ServerContext* context,
+    const sejf::v1::SignOfflineQrCodeRequest* request,
+    sejf::v1::SignOfflineQrCodeResponse* response) {
+  return RunRpc(
+      env_, context, "/sejf.v1.KsefAuth/SignOfflineQrCode",
+      [&](RpcCall& call) -> absl::Status {
+        signer::OfflineQrRequest qr;
+        ASSIGN_OR_RETURN(qr.key_name,
+                         signer::KeyNameFromResource(request->key(), "key"));
+        ASSIGN_OR_RETURN(qr.context,
+                         ParseKsefContext(request->context(), "context"));
+        RETURN_IF_ERROR(ValidateNip(request->seller_nip(), "seller_nip"));
+        qr.seller_nip = request->seller_nip();
+        ASSIGN_OR_RETURN(qr.invoice_hash,
+                         InvoiceHashFromProto(request->invoice_sha256(),
+                                              "invoice_sha256"));
+        ASSIGN_OR_RETURN(qr.qr_host, QrHost(request->environment()));
+        RETURN_IF_ERROR(call.Authorize(
+            Operation::kQrOffline,
+            CredentialTarget("keys", qr.key_name, qr.context.ToString())));
+        ASSIGN_OR_RETURN(signer::OfflineQrSigner * signer,
+                         Configured(domain_.qr_signer, "QR code signer"));
+        ASSIGN_OR_RETURN(signer::OfflineQrCode code, signer->Sign(qr));
+        response->set_url(std::move(code.url));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status KsefAuthService::BuildInvoiceQrCode(
-    grpc::ServerContext* context, const sejf::v1::BuildInvoiceQrCodeRequest*,
-    sejf::v1::BuildInvoiceQrCodeResponse*) {
-  return RunRpc(env_, context, "/sejf.v1.KsefAuth/BuildInvoiceQrCode",
-                [&](RpcCall&) -> absl::Status {
-                  return absl::UnimplementedError(
-                      "/sejf.v1.KsefAuth/BuildInvoiceQrCode is not implemented "
-                      "in sejfd yet");
-                });
+    grpc::ServerContext* context,
+    const sejf::v1::BuildInvoiceQrCodeRequest* request,
+    sejf::v1::BuildInvoiceQrCodeResponse* response) {
+  // No secret: no policy operation; RunRpc still requires a known caller.
+  return RunRpc(
+      env_, context, "/sejf.v1.KsefAuth/BuildInvoiceQrCode",
+      [&](RpcCall&) -> absl::Status {
+        RETURN_IF_ERROR(ValidateNip(request->seller_nip(), "seller_nip"));
+        ASSIGN_OR_RETURN(signer::InvoiceHash hash,
+                         InvoiceHashFromProto(request->invoice_sha256(),
+                                              "invoice_sha256"));
+        ASSIGN_OR_RETURN(std::string host, QrHost(request->environment()));
+        ASSIGN_OR_RETURN(
+            std::string url,
+            WithField("issue_date",
+                      signer::BuildInvoiceQrUrl(host, request->seller_nip(),
+                                                request->issue_date(), hash)));
+        response->set_url(std::move(url));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status KsefAuthService::ImportMinistryCertificates(
     grpc::ServerContext* context,
-    const sejf::v1::ImportMinistryCertificatesRequest*,
-    sejf::v1::ImportMinistryCertificatesResponse*) {
-  return NotImplementedRpc(env_, context,
-                           "/sejf.v1.KsefAuth/ImportMinistryCertificates",
-                           Operation::kMfcertsManage);
+    const sejf::v1::ImportMinistryCertificatesRequest* request,
+    sejf::v1::ImportMinistryCertificatesResponse* response) {
+  return RunRpc(
+      env_, context, "/sejf.v1.KsefAuth/ImportMinistryCertificates",
+      [&](RpcCall& call) -> absl::Status {
+        RETURN_IF_ERROR(WithField(
+            "environment",
+            signer::ValidateEnvironmentName(request->environment())));
+        std::optional<signer::MinistryCertificateUsage> usage =
+            MinistryUsageFromProto(request->usage());
+        if (!usage) {
+          return absl::InvalidArgumentError(
+              "usage must be KSEF_TOKEN_ENCRYPTION or "
+              "SYMMETRIC_KEY_ENCRYPTION");
+        }
+        if (request->content().empty()) {
+          return absl::InvalidArgumentError(
+              "content is required: the JSON of GET "
+              "/security/public-key-certificates, PEM or DER");
+        }
+        RETURN_IF_ERROR(call.Authorize(Operation::kMfcertsManage,
+                                       MfcertsTarget(request->environment())));
+        ASSIGN_OR_RETURN(signer::MinistryCertificateStore * store,
+                         Configured(domain_.mfcerts, "Ministry certificate store"));
+        ASSIGN_OR_RETURN(
+            std::vector<signer::MinistryCertificate> imported,
+            WithField("content", store->Import(request->environment(),
+                                               request->content(), *usage)));
+        for (const signer::MinistryCertificate& c : imported) {
+          MinistryCertificateToProto(c, response->add_certificates());
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status KsefAuthService::ListMinistryCertificates(
     grpc::ServerContext* context,
-    const sejf::v1::ListMinistryCertificatesRequest*,
-    sejf::v1::ListMinistryCertificatesResponse*) {
-  return NotImplementedRpc(env_, context,
-                           "/sejf.v1.KsefAuth/ListMinistryCertificates",
-                           Operation::kMfcertsManage);
+    const sejf::v1::ListMinistryCertificatesRequest* request,
+    sejf::v1::ListMinistryCertificatesResponse* response) {
+  return RunRpc(
+      env_, context, "/sejf.v1.KsefAuth/ListMinistryCertificates",
+      [&](RpcCall& call) -> absl::Status {
+        if (!request->environment().empty()) {
+          RETURN_IF_ERROR(WithField(
+              "environment",
+              signer::ValidateEnvironmentName(request->environment())));
+        }
+        if (request->page_size() < 0) {
+          return absl::InvalidArgumentError(
+              "page_size must not be negative");
+        }
+        RETURN_IF_ERROR(call.Authorize(Operation::kMfcertsManage,
+                                       MfcertsTarget(request->environment())));
+        ASSIGN_OR_RETURN(signer::MinistryCertificateStore * store,
+                         Configured(domain_.mfcerts, "Ministry certificate store"));
+        ASSIGN_OR_RETURN(signer::MinistryCertificatePage page,
+                         store->List(request->environment(),
+                                     request->page_size(),
+                                     request->page_token()));
+        for (const signer::MinistryCertificate& c : page.certificates) {
+          MinistryCertificateToProto(c, response->add_certificates());
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace sejf::server

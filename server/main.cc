@@ -155,6 +155,12 @@ int Run(const ConfigSources& sources) {
   absl::StatusOr<std::unique_ptr<vault::AuditLog>> audit =
       vault::AuditLog::Open(storage->get(), key_store->get(), clock);
   if (!audit.ok()) return fail("audit", audit.status());
+  absl::StatusOr<std::unique_ptr<vault::Keyring>> keyring =
+      vault::Keyring::Open(storage->get(), key_store->get(), clock);
+  if (!keyring.ok()) return fail("keyring", keyring.status());
+  absl::StatusOr<std::unique_ptr<vault::TokenVault>> tokens =
+      vault::TokenVault::Open(storage->get(), keyring->get(), clock);
+  if (!tokens.ok()) return fail("token_vault", tokens.status());
   signer::AuthTokenSigner auth_signer(&key_custody, key_store->get(), clock);
   signer::MinistryCertificateStore mfcerts(storage->get(), clock);
   signer::KsefTokenEncryptor token_encryptor(&mfcerts, clock);
@@ -166,6 +172,7 @@ int Run(const ConfigSources& sources) {
   absl::StatusOr<std::unique_ptr<Daemon>> daemon =
       Daemon::Start(*std::move(options), &policy, &logger,
                     DomainServices{.keys = &key_custody,
+                                   .tokens = tokens->get(),
                                    .auth_signer = &auth_signer,
                                    .mfcerts = &mfcerts,
                                    .token_encryptor = &token_encryptor,

@@ -77,6 +77,8 @@ absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
     }
     event.resource = vault::ClipAuditField(call->target().resource,
                                            vault::kMaxAuditFieldSize);
+    event.detail = vault::ClipAuditField(call->target().detail,
+                                         vault::kMaxAuditDetailSize);
     if (call->target().context) {
       event.context = vault::ClipAuditField(*call->target().context,
                                             vault::kMaxAuditFieldSize);

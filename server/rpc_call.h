@@ -52,6 +52,8 @@ struct AccessTarget {
   std::optional<std::string> credential;
   // The KSeF context ("nip:5265877635").
   std::optional<std::string> context;
+  // A short non-secret note for the audit event ("challenge 20261124-CR-…").
+  std::string detail;
 };
 
 // One RPC in progress. Not thread-safe; lives on the handler's stack.

@@ -1,9 +1,17 @@
-// sejf.v1.TokenVault: the gRPC adapter. Methods answer UNIMPLEMENTED (after
-// authorization) until the domain code behind them lands.
+// sejf.v1.TokenVault: the gRPC adapter over vault::TokenVault. Each handler
+// validates and converts the request (errors name the request field), asks
+// the policy (tokens.read or tokens.manage, with the token as credential and
+// its KSeF context), calls the domain and converts back. Listing returns
+// only the tokens the caller may read. The secret of Import/Rotate is moved
+// into a zeroing buffer and wiped from the request message at once; no
+// response carries a secret. A null domain_.tokens answers UNAVAILABLE.
+// Data-key rotation and status have no single resource: tokens.manage for
+// the rotations, tokens.read for GetVaultStatus.
 #ifndef SEJF_SERVER_TOKEN_VAULT_SERVICE_H_
 #define SEJF_SERVER_TOKEN_VAULT_SERVICE_H_
 
 #include "sejf/v1/token_vault.grpc.pb.h"
+#include "server/domain_services.h"
 #include "server/rpc_call.h"
 
 namespace sejf::server {
@@ -11,7 +19,8 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
-  explicit TokenVaultService(const ServiceEnvironment& env) : env_(env) {}
+  TokenVaultService(const ServiceEnvironment& env, const DomainServices& domain)
+      : env_(env), domain_(domain) {}
 
   grpc::Status ImportToken(grpc::ServerContext* context,
                            const sejf::v1::ImportTokenRequest* request,
@@ -48,7 +57,16 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       sejf::v1::GetVaultStatusResponse* response) override;
 
  private:
+  // The vault, or UNAVAILABLE when this sejfd has none.
+  absl::StatusOr<vault::TokenVault*> Vault() const;
+  // The {token} of request field "name" ("tokens/{token}"), authorized for
+  // `operation` with the token's context when the token exists.
+  absl::StatusOr<std::string> AuthorizedToken(RpcCall& call,
+                                              const std::string& resource,
+                                              Operation operation) const;
+
   const ServiceEnvironment& env_;
+  DomainServices domain_;
 };
 
 }  // namespace sejf::server

@@ -183,15 +183,6 @@ TEST_F(DaemonE2eTest, UnknownIdentityFromDevCaIsDeniedNamingTheOperation) {
       << status.error_message();
 }
 
-TEST_F(DaemonE2eTest, AllowedCallToMethodNotBuiltYetIsUnimplemented) {
-  auto context = ShortDeadline();
-  sejf::v1::ListTokensResponse response;
-  grpc::Status status = sejf::v1::TokenVault::NewStub(AdminChannel())
-                            ->ListTokens(context.get(), {}, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED)
-      << status.error_message();
-}
-
 TEST_F(DaemonE2eTest, UnixSocketCallerIsIdentifiedByItsUid) {
   EXPECT_EQ(daemon_->unix_socket(), data_dir_ + "/sejf.sock");
   EXPECT_EQ(ModeOf(daemon_->unix_socket()), 0600u);

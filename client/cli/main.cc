@@ -2,8 +2,14 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "client/cli/audit_command.h"
+#include "client/cli/auth_command.h"
 #include "client/cli/cli_context.h"
 #include "client/cli/key_command.h"
+#include "client/cli/token_command.h"
+#include "client/cli/vault_command.h"
+#include "client/cli/mfcert_command.h"
+#include "client/cli/qr_command.h"
 #include "client/cli/status_command.h"
 
 int main(int argc, char** argv) {
@@ -31,6 +37,12 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   AddStatusCommand(app, context, &exit_code);
   AddKeyCommand(app, context, &exit_code);
+  AddTokenCommand(app, context, &exit_code);
+  AddVaultCommand(app, context, &exit_code);
+  AddAuditCommand(app, context, &exit_code);
+  AddAuthCommand(app, context, &exit_code);
+  AddQrCommand(app, context, &exit_code);
+  AddMfcertCommand(app, context, &exit_code);
 
   try {
     app.parse(argc, argv);

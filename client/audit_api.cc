@@ -1,0 +1,36 @@
+#include "client/audit_api.h"
+
+#include "client/unary_call.h"
+
+namespace sejf::client {
+
+using v1::AuditLog;
+
+AuditApi::AuditApi(std::shared_ptr<grpc::Channel> channel,
+                   absl::Duration timeout)
+    : stub_(AuditLog::NewStub(std::move(channel))), timeout_(timeout) {}
+
+absl::StatusOr<v1::ListEventsResponse> AuditApi::ListPage(
+    const v1::ListEventsRequest& request) {
+  return UnaryCall(*stub_, &AuditLog::Stub::ListEvents, request, timeout_);
+}
+
+absl::StatusOr<std::vector<v1::AuditEvent>> AuditApi::ListAll(
+    v1::ListEventsRequest request) {
+  std::vector<v1::AuditEvent> events;
+  do {
+    auto page = ListPage(request);
+    if (!page.ok()) return page.status();
+    events.insert(events.end(), page->events().begin(), page->events().end());
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  return events;
+}
+
+absl::StatusOr<v1::VerifyChainResponse> AuditApi::Verify() {
+  // Verification walks the whole chain: allow it more than one call's time.
+  return UnaryCall(*stub_, &AuditLog::Stub::VerifyChain,
+                   v1::VerifyChainRequest(), timeout_ * 30);
+}
+
+}  // namespace sejf::client

@@ -1,0 +1,127 @@
+#include "client/cli/audit_command.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/cli/output.h"
+
+namespace sejf::client::cli {
+namespace {
+
+struct AuditFlags {
+  std::string since;
+  std::string until;
+  std::string identity;
+  std::string operation;
+  std::string outcome;
+};
+
+// RFC 3339 ("2026-11-24T10:00:00Z") or a date ("2026-11-24", midnight UTC).
+bool ParseTimeFlag(const std::string& text, google::protobuf::Timestamp* out) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error) &&
+      !absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &error)) {
+    return false;
+  }
+  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(t));
+  return true;
+}
+
+std::string Dash(const std::string& s) { return s.empty() ? "-" : s; }
+
+int RunList(const AuditFlags& flags, const CliContext& context,
+            Client& client) {
+  v1::ListEventsRequest request;
+  if (!flags.since.empty() &&
+      !ParseTimeFlag(flags.since, request.mutable_start_time())) {
+    std::cerr << "sejf: --since must be RFC 3339 (2026-11-24T10:00:00Z) or "
+                 "a date (2026-11-24)\n";
+    return kExitUsage;
+  }
+  if (!flags.until.empty() &&
+      !ParseTimeFlag(flags.until, request.mutable_end_time())) {
+    std::cerr << "sejf: --until must be RFC 3339 (2026-11-24T10:00:00Z) or "
+                 "a date (2026-11-24)\n";
+    return kExitUsage;
+  }
+  request.set_identity(flags.identity);
+  request.set_operation(flags.operation);
+  request.set_outcome(flags.outcome);
+  auto events = client.audit().ListAll(request);
+  if (!events.ok()) return CliContext::Fail(events.status());
+  if (context.json()) {
+    v1::ListEventsResponse all;
+    for (const v1::AuditEvent& e : *events) *all.add_events() = e;
+    std::cout << ToJson(all);
+    return kExitOk;
+  }
+  std::printf("%-6s %-20s %-16s %-14s %-28s %-20s %s\n", "SEQ", "TIME",
+              "IDENTITY", "OPERATION", "RESOURCE", "CONTEXT", "OUTCOME");
+  for (const v1::AuditEvent& e : *events) {
+    std::printf("%-6lld %-20s %-16s %-14s %-28s %-20s %s\n",
+                static_cast<long long>(e.sequence()),
+                FormatTime(e.time()).c_str(), e.identity().c_str(),
+                e.operation().c_str(), Dash(e.resource()).c_str(),
+                Dash(e.context()).c_str(), e.outcome().c_str());
+  }
+  return kExitOk;
+}
+
+int RunVerify(const CliContext& context, Client& client) {
+  auto result = client.audit().Verify();
+  if (!result.ok()) return CliContext::Fail(result.status());
+  if (context.json()) {
+    std::cout << ToJson(*result);
+  } else if (result->ok()) {
+    std::cout << "audit chain OK: " << result->events_checked()
+              << " events, " << result->checkpoints_checked()
+              << " signed checkpoints\n"
+              << result->message() << "\n";
+  }
+  if (!result->ok()) {
+    std::cerr << "sejf: audit chain does NOT verify; first bad sequence "
+              << result->first_bad_sequence() << ": " << result->message()
+              << "\n";
+    return kExitRefused;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddAuditCommand(CLI::App& app, const CliContext& context,
+                     int* exit_code) {
+  static AuditFlags flags;
+  CLI::App* audit = app.add_subcommand(
+      "audit", "The tamper-evident log of every operation");
+  audit->require_subcommand(1);
+
+  CLI::App* list = audit->add_subcommand("list", "Events, oldest first");
+  list->add_option("--since", flags.since, "From this time (RFC 3339 or date)");
+  list->add_option("--until", flags.until, "Before this time");
+  list->add_option("--identity", flags.identity, "Only this caller");
+  list->add_option("--operation", flags.operation,
+                   "Only this operation (e.g. auth.xades)");
+  list->add_option("--outcome", flags.outcome,
+                   "Only this outcome (OK, PERMISSION_DENIED, ...)");
+  list->callback([&context, exit_code] {
+    *exit_code = context.WithClient(
+        [&](Client& client) { return RunList(flags, context, client); });
+  });
+
+  CLI::App* verify = audit->add_subcommand(
+      "verify",
+      "Check every hash and checkpoint signature; exit 0 only if all hold");
+  verify->callback([&context, exit_code] {
+    *exit_code = context.WithClient(
+        [&](Client& client) { return RunVerify(context, client); });
+  });
+}
+
+}  // namespace sejf::client::cli

@@ -1,0 +1,132 @@
+#include "client/cli/mfcert_command.h"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "client/cli/output.h"
+#include "common/files.h"
+
+namespace sejf::client::cli {
+namespace {
+
+const std::map<std::string, v1::MinistryCertificateUsage> kUsages = {
+    {"KsefTokenEncryption",
+     v1::MINISTRY_CERTIFICATE_USAGE_KSEF_TOKEN_ENCRYPTION},
+    {"SymmetricKeyEncryption",
+     v1::MINISTRY_CERTIFICATE_USAGE_SYMMETRIC_KEY_ENCRYPTION}};
+
+std::string UsageName(int usage) {
+  for (const auto& [name, value] : kUsages) {
+    if (value == usage) return name;
+  }
+  return "unspecified";
+}
+
+// Everything the mfcert subcommands parse into; lives as long as the process.
+struct MfcertFlags {
+  std::string environment;
+  std::string usage = "KsefTokenEncryption";
+  std::string file;
+};
+
+void PrintTable(const std::vector<v1::MinistryCertificate>& certificates) {
+  std::printf("%-12s %-42s %-20s %-20s %-44s %s\n", "ENVIRONMENT", "USAGES",
+              "VALID FROM", "VALID TO", "PUBLIC KEY ID", "SUBJECT");
+  for (const v1::MinistryCertificate& c : certificates) {
+    std::vector<std::string> usages;
+    for (int u : c.usages()) usages.push_back(UsageName(u));
+    std::printf("%-12s %-42s %-20s %-20s %-44s %s\n", c.environment().c_str(),
+                absl::StrJoin(usages, ",").c_str(),
+                FormatTime(c.valid_from()).c_str(),
+                FormatTime(c.valid_to()).c_str(), c.public_key_id().c_str(),
+                c.subject().c_str());
+  }
+}
+
+int RunImport(const MfcertFlags& flags, const CliContext& context,
+              Client& client) {
+  auto content = ReadFile(flags.file);
+  if (!content.ok()) {
+    std::cerr << "sejf: " << content.status().message() << "\n";
+    return kExitUsage;
+  }
+  v1::ImportMinistryCertificatesRequest request;
+  request.set_environment(flags.environment);
+  request.set_content(*content);
+  request.set_usage(kUsages.at(flags.usage));
+  auto imported = client.ksef().ImportMinistryCertificates(request);
+  if (!imported.ok()) return CliContext::Fail(imported.status());
+  if (context.json()) {
+    std::cout << ToJson(*imported);
+    return kExitOk;
+  }
+  std::vector<v1::MinistryCertificate> certificates(
+      imported->certificates().begin(), imported->certificates().end());
+  PrintTable(certificates);
+  return kExitOk;
+}
+
+int RunList(const MfcertFlags& flags, const CliContext& context,
+            Client& client) {
+  v1::ListMinistryCertificatesRequest request;
+  request.set_environment(flags.environment);
+  auto certificates = client.ksef().ListAllMinistryCertificates(request);
+  if (!certificates.ok()) return CliContext::Fail(certificates.status());
+  if (context.json()) {
+    v1::ListMinistryCertificatesResponse all;
+    for (const v1::MinistryCertificate& c : *certificates) {
+      *all.add_certificates() = c;
+    }
+    std::cout << ToJson(all);
+    return kExitOk;
+  }
+  PrintTable(*certificates);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddMfcertCommand(CLI::App& app, const CliContext& context,
+                      int* exit_code) {
+  static MfcertFlags flags;
+  CLI::App* mfcert = app.add_subcommand(
+      "mfcert",
+      "Ministry of Finance certificates (token encryption), per environment");
+  mfcert->require_subcommand(1);
+  const auto run = [&context, exit_code](CLI::App* command, auto body) {
+    command->callback([&context, exit_code, body] {
+      *exit_code = context.WithClient(
+          [&](Client& client) { return body(client); });
+    });
+  };
+
+  CLI::App* import = mfcert->add_subcommand(
+      "import",
+      "Import the JSON of GET /security/public-key-certificates, or PEM/DER");
+  import
+      ->add_option("--environment", flags.environment,
+                   "test, demo, prod or a custom environment")
+      ->required();
+  import
+      ->add_option("--usage", flags.usage,
+                   "For PEM/DER: KsefTokenEncryption (default) or "
+                   "SymmetricKeyEncryption")
+      ->check(CLI::IsMember({"KsefTokenEncryption", "SymmetricKeyEncryption"}));
+  import->add_option("file", flags.file, "The certificates file")->required();
+  run(import, [&context](Client& client) {
+    return RunImport(flags, context, client);
+  });
+
+  CLI::App* list = mfcert->add_subcommand("list", "The pinned certificates");
+  list->add_option("--environment", flags.environment,
+                   "Only this environment (default: all)");
+  run(list, [&context](Client& client) {
+    return RunList(flags, context, client);
+  });
+}
+
+}  // namespace sejf::client::cli

@@ -1,0 +1,178 @@
+#include "client/cli/qr_command.h"
+
+#include <openssl/sha.h>
+
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "client/cli/output.h"
+#include "common/files.h"
+
+namespace sejf::client::cli {
+namespace {
+
+// Everything the qr subcommands parse into; lives as long as the process.
+struct QrFlags {
+  std::string key;
+  std::string context;
+  std::string seller_nip;
+  std::string invoice_file;
+  std::string invoice_hash;
+  std::string issue_date;
+  std::string environment;
+};
+
+std::string Sha256(const std::string& data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+// 64 hex digits or 43 characters of Base64URL → the 32 digest bytes.
+std::optional<std::string> ParseHash(const std::string& text) {
+  std::string digest;
+  if (text.size() == 64) {
+    for (size_t i = 0; i < text.size(); i += 2) {
+      if (!absl::ascii_isxdigit(static_cast<unsigned char>(text[i])) ||
+          !absl::ascii_isxdigit(static_cast<unsigned char>(text[i + 1]))) {
+        return std::nullopt;
+      }
+    }
+    return absl::HexStringToBytes(text);
+  }
+  if (text.size() == 43 && absl::WebSafeBase64Unescape(text, &digest) &&
+      digest.size() == 32 && absl::WebSafeBase64Escape(digest) == text) {
+    return digest;
+  }
+  return std::nullopt;
+}
+
+// The invoice's SHA-256 from --invoice or --invoice-hash, or the exit code
+// after saying why not.
+std::optional<std::string> InvoiceSha256(const QrFlags& flags, int* exit_code) {
+  if (!flags.invoice_file.empty()) {
+    auto bytes = ReadFile(flags.invoice_file);
+    if (!bytes.ok()) {
+      std::cerr << "sejf: --invoice: " << bytes.status().message() << "\n";
+      *exit_code = kExitUsage;
+      return std::nullopt;
+    }
+    return Sha256(*bytes);
+  }
+  std::optional<std::string> digest = ParseHash(flags.invoice_hash);
+  if (!digest) {
+    std::cerr << "sejf: --invoice-hash must be the invoice's SHA-256 as 43 "
+                 "characters of Base64URL without padding (as in a KOD I "
+                 "link) or 64 hex digits\n";
+    *exit_code = kExitUsage;
+  }
+  return digest;
+}
+
+int PrintUrl(const std::string& url, const google::protobuf::Message& response,
+             const CliContext& context) {
+  if (context.json()) {
+    std::cout << ToJson(response);
+  } else {
+    std::cout << url << "\n";
+  }
+  return kExitOk;
+}
+
+int RunOffline(const QrFlags& flags, const CliContext& context,
+               Client& client) {
+  int exit_code = kExitOk;
+  std::optional<std::string> digest = InvoiceSha256(flags, &exit_code);
+  if (!digest) return exit_code;
+  v1::SignOfflineQrCodeRequest request;
+  request.set_key(ResourceName("keys", flags.key));
+  request.set_context(flags.context);
+  request.set_seller_nip(flags.seller_nip);
+  request.set_invoice_sha256(*digest);
+  request.set_environment(flags.environment);
+  auto code = client.ksef().SignOfflineQrCode(request);
+  if (!code.ok()) return CliContext::Fail(code.status());
+  return PrintUrl(code->url(), *code, context);
+}
+
+int RunInvoice(const QrFlags& flags, const CliContext& context,
+               Client& client) {
+  int exit_code = kExitOk;
+  std::optional<std::string> digest = InvoiceSha256(flags, &exit_code);
+  if (!digest) return exit_code;
+  v1::BuildInvoiceQrCodeRequest request;
+  request.set_seller_nip(flags.seller_nip);
+  request.set_issue_date(flags.issue_date);
+  request.set_invoice_sha256(*digest);
+  request.set_environment(flags.environment);
+  auto code = client.ksef().BuildInvoiceQrCode(request);
+  if (!code.ok()) return CliContext::Fail(code.status());
+  return PrintUrl(code->url(), *code, context);
+}
+
+}  // namespace
+
+void AddQrCommand(CLI::App& app, const CliContext& context, int* exit_code) {
+  static QrFlags flags;
+  CLI::App* qr = app.add_subcommand(
+      "qr", "KSeF invoice QR links: KOD I (invoice) and KOD II (offline)");
+  qr->require_subcommand(1);
+  const auto run = [&context, exit_code](CLI::App* command, auto body) {
+    command->callback([&context, exit_code, body] {
+      *exit_code = context.WithClient(
+          [&](Client& client) { return body(client); });
+    });
+  };
+  const auto common = [](CLI::App* command) {
+    command->add_option("--seller-nip", flags.seller_nip, "The seller's NIP")
+        ->required();
+    command
+        ->add_option("--environment", flags.environment,
+                     "test, demo or prod (the QR host)")
+        ->required();
+  };
+
+  CLI::App* offline = qr->add_subcommand(
+      "offline",
+      "KOD II of an offline invoice, signed by an offline key: the link");
+  offline->add_option("--key", flags.key, "The offline key (NAME or keys/NAME)")
+      ->required();
+  offline->add_option("--context", flags.context,
+                      "The KSeF login context, e.g. nip:5265877635")
+      ->required();
+  common(offline);
+  auto* file = offline->add_option("--invoice", flags.invoice_file,
+                                   "The invoice XML file (hashed here)");
+  auto* hash = offline->add_option(
+      "--invoice-hash", flags.invoice_hash,
+      "The invoice's SHA-256: Base64URL (43 characters) or hex");
+  file->excludes(hash);
+  hash->excludes(file);
+  run(offline, [&context](Client& client) {
+    if (flags.invoice_file.empty() && flags.invoice_hash.empty()) {
+      std::cerr << "sejf: qr offline needs --invoice FILE or --invoice-hash "
+                   "H\n";
+      return kExitUsage;
+    }
+    return RunOffline(flags, context, client);
+  });
+
+  CLI::App* invoice = qr->add_subcommand(
+      "invoice", "KOD I, the invoice verification link (no secret)");
+  common(invoice);
+  invoice->add_option("--issue-date", flags.issue_date,
+                      "The invoice's issue date (P_1), YYYY-MM-DD")
+      ->required();
+  invoice->add_option("--invoice", flags.invoice_file,
+                      "The invoice XML file (hashed here)")
+      ->required();
+  run(invoice, [&context](Client& client) {
+    return RunInvoice(flags, context, client);
+  });
+}
+
+}  // namespace sejf::client::cli

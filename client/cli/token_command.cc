@@ -1,0 +1,370 @@
+#include "client/cli/token_command.h"
+
+#include <sodium.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "client/cli/confirm.h"
+#include "client/cli/output.h"
+#include "common/files.h"
+#include "common/secret.h"
+
+namespace sejf::client::cli {
+namespace {
+
+// KSeF TokenPermissionType names, in the API's order.
+struct PermissionName {
+  const char* name;
+  v1::TokenPermission value;
+};
+constexpr PermissionName kPermissions[] = {
+    {"InvoiceRead", v1::TOKEN_PERMISSION_INVOICE_READ},
+    {"InvoiceWrite", v1::TOKEN_PERMISSION_INVOICE_WRITE},
+    {"CredentialsRead", v1::TOKEN_PERMISSION_CREDENTIALS_READ},
+    {"CredentialsManage", v1::TOKEN_PERMISSION_CREDENTIALS_MANAGE},
+    {"SubunitManage", v1::TOKEN_PERMISSION_SUBUNIT_MANAGE},
+    {"EnforcementOperations", v1::TOKEN_PERMISSION_ENFORCEMENT_OPERATIONS},
+    {"Introspection", v1::TOKEN_PERMISSION_INTROSPECTION},
+    {"CollectiveIdentifierManage",
+     v1::TOKEN_PERMISSION_COLLECTIVE_IDENTIFIER_MANAGE},
+};
+
+std::string PermissionText(int value) {
+  for (const PermissionName& p : kPermissions) {
+    if (p.value == value) return p.name;
+  }
+  return absl::StrCat("unknown(", value, ")");
+}
+
+// Longest secret input read; anything longer is refused by the server's
+// 160-character rule anyway, this only bounds memory.
+constexpr size_t kMaxSecretInput = 4096;
+
+// Everything the token subcommands parse into; lives as long as the process.
+struct TokenFlags {
+  std::string name;
+  std::string context;
+  std::string permissions;
+  std::string description;
+  std::string expires;
+  std::string from_file;
+  std::string state;
+  bool yes = false;
+};
+
+std::string TokenName(const TokenFlags& flags) {
+  return ResourceName("tokens", flags.name);
+}
+
+// Reads the secret from stdin: up to the first newline (or end of input),
+// one trailing "\r" removed. Echo is off while reading from a terminal.
+absl::StatusOr<SecretBytes> ReadSecretFromStdin() {
+  const bool tty = isatty(STDIN_FILENO) == 1;
+  termios saved{};
+  if (tty) {
+    std::cerr << "KSeF token (input hidden), then Enter: " << std::flush;
+    if (tcgetattr(STDIN_FILENO, &saved) == 0) {
+      termios quiet = saved;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+  }
+  SecretBytes secret;
+  secret.reserve(kMaxSecretInput + 1);  // no reallocation: one wiped buffer
+  bool too_long = false;
+  while (true) {
+    unsigned char c = 0;
+    ssize_t n = read(STDIN_FILENO, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (c == '\n') break;
+    if (secret.size() >= kMaxSecretInput) {
+      too_long = true;
+      continue;
+    }
+    secret.push_back(c);
+  }
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+  }
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+  if (too_long) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "secret: the input is longer than ", kMaxSecretInput, " bytes"));
+  }
+  if (secret.empty()) {
+    return absl::InvalidArgumentError(
+        "secret: nothing on stdin; pipe the KSeF token in (one line) or pass "
+        "--from-file FILE");
+  }
+  return secret;
+}
+
+absl::StatusOr<SecretBytes> ReadSecret(const TokenFlags& flags) {
+  if (!flags.from_file.empty()) return ReadSecretFile(flags.from_file);
+  return ReadSecretFromStdin();
+}
+
+// Overwrites and clears a message's copy of the secret.
+void Wipe(std::string* secret) {
+  sodium_memzero(secret->data(), secret->size());
+  secret->clear();
+}
+
+void PrintToken(const v1::Token& token) {
+  std::vector<std::string> permissions;
+  for (int p : token.permissions()) permissions.push_back(PermissionText(p));
+  std::cout << "name:         " << token.name() << "\n"
+            << "context:      " << token.context() << "\n"
+            << "permissions:  "
+            << (permissions.empty() ? "(none declared)"
+                                    : absl::StrJoin(permissions, ","))
+            << "\n"
+            << "description:  " << token.description() << "\n"
+            << "state:        " << StateName(token.state()) << "\n"
+            << "version:      " << token.version() << "\n"
+            << "created:      " << FormatTime(token.create_time()) << "\n"
+            << "rotated:      " << FormatTime(token.rotate_time()) << "\n"
+            << "expires:      "
+            << (token.has_expire_time()
+                    ? absl::StrCat(
+                          FormatTime(token.expire_time()), " (",
+                          DescribeExpiry(token.expire_time(), absl::Now()), ")")
+                    : std::string("never"))
+            << "\n";
+}
+
+int ShowResult(const absl::StatusOr<v1::Token>& token,
+               const CliContext& context) {
+  if (!token.ok()) return CliContext::Fail(token.status());
+  if (context.json()) {
+    std::cout << ToJson(*token);
+  } else {
+    PrintToken(*token);
+  }
+  return kExitOk;
+}
+
+// --expires: YYYY-MM-DD (the start of that day, UTC) or an RFC 3339 time.
+std::optional<absl::Time> ParseExpiry(const std::string& text) {
+  absl::Time t;
+  std::string error;
+  if (absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &error) ||
+      absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    return t;
+  }
+  return std::nullopt;
+}
+
+int RunImport(const TokenFlags& flags, const CliContext& context,
+              Client& client) {
+  v1::ImportTokenRequest request;
+  request.set_token_id(flags.name);
+  request.set_context(flags.context);
+  request.set_description(flags.description);
+  if (!flags.permissions.empty()) {
+    for (absl::string_view word :
+         absl::StrSplit(flags.permissions, ',', absl::SkipWhitespace())) {
+      word = absl::StripAsciiWhitespace(word);
+      bool known = false;
+      for (const PermissionName& p : kPermissions) {
+        if (word == p.name) {
+          request.add_permissions(p.value);
+          known = true;
+        }
+      }
+      if (!known) {
+        std::cerr << "sejf: --permissions: \"" << word
+                  << "\" is not a KSeF token permission (InvoiceRead, "
+                     "InvoiceWrite, CredentialsRead, CredentialsManage, "
+                     "SubunitManage, EnforcementOperations, Introspection, "
+                     "CollectiveIdentifierManage)\n";
+        return kExitUsage;
+      }
+    }
+  }
+  if (!flags.expires.empty()) {
+    std::optional<absl::Time> t = ParseExpiry(flags.expires);
+    if (!t) {
+      std::cerr << "sejf: --expires: expected YYYY-MM-DD or an RFC 3339 "
+                   "time, e.g. 2027-01-31\n";
+      return kExitUsage;
+    }
+    request.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(*t));
+  }
+  absl::StatusOr<SecretBytes> secret = ReadSecret(flags);
+  if (!secret.ok()) return CliContext::Fail(secret.status());
+  request.set_secret(reinterpret_cast<const char*>(secret->data()),
+                     secret->size());
+  absl::StatusOr<v1::Token> token = client.tokens().Import(request);
+  Wipe(request.mutable_secret());
+  return ShowResult(token, context);
+}
+
+int RunRotate(const TokenFlags& flags, const CliContext& context,
+              Client& client) {
+  v1::RotateTokenRequest request;
+  request.set_name(TokenName(flags));
+  absl::StatusOr<SecretBytes> secret = ReadSecret(flags);
+  if (!secret.ok()) return CliContext::Fail(secret.status());
+  request.set_secret(reinterpret_cast<const char*>(secret->data()),
+                     secret->size());
+  absl::StatusOr<v1::Token> token = client.tokens().Rotate(request);
+  Wipe(request.mutable_secret());
+  return ShowResult(token, context);
+}
+
+int RunList(const TokenFlags& flags, const CliContext& context,
+            Client& client) {
+  v1::ListTokensRequest request;
+  request.set_context(flags.context);
+  if (!flags.state.empty()) request.set_state(*ParseState(flags.state));
+  auto tokens = client.tokens().ListAll(request);
+  if (!tokens.ok()) return CliContext::Fail(tokens.status());
+  if (context.json()) {
+    v1::ListTokensResponse all;
+    for (const v1::Token& token : *tokens) *all.add_tokens() = token;
+    std::cout << ToJson(all);
+    return kExitOk;
+  }
+  std::printf("%-32s %-26s %-10s %-7s %s\n", "NAME", "CONTEXT", "STATE",
+              "VERSION", "EXPIRES");
+  const absl::Time now = absl::Now();
+  for (const v1::Token& token : *tokens) {
+    const std::string expires = token.has_expire_time()
+                                    ? DescribeExpiry(token.expire_time(), now)
+                                    : "never";
+    std::printf("%-32s %-26s %-10s %-7lld %s\n", token.name().c_str(),
+                token.context().c_str(), StateName(token.state()).c_str(),
+                static_cast<long long>(token.version()), expires.c_str());
+  }
+  return kExitOk;
+}
+
+int RunDestroy(const TokenFlags& flags, const CliContext& context,
+               Client& client) {
+  const std::string name = TokenName(flags);
+  if (!flags.yes) {
+    switch (AskOnTerminal(
+        absl::StrCat("Destroy ", name,
+                     "? Its sealed secret is erased for good; sejf can no "
+                     "longer use it to authenticate to KSeF.\n"
+                     "Type the token's name (",
+                     name, ") to confirm:"),
+        name)) {
+      case Confirmation::kConfirmed:
+        break;
+      case Confirmation::kDeclined:
+        std::cerr << "sejf: not confirmed; " << name << " is unchanged\n";
+        return kExitRefused;
+      case Confirmation::kNoTerminal:
+        std::cerr << "sejf: destroying a token needs confirmation: pass --yes "
+                     "(no terminal to ask on); "
+                  << name << " is unchanged\n";
+        return kExitUsage;
+    }
+  }
+  return ShowResult(client.tokens().Destroy(name), context);
+}
+
+}  // namespace
+
+void AddTokenCommand(CLI::App& app, const CliContext& context, int* exit_code) {
+  static TokenFlags flags;
+  CLI::App* token = app.add_subcommand(
+      "token", "KSeF tokens, stored sealed: import, rotate, lifecycle");
+  token->require_subcommand(1);
+  const auto run = [&context, exit_code](CLI::App* command, auto body) {
+    command->callback([&context, exit_code, body] {
+      *exit_code =
+          context.WithClient([&](Client& client) { return body(client); });
+    });
+  };
+  const auto name_arg = [](CLI::App* command) {
+    command->add_option("name", flags.name, "The token (NAME or tokens/NAME)")
+        ->required();
+  };
+  const auto secret_source = [](CLI::App* command) {
+    command->add_option("--from-file", flags.from_file,
+                        "Read the secret from FILE (mode 0600) instead of "
+                        "stdin");
+  };
+
+  CLI::App* import = token->add_subcommand(
+      "import", "Store a KSeF token; the secret is read from stdin");
+  import->add_option("--name", flags.name, "Name: [a-z0-9][a-z0-9._-]{0,63}")
+      ->required();
+  import
+      ->add_option("--context", flags.context,
+                   "KSeF context it was issued in: nip:NNNNNNNNNN or "
+                   "internal-id:NNNNNNNNNN-NNNNN")
+      ->required();
+  import->add_option("--permissions", flags.permissions,
+                     "KSeF permissions, comma-separated: InvoiceRead,"
+                     "InvoiceWrite,CredentialsRead,CredentialsManage,"
+                     "SubunitManage,EnforcementOperations,Introspection");
+  import->add_option("--description", flags.description, "Free text");
+  import->add_option("--expires", flags.expires,
+                     "When KSeF stops accepting it: YYYY-MM-DD or RFC 3339");
+  secret_source(import);
+  run(import,
+      [&context](Client& client) { return RunImport(flags, context, client); });
+
+  CLI::App* rotate = token->add_subcommand(
+      "rotate", "Replace a token's secret (read from stdin): a new version");
+  name_arg(rotate);
+  secret_source(rotate);
+  run(rotate,
+      [&context](Client& client) { return RunRotate(flags, context, client); });
+
+  CLI::App* show = token->add_subcommand("show", "A token's metadata");
+  name_arg(show);
+  run(show, [&context](Client& client) {
+    return ShowResult(client.tokens().Get(TokenName(flags)), context);
+  });
+
+  CLI::App* list = token->add_subcommand("list", "Tokens, all pages");
+  list->add_option("--context", flags.context, "Only tokens of this context");
+  list->add_option("--state", flags.state, "active, disabled or destroyed")
+      ->check(CLI::IsMember({"active", "disabled", "destroyed"}));
+  run(list,
+      [&context](Client& client) { return RunList(flags, context, client); });
+
+  CLI::App* disable =
+      token->add_subcommand("disable", "Stop a token from being used");
+  name_arg(disable);
+  run(disable, [&context](Client& client) {
+    return ShowResult(client.tokens().Disable(TokenName(flags)), context);
+  });
+
+  CLI::App* enable =
+      token->add_subcommand("enable", "Let a disabled token be used");
+  name_arg(enable);
+  run(enable, [&context](Client& client) {
+    return ShowResult(client.tokens().Enable(TokenName(flags)), context);
+  });
+
+  CLI::App* destroy = token->add_subcommand(
+      "destroy", "Erase a token's secret for good (asks first)");
+  name_arg(destroy);
+  destroy->add_flag("--yes", flags.yes, "Do not ask");
+  run(destroy, [&context](Client& client) {
+    return RunDestroy(flags, context, client);
+  });
+}
+
+}  // namespace sejf::client::cli

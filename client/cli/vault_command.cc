@@ -1,0 +1,75 @@
+#include "client/cli/vault_command.h"
+
+#include <iostream>
+
+#include "client/cli/output.h"
+
+namespace sejf::client::cli {
+
+void AddVaultCommand(CLI::App& app, const CliContext& context, int* exit_code) {
+  CLI::App* vault = app.add_subcommand(
+      "vault", "The token vault's encryption keys: rotation and status");
+  vault->require_subcommand(1);
+  const auto run = [&context, exit_code](CLI::App* command, auto body) {
+    command->callback([&context, exit_code, body] {
+      *exit_code =
+          context.WithClient([&](Client& client) { return body(client); });
+    });
+  };
+
+  CLI::App* rotate = vault->add_subcommand(
+      "rotate",
+      "A new data-encryption key for new writes; older records are re-sealed "
+      "in the background (see sejf vault status)");
+  run(rotate, [&context](Client& client) {
+    auto id = client.tokens().RotateDataKey();
+    if (!id.ok()) return CliContext::Fail(id.status());
+    if (context.json()) {
+      v1::RotateDataKeyResponse response;
+      response.set_data_key_id(*id);
+      std::cout << ToJson(response);
+    } else {
+      std::cout << "data key:     " << *id
+                << " (new writes); older records are being re-sealed in the "
+                   "background: sejf vault status\n";
+    }
+    return kExitOk;
+  });
+
+  CLI::App* rotate_kek = vault->add_subcommand(
+      "rotate-kek", "Re-wrap the data keys under a new HSM key-encryption key");
+  run(rotate_kek, [&context](Client& client) {
+    auto uri = client.tokens().RotateKeyEncryptionKey();
+    if (!uri.ok()) return CliContext::Fail(uri.status());
+    if (context.json()) {
+      v1::RotateKeyEncryptionKeyResponse response;
+      response.set_kek_uri(*uri);
+      std::cout << ToJson(response);
+    } else {
+      std::cout << "kek uri:      " << *uri << "\n";
+    }
+    return kExitOk;
+  });
+
+  CLI::App* status = vault->add_subcommand(
+      "status", "Data keys, token count and re-seal progress");
+  run(status, [&context](Client& client) {
+    auto s = client.tokens().Status();
+    if (!s.ok()) return CliContext::Fail(s.status());
+    if (context.json()) {
+      std::cout << ToJson(*s);
+      return kExitOk;
+    }
+    std::cout << "data key:     " << s->current_data_key_id() << " (current)\n"
+              << "data keys:    " << s->data_key_count() << "\n"
+              << "tokens:       " << s->token_count() << "\n"
+              << "pending:      " << s->records_pending_reseal()
+              << " record(s) to re-seal"
+              << (s->records_pending_reseal() == 0 ? " (rotation done)" : "")
+              << "\n"
+              << "kek uri:      " << s->kek_uri() << "\n";
+    return kExitOk;
+  });
+}
+
+}  // namespace sejf::client::cli

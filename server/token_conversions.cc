@@ -1,0 +1,108 @@
+#include "server/token_conversions.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/status_macros.h"
+#include "vault/records/credential_name.h"
+
+namespace sejf::server {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+sejf::v1::CredentialState StateToProto(vault::CredentialState state) {
+  switch (state) {
+    case vault::CredentialState::kActive:
+      return sejf::v1::CREDENTIAL_STATE_ACTIVE;
+    case vault::CredentialState::kDisabled:
+      return sejf::v1::CREDENTIAL_STATE_DISABLED;
+    case vault::CredentialState::kDestroyed:
+      return sejf::v1::CREDENTIAL_STATE_DESTROYED;
+  }
+  return sejf::v1::CREDENTIAL_STATE_UNSPECIFIED;
+}
+
+}  // namespace
+
+std::optional<vault::TokenPermission> PermissionFromProto(
+    sejf::v1::TokenPermission permission) {
+  using P = vault::TokenPermission;
+  switch (permission) {
+    case sejf::v1::TOKEN_PERMISSION_INVOICE_READ:
+      return P::kInvoiceRead;
+    case sejf::v1::TOKEN_PERMISSION_INVOICE_WRITE:
+      return P::kInvoiceWrite;
+    case sejf::v1::TOKEN_PERMISSION_CREDENTIALS_READ:
+      return P::kCredentialsRead;
+    case sejf::v1::TOKEN_PERMISSION_CREDENTIALS_MANAGE:
+      return P::kCredentialsManage;
+    case sejf::v1::TOKEN_PERMISSION_SUBUNIT_MANAGE:
+      return P::kSubunitManage;
+    case sejf::v1::TOKEN_PERMISSION_ENFORCEMENT_OPERATIONS:
+      return P::kEnforcementOperations;
+    case sejf::v1::TOKEN_PERMISSION_INTROSPECTION:
+      return P::kIntrospection;
+    case sejf::v1::TOKEN_PERMISSION_COLLECTIVE_IDENTIFIER_MANAGE:
+      return P::kCollectiveIdentifierManage;
+    default:
+      return std::nullopt;
+  }
+}
+
+sejf::v1::TokenPermission PermissionToProto(vault::TokenPermission permission) {
+  using P = vault::TokenPermission;
+  switch (permission) {
+    case P::kInvoiceRead:
+      return sejf::v1::TOKEN_PERMISSION_INVOICE_READ;
+    case P::kInvoiceWrite:
+      return sejf::v1::TOKEN_PERMISSION_INVOICE_WRITE;
+    case P::kCredentialsRead:
+      return sejf::v1::TOKEN_PERMISSION_CREDENTIALS_READ;
+    case P::kCredentialsManage:
+      return sejf::v1::TOKEN_PERMISSION_CREDENTIALS_MANAGE;
+    case P::kSubunitManage:
+      return sejf::v1::TOKEN_PERMISSION_SUBUNIT_MANAGE;
+    case P::kEnforcementOperations:
+      return sejf::v1::TOKEN_PERMISSION_ENFORCEMENT_OPERATIONS;
+    case P::kIntrospection:
+      return sejf::v1::TOKEN_PERMISSION_INTROSPECTION;
+    case P::kCollectiveIdentifierManage:
+      return sejf::v1::TOKEN_PERMISSION_COLLECTIVE_IDENTIFIER_MANAGE;
+  }
+  return sejf::v1::TOKEN_PERMISSION_UNSPECIFIED;
+}
+
+absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
+                                                  absl::string_view field) {
+  absl::string_view name = resource;
+  if (!absl::ConsumePrefix(&name, "tokens/")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be \"tokens/NAME\""));
+  }
+  RETURN_IF_ERROR(vault::ValidateCredentialName(name, field));
+  return std::string(name);
+}
+
+void TokenToProto(const vault::Token& token, sejf::v1::Token* out) {
+  const vault::TokenRecord& r = token.record;
+  out->set_name(absl::StrCat("tokens/", token.name));
+  out->set_context(r.context);
+  for (vault::TokenPermission p : r.permissions) {
+    out->add_permissions(PermissionToProto(p));
+  }
+  out->set_description(r.description);
+  out->set_state(StateToProto(r.state));
+  out->set_version(r.version);
+  *out->mutable_create_time() = ToTimestamp(r.create_time);
+  *out->mutable_rotate_time() = ToTimestamp(r.rotate_time);
+  if (r.expire_time) *out->mutable_expire_time() = ToTimestamp(*r.expire_time);
+}
+
+}  // namespace sejf::server

@@ -1,0 +1,35 @@
+// proto ⇄ domain conversions for sejf.v1.TokenVault. Enum values a request
+// leaves UNSPECIFIED (or does not know) map to nullopt; the adapter decides
+// what that means. Nothing here ever touches a token's secret.
+//
+// Thread-safety: pure functions.
+#ifndef SEJF_SERVER_TOKEN_CONVERSIONS_H_
+#define SEJF_SERVER_TOKEN_CONVERSIONS_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "sejf/v1/token_vault.pb.h"
+#include "vault/records/token_record.h"
+#include "vault/tokens/token_vault.h"
+
+namespace sejf::server {
+
+std::optional<vault::TokenPermission> PermissionFromProto(
+    sejf::v1::TokenPermission permission);
+sejf::v1::TokenPermission PermissionToProto(vault::TokenPermission permission);
+
+// The {token} of a resource name "tokens/{token}"; INVALID_ARGUMENT naming
+// `field` when `resource` is not one (or {token} breaks the naming rule).
+absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
+                                                  absl::string_view field);
+
+// Fills `out` from `token` (metadata only: the domain never hands out the
+// secret and the proto has no field for it).
+void TokenToProto(const vault::Token& token, sejf::v1::Token* out);
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_TOKEN_CONVERSIONS_H_

@@ -1,0 +1,746 @@
+// `sejf auth`, `sejf qr` and `sejf mfcert` against a real dev sejfd
+// (SoftHSM2 token, SQLite): the KsefAuth table of issue 5, checked by what a
+// user sees and by independent tools — xmlsec1 and the official XSD for the
+// XAdES document, openssl for KOD II signatures, Ministry certificates and
+// token encryption. Policy is exercised through real mutual-TLS clients
+// with non-admin identities.
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/sha.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/files.h"
+#include "common/secret.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "sejf/v1/ksef_auth.grpc.pb.h"
+#include "sejf/v1/token_vault.grpc.pb.h"
+#include "server/tls/certificate_issuer.h"
+#include "signer/ksef/testing/xml_testing.h"
+#include "tests/testing/sejfd_process.h"
+#include "tests/testing/tls_client.h"
+
+namespace sejf::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr char kSubject[] =
+    "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL";
+constexpr char kContext[] = "nip:5265877635";
+constexpr char kOtherContext[] = "nip:1111111111";
+constexpr char kSellerNip[] = "1111111111";
+
+// A well-formed challenge dated `day_offset` days from today (UTC).
+std::string Challenge(int day_offset = 0) {
+  return absl::StrCat(absl::FormatTime("%Y%m%d",
+                                       absl::Now() + absl::Hours(24) *
+                                                         day_offset,
+                                       absl::UTCTimeZone()),
+                      "-CR-226FB7B000-3ACF9BE4C0-10");
+}
+
+std::string Sha256(const std::string& data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+// Raw r||s (P-256) → the DER ECDSA-Sig-Value openssl dgst expects.
+std::string EcdsaRawToDer(const std::string& raw) {
+  EXPECT_EQ(raw.size(), 64u);
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
+  ECDSA_SIG_set0(sig, BN_bin2bn(p, 32, nullptr), BN_bin2bn(p + 32, 32, nullptr));
+  unsigned char* der = nullptr;
+  int size = i2d_ECDSA_SIG(sig, &der);
+  std::string out(reinterpret_cast<const char*>(der), size);
+  OPENSSL_free(der);
+  ECDSA_SIG_free(sig);
+  return out;
+}
+
+class KsefCliE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir();
+    const std::string config = tmp_->path() + "/sejfd.toml";
+    // erp-* may sign XAdES in one context only; nothing else.
+    ASSERT_TRUE(WriteFileAtomically(config,
+                                    "[[policy]]\n"
+                                    "name = \"erp-login\"\n"
+                                    "identities = [\"erp-*\"]\n"
+                                    "operations = [\"auth.xades\"]\n"
+                                    "contexts = [\"nip:5265877635\"]\n"
+                                    "credentials = [\"*\"]\n"
+                                    "[[policy]]\n"
+                                    "name = \"tok-login\"\n"
+                                    "identities = [\"tok-*\"]\n"
+                                    "operations = [\"auth.token\"]\n"
+                                    "contexts = [\"nip:1111111111\"]\n"
+                                    "credentials = [\"*\"]\n",
+                                    0600)
+                    .ok());
+    SejfdOptions options;
+    options.data_dir = tmp_->path() + "/data";
+    options.config_file = config;
+    auto started = SejfdProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    daemon_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    delete tmp_;
+  }
+
+  // `sejf --addr unix:SOCKET ARGS…` as the admin (the socket's owner).
+  static CommandResult Sejf(std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {SejfCliBinary(), "--addr", "unix:" + daemon_->unix_socket()});
+    return RunCommand(args, {{"SEJF_ADDR", ""}});
+  }
+
+  // `sejf` over mutual TLS with a client certificate for `identity` issued
+  // by the daemon's dev CA.
+  static CommandResult SejfAs(const std::string& identity,
+                              std::vector<std::string> args) {
+    const std::string tls = daemon_->data_dir() + "/tls/";
+    const std::string cert = tmp_->path() + "/" + identity + ".pem";
+    const std::string key = tmp_->path() + "/" + identity + ".key";
+    if (!PathExists(cert)) {
+      server::CertificateSpec spec;
+      spec.common_name = identity;
+      spec.usage = server::CertificateUsage::kClient;
+      spec.validity = absl::Hours(1);
+      auto ca_key = ReadFile(tls + "ca.key");
+      EXPECT_TRUE(ca_key.ok());
+      auto issued = server::IssueCertificate(
+          *ReadFile(tls + "ca.pem"), SecretFromView(*ca_key), spec,
+          SystemClock::Get());
+      EXPECT_TRUE(issued.ok()) << issued.status();
+      EXPECT_TRUE(WriteFileAtomically(key, SecretView(issued->private_key_pem),
+                                      0600)
+                      .ok());
+      EXPECT_TRUE(
+          WriteFileAtomically(cert, issued->certificate_pem, 0600).ok());
+    }
+    args.insert(args.begin(),
+                {SejfCliBinary(), "--addr", daemon_->tls_address(), "--ca",
+                 tls + "ca.pem", "--cert", cert, "--key", key});
+    return RunCommand(args, {{"SEJF_ADDR", ""}});
+  }
+
+  static CommandResult Shell(const std::string& command) {
+    return RunCommand({"/bin/sh", "-c", command});
+  }
+
+  static std::string WriteTemp(const std::string& name,
+                               const std::string& content) {
+    const std::string path = tmp_->path() + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  // A key with a self-signed certificate (the KSeF TEST way).
+  static void CertifiedKey(const std::string& name, const std::string& usage,
+                           const std::string& algorithm = "ec-p256") {
+    CommandResult r = Sejf({"key", "generate", "--name", name, "--usage",
+                            usage, "--algorithm", algorithm});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = Sejf({"key", "self-sign", name, "--subject", kSubject, "--days", "30"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  static nlohmann::json ShowJson(const std::string& name) {
+    CommandResult r = Sejf({"--output", "json", "key", "show", name});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  }
+
+  static std::string CertificatePem(const std::string& key) {
+    return ShowJson(key)["certificate"]["pem"].get<std::string>();
+  }
+
+  static CommandResult Xades(const std::string& key,
+                             const std::string& challenge = Challenge(),
+                             const std::string& context = kContext,
+                             std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"auth",        "xades",   "--key",
+                                     key,           "--challenge", challenge,
+                                     "--context",   context};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Sejf(args);
+  }
+
+  // openssl's verdict on `signature` (DER for EC) over `data` with the
+  // public key of `certificate_pem`.
+  static CommandResult OpensslVerify(const std::string& certificate_pem,
+                                     const std::string& data,
+                                     const std::string& signature,
+                                     const std::string& sigopts = "") {
+    const std::string cert = WriteTemp("verify-cert.pem", certificate_pem);
+    const std::string pub = tmp_->path() + "/verify-pub.pem";
+    CommandResult extracted =
+        Shell("openssl x509 -in " + cert + " -pubkey -noout > " + pub);
+    EXPECT_EQ(extracted.exit_code, 0) << extracted.err;
+    return Shell(absl::StrCat("openssl dgst -sha256 -verify ", pub, " ",
+                              sigopts, " -signature ",
+                              WriteTemp("verify-sig.bin", signature), " ",
+                              WriteTemp("verify-data.txt", data)));
+  }
+
+  // A Ministry-style certificate: `bits`-bit RSA, self-signed by openssl.
+  // Returns the PEM path; the key goes to NAME.key.
+  static std::string MinistryCertificate(const std::string& name, int bits) {
+    const std::string pem = tmp_->path() + "/" + name + ".pem";
+    CommandResult r = Shell(absl::StrCat(
+        "openssl req -x509 -newkey rsa:", bits, " -nodes -keyout ",
+        tmp_->path(), "/", name, ".key -out ", pem,
+        " -days 30 -subj '/CN=KSeF ", name, "/O=Ministerstwo Finansow/C=PL' "
+        "2>&1"));
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    return pem;
+  }
+
+  // Base64 SHA-256 of the SubjectPublicKeyInfo DER, computed by openssl.
+  static std::string PublicKeyId(const std::string& pem) {
+    CommandResult r =
+        Shell("openssl x509 -in " + pem +
+              " -pubkey -noout | openssl pkey -pubin -outform DER | "
+              "openssl dgst -sha256 -binary | openssl base64 -A");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+
+  static TempDir* tmp_;
+  static SejfdProcess* daemon_;
+};
+
+TempDir* KsefCliE2eTest::tmp_ = nullptr;
+SejfdProcess* KsefCliE2eTest::daemon_ = nullptr;
+
+// ---- sejf auth xades ------------------------------------------------------
+
+TEST_F(KsefCliE2eTest, XadesFromTheCliVerifiesWithXmlsecAndTheSchema) {
+  CertifiedKey("login-ec", "authentication");
+  const std::string challenge = Challenge();
+  CommandResult r = Xades("login-ec", challenge);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("<?xml"));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("<Challenge>", challenge,
+                                            "</Challenge>")));
+  EXPECT_THAT(r.out, HasSubstr("<Nip>5265877635</Nip>"));
+  EXPECT_THAT(r.out, HasSubstr("http://ksef.mf.gov.pl/auth/token/2.0"));
+  EXPECT_TRUE(r.err.empty()) << r.err;
+
+  const std::string pem = CertificatePem("login-ec");
+  EXPECT_TRUE(signer::testing::XmlsecVerify(r.out, pem).ok())
+      << signer::testing::XmlsecVerify(r.out, pem);
+  EXPECT_TRUE(signer::testing::ValidateAgainstKsefSchema(
+                  r.out, signer::AuthTokenNamespace::kV2_0)
+                  .ok());
+
+  // One signed byte changed (the challenge's last hex digit): refused.
+  std::string tampered = r.out;
+  const size_t at = tampered.find(challenge) + challenge.size() - 1;
+  tampered[at] = tampered[at] == '0' ? '1' : '0';
+  EXPECT_FALSE(signer::testing::XmlsecVerify(tampered, pem).ok());
+  // So is a changed byte inside SignedProperties (the signing time).
+  std::string tampered_time = r.out;
+  const size_t time_at = tampered_time.find("<xades:SigningTime>");
+  ASSERT_NE(time_at, std::string::npos);
+  tampered_time[time_at + 19] = tampered_time[time_at + 19] == '2' ? '1' : '2';
+  EXPECT_FALSE(signer::testing::XmlsecVerify(tampered_time, pem).ok());
+}
+
+TEST_F(KsefCliE2eTest, XadesWithRsaNamespace21FingerprintAndAllowedIps) {
+  CertifiedKey("login-rsa", "authentication", "rsa-2048");
+  CommandResult r =
+      Xades("login-rsa", Challenge(), "internal-id:5265877635-12345",
+            {"--namespace", "2.1", "--subject-type", "certificateFingerprint",
+             "--allowed-ip", "192.168.0.1", "--allowed-ip",
+             "10.0.0.1-10.0.0.20", "--allowed-ip", "172.16.0.0/12"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("http://ksef.mf.gov.pl/auth/token/2.1"));
+  EXPECT_THAT(r.out, HasSubstr("certificateFingerprint"));
+  EXPECT_THAT(r.out, HasSubstr("<Ip4Range>10.0.0.1-10.0.0.20</Ip4Range>"));
+  EXPECT_THAT(r.out, HasSubstr("<Ip4Mask>172.16.0.0/12</Ip4Mask>"));
+  EXPECT_THAT(r.out, HasSubstr("rsa-sha256"));
+  const std::string pem = CertificatePem("login-rsa");
+  EXPECT_TRUE(signer::testing::XmlsecVerify(r.out, pem).ok());
+  EXPECT_TRUE(signer::testing::ValidateAgainstKsefSchema(
+                  r.out, signer::AuthTokenNamespace::kV2_1)
+                  .ok());
+}
+
+TEST_F(KsefCliE2eTest, XadesJsonOutputCarriesTheDocumentAndFingerprint) {
+  CertifiedKey("login-json", "authentication");
+  CommandResult r =
+      Sejf({"--output", "json", "auth", "xades", "--key", "keys/login-json",
+            "--challenge", Challenge(), "--context", kContext});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json json = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(json.is_object()) << r.out;
+  std::string xml;
+  ASSERT_TRUE(absl::Base64Unescape(json["signedXml"].get<std::string>(), &xml));
+  EXPECT_TRUE(signer::testing::XmlsecVerify(xml, CertificatePem("login-json"))
+                  .ok());
+  EXPECT_EQ(json["certificateSha256Fingerprint"],
+            ShowJson("login-json")["certificate"]["sha256Fingerprint"]);
+}
+
+TEST_F(KsefCliE2eTest, XadesRefusesBadInputNamingTheField) {
+  CertifiedKey("login-refusals", "authentication");
+  struct Case {
+    std::string challenge, context;
+    std::vector<std::string> extra;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {"not-a-challenge", kContext, {}, "challenge"},
+      {absl::AsciiStrToLower(Challenge()), kContext, {}, "challenge"},
+      {Challenge(-5), kContext, {}, "stale"},
+      {Challenge(), "nip:5265877636", {}, "context"},
+      {Challenge(), "nip:<x/>", {}, "context"},
+      {Challenge(), "vat:5265877635", {}, "context"},
+      {Challenge(), kContext, {"--allowed-ip", "1.2.3.4<a/>"}, "allowed_ips"},
+      {Challenge(), kContext, {"--allowed-ip", "300.1.1.1"}, "allowed_ips"},
+  };
+  for (const Case& c : cases) {
+    CommandResult r = Xades("login-refusals", c.challenge, c.context, c.extra);
+    EXPECT_EQ(r.exit_code, 1) << c.challenge << " " << c.context;
+    EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT")) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.field)) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  // A bad key name never reaches the store.
+  CommandResult bad_name = Xades("Bad/Name");
+  EXPECT_EQ(bad_name.exit_code, 1);
+  EXPECT_THAT(bad_name.err, HasSubstr("INVALID_ARGUMENT"));
+}
+
+TEST_F(KsefCliE2eTest, XadesRefusesKeysThatCannotSign) {
+  CommandResult unknown = Xades("no-such-key");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND"));
+
+  ASSERT_EQ(Sejf({"key", "generate", "--name", "uncertified", "--usage",
+                  "authentication"})
+                .exit_code,
+            0);
+  CommandResult uncertified = Xades("uncertified");
+  EXPECT_EQ(uncertified.exit_code, 1);
+  EXPECT_THAT(uncertified.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(uncertified.err, HasSubstr("no certificate"));
+
+  CertifiedKey("offline-only", "offline");
+  CommandResult offline = Xades("offline-only");
+  EXPECT_EQ(offline.exit_code, 1);
+  EXPECT_THAT(offline.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(offline.err, HasSubstr("offline"));
+
+  CertifiedKey("switched-off", "authentication");
+  ASSERT_EQ(Sejf({"key", "disable", "switched-off"}).exit_code, 0);
+  CommandResult disabled = Xades("switched-off");
+  EXPECT_EQ(disabled.exit_code, 1);
+  EXPECT_THAT(disabled.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(disabled.err, HasSubstr("disabled"));
+  // Enabled again, it signs.
+  ASSERT_EQ(Sejf({"key", "enable", "switched-off"}).exit_code, 0);
+  EXPECT_EQ(Xades("switched-off").exit_code, 0);
+}
+
+TEST_F(KsefCliE2eTest, XadesCallsAreLoggedWithOperationKeyAndContext) {
+  CertifiedKey("logged", "authentication");
+  ASSERT_EQ(Xades("logged").exit_code, 0);
+  std::string line;
+  for (absl::string_view l : absl::StrSplit(daemon_->Stderr(), '\n')) {
+    if (absl::StrContains(l, "resource=keys/logged")) line = std::string(l);
+  }
+  EXPECT_THAT(line, HasSubstr("method=/sejf.v1.KsefAuth/SignAuthTokenRequest"));
+  EXPECT_THAT(line, HasSubstr("operation=auth.xades"));
+  EXPECT_THAT(line, HasSubstr("context=nip:5265877635"));
+  EXPECT_THAT(line, HasSubstr("code=OK"));
+}
+
+// ---- policy through mutual TLS --------------------------------------------
+
+TEST_F(KsefCliE2eTest, PolicyAllowsXadesOnlyInTheRulesContext) {
+  CertifiedKey("erp-login", "authentication");
+  CommandResult allowed = SejfAs(
+      "erp-1", {"auth", "xades", "--key", "erp-login", "--challenge",
+                Challenge(), "--context", kContext});
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_TRUE(
+      signer::testing::XmlsecVerify(allowed.out, CertificatePem("erp-login"))
+          .ok());
+
+  CommandResult other_context = SejfAs(
+      "erp-1", {"auth", "xades", "--key", "erp-login", "--challenge",
+                Challenge(), "--context", kOtherContext});
+  EXPECT_EQ(other_context.exit_code, 1);
+  EXPECT_THAT(other_context.err, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(other_context.err, HasSubstr("auth.xades"));
+  EXPECT_TRUE(other_context.out.empty());
+
+  // No rule grants this identity anything.
+  CommandResult stranger = SejfAs(
+      "crm-1", {"auth", "xades", "--key", "erp-login", "--challenge",
+                Challenge(), "--context", kContext});
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_THAT(stranger.err, HasSubstr("PERMISSION_DENIED"));
+
+  // Nor other operations to erp-*.
+  CertifiedKey("erp-offline", "offline");
+  CommandResult qr = SejfAs(
+      "erp-1", {"qr", "offline", "--key", "erp-offline", "--context", kContext,
+                "--seller-nip", kSellerNip, "--invoice-hash",
+                std::string(64, 'a'), "--environment", "test"});
+  EXPECT_EQ(qr.exit_code, 1);
+  EXPECT_THAT(qr.err, HasSubstr("PERMISSION_DENIED"));
+  CommandResult mfcerts = SejfAs("erp-1", {"mfcert", "list"});
+  EXPECT_EQ(mfcerts.exit_code, 1);
+  EXPECT_THAT(mfcerts.err, HasSubstr("PERMISSION_DENIED"));
+}
+
+TEST_F(KsefCliE2eTest, InvoiceQrNeedsNoGrantButAKnownCaller) {
+  const std::string invoice = WriteTemp("kod1.xml", "<Faktura/>\n");
+  CommandResult r = SejfAs(
+      "crm-2", {"qr", "invoice", "--seller-nip", kSellerNip, "--issue-date",
+                "2026-02-01", "--invoice", invoice, "--environment", "test"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(daemon_->Stderr(),
+              HasSubstr("identity=crm-2 method=/sejf.v1.KsefAuth/"
+                        "BuildInvoiceQrCode"));
+
+  // A TLS client without a certificate never gets that far.
+  const std::string tls = daemon_->data_dir() + "/tls/";
+  auto stub = v1::KsefAuth::NewStub(
+      TlsChannel(daemon_->tls_address(), *ReadFile(tls + "ca.pem"), "", ""));
+  v1::BuildInvoiceQrCodeRequest request;
+  request.set_seller_nip(kSellerNip);
+  request.set_issue_date("2026-02-01");
+  request.set_invoice_sha256(Sha256("<Faktura/>\n"));
+  request.set_environment("test");
+  v1::BuildInvoiceQrCodeResponse response;
+  auto context = ShortDeadline();
+  grpc::Status status =
+      stub->BuildInvoiceQrCode(context.get(), request, &response);
+  EXPECT_FALSE(status.ok());
+  EXPECT_TRUE(response.url().empty());
+}
+
+// ---- sejf qr --------------------------------------------------------------
+
+TEST_F(KsefCliE2eTest, InvoiceQrLinkHasTheSpecFormat) {
+  const std::string content = "<?xml version=\"1.0\"?><Faktura>1</Faktura>";
+  const std::string invoice = WriteTemp("invoice1.xml", content);
+  CommandResult r =
+      Sejf({"qr", "invoice", "--seller-nip", kSellerNip, "--issue-date",
+            "2026-02-01", "--invoice", invoice, "--environment", "test"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, absl::StrCat("https://qr-test.ksef.mf.gov.pl/invoice/",
+                                kSellerNip, "/01-02-2026/",
+                                absl::WebSafeBase64Escape(Sha256(content)),
+                                "\n"));
+
+  CommandResult prod =
+      Sejf({"qr", "invoice", "--seller-nip", kSellerNip, "--issue-date",
+            "2026-12-31", "--invoice", invoice, "--environment", "prod"});
+  ASSERT_EQ(prod.exit_code, 0) << prod.err;
+  EXPECT_THAT(prod.out,
+              StartsWith("https://qr.ksef.mf.gov.pl/invoice/1111111111/"
+                         "31-12-2026/"));
+
+  CommandResult bad_date =
+      Sejf({"qr", "invoice", "--seller-nip", kSellerNip, "--issue-date",
+            "2026-02-30", "--invoice", invoice, "--environment", "test"});
+  EXPECT_EQ(bad_date.exit_code, 1);
+  EXPECT_THAT(bad_date.err, HasSubstr("INVALID_ARGUMENT: issue_date"));
+  CommandResult bad_nip =
+      Sejf({"qr", "invoice", "--seller-nip", "1111111112", "--issue-date",
+            "2026-02-01", "--invoice", invoice, "--environment", "test"});
+  EXPECT_EQ(bad_nip.exit_code, 1);
+  EXPECT_THAT(bad_nip.err, HasSubstr("seller_nip"));
+  CommandResult bad_env =
+      Sejf({"qr", "invoice", "--seller-nip", kSellerNip, "--issue-date",
+            "2026-02-01", "--invoice", invoice, "--environment", "nowhere"});
+  EXPECT_EQ(bad_env.exit_code, 1);
+  EXPECT_THAT(bad_env.err, HasSubstr("environment"));
+}
+
+TEST_F(KsefCliE2eTest, OfflineQrWithEcKeyVerifiesWithOpenssl) {
+  CertifiedKey("kod2-ec", "offline");
+  const std::string content = "<Faktura>offline</Faktura>";
+  const std::string invoice = WriteTemp("offline.xml", content);
+  CommandResult r =
+      Sejf({"qr", "offline", "--key", "kod2-ec", "--context", kContext,
+            "--seller-nip", kSellerNip, "--invoice", invoice, "--environment",
+            "test"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(absl::EndsWith(r.out, "\n"));
+  const std::string url(absl::StripSuffix(r.out, "\n"));
+  const std::string serial =
+      ShowJson("kod2-ec")["certificate"]["serialNumber"].get<std::string>();
+  const std::string signed_data = absl::StrCat(
+      "qr-test.ksef.mf.gov.pl/certificate/Nip/5265877635/", kSellerNip, "/",
+      serial, "/", absl::WebSafeBase64Escape(Sha256(content)));
+  ASSERT_THAT(url, StartsWith("https://" + signed_data + "/"));
+  std::string signature;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(
+      url.substr(url.rfind('/') + 1), &signature));
+  const std::string pem = CertificatePem("kod2-ec");
+  CommandResult verified =
+      OpensslVerify(pem, signed_data, EcdsaRawToDer(signature));
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("Verified OK"));
+  CommandResult other =
+      OpensslVerify(pem, signed_data + "x", EcdsaRawToDer(signature));
+  EXPECT_NE(other.exit_code, 0);
+
+  // The hash may come as Base64URL instead of the file: same link prefix.
+  CommandResult by_hash =
+      Sejf({"qr", "offline", "--key", "kod2-ec", "--context", kContext,
+            "--seller-nip", kSellerNip, "--invoice-hash",
+            absl::WebSafeBase64Escape(Sha256(content)), "--environment",
+            "test"});
+  ASSERT_EQ(by_hash.exit_code, 0) << by_hash.err;
+  EXPECT_THAT(by_hash.out, StartsWith("https://" + signed_data + "/"));
+}
+
+TEST_F(KsefCliE2eTest, OfflineQrWithRsaKeyIsPssAndVerifiesWithOpenssl) {
+  CertifiedKey("kod2-rsa", "offline", "rsa-2048");
+  const std::string hash(64, 'b');
+  CommandResult r =
+      Sejf({"qr", "offline", "--key", "kod2-rsa", "--context", kContext,
+            "--seller-nip", kSellerNip, "--invoice-hash", hash,
+            "--environment", "demo"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string url(absl::StripSuffix(r.out, "\n"));
+  ASSERT_THAT(url, StartsWith("https://qr-demo.ksef.mf.gov.pl/certificate/"));
+  const std::string signed_data =
+      url.substr(8, url.rfind('/') - 8);  // without https:// and /signature
+  std::string signature;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(url.substr(url.rfind('/') + 1),
+                                          &signature));
+  EXPECT_EQ(signature.size(), 256u);
+  CommandResult verified = OpensslVerify(
+      CertificatePem("kod2-rsa"), signed_data, signature,
+      "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 "
+      "-sigopt rsa_mgf1_md:sha256");
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("Verified OK"));
+}
+
+TEST_F(KsefCliE2eTest, OfflineQrRefusals) {
+  CertifiedKey("kod2-auth", "authentication");
+  const std::string hash(64, 'c');
+  auto offline = [&](const std::string& key, const std::string& context,
+                     const std::string& nip, const std::string& h) {
+    return Sejf({"qr", "offline", "--key", key, "--context", context,
+                 "--seller-nip", nip, "--invoice-hash", h, "--environment",
+                 "test"});
+  };
+  CommandResult auth_key = offline("kod2-auth", kContext, kSellerNip, hash);
+  EXPECT_EQ(auth_key.exit_code, 1);
+  EXPECT_THAT(auth_key.err, HasSubstr("FAILED_PRECONDITION"));
+  CommandResult unknown = offline("kod2-none", kContext, kSellerNip, hash);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND"));
+  CommandResult bad_context = offline("kod2-auth", "nip:<b>", kSellerNip, hash);
+  EXPECT_THAT(bad_context.err, HasSubstr("INVALID_ARGUMENT: context"));
+  CommandResult bad_nip = offline("kod2-auth", kContext, "12345", hash);
+  EXPECT_THAT(bad_nip.err, HasSubstr("seller_nip"));
+  CommandResult bad_hash = offline("kod2-auth", kContext, kSellerNip, "zz");
+  EXPECT_EQ(bad_hash.exit_code, 2);
+  EXPECT_THAT(bad_hash.err, HasSubstr("--invoice-hash"));
+}
+
+// ---- sejf mfcert ----------------------------------------------------------
+
+TEST_F(KsefCliE2eTest, MinistryCertificateImportedFromPemIsListed) {
+  const std::string pem = MinistryCertificate("mf-list", 2048);
+  const std::string public_key_id = PublicKeyId(pem);
+  ASSERT_EQ(public_key_id.size(), 44u);
+  CommandResult imported =
+      Sejf({"mfcert", "import", "--environment", "test", pem});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_THAT(imported.out, HasSubstr(public_key_id));
+  EXPECT_THAT(imported.out, HasSubstr("KsefTokenEncryption"));
+
+  CommandResult listed = Sejf({"mfcert", "list", "--environment", "test"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr(public_key_id));
+  EXPECT_THAT(listed.out, HasSubstr("CN=KSeF mf-list"));
+  CommandResult elsewhere = Sejf({"mfcert", "list", "--environment", "prod"});
+  ASSERT_EQ(elsewhere.exit_code, 0) << elsewhere.err;
+  EXPECT_THAT(elsewhere.out, Not(HasSubstr(public_key_id)));
+
+  CommandResult json = Sejf({"--output", "json", "mfcert", "list"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  nlohmann::json all = nlohmann::json::parse(json.out, nullptr, false);
+  bool found = false;
+  for (const auto& c : all["certificates"]) {
+    if (c["publicKeyId"] == public_key_id) {
+      found = true;
+      EXPECT_EQ(c["environment"], "test");
+      EXPECT_EQ(c["usages"][0],
+                "MINISTRY_CERTIFICATE_USAGE_KSEF_TOKEN_ENCRYPTION");
+      EXPECT_THAT(c["name"].get<std::string>(),
+                  StartsWith("environments/test/ministryCertificates/"));
+    }
+  }
+  EXPECT_TRUE(found) << json.out;
+}
+
+TEST_F(KsefCliE2eTest, WeakOrBrokenMinistryCertificatesAreRefused) {
+  const std::string weak = MinistryCertificate("mf-weak", 1024);
+  CommandResult r = Sejf({"mfcert", "import", "--environment", "demo", weak});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT"));
+  EXPECT_THAT(r.err, HasSubstr("2048"));
+  CommandResult listed = Sejf({"mfcert", "list", "--environment", "demo"});
+  EXPECT_THAT(listed.out, Not(HasSubstr(PublicKeyId(weak))));
+
+  const std::string junk = WriteTemp("junk.pem", "not a certificate");
+  CommandResult bad = Sejf({"mfcert", "import", "--environment", "demo", junk});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT"));
+  CommandResult bad_env = Sejf({"mfcert", "import", "--environment",
+                                "Bad Env", MinistryCertificate("mf-env", 2048)});
+  EXPECT_EQ(bad_env.exit_code, 1);
+  EXPECT_THAT(bad_env.err, HasSubstr("environment"));
+}
+
+// ---- sejf auth token ------------------------------------------------------
+
+TEST_F(KsefCliE2eTest, TokenEncryptionDecryptsWithTheMinistryKey) {
+  // Tokens come in through the TokenVault API.
+  auto stub = v1::TokenVault::NewStub(UnixChannel(daemon_->unix_socket()));
+  v1::ImportTokenRequest import;
+  import.set_token_id("erp-token");
+  import.set_context(kContext);
+  const std::string secret = "20250514-EC-2C3C2E9000-A1B2C3D4E5-7F|nip-"
+                             "5265877635|0123456789abcdef";
+  import.set_secret(secret);
+  v1::ImportTokenResponse imported;
+  auto context = ShortDeadline();
+  grpc::Status status = stub->ImportToken(context.get(), import, &imported);
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    GTEST_SKIP() << "TokenVault.ImportToken is not implemented in this sejfd";
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  const std::string pem = MinistryCertificate("mf-token", 2048);
+  ASSERT_EQ(
+      Sejf({"mfcert", "import", "--environment", "demo", pem}).exit_code, 0);
+  const std::string challenge = Challenge();
+  const std::string timestamp = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  CommandResult r =
+      Sejf({"auth", "token", "--token", "erp-token", "--challenge", challenge,
+            "--timestamp-ms", timestamp, "--environment", "demo"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr(secret)));
+  EXPECT_THAT(r.err, Not(HasSubstr(secret)));
+  nlohmann::json body = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << r.out;
+  EXPECT_EQ(body["challenge"], challenge);
+  EXPECT_EQ(body["contextIdentifier"]["type"], "Nip");
+  EXPECT_EQ(body["contextIdentifier"]["value"], "5265877635");
+  EXPECT_EQ(body["publicKeyId"], PublicKeyId(pem));
+  std::string encrypted;
+  ASSERT_TRUE(absl::Base64Unescape(body["encryptedToken"].get<std::string>(),
+                                   &encrypted));
+  CommandResult decrypted = Shell(absl::StrCat(
+      "openssl pkeyutl -decrypt -inkey ", tmp_->path(), "/mf-token.key",
+      " -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256",
+      " -pkeyopt rsa_mgf1_md:sha256 -in ",
+      WriteTemp("encrypted.bin", encrypted)));
+  ASSERT_EQ(decrypted.exit_code, 0) << decrypted.err;
+  EXPECT_EQ(decrypted.out, absl::StrCat(secret, "|", timestamp));
+
+  // Its own context may be named; another is refused.
+  EXPECT_EQ(Sejf({"auth", "token", "--token", "erp-token", "--challenge",
+                  challenge, "--timestamp-ms", timestamp, "--environment",
+                  "demo", "--context", kContext})
+                .exit_code,
+            0);
+  CommandResult other =
+      Sejf({"auth", "token", "--token", "erp-token", "--challenge", challenge,
+            "--timestamp-ms", timestamp, "--environment", "demo", "--context",
+            kOtherContext});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_THAT(other.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(secret)));
+}
+
+TEST_F(KsefCliE2eTest, TokenPolicyIsCheckedAgainstTheTokensOwnContext) {
+  auto stub = v1::TokenVault::NewStub(UnixChannel(daemon_->unix_socket()));
+  v1::ImportTokenRequest import;
+  import.set_token_id("policy-token");
+  import.set_context(kContext);
+  import.set_secret("policy-token-secret-0123456789");
+  v1::ImportTokenResponse imported;
+  auto context = ShortDeadline();
+  grpc::Status status = stub->ImportToken(context.get(), import, &imported);
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    GTEST_SKIP() << "TokenVault.ImportToken is not implemented in this sejfd";
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::string ts = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  // tok-* may encrypt tokens of nip:1111111111 only: leaving --context out
+  // must not escape the rule, and naming the allowed context for a token
+  // of another one is refused too.
+  CommandResult implicit = SejfAs(
+      "tok-1", {"auth", "token", "--token", "policy-token", "--challenge",
+                Challenge(), "--timestamp-ms", ts, "--environment", "test"});
+  EXPECT_EQ(implicit.exit_code, 1);
+  EXPECT_THAT(implicit.err, HasSubstr("PERMISSION_DENIED"));
+  CommandResult lying = SejfAs(
+      "tok-1", {"auth", "token", "--token", "policy-token", "--challenge",
+                Challenge(), "--timestamp-ms", ts, "--environment", "test",
+                "--context", kOtherContext});
+  EXPECT_EQ(lying.exit_code, 1);
+  EXPECT_THAT(lying.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(lying.out, Not(HasSubstr("encryptedToken")));
+}
+
+TEST_F(KsefCliE2eTest, TokenEncryptionRefusesBadInput) {
+  const std::string ts = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  auto token = [&](const std::string& name, const std::string& challenge,
+                   const std::string& timestamp, const std::string& env) {
+    return Sejf({"auth", "token", "--token", name, "--challenge", challenge,
+                 "--timestamp-ms", timestamp, "--environment", env});
+  };
+  CommandResult bad_challenge = token("any-token", "20250101-CR-X", ts, "test");
+  EXPECT_EQ(bad_challenge.exit_code, 1);
+  EXPECT_THAT(bad_challenge.err, HasSubstr("INVALID_ARGUMENT: challenge"));
+  CommandResult bad_name = token("Any Token", Challenge(), ts, "test");
+  EXPECT_THAT(bad_name.err, HasSubstr("INVALID_ARGUMENT: token"));
+  CommandResult bad_time = token("any-token", Challenge(), "0", "test");
+  EXPECT_THAT(bad_time.err, HasSubstr("timestamp_ms"));
+  CommandResult bad_env = token("any-token", Challenge(), ts, "Nowhere!");
+  EXPECT_THAT(bad_env.err, HasSubstr("environment"));
+  CommandResult unknown = token("no-such-token", Challenge(), ts, "test");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND"));
+}
+
+}  // namespace
+}  // namespace sejf::testing
