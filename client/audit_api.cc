@@ -17,14 +17,11 @@ absl::StatusOr<v1::ListEventsResponse> AuditApi::ListPage(
 
 absl::StatusOr<std::vector<v1::AuditEvent>> AuditApi::ListAll(
     v1::ListEventsRequest request) {
-  std::vector<v1::AuditEvent> events;
-  do {
-    auto page = ListPage(request);
-    if (!page.ok()) return page.status();
-    events.insert(events.end(), page->events().begin(), page->events().end());
-    request.set_page_token(page->next_page_token());
-  } while (!request.page_token().empty());
-  return events;
+  return FollowPages<v1::AuditEvent>(
+      std::move(request), [this](const auto& r) { return ListPage(r); },
+      [](const v1::ListEventsResponse& page) -> const auto& {
+        return page.events();
+      });
 }
 
 absl::StatusOr<v1::VerifyChainResponse> AuditApi::Verify() {

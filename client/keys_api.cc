@@ -3,18 +3,27 @@
 #include "client/unary_call.h"
 
 namespace sejf::client {
+namespace {
 
 using v1::KeyCustody;
 
-KeysApi::KeysApi(std::shared_ptr<grpc::Channel> channel,
-                 absl::Duration timeout)
+const auto kKey = [](const auto& response) { return response.key(); };
+
+}  // namespace
+
+KeysApi::KeysApi(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
     : stub_(KeyCustody::NewStub(std::move(channel))), timeout_(timeout) {}
 
 absl::StatusOr<v1::Key> KeysApi::Generate(
     const v1::GenerateKeyRequest& request) {
-  auto r = UnaryCall(*stub_, &KeyCustody::Stub::GenerateKey, request, timeout_);
-  if (!r.ok()) return r.status();
-  return r->key();
+  return Picked(
+      UnaryCall(*stub_, &KeyCustody::Stub::GenerateKey, request, timeout_),
+      kKey);
+}
+
+absl::StatusOr<v1::Key> KeysApi::Get(const std::string& name) {
+  return Picked(CallWithName(*stub_, &KeyCustody::Stub::GetKey, name, timeout_),
+                kKey);
 }
 
 absl::StatusOr<v1::ListKeysResponse> KeysApi::ListPage(
@@ -24,14 +33,11 @@ absl::StatusOr<v1::ListKeysResponse> KeysApi::ListPage(
 
 absl::StatusOr<std::vector<v1::Key>> KeysApi::ListAll(
     v1::ListKeysRequest request) {
-  std::vector<v1::Key> keys;
-  do {
-    auto page = ListPage(request);
-    if (!page.ok()) return page.status();
-    keys.insert(keys.end(), page->keys().begin(), page->keys().end());
-    request.set_page_token(page->next_page_token());
-  } while (!request.page_token().empty());
-  return keys;
+  return FollowPages<v1::Key>(
+      std::move(request), [this](const auto& r) { return ListPage(r); },
+      [](const v1::ListKeysResponse& page) -> const auto& {
+        return page.keys();
+      });
 }
 
 absl::StatusOr<v1::CreateCsrResponse> KeysApi::CreateCsr(
@@ -41,51 +47,33 @@ absl::StatusOr<v1::CreateCsrResponse> KeysApi::CreateCsr(
 
 absl::StatusOr<v1::Key> KeysApi::SelfSign(
     const v1::SelfSignCertificateRequest& request) {
-  auto r = UnaryCall(*stub_, &KeyCustody::Stub::SelfSignCertificate, request,
-                     timeout_);
-  if (!r.ok()) return r.status();
-  return r->key();
+  return Picked(UnaryCall(*stub_, &KeyCustody::Stub::SelfSignCertificate,
+                          request, timeout_),
+                kKey);
 }
 
 absl::StatusOr<v1::Key> KeysApi::AttachCertificate(
     const v1::AttachCertificateRequest& request) {
-  auto r = UnaryCall(*stub_, &KeyCustody::Stub::AttachCertificate, request,
-                     timeout_);
-  if (!r.ok()) return r.status();
-  return r->key();
-}
-
-namespace {
-
-template <typename Request, typename Response>
-absl::StatusOr<v1::Key> ByName(
-    KeyCustody::Stub& stub,
-    grpc::Status (KeyCustody::Stub::*method)(grpc::ClientContext*,
-                                             const Request&, Response*),
-    const std::string& name, absl::Duration timeout) {
-  Request request;
-  request.set_name(name);
-  auto r = UnaryCall(stub, method, request, timeout);
-  if (!r.ok()) return r.status();
-  return r->key();
-}
-
-}  // namespace
-
-absl::StatusOr<v1::Key> KeysApi::Get(const std::string& name) {
-  return ByName(*stub_, &KeyCustody::Stub::GetKey, name, timeout_);
+  return Picked(UnaryCall(*stub_, &KeyCustody::Stub::AttachCertificate, request,
+                          timeout_),
+                kKey);
 }
 
 absl::StatusOr<v1::Key> KeysApi::Disable(const std::string& name) {
-  return ByName(*stub_, &KeyCustody::Stub::DisableKey, name, timeout_);
+  return Picked(
+      CallWithName(*stub_, &KeyCustody::Stub::DisableKey, name, timeout_),
+      kKey);
 }
 
 absl::StatusOr<v1::Key> KeysApi::Enable(const std::string& name) {
-  return ByName(*stub_, &KeyCustody::Stub::EnableKey, name, timeout_);
+  return Picked(
+      CallWithName(*stub_, &KeyCustody::Stub::EnableKey, name, timeout_), kKey);
 }
 
 absl::StatusOr<v1::Key> KeysApi::Destroy(const std::string& name) {
-  return ByName(*stub_, &KeyCustody::Stub::DestroyKey, name, timeout_);
+  return Picked(
+      CallWithName(*stub_, &KeyCustody::Stub::DestroyKey, name, timeout_),
+      kKey);
 }
 
 }  // namespace sejf::client

@@ -6,8 +6,7 @@ namespace sejf::client {
 
 using v1::KsefAuth;
 
-KsefApi::KsefApi(std::shared_ptr<grpc::Channel> channel,
-                 absl::Duration timeout)
+KsefApi::KsefApi(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
     : stub_(KsefAuth::NewStub(std::move(channel))), timeout_(timeout) {}
 
 absl::StatusOr<v1::SignAuthTokenRequestResponse> KsefApi::SignAuthTokenRequest(
@@ -36,8 +35,8 @@ absl::StatusOr<v1::BuildInvoiceQrCodeResponse> KsefApi::BuildInvoiceQrCode(
 absl::StatusOr<v1::ImportMinistryCertificatesResponse>
 KsefApi::ImportMinistryCertificates(
     const v1::ImportMinistryCertificatesRequest& request) {
-  return UnaryCall(*stub_, &KsefAuth::Stub::ImportMinistryCertificates,
-                   request, timeout_);
+  return UnaryCall(*stub_, &KsefAuth::Stub::ImportMinistryCertificates, request,
+                   timeout_);
 }
 
 absl::StatusOr<v1::ListMinistryCertificatesResponse>
@@ -50,15 +49,12 @@ KsefApi::ListMinistryCertificatesPage(
 absl::StatusOr<std::vector<v1::MinistryCertificate>>
 KsefApi::ListAllMinistryCertificates(
     v1::ListMinistryCertificatesRequest request) {
-  std::vector<v1::MinistryCertificate> certificates;
-  do {
-    auto page = ListMinistryCertificatesPage(request);
-    if (!page.ok()) return page.status();
-    certificates.insert(certificates.end(), page->certificates().begin(),
-                        page->certificates().end());
-    request.set_page_token(page->next_page_token());
-  } while (!request.page_token().empty());
-  return certificates;
+  return FollowPages<v1::MinistryCertificate>(
+      std::move(request),
+      [this](const auto& r) { return ListMinistryCertificatesPage(r); },
+      [](const v1::ListMinistryCertificatesResponse& page) -> const auto& {
+        return page.certificates();
+      });
 }
 
 }  // namespace sejf::client

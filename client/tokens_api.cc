@@ -4,7 +4,13 @@
 
 namespace sejf::client {
 
+namespace {
+
 using v1::TokenVault;
+
+const auto kToken = [](const auto& response) { return response.token(); };
+
+}  // namespace
 
 TokensApi::TokensApi(std::shared_ptr<grpc::Channel> channel,
                      absl::Duration timeout)
@@ -12,16 +18,16 @@ TokensApi::TokensApi(std::shared_ptr<grpc::Channel> channel,
 
 absl::StatusOr<v1::Token> TokensApi::Import(
     const v1::ImportTokenRequest& request) {
-  auto r = UnaryCall(*stub_, &TokenVault::Stub::ImportToken, request, timeout_);
-  if (!r.ok()) return r.status();
-  return r->token();
+  return Picked(
+      UnaryCall(*stub_, &TokenVault::Stub::ImportToken, request, timeout_),
+      kToken);
 }
 
 absl::StatusOr<v1::Token> TokensApi::Rotate(
     const v1::RotateTokenRequest& request) {
-  auto r = UnaryCall(*stub_, &TokenVault::Stub::RotateToken, request, timeout_);
-  if (!r.ok()) return r.status();
-  return r->token();
+  return Picked(
+      UnaryCall(*stub_, &TokenVault::Stub::RotateToken, request, timeout_),
+      kToken);
 }
 
 absl::StatusOr<v1::ListTokensResponse> TokensApi::ListPage(
@@ -31,47 +37,35 @@ absl::StatusOr<v1::ListTokensResponse> TokensApi::ListPage(
 
 absl::StatusOr<std::vector<v1::Token>> TokensApi::ListAll(
     v1::ListTokensRequest request) {
-  std::vector<v1::Token> tokens;
-  do {
-    auto page = ListPage(request);
-    if (!page.ok()) return page.status();
-    tokens.insert(tokens.end(), page->tokens().begin(), page->tokens().end());
-    request.set_page_token(page->next_page_token());
-  } while (!request.page_token().empty());
-  return tokens;
+  return FollowPages<v1::Token>(
+      std::move(request), [this](const auto& r) { return ListPage(r); },
+      [](const v1::ListTokensResponse& page) -> const auto& {
+        return page.tokens();
+      });
 }
-
-namespace {
-
-template <typename Request, typename Response>
-absl::StatusOr<v1::Token> ByName(
-    TokenVault::Stub& stub,
-    grpc::Status (TokenVault::Stub::*method)(grpc::ClientContext*,
-                                             const Request&, Response*),
-    const std::string& name, absl::Duration timeout) {
-  Request request;
-  request.set_name(name);
-  auto r = UnaryCall(stub, method, request, timeout);
-  if (!r.ok()) return r.status();
-  return r->token();
-}
-
-}  // namespace
 
 absl::StatusOr<v1::Token> TokensApi::Get(const std::string& name) {
-  return ByName(*stub_, &TokenVault::Stub::GetToken, name, timeout_);
+  return Picked(
+      CallWithName(*stub_, &TokenVault::Stub::GetToken, name, timeout_),
+      kToken);
 }
 
 absl::StatusOr<v1::Token> TokensApi::Disable(const std::string& name) {
-  return ByName(*stub_, &TokenVault::Stub::DisableToken, name, timeout_);
+  return Picked(
+      CallWithName(*stub_, &TokenVault::Stub::DisableToken, name, timeout_),
+      kToken);
 }
 
 absl::StatusOr<v1::Token> TokensApi::Enable(const std::string& name) {
-  return ByName(*stub_, &TokenVault::Stub::EnableToken, name, timeout_);
+  return Picked(
+      CallWithName(*stub_, &TokenVault::Stub::EnableToken, name, timeout_),
+      kToken);
 }
 
 absl::StatusOr<v1::Token> TokensApi::Destroy(const std::string& name) {
-  return ByName(*stub_, &TokenVault::Stub::DestroyToken, name, timeout_);
+  return Picked(
+      CallWithName(*stub_, &TokenVault::Stub::DestroyToken, name, timeout_),
+      kToken);
 }
 
 absl::StatusOr<int64_t> TokensApi::RotateDataKey() {

@@ -66,9 +66,8 @@ absl::Status Invalid(absl::string_view field, absl::string_view what) {
 
 absl::Status ValidateValue(const TypeInfo& info, absl::string_view value,
                            absl::string_view field) {
-  const std::string expected =
-      absl::StrCat("a ", info.prefix, " context must be ", info.prefix, ":",
-                   info.expected);
+  const std::string expected = absl::StrCat(
+      "a ", info.prefix, " context must be ", info.prefix, ":", info.expected);
   switch (info.type) {
     case KsefContextType::kNip:
       return ValidateNip(value, field);
@@ -122,15 +121,17 @@ absl::Status ValidateNip(absl::string_view nip, absl::string_view field) {
   }
   // XSD TNIP: [1-9]((\d[1-9])|([1-9]\d))\d{7}
   if (nip[0] == '0' || (nip[1] == '0' && nip[2] == '0')) {
-    return Invalid(field, "not a valid NIP (it may not start with 0 and its "
-                          "2nd and 3rd digits may not both be 0)");
+    return Invalid(field,
+                   "not a valid NIP (it may not start with 0 and its "
+                   "2nd and 3rd digits may not both be 0)");
   }
   static constexpr int kWeights[9] = {6, 5, 7, 2, 3, 4, 5, 6, 7};
   int sum = 0;
   for (int i = 0; i < 9; ++i) sum += kWeights[i] * (nip[i] - '0');
   if (sum % 11 != nip[9] - '0') {
-    return Invalid(field, "not a valid NIP (its check digit is wrong: check "
-                          "for a typo)");
+    return Invalid(field,
+                   "not a valid NIP (its check digit is wrong: check "
+                   "for a typo)");
   }
   return absl::OkStatus();
 }

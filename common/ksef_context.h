@@ -1,10 +1,11 @@
 // KSeF context identifiers: the "in whose name" of every KSeF operation.
 //
 // Text form (policy rules, CLI flags, token records, audit events):
-//   nip:NIP                 NIP: 10 digits, XSD TNIP pattern and the NIP checksum
-//   internal-id:NIP-DDDDD   XSD TIID: a valid NIP, '-', 5 digits
+//   nip:NIP                 NIP: 10 digits, XSD TNIP pattern and the NIP
+//   checksum internal-id:NIP-DDDDD   XSD TIID: a valid NIP, '-', 5 digits
 //   nip-vat-ue:NIP-CCVAT    XSD TNipVatUE: a valid NIP, '-', an EU VAT number
-//                           with its country prefix (the per-country VIES rules)
+//                           with its country prefix (the per-country VIES
+//                           rules)
 //   peppol-id:PXXNNNNNN     XSD TPeppolId: 'P', 2 upper-case letters, 6 digits
 //
 // The KSeF names of the types ("Nip", "InternalId", "NipVatUe", "PeppolId")

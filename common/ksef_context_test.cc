@@ -11,8 +11,8 @@ using ::testing::HasSubstr;
 TEST(KsefContextTest, ParsesEveryTypeAndPrintsItBack) {
   for (const char* text :
        {"nip:5265877635", "internal-id:5265877635-12345",
-        "nip-vat-ue:5265877635-ATU12345678", "nip-vat-ue:5265877635-DE123456789",
-        "peppol-id:PPL123456"}) {
+        "nip-vat-ue:5265877635-ATU12345678",
+        "nip-vat-ue:5265877635-DE123456789", "peppol-id:PPL123456"}) {
     absl::StatusOr<KsefContext> context = ParseKsefContext(text, "context");
     ASSERT_TRUE(context.ok()) << text << ": " << context.status();
     EXPECT_EQ(context->ToString(), text);
@@ -39,8 +39,8 @@ TEST(KsefContextTest, RefusesWrongChecksumNamingTheField) {
 TEST(KsefContextTest, RefusesMalformedValues) {
   for (const char* text :
        {"", "nip", "nip:", "5265877635", "NIP:5265877635", "nip:526587763",
-        "nip:52658776350", "nip:0265877635", "nip:5265877635 ",
-        "nip:<a>", "internal-id:5265877635", "internal-id:5265877635-1234",
+        "nip:52658776350", "nip:0265877635", "nip:5265877635 ", "nip:<a>",
+        "internal-id:5265877635", "internal-id:5265877635-1234",
         "internal-id:5265877636-12345", "nip-vat-ue:5265877635-XX123",
         "nip-vat-ue:5265877635-ATU1234567", "peppol-id:PPL12345",
         "peppol-id:ppl123456", "vat:5265877635"}) {

@@ -41,30 +41,29 @@ void EventToProto(const vault::AuditEvent& e, sejf::v1::AuditEvent* out) {
 grpc::Status AuditLogService::ListEvents(
     grpc::ServerContext* context, const sejf::v1::ListEventsRequest* request,
     sejf::v1::ListEventsResponse* response) {
-  return RunRpc(
-      env_, context, "/sejf.v1.AuditLog/ListEvents",
-      [&](RpcCall& call) -> absl::Status {
-        RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead));
-        ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
-        vault::AuditFilter filter;
-        if (request->has_start_time()) {
-          filter.start_time = FromTimestamp(request->start_time());
-        }
-        if (request->has_end_time()) {
-          filter.end_time = FromTimestamp(request->end_time());
-        }
-        filter.identity = request->identity();
-        filter.operation = request->operation();
-        filter.outcome = request->outcome();
-        ASSIGN_OR_RETURN(vault::AuditPage page,
-                         log->List(filter, request->page_size(),
-                                   request->page_token()));
-        for (const vault::AuditEvent& e : page.events) {
-          EventToProto(e, response->add_events());
-        }
-        response->set_next_page_token(page.next_page_token);
-        return absl::OkStatus();
-      });
+  return RunRpc(env_, context, "/sejf.v1.AuditLog/ListEvents",
+                [&](RpcCall& call) -> absl::Status {
+                  RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead));
+                  ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
+                  vault::AuditFilter filter;
+                  if (request->has_start_time()) {
+                    filter.start_time = FromTimestamp(request->start_time());
+                  }
+                  if (request->has_end_time()) {
+                    filter.end_time = FromTimestamp(request->end_time());
+                  }
+                  filter.identity = request->identity();
+                  filter.operation = request->operation();
+                  filter.outcome = request->outcome();
+                  ASSIGN_OR_RETURN(vault::AuditPage page,
+                                   log->List(filter, request->page_size(),
+                                             request->page_token()));
+                  for (const vault::AuditEvent& e : page.events) {
+                    EventToProto(e, response->add_events());
+                  }
+                  response->set_next_page_token(page.next_page_token);
+                  return absl::OkStatus();
+                });
 }
 
 grpc::Status AuditLogService::VerifyChain(
@@ -78,8 +77,7 @@ grpc::Status AuditLogService::VerifyChain(
                                    log->Verify());
                   response->set_ok(result.ok);
                   response->set_events_checked(result.events_checked);
-                  response->set_checkpoints_checked(
-                      result.checkpoints_checked);
+                  response->set_checkpoints_checked(result.checkpoints_checked);
                   response->set_first_bad_sequence(result.first_bad_sequence);
                   response->set_message(result.message);
                   return absl::OkStatus();

@@ -15,8 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/secret.h"
-#include "server/rpc_call.h"
 #include "server/domain_services.h"
+#include "server/rpc_call.h"
 
 namespace sejf::server {
 

@@ -127,8 +127,8 @@ grpc::Status KsefAuthService::SignAuthTokenRequest(
 
         RETURN_IF_ERROR(call.Authorize(
             Operation::kAuthXades,
-            CredentialTarget("keys", params.key_name,
-                             params.context.ToString(), params.challenge)));
+            CredentialTarget("keys", params.key_name, params.context.ToString(),
+                             params.challenge)));
         ASSIGN_OR_RETURN(signer::AuthTokenSigner * signer,
                          Configured(domain_.auth_signer, "XAdES signer"));
         ASSIGN_OR_RETURN(signer::SignedAuthTokenRequest signed_request,
@@ -157,9 +157,9 @@ grpc::Status KsefAuthService::EncryptToken(
               "timestamp_ms must be the challenge's timestampMs (Unix "
               "milliseconds)");
         }
-        RETURN_IF_ERROR(WithField(
-            "environment",
-            signer::ValidateEnvironmentName(request->environment())));
+        RETURN_IF_ERROR(
+            WithField("environment",
+                      signer::ValidateEnvironmentName(request->environment())));
         std::optional<KsefContext> asked;
         if (!request->context().empty()) {
           ASSIGN_OR_RETURN(asked,
@@ -193,12 +193,12 @@ grpc::Status KsefAuthService::EncryptToken(
         if (policy_context != own->ToString()) {
           // Its own context is not named: the caller may not be allowed
           // to know it.
-          return absl::FailedPreconditionError(
-              absl::StrCat("token ", name, " is not a token of context ",
-                           *policy_context));
+          return absl::FailedPreconditionError(absl::StrCat(
+              "token ", name, " is not a token of context ", *policy_context));
         }
-        ASSIGN_OR_RETURN(signer::KsefTokenEncryptor * encryptor,
-                         Configured(domain_.token_encryptor, "token encryptor"));
+        ASSIGN_OR_RETURN(
+            signer::KsefTokenEncryptor * encryptor,
+            Configured(domain_.token_encryptor, "token encryptor"));
         signer::KsefTokenRequest encrypt;
         encrypt.environment = request->environment();
         encrypt.challenge = request->challenge();
@@ -233,9 +233,9 @@ grpc::Status KsefAuthService::SignOfflineQrCode(
                          ParseKsefContext(request->context(), "context"));
         RETURN_IF_ERROR(ValidateNip(request->seller_nip(), "seller_nip"));
         qr.seller_nip = request->seller_nip();
-        ASSIGN_OR_RETURN(qr.invoice_hash,
-                         InvoiceHashFromProto(request->invoice_sha256(),
-                                              "invoice_sha256"));
+        ASSIGN_OR_RETURN(
+            qr.invoice_hash,
+            InvoiceHashFromProto(request->invoice_sha256(), "invoice_sha256"));
         ASSIGN_OR_RETURN(qr.qr_host, QrHost(request->environment()));
         RETURN_IF_ERROR(call.Authorize(
             Operation::kQrOffline,
@@ -257,9 +257,9 @@ grpc::Status KsefAuthService::BuildInvoiceQrCode(
       env_, context, "/sejf.v1.KsefAuth/BuildInvoiceQrCode",
       [&](RpcCall&) -> absl::Status {
         RETURN_IF_ERROR(ValidateNip(request->seller_nip(), "seller_nip"));
-        ASSIGN_OR_RETURN(signer::InvoiceHash hash,
-                         InvoiceHashFromProto(request->invoice_sha256(),
-                                              "invoice_sha256"));
+        ASSIGN_OR_RETURN(
+            signer::InvoiceHash hash,
+            InvoiceHashFromProto(request->invoice_sha256(), "invoice_sha256"));
         ASSIGN_OR_RETURN(std::string host, QrHost(request->environment()));
         ASSIGN_OR_RETURN(
             std::string url,
@@ -278,9 +278,9 @@ grpc::Status KsefAuthService::ImportMinistryCertificates(
   return RunRpc(
       env_, context, "/sejf.v1.KsefAuth/ImportMinistryCertificates",
       [&](RpcCall& call) -> absl::Status {
-        RETURN_IF_ERROR(WithField(
-            "environment",
-            signer::ValidateEnvironmentName(request->environment())));
+        RETURN_IF_ERROR(
+            WithField("environment",
+                      signer::ValidateEnvironmentName(request->environment())));
         std::optional<signer::MinistryCertificateUsage> usage =
             MinistryUsageFromProto(request->usage());
         if (!usage) {
@@ -295,8 +295,9 @@ grpc::Status KsefAuthService::ImportMinistryCertificates(
         }
         RETURN_IF_ERROR(call.Authorize(Operation::kMfcertsManage,
                                        MfcertsTarget(request->environment())));
-        ASSIGN_OR_RETURN(signer::MinistryCertificateStore * store,
-                         Configured(domain_.mfcerts, "Ministry certificate store"));
+        ASSIGN_OR_RETURN(
+            signer::MinistryCertificateStore * store,
+            Configured(domain_.mfcerts, "Ministry certificate store"));
         ASSIGN_OR_RETURN(
             std::vector<signer::MinistryCertificate> imported,
             WithField("content", store->Import(request->environment(),
@@ -321,17 +322,17 @@ grpc::Status KsefAuthService::ListMinistryCertificates(
               signer::ValidateEnvironmentName(request->environment())));
         }
         if (request->page_size() < 0) {
-          return absl::InvalidArgumentError(
-              "page_size must not be negative");
+          return absl::InvalidArgumentError("page_size must not be negative");
         }
         RETURN_IF_ERROR(call.Authorize(Operation::kMfcertsManage,
                                        MfcertsTarget(request->environment())));
-        ASSIGN_OR_RETURN(signer::MinistryCertificateStore * store,
-                         Configured(domain_.mfcerts, "Ministry certificate store"));
-        ASSIGN_OR_RETURN(signer::MinistryCertificatePage page,
-                         store->List(request->environment(),
-                                     request->page_size(),
-                                     request->page_token()));
+        ASSIGN_OR_RETURN(
+            signer::MinistryCertificateStore * store,
+            Configured(domain_.mfcerts, "Ministry certificate store"));
+        ASSIGN_OR_RETURN(
+            signer::MinistryCertificatePage page,
+            store->List(request->environment(), request->page_size(),
+                        request->page_token()));
         for (const signer::MinistryCertificate& c : page.certificates) {
           MinistryCertificateToProto(c, response->add_certificates());
         }

@@ -217,7 +217,8 @@ int Run(const ConfigSources& sources) {
   daemon->reset();
   // After the last RPC: the final checkpoint signs the chain's end.
   if (absl::Status s = (*audit)->Close(); !s.ok()) {
-    logger.Log(LogLevel::kError, "audit_close_failed", {{"error", s.message()}});
+    logger.Log(LogLevel::kError, "audit_close_failed",
+               {{"error", s.message()}});
   }
   logger.Log(LogLevel::kInfo, "stopped", {});
   return 0;

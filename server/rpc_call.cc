@@ -84,8 +84,8 @@ absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
                                             vault::kMaxAuditFieldSize);
     }
   }
-  event.operation = vault::ClipAuditField(event.operation,
-                                          vault::kMaxAuditFieldSize);
+  event.operation =
+      vault::ClipAuditField(event.operation, vault::kMaxAuditFieldSize);
   event.outcome = absl::StatusCodeToString(status.code());
   absl::StatusOr<std::int64_t> appended = env.audit->Append(std::move(event));
   if (appended.ok() || !status.ok()) return status;

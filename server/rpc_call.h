@@ -119,8 +119,8 @@ grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
   absl::Status status;
   absl::StatusOr<Caller> caller = ResolveCaller(env, *context);
   if (!caller.ok()) {
-    status = AuditRpc(env, method, nullptr, request_id, nullptr,
-                      caller.status());
+    status =
+        AuditRpc(env, method, nullptr, request_id, nullptr, caller.status());
     LogRpc(env, method, nullptr, request_id, nullptr, status,
            absl::Now() - start);
     return ToGrpcStatus(status);

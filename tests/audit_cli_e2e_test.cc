@@ -150,10 +150,9 @@ TEST_F(AuditCliE2eTest, DeniedCallIsAuditedWithTheCallersIdentity) {
 
 TEST_F(AuditCliE2eTest, VerifyHoldsAcrossRestartsAndNamesAnEditedEvent) {
   for (const char* name : {"a1", "a2", "a3"}) {
-    ASSERT_EQ(
-        Sejf({"key", "generate", "--name", name, "--usage", "offline"})
-            .exit_code,
-        0);
+    ASSERT_EQ(Sejf({"key", "generate", "--name", name, "--usage", "offline"})
+                  .exit_code,
+              0);
   }
   CommandResult ok = Sejf({"audit", "verify"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;

@@ -59,8 +59,8 @@ class KeyCliE2eTest : public ::testing::Test {
 
   static void Generate(const std::string& name, const std::string& usage,
                        const std::string& algorithm = "ec-p256") {
-    CommandResult r = Sejf({"key", "generate", "--name", name, "--usage",
-                            usage, "--algorithm", algorithm});
+    CommandResult r = Sejf({"key", "generate", "--name", name, "--usage", usage,
+                            "--algorithm", algorithm});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -140,8 +140,8 @@ TEST_F(KeyCliE2eTest, CsrNeedsASubjectSource) {
 
 TEST_F(KeyCliE2eTest, SelfSignedCertificateIsAttachedAndVerifiesWithOpenssl) {
   Generate("test-env", "authentication");
-  CommandResult r = Sejf({"key", "self-sign", "test-env", "--subject",
-                          kSubject, "--days", "30"});
+  CommandResult r = Sejf(
+      {"key", "self-sign", "test-env", "--subject", kSubject, "--days", "30"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("expires:      in 30 days"));
   EXPECT_THAT(r.out, HasSubstr("-----BEGIN CERTIFICATE-----"));
@@ -191,7 +191,8 @@ TEST_F(KeyCliE2eTest, CertificateIssuedByACaForTheCsrAttachesWithItsChain) {
       "cat leaf.pem ca.pem > chain.pem");
   ASSERT_EQ(issue.exit_code, 0) << issue.out;
 
-  CommandResult r = Sejf({"key", "attach-cert", "ca-issued", dir + "/chain.pem"});
+  CommandResult r =
+      Sejf({"key", "attach-cert", "ca-issued", dir + "/chain.pem"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Test-CA"));
   EXPECT_THAT(r.out, HasSubstr("1 intermediate certificate(s)"));
@@ -201,10 +202,10 @@ TEST_F(KeyCliE2eTest, CertificateIssuedByACaForTheCsrAttachesWithItsChain) {
 TEST_F(KeyCliE2eTest, ForeignCertificateIsRefusedAndNothingChanges) {
   Generate("owner", "authentication");
   Generate("victim", "authentication");
-  ASSERT_EQ(Sejf({"key", "self-sign", "owner", "--subject", kSubject, "--days",
-                  "10"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Sejf({"key", "self-sign", "owner", "--subject", kSubject, "--days", "10"})
+          .exit_code,
+      0);
   const std::string foreign =
       WriteTemp("owner.pem", ShowJson("owner")["certificate"]["pem"]);
   CommandResult r = Sejf({"key", "attach-cert", "victim", foreign});
@@ -299,12 +300,12 @@ TEST_F(KeyCliE2eTest, ListFollowsEveryPageAndFilters) {
 TEST_F(KeyCliE2eTest, ListExpiringWithinShowsOnlyCertificatesEndingSoon) {
   Generate("soon", "authentication");
   Generate("later", "authentication");
-  ASSERT_EQ(Sejf({"key", "self-sign", "soon", "--subject", kSubject, "--days",
-                  "3"})
-                .exit_code,
-            0);
-  ASSERT_EQ(Sejf({"key", "self-sign", "later", "--subject", kSubject,
-                  "--days", "300"})
+  ASSERT_EQ(
+      Sejf({"key", "self-sign", "soon", "--subject", kSubject, "--days", "3"})
+          .exit_code,
+      0);
+  ASSERT_EQ(Sejf({"key", "self-sign", "later", "--subject", kSubject, "--days",
+                  "300"})
                 .exit_code,
             0);
   CommandResult r = Sejf({"key", "list", "--expiring-within", "7"});

@@ -48,11 +48,10 @@ constexpr char kSellerNip[] = "1111111111";
 
 // A well-formed challenge dated `day_offset` days from today (UTC).
 std::string Challenge(int day_offset = 0) {
-  return absl::StrCat(absl::FormatTime("%Y%m%d",
-                                       absl::Now() + absl::Hours(24) *
-                                                         day_offset,
-                                       absl::UTCTimeZone()),
-                      "-CR-226FB7B000-3ACF9BE4C0-10");
+  return absl::StrCat(
+      absl::FormatTime("%Y%m%d", absl::Now() + absl::Hours(24) * day_offset,
+                       absl::UTCTimeZone()),
+      "-CR-226FB7B000-3ACF9BE4C0-10");
 }
 
 std::string Sha256(const std::string& data) {
@@ -67,7 +66,8 @@ std::string EcdsaRawToDer(const std::string& raw) {
   EXPECT_EQ(raw.size(), 64u);
   ECDSA_SIG* sig = ECDSA_SIG_new();
   const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
-  ECDSA_SIG_set0(sig, BN_bin2bn(p, 32, nullptr), BN_bin2bn(p + 32, 32, nullptr));
+  ECDSA_SIG_set0(sig, BN_bin2bn(p, 32, nullptr),
+                 BN_bin2bn(p + 32, 32, nullptr));
   unsigned char* der = nullptr;
   int size = i2d_ECDSA_SIG(sig, &der);
   std::string out(reinterpret_cast<const char*>(der), size);
@@ -130,13 +130,13 @@ class KsefCliE2eTest : public ::testing::Test {
       spec.validity = absl::Hours(1);
       auto ca_key = ReadFile(tls + "ca.key");
       EXPECT_TRUE(ca_key.ok());
-      auto issued = server::IssueCertificate(
-          *ReadFile(tls + "ca.pem"), SecretFromView(*ca_key), spec,
-          SystemClock::Get());
+      auto issued = server::IssueCertificate(*ReadFile(tls + "ca.pem"),
+                                             SecretFromView(*ca_key), spec,
+                                             SystemClock::Get());
       EXPECT_TRUE(issued.ok()) << issued.status();
-      EXPECT_TRUE(WriteFileAtomically(key, SecretView(issued->private_key_pem),
-                                      0600)
-                      .ok());
+      EXPECT_TRUE(
+          WriteFileAtomically(key, SecretView(issued->private_key_pem), 0600)
+              .ok());
       EXPECT_TRUE(
           WriteFileAtomically(cert, issued->certificate_pem, 0600).ok());
     }
@@ -160,8 +160,8 @@ class KsefCliE2eTest : public ::testing::Test {
   // A key with a self-signed certificate (the KSeF TEST way).
   static void CertifiedKey(const std::string& name, const std::string& usage,
                            const std::string& algorithm = "ec-p256") {
-    CommandResult r = Sejf({"key", "generate", "--name", name, "--usage",
-                            usage, "--algorithm", algorithm});
+    CommandResult r = Sejf({"key", "generate", "--name", name, "--usage", usage,
+                            "--algorithm", algorithm});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = Sejf({"key", "self-sign", name, "--subject", kSubject, "--days", "30"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -181,9 +181,9 @@ class KsefCliE2eTest : public ::testing::Test {
                              const std::string& challenge = Challenge(),
                              const std::string& context = kContext,
                              std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"auth",        "xades",   "--key",
-                                     key,           "--challenge", challenge,
-                                     "--context",   context};
+    std::vector<std::string> args = {"auth",      "xades",       "--key",
+                                     key,         "--challenge", challenge,
+                                     "--context", context};
     args.insert(args.end(), extra.begin(), extra.end());
     return Sejf(args);
   }
@@ -209,11 +209,12 @@ class KsefCliE2eTest : public ::testing::Test {
   // Returns the PEM path; the key goes to NAME.key.
   static std::string MinistryCertificate(const std::string& name, int bits) {
     const std::string pem = tmp_->path() + "/" + name + ".pem";
-    CommandResult r = Shell(absl::StrCat(
-        "openssl req -x509 -newkey rsa:", bits, " -nodes -keyout ",
-        tmp_->path(), "/", name, ".key -out ", pem,
-        " -days 30 -subj '/CN=KSeF ", name, "/O=Ministerstwo Finansow/C=PL' "
-        "2>&1"));
+    CommandResult r = Shell(absl::StrCat("openssl req -x509 -newkey rsa:", bits,
+                                         " -nodes -keyout ", tmp_->path(), "/",
+                                         name, ".key -out ", pem,
+                                         " -days 30 -subj '/CN=KSeF ", name,
+                                         "/O=Ministerstwo Finansow/C=PL' "
+                                         "2>&1"));
     EXPECT_EQ(r.exit_code, 0) << r.out;
     return pem;
   }
@@ -243,8 +244,8 @@ TEST_F(KsefCliE2eTest, XadesFromTheCliVerifiesWithXmlsecAndTheSchema) {
   CommandResult r = Xades("login-ec", challenge);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, StartsWith("<?xml"));
-  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("<Challenge>", challenge,
-                                            "</Challenge>")));
+  EXPECT_THAT(
+      r.out, HasSubstr(absl::StrCat("<Challenge>", challenge, "</Challenge>")));
   EXPECT_THAT(r.out, HasSubstr("<Nip>5265877635</Nip>"));
   EXPECT_THAT(r.out, HasSubstr("http://ksef.mf.gov.pl/auth/token/2.0"));
   EXPECT_TRUE(r.err.empty()) << r.err;
@@ -299,8 +300,8 @@ TEST_F(KsefCliE2eTest, XadesJsonOutputCarriesTheDocumentAndFingerprint) {
   ASSERT_TRUE(json.is_object()) << r.out;
   std::string xml;
   ASSERT_TRUE(absl::Base64Unescape(json["signedXml"].get<std::string>(), &xml));
-  EXPECT_TRUE(signer::testing::XmlsecVerify(xml, CertificatePem("login-json"))
-                  .ok());
+  EXPECT_TRUE(
+      signer::testing::XmlsecVerify(xml, CertificatePem("login-json")).ok());
   EXPECT_EQ(json["certificateSha256Fingerprint"],
             ShowJson("login-json")["certificate"]["sha256Fingerprint"]);
 }
@@ -383,35 +384,35 @@ TEST_F(KsefCliE2eTest, XadesCallsAreLoggedWithOperationKeyAndContext) {
 
 TEST_F(KsefCliE2eTest, PolicyAllowsXadesOnlyInTheRulesContext) {
   CertifiedKey("erp-login", "authentication");
-  CommandResult allowed = SejfAs(
-      "erp-1", {"auth", "xades", "--key", "erp-login", "--challenge",
-                Challenge(), "--context", kContext});
+  CommandResult allowed =
+      SejfAs("erp-1", {"auth", "xades", "--key", "erp-login", "--challenge",
+                       Challenge(), "--context", kContext});
   ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
   EXPECT_TRUE(
       signer::testing::XmlsecVerify(allowed.out, CertificatePem("erp-login"))
           .ok());
 
-  CommandResult other_context = SejfAs(
-      "erp-1", {"auth", "xades", "--key", "erp-login", "--challenge",
-                Challenge(), "--context", kOtherContext});
+  CommandResult other_context =
+      SejfAs("erp-1", {"auth", "xades", "--key", "erp-login", "--challenge",
+                       Challenge(), "--context", kOtherContext});
   EXPECT_EQ(other_context.exit_code, 1);
   EXPECT_THAT(other_context.err, HasSubstr("PERMISSION_DENIED"));
   EXPECT_THAT(other_context.err, HasSubstr("auth.xades"));
   EXPECT_TRUE(other_context.out.empty());
 
   // No rule grants this identity anything.
-  CommandResult stranger = SejfAs(
-      "crm-1", {"auth", "xades", "--key", "erp-login", "--challenge",
-                Challenge(), "--context", kContext});
+  CommandResult stranger =
+      SejfAs("crm-1", {"auth", "xades", "--key", "erp-login", "--challenge",
+                       Challenge(), "--context", kContext});
   EXPECT_EQ(stranger.exit_code, 1);
   EXPECT_THAT(stranger.err, HasSubstr("PERMISSION_DENIED"));
 
   // Nor other operations to erp-*.
   CertifiedKey("erp-offline", "offline");
-  CommandResult qr = SejfAs(
-      "erp-1", {"qr", "offline", "--key", "erp-offline", "--context", kContext,
-                "--seller-nip", kSellerNip, "--invoice-hash",
-                std::string(64, 'a'), "--environment", "test"});
+  CommandResult qr =
+      SejfAs("erp-1", {"qr", "offline", "--key", "erp-offline", "--context",
+                       kContext, "--seller-nip", kSellerNip, "--invoice-hash",
+                       std::string(64, 'a'), "--environment", "test"});
   EXPECT_EQ(qr.exit_code, 1);
   EXPECT_THAT(qr.err, HasSubstr("PERMISSION_DENIED"));
   CommandResult mfcerts = SejfAs("erp-1", {"mfcert", "list"});
@@ -455,10 +456,10 @@ TEST_F(KsefCliE2eTest, InvoiceQrLinkHasTheSpecFormat) {
       Sejf({"qr", "invoice", "--seller-nip", kSellerNip, "--issue-date",
             "2026-02-01", "--invoice", invoice, "--environment", "test"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, absl::StrCat("https://qr-test.ksef.mf.gov.pl/invoice/",
-                                kSellerNip, "/01-02-2026/",
-                                absl::WebSafeBase64Escape(Sha256(content)),
-                                "\n"));
+  EXPECT_EQ(r.out,
+            absl::StrCat("https://qr-test.ksef.mf.gov.pl/invoice/", kSellerNip,
+                         "/01-02-2026/",
+                         absl::WebSafeBase64Escape(Sha256(content)), "\n"));
 
   CommandResult prod =
       Sejf({"qr", "invoice", "--seller-nip", kSellerNip, "--issue-date",
@@ -489,10 +490,9 @@ TEST_F(KsefCliE2eTest, OfflineQrWithEcKeyVerifiesWithOpenssl) {
   CertifiedKey("kod2-ec", "offline");
   const std::string content = "<Faktura>offline</Faktura>";
   const std::string invoice = WriteTemp("offline.xml", content);
-  CommandResult r =
-      Sejf({"qr", "offline", "--key", "kod2-ec", "--context", kContext,
-            "--seller-nip", kSellerNip, "--invoice", invoice, "--environment",
-            "test"});
+  CommandResult r = Sejf({"qr", "offline", "--key", "kod2-ec", "--context",
+                          kContext, "--seller-nip", kSellerNip, "--invoice",
+                          invoice, "--environment", "test"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(absl::EndsWith(r.out, "\n"));
   const std::string url(absl::StripSuffix(r.out, "\n"));
@@ -503,8 +503,8 @@ TEST_F(KsefCliE2eTest, OfflineQrWithEcKeyVerifiesWithOpenssl) {
       serial, "/", absl::WebSafeBase64Escape(Sha256(content)));
   ASSERT_THAT(url, StartsWith("https://" + signed_data + "/"));
   std::string signature;
-  ASSERT_TRUE(absl::WebSafeBase64Unescape(
-      url.substr(url.rfind('/') + 1), &signature));
+  ASSERT_TRUE(
+      absl::WebSafeBase64Unescape(url.substr(url.rfind('/') + 1), &signature));
   const std::string pem = CertificatePem("kod2-ec");
   CommandResult verified =
       OpensslVerify(pem, signed_data, EcdsaRawToDer(signature));
@@ -515,11 +515,10 @@ TEST_F(KsefCliE2eTest, OfflineQrWithEcKeyVerifiesWithOpenssl) {
   EXPECT_NE(other.exit_code, 0);
 
   // The hash may come as Base64URL instead of the file: same link prefix.
-  CommandResult by_hash =
-      Sejf({"qr", "offline", "--key", "kod2-ec", "--context", kContext,
-            "--seller-nip", kSellerNip, "--invoice-hash",
-            absl::WebSafeBase64Escape(Sha256(content)), "--environment",
-            "test"});
+  CommandResult by_hash = Sejf(
+      {"qr", "offline", "--key", "kod2-ec", "--context", kContext,
+       "--seller-nip", kSellerNip, "--invoice-hash",
+       absl::WebSafeBase64Escape(Sha256(content)), "--environment", "test"});
   ASSERT_EQ(by_hash.exit_code, 0) << by_hash.err;
   EXPECT_THAT(by_hash.out, StartsWith("https://" + signed_data + "/"));
 }
@@ -527,23 +526,22 @@ TEST_F(KsefCliE2eTest, OfflineQrWithEcKeyVerifiesWithOpenssl) {
 TEST_F(KsefCliE2eTest, OfflineQrWithRsaKeyIsPssAndVerifiesWithOpenssl) {
   CertifiedKey("kod2-rsa", "offline", "rsa-2048");
   const std::string hash(64, 'b');
-  CommandResult r =
-      Sejf({"qr", "offline", "--key", "kod2-rsa", "--context", kContext,
-            "--seller-nip", kSellerNip, "--invoice-hash", hash,
-            "--environment", "demo"});
+  CommandResult r = Sejf({"qr", "offline", "--key", "kod2-rsa", "--context",
+                          kContext, "--seller-nip", kSellerNip,
+                          "--invoice-hash", hash, "--environment", "demo"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string url(absl::StripSuffix(r.out, "\n"));
   ASSERT_THAT(url, StartsWith("https://qr-demo.ksef.mf.gov.pl/certificate/"));
   const std::string signed_data =
       url.substr(8, url.rfind('/') - 8);  // without https:// and /signature
   std::string signature;
-  ASSERT_TRUE(absl::WebSafeBase64Unescape(url.substr(url.rfind('/') + 1),
-                                          &signature));
+  ASSERT_TRUE(
+      absl::WebSafeBase64Unescape(url.substr(url.rfind('/') + 1), &signature));
   EXPECT_EQ(signature.size(), 256u);
-  CommandResult verified = OpensslVerify(
-      CertificatePem("kod2-rsa"), signed_data, signature,
-      "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 "
-      "-sigopt rsa_mgf1_md:sha256");
+  CommandResult verified =
+      OpensslVerify(CertificatePem("kod2-rsa"), signed_data, signature,
+                    "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 "
+                    "-sigopt rsa_mgf1_md:sha256");
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_THAT(verified.out, HasSubstr("Verified OK"));
 }
@@ -622,8 +620,8 @@ TEST_F(KsefCliE2eTest, WeakOrBrokenMinistryCertificatesAreRefused) {
   CommandResult bad = Sejf({"mfcert", "import", "--environment", "demo", junk});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT"));
-  CommandResult bad_env = Sejf({"mfcert", "import", "--environment",
-                                "Bad Env", MinistryCertificate("mf-env", 2048)});
+  CommandResult bad_env = Sejf({"mfcert", "import", "--environment", "Bad Env",
+                                MinistryCertificate("mf-env", 2048)});
   EXPECT_EQ(bad_env.exit_code, 1);
   EXPECT_THAT(bad_env.err, HasSubstr("environment"));
 }
@@ -636,8 +634,9 @@ TEST_F(KsefCliE2eTest, TokenEncryptionDecryptsWithTheMinistryKey) {
   v1::ImportTokenRequest import;
   import.set_token_id("erp-token");
   import.set_context(kContext);
-  const std::string secret = "20250514-EC-2C3C2E9000-A1B2C3D4E5-7F|nip-"
-                             "5265877635|0123456789abcdef";
+  const std::string secret =
+      "20250514-EC-2C3C2E9000-A1B2C3D4E5-7F|nip-"
+      "5265877635|0123456789abcdef";
   import.set_secret(secret);
   v1::ImportTokenResponse imported;
   auto context = ShortDeadline();
@@ -648,8 +647,8 @@ TEST_F(KsefCliE2eTest, TokenEncryptionDecryptsWithTheMinistryKey) {
   ASSERT_TRUE(status.ok()) << status.error_message();
 
   const std::string pem = MinistryCertificate("mf-token", 2048);
-  ASSERT_EQ(
-      Sejf({"mfcert", "import", "--environment", "demo", pem}).exit_code, 0);
+  ASSERT_EQ(Sejf({"mfcert", "import", "--environment", "demo", pem}).exit_code,
+            0);
   const std::string challenge = Challenge();
   const std::string timestamp = absl::StrCat(absl::ToUnixMillis(absl::Now()));
   CommandResult r =
@@ -712,10 +711,10 @@ TEST_F(KsefCliE2eTest, TokenPolicyIsCheckedAgainstTheTokensOwnContext) {
                 Challenge(), "--timestamp-ms", ts, "--environment", "test"});
   EXPECT_EQ(implicit.exit_code, 1);
   EXPECT_THAT(implicit.err, HasSubstr("PERMISSION_DENIED"));
-  CommandResult lying = SejfAs(
-      "tok-1", {"auth", "token", "--token", "policy-token", "--challenge",
-                Challenge(), "--timestamp-ms", ts, "--environment", "test",
-                "--context", kOtherContext});
+  CommandResult lying =
+      SejfAs("tok-1", {"auth", "token", "--token", "policy-token",
+                       "--challenge", Challenge(), "--timestamp-ms", ts,
+                       "--environment", "test", "--context", kOtherContext});
   EXPECT_EQ(lying.exit_code, 1);
   EXPECT_THAT(lying.err, HasSubstr("FAILED_PRECONDITION"));
   EXPECT_THAT(lying.out, Not(HasSubstr("encryptedToken")));

@@ -79,9 +79,8 @@ int RunVerify(const CliContext& context, Client& client) {
   if (context.json()) {
     std::cout << ToJson(*result);
   } else if (result->ok()) {
-    std::cout << "audit chain OK: " << result->events_checked()
-              << " events, " << result->checkpoints_checked()
-              << " signed checkpoints\n"
+    std::cout << "audit chain OK: " << result->events_checked() << " events, "
+              << result->checkpoints_checked() << " signed checkpoints\n"
               << result->message() << "\n";
   }
   if (!result->ok()) {
@@ -95,11 +94,10 @@ int RunVerify(const CliContext& context, Client& client) {
 
 }  // namespace
 
-void AddAuditCommand(CLI::App& app, const CliContext& context,
-                     int* exit_code) {
+void AddAuditCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   static AuditFlags flags;
-  CLI::App* audit = app.add_subcommand(
-      "audit", "The tamper-evident log of every operation");
+  CLI::App* audit =
+      app.add_subcommand("audit", "The tamper-evident log of every operation");
   audit->require_subcommand(1);
 
   CLI::App* list = audit->add_subcommand("list", "Events, oldest first");

@@ -95,8 +95,8 @@ void AddAuthCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   auth->require_subcommand(1);
   const auto run = [&context, exit_code](CLI::App* command, auto body) {
     command->callback([&context, exit_code, body] {
-      *exit_code = context.WithClient(
-          [&](Client& client) { return body(client); });
+      *exit_code =
+          context.WithClient([&](Client& client) { return body(client); });
     });
   };
 
@@ -106,23 +106,25 @@ void AddAuthCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       "/auth/xades-signature on stdout, exactly as signed");
   xades->add_option("--key", flags.key, "The key (NAME or keys/NAME)")
       ->required();
-  xades->add_option("--challenge", flags.challenge,
-                    "The challenge from POST /auth/challenge")
+  xades
+      ->add_option("--challenge", flags.challenge,
+                   "The challenge from POST /auth/challenge")
       ->required();
-  xades->add_option("--context", flags.context,
-                    "KSeF context, e.g. nip:5265877635")
+  xades
+      ->add_option("--context", flags.context,
+                   "KSeF context, e.g. nip:5265877635")
       ->required();
-  xades->add_option("--subject-type", flags.subject_type,
-                    "certificateSubject (default) or certificateFingerprint")
+  xades
+      ->add_option("--subject-type", flags.subject_type,
+                   "certificateSubject (default) or certificateFingerprint")
       ->check(CLI::IsMember({"certificateSubject", "certificateFingerprint"}));
   xades->add_option("--allowed-ip", flags.allowed_ips,
                     "An IPv4 address, range a.b.c.d-e.f.g.h or mask a.b.c.d/n "
                     "KSeF accepts the tokens from (repeatable)");
   xades->add_option("--namespace", flags.ns, "Schema version: 2.0 or 2.1")
       ->check(CLI::IsMember({"2.0", "2.1"}));
-  run(xades, [&context](Client& client) {
-    return RunXades(flags, context, client);
-  });
+  run(xades,
+      [&context](Client& client) { return RunXades(flags, context, client); });
 
   CLI::App* token = auth->add_subcommand(
       "token",
@@ -130,20 +132,22 @@ void AddAuthCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       "on stdout");
   token->add_option("--token", flags.token, "The token (NAME or tokens/NAME)")
       ->required();
-  token->add_option("--challenge", flags.challenge,
-                    "The challenge from POST /auth/challenge")
+  token
+      ->add_option("--challenge", flags.challenge,
+                   "The challenge from POST /auth/challenge")
       ->required();
-  token->add_option("--timestamp-ms", flags.timestamp_ms,
-                    "The challenge response's timestampMs")
+  token
+      ->add_option("--timestamp-ms", flags.timestamp_ms,
+                   "The challenge response's timestampMs")
       ->required();
-  token->add_option("--environment", flags.environment,
-                    "test, demo, prod or a custom environment")
+  token
+      ->add_option("--environment", flags.environment,
+                   "test, demo, prod or a custom environment")
       ->required();
   token->add_option("--context", flags.context,
                     "KSeF context; when given it must be the token's own");
-  run(token, [&context](Client& client) {
-    return RunToken(flags, context, client);
-  });
+  run(token,
+      [&context](Client& client) { return RunToken(flags, context, client); });
 }
 
 }  // namespace sejf::client::cli

@@ -20,8 +20,7 @@ std::unique_ptr<Client> CliContext::Connect(int* exit_code) const {
   return *std::move(client);
 }
 
-int CliContext::WithClient(
-    const std::function<int(Client&)>& body) const {
+int CliContext::WithClient(const std::function<int(Client&)>& body) const {
   int exit_code = kExitOk;
   std::unique_ptr<Client> client = Connect(&exit_code);
   if (client == nullptr) return exit_code;

@@ -187,8 +187,8 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   key->require_subcommand(1);
   const auto run = [&context, exit_code](CLI::App* command, auto body) {
     command->callback([&context, exit_code, body] {
-      *exit_code = context.WithClient(
-          [&](Client& client) { return body(client); });
+      *exit_code =
+          context.WithClient([&](Client& client) { return body(client); });
     });
   };
   const auto name_arg = [](CLI::App* command) {
@@ -200,7 +200,9 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       key->add_subcommand("generate", "Generate a key pair inside the HSM");
   generate->add_option("--name", flags.name, "Name: [a-z0-9][a-z0-9._-]{0,63}")
       ->required();
-  generate->add_option("--algorithm", flags.algorithm, "ec-p256 (default) or rsa-2048")
+  generate
+      ->add_option("--algorithm", flags.algorithm,
+                   "ec-p256 (default) or rsa-2048")
       ->check(CLI::IsMember({"ec-p256", "rsa-2048"}));
   generate
       ->add_option("--usage", flags.usage,
@@ -239,9 +241,8 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   list->add_option("--expiring-within", flags.expiring_within_days,
                    "Only keys whose certificate expires within DAYS")
       ->check(CLI::PositiveNumber);
-  run(list, [&context](Client& client) {
-    return RunList(flags, context, client);
-  });
+  run(list,
+      [&context](Client& client) { return RunList(flags, context, client); });
 
   CLI::App* csr = key->add_subcommand(
       "csr", "A PKCS#10 request signed by the key, PEM on stdout");
@@ -249,9 +250,9 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   auto* subject = csr->add_option(
       "--subject", flags.subject,
       "DN, e.g. 'CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL'");
-  auto* enrollment = csr->add_option(
-      "--enrollment-data", flags.enrollment_data_file,
-      "JSON of KSeF GET /certificates/enrollments/data");
+  auto* enrollment =
+      csr->add_option("--enrollment-data", flags.enrollment_data_file,
+                      "JSON of KSeF GET /certificates/enrollments/data");
   subject->excludes(enrollment);
   run(csr, [](Client& client) { return RunCsr(flags, client); });
 

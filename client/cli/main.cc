@@ -6,11 +6,11 @@
 #include "client/cli/auth_command.h"
 #include "client/cli/cli_context.h"
 #include "client/cli/key_command.h"
-#include "client/cli/token_command.h"
-#include "client/cli/vault_command.h"
 #include "client/cli/mfcert_command.h"
 #include "client/cli/qr_command.h"
 #include "client/cli/status_command.h"
+#include "client/cli/token_command.h"
+#include "client/cli/vault_command.h"
 
 int main(int argc, char** argv) {
   using namespace sejf::client::cli;

@@ -99,8 +99,8 @@ void AddMfcertCommand(CLI::App& app, const CliContext& context,
   mfcert->require_subcommand(1);
   const auto run = [&context, exit_code](CLI::App* command, auto body) {
     command->callback([&context, exit_code, body] {
-      *exit_code = context.WithClient(
-          [&](Client& client) { return body(client); });
+      *exit_code =
+          context.WithClient([&](Client& client) { return body(client); });
     });
   };
 
@@ -117,16 +117,14 @@ void AddMfcertCommand(CLI::App& app, const CliContext& context,
                    "SymmetricKeyEncryption")
       ->check(CLI::IsMember({"KsefTokenEncryption", "SymmetricKeyEncryption"}));
   import->add_option("file", flags.file, "The certificates file")->required();
-  run(import, [&context](Client& client) {
-    return RunImport(flags, context, client);
-  });
+  run(import,
+      [&context](Client& client) { return RunImport(flags, context, client); });
 
   CLI::App* list = mfcert->add_subcommand("list", "The pinned certificates");
   list->add_option("--environment", flags.environment,
                    "Only this environment (default: all)");
-  run(list, [&context](Client& client) {
-    return RunList(flags, context, client);
-  });
+  run(list,
+      [&context](Client& client) { return RunList(flags, context, client); });
 }
 
 }  // namespace sejf::client::cli

@@ -48,8 +48,7 @@ std::string DescribeExpiry(const google::protobuf::Timestamp& not_after,
                            absl::Time now) {
   const int days = DaysUntil(not_after, now);
   if (days > 0) return absl::StrCat("in ", days, days == 1 ? " day" : " days");
-  return absl::StrCat("EXPIRED ", -days, -days == 1 ? " day" : " days",
-                      " ago");
+  return absl::StrCat("EXPIRED ", -days, -days == 1 ? " day" : " days", " ago");
 }
 
 std::string DerToPem(absl::string_view der, absl::string_view label) {

@@ -123,8 +123,8 @@ void AddQrCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   qr->require_subcommand(1);
   const auto run = [&context, exit_code](CLI::App* command, auto body) {
     command->callback([&context, exit_code, body] {
-      *exit_code = context.WithClient(
-          [&](Client& client) { return body(client); });
+      *exit_code =
+          context.WithClient([&](Client& client) { return body(client); });
     });
   };
   const auto common = [](CLI::App* command) {
@@ -141,8 +141,9 @@ void AddQrCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       "KOD II of an offline invoice, signed by an offline key: the link");
   offline->add_option("--key", flags.key, "The offline key (NAME or keys/NAME)")
       ->required();
-  offline->add_option("--context", flags.context,
-                      "The KSeF login context, e.g. nip:5265877635")
+  offline
+      ->add_option("--context", flags.context,
+                   "The KSeF login context, e.g. nip:5265877635")
       ->required();
   common(offline);
   auto* file = offline->add_option("--invoice", flags.invoice_file,
@@ -164,11 +165,13 @@ void AddQrCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   CLI::App* invoice = qr->add_subcommand(
       "invoice", "KOD I, the invoice verification link (no secret)");
   common(invoice);
-  invoice->add_option("--issue-date", flags.issue_date,
-                      "The invoice's issue date (P_1), YYYY-MM-DD")
+  invoice
+      ->add_option("--issue-date", flags.issue_date,
+                   "The invoice's issue date (P_1), YYYY-MM-DD")
       ->required();
-  invoice->add_option("--invoice", flags.invoice_file,
-                      "The invoice XML file (hashed here)")
+  invoice
+      ->add_option("--invoice", flags.invoice_file,
+                   "The invoice XML file (hashed here)")
       ->required();
   run(invoice, [&context](Client& client) {
     return RunInvoice(flags, context, client);

@@ -253,9 +253,9 @@ absl::StatusOr<Key> KeyCustody::AttachCertificate(absl::string_view name,
                                                   absl::string_view chain) {
   absl::StatusOr<CertificateChain> parsed = ParseCertificateChain(chain);
   if (!parsed.ok()) {
-    return absl::Status(parsed.status().code(),
-                        absl::StrCat("certificate_chain: ",
-                                     parsed.status().message()));
+    return absl::Status(
+        parsed.status().code(),
+        absl::StrCat("certificate_chain: ", parsed.status().message()));
   }
   ASSIGN_OR_RETURN(Key key, Get(name));
   if (key.record.state == vault::CredentialState::kDestroyed) {

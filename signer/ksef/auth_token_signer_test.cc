@@ -279,8 +279,8 @@ TEST_F(AuthTokenSignerTest, SignsFromSeveralThreadsAtOnce) {
   for (std::thread& thread : threads) thread.join();
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(failures[t], 0);
-    absl::Status verified = XmlsecVerify(
-        last[t], CertificatePem(t % 2 ? "acme-rsa" : "acme-auth"));
+    absl::Status verified =
+        XmlsecVerify(last[t], CertificatePem(t % 2 ? "acme-rsa" : "acme-auth"));
     EXPECT_TRUE(verified.ok()) << verified;
   }
 }

@@ -21,6 +21,7 @@ using ::sejf::signer::testing::TestCertOptions;
 using ::sejf::signer::testing::TestKeyType;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using Usage = MinistryCertificateUsage;
 
@@ -172,9 +173,11 @@ TEST_F(MinistryCertificateTest, GarbageIsRefusedSayingWhatIsWrong) {
               HasSubstr("not an X.509 certificate"));
   EXPECT_THAT(Refusal(""), HasSubstr("empty"));
   EXPECT_THAT(Refusal("[]"), HasSubstr("no certificates"));
-  EXPECT_THAT(Refusal("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE "
-                      "KEY-----\n"),
-              HasSubstr("\"PRIVATE KEY\" block"));
+  // A real private key (made at test time) pasted by mistake is refused,
+  // and the refusal does not quote it.
+  const std::string private_key = Refusal(token_cert_->key_pem);
+  EXPECT_THAT(private_key, HasSubstr("\"PRIVATE KEY\" block"));
+  EXPECT_THAT(private_key, Not(HasSubstr(token_cert_->key_pem.substr(28, 40))));
   std::string truncated = token_cert_->der.substr(0, 100);
   EXPECT_THAT(Refusal(truncated), HasSubstr("not an X.509 certificate"));
 }
