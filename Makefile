@@ -40,3 +40,19 @@ lint-proto: deps
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
+
+# Performance (docs/performance.md): sejf-bench starts its own dev sejfd in a
+# temporary directory and writes $(BUILD)/bench/results.json.
+# BENCH_ARGS e.g. "--stored-tokens 100000 --duration 10".
+BENCH_ARGS ?= --stored-tokens 10000 --warmup 2 --duration 8
+
+.PHONY: bench bench-smoke
+bench: configure
+	cmake --build $(BUILD) -j $(JOBS) --target sejf-bench
+	$(BUILD)/bin/sejf-bench $(BENCH_ARGS) --output $(BUILD)/bench/results.json
+
+# A few seconds of every scenario; fails only when one errs or yields nothing
+# (also registered as the ctest test bench_smoke).
+bench-smoke: configure
+	cmake --build $(BUILD) -j $(JOBS) --target sejf-bench
+	$(BUILD)/bin/sejf-bench --smoke --output $(BUILD)/bench/smoke-results.json

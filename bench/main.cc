@@ -1,0 +1,278 @@
+// sejf-bench: measures the whole stack (a dev sejfd over mutual TLS, its
+// SoftHSM2 token and its vault) against baselines taken in the same run on
+// the same token and server. See docs/performance.md and bench/results.h for
+// the output. Exit status 0 when every scenario produced requests/s > 0
+// without errors and results.json was written; 1 otherwise.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "bench/load.h"
+#include "bench/results.h"
+#include "bench/setup.h"
+#include "common/files.h"
+#include "common/status_macros.h"
+#include "sejf/v1/identity.grpc.pb.h"
+#include "sejf/v1/ksef_auth.grpc.pb.h"
+#include "sejf/v1/token_vault.grpc.pb.h"
+#include "tests/testing/sejfd_process.h"
+#include "tests/testing/tls_client.h"
+
+namespace sejf::bench {
+namespace {
+
+struct Flags {
+  bool smoke = false;
+  double warmup_s = 2;
+  double duration_s = 10;
+  int stored_tokens = 100000;
+  std::string output = "build/bench/results.json";
+  bool keep = false;
+};
+
+// grpc::Status → absl::Status (code and message).
+absl::Status FromGrpc(const grpc::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      s.error_message());
+}
+
+class Bench {
+ public:
+  Bench(const Flags& flags, Report* report) : flags_(flags), report_(report) {}
+
+  absl::Status Run() {
+    testing::TempDir dir;
+    const std::string data_dir = dir.path() + "/data";
+    ASSIGN_OR_RETURN(daemon_, testing::SejfdProcess::Start(
+                                  {.data_dir = data_dir,
+                                   .config_file = {},
+                                   .extra_args = {},
+                                   .env = {}}));
+    ASSIGN_OR_RETURN(std::string ca, ReadFile(data_dir + "/tls/ca.pem"));
+    ASSIGN_OR_RETURN(std::string cert, ReadFile(data_dir + "/tls/admin.pem"));
+    ASSIGN_OR_RETURN(std::string key, ReadFile(data_dir + "/tls/admin.key"));
+    channel_ = testing::TlsChannel(daemon_->tls_address(), ca, cert, key);
+    identity_ = v1::Identity::NewStub(channel_);
+    ksef_ = v1::KsefAuth::NewStub(channel_);
+    tokens_ = v1::TokenVault::NewStub(channel_);
+    RETURN_IF_ERROR(SetUpServer(channel_, kAuthKey, kEncToken, kContext));
+
+    // In-process scenarios on the daemon's own token (the daemon is idle).
+    ASSIGN_OR_RETURN(std::unique_ptr<InProcessSigner> inproc,
+                     OpenInProcessSigner(data_dir));
+    LoadResult sign = Measure(2, [&](int) { return inproc->SignOnce(); });
+    report_->pkcs11_sign_ec_p256_rps = sign.rps;
+    Add("pkcs11_sign_ec_p256", 2, sign, SelfPeakRssMb());
+    Add("signer_inprocess_xades", 2,
+        Measure(2, [&](int) { return inproc->SignXadesOnce(kContext); }),
+        SelfPeakRssMb());
+
+    // The empty-RPC baseline is the best rate over the same concurrencies
+    // as auth_xades_ec_p256 (the highest, hence strictest, limit).
+    for (int concurrency : {1, 8, 32}) {
+      LoadResult empty = Measure(concurrency, [&](int) {
+        grpc::ClientContext ctx;
+        v1::WhoAmIRequest req;
+        v1::WhoAmIResponse resp;
+        return FromGrpc(identity_->WhoAmI(&ctx, req, &resp));
+      });
+      report_->grpc_empty_call_rps =
+          std::max(report_->grpc_empty_call_rps, empty.rps);
+      Add("grpc_empty_call", concurrency, empty, ServerPeakRssMb());
+    }
+
+    for (int concurrency : {1, 8, 32}) {
+      Add("auth_xades_ec_p256", concurrency,
+          Measure(concurrency, [&](int) { return AuthXades(); }),
+          ServerPeakRssMb());
+    }
+    Add("auth_token", 32, Measure(32, [&](int) { return AuthToken(); }),
+        ServerPeakRssMb());
+
+    // The vault under size: import stored_tokens tokens, then look them up.
+    LoadOptions import_options{.concurrency = 32,
+                               .warmup = absl::ZeroDuration(),
+                               .duration = absl::ZeroDuration(),
+                               .max_requests = flags_.stored_tokens};
+    std::atomic<int> next{0};
+    Add("token_import", 32, RunLoad(import_options, [&](int) {
+          return ImportToken(next.fetch_add(1));
+        }),
+        ServerPeakRssMb());
+    const int stored = next.load();
+    Add("token_lookup", 32, Measure(32, [&](int caller) {
+          thread_local uint64_t x = 0x9E3779B97F4A7C15ull * (caller + 1);
+          x ^= x << 13;
+          x ^= x >> 7;
+          x ^= x << 17;
+          return LookupToken(static_cast<int>(x % stored));
+        }),
+        ServerPeakRssMb());
+    report_->notes.push_back(absl::StrCat(
+        "token_import/token_lookup with ", stored, " stored tokens",
+        stored < 100000 ? " (scaled down from the target's 100000)" : ""));
+    report_->notes.push_back(
+        "server_rss_mb: the daemon's VmHWM (peak since start) after the "
+        "scenario; for in-process scenarios, sejf-bench's own VmHWM");
+    daemon_->Stop();
+    return absl::OkStatus();
+  }
+
+ private:
+  static constexpr char kAuthKey[] = "bench-auth";
+  static constexpr char kEncToken[] = "bench-enc";
+  static constexpr char kContext[] = "nip:5265877635";
+
+  LoadResult Measure(int concurrency,
+                     const std::function<absl::Status(int)>& call) {
+    return RunLoad({.concurrency = concurrency,
+                    .warmup = absl::Seconds(flags_.warmup_s),
+                    .duration = absl::Seconds(flags_.duration_s),
+                    .max_requests = 0},
+                   call);
+  }
+
+  void Add(const std::string& name, int concurrency, const LoadResult& r,
+           double rss_mb) {
+    ScenarioResult s{.name = name,
+                     .concurrency = concurrency,
+                     .rps = r.rps,
+                     .p50_ms = r.p50_ms,
+                     .p99_ms = r.p99_ms,
+                     .server_rss_mb = rss_mb,
+                     .errors = static_cast<long>(r.errors)};
+    std::fprintf(stderr, "%-24s c=%-3d %9.1f rps  p50 %.3f ms  p99 %.3f ms\n",
+                 name.c_str(), concurrency, r.rps, r.p50_ms, r.p99_ms);
+    if (!r.first_error.empty()) {
+      std::fprintf(stderr, "  %ld errors; first: %s\n",
+                   static_cast<long>(r.errors), r.first_error.c_str());
+    }
+    report_->scenarios.push_back(s);
+  }
+
+  double ServerPeakRssMb() { return PeakRssMb(daemon_->process().pid()); }
+
+  absl::Status AuthXades() {
+    grpc::ClientContext ctx;
+    v1::SignAuthTokenRequestRequest req;
+    req.set_key(absl::StrCat("keys/", kAuthKey));
+    req.set_challenge(NewChallenge());
+    req.set_context(kContext);
+    v1::SignAuthTokenRequestResponse resp;
+    RETURN_IF_ERROR(FromGrpc(ksef_->SignAuthTokenRequest(&ctx, req, &resp)));
+    if (resp.signed_xml().empty()) return absl::InternalError("empty xml");
+    return absl::OkStatus();
+  }
+
+  absl::Status AuthToken() {
+    grpc::ClientContext ctx;
+    v1::EncryptTokenRequest req;
+    req.set_token(absl::StrCat("tokens/", kEncToken));
+    req.set_challenge(NewChallenge());
+    req.set_timestamp_ms(absl::ToUnixMillis(absl::Now()));
+    req.set_environment("test");
+    v1::EncryptTokenResponse resp;
+    RETURN_IF_ERROR(FromGrpc(ksef_->EncryptToken(&ctx, req, &resp)));
+    if (resp.encrypted_token().empty()) return absl::InternalError("empty");
+    return absl::OkStatus();
+  }
+
+  absl::Status ImportToken(int i) {
+    grpc::ClientContext ctx;
+    v1::ImportTokenRequest req;
+    req.set_token_id(absl::StrFormat("bench-%07d", i));
+    req.set_context(kContext);
+    req.add_permissions(v1::TOKEN_PERMISSION_INVOICE_READ);
+    req.set_secret(absl::StrCat("bench-secret-", i, "-", NewChallenge()));
+    v1::ImportTokenResponse resp;
+    return FromGrpc(tokens_->ImportToken(&ctx, req, &resp));
+  }
+
+  absl::Status LookupToken(int i) {
+    grpc::ClientContext ctx;
+    v1::GetTokenRequest req;
+    req.set_name(absl::StrFormat("tokens/bench-%07d", i));
+    v1::GetTokenResponse resp;
+    return FromGrpc(tokens_->GetToken(&ctx, req, &resp));
+  }
+
+  const Flags& flags_;
+  Report* report_;
+  std::unique_ptr<testing::SejfdProcess> daemon_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Identity::Stub> identity_;
+  std::unique_ptr<v1::KsefAuth::Stub> ksef_;
+  std::unique_ptr<v1::TokenVault::Stub> tokens_;
+};
+
+bool Valid(const Report& report, std::string* why) {
+  for (const ScenarioResult& s : report.scenarios) {
+    if (!(s.rps > 0)) *why += absl::StrCat(s.name, " produced no requests/s; ");
+    if (s.errors > 0) *why += absl::StrCat(s.name, " had errors; ");
+  }
+  if (report.scenarios.size() != 11) *why += "not every scenario ran; ";
+  if (!(AuthXadesVsLimit(report) > 0)) *why += "no ratio; ";
+  return why->empty();
+}
+
+}  // namespace
+}  // namespace sejf::bench
+
+int main(int argc, char** argv) {
+  sejf::bench::Flags flags;
+  CLI::App app{"sejf-bench: load on a dev sejfd against same-run baselines"};
+  app.add_flag("--smoke", flags.smoke,
+               "a few seconds: tiny durations, 200 stored tokens");
+  app.add_option("--warmup", flags.warmup_s, "warm-up seconds per scenario");
+  app.add_option("--duration", flags.duration_s,
+                 "measured seconds per scenario");
+  app.add_option("--stored-tokens", flags.stored_tokens,
+                 "tokens imported for token_import/token_lookup (target 100000)");
+  app.add_option("--output", flags.output, "where results.json goes");
+  CLI11_PARSE(app, argc, argv);
+  if (flags.smoke) {
+    flags.warmup_s = 0.1;
+    flags.duration_s = 0.3;
+    flags.stored_tokens = std::min(flags.stored_tokens, 200);
+  }
+  if (flags.stored_tokens < 1) {
+    std::cerr << "--stored-tokens must be at least 1\n";
+    return 2;
+  }
+
+  sejf::bench::Report report;
+  if (flags.smoke) report.notes.push_back("smoke mode: numbers are not meaningful");
+  sejf::bench::Bench bench(flags, &report);
+  absl::Status status = bench.Run();
+  if (!status.ok()) {
+    std::cerr << "sejf-bench: " << status << "\n";
+    return 1;
+  }
+  std::cout << sejf::bench::FormatTable(report);
+  status = sejf::bench::WriteResultsJson(report, flags.output);
+  if (!status.ok()) {
+    std::cerr << "sejf-bench: " << status << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << flags.output << "\n";
+  std::string why;
+  if (!sejf::bench::Valid(report, &why)) {
+    std::cerr << "sejf-bench: invalid run: " << why << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,57 @@
+// The benchmark's report: a text table for people and results.json for
+// tools. The JSON (one object, written by WriteResultsJson):
+//
+//   {"baselines": {"pkcs11_sign_ec_p256_rps": R, "grpc_empty_call_rps": R},
+//    "scenarios": [{"name": S, "concurrency": N, "rps": R, "p50_ms": R,
+//                   "p99_ms": R, "server_rss_mb": R}, ...],
+//    "ratios": {"auth_xades_vs_limit": R},
+//    "notes": [S, ...]}
+//
+// auth_xades_vs_limit = the best auth_xades_ec_p256 rps divided by
+// 1 / (1/grpc_empty_call_rps + 1/pkcs11_sign_ec_p256_rps); 0 when a rate is
+// missing. server_rss_mb is the daemon's VmHWM (peak RSS since it started,
+// MiB) read right after the scenario; for the in-process scenarios it is
+// sejf-bench's own VmHWM. "notes" says what was scaled down (stored tokens,
+// smoke mode). grpc_empty_call_rps is the best grpc_empty_call scenario.
+//
+// Thread-safety: plain values and free functions; not thread-safe.
+#ifndef SEJF_BENCH_RESULTS_H_
+#define SEJF_BENCH_RESULTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace sejf::bench {
+
+struct ScenarioResult {
+  std::string name;
+  int concurrency = 1;
+  double rps = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double server_rss_mb = 0;
+  long errors = 0;  // NOLINT: failed requests (printed, not in the JSON)
+};
+
+struct Report {
+  double pkcs11_sign_ec_p256_rps = 0;
+  double grpc_empty_call_rps = 0;
+  std::vector<ScenarioResult> scenarios;
+  std::vector<std::string> notes;  // e.g. scaled-down parameters
+};
+
+// 1 / (1/a + 1/b), 0 when either is not positive.
+double Limit(double empty_rps, double sign_rps);
+double AuthXadesVsLimit(const Report& report);
+
+// The table, baselines and ratio as text.
+std::string FormatTable(const Report& report);
+std::string ToJson(const Report& report);
+// Writes ToJson(report) to `path`, creating its directory.
+absl::Status WriteResultsJson(const Report& report, const std::string& path);
+
+}  // namespace sejf::bench
+
+#endif  // SEJF_BENCH_RESULTS_H_
