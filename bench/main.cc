@@ -24,6 +24,7 @@
 #include "bench/results.h"
 #include "bench/setup.h"
 #include "common/files.h"
+#include "common/random.h"
 #include "common/status_macros.h"
 #include "sejf/v1/identity.grpc.pb.h"
 #include "sejf/v1/ksef_auth.grpc.pb.h"
@@ -40,7 +41,11 @@ struct Flags {
   double duration_s = 10;
   int stored_tokens = 100000;
   std::string output = "build/bench/results.json";
-  bool keep = false;
+  // An already running dev sejfd instead of a fresh one: its data dir (for
+  // tls/ and the token), TLS address and pid (for its RSS).
+  std::string data_dir;
+  std::string address;
+  int pid = 0;
 };
 
 // grpc::Status → absl::Status (code and message).
@@ -56,20 +61,27 @@ class Bench {
 
   absl::Status Run() {
     testing::TempDir dir;
-    const std::string data_dir = dir.path() + "/data";
-    ASSIGN_OR_RETURN(daemon_, testing::SejfdProcess::Start(
-                                  {.data_dir = data_dir,
-                                   .config_file = {},
-                                   .extra_args = {},
-                                   .env = {}}));
+    std::string data_dir = flags_.data_dir;
+    std::string address = flags_.address;
+    server_pid_ = flags_.pid;
+    if (data_dir.empty()) {
+      data_dir = dir.path() + "/data";
+      ASSIGN_OR_RETURN(daemon_, testing::SejfdProcess::Start(
+                                    {.data_dir = data_dir,
+                                     .config_file = {},
+                                     .extra_args = {},
+                                     .env = {}}));
+      address = daemon_->tls_address();
+      server_pid_ = daemon_->process().pid();
+    }
     ASSIGN_OR_RETURN(std::string ca, ReadFile(data_dir + "/tls/ca.pem"));
     ASSIGN_OR_RETURN(std::string cert, ReadFile(data_dir + "/tls/admin.pem"));
     ASSIGN_OR_RETURN(std::string key, ReadFile(data_dir + "/tls/admin.key"));
-    channel_ = testing::TlsChannel(daemon_->tls_address(), ca, cert, key);
+    channel_ = testing::TlsChannel(address, ca, cert, key);
     identity_ = v1::Identity::NewStub(channel_);
     ksef_ = v1::KsefAuth::NewStub(channel_);
     tokens_ = v1::TokenVault::NewStub(channel_);
-    RETURN_IF_ERROR(SetUpServer(channel_, kAuthKey, kEncToken, kContext));
+    RETURN_IF_ERROR(SetUpServer(channel_, auth_key_, enc_token_, kContext));
 
     // In-process scenarios on the daemon's own token (the daemon is idle).
     ASSIGN_OR_RETURN(std::unique_ptr<InProcessSigner> inproc,
@@ -128,13 +140,15 @@ class Bench {
     report_->notes.push_back(
         "server_rss_mb: the daemon's VmHWM (peak since start) after the "
         "scenario; for in-process scenarios, sejf-bench's own VmHWM");
-    daemon_->Stop();
+    if (daemon_ != nullptr) daemon_->Stop();
     return absl::OkStatus();
   }
 
  private:
-  static constexpr char kAuthKey[] = "bench-auth";
-  static constexpr char kEncToken[] = "bench-enc";
+  // Names unique to this run, so a given daemon can be benched again.
+  const std::string run_ = RandomHex(3);
+  const std::string auth_key_ = absl::StrCat("bench-auth-", run_);
+  const std::string enc_token_ = absl::StrCat("bench-enc-", run_);
   static constexpr char kContext[] = "nip:5265877635";
 
   LoadResult Measure(int concurrency,
@@ -164,12 +178,12 @@ class Bench {
     report_->scenarios.push_back(s);
   }
 
-  double ServerPeakRssMb() { return PeakRssMb(daemon_->process().pid()); }
+  double ServerPeakRssMb() { return PeakRssMb(server_pid_); }
 
   absl::Status AuthXades() {
     grpc::ClientContext ctx;
     v1::SignAuthTokenRequestRequest req;
-    req.set_key(absl::StrCat("keys/", kAuthKey));
+    req.set_key(absl::StrCat("keys/", auth_key_));
     req.set_challenge(NewChallenge());
     req.set_context(kContext);
     v1::SignAuthTokenRequestResponse resp;
@@ -181,7 +195,7 @@ class Bench {
   absl::Status AuthToken() {
     grpc::ClientContext ctx;
     v1::EncryptTokenRequest req;
-    req.set_token(absl::StrCat("tokens/", kEncToken));
+    req.set_token(absl::StrCat("tokens/", enc_token_));
     req.set_challenge(NewChallenge());
     req.set_timestamp_ms(absl::ToUnixMillis(absl::Now()));
     req.set_environment("test");
@@ -194,7 +208,7 @@ class Bench {
   absl::Status ImportToken(int i) {
     grpc::ClientContext ctx;
     v1::ImportTokenRequest req;
-    req.set_token_id(absl::StrFormat("bench-%07d", i));
+    req.set_token_id(absl::StrFormat("bench-%s-%07d", run_, i));
     req.set_context(kContext);
     req.add_permissions(v1::TOKEN_PERMISSION_INVOICE_READ);
     req.set_secret(absl::StrCat("bench-secret-", i, "-", NewChallenge()));
@@ -205,14 +219,15 @@ class Bench {
   absl::Status LookupToken(int i) {
     grpc::ClientContext ctx;
     v1::GetTokenRequest req;
-    req.set_name(absl::StrFormat("tokens/bench-%07d", i));
+    req.set_name(absl::StrFormat("tokens/bench-%s-%07d", run_, i));
     v1::GetTokenResponse resp;
     return FromGrpc(tokens_->GetToken(&ctx, req, &resp));
   }
 
   const Flags& flags_;
   Report* report_;
-  std::unique_ptr<testing::SejfdProcess> daemon_;
+  std::unique_ptr<testing::SejfdProcess> daemon_;  // when we started it
+  pid_t server_pid_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Identity::Stub> identity_;
   std::unique_ptr<v1::KsefAuth::Stub> ksef_;
@@ -243,11 +258,23 @@ int main(int argc, char** argv) {
   app.add_option("--stored-tokens", flags.stored_tokens,
                  "tokens imported for token_import/token_lookup (target 100000)");
   app.add_option("--output", flags.output, "where results.json goes");
+  auto* data_dir = app.add_option(
+      "--sejfd-data-dir", flags.data_dir,
+      "bench a running dev sejfd: its --data-dir (tls/, softhsm2.conf, "
+      "hsm-pin); needs --sejfd-address and --sejfd-pid");
+  app.add_option("--sejfd-address", flags.address, "its TLS address")
+      ->needs(data_dir);
+  app.add_option("--sejfd-pid", flags.pid, "its pid (for VmHWM)")
+      ->needs(data_dir);
   CLI11_PARSE(app, argc, argv);
   if (flags.smoke) {
     flags.warmup_s = 0.1;
     flags.duration_s = 0.3;
     flags.stored_tokens = std::min(flags.stored_tokens, 200);
+  }
+  if (!flags.data_dir.empty() && (flags.address.empty() || flags.pid <= 0)) {
+    std::cerr << "--sejfd-data-dir needs --sejfd-address and --sejfd-pid\n";
+    return 2;
   }
   if (flags.stored_tokens < 1) {
     std::cerr << "--stored-tokens must be at least 1\n";
