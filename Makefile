@@ -44,15 +44,25 @@ clean:
 # Performance (docs/performance.md): sejf-bench starts its own dev sejfd in a
 # temporary directory and writes $(BUILD)/bench/results.json.
 # BENCH_ARGS e.g. "--stored-tokens 100000 --duration 10".
-BENCH_ARGS ?= --stored-tokens 10000 --warmup 2 --duration 8
+BENCH_ARGS ?= --stored-tokens 100000 --warmup 2 --duration 10
 
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-scale
 bench: configure
 	cmake --build $(BUILD) -j $(JOBS) --target sejf-bench
 	$(BUILD)/bin/sejf-bench $(BENCH_ARGS) --output $(BUILD)/bench/results.json
 
+# The vault at size: start-up with an empty and a full vault, lookups among
+# SCALE_TOKENS stored tokens (a few minutes; writes $(BUILD)/bench/scale-results.json).
+SCALE_TOKENS ?= 1000000
+bench-scale: configure
+	cmake --build $(BUILD) -j $(JOBS) --target sejf-bench
+	$(BUILD)/bin/sejf-bench --scale --stored-tokens $(SCALE_TOKENS) \
+	  --output $(BUILD)/bench/scale-results.json
+
 # A few seconds of every scenario; fails only when one errs or yields nothing
-# (also registered as the ctest test bench_smoke).
+# (also registered as the ctest tests bench_smoke and bench_scale_smoke).
 bench-smoke: configure
 	cmake --build $(BUILD) -j $(JOBS) --target sejf-bench
 	$(BUILD)/bin/sejf-bench --smoke --output $(BUILD)/bench/smoke-results.json
+	$(BUILD)/bin/sejf-bench --scale --smoke \
+	  --output $(BUILD)/bench/scale-smoke-results.json

@@ -35,11 +35,11 @@ struct LoadOptions {
 };
 
 struct LoadResult {
-  int64_t ok = 0;      // successful calls in the measured period
-  int64_t errors = 0;  // failed calls in the measured period
+  int64_t ok = 0;           // successful calls in the measured period
+  int64_t errors = 0;       // failed calls in the measured period
   std::string first_error;  // the first failure's status, if any
-  double seconds = 0;  // the measured period's real length
-  double rps = 0;      // ok / seconds
+  double seconds = 0;       // the measured period's real length
+  double rps = 0;           // ok / seconds
   double p50_ms = 0;
   double p99_ms = 0;
 };

@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "bench/load.h"
 #include "bench/results.h"
+#include "bench/scale.h"
 #include "bench/setup.h"
 #include "common/files.h"
 #include "common/random.h"
@@ -46,6 +47,11 @@ struct Flags {
   std::string data_dir;
   std::string address;
   int pid = 0;
+  // `make bench-scale` instead of the scenarios (bench/scale.h).
+  bool scale = false;
+  int restarts = 3;
+  // Scenario names to run (all when empty), for profiling one at a time.
+  std::vector<std::string> only;
 };
 
 // grpc::Status → absl::Status (code and message).
@@ -66,11 +72,11 @@ class Bench {
     server_pid_ = flags_.pid;
     if (data_dir.empty()) {
       data_dir = dir.path() + "/data";
-      ASSIGN_OR_RETURN(daemon_, testing::SejfdProcess::Start(
-                                    {.data_dir = data_dir,
-                                     .config_file = {},
-                                     .extra_args = {},
-                                     .env = {}}));
+      ASSIGN_OR_RETURN(daemon_,
+                       testing::SejfdProcess::Start({.data_dir = data_dir,
+                                                     .config_file = {},
+                                                     .extra_args = {},
+                                                     .env = {}}));
       address = daemon_->tls_address();
       server_pid_ = daemon_->process().pid();
     }
@@ -86,16 +92,21 @@ class Bench {
     // In-process scenarios on the daemon's own token (the daemon is idle).
     ASSIGN_OR_RETURN(std::unique_ptr<InProcessSigner> inproc,
                      OpenInProcessSigner(data_dir));
-    LoadResult sign = Measure(2, [&](int) { return inproc->SignOnce(); });
-    report_->pkcs11_sign_ec_p256_rps = sign.rps;
-    Add("pkcs11_sign_ec_p256", 2, sign, SelfPeakRssMb());
-    Add("signer_inprocess_xades", 2,
-        Measure(2, [&](int) { return inproc->SignXadesOnce(kContext); }),
-        SelfPeakRssMb());
+    if (Selected("pkcs11_sign_ec_p256")) {
+      LoadResult sign = Measure(2, [&](int) { return inproc->SignOnce(); });
+      report_->pkcs11_sign_ec_p256_rps = sign.rps;
+      Add("pkcs11_sign_ec_p256", 2, sign, SelfPeakRssMb());
+    }
+    if (Selected("signer_inprocess_xades")) {
+      Add("signer_inprocess_xades", 2,
+          Measure(2, [&](int) { return inproc->SignXadesOnce(kContext); }),
+          SelfPeakRssMb());
+    }
 
     // The empty-RPC baseline is the best rate over the same concurrencies
     // as auth_xades_ec_p256 (the highest, hence strictest, limit).
     for (int concurrency : {1, 8, 32}) {
+      if (!Selected("grpc_empty_call")) break;
       LoadResult empty = Measure(concurrency, [&](int) {
         grpc::ClientContext ctx;
         v1::WhoAmIRequest req;
@@ -108,12 +119,18 @@ class Bench {
     }
 
     for (int concurrency : {1, 8, 32}) {
+      if (!Selected("auth_xades_ec_p256")) break;
       Add("auth_xades_ec_p256", concurrency,
           Measure(concurrency, [&](int) { return AuthXades(); }),
           ServerPeakRssMb());
     }
-    Add("auth_token", 32, Measure(32, [&](int) { return AuthToken(); }),
-        ServerPeakRssMb());
+    if (Selected("auth_token")) {
+      Add("auth_token", 32, Measure(32, [&](int) { return AuthToken(); }),
+          ServerPeakRssMb());
+    }
+    if (!Selected("token_import") && !Selected("token_lookup")) {
+      return Finish();
+    }
 
     // The vault under size: import stored_tokens tokens, then look them up.
     LoadOptions import_options{.concurrency = 32,
@@ -121,27 +138,26 @@ class Bench {
                                .duration = absl::ZeroDuration(),
                                .max_requests = flags_.stored_tokens};
     std::atomic<int> next{0};
-    Add("token_import", 32, RunLoad(import_options, [&](int) {
-          return ImportToken(next.fetch_add(1));
-        }),
+    Add("token_import", 32,
+        RunLoad(import_options,
+                [&](int) { return ImportToken(next.fetch_add(1)); }),
         ServerPeakRssMb());
     const int stored = next.load();
-    Add("token_lookup", 32, Measure(32, [&](int caller) {
-          thread_local uint64_t x = 0x9E3779B97F4A7C15ull * (caller + 1);
-          x ^= x << 13;
-          x ^= x >> 7;
-          x ^= x << 17;
-          return LookupToken(static_cast<int>(x % stored));
-        }),
+    Add("token_lookup", 32,
+        Measure(32,
+                [&](int caller) {
+                  thread_local uint64_t x =
+                      0x9E3779B97F4A7C15ull * (caller + 1);
+                  x ^= x << 13;
+                  x ^= x >> 7;
+                  x ^= x << 17;
+                  return LookupToken(static_cast<int>(x % stored));
+                }),
         ServerPeakRssMb());
     report_->notes.push_back(absl::StrCat(
         "token_import/token_lookup with ", stored, " stored tokens",
         stored < 100000 ? " (scaled down from the target's 100000)" : ""));
-    report_->notes.push_back(
-        "server_rss_mb: the daemon's VmHWM (peak since start) after the "
-        "scenario; for in-process scenarios, sejf-bench's own VmHWM");
-    if (daemon_ != nullptr) daemon_->Stop();
-    return absl::OkStatus();
+    return Finish();
   }
 
  private:
@@ -150,6 +166,23 @@ class Bench {
   const std::string auth_key_ = absl::StrCat("bench-auth-", run_);
   const std::string enc_token_ = absl::StrCat("bench-enc-", run_);
   static constexpr char kContext[] = "nip:5265877635";
+
+  bool Selected(const std::string& scenario) const {
+    return flags_.only.empty() ||
+           std::find(flags_.only.begin(), flags_.only.end(), scenario) !=
+               flags_.only.end();
+  }
+
+  absl::Status Finish() {
+    report_->notes.push_back(
+        "server_rss_mb: the daemon's VmHWM (peak since start) after the "
+        "scenario; for in-process scenarios, sejf-bench's own VmHWM");
+    if (!flags_.only.empty()) {
+      report_->notes.push_back("only some scenarios ran (--only)");
+    }
+    if (daemon_ != nullptr) daemon_->Stop();
+    return absl::OkStatus();
+  }
 
   LoadResult Measure(int concurrency,
                      const std::function<absl::Status(int)>& call) {
@@ -162,20 +195,7 @@ class Bench {
 
   void Add(const std::string& name, int concurrency, const LoadResult& r,
            double rss_mb) {
-    ScenarioResult s{.name = name,
-                     .concurrency = concurrency,
-                     .rps = r.rps,
-                     .p50_ms = r.p50_ms,
-                     .p99_ms = r.p99_ms,
-                     .server_rss_mb = rss_mb,
-                     .errors = static_cast<long>(r.errors)};
-    std::fprintf(stderr, "%-24s c=%-3d %9.1f rps  p50 %.3f ms  p99 %.3f ms\n",
-                 name.c_str(), concurrency, r.rps, r.p50_ms, r.p99_ms);
-    if (!r.first_error.empty()) {
-      std::fprintf(stderr, "  %ld errors; first: %s\n",
-                   static_cast<long>(r.errors), r.first_error.c_str());
-    }
-    report_->scenarios.push_back(s);
+    AddScenario(report_, name, concurrency, r, rss_mb);
   }
 
   double ServerPeakRssMb() { return PeakRssMb(server_pid_); }
@@ -234,13 +254,22 @@ class Bench {
   std::unique_ptr<v1::TokenVault::Stub> tokens_;
 };
 
-bool Valid(const Report& report, std::string* why) {
+bool Valid(const Report& report, bool all_scenarios, std::string* why) {
+  if (report.scale.has_value()) {
+    if (!(report.scale->startup_ms_empty > 0 &&
+          report.scale->startup_ms_full > 0)) {
+      *why += "no start-up time; ";
+    }
+    all_scenarios = false;
+  }
   for (const ScenarioResult& s : report.scenarios) {
     if (!(s.rps > 0)) *why += absl::StrCat(s.name, " produced no requests/s; ");
     if (s.errors > 0) *why += absl::StrCat(s.name, " had errors; ");
   }
-  if (report.scenarios.size() != 11) *why += "not every scenario ran; ";
-  if (!(AuthXadesVsLimit(report) > 0)) *why += "no ratio; ";
+  if (all_scenarios) {
+    if (report.scenarios.size() != 11) *why += "not every scenario ran; ";
+    if (!(AuthXadesVsLimit(report) > 0)) *why += "no ratio; ";
+  }
   return why->empty();
 }
 
@@ -255,8 +284,9 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", flags.warmup_s, "warm-up seconds per scenario");
   app.add_option("--duration", flags.duration_s,
                  "measured seconds per scenario");
-  app.add_option("--stored-tokens", flags.stored_tokens,
-                 "tokens imported for token_import/token_lookup (target 100000)");
+  app.add_option(
+      "--stored-tokens", flags.stored_tokens,
+      "tokens imported for token_import/token_lookup (target 100000)");
   app.add_option("--output", flags.output, "where results.json goes");
   auto* data_dir = app.add_option(
       "--sejfd-data-dir", flags.data_dir,
@@ -266,11 +296,23 @@ int main(int argc, char** argv) {
       ->needs(data_dir);
   app.add_option("--sejfd-pid", flags.pid, "its pid (for VmHWM)")
       ->needs(data_dir);
+  app.add_flag("--scale", flags.scale,
+               "the vault at size instead (make bench-scale): start-up with "
+               "an empty and a full vault, lookups among --stored-tokens");
+  app.add_option("--restarts", flags.restarts,
+                 "--scale: sejfd starts per start-up measurement (median)")
+      ->check(CLI::Range(1, 20));
+  app.add_option("--only", flags.only,
+                 "run only these scenarios (e.g. grpc_empty_call), to profile")
+      ->check(CLI::IsMember({"pkcs11_sign_ec_p256", "signer_inprocess_xades",
+                             "grpc_empty_call", "auth_xades_ec_p256",
+                             "auth_token", "token_import", "token_lookup"}));
   CLI11_PARSE(app, argc, argv);
   if (flags.smoke) {
     flags.warmup_s = 0.1;
     flags.duration_s = 0.3;
     flags.stored_tokens = std::min(flags.stored_tokens, 200);
+    flags.restarts = 1;
   }
   if (!flags.data_dir.empty() && (flags.address.empty() || flags.pid <= 0)) {
     std::cerr << "--sejfd-data-dir needs --sejfd-address and --sejfd-pid\n";
@@ -282,9 +324,20 @@ int main(int argc, char** argv) {
   }
 
   sejf::bench::Report report;
-  if (flags.smoke) report.notes.push_back("smoke mode: numbers are not meaningful");
-  sejf::bench::Bench bench(flags, &report);
-  absl::Status status = bench.Run();
+  if (flags.smoke)
+    report.notes.push_back("smoke mode: numbers are not meaningful");
+  absl::Status status;
+  if (flags.scale) {
+    status =
+        sejf::bench::RunScale({.stored_tokens = flags.stored_tokens,
+                               .restarts = flags.restarts,
+                               .warmup = absl::Seconds(flags.warmup_s),
+                               .duration = absl::Seconds(flags.duration_s)},
+                              &report);
+  } else {
+    sejf::bench::Bench bench(flags, &report);
+    status = bench.Run();
+  }
   if (!status.ok()) {
     std::cerr << "sejf-bench: " << status << "\n";
     return 1;
@@ -297,7 +350,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "wrote " << flags.output << "\n";
   std::string why;
-  if (!sejf::bench::Valid(report, &why)) {
+  if (!sejf::bench::Valid(report, flags.only.empty(), &why)) {
     std::cerr << "sejf-bench: invalid run: " << why << "\n";
     return 1;
   }

@@ -1,6 +1,7 @@
 #include "bench/results.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -9,6 +10,23 @@
 #include "nlohmann/json.hpp"
 
 namespace sejf::bench {
+
+void AddScenario(Report* report, const std::string& name, int concurrency,
+                 const LoadResult& load, double server_rss_mb) {
+  std::fprintf(stderr, "%-24s c=%-3d %9.1f rps  p50 %.3f ms  p99 %.3f ms\n",
+               name.c_str(), concurrency, load.rps, load.p50_ms, load.p99_ms);
+  if (!load.first_error.empty()) {
+    std::fprintf(stderr, "  %ld errors; first: %s\n",
+                 static_cast<long>(load.errors), load.first_error.c_str());
+  }
+  report->scenarios.push_back({.name = name,
+                               .concurrency = concurrency,
+                               .rps = load.rps,
+                               .p50_ms = load.p50_ms,
+                               .p99_ms = load.p99_ms,
+                               .server_rss_mb = server_rss_mb,
+                               .errors = static_cast<long>(load.errors)});
+}
 
 double Limit(double empty_rps, double sign_rps) {
   if (empty_rps <= 0 || sign_rps <= 0) return 0;
@@ -26,9 +44,9 @@ double AuthXadesVsLimit(const Report& report) {
 }
 
 std::string FormatTable(const Report& report) {
-  std::string out = absl::StrFormat("%-24s %5s %10s %9s %9s %8s %7s\n",
-                                    "scenario", "conc", "rps", "p50_ms",
-                                    "p99_ms", "rss_mb", "errors");
+  std::string out =
+      absl::StrFormat("%-24s %5s %10s %9s %9s %8s %7s\n", "scenario", "conc",
+                      "rps", "p50_ms", "p99_ms", "rss_mb", "errors");
   for (const ScenarioResult& s : report.scenarios) {
     absl::StrAppendFormat(&out, "%-24s %5d %10.1f %9.3f %9.3f %8.1f %7d\n",
                           s.name, s.concurrency, s.rps, s.p50_ms, s.p99_ms,
@@ -36,11 +54,22 @@ std::string FormatTable(const Report& report) {
   }
   const double limit =
       Limit(report.grpc_empty_call_rps, report.pkcs11_sign_ec_p256_rps);
-  absl::StrAppendFormat(
-      &out,
-      "limit = 1/(1/%.1f + 1/%.1f) = %.1f rps; auth_xades_vs_limit = %.3f\n",
-      report.grpc_empty_call_rps, report.pkcs11_sign_ec_p256_rps, limit,
-      AuthXadesVsLimit(report));
+  if (limit > 0) {
+    absl::StrAppendFormat(
+        &out,
+        "limit = 1/(1/%.1f + 1/%.1f) = %.1f rps; auth_xades_vs_limit = "
+        "%.3f\n",
+        report.grpc_empty_call_rps, report.pkcs11_sign_ec_p256_rps, limit,
+        AuthXadesVsLimit(report));
+  }
+  if (report.scale.has_value()) {
+    const ScaleResult& s = *report.scale;
+    absl::StrAppendFormat(
+        &out,
+        "stored tokens %d (stored in %.1f s); sejfd start-up median: empty "
+        "vault %.1f ms, full vault %.1f ms\n",
+        s.stored_tokens, s.seed_seconds, s.startup_ms_empty, s.startup_ms_full);
+  }
   for (const std::string& note : report.notes) {
     absl::StrAppend(&out, "note: ", note, "\n");
   }
@@ -57,20 +86,27 @@ std::string ToJson(const Report& report) {
                          {"p99_ms", s.p99_ms},
                          {"server_rss_mb", s.server_rss_mb}});
   }
-  nlohmann::json j = {
-      {"baselines",
-       {{"pkcs11_sign_ec_p256_rps", report.pkcs11_sign_ec_p256_rps},
-        {"grpc_empty_call_rps", report.grpc_empty_call_rps}}},
-      {"scenarios", scenarios},
-      {"ratios", {{"auth_xades_vs_limit", AuthXadesVsLimit(report)}}},
-      {"notes", report.notes}};
+  nlohmann::json j = {{"scenarios", scenarios}, {"notes", report.notes}};
+  if (report.scale.has_value()) {
+    const ScaleResult& s = *report.scale;
+    j["scale"] = {{"stored_tokens", s.stored_tokens},
+                  {"seed_seconds", s.seed_seconds},
+                  {"startup_ms_empty", s.startup_ms_empty},
+                  {"startup_ms_full", s.startup_ms_full}};
+  } else {
+    j["baselines"] = {
+        {"pkcs11_sign_ec_p256_rps", report.pkcs11_sign_ec_p256_rps},
+        {"grpc_empty_call_rps", report.grpc_empty_call_rps}};
+    j["ratios"] = {{"auth_xades_vs_limit", AuthXadesVsLimit(report)}};
+  }
   return j.dump(2) + "\n";
 }
 
 absl::Status WriteResultsJson(const Report& report, const std::string& path) {
   std::error_code ec;
   std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  if (p.has_parent_path())
+    std::filesystem::create_directories(p.parent_path(), ec);
   std::ofstream out(path, std::ios::trunc);
   out << ToJson(report);
   out.close();

@@ -7,6 +7,10 @@
 //    "ratios": {"auth_xades_vs_limit": R},
 //    "notes": [S, ...]}
 //
+// A `--scale` run writes "scale": {"stored_tokens": N, "seed_seconds": R,
+// "startup_ms_empty": R, "startup_ms_full": R} and its lookup scenarios,
+// without "baselines" and "ratios".
+//
 // auth_xades_vs_limit = the best auth_xades_ec_p256 rps divided by
 // 1 / (1/grpc_empty_call_rps + 1/pkcs11_sign_ec_p256_rps); 0 when a rate is
 // missing. server_rss_mb is the daemon's VmHWM (peak RSS since it started,
@@ -18,10 +22,12 @@
 #ifndef SEJF_BENCH_RESULTS_H_
 #define SEJF_BENCH_RESULTS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "bench/load.h"
 
 namespace sejf::bench {
 
@@ -35,12 +41,26 @@ struct ScenarioResult {
   long errors = 0;  // NOLINT: failed requests (printed, not in the JSON)
 };
 
+// The vault at size (`make bench-scale`, bench/scale.h).
+struct ScaleResult {
+  int stored_tokens = 0;
+  double seed_seconds = 0;      // storing them (TokenVault::ImportBatch)
+  double startup_ms_empty = 0;  // median sejfd start-up, empty vault
+  double startup_ms_full = 0;   // the same with stored_tokens stored
+};
+
 struct Report {
+  std::optional<ScaleResult> scale;
   double pkcs11_sign_ec_p256_rps = 0;
   double grpc_empty_call_rps = 0;
   std::vector<ScenarioResult> scenarios;
   std::vector<std::string> notes;  // e.g. scaled-down parameters
 };
+
+// Adds the scenario `name` measured by `load` to `report` and prints one
+// progress line (and the first error, if any) to stderr.
+void AddScenario(Report* report, const std::string& name, int concurrency,
+                 const LoadResult& load, double server_rss_mb);
 
 // 1 / (1/a + 1/b), 0 when either is not positive.
 double Limit(double empty_rps, double sign_rps);

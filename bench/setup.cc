@@ -49,9 +49,9 @@ absl::StatusOr<std::string> MinistryCertificatePem() {
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 24 * 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("KSeF bench"),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>("KSeF bench"), -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>("PL"), -1,
                              -1, 0);
@@ -59,8 +59,7 @@ absl::StatusOr<std::string> MinistryCertificatePem() {
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) {
     return absl::InternalError("X509_sign failed");
   }
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()),
-                                                BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
   PEM_write_bio_X509(bio.get(), cert.get());
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
@@ -121,8 +120,8 @@ absl::Status SetUpServer(const std::shared_ptr<grpc::Channel>& channel,
 }
 
 std::string NewChallenge() {
-  const std::string date = absl::FormatTime("%Y%m%d", absl::Now(),
-                                            absl::UTCTimeZone());
+  const std::string date =
+      absl::FormatTime("%Y%m%d", absl::Now(), absl::UTCTimeZone());
   const std::string hex = absl::AsciiStrToUpper(RandomHex(11));  // 22 chars
   return absl::StrCat(date, "-CR-", hex.substr(0, 10), "-", hex.substr(10, 10),
                       "-", hex.substr(20, 2));
@@ -184,9 +183,10 @@ absl::StatusOr<std::unique_ptr<InProcessSigner>> OpenInProcessSigner(
   s->signer_ = std::make_unique<signer::AuthTokenSigner>(
       s->custody_.get(), s->keys_.get(), &clock);
   s->key_name_ = absl::StrCat("bench-inproc-", RandomHex(4));
-  ASSIGN_OR_RETURN(signer::Key key,
-                   s->custody_->Generate(s->key_name_, hsm::KeyAlgorithm::kEcP256,
-                                         vault::KeyUsage::kAuthentication));
+  ASSIGN_OR_RETURN(
+      signer::Key key,
+      s->custody_->Generate(s->key_name_, hsm::KeyAlgorithm::kEcP256,
+                            vault::KeyUsage::kAuthentication));
   ASSIGN_OR_RETURN(signer::DistinguishedName subject,
                    signer::DistinguishedName::Parse("CN=sejf bench, C=PL"));
   RETURN_IF_ERROR(s->custody_->SelfSign(s->key_name_, subject, 30).status());

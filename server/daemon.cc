@@ -79,6 +79,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   daemon->env_.unix_socket_path = options.unix_socket;
   daemon->env_.dev_mode = options.dev_mode;
   daemon->env_.audit = domain.audit;
+  daemon->env_.peer_identities = &daemon->peer_identities_;
   daemon->services_ = std::make_unique<Services>(daemon->env_, domain);
 
   if (!options.unix_socket.empty()) {
@@ -93,6 +94,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   grpc::ResourceQuota quota("sejfd");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
+  // Keep threads that finished a call polling for the next one (up to the
+  // cap) instead of exiting: gRPC's default (at most 2 idle pollers) made
+  // every burst of concurrent calls create and destroy threads.
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options.max_threads);
   int bound_port = 0;
   if (!options.tcp_listen.empty()) {
     builder.AddListeningPort(options.tcp_listen, MutualTlsCredentials(options),

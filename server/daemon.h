@@ -30,7 +30,8 @@ struct DaemonOptions {
   SecretBytes tls_key_pem;
   // Absolute path of the unix socket; "" for none.
   std::string unix_socket;
-  // Cap on the gRPC sync server's threads.
+  // Cap on the gRPC sync server's threads; idle ones stay to serve the next
+  // calls.
   int max_threads = 64;
   bool dev_mode = false;
 };
@@ -61,6 +62,7 @@ class Daemon {
   struct Services;
   Daemon();
 
+  PeerIdentityCache peer_identities_;
   ServiceEnvironment env_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;

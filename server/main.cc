@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/crypto_init.h"
 #include "common/files.h"
@@ -230,6 +231,12 @@ int Run(const ConfigSources& sources) {
 int main(int argc, char** argv) {
   using namespace sejf::server;
   DisableCoreDumps();
+#ifdef NDEBUG
+  // Debian's Abseil is built with lock-cycle detection on, which costs every
+  // contended absl::Mutex (gRPC's included) a graph lookup; release builds
+  // skip it. Debug and sanitizer builds keep it to catch lock-order bugs.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   // Blocked before any thread starts, so every thread inherits the mask and
   // only sigwait in Run() ever sees these signals.
   sigset_t signals = HandledSignals();

@@ -46,8 +46,10 @@ absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
     if (pems.empty()) {
       return absl::UnauthenticatedError("no client certificate presented");
     }
-    absl::StatusOr<std::string> identity = IdentityFromCertificatePem(
-        absl::string_view(pems.front().data(), pems.front().size()));
+    absl::string_view pem(pems.front().data(), pems.front().size());
+    absl::StatusOr<std::string> identity =
+        env.peer_identities != nullptr ? env.peer_identities->Resolve(pem)
+                                       : IdentityFromCertificatePem(pem);
     if (!identity.ok()) return identity.status();
     return Caller{*std::move(identity), "tls"};
   }
@@ -128,16 +130,6 @@ void LogRpc(const ServiceEnvironment& env, absl::string_view method,
   // The error field only for failures.
   env.logger->Log(level, "rpc",
                   absl::MakeConstSpan(fields, status.ok() ? 8 : 9));
-}
-
-grpc::Status NotImplementedRpc(const ServiceEnvironment& env,
-                               grpc::ServerContext* context,
-                               absl::string_view method, Operation operation) {
-  return RunRpc(env, context, method, [&](RpcCall& call) -> absl::Status {
-    if (absl::Status s = call.Authorize(operation); !s.ok()) return s;
-    return absl::UnimplementedError(
-        absl::StrCat(method, " is not implemented in sejfd yet"));
-  });
 }
 
 }  // namespace sejf::server

@@ -22,6 +22,7 @@
 #include "server/logger.h"
 #include "server/policy/operations.h"
 #include "server/policy/policy_holder.h"
+#include "server/tls/peer_identity_cache.h"
 #include "vault/audit/audit_log.h"
 
 namespace sejf::server {
@@ -37,6 +38,9 @@ struct ServiceEnvironment {
   bool dev_mode = false;
   // Where every RPC's event goes; nullptr only in tests of the frame.
   vault::AuditLog* audit = nullptr;
+  // Remembers the identities of client certificates already seen; nullptr
+  // parses the certificate on every call.
+  PeerIdentityCache* peer_identities = nullptr;
 };
 
 struct Caller {
@@ -136,12 +140,6 @@ grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
   LogRpc(env, method, &*caller, request_id, &call, status, absl::Now() - start);
   return ToGrpcStatus(status);
 }
-
-// A handler for a method this version does not implement yet: authorizes
-// `operation` (so a denial still reads PERMISSION_DENIED), then UNIMPLEMENTED.
-grpc::Status NotImplementedRpc(const ServiceEnvironment& env,
-                               grpc::ServerContext* context,
-                               absl::string_view method, Operation operation);
 
 }  // namespace sejf::server
 

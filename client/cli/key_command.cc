@@ -156,24 +156,11 @@ int RunDestroy(const KeyFlags& flags, const CliContext& context,
                Client& client) {
   const std::string name = KeyName(flags);
   if (!flags.yes) {
-    switch (AskOnTerminal(
-        absl::StrCat("Destroy ", name,
-                     "? Its private key is erased from the HSM for good, and "
-                     "anything signed with it can no longer be renewed.\n"
-                     "Type the key's name (",
-                     name, ") to confirm:"),
-        name)) {
-      case Confirmation::kConfirmed:
-        break;
-      case Confirmation::kDeclined:
-        std::cerr << "sejf: not confirmed; " << name << " is unchanged\n";
-        return kExitRefused;
-      case Confirmation::kNoTerminal:
-        std::cerr << "sejf: destroying a key needs confirmation: pass --yes "
-                     "(no terminal to ask on); "
-                  << name << " is unchanged\n";
-        return kExitUsage;
-    }
+    std::optional<int> refused =
+        ConfirmDestroy("key", name,
+                       "Its private key is erased from the HSM for good, and "
+                       "anything signed with it can no longer be renewed.");
+    if (refused.has_value()) return *refused;
   }
   return ShowResult(client.keys().Destroy(name), context);
 }

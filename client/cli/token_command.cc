@@ -259,24 +259,11 @@ int RunDestroy(const TokenFlags& flags, const CliContext& context,
                Client& client) {
   const std::string name = TokenName(flags);
   if (!flags.yes) {
-    switch (AskOnTerminal(
-        absl::StrCat("Destroy ", name,
-                     "? Its sealed secret is erased for good; sejf can no "
-                     "longer use it to authenticate to KSeF.\n"
-                     "Type the token's name (",
-                     name, ") to confirm:"),
-        name)) {
-      case Confirmation::kConfirmed:
-        break;
-      case Confirmation::kDeclined:
-        std::cerr << "sejf: not confirmed; " << name << " is unchanged\n";
-        return kExitRefused;
-      case Confirmation::kNoTerminal:
-        std::cerr << "sejf: destroying a token needs confirmation: pass --yes "
-                     "(no terminal to ask on); "
-                  << name << " is unchanged\n";
-        return kExitUsage;
-    }
+    std::optional<int> refused =
+        ConfirmDestroy("token", name,
+                       "Its sealed secret is erased for good; sejf can no "
+                       "longer use it to authenticate to KSeF.");
+    if (refused.has_value()) return *refused;
   }
   return ShowResult(client.tokens().Destroy(name), context);
 }

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/tls/openssl_ptr_ext.h"
+#include "server/tls/peer_identity_cache.h"
 #include "server/tls/pem.h"
 
 namespace sejf::server {
@@ -202,6 +203,37 @@ TEST(PeerIdentityTest, UnixPeerIdentityIsUnixColonUid) {
   EXPECT_EQ(UnixPeerIdentity(0), "unix:0");
   EXPECT_EQ(UnixPeerIdentity(1000), "unix:1000");
   EXPECT_EQ(UnixPeerIdentity(4294967294u), "unix:4294967294");
+}
+
+TEST(PeerIdentityCacheTest, GivesEachCertificateItsOwnIdentity) {
+  PeerIdentityCache cache(/*capacity=*/8);
+  std::string erp = MakeCertificatePem({Cn("erp-1")}, {});
+  std::string spiffe =
+      MakeCertificatePem({Cn("erp-2")}, {{GEN_URI, "spiffe://acme/erp"}});
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(*cache.Resolve(erp), "erp-1");
+    EXPECT_EQ(*cache.Resolve(spiffe), "spiffe://acme/erp");
+  }
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(PeerIdentityCacheTest, RefusalsAreNotRemembered) {
+  PeerIdentityCache cache;
+  std::string bad = MakeCertificatePem({Cn("unix:0")}, {});
+  for (int round = 0; round < 2; ++round) {
+    ExpectUnauthenticated(cache.Resolve(bad), "reserved for callers");
+    ExpectUnauthenticated(cache.Resolve("garbage"), "not a PEM X.509");
+  }
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(PeerIdentityCacheTest, StaysWithinItsCapacity) {
+  PeerIdentityCache cache(/*capacity=*/2);
+  for (int i = 0; i < 5; ++i) {
+    std::string name = "caller-" + std::to_string(i);
+    EXPECT_EQ(*cache.Resolve(MakeCertificatePem({Cn(name)}, {})), name);
+    EXPECT_LE(cache.size(), 2u);
+  }
 }
 
 }  // namespace

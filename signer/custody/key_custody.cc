@@ -19,11 +19,6 @@ absl::Status NotFound(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat("no key named \"", name, "\""));
 }
 
-absl::StatusOr<Key> Decode(const vault::Record& record) {
-  ASSIGN_OR_RETURN(vault::KeyRecord key, vault::DecodeKeyRecord(record.data));
-  return Key{record.name, record.version, std::move(key)};
-}
-
 bool Matches(const KeyFilter& filter, const vault::KeyRecord& r,
              absl::Time now) {
   if (filter.usage && r.usage != *filter.usage) return false;
@@ -150,6 +145,15 @@ absl::StatusOr<Key> KeyCustody::Get(absl::string_view name) {
                    storage_->Get(vault::kKeyRecordKind, name));
   if (!record) return NotFound(name);
   return Decode(*record);
+}
+
+absl::StatusOr<Key> KeyCustody::Decode(const vault::Record& record) {
+  ASSIGN_OR_RETURN(
+      vault::KeyRecord key,
+      decoded_.Decode(record.name, record.data, [](absl::string_view data) {
+        return vault::DecodeKeyRecord(data);
+      }));
+  return Key{record.name, record.version, std::move(key)};
 }
 
 absl::StatusOr<KeyPage> KeyCustody::List(const KeyFilter& filter, int page_size,

@@ -72,7 +72,8 @@ TokenVault::~TokenVault() {
   if (reseal_thread_.joinable()) reseal_thread_.join();
 }
 
-absl::StatusOr<Token> TokenVault::Import(const TokenImport& request) {
+absl::StatusOr<TokenRecord> TokenVault::NewRecord(const TokenImport& request,
+                                                  absl::Time now) {
   RETURN_IF_ERROR(ValidateCredentialName(request.name, "name"));
   ASSIGN_OR_RETURN(KsefContext context,
                    ParseTokenContext(request.context, "context"));
@@ -83,7 +84,6 @@ absl::StatusOr<Token> TokenVault::Import(const TokenImport& request) {
     }
   }
   RETURN_IF_ERROR(ValidateTokenDescription(request.description, "description"));
-  const absl::Time now = clock_->Now();
   if (request.expire_time.has_value() && *request.expire_time <= now) {
     return absl::InvalidArgumentError(
         absl::StrCat("expire_time ", absl::FormatTime(*request.expire_time),
@@ -102,22 +102,66 @@ absl::StatusOr<Token> TokenVault::Import(const TokenImport& request) {
   ASSIGN_OR_RETURN(record.sealed_secret,
                    Seal(*keyring_, SecretView(request.secret),
                         PlaceOf(request.name, record.version)));
-  ASSIGN_OR_RETURN(std::uint32_t dek, SealedDataKeyId(record.sealed_secret));
+  return record;
+}
 
-  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+absl::Status TokenVault::InsertNew(Transaction& txn, absl::string_view name,
+                                   const TokenRecord& record, DekDelta& delta) {
   ASSIGN_OR_RETURN(std::optional<Record> existing,
-                   txn->Get(kTokenRecordKind, request.name));
+                   txn.Get(kTokenRecordKind, name));
   if (existing.has_value()) {
     return absl::AlreadyExistsError(
-        absl::StrCat("a token named \"", request.name,
+        absl::StrCat("a token named \"", name,
                      "\" exists (names of destroyed tokens are not reused)"));
   }
+  ASSIGN_OR_RETURN(std::uint32_t dek, SealedDataKeyId(record.sealed_secret));
   RETURN_IF_ERROR(
-      txn->Insert(kTokenRecordKind, request.name, EncodeTokenRecord(record))
-          .status());
-  RETURN_IF_ERROR(AddToTokenCounters(*txn, {{dek, 1}}));
+      txn.Insert(kTokenRecordKind, name, EncodeTokenRecord(record)).status());
+  delta[dek] += 1;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Token> TokenVault::Import(const TokenImport& request) {
+  ASSIGN_OR_RETURN(TokenRecord record, NewRecord(request, clock_->Now()));
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+  DekDelta delta;
+  RETURN_IF_ERROR(InsertNew(*txn, request.name, record, delta));
+  RETURN_IF_ERROR(AddToTokenCounters(*txn, delta));
   RETURN_IF_ERROR(txn->Commit());
   return Public(request.name, std::move(record));
+}
+
+absl::Status TokenVault::ImportBatch(const std::vector<TokenImport>& requests) {
+  if (requests.size() > kMaxTokenImportBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxTokenImportBatch,
+                     " tokens per batch; got ", requests.size()));
+  }
+  const absl::Time now = clock_->Now();
+  std::vector<TokenRecord> records;
+  records.reserve(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    absl::StatusOr<TokenRecord> record = NewRecord(requests[i], now);
+    if (!record.ok()) {
+      return absl::Status(
+          record.status().code(),
+          absl::StrCat("tokens[", i, "]: ", record.status().message()));
+    }
+    records.push_back(*std::move(record));
+  }
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+  DekDelta delta;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    absl::Status inserted =
+        InsertNew(*txn, requests[i].name, records[i], delta);
+    if (!inserted.ok()) {
+      return absl::Status(
+          inserted.code(),
+          absl::StrCat("tokens[", i, "]: ", inserted.message()));
+    }
+  }
+  RETURN_IF_ERROR(AddToTokenCounters(*txn, delta));
+  return txn->Commit();
 }
 
 template <typename Change>

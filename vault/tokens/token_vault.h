@@ -38,6 +38,7 @@
 #define SEJF_VAULT_TOKENS_TOKEN_VAULT_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,6 +111,9 @@ struct TokenVaultOptions {
   absl::Duration reseal_retry_delay = absl::Seconds(1);
 };
 
+// The most tokens one ImportBatch call takes.
+inline constexpr std::size_t kMaxTokenImportBatch = 10000;
+
 inline constexpr int kDefaultTokenPageSize = 50;
 inline constexpr int kMaxTokenPageSize = 500;
 // List reads at most this many records per call; a filter matching few
@@ -134,6 +138,13 @@ class TokenVault {
   // expire_time (not after now) or secret; ALREADY_EXISTS when a token of
   // that name exists (also a destroyed one).
   absl::StatusOr<Token> Import(const TokenImport& request);
+
+  // Imports every token of `requests` as Import does, in ONE write
+  // transaction: all are stored or none (bulk loading, e.g. migrating many
+  // tokens or seeding `make bench-scale`). Errors are Import's, prefixed
+  // "tokens[i]: " with the index of the first request that failed;
+  // INVALID_ARGUMENT for more than kMaxTokenImportBatch requests.
+  absl::Status ImportBatch(const std::vector<TokenImport>& requests);
 
   // Replaces the secret: version + 1, rotate_time = now; state and expiry
   // stay. FAILED_PRECONDITION for a destroyed token.
@@ -196,6 +207,15 @@ class TokenVault {
   absl::StatusOr<Token> Modify(absl::string_view name, Change change);
 
   absl::StatusOr<Token> SetState(absl::string_view name, CredentialState state);
+
+  // The validated record of a new token, its secret sealed at version 1.
+  absl::StatusOr<TokenRecord> NewRecord(const TokenImport& request,
+                                        absl::Time now);
+  // Inserts `record` as token `name` in `txn` (ALREADY_EXISTS when the name
+  // is taken) and counts it in `delta` (per data key).
+  static absl::Status InsertNew(Transaction& txn, absl::string_view name,
+                                const TokenRecord& record,
+                                std::map<std::uint32_t, std::int64_t>& delta);
 
   Storage* const storage_;
   Keyring* const keyring_;

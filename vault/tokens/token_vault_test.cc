@@ -353,6 +353,47 @@ TEST_F(TokenVaultTest, ListFiltersByContextAndStateAndPaginates) {
   EXPECT_THAT(bad_context.status().message(), HasSubstr("context"));
 }
 
+TEST_F(TokenVaultTest, ImportBatchStoresEveryTokenUsableAndCounted) {
+  std::vector<TokenImport> batch;
+  for (int i = 0; i < 3; ++i) {
+    batch.push_back(Request(absl::StrCat("bulk-", i), absl::StrCat("s-", i)));
+  }
+  ASSERT_TRUE(vault_->ImportBatch(batch).ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(SecretOf(absl::StrCat("bulk-", i)), absl::StrCat("s-", i));
+  }
+  EXPECT_EQ(TokenCount(), 3);
+}
+
+TEST_F(TokenVaultTest, ImportBatchStoresNothingWhenOneRequestFails) {
+  ImportOrDie("taken", "old");
+  std::vector<TokenImport> bad_input = {Request("fresh-1", "a"),
+                                        Request("Bad Name", "b")};
+  absl::Status status = vault_->ImportBatch(bad_input);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("tokens[1]: "));
+  EXPECT_THAT(status.message(), HasSubstr("name"));
+
+  std::vector<TokenImport> duplicate = {Request("fresh-1", "a"),
+                                        Request("taken", "b")};
+  status = vault_->ImportBatch(duplicate);
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(status.message(), HasSubstr("tokens[1]: "));
+
+  EXPECT_EQ(vault_->Get("fresh-1").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(TokenCount(), 1);
+  EXPECT_EQ(SecretOf("taken"), "old");
+}
+
+TEST_F(TokenVaultTest, ImportBatchRefusesTooManyRequests) {
+  std::vector<TokenImport> batch(kMaxTokenImportBatch + 1);
+  absl::Status status = vault_->ImportBatch(batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("at most 10000 tokens"));
+  EXPECT_EQ(TokenCount(), 0);
+}
+
 TEST_F(TokenVaultTest, GetOfAMissingTokenIsNotFound) {
   auto token = vault_->Get("nobody");
   EXPECT_EQ(token.status().code(), absl::StatusCode::kNotFound);
