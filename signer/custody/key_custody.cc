@@ -36,18 +36,6 @@ SignatureScheme SchemeFor(const hsm::KeyRef& ref) {
              : SignatureScheme::kEcdsaSha256;
 }
 
-hsm::SignatureScheme HsmScheme(SignatureScheme scheme) {
-  switch (scheme) {
-    case SignatureScheme::kEcdsaSha256:
-      return hsm::SignatureScheme::kEcdsaSha256;
-    case SignatureScheme::kRsaPkcs1Sha256:
-      return hsm::SignatureScheme::kRsaPkcs1Sha256;
-    case SignatureScheme::kRsaPssSha256:
-      return hsm::SignatureScheme::kRsaPssSha256;
-  }
-  return hsm::SignatureScheme::kEcdsaSha256;
-}
-
 CertificateUsage UsageOf(const vault::KeyRecord& record) {
   return record.usage == vault::KeyUsage::kOffline
              ? CertificateUsage::kOffline
@@ -69,6 +57,18 @@ vault::KeyCertificate ToRecord(const CertificateInfo& info,
 }
 
 }  // namespace
+
+hsm::SignatureScheme HsmScheme(SignatureScheme scheme) {
+  switch (scheme) {
+    case SignatureScheme::kEcdsaSha256:
+      return hsm::SignatureScheme::kEcdsaSha256;
+    case SignatureScheme::kRsaPkcs1Sha256:
+      return hsm::SignatureScheme::kRsaPkcs1Sha256;
+    case SignatureScheme::kRsaPssSha256:
+      return hsm::SignatureScheme::kRsaPssSha256;
+  }
+  return hsm::SignatureScheme::kEcdsaSha256;
+}
 
 KeyCustody::KeyCustody(hsm::KeyStore* keys, vault::Storage* storage,
                        const Clock* clock)

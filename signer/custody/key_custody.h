@@ -23,6 +23,7 @@
 #include "hsm/key_store.h"
 #include "signer/x509/csr.h"
 #include "signer/x509/distinguished_name.h"
+#include "signer/x509/signature_scheme.h"
 #include "vault/records/decoded_record_cache.h"
 #include "vault/records/key_record.h"
 #include "vault/storage/storage.h"
@@ -121,6 +122,9 @@ class KeyCustody {
   // Parsing a record's JSON was ~1/6 of a signature's CPU outside the HSM.
   vault::DecodedRecordCache<vault::KeyRecord> decoded_;
 };
+
+// The HSM's scheme for a signer/x509 scheme (the same three values).
+hsm::SignatureScheme HsmScheme(SignatureScheme scheme);
 
 // "keys/{name}" → name; INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<std::string> KeyNameFromResource(absl::string_view resource,

@@ -9,18 +9,6 @@
 namespace sejf::signer {
 namespace {
 
-hsm::SignatureScheme HsmScheme(SignatureScheme scheme) {
-  switch (scheme) {
-    case SignatureScheme::kEcdsaSha256:
-      return hsm::SignatureScheme::kEcdsaSha256;
-    case SignatureScheme::kRsaPkcs1Sha256:
-      return hsm::SignatureScheme::kRsaPkcs1Sha256;
-    case SignatureScheme::kRsaPssSha256:
-      return hsm::SignatureScheme::kRsaPssSha256;
-  }
-  return hsm::SignatureScheme::kEcdsaSha256;
-}
-
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
