@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "server/tls/openssl_ptr_ext.h"
 #include "server/tls/pem.h"
+#include "server/tls/revocation_list.h"
 
 namespace sejf::server {
 namespace {
@@ -147,6 +148,11 @@ absl::Status CheckUriIdentity(absl::string_view uri) {
 }
 
 absl::StatusOr<std::string> IdentityFromCertificatePem(absl::string_view pem) {
+  ASSIGN_OR_RETURN(PeerCertificate peer, ReadPeerCertificate(pem));
+  return std::move(peer.identity);
+}
+
+absl::StatusOr<PeerCertificate> ReadPeerCertificate(absl::string_view pem) {
   auto cert = ParseCertificatePem(pem);
   if (!cert.ok()) return Unauthenticated("is not a PEM X.509 certificate");
 
@@ -182,7 +188,7 @@ absl::StatusOr<std::string> IdentityFromCertificatePem(absl::string_view pem) {
     return Unauthenticated(
         absl::StrCat("has an unusable ", source, ": ", usable.message()));
   }
-  return identity;
+  return PeerCertificate{std::move(identity), RevocationKey(**cert)};
 }
 
 std::string UnixPeerIdentity(uid_t uid) {

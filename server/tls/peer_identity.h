@@ -52,6 +52,15 @@ absl::Status CheckUriIdentity(absl::string_view uri);
 // CheckCommonNameIdentity.
 absl::StatusOr<std::string> IdentityFromCertificatePem(absl::string_view pem);
 
+// A client certificate as the RPC frame needs it.
+struct PeerCertificate {
+  std::string identity;
+  std::string revocation_key;  // RevocationKey (revocation_list.h)
+};
+
+// IdentityFromCertificatePem, together with what a CRL knows it by.
+absl::StatusOr<PeerCertificate> ReadPeerCertificate(absl::string_view pem);
+
 // "unix:<uid>", the identity of a caller on the unix socket.
 std::string UnixPeerIdentity(uid_t uid);
 
