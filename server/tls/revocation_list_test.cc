@@ -9,76 +9,21 @@
 #include "server/tls/peer_identity_cache.h"
 #include "server/tls/pem.h"
 #include "server/tls/test_util.h"
+#include "server/tls/testing/openssl_ca.h"
 
 namespace sejf::server {
 namespace {
 
 using ::testing::HasSubstr;
-using tls_test::ReadAll;
-using tls_test::RunOpenssl;
+using tls_test::OpensslCa;
 using tls_test::ScratchDir;
-using tls_test::WriteAll;
 
-// A CA run by the openssl command in its own directory.
-class OpensslCa {
- public:
-  OpensslCa(const ScratchDir& dir, const std::string& name) : dir_(dir / name) {
-    EXPECT_EQ(mkdir(dir_.c_str(), 0700), 0);
-    EXPECT_TRUE(WriteAll(dir_ + "/index.txt", "", 0600));
-    EXPECT_TRUE(WriteAll(dir_ + "/crlnumber", "01\n", 0600));
-    EXPECT_TRUE(WriteAll(
-        dir_ + "/ca.cnf",
-        absl::StrCat("[ca]\ndefault_ca = d\n[d]\n", "database = ", dir_,
-                     "/index.txt\n", "crlnumber = ", dir_, "/crlnumber\n",
-                     "default_md = sha256\n", "default_crl_days = 30\n"),
-        0600));
-    Openssl(
-        "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-        "-subj '/CN=Client CA' -days 2 -keyout " +
-        Path("ca.key") + " -out " + Path("ca.pem"));
-  }
-
-  std::string Path(const std::string& file) const { return dir_ + "/" + file; }
-  std::string ca_pem() const { return ReadAll(Path("ca.pem")); }
-
-  // A client certificate for CN=`cn`; returns its PEM.
-  std::string Issue(const std::string& cn) {
-    Openssl(
-        "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "
-        "'/CN=" +
-        cn + "' -keyout " + Path(cn + ".key") + " -out " + Path(cn + ".csr"));
-    Openssl("x509 -req -days 1 -in " + Path(cn + ".csr") + " -CA " +
-            Path("ca.pem") + " -CAkey " + Path("ca.key") +
-            " -CAcreateserial -CAserial " + Path("serial") + " -out " +
-            Path(cn + ".pem"));
-    return ReadAll(Path(cn + ".pem"));
-  }
-
-  void Revoke(const std::string& cn) {
-    Openssl("ca " + Common() + " -revoke " + Path(cn + ".pem"));
-  }
-
-  // The current CRL, PEM (or DER with `der`).
-  std::string Crl(bool der = false) {
-    Openssl("ca " + Common() + " -gencrl -out " + Path("crl.pem"));
-    if (!der) return ReadAll(Path("crl.pem"));
-    Openssl("crl -in " + Path("crl.pem") + " -outform DER -out " +
-            Path("crl.der"));
-    return ReadAll(Path("crl.der"));
-  }
-
- private:
-  std::string Common() const {
-    return "-config " + Path("ca.cnf") + " -keyfile " + Path("ca.key") +
-           " -cert " + Path("ca.pem");
-  }
-  void Openssl(const std::string& args) {
-    tls_test::CommandResult r = RunOpenssl(args);
-    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.output;
-  }
-
-  std::string dir_;
-};
+// The value of `result`, failing the test when there is none.
+template <typename T>
+T Must(absl::StatusOr<T> result) {
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *std::move(result) : T();
+}
 
 bool Revoked(const RevocationList& list, const std::string& pem) {
   auto cert = ParseCertificatePem(pem);
@@ -88,8 +33,28 @@ bool Revoked(const RevocationList& list, const std::string& pem) {
 
 class RevocationListTest : public ::testing::Test {
  protected:
+  // The client CA: a certificate made by `openssl`, and its CRLs.
+  struct Ca {
+    OpensslCa openssl;
+    std::string Issue(const std::string& cn) {
+      return Must(openssl.Issue(cn, cn));
+    }
+    void Revoke(const std::string& cn) {
+      EXPECT_TRUE(openssl.Revoke(openssl.Path(cn + ".pem")).ok());
+    }
+    std::string Crl(bool der = false) { return Must(openssl.Crl(der)); }
+    std::string ca_pem() const {
+      return tls_test::ReadAll(openssl.certificate_path());
+    }
+  };
+  static Ca MakeCa(const ScratchDir& dir, const std::string& name) {
+    auto ca = OpensslCa::Create(dir / name, "Client CA");
+    EXPECT_TRUE(ca.ok()) << ca.status();
+    return Ca{*std::move(ca)};
+  }
+
   ScratchDir dir_;
-  OpensslCa ca_{dir_, "ca"};
+  Ca ca_ = MakeCa(dir_, "ca");
 };
 
 TEST_F(RevocationListTest, NamesTheRevokedCertificateAndNoOther) {
@@ -116,8 +81,8 @@ TEST_F(RevocationListTest, EmptyCrlRevokesNothing) {
 // A CRL signed by someone else (here: another CA with the same name) could
 // otherwise un-revoke certificates or lock out good ones.
 TEST_F(RevocationListTest, CrlNotSignedByTheClientCaIsRefused) {
-  OpensslCa impostor(dir_, "impostor");
-  impostor.Issue("x");
+  Ca impostor = MakeCa(dir_, "impostor");
+  impostor.Issue("x");  // same CA name, another key
   impostor.Revoke("x");
   auto list = RevocationList::Parse(impostor.Crl(), ca_.ca_pem(), absl::Now());
   EXPECT_EQ(list.status().code(), absl::StatusCode::kInvalidArgument);
