@@ -2,7 +2,11 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <optional>
+
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace sejf::server {
@@ -36,6 +40,38 @@ void EventToProto(const vault::AuditEvent& e, sejf::v1::AuditEvent* out) {
   out->set_detail(e.detail);
 }
 
+// The credential an event is about: the name in its resource "keys/{name}"
+// or "tokens/{name}"; nullopt for any other resource.
+std::optional<absl::string_view> CredentialOf(const vault::AuditEvent& e) {
+  absl::string_view resource = e.resource;
+  if (!absl::ConsumePrefix(&resource, "keys/") &&
+      !absl::ConsumePrefix(&resource, "tokens/")) {
+    return std::nullopt;
+  }
+  if (resource.empty() || absl::StrContains(resource, '/')) {
+    return std::nullopt;
+  }
+  return resource;
+}
+
+// Whether a caller whose audit.read is scoped may see `e`: the event names
+// a context or a credential, and the caller's rules allow audit.read on
+// them. An event with neither concerns the whole vault.
+bool InCallersScope(const RpcCall& call, const vault::AuditEvent& e) {
+  std::optional<absl::string_view> credential = CredentialOf(e);
+  if (e.context.empty() && !credential) return false;
+  AccessTarget target;
+  if (!e.context.empty()) target.context = e.context;
+  if (credential) target.credential = std::string(*credential);
+  return call.IsAllowed(Operation::kAuditRead, target);
+}
+
+AccessTarget WholeLog() {
+  AccessTarget target;
+  target.whole_vault = true;
+  return target;
+}
+
 }  // namespace
 
 grpc::Status AuditLogService::ListEvents(
@@ -58,8 +94,14 @@ grpc::Status AuditLogService::ListEvents(
                   ASSIGN_OR_RETURN(vault::AuditPage page,
                                    log->List(filter, request->page_size(),
                                              request->page_token()));
+                  // Every event for a whole-vault grant; otherwise only
+                  // the caller's own contexts and credentials.
+                  const bool reads_all =
+                      call.IsAllowed(Operation::kAuditRead, WholeLog());
                   for (const vault::AuditEvent& e : page.events) {
-                    EventToProto(e, response->add_events());
+                    if (reads_all || InCallersScope(call, e)) {
+                      EventToProto(e, response->add_events());
+                    }
                   }
                   response->set_next_page_token(page.next_page_token);
                   return absl::OkStatus();
@@ -69,19 +111,20 @@ grpc::Status AuditLogService::ListEvents(
 grpc::Status AuditLogService::VerifyChain(
     grpc::ServerContext* context, const sejf::v1::VerifyChainRequest*,
     sejf::v1::VerifyChainResponse* response) {
-  return RunRpc(env_, context, "/sejf.v1.AuditLog/VerifyChain",
-                [&](RpcCall& call) -> absl::Status {
-                  RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead));
-                  ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
-                  ASSIGN_OR_RETURN(vault::AuditVerifyResult result,
-                                   log->Verify());
-                  response->set_ok(result.ok);
-                  response->set_events_checked(result.events_checked);
-                  response->set_checkpoints_checked(result.checkpoints_checked);
-                  response->set_first_bad_sequence(result.first_bad_sequence);
-                  response->set_message(result.message);
-                  return absl::OkStatus();
-                });
+  return RunRpc(
+      env_, context, "/sejf.v1.AuditLog/VerifyChain",
+      [&](RpcCall& call) -> absl::Status {
+        // The whole chain: counts and head of every tenant.
+        RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead, WholeLog()));
+        ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
+        ASSIGN_OR_RETURN(vault::AuditVerifyResult result, log->Verify());
+        response->set_ok(result.ok);
+        response->set_events_checked(result.events_checked);
+        response->set_checkpoints_checked(result.checkpoints_checked);
+        response->set_first_bad_sequence(result.first_bad_sequence);
+        response->set_message(result.message);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace sejf::server

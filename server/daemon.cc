@@ -79,7 +79,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   daemon->env_.unix_socket_path = options.unix_socket;
   daemon->env_.dev_mode = options.dev_mode;
   daemon->env_.audit = domain.audit;
-  daemon->env_.peer_identities = &daemon->peer_identities_;
+  daemon->peer_identities_ = std::make_unique<PeerIdentityCache>(
+      /*capacity=*/1024, options.revocations);
+  daemon->env_.peer_identities = daemon->peer_identities_.get();
   daemon->services_ = std::make_unique<Services>(daemon->env_, domain);
 
   if (!options.unix_socket.empty()) {

@@ -17,6 +17,7 @@
 #include "common/secret.h"
 #include "server/domain_services.h"
 #include "server/rpc_call.h"
+#include "server/tls/revocation_list.h"
 
 namespace sejf::server {
 
@@ -34,6 +35,9 @@ struct DaemonOptions {
   // calls.
   int max_threads = 64;
   bool dev_mode = false;
+  // The client-certificate CRLs in force (tls.crl); null or empty: none.
+  // Must outlive the Daemon.
+  const RevocationHolder* revocations = nullptr;
 };
 
 // The domain objects behind the adapters; owned by the caller, they must
@@ -62,7 +66,7 @@ class Daemon {
   struct Services;
   Daemon();
 
-  PeerIdentityCache peer_identities_;
+  std::unique_ptr<PeerIdentityCache> peer_identities_;
   ServiceEnvironment env_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;

@@ -3,7 +3,8 @@
 // Start-up order: core dumps off and signals blocked (before any thread
 // exists), configuration, --dev bootstrap or HSM login, listeners, banner.
 // Signals are taken synchronously by sigwait on this thread: SIGHUP reloads
-// the policy, SIGTERM/SIGINT stop gracefully (exit 0).
+// the policy and the client-certificate CRLs, SIGTERM/SIGINT stop gracefully
+// (exit 0).
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -24,6 +25,7 @@
 #include "server/dev_bootstrap.h"
 #include "server/logger.h"
 #include "server/tls/dev_pki.h"
+#include "server/tls/revocation_list.h"
 #include "signer/custody/key_custody.h"
 #include "vault/storage/memory_storage.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
@@ -68,6 +70,26 @@ absl::StatusOr<DaemonOptions> ListenerOptions(const Config& config) {
     options.tls_key_pem = *std::move(key);
   }
   return options;
+}
+
+// The CRLs of tls.crl, verified against tls.ca; null when none is set.
+absl::StatusOr<std::shared_ptr<const RevocationList>> LoadRevocations(
+    const Config& config, const Logger& logger) {
+  if (config.tls.crl.empty()) return nullptr;
+  auto crl = ReadFile(config.tls.crl);
+  if (!crl.ok()) return crl.status();
+  auto ca = ReadFile(config.tls.ca);
+  if (!ca.ok()) return ca.status();
+  std::vector<std::string> warnings;
+  auto list = RevocationList::Parse(*crl, *ca, absl::Now(), &warnings);
+  if (!list.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tls.crl \"", config.tls.crl, "\": ", list.status().message()));
+  }
+  for (const std::string& warning : warnings) {
+    logger.Log(LogLevel::kWarning, "crl", {{"warning", warning}});
+  }
+  return list;
 }
 
 absl::StatusOr<std::unique_ptr<vault::Storage>> OpenStorage(
@@ -169,6 +191,11 @@ int Run(const ConfigSources& sources) {
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
+  RevocationHolder revocations;
+  auto crl = LoadRevocations(config, logger);
+  if (!crl.ok()) return fail("tls", crl.status());
+  revocations.Set(*std::move(crl));
+  options->revocations = &revocations;
   PolicyHolder policy(config.policy);
   absl::StatusOr<std::unique_ptr<Daemon>> daemon =
       Daemon::Start(*std::move(options), &policy, &logger,
@@ -195,6 +222,19 @@ int Run(const ConfigSources& sources) {
       logger.Log(LogLevel::kInfo, "stopping",
                  {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
       break;
+    }
+    // The CRL file is re-read whole; a bad one keeps the previous list.
+    auto crl = LoadRevocations(config, logger);
+    if (crl.ok()) {
+      revocations.Set(*std::move(crl));
+      if (!config.tls.crl.empty()) {
+        logger.Log(LogLevel::kInfo, "crl_reloaded",
+                   {{"revoked", std::to_string(revocations.Get()->size())}});
+      }
+    } else {
+      logger.Log(LogLevel::kError, "crl_reload_failed",
+                 {{"error", crl.status().message()},
+                  {"kept", "the previous revocation list stays in force"}});
     }
     absl::StatusOr<PolicyReload> reload = ReloadPolicy(sources, config);
     if (!reload.ok()) {
@@ -253,6 +293,8 @@ int main(int argc, char** argv) {
   auto* listen_opt =
       app.add_option("--listen", listen, "TCP HOST:PORT for mutual TLS");
   auto* log_opt = app.add_option("--log-format", log_format, "text or json");
+  app.add_flag("--dev-allow-remote-listen", sources.dev_allow_remote_listen,
+               "With --dev: allow a listen address other than loopback");
   bool version = false;
   app.add_flag("--version", version, "Print the version and exit");
   try {

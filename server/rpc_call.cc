@@ -18,6 +18,7 @@ bool RpcCall::IsAllowed(Operation operation, const AccessTarget& target) const {
   AccessRequest request;
   request.identity = caller_.identity;
   request.operation = operation;
+  request.whole_vault = target.whole_vault;
   if (target.context) request.context = absl::string_view(*target.context);
   if (target.credential) {
     request.credential = absl::string_view(*target.credential);

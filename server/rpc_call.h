@@ -58,6 +58,9 @@ struct AccessTarget {
   std::optional<std::string> context;
   // A short non-secret note for the audit event ("challenge 20261124-CR-…").
   std::string detail;
+  // The request reaches beyond one context or credential (policy.h): only
+  // an unscoped rule grants it.
+  bool whole_vault = false;
 };
 
 // One RPC in progress. Not thread-safe; lives on the handler's stack.

@@ -229,7 +229,7 @@ grpc::Status TokenVaultService::RotateDataKey(
     sejf::v1::RotateDataKeyResponse* response) {
   return RunRpc(env_, context, "/sejf.v1.TokenVault/RotateDataKey",
                 [&](RpcCall& call) -> absl::Status {
-                  RETURN_IF_ERROR(call.Authorize(Operation::kTokensManage));
+                  RETURN_IF_ERROR(call.Authorize(Operation::kVaultAdmin));
                   ASSIGN_OR_RETURN(vault::TokenVault * vault, Vault());
                   ASSIGN_OR_RETURN(std::uint32_t id, vault->RotateDataKey());
                   response->set_data_key_id(id);
@@ -243,7 +243,7 @@ grpc::Status TokenVaultService::RotateKeyEncryptionKey(
     sejf::v1::RotateKeyEncryptionKeyResponse* response) {
   return RunRpc(env_, context, "/sejf.v1.TokenVault/RotateKeyEncryptionKey",
                 [&](RpcCall& call) -> absl::Status {
-                  RETURN_IF_ERROR(call.Authorize(Operation::kTokensManage));
+                  RETURN_IF_ERROR(call.Authorize(Operation::kVaultAdmin));
                   ASSIGN_OR_RETURN(vault::TokenVault * vault, Vault());
                   ASSIGN_OR_RETURN(std::string uri,
                                    vault->RotateKeyEncryptionKey());
@@ -258,7 +258,7 @@ grpc::Status TokenVaultService::GetVaultStatus(
   return RunRpc(
       env_, context, "/sejf.v1.TokenVault/GetVaultStatus",
       [&](RpcCall& call) -> absl::Status {
-        RETURN_IF_ERROR(call.Authorize(Operation::kTokensRead));
+        RETURN_IF_ERROR(call.Authorize(Operation::kVaultAdmin));
         ASSIGN_OR_RETURN(vault::TokenVault * vault, Vault());
         ASSIGN_OR_RETURN(vault::VaultStatus status, vault->Status());
         response->set_current_data_key_id(status.current_data_key_id);

@@ -41,6 +41,9 @@ struct TlsConfig {
   std::string ca;    // CA certificates that client certificates must chain to
   std::string cert;  // the server certificate (chain)
   std::string key;   // the server private key
+  // Optional: CRLs (PEM, or one DER CRL) issued by a CA of `ca`; a client
+  // certificate they list is refused on every call. Re-read on SIGHUP.
+  std::string crl;
 };
 
 // [hsm]: the PKCS#11 module and token.

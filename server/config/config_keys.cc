@@ -80,6 +80,12 @@ const KeySpec kKeys[] = {
        return Ok();
      },
      nullptr, [](const Config& c) { return c.tls.key; }},
+    {"tls.crl", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.tls.crl = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.tls.crl; }},
 
     {"hsm.module", KeyType::kLibrary,
      [](Config& c, const std::string& v) {

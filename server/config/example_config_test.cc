@@ -35,6 +35,7 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->tls.ca, "/etc/sejf/tls/client-ca.pem");
   EXPECT_EQ(config->tls.cert, "/etc/sejf/tls/server.pem");
   EXPECT_EQ(config->tls.key, "/etc/sejf/tls/server.key");
+  EXPECT_EQ(config->tls.crl, "/etc/sejf/tls/client-ca.crl");
   EXPECT_EQ(config->hsm.module, "/usr/lib/softhsm/libsofthsm2.so");
   EXPECT_EQ(config->hsm.token_label, "sejf");
   EXPECT_EQ(config->hsm.pin_file, "/etc/sejf/hsm-pin");
@@ -87,6 +88,19 @@ TEST_F(ExampleConfigTest, RulesGrantWhatTheCommentsSay) {
   EXPECT_TRUE(admin(Operation::kKeysManage));
   EXPECT_TRUE(admin(Operation::kTokensManage));
   EXPECT_TRUE(admin(Operation::kMfcertsManage));
+  EXPECT_TRUE(policy
+                  .Authorize({"spiffe://acme/ops/key-admin-anna",
+                              Operation::kVaultAdmin,
+                              {},
+                              {}})
+                  .allowed);
+  AccessRequest whole_log{
+      "spiffe://acme/ops/key-admin", Operation::kAuditRead, {}, {}};
+  whole_log.whole_vault = true;
+  EXPECT_TRUE(policy.Authorize(whole_log).allowed);
+  // The ERP's scoped rule reaches none of the whole-vault operations.
+  EXPECT_FALSE(erp(Operation::kVaultAdmin, {}, {}));
+  EXPECT_FALSE(erp(Operation::kMfcertsManage, {}, {}));
   EXPECT_TRUE(admin(Operation::kAuditRead));
   EXPECT_FALSE(admin(Operation::kAuthXades));
   EXPECT_FALSE(admin(Operation::kAuthToken));

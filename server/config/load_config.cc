@@ -1,5 +1,8 @@
 #include "server/config/load_config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -13,6 +16,7 @@
 #include "common/status_macros.h"
 #include "server/config/config_file.h"
 #include "server/config/config_keys.h"
+#include "server/config/host_port.h"
 
 extern char** environ;
 
@@ -169,6 +173,12 @@ absl::Status CheckConsistency(const Config& config) {
       }
     }
   }
+  if (!config.tls.crl.empty() && config.listen.tcp.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Described(config, "tls.crl"),
+        " is set but listen.tcp is empty: certificate revocation applies "
+        "only to TLS clients"));
+  }
   if (config.hsm.token_label.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("hsm.token_label is not set: name the PKCS#11 token "
@@ -189,6 +199,38 @@ absl::Status CheckConsistency(const Config& config) {
                      HowToSet("storage.sqlite_path")));
   }
   return absl::OkStatus();
+}
+
+// Whether `host` can only be reached from this machine.
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6;
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 &&
+         IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// --dev trusts its admin certificate with every operation and keeps its CA
+// key on disk: it listens on loopback only, unless forced.
+absl::Status CheckDevListener(const Config& config,
+                              const ConfigSources& sources) {
+  if (!config.dev || config.listen.tcp.empty() ||
+      sources.dev_allow_remote_listen) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(HostPort address, ParseHostPort(config.listen.tcp));
+  if (IsLoopbackHost(address.host)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "listen.tcp \"", config.listen.tcp, "\" (from ",
+      Origin(config, "listen.tcp"),
+      ") is not a loopback address, and --dev grants its admin certificate "
+      "every operation and keeps the development CA key in the data "
+      "directory; listen on 127.0.0.1, ::1 or localhost, run a production "
+      "configuration (--config), or pass --dev-allow-remote-listen if you "
+      "really mean it"));
 }
 
 }  // namespace
@@ -248,6 +290,7 @@ absl::StatusOr<Config> LoadConfig(const ConfigSources& sources) {
     RETURN_IF_ERROR(ApplyAll(*layer, config));
   }
   RETURN_IF_ERROR(CheckConsistency(config));
+  RETURN_IF_ERROR(CheckDevListener(config, sources));
 
   PolicyOptions options;
   if (sources.dev) options.dev_admin_uid = sources.daemon_uid;
@@ -266,6 +309,7 @@ absl::Status VerifyReferencedFiles(const Config& config) {
     files.insert(files.end(), {{"tls.ca", config.tls.ca},
                                {"tls.cert", config.tls.cert},
                                {"tls.key", config.tls.key}});
+    if (!config.tls.crl.empty()) files.push_back({"tls.crl", config.tls.crl});
   }
   files.push_back({"hsm.pin_file", config.hsm.pin_file});
   if (!config.hsm.softhsm2_conf.empty()) {

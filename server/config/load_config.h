@@ -50,6 +50,11 @@ struct ConfigSources {
   // are ignored, and ones that look like a misspelt key produce a warning.
   std::map<std::string, std::string> environment;
 
+  // --dev-allow-remote-listen: let --dev listen on an address other than
+  // loopback (refused otherwise: dev mode trusts its admin certificate with
+  // everything and keeps its CA key in the data directory).
+  bool dev_allow_remote_listen = false;
+
   // The daemon's uid, for the dev-admin rule's "unix:<uid>" identity.
   uid_t daemon_uid = geteuid();
 };
@@ -65,14 +70,16 @@ std::map<std::string, std::string> EnvironmentFromProcess();
 // (listen address not HOST:PORT or port outside 0-65535, log format not
 // text/json, non-positive numbers, unknown storage backend, …); a bad
 // environment value (naming the variable); no listener; listen.tcp without
-// tls.ca/cert/key; no hsm.token_label or hsm.pin_file; sqlite without
+// tls.ca/cert/key; --dev with a listen.tcp host that is not loopback
+// (127.0.0.0/8, ::1, localhost) unless dev_allow_remote_listen; tls.crl
+// without listen.tcp; no hsm.token_label or hsm.pin_file; sqlite without
 // storage.sqlite_path; an invalid policy rule (naming its position and name).
 // Files the config refers to are not opened: see VerifyReferencedFiles.
 absl::StatusOr<Config> LoadConfig(const ConfigSources& sources);
 
 // FAILED_PRECONDITION naming the key, path and origin when a file the
-// configuration needs does not exist: tls.ca/cert/key (when listen.tcp is
-// set), hsm.pin_file, hsm.softhsm2_conf, hsm.module (when a path), or the
+// configuration needs does not exist: tls.ca/cert/key/crl (when listen.tcp
+// is set), hsm.pin_file, hsm.softhsm2_conf, hsm.module (when a path), or the
 // directory of listen.unix_socket / storage.sqlite_path. Call after --dev
 // initialisation has created its files.
 absl::Status VerifyReferencedFiles(const Config& config);

@@ -121,6 +121,48 @@ TEST_F(LoadConfigTest, DevDefaultsLiveUnderTheDataDirectory) {
           .allowed);
 }
 
+// The finding of the security review: --dev accepted --listen 0.0.0.0:7443,
+// putting an all-powerful admin certificate and an on-disk CA on the network.
+TEST_F(LoadConfigTest, DevRefusesNonLoopbackListenerUnlessForced) {
+  for (const char* address : {"0.0.0.0:7443", "[::]:7443", "192.0.2.1:7443",
+                              "sejf.example.com:7443"}) {
+    ConfigSources sources;
+    sources.dev = true;
+    sources.data_dir = dir_ + "/data";
+    sources.listen = address;
+    auto config = LoadConfig(sources);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
+        << address;
+    EXPECT_THAT(config.status().message(), HasSubstr("not a loopback"));
+    EXPECT_THAT(config.status().message(), HasSubstr("--listen"));
+    EXPECT_THAT(config.status().message(),
+                HasSubstr("--dev-allow-remote-listen"));
+    sources.dev_allow_remote_listen = true;
+    EXPECT_TRUE(LoadConfig(sources).ok()) << address;
+  }
+  for (const char* address :
+       {"127.0.0.1:0", "127.1.2.3:7443", "[::1]:7443", "localhost:7443"}) {
+    ConfigSources sources;
+    sources.dev = true;
+    sources.data_dir = dir_ + "/data";
+    sources.listen = address;
+    EXPECT_TRUE(LoadConfig(sources).ok()) << address;
+  }
+}
+
+TEST_F(LoadConfigTest, ProductionMayListenAnywhere) {
+  ConfigSources sources = FileSources(TcpFile("0.0.0.0:7443"));
+  EXPECT_TRUE(LoadConfig(sources).ok());
+}
+
+TEST_F(LoadConfigTest, CrlWithoutTcpListenerIsAnError) {
+  ConfigSources sources = FileSources(kMinimalFile);
+  sources.environment = {{"SEJF_TLS_CRL", "/crl.pem"}};
+  auto config = LoadConfig(sources);
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config.status().message(), HasSubstr("tls.crl"));
+}
+
 TEST_F(LoadConfigTest, DevRelativeDataDirIsMadeAbsolute) {
   ConfigSources sources;
   sources.dev = true;
@@ -213,6 +255,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_TLS_CA", "/ca.pem"},
       {"SEJF_TLS_CERT", "/cert.pem"},
       {"SEJF_TLS_KEY", "/key.pem"},
+      {"SEJF_TLS_CRL", "/crl.pem"},
       {"SEJF_HSM_MODULE", "libother-pkcs11.so"},
       {"SEJF_HSM_TOKEN_LABEL", "label"},
       {"SEJF_HSM_PIN_FILE", "/pin"},
@@ -231,6 +274,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->tls.ca, "/ca.pem");
   EXPECT_EQ(config->tls.cert, "/cert.pem");
   EXPECT_EQ(config->tls.key, "/key.pem");
+  EXPECT_EQ(config->tls.crl, "/crl.pem");
   EXPECT_EQ(config->hsm.module, "libother-pkcs11.so");  // a name: unresolved
   EXPECT_EQ(config->hsm.token_label, "label");
   EXPECT_EQ(config->hsm.pin_file, "/pin");

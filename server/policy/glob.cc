@@ -5,22 +5,40 @@
 namespace sejf::server {
 
 bool GlobMatch(absl::string_view pattern, absl::string_view text) {
-  // Iterative matching with one backtracking point: the most recent `*`.
-  // When a later mismatch occurs, that star absorbs one more byte of text.
+  // Iterative matching with two backtracking points: the most recent `*`
+  // (which may absorb one more byte unless that byte is '/') and the most
+  // recent `**` (which may always absorb one more byte). A '/' in the text
+  // can only be matched by a literal '/' or a `**`, so when the latest `*`
+  // cannot grow, no earlier `*` can help either; only the latest `**` can.
+  // Reaching a later `**` forgets the earlier one: whatever the earlier one
+  // could absorb, the later one can too.
   constexpr std::size_t kNone = absl::string_view::npos;
   std::size_t p = 0, t = 0;
-  std::size_t star = kNone, star_text = 0;
+  std::size_t star = kNone, star_text = 0;    // after the latest `*`
+  std::size_t dstar = kNone, dstar_text = 0;  // after the latest `**`
   while (t < text.size()) {
     if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      star_text = t;
-    } else if (p < pattern.size() &&
-               (pattern[p] == '?' || pattern[p] == text[t])) {
+      std::size_t run = pattern.find_first_not_of('*', p);
+      if (run == absl::string_view::npos) run = pattern.size();
+      if (run - p >= 2) {
+        dstar = p = run;
+        dstar_text = t;
+        star = kNone;
+      } else {
+        star = p = run;
+        star_text = t;
+      }
+    } else if (p < pattern.size() && (pattern[p] == text[t] ||
+                                      (pattern[p] == '?' && text[t] != '/'))) {
       ++p;
       ++t;
-    } else if (star != kNone) {
-      p = star + 1;
+    } else if (star != kNone && text[star_text] != '/') {
+      p = star;
       t = ++star_text;
+    } else if (dstar != kNone) {
+      star = kNone;
+      p = dstar;
+      t = ++dstar_text;
     } else {
       return false;
     }

@@ -1,10 +1,14 @@
 // Glob patterns for policy rules.
 //
-// `*` matches any run of bytes (including none, and including '/'), `?`
-// matches exactly one byte; every other byte matches itself. This is
-// fnmatch(3) without FNM_PATHNAME, FNM_PERIOD or bracket expressions;
-// policies reject `[`, `]` and `\` (see ValidateGlob) so a pattern never means
-// something other than what it looks like.
+//   `*`  matches any run of bytes not containing '/' (including none);
+//   `**` matches any run of bytes, '/' included (three or more stars in a
+//        row mean the same as two);
+//   `?`  matches exactly one byte other than '/';
+// every other byte matches itself. So "spiffe://acme/erp/*" matches
+// "spiffe://acme/erp/billing" but not "spiffe://acme/erp/../ops/key-admin"
+// or "spiffe://acme/erp/a/b"; "spiffe://acme/erp/**" matches all three.
+// Policies reject `[`, `]` and `\` (see ValidateGlob) so a pattern never
+// means something other than what it looks like.
 //
 // Thread-safety: pure functions.
 #ifndef SEJF_SERVER_POLICY_GLOB_H_

@@ -9,13 +9,14 @@ constexpr std::array<Operation, kOperationCount> kOperations = {
     Operation::kKeysRead,     Operation::kKeysManage,    Operation::kTokensRead,
     Operation::kTokensManage, Operation::kMfcertsManage, Operation::kAuthXades,
     Operation::kAuthToken,    Operation::kQrOffline,     Operation::kAuditRead,
+    Operation::kVaultAdmin,
 };
 
 // Indexed by the enum value.
 constexpr std::array<absl::string_view, kOperationCount> kNames = {
-    "keys.read",     "keys.manage",    "tokens.read",
-    "tokens.manage", "mfcerts.manage", "auth.xades",
-    "auth.token",    "qr.offline",     "audit.read",
+    "keys.read",      "keys.manage", "tokens.read", "tokens.manage",
+    "mfcerts.manage", "auth.xades",  "auth.token",  "qr.offline",
+    "audit.read",     "vault.admin",
 };
 
 constexpr std::array<absl::string_view, 4> kContextTypes = {
@@ -28,6 +29,16 @@ absl::Span<const Operation> AllOperations() { return kOperations; }
 absl::string_view OperationName(Operation op) {
   auto index = static_cast<std::size_t>(op);
   return index < kNames.size() ? kNames[index] : absl::string_view("unknown");
+}
+
+OperationScope ScopeOf(Operation op) {
+  switch (op) {
+    case Operation::kMfcertsManage:
+    case Operation::kVaultAdmin:
+      return OperationScope::kWholeVault;
+    default:
+      return OperationScope::kScoped;
+  }
 }
 
 absl::optional<Operation> OperationFromName(absl::string_view name) {

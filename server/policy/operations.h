@@ -27,10 +27,26 @@ enum class Operation : std::uint8_t {
   kAuthXades,      // "auth.xades": sign an AuthTokenRequest (XAdES)
   kAuthToken,      // "auth.token": encrypt a KSeF token for /auth/ksef-token
   kQrOffline,      // "qr.offline": sign an offline-invoice QR code II
-  kAuditRead,      // "audit.read": read and verify the audit log
+  kAuditRead,      // "audit.read": read the audit log (see OperationScope)
+  kVaultAdmin,     // "vault.admin": vault status, data-key and KEK rotation
 };
 
-inline constexpr std::size_t kOperationCount = 9;
+inline constexpr std::size_t kOperationCount = 10;
+
+// What an operation acts on, which decides the rules that can grant it
+// (policy.h):
+//   kScoped     — one credential and/or one KSeF context, or a listing
+//                 filtered item by item to what the caller may see;
+//   kWholeVault — state shared by every tenant (the vault's data keys and
+//                 KEKs, the Ministry certificates). Only an unscoped rule
+//                 grants it, so a rule written for one NIP or one credential
+//                 can never reach it by accident.
+// audit.read is scoped: a scoped rule reads the events of its own contexts
+// and credentials; reading every event and verifying the whole chain are
+// whole-vault requests of audit.read (AccessRequest::whole_vault).
+enum class OperationScope : std::uint8_t { kScoped, kWholeVault };
+
+OperationScope ScopeOf(Operation op);
 
 // Every operation, in the order of the enum (stable; use it for listings).
 absl::Span<const Operation> AllOperations();

@@ -11,10 +11,11 @@ TEST(OperationsTest, AllOperationsHaveTheDocumentedNamesInOrder) {
   for (Operation op : AllOperations()) {
     names.emplace_back(OperationName(op));
   }
-  EXPECT_THAT(names, ::testing::ElementsAre(
-                         "keys.read", "keys.manage", "tokens.read",
-                         "tokens.manage", "mfcerts.manage", "auth.xades",
-                         "auth.token", "qr.offline", "audit.read"));
+  EXPECT_THAT(names,
+              ::testing::ElementsAre("keys.read", "keys.manage", "tokens.read",
+                                     "tokens.manage", "mfcerts.manage",
+                                     "auth.xades", "auth.token", "qr.offline",
+                                     "audit.read", "vault.admin"));
   EXPECT_EQ(AllOperations().size(), kOperationCount);
 }
 
@@ -24,6 +25,17 @@ TEST(OperationsTest, NamesRoundTrip) {
   }
   EXPECT_EQ(OperationFromName("auth.xdes"), absl::nullopt);
   EXPECT_EQ(OperationFromName("auth.*"), absl::nullopt);
+}
+
+TEST(OperationsTest, OnlyVaultAndMinistryOperationsActOnTheWholeVault) {
+  std::vector<std::string> whole_vault;
+  for (Operation op : AllOperations()) {
+    if (ScopeOf(op) == OperationScope::kWholeVault) {
+      whole_vault.emplace_back(OperationName(op));
+    }
+  }
+  EXPECT_THAT(whole_vault,
+              ::testing::ElementsAre("mfcerts.manage", "vault.admin"));
 }
 
 }  // namespace

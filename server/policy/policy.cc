@@ -32,6 +32,22 @@ absl::Status ValidateContextPattern(absl::string_view pattern) {
       absl::StrJoin(KnownContextTypes(), ", "), " (e.g. \"nip:5265877635\")"));
 }
 
+// Whether a rule's contexts or credentials leave it unrestricted: none
+// listed, or a pattern that is all stars among them.
+bool Unrestricted(const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return true;
+  for (const std::string& p : patterns) {
+    if (!p.empty() && p.find_first_not_of('*') == std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsUnscoped(const PolicyRule& rule) {
+  return Unrestricted(rule.contexts) && Unrestricted(rule.credentials);
+}
+
 }  // namespace
 
 PolicyRule DevAdminRule(uid_t daemon_uid) {
@@ -110,6 +126,18 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Build(
         return error(s.message());
       }
     }
+    if (!IsUnscoped(rule)) {
+      for (const std::string& pattern : rule.operations) {
+        auto op = OperationFromName(pattern);
+        if (op && ScopeOf(*op) == OperationScope::kWholeVault) {
+          return error(absl::StrCat(
+              "operation \"", pattern,
+              "\" acts on the whole vault, but this rule is limited to some "
+              "contexts or credentials; grant it in a rule of its own without "
+              "contexts and credentials (or with [\"*\"] for both)"));
+        }
+      }
+    }
   }
   if (options.dev_admin_uid.has_value()) {
     rules.push_back(DevAdminRule(*options.dev_admin_uid));
@@ -124,14 +152,16 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Build(
   std::shared_ptr<Policy> policy(new Policy());
   policy->compiled_.reserve(rules.size());
   for (const PolicyRule& rule : rules) {
+    const bool unscoped = IsUnscoped(rule);
     std::uint32_t operations = 0;
     for (Operation op : AllOperations()) {
+      if (!unscoped && ScopeOf(op) == OperationScope::kWholeVault) continue;
       for (const std::string& pattern : rule.operations) {
         if (GlobMatch(pattern, OperationName(op))) operations |= Bit(op);
       }
     }
     policy->compiled_.push_back({rule.name, compile(rule.identities),
-                                 operations, compile(rule.contexts),
+                                 operations, unscoped, compile(rule.contexts),
                                  compile(rule.credentials)});
   }
   policy->rules_ = std::move(rules);
@@ -145,6 +175,7 @@ Decision Policy::Authorize(const AccessRequest& request) const {
   const std::uint32_t op_bit = Bit(request.operation);
   for (const CompiledRule& rule : compiled_) {
     if ((rule.operations & op_bit) == 0) continue;
+    if (request.whole_vault && !rule.unscoped) continue;
     if (!AnyMatches(rule.identities, request.identity)) continue;
     if (request.context.has_value() &&
         !AnyMatches(rule.contexts, *request.context)) {

@@ -13,6 +13,15 @@
 //   - when the request carries a credential: likewise with credentials.
 // The first matching rule, in the order given, is reported in the decision.
 //
+// Scoped and unscoped rules. A rule is *unscoped* when its contexts and its
+// credentials are each empty or include a pattern of only `*`; otherwise it
+// is *scoped* (written for some NIPs or some credentials). Whole-vault
+// operations (ScopeOf in operations.h: vault.admin, mfcerts.manage) and
+// whole-vault requests (AccessRequest::whole_vault: every audit event, the
+// whole chain) are granted by unscoped rules only; a glob such as "*" in a
+// scoped rule never reaches them, and a scoped rule that names one exactly is
+// refused by Build as a mistake.
+//
 // Thread-safety: a Policy is immutable after Build and safe to share between
 // threads; PolicyHolder (policy_holder.h) swaps whole policies on reload.
 #ifndef SEJF_SERVER_POLICY_POLICY_H_
@@ -62,6 +71,10 @@ struct AccessRequest {
   Operation operation;
   absl::optional<absl::string_view> context;     // "nip:5265877635", …
   absl::optional<absl::string_view> credential;  // key or token name
+  // The request reaches beyond any one context or credential (e.g. list
+  // every audit event): only unscoped rules may grant it. Implied for
+  // whole-vault operations.
+  bool whole_vault = false;
 };
 
 struct Decision {
@@ -80,7 +93,8 @@ class Policy {
   //   - any pattern is empty or uses [, ] or \ (only * and ? are wildcards);
   //   - an operation pattern matches no known operation (e.g. "auth.xdes");
   //   - a context pattern is neither "*" nor starts with "nip:",
-  //     "internal-id:", "nip-vat-ue:" or "peppol-id:".
+  //     "internal-id:", "nip-vat-ue:" or "peppol-id:";
+  //   - a scoped rule names a whole-vault operation exactly.
   // An empty rule list is valid and denies everything.
   static absl::StatusOr<std::shared_ptr<const Policy>> Build(
       std::vector<PolicyRule> rules, const PolicyOptions& options = {});
@@ -93,7 +107,8 @@ class Policy {
   Decision Authorize(const AccessRequest& request) const;
 
   // The operations some rule grants to `identity` in some context (ignoring
-  // contexts and credentials), in AllOperations() order. For WhoAmI.
+  // contexts and credentials; whole-vault ones only from unscoped rules), in
+  // AllOperations() order. For WhoAmI.
   std::vector<Operation> GrantedOperations(absl::string_view identity) const;
 
   // The rules as given to Build, then the dev-admin rule if requested.
@@ -109,6 +124,7 @@ class Policy {
     std::string name;
     std::vector<Pattern> identities;
     std::uint32_t operations;  // bit i set: Operation(i) granted
+    bool unscoped;             // may grant whole-vault requests
     std::vector<Pattern> contexts;
     std::vector<Pattern> credentials;
   };

@@ -69,7 +69,8 @@ TEST(PolicyTest, EmptyPolicyDeniesEverything) {
 TEST(PolicyTest, IdentityMustMatchExactlyOrByGlob) {
   auto policy = MustBuild(
       {Rule("exact", {"spiffe://acme/ops"}, {"keys.read"}),
-       Rule("glob", {"spiffe://acme/erp/*", "cn-?"}, {"tokens.read"})});
+       Rule("glob", {"spiffe://acme/erp/*", "spiffe://acme/eu/**", "cn-?"},
+            {"tokens.read"})});
   EXPECT_TRUE(
       policy->Authorize(Request("spiffe://acme/ops", Operation::kKeysRead))
           .allowed);
@@ -80,8 +81,19 @@ TEST(PolicyTest, IdentityMustMatchExactlyOrByGlob) {
       policy->Authorize(Request("spiffe://acme/op", Operation::kKeysRead))
           .allowed);
   EXPECT_TRUE(
+      policy->Authorize(Request("spiffe://acme/erp/a", Operation::kTokensRead))
+          .allowed);
+  // `*` stays within one path segment; `**` spans any depth.
+  EXPECT_FALSE(
       policy
           ->Authorize(Request("spiffe://acme/erp/a/b", Operation::kTokensRead))
+          .allowed);
+  EXPECT_FALSE(policy
+                   ->Authorize(Request("spiffe://acme/erp/../ops/key-admin",
+                                       Operation::kTokensRead))
+                   .allowed);
+  EXPECT_TRUE(
+      policy->Authorize(Request("spiffe://acme/eu/a/b", Operation::kTokensRead))
           .allowed);
   EXPECT_FALSE(
       policy->Authorize(Request("spiffe://acme/erpx/a", Operation::kTokensRead))
@@ -226,7 +238,7 @@ TEST(PolicyTest, WithoutDevModeAdminIsNobodySpecial) {
 TEST(PolicyTest, GrantedOperationsIsTheUnionOverMatchingRules) {
   auto policy =
       MustBuild({Rule("erp", {"spiffe://acme/erp/*"}, {"auth.*"}),
-                 Rule("read", {"spiffe://acme/*"}, {"keys.read"}),
+                 Rule("read", {"spiffe://acme/**"}, {"keys.read"}),
                  Rule("audit", {"spiffe://acme/audit"}, {"audit.read"})});
   EXPECT_THAT(policy->GrantedOperations("spiffe://acme/erp/x"),
               ElementsAre(Operation::kKeysRead, Operation::kAuthXades,
@@ -234,6 +246,62 @@ TEST(PolicyTest, GrantedOperationsIsTheUnionOverMatchingRules) {
   EXPECT_THAT(policy->GrantedOperations("spiffe://acme/audit"),
               ElementsAre(Operation::kKeysRead, Operation::kAuditRead));
   EXPECT_THAT(policy->GrantedOperations("spiffe://other/erp/x"), IsEmpty());
+}
+
+// The finding of the security review: an identity allowed only one NIP and
+// its own credentials could rotate the vault's keys, manage the Ministry
+// certificates and read every tenant's audit events.
+PolicyRule ScopedTenantRule() {
+  return Rule("acme", {"spiffe://acme/erp"}, {"*"}, {"nip:5265877635"},
+              {"acme-*"});
+}
+
+TEST(PolicyTest, ScopedRuleNeverGrantsWholeVaultOperations) {
+  auto policy = MustBuild({ScopedTenantRule()});
+  for (Operation op : {Operation::kVaultAdmin, Operation::kMfcertsManage}) {
+    EXPECT_FALSE(policy->Authorize(Request("spiffe://acme/erp", op)).allowed)
+        << OperationName(op);
+  }
+  AccessRequest every_event =
+      Request("spiffe://acme/erp", Operation::kAuditRead);
+  every_event.whole_vault = true;
+  EXPECT_FALSE(policy->Authorize(every_event).allowed);
+  // What the rule is for still works.
+  EXPECT_TRUE(
+      policy
+          ->Authorize(Request("spiffe://acme/erp", Operation::kAuthXades,
+                              "nip:5265877635", "acme-auth"))
+          .allowed);
+  EXPECT_TRUE(policy
+                  ->Authorize(Request("spiffe://acme/erp",
+                                      Operation::kAuditRead, "nip:5265877635"))
+                  .allowed);
+  EXPECT_THAT(policy->GrantedOperations("spiffe://acme/erp"),
+              ::testing::Not(::testing::Contains(Operation::kVaultAdmin)));
+}
+
+TEST(PolicyTest, UnscopedRuleGrantsWholeVaultOperations) {
+  auto policy =
+      MustBuild({Rule("vault-admins", {"spiffe://acme/ops"}, {"vault.admin"}),
+                 Rule("auditors", {"spiffe://acme/audit"}, {"audit.read"},
+                      {"*"}, {"*"})});
+  EXPECT_TRUE(
+      policy->Authorize(Request("spiffe://acme/ops", Operation::kVaultAdmin))
+          .allowed);
+  AccessRequest every_event =
+      Request("spiffe://acme/audit", Operation::kAuditRead);
+  every_event.whole_vault = true;
+  EXPECT_TRUE(policy->Authorize(every_event).allowed);
+}
+
+TEST(PolicyTest, ScopedRuleNamingAWholeVaultOperationIsRejected) {
+  PolicyRule rule = ScopedTenantRule();
+  rule.operations = {"tokens.manage", "vault.admin"};
+  absl::Status s = BuildError({rule});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(),
+              HasSubstr("\"vault.admin\" acts on the whole vault"));
+  EXPECT_THAT(s.message(), HasSubstr("\"acme\""));
 }
 
 TEST(PolicyTest, UnknownOperationIsRejectedByName) {

@@ -43,7 +43,7 @@ absl::Status CheckCommonName(absl::string_view common_name) {
         absl::StrCat("common name must be at most ", kMaxCommonNameBytes,
                      " bytes, not ", common_name.size()));
   }
-  if (absl::Status s = CheckCertificateIdentity(common_name); !s.ok()) {
+  if (absl::Status s = CheckCommonNameIdentity(common_name); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("unusable common name: ", s.message()));
   }
@@ -65,7 +65,7 @@ absl::Status CheckSpec(const CertificateSpec& spec) {
       return absl::InvalidArgumentError(
           "URI subjectAltName must be printable ASCII without spaces");
     }
-    if (absl::Status s = CheckCertificateIdentity(*spec.uri_san); !s.ok()) {
+    if (absl::Status s = CheckUriIdentity(*spec.uri_san); !s.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("unusable URI subjectAltName: ", s.message()));
     }

@@ -39,11 +39,11 @@ enum class CertificateUsage {
 // subjectKeyIdentifier and an authorityKeyIdentifier.
 struct CertificateSpec {
   // Subject CN; the caller's identity when there is no URI SAN. Must pass
-  // CheckCertificateIdentity (server/tls/peer_identity.h) and be at most 64
+  // CheckCommonNameIdentity (server/tls/peer_identity.h) and be at most 64
   // bytes (the X.509 limit).
   std::string common_name;
-  // The caller's identity when set (e.g. "spiffe://acme/erp"): ASCII, and
-  // must pass CheckCertificateIdentity.
+  // The caller's identity when set (e.g. "spiffe://acme/erp"): must pass
+  // CheckUriIdentity.
   std::optional<std::string> uri_san;
   std::vector<std::string> dns_sans;  // e.g. "localhost"
   std::vector<std::string> ip_sans;   // IPv4 or IPv6 text, e.g. "::1"

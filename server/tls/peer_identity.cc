@@ -5,12 +5,16 @@
 
 #include <cstdint>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/openssl_error.h"
 #include "common/openssl_ptr.h"
+#include "common/status_macros.h"
 #include "server/tls/openssl_ptr_ext.h"
 #include "server/tls/pem.h"
+#include "server/tls/revocation_list.h"
 
 namespace sejf::server {
 namespace {
@@ -96,13 +100,66 @@ absl::Status CheckCertificateIdentity(absl::string_view identity) {
   return absl::OkStatus();
 }
 
+absl::Status CheckCommonNameIdentity(absl::string_view common_name) {
+  RETURN_IF_ERROR(CheckCertificateIdentity(common_name));
+  if (absl::StrContains(common_name, ':')) {
+    return absl::InvalidArgumentError(
+        "a common name used as an identity must not contain ':', which "
+        "marks URI and unix-socket identities; put a URI in a URI "
+        "subjectAltName instead");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckUriIdentity(absl::string_view uri) {
+  RETURN_IF_ERROR(CheckCertificateIdentity(uri));
+  // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":".
+  std::size_t colon = uri.find(':');
+  bool absolute = colon != absl::string_view::npos && colon > 0 &&
+                  absl::ascii_isalpha(static_cast<unsigned char>(uri[0]));
+  for (std::size_t i = 1; absolute && i < colon; ++i) {
+    char c = uri[i];
+    absolute = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' ||
+               c == '-' || c == '.';
+  }
+  if (!absolute || colon + 1 == uri.size()) {
+    return absl::InvalidArgumentError(
+        "identity is not an absolute URI (a scheme such as \"spiffe:\", then "
+        "the rest)");
+  }
+  for (unsigned char c : uri) {
+    if (c <= 0x20 || c >= 0x7F) {
+      return absl::InvalidArgumentError(
+          "identity URI must be printable ASCII without spaces");
+    }
+  }
+  // "a/../b" is "b" to some readers and not to others: refuse both readings.
+  absl::string_view path = uri.substr(colon + 1);
+  for (absl::string_view segment : absl::StrSplit(path, '/')) {
+    absl::string_view bare = segment.substr(0, segment.find_first_of("?#"));
+    std::string lowered = absl::AsciiStrToLower(bare);
+    if (lowered == "." || lowered == ".." || lowered == "%2e" ||
+        lowered == "%2e%2e" || lowered == ".%2e" || lowered == "%2e.") {
+      return absl::InvalidArgumentError(
+          "identity URI has a \".\" or \"..\" path segment");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> IdentityFromCertificatePem(absl::string_view pem) {
+  ASSIGN_OR_RETURN(PeerCertificate peer, ReadPeerCertificate(pem));
+  return std::move(peer.identity);
+}
+
+absl::StatusOr<PeerCertificate> ReadPeerCertificate(absl::string_view pem) {
   auto cert = ParseCertificatePem(pem);
   if (!cert.ok()) return Unauthenticated("is not a PEM X.509 certificate");
 
   std::string identity;
   absl::string_view source = "URI subjectAltName";
-  if (!FirstUriSan(**cert, &identity)) {
+  const bool from_uri = FirstUriSan(**cert, &identity);
+  if (!from_uri) {
     source = "subject common name";
     const X509_NAME* subject = X509_get_subject_name(cert->get());
     int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
@@ -125,11 +182,13 @@ absl::StatusOr<std::string> IdentityFromCertificatePem(absl::string_view pem) {
     identity.assign(reinterpret_cast<const char*>(utf8),
                     static_cast<size_t>(len));
   }
-  if (absl::Status s = CheckCertificateIdentity(identity); !s.ok()) {
+  absl::Status usable =
+      from_uri ? CheckUriIdentity(identity) : CheckCommonNameIdentity(identity);
+  if (!usable.ok()) {
     return Unauthenticated(
-        absl::StrCat("has an unusable ", source, ": ", s.message()));
+        absl::StrCat("has an unusable ", source, ": ", usable.message()));
   }
-  return identity;
+  return PeerCertificate{std::move(identity), RevocationKey(**cert)};
 }
 
 std::string UnixPeerIdentity(uid_t uid) {

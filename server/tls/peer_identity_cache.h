@@ -10,6 +10,10 @@
 // `capacity` certificates and forgets all of them when full, so memory is
 // bounded whatever callers present (~1–2 KiB per entry).
 //
+// Revocation is checked on every call, cached or not, against the list the
+// RevocationHolder holds at that moment: a CRL reloaded on SIGHUP refuses a
+// revoked certificate on its very next call, even on an open connection.
+//
 // Thread-safety: thread-safe.
 #ifndef SEJF_SERVER_TLS_PEER_IDENTITY_CACHE_H_
 #define SEJF_SERVER_TLS_PEER_IDENTITY_CACHE_H_
@@ -22,23 +26,31 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "server/tls/peer_identity.h"
+#include "server/tls/revocation_list.h"
 
 namespace sejf::server {
 
 class PeerIdentityCache {
  public:
-  explicit PeerIdentityCache(std::size_t capacity = 1024);
+  // `revocations` (may be null: nothing is revoked) must outlive the cache.
+  explicit PeerIdentityCache(std::size_t capacity = 1024,
+                             const RevocationHolder* revocations = nullptr);
 
-  // IdentityFromCertificatePem(pem), from memory when `pem` was seen before.
+  // IdentityFromCertificatePem(pem), from memory when `pem` was seen before;
+  // UNAUTHENTICATED when the certificate is revoked.
   absl::StatusOr<std::string> Resolve(absl::string_view pem);
 
   std::size_t size() const;
 
  private:
+  // UNAUTHENTICATED when `peer` is revoked now; else its identity.
+  absl::StatusOr<std::string> Admit(const PeerCertificate& peer) const;
+
   const std::size_t capacity_;
+  const RevocationHolder* const revocations_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::string> identities_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, PeerCertificate> peers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sejf::server

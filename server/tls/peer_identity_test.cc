@@ -189,6 +189,37 @@ TEST(PeerIdentityTest, CertificateCannotPoseAsUnixSocketCaller) {
                         "reserved");
 }
 
+// The finding of the security review: a URI SAN "admin" became the same
+// identity as CN=admin. URIs must now be absolute and CNs cannot look like
+// URIs, so the three forms never meet.
+TEST(PeerIdentityTest, UriAndCommonNameIdentitiesCannotCollide) {
+  ExpectUnauthenticated(IdentityOf({Cn("erp")}, {{GEN_URI, "admin"}}),
+                        "not an absolute URI");
+  ExpectUnauthenticated(IdentityOf({Cn("erp")}, {{GEN_URI, "/acme/erp"}}),
+                        "not an absolute URI");
+  ExpectUnauthenticated(IdentityOf({Cn("erp")}, {{GEN_URI, "spiffe:"}}),
+                        "not an absolute URI");
+  ExpectUnauthenticated(IdentityOf({Cn("spiffe://acme/erp")}),
+                        "must not contain ':'");
+  auto cn = IdentityOf({Cn("admin")});
+  ASSERT_TRUE(cn.ok()) << cn.status();
+  EXPECT_EQ(*cn, "admin");
+  auto uri = IdentityOf({Cn("admin")}, {{GEN_URI, "spiffe://acme/erp"}});
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  EXPECT_EQ(*uri, "spiffe://acme/erp");
+}
+
+TEST(PeerIdentityTest, UriWithDotSegmentsIsUnauthenticated) {
+  for (const char* uri :
+       {"spiffe://acme/erp/../ops/key-admin", "spiffe://acme/erp/./x",
+        "spiffe://acme/erp/..", "spiffe://acme/erp/%2e%2e/ops",
+        "spiffe://acme/erp/%2E./ops"}) {
+    ExpectUnauthenticated(IdentityOf({Cn("erp")}, {{GEN_URI, uri}}),
+                          "path segment");
+  }
+  EXPECT_TRUE(CheckUriIdentity("spiffe://acme/erp/v1.2/..x").ok());
+}
+
 TEST(PeerIdentityTest, CheckRejectsMalformedUtf8) {
   EXPECT_TRUE(CheckCertificateIdentity("zażółć").ok());
   EXPECT_FALSE(CheckCertificateIdentity("\xC0\xAF").ok());          // overlong
