@@ -161,6 +161,35 @@ TEST_F(KeyCustodyNamespaceTest, RecoveryNeverDestroysByLabelAlone) {
   ExpectIntact(foreign, spki);
 }
 
+TEST_F(KeyCustodyNamespaceTest, DamagedIntentStopsGenerateTouchingNothing) {
+  const hsm::KeyRef audit = Plant("sejf-audit");
+  const std::string spki = *keys_.PublicKey(audit);
+  {
+    auto txn = storage_.Begin(vault::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Insert(kKeyIntentKind, "bent", "{\"format\":1").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  EXPECT_EQ(Generate("bent").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(keys_.FindKeyByLabel("sejf-key/bent").status().code(),
+            absl::StatusCode::kNotFound);
+  ExpectIntact(audit, spki);
+}
+
+TEST(KeyIntentTest, RoundTripsAndRefusesDamage) {
+  const KeyIntent intent{.key_id = std::string("\x00\x01\xfe\xff", 4),
+                         .label = "sejf-key/a"};
+  auto back = DecodeKeyIntent(EncodeKeyIntent(intent));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, intent);
+  for (const char* bad : {"", "{}", R"({"format":2,"key_id":"00","label":"x"})",
+                          R"({"format":1,"key_id":"0g","label":"x"})",
+                          R"({"format":1,"key_id":"","label":"x"})"}) {
+    EXPECT_EQ(DecodeKeyIntent(bad).status().code(), absl::StatusCode::kDataLoss)
+        << bad;
+  }
+}
+
 TEST_F(KeyCustodyNamespaceTest, KeysRecordedBeforeTheNamespaceKeepWorking) {
   // A record as the previous sejfd wrote it: CKA_LABEL = name.
   const hsm::KeyRef old = Plant("old-key");
