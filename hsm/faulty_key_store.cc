@@ -95,4 +95,27 @@ absl::StatusOr<SecretBytes> FaultyKeyStore::UnwrapKey(
   return KeyStoreWrapper::UnwrapKey(wrapped);
 }
 
+absl::Status FaultyKeyStore::CreateKek(absl::string_view kek_label) {
+  if (auto fault = Before(Operation::kCreateKek)) return *fault;
+  return KeyStoreWrapper::CreateKek(kek_label);
+}
+
+absl::StatusOr<KeyRef> FaultyKeyStore::GenerateKeyPairWithId(
+    absl::string_view label, absl::string_view id, KeyAlgorithm algorithm) {
+  if (auto fault = Before(Operation::kGenerateKeyPair)) return *fault;
+  return KeyStoreWrapper::GenerateKeyPairWithId(label, id, algorithm);
+}
+
+absl::Status FaultyKeyStore::CreateKekWithId(absl::string_view kek_label,
+                                             absl::string_view id) {
+  if (auto fault = Before(Operation::kCreateKek)) return *fault;
+  return KeyStoreWrapper::CreateKekWithId(kek_label, id);
+}
+
+absl::Status FaultyKeyStore::DestroyKek(absl::string_view kek_label,
+                                        absl::string_view id) {
+  if (auto fault = Before(Operation::kDestroyKek)) return *fault;
+  return KeyStoreWrapper::DestroyKek(kek_label, id);
+}
+
 }  // namespace sejf::hsm

@@ -32,13 +32,15 @@ namespace sejf::hsm {
 class FaultyKeyStore : public KeyStoreWrapper {
  public:
   enum class Operation {
-    kGenerateKeyPair,
-    kFindKey,  // FindKeyById and FindKeyByLabel
+    kGenerateKeyPair,  // GenerateKeyPair and GenerateKeyPairWithId
+    kFindKey,          // FindKeyById and FindKeyByLabel
     kPublicKey,
     kSign,
     kDestroy,
     kWrapKey,
     kUnwrapKey,
+    kCreateKek,  // CreateKek and CreateKekWithId
+    kDestroyKek,
   };
 
   explicit FaultyKeyStore(KeyStore* target) : KeyStoreWrapper(target) {}
@@ -69,6 +71,14 @@ class FaultyKeyStore : public KeyStoreWrapper {
   absl::Status Destroy(const KeyRef& key) override;
   absl::StatusOr<std::string> WrapKey(const SecretBytes& data_key) override;
   absl::StatusOr<SecretBytes> UnwrapKey(absl::string_view wrapped) override;
+  absl::Status CreateKek(absl::string_view kek_label) override;
+  absl::StatusOr<KeyRef> GenerateKeyPairWithId(absl::string_view label,
+                                               absl::string_view id,
+                                               KeyAlgorithm algorithm) override;
+  absl::Status CreateKekWithId(absl::string_view kek_label,
+                               absl::string_view id) override;
+  absl::Status DestroyKek(absl::string_view kek_label,
+                          absl::string_view id) override;
 
  private:
   struct Failures {

@@ -86,6 +86,28 @@ TEST(FaultyKeyStoreTest, EveryOperationCanFail) {
   EXPECT_TRUE(faulty.UnwrapKey(*wrapped).ok());
 }
 
+TEST(FaultyKeyStoreTest, IdOperationsCanFail) {
+  testing::FakeKeyStore fake;
+  FaultyKeyStore faulty(&fake);
+  const std::string id = RandomBytes(kKeyIdSize);
+  for (Operation op : {Operation::kGenerateKeyPair, Operation::kCreateKek,
+                       Operation::kDestroyKek}) {
+    faulty.FailNext(op, 1);
+  }
+  constexpr auto kUnavailable = absl::StatusCode::kUnavailable;
+  EXPECT_EQ(faulty.GenerateKeyPairWithId("k", id, KeyAlgorithm::kEcP256)
+                .status()
+                .code(),
+            kUnavailable);
+  EXPECT_EQ(fake.FindKeyById(id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(faulty.CreateKekWithId("kek", id).code(), kUnavailable);
+  ASSERT_TRUE(faulty.CreateKekWithId("kek", id).ok());
+  EXPECT_EQ(faulty.DestroyKek("kek", id).code(), kUnavailable);
+  EXPECT_TRUE(fake.KekId("kek").ok()) << "the fault never reached the target";
+  EXPECT_TRUE(faulty.DestroyKek("kek", id).ok());
+  EXPECT_EQ(faulty.injected_failures(), 3);
+}
+
 TEST(FaultyKeyStoreTest, ClearDropsPendingFaults) {
   testing::FakeKeyStore fake;
   FaultyKeyStore faulty(&fake);

@@ -56,4 +56,12 @@ absl::Status ValidateKeyLabel(absl::string_view label) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateKeyId(absl::string_view id) {
+  if (id.size() != kKeyIdSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key id must be ", kKeyIdSize, " bytes, not ", id.size()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace sejf::hsm

@@ -72,6 +72,10 @@ absl::Status ValidateKeyLabel(absl::string_view label);
 // The size of the key ids the stores generate (random bytes, CKA_ID).
 inline constexpr std::size_t kKeyIdSize = 16;
 
+// Checks a caller-chosen key id (the *WithId calls): exactly kKeyIdSize
+// bytes. INVALID_ARGUMENT otherwise.
+absl::Status ValidateKeyId(absl::string_view id);
+
 // The size of the data keys WrapKey/UnwrapKey handle, and of what WrapKey
 // returns for them (RFC 5649 AES key wrap with padding: 32 + 8 bytes).
 inline constexpr std::size_t kDataKeySize = 32;
@@ -172,6 +176,39 @@ class KeyStore {
       absl::string_view kek_label, const SecretBytes& data_key) = 0;
   virtual absl::StatusOr<SecretBytes> UnwrapKeyWith(
       absl::string_view kek_label, absl::string_view wrapped) = 0;
+
+  // --- Keys and KEKs named by a caller-chosen id (key custody, issue 11) ---
+  // Callers that must never destroy an object they did not create (custody
+  // keys, retired KEKs) choose the CKA_ID themselves, record it durably
+  // before the object exists, and later destroy only an object carrying
+  // exactly that id. Ids are kKeyIdSize bytes (RandomBytes(kKeyIdSize)).
+
+  // As GenerateKeyPair, with CKA_ID `id` instead of a fresh random one.
+  // Errors: INVALID_ARGUMENT for a bad label or an id that is not
+  // kKeyIdSize bytes; ALREADY_EXISTS when a private key labelled `label`, or
+  // any key object with CKA_ID `id`, exists (nothing is created or touched);
+  // UNAVAILABLE (the key may still have been created, with that id).
+  virtual absl::StatusOr<KeyRef> GenerateKeyPairWithId(
+      absl::string_view label, absl::string_view id,
+      KeyAlgorithm algorithm) = 0;
+
+  // As CreateKek, with CKA_ID `id`. Errors: INVALID_ARGUMENT for a bad label
+  // or id; ALREADY_EXISTS when a KEK labelled `kek_label` exists; UNAVAILABLE.
+  virtual absl::Status CreateKekWithId(absl::string_view kek_label,
+                                       absl::string_view id) = 0;
+
+  // The CKA_ID of the KEK labelled `kek_label`. Errors: NOT_FOUND when there
+  // is none; FAILED_PRECONDITION when several secret keys carry the label;
+  // UNAVAILABLE.
+  virtual absl::StatusOr<std::string> KekId(absl::string_view kek_label) = 0;
+
+  // Destroys the KEK that carries both `kek_label` and CKA_ID `id`; an
+  // object with that label and another id (or that id and another label) is
+  // never touched. Whatever it wrapped can no longer be unwrapped. Errors:
+  // INVALID_ARGUMENT for a bad label or an empty id; NOT_FOUND when no such
+  // KEK exists (e.g. already destroyed); UNAVAILABLE (call again).
+  virtual absl::Status DestroyKek(absl::string_view kek_label,
+                                  absl::string_view id) = 0;
 };
 
 // A KeyStore that forwards every call to another one (after leveldb's
@@ -226,6 +263,24 @@ class KeyStoreWrapper : public KeyStore {
   absl::StatusOr<SecretBytes> UnwrapKeyWith(
       absl::string_view kek_label, absl::string_view wrapped) override {
     return target_->UnwrapKeyWith(kek_label, wrapped);
+  }
+
+  // Keys and KEKs named by a caller-chosen id.
+  absl::StatusOr<KeyRef> GenerateKeyPairWithId(
+      absl::string_view label, absl::string_view id,
+      KeyAlgorithm algorithm) override {
+    return target_->GenerateKeyPairWithId(label, id, algorithm);
+  }
+  absl::Status CreateKekWithId(absl::string_view kek_label,
+                               absl::string_view id) override {
+    return target_->CreateKekWithId(kek_label, id);
+  }
+  absl::StatusOr<std::string> KekId(absl::string_view kek_label) override {
+    return target_->KekId(kek_label);
+  }
+  absl::Status DestroyKek(absl::string_view kek_label,
+                          absl::string_view id) override {
+    return target_->DestroyKek(kek_label, id);
   }
 
  private:

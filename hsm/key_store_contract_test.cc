@@ -265,6 +265,83 @@ TEST_P(KeyStoreContractTest, DestroyRemovesTheKeyAndFreesItsLabel) {
   EXPECT_NE(reborn.id, key.id);
 }
 
+TEST_P(KeyStoreContractTest, GenerateWithIdUsesExactlyThatId) {
+  const std::string id = RandomBytes(kKeyIdSize);
+  auto key = store().GenerateKeyPairWithId("chosen", id, KeyAlgorithm::kEcP256);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->id, id);
+  EXPECT_EQ(key->label, "chosen");
+  auto found = store().FindKeyById(id);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->label, "chosen");
+  SignAndVerify(*key, SignatureScheme::kEcdsaSha256, "chosen id");
+}
+
+TEST_P(KeyStoreContractTest,
+       GenerateWithIdRefusesATakenLabelOrIdTouchingNothing) {
+  const KeyRef existing = GenerateOrDie("taken", KeyAlgorithm::kEcP256);
+  const std::string spki = PublicKeyOrDie(existing);
+  auto same_label = store().GenerateKeyPairWithId(
+      "taken", RandomBytes(kKeyIdSize), KeyAlgorithm::kEcP256);
+  EXPECT_EQ(same_label.status().code(), absl::StatusCode::kAlreadyExists);
+  auto same_id = store().GenerateKeyPairWithId("other-label", existing.id,
+                                               KeyAlgorithm::kEcP256);
+  EXPECT_EQ(same_id.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store().FindKeyByLabel("other-label").status().code(),
+            absl::StatusCode::kNotFound);
+  // The existing key is unchanged and still signs.
+  EXPECT_EQ(PublicKeyOrDie(existing), spki);
+  SignAndVerify(existing, SignatureScheme::kEcdsaSha256, "still here");
+  for (const std::string& bad_id :
+       {std::string(), std::string(15, 'x'), std::string(17, 'x')}) {
+    EXPECT_EQ(store()
+                  .GenerateKeyPairWithId("fresh", bad_id, KeyAlgorithm::kEcP256)
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_P(KeyStoreContractTest, KekWithIdIsFoundAndDestroyedOnlyByLabelAndId) {
+  const std::string id = RandomBytes(kKeyIdSize);
+  const std::string other_id = RandomBytes(kKeyIdSize);
+  ASSERT_TRUE(store().CreateKekWithId("kek-a", id).ok());
+  EXPECT_EQ(store().CreateKekWithId("kek-a", other_id).code(),
+            absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(store().CreateKek("kek-b").ok());
+  auto read = store().KekId("kek-a");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, id);
+  auto b_id = store().KekId("kek-b");
+  ASSERT_TRUE(b_id.ok()) << b_id.status();
+  EXPECT_EQ(b_id->size(), kKeyIdSize);
+  EXPECT_EQ(store().KekId("kek-none").status().code(),
+            absl::StatusCode::kNotFound);
+
+  const SecretBytes dek = SecretFromView(RandomBytes(kDataKeySize));
+  auto wrapped = store().WrapKeyWith("kek-a", dek);
+  ASSERT_TRUE(wrapped.ok()) << wrapped.status();
+  // The right label with another id, or the right id with another label,
+  // destroys nothing.
+  EXPECT_EQ(store().DestroyKek("kek-a", other_id).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().DestroyKek("kek-b", id).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store().UnwrapKeyWith("kek-a", *wrapped).ok());
+  EXPECT_TRUE(store().WrapKeyWith("kek-b", dek).ok());
+
+  ASSERT_TRUE(store().DestroyKek("kek-a", id).ok());
+  EXPECT_EQ(store().UnwrapKeyWith("kek-a", *wrapped).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().KekId("kek-a").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().DestroyKek("kek-a", id).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store().WrapKeyWith("kek-b", dek).ok());
+  EXPECT_EQ(store().CreateKekWithId("kek-c", "short").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(KeyStoreContractTest, WrapUnwrapRoundTrip) {
   const SecretBytes data_key = SecretFromView(RandomBytes(kDataKeySize));
   auto wrapped = store().WrapKey(data_key);

@@ -58,7 +58,8 @@ void KeyEncryptionKey::Forget() {
 }
 
 absl::StatusOr<CK_OBJECT_HANDLE> KeyEncryptionKey::Handle(
-    SessionPool::Lease& lease, bool create, bool* created) {
+    SessionPool::Lease& lease, bool create, bool* created,
+    absl::string_view new_id) {
   if (created != nullptr) *created = false;
   // Held across the lookup and the creation, so that two threads do not
   // both create a KEK. Wrapping is rare (start-up, rotation).
@@ -85,7 +86,8 @@ absl::StatusOr<CK_OBJECT_HANDLE> KeyEncryptionKey::Handle(
   } else {
     const CK_ULONG aes = CKK_AES;
     const CK_ULONG value_len = 32;
-    const std::string id = RandomBytes(kKeyIdSize);
+    const std::string id =
+        new_id.empty() ? RandomBytes(kKeyIdSize) : std::string(new_id);
     std::vector<CK_ATTRIBUTE> attributes = {
         UlongAttribute(CKA_CLASS, secret_key),
         UlongAttribute(CKA_KEY_TYPE, aes),
@@ -212,10 +214,11 @@ absl::StatusOr<SecretBytes> KeyEncryptionKey::UnwrapWith(
   return value;
 }
 
-absl::Status KeyEncryptionKey::Create(SessionPool::Lease& lease) {
+absl::Status KeyEncryptionKey::Create(SessionPool::Lease& lease,
+                                      absl::string_view id) {
   Forget();  // look in the token, not in the cache
   bool created = false;
-  RETURN_IF_ERROR(Handle(lease, /*create=*/true, &created).status());
+  RETURN_IF_ERROR(Handle(lease, /*create=*/true, &created, id).status());
   if (!created) {
     return absl::AlreadyExistsError(
         absl::StrCat("a key-encryption key labelled \"", label_, "\" exists"));

@@ -76,9 +76,13 @@ class KeyEncryptionKey {
                                    const SecretBytes& data_key,
                                    bool create_if_missing = true);
 
-  // Generates the KEK in the token (KeyStore::CreateKek). ALREADY_EXISTS
-  // when a secret key with this label exists.
-  absl::Status Create(SessionPool::Lease& lease);
+  // Generates the KEK in the token (KeyStore::CreateKek) with CKA_ID `id`,
+  // or a random one when `id` is empty. ALREADY_EXISTS when a secret key
+  // with this label exists.
+  absl::Status Create(SessionPool::Lease& lease, absl::string_view id = {});
+
+  // Drops the cached handle (after the KEK was destroyed in the token).
+  void Forget();
 
   // As KeyStore::UnwrapKey, on `lease`.
   absl::StatusOr<SecretBytes> Unwrap(SessionPool::Lease& lease,
@@ -86,11 +90,12 @@ class KeyEncryptionKey {
 
  private:
   // The KEK's handle: cached for lease.epoch(), else looked up by label,
-  // else (if `create`) generated. NOT_FOUND when missing and !create;
-  // FAILED_PRECONDITION when several secret keys carry the label.
+  // else (if `create`) generated with CKA_ID `new_id` (random when empty).
+  // NOT_FOUND when missing and !create; FAILED_PRECONDITION when several
+  // secret keys carry the label.
   absl::StatusOr<CK_OBJECT_HANDLE> Handle(SessionPool::Lease& lease,
-                                          bool create, bool* created = nullptr);
-  void Forget();
+                                          bool create, bool* created = nullptr,
+                                          absl::string_view new_id = {});
 
   // One attempt with a known handle. NOT_FOUND means the handle went
   // stale (the KEK may still exist).

@@ -202,6 +202,7 @@ absl::StatusOr<Pkcs11KeyStore::FoundKey> Pkcs11KeyStore::FindPrivateKey(
 
 absl::StatusOr<KeyRef> Pkcs11KeyStore::GenerateOn(Lease& lease,
                                                   absl::string_view label,
+                                                  absl::string_view id,
                                                   KeyAlgorithm algorithm) {
   RETURN_IF_ERROR(lease.EnsureLoggedIn());
   const CK_ULONG private_key = CKO_PRIVATE_KEY;
@@ -213,11 +214,20 @@ absl::StatusOr<KeyRef> Pkcs11KeyStore::GenerateOn(Lease& lease,
                                                  "\" exists in token \"",
                                                  token_label_, "\""));
   }
-  const std::string id = RandomBytes(kKeyIdSize);
+  for (CK_ULONG object_class : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
+    ASSIGN_OR_RETURN(
+        existing, FindObjects(lease, {UlongAttribute(CKA_CLASS, object_class),
+                                      BytesAttribute(CKA_ID, id)}));
+    if (!existing.empty()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("a key with id ", KeyIdHex(id), " exists in token \"",
+                       token_label_, "\""));
+    }
+  }
   ASSIGN_OR_RETURN(GeneratedKeyPair pair,
                    GenerateKeyPairInToken(lease, label, id, algorithm));
   Remember(id, CachedKey{pair.private_key, algorithm, lease.epoch()});
-  return KeyRef{.id = id,
+  return KeyRef{.id = std::string(id),
                 .label = std::string(label),
                 .algorithm = algorithm,
                 .uri = FormatPkcs11Uri(token_label_, label, id)};
@@ -225,10 +235,16 @@ absl::StatusOr<KeyRef> Pkcs11KeyStore::GenerateOn(Lease& lease,
 
 absl::StatusOr<KeyRef> Pkcs11KeyStore::GenerateKeyPair(absl::string_view label,
                                                        KeyAlgorithm algorithm) {
+  return GenerateKeyPairWithId(label, RandomBytes(kKeyIdSize), algorithm);
+}
+
+absl::StatusOr<KeyRef> Pkcs11KeyStore::GenerateKeyPairWithId(
+    absl::string_view label, absl::string_view id, KeyAlgorithm algorithm) {
   RETURN_IF_ERROR(ValidateKeyLabel(label));
+  RETURN_IF_ERROR(ValidateKeyId(id));
   absl::MutexLock lock(&generate_mu_);
   return WithContext(Run<KeyRef>([&](Lease& lease) {
-                       return GenerateOn(lease, label, algorithm);
+                       return GenerateOn(lease, label, id, algorithm);
                      }),
                      absl::StrCat("generating ", KeyAlgorithmName(algorithm),
                                   " key \"", label, "\""));
@@ -463,6 +479,70 @@ absl::StatusOr<SecretBytes> Pkcs11KeyStore::UnwrapKeyWith(
                        return kek.Unwrap(lease, wrapped);
                      }),
                      absl::StrCat("unwrapping with KEK \"", kek_label, "\""));
+}
+
+absl::Status Pkcs11KeyStore::CreateKekWithId(absl::string_view kek_label,
+                                             absl::string_view id) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  RETURN_IF_ERROR(ValidateKeyId(id));
+  KeyEncryptionKey& kek = KekFor(kek_label);
+  return WithContext(Run<bool>([&](Lease& lease) -> absl::StatusOr<bool> {
+                       RETURN_IF_ERROR(kek.Create(lease, id));
+                       return true;
+                     }).status(),
+                     absl::StrCat("creating KEK \"", kek_label, "\""));
+}
+
+absl::StatusOr<std::string> Pkcs11KeyStore::KekId(absl::string_view kek_label) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  auto op = [&](Lease& lease) -> absl::StatusOr<std::string> {
+    RETURN_IF_ERROR(lease.EnsureLoggedIn());
+    const CK_ULONG secret_key = CKO_SECRET_KEY;
+    ASSIGN_OR_RETURN(
+        std::vector<CK_OBJECT_HANDLE> found,
+        FindObjects(lease, {UlongAttribute(CKA_CLASS, secret_key),
+                            BytesAttribute(CKA_LABEL, kek_label)}));
+    if (found.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("no key-encryption key labelled \"", kek_label,
+                       "\" in token \"", token_label_, "\""));
+    }
+    if (found.size() > 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(found.size(), " secret keys are labelled \"", kek_label,
+                       "\" in token \"", token_label_, "\""));
+    }
+    return GetBytesAttribute(lease, found.front(), CKA_ID);
+  };
+  return WithContext(Run<std::string>(op),
+                     absl::StrCat("reading the id of KEK \"", kek_label, "\""));
+}
+
+absl::Status Pkcs11KeyStore::DestroyKek(absl::string_view kek_label,
+                                        absl::string_view id) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  if (id.empty()) return absl::InvalidArgumentError("KEK id is empty");
+  KeyEncryptionKey& kek = KekFor(kek_label);
+  auto op = [&](Lease& lease) -> absl::StatusOr<bool> {
+    RETURN_IF_ERROR(lease.EnsureLoggedIn());
+    const CK_ULONG secret_key = CKO_SECRET_KEY;
+    ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> found,
+                     FindObjects(lease, {UlongAttribute(CKA_CLASS, secret_key),
+                                         BytesAttribute(CKA_LABEL, kek_label),
+                                         BytesAttribute(CKA_ID, id)}));
+    if (found.empty()) {
+      return absl::NotFoundError(absl::StrCat(
+          "no key-encryption key labelled \"", kek_label, "\" with id ",
+          KeyIdHex(id), " in token \"", token_label_, "\""));
+    }
+    kek.Forget();
+    for (CK_OBJECT_HANDLE object : found) {
+      RETURN_IF_ERROR(DestroyObject(lease, object));
+    }
+    return true;
+  };
+  return WithContext(Run<bool>(op).status(),
+                     absl::StrCat("destroying KEK \"", kek_label, "\""));
 }
 
 }  // namespace sejf::hsm::pkcs11

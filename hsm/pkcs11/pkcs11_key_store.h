@@ -6,7 +6,9 @@
 //
 // Keys. GenerateKeyPair makes the pair in the token with raw
 // C_GenerateKeyPair (libp11 0.4.12 cannot make EC keys): CKA_ID = 16 random
-// bytes and CKA_LABEL = the label on both halves; public half CKA_TOKEN,
+// bytes (GenerateKeyPairWithId: the caller's) and CKA_LABEL = the label on
+// both halves; before creating, it checks that no private key has the label
+// and no private or public key has the id; public half CKA_TOKEN,
 // CKA_VERIFY, not private; private half CKA_TOKEN, CKA_PRIVATE,
 // CKA_SENSITIVE=TRUE, CKA_EXTRACTABLE=FALSE, CKA_SIGN=TRUE, CKA_DERIVE=FALSE
 // (RSA also CKA_DECRYPT, CKA_UNWRAP, CKA_SIGN_RECOVER = FALSE). EC keys with
@@ -105,6 +107,16 @@ class Pkcs11KeyStore : public KeyStore {
   absl::StatusOr<SecretBytes> UnwrapKeyWith(absl::string_view kek_label,
                                             absl::string_view wrapped) override;
 
+  // Keys and KEKs named by a caller-chosen id.
+  absl::StatusOr<KeyRef> GenerateKeyPairWithId(absl::string_view label,
+                                               absl::string_view id,
+                                               KeyAlgorithm algorithm) override;
+  absl::Status CreateKekWithId(absl::string_view kek_label,
+                               absl::string_view id) override;
+  absl::StatusOr<std::string> KekId(absl::string_view kek_label) override;
+  absl::Status DestroyKek(absl::string_view kek_label,
+                          absl::string_view id) override;
+
   const std::string& token_label() const { return token_label_; }
   // The session pool, for statistics (tests, metrics).
   const SessionPool& pool() const { return *pool_; }
@@ -145,6 +157,7 @@ class Pkcs11KeyStore : public KeyStore {
                                           absl::string_view description);
   absl::StatusOr<KeyRef> GenerateOn(SessionPool::Lease& lease,
                                     absl::string_view label,
+                                    absl::string_view id,
                                     KeyAlgorithm algorithm);
   absl::StatusOr<std::string> SignOn(SessionPool::Lease& lease,
                                      const KeyRef& key, SignatureScheme scheme,

@@ -60,15 +60,20 @@ FakeKeyStore::FakeKeyStore(std::string token_label)
 
 absl::StatusOr<KeyRef> FakeKeyStore::GenerateKeyPair(absl::string_view label,
                                                      KeyAlgorithm algorithm) {
+  return GenerateKeyPairWithId(label, RandomBytes(kKeyIdSize), algorithm);
+}
+
+absl::StatusOr<KeyRef> FakeKeyStore::GenerateKeyPairWithId(
+    absl::string_view label, absl::string_view id, KeyAlgorithm algorithm) {
   RETURN_IF_ERROR(ValidateKeyLabel(label));
+  RETURN_IF_ERROR(ValidateKeyId(id));
   EVP_PKEY* raw = algorithm == KeyAlgorithm::kEcP256
                       ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
                       : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA",
                                           static_cast<size_t>(2048));
   if (raw == nullptr) return OpenSslInternal("EVP_PKEY_Q_keygen");
   std::shared_ptr<EVP_PKEY> key(raw, EVP_PKEY_free);
-  const std::string id = RandomBytes(kKeyIdSize);
-  KeyRef ref{.id = id,
+  KeyRef ref{.id = std::string(id),
              .label = std::string(label),
              .algorithm = algorithm,
              .uri = FormatPkcs11Uri(token_label_, label, id)};
@@ -80,7 +85,12 @@ absl::StatusOr<KeyRef> FakeKeyStore::GenerateKeyPair(absl::string_view label,
                                                    token_label_, "\""));
     }
   }
-  keys_[id] = Entry{ref, std::move(key)};
+  if (keys_.contains(ref.id)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a key with id ", absl::BytesToHexString(id),
+                     " exists in token \"", token_label_, "\""));
+  }
+  keys_[ref.id] = Entry{ref, std::move(key)};
   return ref;
 }
 
@@ -181,7 +191,8 @@ absl::StatusOr<std::string> FakeKeyStore::WrapKey(const SecretBytes& data_key) {
     if (!keks_.contains(kFakeDefaultKekLabel)) {
       SecretBytes kek(32);
       randombytes_buf(kek.data(), kek.size());
-      keks_.emplace(kFakeDefaultKekLabel, std::move(kek));
+      keks_.emplace(kFakeDefaultKekLabel,
+                    StoredKek{std::move(kek), RandomBytes(kKeyIdSize)});
     }
   }
   return WrapKeyWith(kFakeDefaultKekLabel, data_key);
@@ -200,7 +211,13 @@ std::string FakeKeyStore::KekUri(absl::string_view kek_label) const {
 }
 
 absl::Status FakeKeyStore::CreateKek(absl::string_view kek_label) {
+  return CreateKekWithId(kek_label, RandomBytes(kKeyIdSize));
+}
+
+absl::Status FakeKeyStore::CreateKekWithId(absl::string_view kek_label,
+                                           absl::string_view id) {
   RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  RETURN_IF_ERROR(ValidateKeyId(id));
   absl::MutexLock lock(&mu_);
   if (keks_.contains(std::string(kek_label))) {
     return absl::AlreadyExistsError(absl::StrCat(
@@ -208,7 +225,34 @@ absl::Status FakeKeyStore::CreateKek(absl::string_view kek_label) {
   }
   SecretBytes kek(32);
   randombytes_buf(kek.data(), kek.size());
-  keks_.emplace(std::string(kek_label), std::move(kek));
+  keks_.emplace(std::string(kek_label),
+                StoredKek{std::move(kek), std::string(id)});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> FakeKeyStore::KekId(absl::string_view kek_label) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  absl::MutexLock lock(&mu_);
+  auto it = keks_.find(std::string(kek_label));
+  if (it == keks_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no key-encryption key labelled \"", kek_label, "\""));
+  }
+  return it->second.id;
+}
+
+absl::Status FakeKeyStore::DestroyKek(absl::string_view kek_label,
+                                      absl::string_view id) {
+  RETURN_IF_ERROR(ValidateKeyLabel(kek_label));
+  if (id.empty()) return absl::InvalidArgumentError("KEK id is empty");
+  absl::MutexLock lock(&mu_);
+  auto it = keks_.find(std::string(kek_label));
+  if (it == keks_.end() || it->second.id != id) {
+    return absl::NotFoundError(absl::StrCat("no key-encryption key labelled \"",
+                                            kek_label, "\" with id ",
+                                            absl::BytesToHexString(id)));
+  }
+  keks_.erase(it);
   return absl::OkStatus();
 }
 
@@ -220,7 +264,7 @@ absl::StatusOr<SecretBytes> FakeKeyStore::Kek(absl::string_view kek_label) {
         absl::StrCat("no key-encryption key labelled \"", kek_label,
                      "\": nothing was ever wrapped with it in this store"));
   }
-  return it->second;
+  return it->second.key;
 }
 
 absl::StatusOr<std::string> FakeKeyStore::WrapKeyWith(

@@ -54,6 +54,16 @@ class FakeKeyStore : public KeyStore {
   absl::StatusOr<SecretBytes> UnwrapKeyWith(absl::string_view kek_label,
                                             absl::string_view wrapped) override;
 
+  // Keys and KEKs named by a caller-chosen id.
+  absl::StatusOr<KeyRef> GenerateKeyPairWithId(absl::string_view label,
+                                               absl::string_view id,
+                                               KeyAlgorithm algorithm) override;
+  absl::Status CreateKekWithId(absl::string_view kek_label,
+                               absl::string_view id) override;
+  absl::StatusOr<std::string> KekId(absl::string_view kek_label) override;
+  absl::Status DestroyKek(absl::string_view kek_label,
+                          absl::string_view id) override;
+
  private:
   struct Entry {
     KeyRef ref;
@@ -69,9 +79,13 @@ class FakeKeyStore : public KeyStore {
   // A copy of the KEK labelled `kek_label`; FAILED_PRECONDITION if none.
   absl::StatusOr<SecretBytes> Kek(absl::string_view kek_label);
 
+  struct StoredKek {
+    SecretBytes key;
+    std::string id;  // as CKA_ID
+  };
   // KEKs by label; the default one (kFakeDefaultKekLabel) is created by the
-  // first WrapKey, others by CreateKek.
-  std::map<std::string, SecretBytes> keks_ ABSL_GUARDED_BY(mu_);
+  // first WrapKey, others by CreateKek*.
+  std::map<std::string, StoredKek> keks_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sejf::hsm::testing

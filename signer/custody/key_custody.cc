@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/random.h"
 #include "common/status_macros.h"
 #include "signer/x509/certificate_info.h"
 #include "signer/x509/self_signed.h"
@@ -14,6 +15,13 @@ namespace {
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
+
+absl::Status NameTaken(absl::string_view name) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("a key named \"", name,
+                   "\" exists already (names of destroyed keys are not "
+                   "reused); choose another name"));
+}
 
 absl::Status NotFound(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat("no key named \"", name, "\""));
@@ -87,30 +95,115 @@ hsm::KeyRef KeyCustody::KeyRefOf(absl::string_view name,
   return ref;
 }
 
+std::string CustodyKeyLabel(absl::string_view name) {
+  return absl::StrCat(kCustodyLabelPrefix, name);
+}
+
+absl::Status KeyCustody::DestroyRecordedKey(const KeyIntent& intent) {
+  absl::StatusOr<hsm::KeyRef> found = keys_->FindKeyById(intent.key_id);
+  if (found.ok() && found->label != intent.label) {
+    // Our id under another label: not what we created. Leave it alone.
+    return absl::OkStatus();
+  }
+  if (!found.ok() && !absl::IsNotFound(found.status())) return found.status();
+  // Not found: the crash came before the HSM made the pair, or left only
+  // its public half; Destroy removes whatever carries the recorded id.
+  hsm::KeyRef ref;
+  if (found.ok()) {
+    ref = *found;
+  } else {
+    ref.id = intent.key_id;
+    ref.label = intent.label;
+  }
+  absl::Status destroyed = keys_->Destroy(ref);
+  if (destroyed.ok() || absl::IsNotFound(destroyed)) return absl::OkStatus();
+  return destroyed;
+}
+
+absl::StatusOr<int64_t> KeyCustody::RecordIntent(absl::string_view name,
+                                                 const KeyIntent& intent) {
+  ASSIGN_OR_RETURN(auto txn,
+                   storage_->Begin(vault::TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(std::optional<vault::Record> existing,
+                   txn->Get(vault::kKeyRecordKind, name));
+  if (existing) return NameTaken(name);
+  ASSIGN_OR_RETURN(std::optional<vault::Record> previous,
+                   txn->Get(kKeyIntentKind, name));
+  vault::Record written;
+  if (previous) {
+    // A Generate of this name crashed (or failed and could not clean up)
+    // after recording its intent. Whatever it created carries the recorded
+    // id; remove that, and only that, before starting again. Read-write
+    // transactions are serialised, so no other Generate of this name can
+    // complete meanwhile.
+    ASSIGN_OR_RETURN(KeyIntent stale, DecodeKeyIntent(previous->data));
+    RETURN_IF_ERROR(DestroyRecordedKey(stale));
+    ASSIGN_OR_RETURN(written,
+                     txn->Update(kKeyIntentKind, name, previous->version,
+                                 EncodeKeyIntent(intent)));
+  } else {
+    ASSIGN_OR_RETURN(
+        written, txn->Insert(kKeyIntentKind, name, EncodeKeyIntent(intent)));
+  }
+  RETURN_IF_ERROR(txn->Commit());
+  return written.version;
+}
+
+void KeyCustody::AbandonIntent(absl::string_view name,
+                               const KeyIntent& intent) {
+  absl::Status status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto txn,
+                     storage_->Begin(vault::TransactionMode::kReadWrite));
+    ASSIGN_OR_RETURN(std::optional<vault::Record> current,
+                     txn->Get(kKeyIntentKind, name));
+    if (!current) return absl::OkStatus();
+    ASSIGN_OR_RETURN(KeyIntent recorded, DecodeKeyIntent(current->data));
+    if (recorded != intent) return absl::OkStatus();  // another Generate's
+    RETURN_IF_ERROR(txn->Delete(kKeyIntentKind, name, current->version));
+    return txn->Commit();
+  }();
+  status.IgnoreError();  // a left-over intent is recovered by the next try
+}
+
 absl::StatusOr<Key> KeyCustody::Generate(absl::string_view name,
                                          hsm::KeyAlgorithm algorithm,
                                          vault::KeyUsage usage) {
   RETURN_IF_ERROR(vault::ValidateCredentialName(name, "key name"));
+  if (absl::StartsWith(name, kReservedKeyNamePrefix)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key name \"", name, "\" is reserved: names starting with \"",
+        kReservedKeyNamePrefix,
+        "\" belong to sejf's own keys (the audit key, key-encryption keys); "
+        "choose another name"));
+  }
   ASSIGN_OR_RETURN(std::optional<vault::Record> existing,
                    storage_->Get(vault::kKeyRecordKind, name));
-  if (existing) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("a key named \"", name,
-                     "\" exists already (names of destroyed keys are not "
-                     "reused); choose another name"));
-  }
-  absl::StatusOr<hsm::KeyRef> ref = keys_->GenerateKeyPair(name, algorithm);
-  if (ref.status().code() == absl::StatusCode::kAlreadyExists) {
-    // An orphan from a crash between HSM generation and the record insert:
-    // it was never recorded, so never certified or used. Replace it.
-    ASSIGN_OR_RETURN(hsm::KeyRef orphan, keys_->FindKeyByLabel(name));
-    RETURN_IF_ERROR(keys_->Destroy(orphan));
-    ref = keys_->GenerateKeyPair(name, algorithm);
+  if (existing) return NameTaken(name);
+
+  // 1. Record which object we are about to create, before it exists.
+  const KeyIntent intent{.key_id = RandomBytes(hsm::kKeyIdSize),
+                         .label = CustodyKeyLabel(name)};
+  ASSIGN_OR_RETURN(const int64_t intent_version, RecordIntent(name, intent));
+
+  // 2. Create it with exactly that id. Failures leave the intent for the
+  // next Generate to recover from (an UNAVAILABLE generate may have
+  // created the pair).
+  absl::StatusOr<hsm::KeyRef> ref =
+      keys_->GenerateKeyPairWithId(intent.label, intent.key_id, algorithm);
+  if (absl::IsAlreadyExists(ref.status())) {
+    // The id is fresh, so the label is taken by an object sejf never
+    // recorded: another application's. It is not ours to touch.
+    AbandonIntent(name, intent);
+    return absl::AlreadyExistsError(absl::StrCat(
+        "the HSM token already holds a key labelled \"", intent.label,
+        "\" that sejf did not create; sejf leaves it untouched: choose "
+        "another key name (or, if that object is yours and unused, remove it "
+        "with the HSM's own tools)"));
   }
   if (!ref.ok()) return ref.status();
   absl::StatusOr<std::string> spki = keys_->PublicKey(*ref);
   if (!spki.ok()) {
-    keys_->Destroy(*ref).IgnoreError();  // best effort; else an orphan
+    if (keys_->Destroy(*ref).ok()) AbandonIntent(name, intent);
     return spki.status();
   }
   vault::KeyRecord record;
@@ -122,10 +215,19 @@ absl::StatusOr<Key> KeyCustody::Generate(absl::string_view name,
   record.pkcs11_uri = ref->uri;
   record.public_key_der = *std::move(spki);
 
+  // 3. The record, and the intent gone, in one transaction.
   absl::StatusOr<vault::Record> stored =
       [&]() -> absl::StatusOr<vault::Record> {
     ASSIGN_OR_RETURN(auto txn,
                      storage_->Begin(vault::TransactionMode::kReadWrite));
+    ASSIGN_OR_RETURN(std::optional<vault::Record> current,
+                     txn->Get(kKeyIntentKind, name));
+    if (!current || current->version != intent_version) {
+      return absl::AbortedError(absl::StrCat(
+          "another generate of key \"", name,
+          "\" ran at the same time and replaced this one; try again"));
+    }
+    RETURN_IF_ERROR(txn->Delete(kKeyIntentKind, name, intent_version));
     ASSIGN_OR_RETURN(vault::Record r,
                      txn->Insert(vault::kKeyRecordKind, name,
                                  vault::EncodeKeyRecord(record)));
@@ -133,7 +235,9 @@ absl::StatusOr<Key> KeyCustody::Generate(absl::string_view name,
     return r;
   }();
   if (!stored.ok()) {
-    keys_->Destroy(*ref).IgnoreError();  // nobody may hold an unrecorded key
+    // Nobody may hold an unrecorded key. If this fails too, the intent
+    // still names the pair and the next Generate removes it.
+    if (keys_->Destroy(*ref).ok()) AbandonIntent(name, intent);
     return stored.status();
   }
   return Key{std::string(name), stored->version, std::move(record)};

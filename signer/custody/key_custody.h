@@ -3,10 +3,27 @@
 //
 // The private key exists only in the hsm::KeyStore; the record in
 // vault::Storage (kind "keys", record name = key name) says what the key is
-// for, its state and its certificate. Generate makes the HSM key first and
-// the record second: a crash in between leaves an HSM key with no record
-// (an "orphan": never usable, never certified), which the next Generate of
-// the same name destroys before it starts again.
+// for, its state and its certificate.
+//
+// Label namespace. A key named NAME is created in the HSM with CKA_LABEL
+// "sejf-key/NAME" (CustodyKeyLabel). Key names cannot contain '/', so no
+// client-chosen name maps to one of sejf's internal labels ("sejf-audit",
+// the KEKs "sejf-kek-vN") or to any label outside the namespace; names
+// starting with "sejf-" are refused outright so that nobody believes they
+// named an internal key. Keys generated before the namespace existed
+// (CKA_LABEL = NAME) keep working: every later use goes by the recorded
+// CKA_ID, never by label.
+//
+// Generate and crashes. Generate (1) chooses a random CKA_ID and records it
+// in a key intent (key_intent.h) before anything exists in the HSM, (2)
+// creates the pair with exactly that id, (3) inserts the key's record and
+// deletes the intent in one transaction. A crash in between leaves an
+// intent; the next Generate of the same name destroys only the object
+// carrying the recorded id (and label), then starts again. An object found
+// by label alone is never destroyed: when the label is taken by an object
+// sejf did not record (another application's, in a shared token), Generate
+// fails with ALREADY_EXISTS and leaves it untouched. Intents are not keys:
+// Get and List never show them.
 //
 // Thread-safety: thread-safe. Concurrent changes to one key are serialised
 // by the storage's optimistic versions: the loser gets ABORTED.
@@ -21,6 +38,7 @@
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "hsm/key_store.h"
+#include "signer/custody/key_intent.h"
 #include "signer/x509/csr.h"
 #include "signer/x509/distinguished_name.h"
 #include "signer/x509/signature_scheme.h"
@@ -29,6 +47,14 @@
 #include "vault/storage/storage.h"
 
 namespace sejf::signer {
+
+// The CKA_LABEL prefix of every custody key, and the key-name prefix
+// reserved for sejf's own keys.
+inline constexpr absl::string_view kCustodyLabelPrefix = "sejf-key/";
+inline constexpr absl::string_view kReservedKeyNamePrefix = "sejf-";
+
+// "sejf-key/" + name: the CKA_LABEL of the custody key `name`.
+std::string CustodyKeyLabel(absl::string_view name);
 
 // A key as callers see it: its name, its record and where it is stored.
 struct Key {
@@ -54,10 +80,14 @@ class KeyCustody {
   // `keys`, `storage` and `clock` must outlive this object.
   KeyCustody(hsm::KeyStore* keys, vault::Storage* storage, const Clock* clock);
 
-  // A new key pair in the HSM (sensitive, never extractable) and its record,
-  // state active. INVALID_ARGUMENT for a bad name; ALREADY_EXISTS when a key
+  // A new key pair in the HSM (sensitive, never extractable; CKA_LABEL
+  // CustodyKeyLabel(name)) and its record, state active. INVALID_ARGUMENT
+  // for a bad name or one starting with "sejf-"; ALREADY_EXISTS when a key
   // of that name exists (also a destroyed one: names are never reused, so the
-  // audit trail stays unambiguous); UNAVAILABLE when the HSM is away.
+  // audit trail stays unambiguous) or when the HSM holds an object labelled
+  // CustodyKeyLabel(name) that sejf did not create (left untouched);
+  // ABORTED when a concurrent Generate of the same name won; UNAVAILABLE
+  // when the HSM is away (try again: the retry cleans up).
   absl::StatusOr<Key> Generate(absl::string_view name,
                                hsm::KeyAlgorithm algorithm,
                                vault::KeyUsage usage);
@@ -109,6 +139,15 @@ class KeyCustody {
  private:
   absl::StatusOr<Key> SetState(absl::string_view name,
                                vault::CredentialState state);
+  // Generate's steps (see the file comment). RecordIntent returns the
+  // intent's storage version; ALREADY_EXISTS when the key's record exists.
+  absl::StatusOr<int64_t> RecordIntent(absl::string_view name,
+                                       const KeyIntent& intent);
+  // Destroys the HSM object `intent` names (by its id; not when that id
+  // carries another label). OK when there is none.
+  absl::Status DestroyRecordedKey(const KeyIntent& intent);
+  // Deletes the intent of `name` if it is still `intent` (best effort).
+  void AbandonIntent(absl::string_view name, const KeyIntent& intent);
   // The key, if active; FAILED_PRECONDITION saying its state otherwise.
   absl::StatusOr<Key> GetActive(absl::string_view name);
   // Stores `key.record` over version `key.version`; returns the new key.

@@ -2,6 +2,7 @@
 // signs is checked by the openssl command line.
 #include "signer/custody/key_custody.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "common/crypto_init.h"
 #include "gtest/gtest.h"
@@ -41,9 +42,14 @@ TEST_F(KeyCustodyTest, GenerateRecordsAnActiveKeyWithItsPublicKey) {
   EXPECT_EQ(key->record.state, CredentialState::kActive);
   EXPECT_EQ(key->record.algorithm, "ec-p256");
   EXPECT_EQ(key->record.create_time, clock_.Now());
-  auto hsm_key = keys_.FindKeyByLabel("acme-auth");
-  ASSERT_TRUE(hsm_key.ok());
+  // In the custody namespace, under the recorded id.
+  auto hsm_key = keys_.FindKeyByLabel("sejf-key/acme-auth");
+  ASSERT_TRUE(hsm_key.ok()) << hsm_key.status();
+  EXPECT_EQ(absl::BytesToHexString(hsm_key->id), key->record.key_id);
+  EXPECT_TRUE(absl::StrContains(key->record.pkcs11_uri, "sejf-key"));
   EXPECT_EQ(*keys_.PublicKey(*hsm_key), key->record.public_key_der);
+  EXPECT_EQ(keys_.FindKeyByLabel("acme-auth").status().code(),
+            absl::StatusCode::kNotFound);
   auto again = custody_.Get("acme-auth");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->record, key->record);
@@ -64,17 +70,6 @@ TEST_F(KeyCustodyTest, GenerateRefusesBadAndTakenNamesChangingNothing) {
       custody_.Generate("k", hsm::KeyAlgorithm::kRsa2048, KeyUsage::kOffline);
   EXPECT_EQ(taken.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(custody_.Get("k")->record.algorithm, "ec-p256");
-}
-
-TEST_F(KeyCustodyTest, GenerateReplacesAnOrphanLeftByACrash) {
-  // An HSM key with no record: a crash between the two steps.
-  ASSERT_TRUE(keys_.GenerateKeyPair("orphan", hsm::KeyAlgorithm::kEcP256).ok());
-  auto key = custody_.Generate("orphan", hsm::KeyAlgorithm::kEcP256,
-                               KeyUsage::kOffline);
-  ASSERT_TRUE(key.ok()) << key.status();
-  auto hsm_key = keys_.FindKeyByLabel("orphan");
-  ASSERT_TRUE(hsm_key.ok()) << "exactly one key with the label";
-  EXPECT_EQ(*keys_.PublicKey(*hsm_key), key->record.public_key_der);
 }
 
 TEST_F(KeyCustodyTest, DisabledKeySignsNothingUntilEnabled) {
@@ -98,7 +93,7 @@ TEST_F(KeyCustodyTest, DestroyRemovesTheHsmKeyAndKeepsTheRecord) {
   auto destroyed = custody_.Destroy("k");
   ASSERT_TRUE(destroyed.ok()) << destroyed.status();
   EXPECT_EQ(destroyed->record.state, CredentialState::kDestroyed);
-  EXPECT_EQ(keys_.FindKeyByLabel("k").status().code(),
+  EXPECT_EQ(keys_.FindKeyByLabel(CustodyKeyLabel("k")).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(custody_.Get("k")->record.state, CredentialState::kDestroyed);
   EXPECT_TRUE(custody_.Destroy("k").ok()) << "destroying again is a no-op";

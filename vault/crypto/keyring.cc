@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto_init.h"
+#include "common/random.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "vault/crypto/xchacha20_poly1305_aead.h"
@@ -29,11 +31,38 @@ struct WrappedKey {
   std::int64_t create_time_us = 0;
 };
 
+// A KEK in the HSM as the keyring records it: label and binary CKA_ID.
+struct KekRef {
+  std::string label = {};
+  std::string id = {};
+  friend bool operator==(const KekRef&, const KekRef&) = default;
+};
+
 struct KeyringRecord {
   std::string kek_label = {};
+  std::string kek_id = {};  // empty in records written before it existed
   std::uint32_t current = 0;
   std::vector<WrappedKey> keys = {};
+  std::optional<KekRef> pending_kek = {};
+  std::vector<KekRef> retired_keks = {};
 };
+
+json KekJson(const KekRef& kek) {
+  return {{"label", kek.label}, {"id", absl::BytesToHexString(kek.id)}};
+}
+
+absl::StatusOr<KekRef> KekFromJson(const json& j) {
+  KekRef kek{.label = j.at("label").get<std::string>()};
+  const std::string hex = j.at("id").get<std::string>();
+  bool ok = !hex.empty() && hex.size() % 2 == 0;
+  for (char c : hex) ok = ok && absl::ascii_isxdigit(c);
+  if (!ok) {
+    return absl::DataLossError(absl::StrCat("keyring record: the id of KEK \"",
+                                            kek.label, "\" is not hex"));
+  }
+  kek.id = absl::HexStringToBytes(hex);
+  return kek;
+}
 
 std::string Encode(const KeyringRecord& r) {
   json keys = json::array();
@@ -42,11 +71,18 @@ std::string Encode(const KeyringRecord& r) {
                     {"wrapped", absl::Base64Escape(k.wrapped)},
                     {"create_time_us", k.create_time_us}});
   }
-  return json{{"format", kFormat},
-              {"kek_label", r.kek_label},
-              {"current", r.current},
-              {"keys", keys}}
-      .dump();
+  json j = {{"format", kFormat},
+            {"kek_label", r.kek_label},
+            {"current", r.current},
+            {"keys", keys}};
+  if (!r.kek_id.empty()) j["kek_id"] = absl::BytesToHexString(r.kek_id);
+  if (r.pending_kek) j["pending_kek"] = KekJson(*r.pending_kek);
+  if (!r.retired_keks.empty()) {
+    json retired = json::array();
+    for (const KekRef& kek : r.retired_keks) retired.push_back(KekJson(kek));
+    j["retired_keks"] = retired;
+  }
+  return j.dump();
 }
 
 absl::StatusOr<KeyringRecord> Decode(absl::string_view data) {
@@ -76,6 +112,20 @@ absl::StatusOr<KeyringRecord> Decode(absl::string_view data) {
     if (!has_current) {
       return absl::DataLossError(absl::StrCat(
           "keyring record: the current data key ", r.current, " is missing"));
+    }
+    if (j.contains("kek_id")) {
+      ASSIGN_OR_RETURN(KekRef current, KekFromJson({{"label", r.kek_label},
+                                                    {"id", j["kek_id"]}}));
+      r.kek_id = std::move(current.id);
+    }
+    if (j.contains("pending_kek")) {
+      ASSIGN_OR_RETURN(r.pending_kek, KekFromJson(j["pending_kek"]));
+    }
+    if (j.contains("retired_keks")) {
+      for (const json& k : j["retired_keks"]) {
+        ASSIGN_OR_RETURN(KekRef kek, KekFromJson(k));
+        r.retired_keks.push_back(std::move(kek));
+      }
     }
     return r;
   } catch (const std::exception& e) {
@@ -133,8 +183,12 @@ absl::StatusOr<std::unique_ptr<Keyring>> Keyring::Open(Storage* storage,
       absl::StatusOr<std::string> wrapped = keys->WrapKey(dek);
       RETURN_IF_ERROR(WithContext(wrapped.status(),
                                   "creating the keyring: wrapping data key 1"));
+      absl::StatusOr<std::string> kek_id = keys->KekId(keys->DefaultKekLabel());
+      RETURN_IF_ERROR(WithContext(
+          kek_id.status(), "creating the keyring: reading the KEK's id"));
       KeyringRecord fresh{
           .kek_label = keys->DefaultKekLabel(),
+          .kek_id = *std::move(kek_id),
           .current = 1,
           .keys = {{.id = 1,
                     .wrapped = *std::move(wrapped),
@@ -146,6 +200,9 @@ absl::StatusOr<std::unique_ptr<Keyring>> Keyring::Open(Storage* storage,
   }
   RETURN_IF_ERROR(
       WithContext(keyring->Load(record->data), "opening the keyring"));
+  // Finishes what a KEK rotation could not (a crash, the HSM away); best
+  // effort: a KEK left over is retried at the next start or rotation.
+  keyring->RetireKeks().IgnoreError();
   return keyring;
 }
 
@@ -250,8 +307,8 @@ absl::StatusOr<std::uint32_t> Keyring::Rotate() {
   return id;
 }
 
-absl::StatusOr<std::string> Keyring::RotateKek() {
-  absl::MutexLock rotate(&rotate_mu_);
+absl::StatusOr<Keyring::PendingKek> Keyring::RecordPendingKek(
+    absl::string_view after) {
   ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
   ASSIGN_OR_RETURN(std::optional<Record> stored,
                    txn->Get(kKeyringKind, kKeyringRecordName));
@@ -259,15 +316,97 @@ absl::StatusOr<std::string> Keyring::RotateKek() {
     return absl::DataLossError("the keyring record has disappeared");
   }
   ASSIGN_OR_RETURN(KeyringRecord record, Decode(stored->data));
-  std::string label = record.kek_label;
-  for (int attempt = 0;; ++attempt) {
+  if (record.pending_kek) {
+    // An earlier rotation stopped between recording its KEK and using it:
+    // nothing is wrapped under that KEK, so it is retired.
+    record.retired_keks.push_back(*std::move(record.pending_kek));
+  }
+  std::string label = NextKekLabel(after.empty() ? record.kek_label : after);
+  for (int i = 0; i < kMaxKekLabelAttempts; ++i) {
+    bool taken = false;
+    for (const KekRef& kek : record.retired_keks) taken |= kek.label == label;
+    if (!taken) break;
     label = NextKekLabel(label);
-    absl::Status created = keys_->CreateKek(label);
+  }
+  record.pending_kek =
+      KekRef{.label = label, .id = RandomBytes(hsm::kKeyIdSize)};
+  PendingKek pending{.label = label, .id = record.pending_kek->id};
+  RETURN_IF_ERROR(txn->Update(kKeyringKind, kKeyringRecordName, stored->version,
+                              Encode(record))
+                      .status());
+  RETURN_IF_ERROR(txn->Commit());
+  return pending;
+}
+
+absl::Status Keyring::RetireKeks() {
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   storage_->Get(kKeyringKind, kKeyringRecordName));
+  if (!stored.has_value()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(KeyringRecord record, Decode(stored->data));
+  const KekRef current{.label = record.kek_label, .id = record.kek_id};
+  std::vector<KekRef> gone;
+  absl::Status result;
+  for (const KekRef& kek : record.retired_keks) {
+    // Never the KEK in use or the one a rotation is about to use.
+    if (kek == current || (record.pending_kek && kek == *record.pending_kek)) {
+      continue;
+    }
+    absl::Status destroyed = keys_->DestroyKek(kek.label, kek.id);
+    if (destroyed.ok() || absl::IsNotFound(destroyed)) {
+      gone.push_back(kek);
+    } else {
+      result.Update(WithContext(
+          destroyed, absl::StrCat("retiring key-encryption key ", kek.label)));
+    }
+  }
+  if (gone.empty()) return result;
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(stored, txn->Get(kKeyringKind, kKeyringRecordName));
+  if (!stored.has_value()) return result;
+  ASSIGN_OR_RETURN(record, Decode(stored->data));
+  std::erase_if(record.retired_keks, [&](const KekRef& kek) {
+    return std::find(gone.begin(), gone.end(), kek) != gone.end();
+  });
+  RETURN_IF_ERROR(txn->Update(kKeyringKind, kKeyringRecordName, stored->version,
+                              Encode(record))
+                      .status());
+  RETURN_IF_ERROR(txn->Commit());
+  return result;
+}
+
+absl::StatusOr<std::string> Keyring::RotateKek() {
+  absl::MutexLock rotate(&rotate_mu_);
+  // 1+2. Record the new KEK's label and id, then create it with exactly
+  // those. A label another object already holds in the HSM (not recorded
+  // by us) is skipped, never touched.
+  PendingKek next;
+  std::string after;
+  for (int attempt = 0;; ++attempt) {
+    ASSIGN_OR_RETURN(next, RecordPendingKek(after));
+    absl::Status created = keys_->CreateKekWithId(next.label, next.id);
     if (created.ok()) break;
     if (!absl::IsAlreadyExists(created) ||
         attempt + 1 == kMaxKekLabelAttempts) {
       return WithContext(created, "creating a new key-encryption key");
     }
+    after = next.label;
+  }
+  const std::string& label = next.label;
+
+  // 3. Re-wrap every DEK under it and make it current; the old KEK becomes
+  // retired in the same commit.
+  ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   txn->Get(kKeyringKind, kKeyringRecordName));
+  if (!stored.has_value()) {
+    return absl::DataLossError("the keyring record has disappeared");
+  }
+  ASSIGN_OR_RETURN(KeyringRecord record, Decode(stored->data));
+  if (!record.pending_kek ||
+      *record.pending_kek != KekRef{.label = next.label, .id = next.id}) {
+    return absl::AbortedError(
+        "another process rotated the key-encryption key at the same time; "
+        "try again");
   }
   for (WrappedKey& key : record.keys) {
     absl::StatusOr<SecretBytes> dek =
@@ -287,13 +426,29 @@ absl::StatusOr<std::string> Keyring::RotateKek() {
     }
     key.wrapped = *std::move(rewrapped);
   }
+  KekRef old{.label = record.kek_label, .id = record.kek_id};
+  if (old.id.empty()) {
+    // A record from before KEK ids were kept: the KEK it names is the one
+    // that just unwrapped every DEK; take its id now.
+    absl::StatusOr<std::string> id = keys_->KekId(old.label);
+    RETURN_IF_ERROR(WithContext(
+        id.status(), absl::StrCat("reading the id of KEK ", old.label)));
+    old.id = *std::move(id);
+  }
+  record.retired_keks.push_back(std::move(old));
   record.kek_label = label;
+  record.kek_id = next.id;
+  record.pending_kek.reset();
   const std::string data = Encode(record);
   RETURN_IF_ERROR(
       txn->Update(kKeyringKind, kKeyringRecordName, stored->version, data)
           .status());
   RETURN_IF_ERROR(txn->Commit());
+  txn.reset();
   RETURN_IF_ERROR(Load(data));
+  // 4. Destroy the retired KEKs in the HSM. Best effort: the rotation is
+  // done; what is left is retried at the next start or rotation.
+  RetireKeks().IgnoreError();
   return keys_->KekUri(label);
 }
 

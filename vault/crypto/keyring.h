@@ -12,6 +12,12 @@
 //
 //   {"format":1,
 //    "kek_label":"sejf-kek-v1",     the HSM KEK that wrapped every DEK
+//    "kek_id":"<hex CKA_ID>",       its id (absent in older records)
+//    "pending_kek":{"label":…,"id":"<hex>"},   a KEK being introduced by
+//                                   RotateKek (absent otherwise)
+//    "retired_keks":[{"label":…,"id":"<hex>"}, …],  old KEKs nothing is
+//                                   wrapped under, to be destroyed (absent
+//                                   when none; see RotateKek)
 //    "current":2,                   the DEK id new seals use
 //    "keys":[{"id":1, "wrapped":"<Base64 of the 40-byte RFC 5649 output of
 //             hsm::KeyStore::WrapKeyWith>", "create_time_us":<unix µs>}, …]}
@@ -91,13 +97,32 @@ class Keyring {
 
   // Creates a new KEK in the HSM (label: the current one with its "-vN"
   // suffix incremented, e.g. sejf-kek-v1 -> sejf-kek-v2; "-v2" appended when
-  // there is none; a label already taken in the HSM, e.g. by a rotation that
-  // crashed before committing, is skipped) and re-wraps every DEK under it.
-  // The DEKs themselves, and so every sealed record, are unchanged. Returns
-  // the new KEK's URI. The old KEK stays in the HSM (nothing refers to it
-  // any more; an operator may delete it). Nothing changes in storage on
-  // failure (a new KEK may then be left unused in the HSM).
+  // there is none; a label already taken in the HSM by an object the
+  // keyring did not record is skipped and left alone) and re-wraps every
+  // DEK under it. The DEKs themselves, and so every sealed record, are
+  // unchanged. Returns the new KEK's URI. Then the old KEK, which nothing
+  // depends on any more, is destroyed in the HSM (RetireKeks).
+  //
+  // Crash safety, step by step: (1) the new KEK's label and a random CKA_ID
+  // are recorded as "pending_kek"; (2) the KEK is created with that id;
+  // (3) one transaction stores the re-wrapped DEKs, makes the new KEK
+  // current and lists the old one (label + id) under "retired_keks";
+  // (4) retired KEKs are destroyed by label AND id, then dropped from the
+  // list. A crash before (3) leaves the old KEK current and the pending one
+  // unused: the next rotation retires it. A crash after (3) leaves retired
+  // KEKs that the next start or rotation destroys. A KEK is destroyed only
+  // once no stored DEK is wrapped under it, so the token holds at most the
+  // current KEK plus those whose removal failed (the HSM away).
+  // Errors: storage and HSM errors before (3) commits (nothing then depends
+  // on the new KEK); ABORTED when another process rotated meanwhile.
   absl::StatusOr<std::string> RotateKek();
+
+  // Destroys, in the HSM, the KEKs the record lists as retired (each by its
+  // recorded label AND CKA_ID, never by label alone) and drops them from
+  // the record; one already gone counts as destroyed. Done by RotateKek and
+  // Open; callers rarely need it. Errors: the first failure (the others are
+  // still tried; what failed stays listed for the next call).
+  absl::Status RetireKeks();
 
   // Reads the record again and takes up DEKs and KEK changes other
   // processes made. Done by Get on an unknown id; callers rarely need it.
@@ -105,6 +130,15 @@ class Keyring {
 
  private:
   Keyring(Storage* storage, hsm::KeyStore* keys, const Clock* clock);
+
+  struct PendingKek {
+    std::string label;
+    std::string id;  // binary CKA_ID
+  };
+  // RotateKek's first step: records the next KEK (label after `after`, or
+  // after the current one when empty; fresh random id) as pending, moving a
+  // pending KEK left by an earlier rotation to the retired list.
+  absl::StatusOr<PendingKek> RecordPendingKek(absl::string_view after);
 
   // Takes the decoded record `data` into memory: unwraps DEKs not held yet.
   absl::Status Load(absl::string_view data) ABSL_LOCKS_EXCLUDED(mu_);

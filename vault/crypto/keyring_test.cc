@@ -11,9 +11,11 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/crypto_init.h"
 #include "gtest/gtest.h"
+#include "hsm/faulty_key_store.h"
 #include "hsm/pkcs11_uri.h"
 #include "hsm/testing/fake_key_store.h"
 #include "hsm/testing/key_store_test_env.h"
@@ -174,9 +176,9 @@ TEST_P(KeyringTest, RotateKekRewrapsEveryKeyAndKeepsEverythingReadable) {
     ASSERT_TRUE(absl::Base64Unescape(
         after["keys"][i]["wrapped"].get<std::string>(), &wrapped));
     EXPECT_NE(after["keys"][i]["wrapped"], before["keys"][i]["wrapped"]);
-    // Wrapped under the new KEK: the old one no longer unwraps it.
+    // Wrapped under the new KEK; the old one is retired from the HSM.
     EXPECT_EQ(env_->store().UnwrapKeyWith(old_label, wrapped).status().code(),
-              absl::StatusCode::kDataLoss);
+              absl::StatusCode::kFailedPrecondition);
     EXPECT_TRUE(env_->store().UnwrapKeyWith(new_label, wrapped).ok());
   }
   EXPECT_EQ(SecretView(*Open(*keyring, *first, kPlace)), "first");
@@ -195,10 +197,136 @@ TEST_P(KeyringTest, RotateKekRewrapsEveryKeyAndKeepsEverythingReadable) {
 TEST_P(KeyringTest, RotateKekSkipsALabelAlreadyTakenInTheHsm) {
   auto keyring = OpenKeyring();
   ASSERT_NE(keyring, nullptr);
-  ASSERT_TRUE(env_->store().CreateKek("sejf-kek-v2").ok());  // a leftover
+  ASSERT_TRUE(env_->store().CreateKek("sejf-kek-v2").ok());  // not ours
+  const std::string foreign_id = *env_->store().KekId("sejf-kek-v2");
   auto uri = keyring->RotateKek();
   ASSERT_TRUE(uri.ok()) << uri.status();
   EXPECT_EQ(keyring->Info().kek_label, "sejf-kek-v3");
+  // Never touched: the keyring did not create it.
+  auto still = env_->store().KekId("sejf-kek-v2");
+  ASSERT_TRUE(still.ok()) << still.status();
+  EXPECT_EQ(*still, foreign_id);
+  EXPECT_FALSE(StoredRecord().contains("retired_keks"));
+}
+
+// How many of sejf-kek-v1 … v`up_to` exist in the HSM.
+int CountKeks(hsm::KeyStore& store, int up_to) {
+  int count = 0;
+  for (int v = 1; v <= up_to; ++v) {
+    if (store.KekId(absl::StrCat("sejf-kek-v", v)).ok()) ++count;
+  }
+  return count;
+}
+
+TEST_P(KeyringTest, RepeatedKekRotationsLeaveOnlyTheCurrentKek) {
+  auto keyring = OpenKeyring();
+  ASSERT_NE(keyring, nullptr);
+  auto sealed = Seal(*keyring, "kept", kPlace);
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(StoredRecord()["kek_id"],
+            absl::BytesToHexString(*env_->store().KekId("sejf-kek-v1")));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(keyring->RotateKek().ok());
+    ASSERT_TRUE(keyring->Rotate().ok());
+    EXPECT_EQ(CountKeks(env_->store(), 10), 1) << "after rotation " << i + 1;
+  }
+  EXPECT_EQ(keyring->Info().kek_label, "sejf-kek-v6");
+  nlohmann::json j = StoredRecord();
+  EXPECT_FALSE(j.contains("retired_keks")) << j.dump();
+  EXPECT_FALSE(j.contains("pending_kek")) << j.dump();
+  EXPECT_EQ(j["kek_id"],
+            absl::BytesToHexString(*env_->store().KekId("sejf-kek-v6")));
+  Restart();
+  keyring = OpenKeyring();
+  ASSERT_NE(keyring, nullptr);
+  EXPECT_EQ(SecretView(*Open(*keyring, *sealed, kPlace)), "kept");
+  EXPECT_EQ(keyring->Info().key_count, 6);
+}
+
+// Fails WrapKeyWith while `fail` is set: a rotation that stops after
+// creating its new KEK, before anything is wrapped under it.
+class FailingWrapWith : public hsm::KeyStoreWrapper {
+ public:
+  using KeyStoreWrapper::KeyStoreWrapper;
+  bool fail = false;
+  absl::StatusOr<std::string> WrapKeyWith(
+      absl::string_view kek_label, const SecretBytes& data_key) override {
+    if (fail) return absl::UnavailableError("injected: device away");
+    return KeyStoreWrapper::WrapKeyWith(kek_label, data_key);
+  }
+};
+
+TEST_P(KeyringTest, KekOfAnInterruptedRotationIsRetiredByTheNext) {
+  FailingWrapWith store(&env_->store());
+  std::string sealed;
+  {
+    auto keyring = Keyring::Open(storage_.get(), &store, &clock_);
+    ASSERT_TRUE(keyring.ok()) << keyring.status();
+    sealed = *Seal(**keyring, "kept", kPlace);
+    store.fail = true;
+    EXPECT_EQ((*keyring)->RotateKek().status().code(),
+              absl::StatusCode::kUnavailable);
+    EXPECT_EQ((*keyring)->Info().kek_label, "sejf-kek-v1");
+  }
+  // The new KEK exists, recorded as pending; the old one is still current.
+  EXPECT_TRUE(store.KekId("sejf-kek-v2").ok());
+  EXPECT_EQ(StoredRecord()["pending_kek"]["label"], "sejf-kek-v2");
+  Restart();
+  store.fail = false;
+  auto keyring = Keyring::Open(storage_.get(), &store, &clock_);
+  ASSERT_TRUE(keyring.ok()) << keyring.status();
+  EXPECT_EQ(SecretView(*Open(**keyring, sealed, kPlace)), "kept");
+  ASSERT_TRUE((*keyring)->RotateKek().ok());
+  EXPECT_EQ((*keyring)->Info().kek_label, "sejf-kek-v3");
+  EXPECT_EQ(CountKeks(store, 5), 1);
+  EXPECT_TRUE(store.KekId("sejf-kek-v3").ok());
+  EXPECT_FALSE(StoredRecord().contains("retired_keks"));
+  EXPECT_FALSE(StoredRecord().contains("pending_kek"));
+  EXPECT_EQ(SecretView(*Open(**keyring, sealed, kPlace)), "kept");
+}
+
+TEST_P(KeyringTest, RetirementCutShortIsFinishedAtTheNextStart) {
+  hsm::FaultyKeyStore faulty(&env_->store());
+  std::string sealed;
+  {
+    auto keyring = Keyring::Open(storage_.get(), &faulty, &clock_);
+    ASSERT_TRUE(keyring.ok()) << keyring.status();
+    sealed = *Seal(**keyring, "kept", kPlace);
+    faulty.FailNext(hsm::FaultyKeyStore::Operation::kDestroyKek, 1);
+    ASSERT_TRUE((*keyring)->RotateKek().ok()) << "the rotation itself is done";
+  }
+  EXPECT_EQ(CountKeks(faulty, 5), 2);
+  EXPECT_EQ(StoredRecord()["retired_keks"][0]["label"], "sejf-kek-v1");
+  Restart();
+  auto keyring = Keyring::Open(storage_.get(), &faulty, &clock_);
+  ASSERT_TRUE(keyring.ok()) << keyring.status();
+  EXPECT_EQ(CountKeks(faulty, 5), 1);
+  EXPECT_TRUE(faulty.KekId("sejf-kek-v2").ok());
+  EXPECT_FALSE(StoredRecord().contains("retired_keks"));
+  EXPECT_EQ(SecretView(*Open(**keyring, sealed, kPlace)), "kept");
+}
+
+TEST_P(KeyringTest, RecordFromBeforeKekIdsRetiresItsKekByTheIdFoundThen) {
+  std::string sealed;
+  {
+    auto keyring = OpenKeyring();
+    ASSERT_NE(keyring, nullptr);
+    sealed = *Seal(*keyring, "kept", kPlace);
+  }
+  nlohmann::json j = StoredRecord();
+  j.erase("kek_id");  // as the previous sejfd wrote it
+  {
+    auto txn = storage_->Begin(TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE(
+        (*txn)->Update(kKeyringKind, kKeyringRecordName, 1, j.dump()).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto keyring = OpenKeyring();
+  ASSERT_NE(keyring, nullptr);
+  ASSERT_TRUE(keyring->RotateKek().ok());
+  EXPECT_EQ(CountKeks(env_->store(), 5), 1);
+  EXPECT_EQ(SecretView(*Open(*keyring, sealed, kPlace)), "kept");
 }
 
 TEST_P(KeyringTest, KeysRotatedByAnotherProcessAreTakenUpOnFirstUse) {
