@@ -77,10 +77,10 @@ struct ServerConfig {
 struct KsefEnvironmentConfig {
   // Absolute path of a PEM file of roots and/or intermediates the Ministry's
   // certificates must chain to; empty: none. Read (and checked) at start.
-  std::string mf_trust_anchors;
+  std::string mf_trust_anchors = {};
   // SHA-256 of certificate DER, 64 lowercase hex digits (the file may spell
   // them in upper case or as AA:BB:… pairs).
-  std::vector<std::string> mf_pinned_fingerprints;
+  std::vector<std::string> mf_pinned_fingerprints = {};
 };
 
 // [ksef].
