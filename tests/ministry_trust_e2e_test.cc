@@ -285,6 +285,9 @@ TEST_F(MinistryTrustE2eTest, PinnedCertificateWorksUntilItsRowIsSwapped) {
   EXPECT_THAT(swapped.err, HasSubstr(name));
   EXPECT_THAT(swapped.err, HasSubstr("environment swap"));
   EXPECT_THAT(swapped.out, Not(HasSubstr("encryptedToken")));
+  CommandResult listed = Sejf({"mfcert", "list", "--environment", "swap"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("untrusted"));
 
   // Their certificate under its own name, with a copied seal: refused too.
   Sqlite("DELETE FROM records WHERE kind = 'mfcerts' AND name = '" + name +

@@ -219,6 +219,7 @@ absl::StatusOr<MinistryCertificatePage> MinistryCertificateStore::List(
         "page token does not come from this listing; start again without "
         "one");
   }
+  absl::Time now = clock_->Now();
   vault::ListOptions options;
   options.start_after = page_token.empty() ? prefix : std::string(page_token);
   options.limit = page_size;
@@ -232,6 +233,9 @@ absl::StatusOr<MinistryCertificatePage> MinistryCertificateStore::List(
       break;
     }
     ASSIGN_OR_RETURN(MinistryCertificate c, FromRecord(record));
+    if (!trust_->CheckForUse(c, std::max(now, c.valid_from)).ok()) {
+      c.trusted_by = std::string(kTrustedByNone);
+    }
     out.certificates.push_back(std::move(c));
   }
   if (!left_prefix && page.next_start_after.has_value()) {

@@ -89,7 +89,10 @@ class MinistryCertificateStore {
 
   // The certificates of `environment` (every environment when empty), in
   // record-name order (environment, then fingerprint). `page_size` 0 means
-  // 50, at most 500; `page_token` is a previous next_page_token.
+  // 50, at most 500; `page_token` is a previous next_page_token. Each
+  // certificate's trusted_by is the stored one when it passes
+  // MinistryTrust::CheckForUse now (at its notBefore if that is still
+  // ahead), else kTrustedByNone.
   // INVALID_ARGUMENT for a bad environment, page size or page token.
   absl::StatusOr<MinistryCertificatePage> List(
       absl::string_view environment, int page_size = 0,

@@ -120,6 +120,7 @@ TEST_F(MinistryCertificateStoreTest, ReimportRepairsARecordAlteredInStorage) {
   auto read = store_->SelectForTokenEncryption("custom", kNow);
   ASSERT_TRUE(read.ok());
   EXPECT_FALSE(trust_->CheckForUse(*read, kNow).ok());
+  EXPECT_EQ(store_->List("custom")->certificates[0].trusted_by, "untrusted");
   auto again = store_->Import("custom", pinned.pem, Usage::kKsefTokenEncryption,
                               {fingerprint});
   ASSERT_TRUE(again.ok()) << again.status();
@@ -127,6 +128,7 @@ TEST_F(MinistryCertificateStoreTest, ReimportRepairsARecordAlteredInStorage) {
   auto repaired = store_->SelectForTokenEncryption("custom", kNow);
   ASSERT_TRUE(repaired.ok());
   EXPECT_TRUE(trust_->CheckForUse(*repaired, kNow).ok());
+  EXPECT_EQ(store_->List("custom")->certificates[0].trusted_by, "operator-pin");
 }
 
 TEST_F(MinistryCertificateStoreTest, ImportStoresPerEnvironmentAndLists) {

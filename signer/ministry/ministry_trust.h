@@ -76,6 +76,9 @@ struct MinistryTrustSettings {
 inline constexpr absl::string_view kTrustedByAnchors = "anchors";
 inline constexpr absl::string_view kTrustedByConfiguredPin = "configured-pin";
 inline constexpr absl::string_view kTrustedByOperatorPin = "operator-pin";
+// What MinistryCertificateStore::List reports for a stored certificate that
+// fails MinistryTrust::CheckForUse (e.g. a row altered in the database).
+inline constexpr absl::string_view kTrustedByNone = "untrusted";
 
 struct MinistryTrustGrant {
   std::string trusted_by;  // one of the kTrustedBy* above
@@ -140,9 +143,9 @@ class MinistryTrust {
   explicit MinistryTrust(vault::Keyring* keyring);
 
   const Environment* Find(absl::string_view environment) const;
-  // OK when `der` is trusted by the configuration of `env` at `at`; sets
-  // `trusted_by`. INVALID_ARGUMENT-free: returns the reason as a status of
-  // code `code`.
+  // OK when `der` is trusted by the configuration of `env` at `at` (a
+  // configured pin, or a chain to the anchors), setting `trusted_by`; else
+  // a status of `code` naming `name` and OpenSSL's reason.
   absl::Status CheckConfigured(const Environment& env, absl::string_view name,
                                const std::string& der, absl::Time at,
                                absl::StatusCode code,
