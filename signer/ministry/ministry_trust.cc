@@ -47,26 +47,26 @@ std::string Named(std::size_t index, const MinistryCertificate& c) {
 }
 
 // The checks every path makes of the certificate itself, as of `now`
-// (`allow_not_yet_valid` for imports). The problem, in words that follow
-// the certificate's name; OK when none.
+// (`allow_not_yet_valid` for imports). OK when it passes; otherwise the
+// problem, in words that follow the certificate's name (the caller picks
+// the status code).
 absl::Status CheckCertificateItself(X509* cert, absl::Time now,
-                                    bool allow_not_yet_valid,
-                                    absl::StatusCode code) {
+                                    bool allow_not_yet_valid) {
   ASSIGN_OR_RETURN(absl::Time not_before, Asn1Time(X509_get0_notBefore(cert)));
   ASSIGN_OR_RETURN(absl::Time not_after, Asn1Time(X509_get0_notAfter(cert)));
   if (not_after < now) {
-    return absl::Status(code, absl::StrCat("expired on ", UtcText(not_after)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expired on ", UtcText(not_after)));
   }
   if (!allow_not_yet_valid && not_before > now) {
-    return absl::Status(
-        code, absl::StrCat("is not valid before ", UtcText(not_before)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("is not valid before ", UtcText(not_before)));
   }
   // X509_get_key_usage is UINT32_MAX when the extension is absent (every
   // use allowed); it also makes OpenSSL cache the extensions.
   std::uint32_t usage = X509_get_key_usage(cert);
   if (usage != UINT32_MAX && (usage & KU_KEY_ENCIPHERMENT) == 0) {
-    return absl::Status(
-        code,
+    return absl::InvalidArgumentError(
         "has a keyUsage without keyEncipherment: it is not meant for "
         "encrypting KSeF tokens (RSA-OAEP key transport)");
   }
@@ -237,6 +237,12 @@ absl::StatusOr<std::vector<MinistryTrustGrant>> MinistryTrust::Admit(
     absl::string_view environment,
     const std::vector<MinistryCertificate>& certificates,
     absl::Span<const std::string> operator_pins, absl::Time now) const {
+  if (operator_pins.size() > kMaxMinistryCertificatesPerImport) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pin_fingerprints has ", operator_pins.size(),
+                     " entries; at most ", kMaxMinistryCertificatesPerImport,
+                     " (one per certificate of an import)"));
+  }
   std::vector<std::string> pins;
   for (std::size_t i = 0; i < operator_pins.size(); ++i) {
     absl::StatusOr<std::string> pin =
@@ -272,8 +278,7 @@ absl::StatusOr<std::vector<MinistryTrustGrant>> MinistryTrust::Admit(
           absl::StrCat(name, " is not an X.509 certificate"));
     }
     absl::Status itself =
-        CheckCertificateItself(cert.get(), now, /*allow_not_yet_valid=*/true,
-                               absl::StatusCode::kInvalidArgument);
+        CheckCertificateItself(cert.get(), now, /*allow_not_yet_valid=*/true);
     if (!itself.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(name, " ", itself.message(), "; nothing was imported"));
@@ -328,8 +333,7 @@ absl::Status MinistryTrust::CheckForUse(const MinistryCertificate& c,
         absl::StrCat(name, " cannot be read; nothing was encrypted"));
   }
   absl::Status itself =
-      CheckCertificateItself(cert.get(), now, /*allow_not_yet_valid=*/false,
-                             absl::StatusCode::kFailedPrecondition);
+      CheckCertificateItself(cert.get(), now, /*allow_not_yet_valid=*/false);
   if (!itself.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat(name, " ", itself.message(), "; nothing was encrypted"));

@@ -95,7 +95,8 @@ absl::StatusOr<std::string> NormalizeSha256Fingerprint(absl::string_view text);
 class MinistryTrust {
  public:
   // `environments`: name → settings ("test", "demo", "prod" or custom).
-  // `keyring` seals and opens operator pins; it must outlive this object.
+  // `keyring` (not null) seals and opens operator pins; it must outlive
+  // this object.
   // INVALID_ARGUMENT naming the source when anchors are not PEM
   // CERTIFICATE blocks (or none) or a pin is malformed.
   static absl::StatusOr<std::unique_ptr<MinistryTrust>> Create(
@@ -112,7 +113,8 @@ class MinistryTrust {
   // request's fingerprints (any NormalizeSha256Fingerprint form).
   // Returns one grant per certificate, in order. Errors (nothing may be
   // stored):
-  //   INVALID_ARGUMENT: a malformed pin; a certificate expired at `now`,
+  //   INVALID_ARGUMENT: a malformed pin, or more than
+  //     kMaxMinistryCertificatesPerImport; a certificate expired at `now`,
   //     without keyEncipherment, matching none of the operator pins, or
   //     refused by the configured trust (naming it, its fingerprint and
   //     OpenSSL's reason);

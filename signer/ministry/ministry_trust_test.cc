@@ -145,6 +145,10 @@ TEST_F(MinistryTrustTest, WrongPinIsRefusedShowingTheFilesFingerprint) {
   auto malformed = trust->Admit("test", {rogue}, {"abc"}, kNow);
   ASSERT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(malformed.status().message(), HasSubstr("pin_fingerprints[0]"));
+  std::vector<std::string> too_many(kMaxMinistryCertificatesPerImport + 1,
+                                    rogue.Fingerprint());
+  EXPECT_EQ(trust->Admit("test", {rogue}, too_many, kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MinistryTrustTest, OperatorPinAdmitsAndItsSealPassesAtUse) {
