@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -36,8 +37,15 @@ absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
                       absl::StrCat(what, ": ", s.error_message()));
 }
 
-// A self-signed RSA-2048 certificate, PEM, as the Ministry publishes them.
-absl::StatusOr<std::string> MinistryCertificatePem() {
+struct BenchMinistryCertificate {
+  std::string pem;
+  std::string fingerprint;  // hex SHA-256 of the DER, the operator's pin
+};
+
+// A self-signed RSA-2048 certificate, PEM, as the Ministry publishes them,
+// with the fingerprint an operator would pin it by (the bench daemon has no
+// Ministry trust configured).
+absl::StatusOr<BenchMinistryCertificate> MinistryCertificatePem() {
   EVP_PKEY* raw_key = EVP_RSA_gen(2048);
   if (raw_key == nullptr) return absl::InternalError("EVP_RSA_gen failed");
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(raw_key,
@@ -63,7 +71,15 @@ absl::StatusOr<std::string> MinistryCertificatePem() {
   PEM_write_bio_X509(bio.get(), cert.get());
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, len);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  if (X509_digest(cert.get(), EVP_sha256(), digest, &digest_size) != 1) {
+    return absl::InternalError("X509_digest failed");
+  }
+  return BenchMinistryCertificate{
+      .pem = std::string(data, len),
+      .fingerprint = absl::BytesToHexString(absl::string_view(
+          reinterpret_cast<const char*>(digest), digest_size))};
 }
 
 }  // namespace
@@ -94,11 +110,12 @@ absl::Status SetUpServer(const std::shared_ptr<grpc::Channel>& channel,
   }
   auto ksef = v1::KsefAuth::NewStub(channel);
   {
-    ASSIGN_OR_RETURN(std::string pem, MinistryCertificatePem());
+    ASSIGN_OR_RETURN(BenchMinistryCertificate mf, MinistryCertificatePem());
     grpc::ClientContext ctx;
     v1::ImportMinistryCertificatesRequest req;
     req.set_environment("test");
-    req.set_content(pem);
+    req.set_content(mf.pem);
+    req.add_pin_fingerprints(mf.fingerprint);
     req.set_usage(v1::MINISTRY_CERTIFICATE_USAGE_KSEF_TOKEN_ENCRYPTION);
     v1::ImportMinistryCertificatesResponse resp;
     RETURN_IF_ERROR(FromGrpc(ksef->ImportMinistryCertificates(&ctx, req, &resp),

@@ -298,11 +298,17 @@ grpc::Status KsefAuthService::ImportMinistryCertificates(
         ASSIGN_OR_RETURN(
             signer::MinistryCertificateStore * store,
             Configured(domain_.mfcerts, "Ministry certificate store"));
-        ASSIGN_OR_RETURN(
-            std::vector<signer::MinistryCertificate> imported,
-            WithField("content", store->Import(request->environment(),
-                                               request->content(), *usage)));
-        for (const signer::MinistryCertificate& c : imported) {
+        std::vector<std::string> pins(request->pin_fingerprints().begin(),
+                                      request->pin_fingerprints().end());
+        absl::StatusOr<std::vector<signer::MinistryCertificate>> imported =
+            store->Import(request->environment(), request->content(), *usage,
+                          pins);
+        if (!imported.ok() &&
+            absl::StartsWith(imported.status().message(), "pin_fingerprints")) {
+          return imported.status();
+        }
+        RETURN_IF_ERROR(WithField("content", imported.status()));
+        for (const signer::MinistryCertificate& c : *imported) {
           MinistryCertificateToProto(c, response->add_certificates());
         }
         return absl::OkStatus();

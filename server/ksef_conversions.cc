@@ -88,6 +88,7 @@ void MinistryCertificateToProto(const signer::MinistryCertificate& c,
   *out->mutable_valid_to() = ToTimestamp(c.valid_to);
   out->set_subject(c.subject);
   out->set_der(c.der);
+  out->set_trusted_by(c.trusted_by);
 }
 
 }  // namespace sejf::server

@@ -24,6 +24,7 @@
 #include "server/daemon.h"
 #include "server/dev_bootstrap.h"
 #include "server/logger.h"
+#include "server/ministry_trust_config.h"
 #include "server/tls/dev_pki.h"
 #include "server/tls/revocation_list.h"
 #include "signer/custody/key_custody.h"
@@ -185,8 +186,12 @@ int Run(const ConfigSources& sources) {
       vault::TokenVault::Open(storage->get(), keyring->get(), clock);
   if (!tokens.ok()) return fail("token_vault", tokens.status());
   signer::AuthTokenSigner auth_signer(&key_custody, key_store->get(), clock);
-  signer::MinistryCertificateStore mfcerts(storage->get(), clock);
-  signer::KsefTokenEncryptor token_encryptor(&mfcerts, clock);
+  absl::StatusOr<std::unique_ptr<signer::MinistryTrust>> mf_trust =
+      BuildMinistryTrust(config.ksef, keyring->get());
+  if (!mf_trust.ok()) return fail("config", mf_trust.status());
+  signer::MinistryCertificateStore mfcerts(storage->get(), mf_trust->get(),
+                                           clock);
+  signer::KsefTokenEncryptor token_encryptor(&mfcerts, mf_trust->get(), clock);
   signer::OfflineQrSigner qr_signer(&key_custody, key_store->get(), clock);
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);

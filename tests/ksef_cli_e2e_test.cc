@@ -219,6 +219,18 @@ class KsefCliE2eTest : public ::testing::Test {
     return pem;
   }
 
+  // SHA-256 fingerprint of the certificate, as openssl prints it
+  // ("AB:CD:…"): what an operator compares with the Ministry's published
+  // value and passes to mfcert import --pin-fingerprint (no trust is
+  // configured for the environments of this suite).
+  static std::string Fingerprint(const std::string& pem) {
+    CommandResult r =
+        Shell("openssl x509 -in " + pem + " -noout -fingerprint -sha256");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    absl::string_view out = absl::StripAsciiWhitespace(r.out);
+    return std::string(out.substr(out.find('=') + 1));
+  }
+
   // Base64 SHA-256 of the SubjectPublicKeyInfo DER, computed by openssl.
   static std::string PublicKeyId(const std::string& pem) {
     CommandResult r =
@@ -576,8 +588,8 @@ TEST_F(KsefCliE2eTest, MinistryCertificateImportedFromPemIsListed) {
   const std::string pem = MinistryCertificate("mf-list", 2048);
   const std::string public_key_id = PublicKeyId(pem);
   ASSERT_EQ(public_key_id.size(), 44u);
-  CommandResult imported =
-      Sejf({"mfcert", "import", "--environment", "test", pem});
+  CommandResult imported = Sejf({"mfcert", "import", "--environment", "test",
+                                 "--pin-fingerprint", Fingerprint(pem), pem});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   EXPECT_THAT(imported.out, HasSubstr(public_key_id));
   EXPECT_THAT(imported.out, HasSubstr("KsefTokenEncryption"));
@@ -647,7 +659,9 @@ TEST_F(KsefCliE2eTest, TokenEncryptionDecryptsWithTheMinistryKey) {
   ASSERT_TRUE(status.ok()) << status.error_message();
 
   const std::string pem = MinistryCertificate("mf-token", 2048);
-  ASSERT_EQ(Sejf({"mfcert", "import", "--environment", "demo", pem}).exit_code,
+  ASSERT_EQ(Sejf({"mfcert", "import", "--environment", "demo",
+                  "--pin-fingerprint", Fingerprint(pem), pem})
+                .exit_code,
             0);
   const std::string challenge = Challenge();
   const std::string timestamp = absl::StrCat(absl::ToUnixMillis(absl::Now()));

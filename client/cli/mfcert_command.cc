@@ -31,18 +31,21 @@ struct MfcertFlags {
   std::string environment;
   std::string usage = "KsefTokenEncryption";
   std::string file;
+  std::vector<std::string> pin_fingerprints;
 };
 
 void PrintTable(const std::vector<v1::MinistryCertificate>& certificates) {
-  std::printf("%-12s %-42s %-20s %-20s %-44s %s\n", "ENVIRONMENT", "USAGES",
-              "VALID FROM", "VALID TO", "PUBLIC KEY ID", "SUBJECT");
+  std::printf("%-12s %-42s %-20s %-20s %-44s %-14s %s\n", "ENVIRONMENT",
+              "USAGES", "VALID FROM", "VALID TO", "PUBLIC KEY ID", "TRUSTED BY",
+              "SUBJECT");
   for (const v1::MinistryCertificate& c : certificates) {
     std::vector<std::string> usages;
     for (int u : c.usages()) usages.push_back(UsageName(u));
-    std::printf("%-12s %-42s %-20s %-20s %-44s %s\n", c.environment().c_str(),
-                absl::StrJoin(usages, ",").c_str(),
+    std::printf("%-12s %-42s %-20s %-20s %-44s %-14s %s\n",
+                c.environment().c_str(), absl::StrJoin(usages, ",").c_str(),
                 FormatTime(c.valid_from()).c_str(),
                 FormatTime(c.valid_to()).c_str(), c.public_key_id().c_str(),
+                c.trusted_by().empty() ? "-" : c.trusted_by().c_str(),
                 c.subject().c_str());
   }
 }
@@ -58,6 +61,9 @@ int RunImport(const MfcertFlags& flags, const CliContext& context,
   request.set_environment(flags.environment);
   request.set_content(*content);
   request.set_usage(kUsages.at(flags.usage));
+  for (const std::string& pin : flags.pin_fingerprints) {
+    request.add_pin_fingerprints(pin);
+  }
   auto imported = client.ksef().ImportMinistryCertificates(request);
   if (!imported.ok()) return CliContext::Fail(imported.status());
   if (context.json()) {
@@ -116,6 +122,13 @@ void AddMfcertCommand(CLI::App& app, const CliContext& context,
                    "For PEM/DER: KsefTokenEncryption (default) or "
                    "SymmetricKeyEncryption")
       ->check(CLI::IsMember({"KsefTokenEncryption", "SymmetricKeyEncryption"}));
+  import->add_option(
+      "--pin-fingerprint", flags.pin_fingerprints,
+      "SHA-256 fingerprint of a certificate in the file (64 hex digits or "
+      "AA:BB:… pairs), compared with the Ministry's published value; "
+      "repeatable. Required when the environment has no trust configured "
+      "([ksef.environments.NAME] in sejfd's configuration); every "
+      "certificate in the file must match one");
   import->add_option("file", flags.file, "The certificates file")->required();
   run(import,
       [&context](Client& client) { return RunImport(flags, context, client); });

@@ -72,6 +72,25 @@ struct ServerConfig {
   int max_threads = 64;             // > 0: the gRPC sync-server thread cap
 };
 
+// [ksef.environments.NAME]: one KSeF environment ("test", "demo", "prod" or
+// a custom name, [a-z0-9][a-z0-9._-]{0,63}). File only (no environment
+// variables or flags). The trust keys decide which certificates are the
+// Ministry's (signer/ministry/ministry_trust.h); with neither set, Ministry
+// certificates of the environment are admitted only with an operator pin.
+struct KsefEnvironmentConfig {
+  // Absolute path of a PEM file of roots and/or intermediates the Ministry's
+  // certificates must chain to; empty: none. Read (and checked) at start.
+  std::string mf_trust_anchors = {};
+  // SHA-256 of certificate DER, 64 lowercase hex digits (the file may spell
+  // them in upper case or as AA:BB:… pairs).
+  std::vector<std::string> mf_pinned_fingerprints = {};
+};
+
+// [ksef].
+struct KsefConfig {
+  std::map<std::string, KsefEnvironmentConfig> environments;
+};
+
 struct Config {
   bool dev = false;         // --dev: defaults under data_dir, dev-admin rule
   std::string config_file;  // absolute path of the file read; empty: none
@@ -83,6 +102,7 @@ struct Config {
   StorageConfig storage;
   LogConfig log;
   ServerConfig server;
+  KsefConfig ksef;
 
   // The access policy ([[policy]] rules, plus dev-admin under --dev). Never
   // null in a Config returned by LoadConfig.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/files.h"
@@ -60,6 +61,8 @@ class Reader {
       absl::string_view name = View(k.str());
       if (name == "policy") {
         RETURN_IF_ERROR(ReadPolicy(node));
+      } else if (name == "ksef") {
+        RETURN_IF_ERROR(ReadKsef(node));
       } else if (FindKey(name) != nullptr) {
         RETURN_IF_ERROR(ReadScalar(*FindKey(name), node));
       } else if (IsSection(name)) {
@@ -68,7 +71,8 @@ class Reader {
         return UnknownKey(name, k.source(),
                           absl::StrCat("top-level keys: data_dir; sections: ",
                                        absl::StrJoin(ConfigSections(), ", "),
-                                       ", [[policy]]"));
+                                       ", [ksef.environments.NAME], "
+                                       "[[policy]]"));
       }
     }
     return std::move(contents_);
@@ -181,6 +185,117 @@ class Reader {
       contents_.rules.push_back(std::move(rule));
     }
     return absl::OkStatus();
+  }
+
+  // [ksef] holds only [ksef.environments.NAME] tables.
+  absl::Status ReadKsef(const toml::node& node) {
+    const toml::table* ksef = node.as_table();
+    if (ksef == nullptr) {
+      return WrongType("ksef", node, "a table ([ksef.environments.NAME])");
+    }
+    for (auto&& [k, value] : *ksef) {
+      absl::string_view name = View(k.str());
+      if (name != "environments") {
+        return UnknownKey(absl::StrCat("ksef.", name), k.source(),
+                          "keys in [ksef]: environments");
+      }
+      const toml::table* environments = value.as_table();
+      if (environments == nullptr) {
+        return WrongType("ksef.environments", value,
+                         "a table of environments ([ksef.environments.NAME])");
+      }
+      for (auto&& [env_key, env_node] : *environments) {
+        RETURN_IF_ERROR(ReadKsefEnvironment(View(env_key.str()),
+                                            env_key.source(), env_node));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadKsefEnvironment(absl::string_view environment,
+                                   const toml::source_region& source,
+                                   const toml::node& node) {
+    std::string prefix = absl::StrCat("ksef.environments.", environment);
+    if (!IsEnvironmentName(environment)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[", prefix, "] in ", Where(source),
+          ": an environment is test, demo, prod or a custom name of "
+          "lowercase letters, digits, '.', '_' and '-' (at most 64, starting "
+          "with a letter or digit)"));
+    }
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      return WrongType(prefix, node, absl::StrCat("a table ([", prefix, "])"));
+    }
+    KsefEnvironmentConfig env;
+    for (auto&& [k, value] : *table) {
+      absl::string_view name = View(k.str());
+      std::string key = absl::StrCat(prefix, ".", name);
+      if (name == "mf_trust_anchors") {
+        const auto* s = value.as_string();
+        if (s == nullptr) return WrongType(key, value, "a string");
+        if (s->get().empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(key, " in ", Where(value.source()),
+                           " is empty; name a PEM file of the roots and/or "
+                           "intermediates, or leave the key out"));
+        }
+        env.mf_trust_anchors = ResolvePath(s->get());
+      } else if (name == "mf_pinned_fingerprints") {
+        std::vector<std::string> pins;
+        RETURN_IF_ERROR(ReadStrings(key, value, pins));
+        const toml::array& array = *value.as_array();
+        for (std::size_t i = 0; i < pins.size(); ++i) {
+          std::string hex = NormalizeFingerprint(pins[i]);
+          if (hex.empty()) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                key, "[", i, "] in ", Where(array.get(i)->source()),
+                " is not a SHA-256 fingerprint: expected 64 hex digits, "
+                "optionally as AA:BB:… pairs (openssl x509 -noout "
+                "-fingerprint -sha256)"));
+          }
+          env.mf_pinned_fingerprints.push_back(std::move(hex));
+        }
+      } else {
+        return UnknownKey(key, k.source(),
+                          absl::StrCat("keys in [", prefix,
+                                       "]: mf_trust_anchors, "
+                                       "mf_pinned_fingerprints"));
+      }
+    }
+    contents_.ksef.environments[std::string(environment)] = std::move(env);
+    return absl::OkStatus();
+  }
+
+  // vault/records/credential_name.h's rule, which environment names follow.
+  static bool IsEnvironmentName(absl::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      char c = name[i];
+      bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // 64 lowercase hex digits, or "" when `text` is not a SHA-256 fingerprint
+  // (any case, optionally with ':' between pairs).
+  static std::string NormalizeFingerprint(absl::string_view text) {
+    std::string hex;
+    for (char c : text) {
+      if (c == ':') continue;
+      if (!absl::ascii_isxdigit(c)) return "";
+      hex.push_back(absl::ascii_tolower(c));
+    }
+    return hex.size() == 64 ? hex : "";
+  }
+
+  std::string ResolvePath(const std::string& value) const {
+    std::filesystem::path path(value);
+    if (path.is_relative()) path = std::filesystem::path(dir_) / path;
+    return path.lexically_normal().string();
   }
 
   absl::Status ReadStrings(absl::string_view name, const toml::node& node,

@@ -20,6 +20,9 @@ struct ConfigFileContents {
   std::vector<Setting> settings;
   // [[policy]] tables in file order, not yet validated by Policy::Build.
   std::vector<PolicyRule> rules;
+  // [ksef.environments.NAME] tables, checked (names, keys, fingerprint
+  // form); paths resolved against the file's directory.
+  KsefConfig ksef;
   // Non-fatal observations (e.g. a file others may write).
   std::vector<std::string> warnings;
 };
@@ -29,7 +32,10 @@ struct ConfigFileContents {
 //   INVALID_ARGUMENT for TOML syntax ("PATH:LINE:COLUMN: …"), an unknown key
 //   (`unknown key "listen.tpc" in PATH line 3`), a value of the wrong type
 //   (`key "server.max_threads" in PATH line 9 must be an integer, not a
-//   string`), or a malformed [[policy]] table (naming its position).
+//   string`), a malformed [[policy]] table (naming its position), or a bad
+//   [ksef.environments.NAME] (an environment name outside the rule, an
+//   unknown key, a malformed fingerprint: naming the key, e.g.
+//   `ksef.environments.prod.mf_pinned_fingerprints[1] in PATH line 7 …`).
 // Values are not validated here beyond their TOML type; ApplySetting and
 // Policy::Build do that.
 absl::StatusOr<ConfigFileContents> ReadConfigFile(const std::string& path);

@@ -111,5 +111,19 @@ TEST_F(ExampleConfigTest, RulesGrantWhatTheCommentsSay) {
       policy.Authorize({"unix:0", Operation::kKeysRead, {}, {}}).allowed);
 }
 
+TEST_F(ExampleConfigTest, KsefEnvironmentsCarryTheMinistryTrust) {
+  auto config = LoadConfig(sources_);
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& environments = config->ksef.environments;
+  ASSERT_EQ(environments.size(), 2u);
+  EXPECT_EQ(environments.at("prod").mf_trust_anchors,
+            "/etc/sejf/mf-trust-anchors.pem");
+  EXPECT_THAT(environments.at("prod").mf_pinned_fingerprints, IsEmpty());
+  EXPECT_EQ(environments.at("test").mf_trust_anchors, "");
+  EXPECT_THAT(environments.at("test").mf_pinned_fingerprints,
+              ElementsAre("ea0cec4dff875eb80ff7843fff3b04ce"
+                          "8a5ca616e081000dad2d8f8a4746005c"));
+}
+
 }  // namespace
 }  // namespace sejf::server

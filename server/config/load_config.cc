@@ -300,6 +300,7 @@ absl::StatusOr<Config> LoadConfig(const ConfigSources& sources) {
         "in ", config.config_file, ": ", policy.status().message()));
   }
   config.policy = *std::move(policy);
+  config.ksef = std::move(file.ksef);
   return config;
 }
 
@@ -323,6 +324,14 @@ absl::Status VerifyReferencedFiles(const Config& config) {
       return absl::FailedPreconditionError(
           absl::StrCat(key, ": file \"", path, "\" does not exist (", key,
                        " from ", Origin(config, key), ")"));
+    }
+  }
+  for (const auto& [name, env] : config.ksef.environments) {
+    if (!env.mf_trust_anchors.empty() && !PathExists(env.mf_trust_anchors)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("ksef.environments.", name, ".mf_trust_anchors: file \"",
+                       env.mf_trust_anchors, "\" does not exist (from ",
+                       config.config_file, ")"));
     }
   }
   std::vector<std::pair<const char*, std::string>> parents;
@@ -352,6 +361,21 @@ absl::StatusOr<PolicyReload> ReloadPolicy(const ConfigSources& sources,
       reload.restart_required.emplace_back(key.name);
     }
   }
+  for (const auto& [name, env] : next.ksef.environments) {
+    auto it = running.ksef.environments.find(name);
+    if (it == running.ksef.environments.end() ||
+        it->second.mf_trust_anchors != env.mf_trust_anchors ||
+        it->second.mf_pinned_fingerprints != env.mf_pinned_fingerprints) {
+      reload.restart_required.push_back(
+          absl::StrCat("ksef.environments.", name));
+    }
+  }
+  for (const auto& [name, env] : running.ksef.environments) {
+    if (!next.ksef.environments.contains(name)) {
+      reload.restart_required.push_back(
+          absl::StrCat("ksef.environments.", name));
+    }
+  }
   reload.policy = std::move(next.policy);
   reload.warnings = std::move(next.warnings);
   return reload;
@@ -368,6 +392,18 @@ std::string DescribeConfig(const Config& config) {
     if (key.type != KeyType::kInteger) value = absl::StrCat("\"", value, "\"");
     absl::StrAppend(&out, key.name, " = ", value, "  # ",
                     Origin(config, key.name), "\n");
+  }
+  for (const auto& [name, env] : config.ksef.environments) {
+    absl::StrAppend(
+        &out, "ksef.environments.", name, ".mf_trust_anchors = \"",
+        env.mf_trust_anchors, "\"\n", "ksef.environments.", name,
+        ".mf_pinned_fingerprints = [",
+        env.mf_pinned_fingerprints.empty()
+            ? ""
+            : absl::StrCat("\"",
+                           absl::StrJoin(env.mf_pinned_fingerprints, "\", \""),
+                           "\""),
+        "]\n");
   }
   std::vector<absl::string_view> names;
   if (config.policy != nullptr) {

@@ -82,6 +82,12 @@ struct MinistryCertificate {
   absl::Time valid_from = absl::InfinitePast();
   absl::Time valid_to = absl::InfinitePast();
   MinistryCertificateSource source = MinistryCertificateSource::kJson;
+  // Set by the store from MinistryTrust::Admit (ministry_trust.h): how the
+  // certificate was admitted ("anchors", "configured-pin", "operator-pin";
+  // for people, never trusted), and for operator pins the pin seal that
+  // MinistryTrust::CheckForUse opens at every use.
+  std::string trusted_by = {};
+  std::string pin_seal = {};
   // Set by the store: when this content was first stored, its record name
   // and storage version.
   absl::Time import_time = absl::InfinitePast();

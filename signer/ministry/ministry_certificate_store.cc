@@ -38,11 +38,14 @@ std::string Unb64(const Json& j, const char* member) {
 
 // Same content: everything but when, where and from which file format it
 // was stored (the same certificate as PEM or as DER is the same import).
+// How it was admitted is not content either (a pin seal differs per seal).
 bool SameContent(MinistryCertificate a, MinistryCertificate b) {
   a.import_time = b.import_time;
   a.source = b.source;
   a.record_name = b.record_name;
   a.version = b.version;
+  a.trusted_by = b.trusted_by;
+  a.pin_seal = b.pin_seal;
   return EncodeMinistryCertificateRecord(a) ==
          EncodeMinistryCertificateRecord(b);
 }
@@ -89,6 +92,8 @@ std::string EncodeMinistryCertificateRecord(const MinistryCertificate& c) {
             {"valid_to_us", absl::ToUnixMicros(c.valid_to)},
             {"source", std::string(MinistryCertificateSourceName(c.source))},
             {"import_time_us", absl::ToUnixMicros(c.import_time)}};
+  if (!c.trusted_by.empty()) j["trusted_by"] = c.trusted_by;
+  if (!c.pin_seal.empty()) j["pin_seal"] = absl::Base64Escape(c.pin_seal);
   return j.dump();
 }
 
@@ -129,6 +134,10 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
       return absl::DataLossError("record has an unknown source");
     }
     c.import_time = absl::FromUnixMicros(j.at("import_time_us").get<int64_t>());
+    if (j.contains("trusted_by")) {
+      c.trusted_by = j.at("trusted_by").get<std::string>();
+    }
+    if (j.contains("pin_seal")) c.pin_seal = Unb64(j, "pin_seal");
     return c;
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("record is damaged: ", e.what()));
@@ -136,22 +145,30 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
 }
 
 MinistryCertificateStore::MinistryCertificateStore(vault::Storage* storage,
+                                                   const MinistryTrust* trust,
                                                    const Clock* clock)
-    : storage_(storage), clock_(clock) {}
+    : storage_(storage), trust_(trust), clock_(clock) {}
 
 absl::StatusOr<std::vector<MinistryCertificate>>
-MinistryCertificateStore::Import(absl::string_view environment,
-                                 absl::string_view content,
-                                 MinistryCertificateUsage usage) {
+MinistryCertificateStore::Import(
+    absl::string_view environment, absl::string_view content,
+    MinistryCertificateUsage usage,
+    absl::Span<const std::string> pin_fingerprints) {
   RETURN_IF_ERROR(ValidateEnvironmentName(environment));
   absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(std::vector<MinistryCertificate> parsed,
                    ParseMinistryCertificates(content, usage, now));
+  for (MinistryCertificate& c : parsed)
+    c.environment = std::string(environment);
+  ASSIGN_OR_RETURN(std::vector<MinistryTrustGrant> grants,
+                   trust_->Admit(environment, parsed, pin_fingerprints, now));
   ASSIGN_OR_RETURN(std::unique_ptr<vault::Transaction> tx,
                    storage_->Begin(vault::TransactionMode::kReadWrite));
   std::vector<MinistryCertificate> stored;
-  for (MinistryCertificate& c : parsed) {
-    c.environment = std::string(environment);
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    MinistryCertificate& c = parsed[i];
+    c.trusted_by = std::move(grants[i].trusted_by);
+    c.pin_seal = std::move(grants[i].pin_seal);
     c.import_time = now;
     std::string name = RecordName(environment, c);
     ASSIGN_OR_RETURN(std::optional<vault::Record> existing,
@@ -161,12 +178,17 @@ MinistryCertificateStore::Import(absl::string_view environment,
       ASSIGN_OR_RETURN(written, tx->Insert(kMinistryCertificateKind, name,
                                            EncodeMinistryCertificateRecord(c)));
     } else {
-      ASSIGN_OR_RETURN(MinistryCertificate old, FromRecord(*existing));
-      if (SameContent(old, c)) {
-        stored.push_back(std::move(old));
+      // A damaged record is replaced by the certificate just admitted.
+      absl::StatusOr<MinistryCertificate> old = FromRecord(*existing);
+      // Kept as it is only while it still passes the trust (at its own
+      // notBefore when that is still ahead: rotation publishes early).
+      if (old.ok() && SameContent(*old, c) &&
+          trust_->CheckForUse(*old, std::max(now, old->valid_from)).ok()) {
+        stored.push_back(*std::move(old));
         continue;
       }
-      c.import_time = old.import_time;  // first stored; kept across updates
+      // First stored; kept across updates.
+      if (old.ok()) c.import_time = old->import_time;
       ASSIGN_OR_RETURN(
           written, tx->Update(kMinistryCertificateKind, name, existing->version,
                               EncodeMinistryCertificateRecord(c)));
@@ -197,6 +219,7 @@ absl::StatusOr<MinistryCertificatePage> MinistryCertificateStore::List(
         "page token does not come from this listing; start again without "
         "one");
   }
+  absl::Time now = clock_->Now();
   vault::ListOptions options;
   options.start_after = page_token.empty() ? prefix : std::string(page_token);
   options.limit = page_size;
@@ -210,6 +233,9 @@ absl::StatusOr<MinistryCertificatePage> MinistryCertificateStore::List(
       break;
     }
     ASSIGN_OR_RETURN(MinistryCertificate c, FromRecord(record));
+    if (!trust_->CheckForUse(c, std::max(now, c.valid_from)).ok()) {
+      c.trusted_by = std::string(kTrustedByNone);
+    }
     out.certificates.push_back(std::move(c));
   }
   if (!left_prefix && page.next_start_after.has_value()) {

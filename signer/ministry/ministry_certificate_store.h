@@ -16,8 +16,16 @@
 //    "spki_sha256":"<Base64>", "der":"<Base64 DER>",
 //    "subject":"<RFC 2253>", "issuer":"<RFC 2253>", "serial":"<HEX>",
 //    "valid_from_us":<unix µs>, "valid_to_us":<unix µs>,
-//    "source":"json|pem|der", "import_time_us":<unix µs>}
-// Unknown members are ignored on read.
+//    "source":"json|pem|der", "import_time_us":<unix µs>,
+//    "trusted_by":"anchors|configured-pin|operator-pin",
+//    "pin_seal":"<Base64 of the pin seal>"}   (operator pins only)
+// Unknown members are ignored on read; trusted_by and pin_seal may be
+// absent (records from before trust was checked: MinistryTrust refuses
+// them at use unless the configured trust admits them).
+//
+// Nothing in a record is taken on trust: every certificate passes
+// MinistryTrust (ministry_trust.h) at import, and the one selected for token
+// encryption is checked again at use (KsefTokenEncryptor).
 //
 // Thread-safety: thread-safe (all state is in the Storage, which is).
 #ifndef SEJF_SIGNER_MINISTRY_MINISTRY_CERTIFICATE_STORE_H_
@@ -30,8 +38,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/clock.h"
 #include "signer/ministry/ministry_certificate.h"
+#include "signer/ministry/ministry_trust.h"
 #include "vault/storage/storage.h"
 
 namespace sejf::signer {
@@ -49,28 +59,40 @@ struct MinistryCertificatePage {
 
 class MinistryCertificateStore {
  public:
-  // `storage` and `clock` must outlive this object.
-  MinistryCertificateStore(vault::Storage* storage, const Clock* clock);
+  // `storage`, `trust` and `clock` must outlive this object.
+  MinistryCertificateStore(vault::Storage* storage, const MinistryTrust* trust,
+                           const Clock* clock);
 
   // Parses `content` (ParseMinistryCertificates; `usage` applies to PEM/DER
-  // only), refusing certificates expired now, and stores every certificate
-  // under `environment` in one transaction: all or nothing. Idempotent per
+  // only), refusing certificates expired now, has every certificate admitted
+  // by MinistryTrust::Admit (with the operator's `pin_fingerprints`), and
+  // stores every certificate under `environment` in one transaction: all or
+  // nothing. Idempotent per
   // certificate: importing a certificate already stored with the same
   // usages, ids and validity (as PEM, DER or JSON alike) changes nothing
   // (same version, same import_time); importing it with other usages, ids
-  // or validity (e.g. a fresh JSON list) replaces them.
+  // or validity (e.g. a fresh JSON list) replaces them, and so does
+  // importing it again when the stored record no longer passes
+  // MinistryTrust::CheckForUse (an altered or pre-trust record is repaired).
   // Certificates stored earlier and absent from `content` are kept.
   // Returns what is stored for each certificate of `content`, in its order.
-  // INVALID_ARGUMENT for a bad environment or content (nothing changed);
-  // storage errors as vault::Storage gives them (UNAVAILABLE, ABORTED, ...).
+  // INVALID_ARGUMENT for a bad environment, content or pin, or a
+  // certificate the trust refuses; FAILED_PRECONDITION when the environment
+  // has no configured trust and no pin is given (the message lists the
+  // fingerprints to compare); nothing changed then. Storage errors as
+  // vault::Storage gives them (UNAVAILABLE, ABORTED, ...).
   absl::StatusOr<std::vector<MinistryCertificate>> Import(
       absl::string_view environment, absl::string_view content,
       MinistryCertificateUsage usage =
-          MinistryCertificateUsage::kKsefTokenEncryption);
+          MinistryCertificateUsage::kKsefTokenEncryption,
+      absl::Span<const std::string> pin_fingerprints = {});
 
   // The certificates of `environment` (every environment when empty), in
   // record-name order (environment, then fingerprint). `page_size` 0 means
-  // 50, at most 500; `page_token` is a previous next_page_token.
+  // 50, at most 500; `page_token` is a previous next_page_token. Each
+  // certificate's trusted_by is the stored one when it passes
+  // MinistryTrust::CheckForUse now (at its notBefore if that is still
+  // ahead), else kTrustedByNone.
   // INVALID_ARGUMENT for a bad environment, page size or page token.
   absl::StatusOr<MinistryCertificatePage> List(
       absl::string_view environment, int page_size = 0,
@@ -81,7 +103,8 @@ class MinistryCertificateStore {
   // latest valid_from (ties: the later valid_to, then the smaller record
   // name). FAILED_PRECONDITION when there is none, saying "import with sejf
   // mfcert import --environment E"; INVALID_ARGUMENT for a bad environment;
-  // DATA_LOSS when a stored record is unreadable.
+  // DATA_LOSS when a stored record is unreadable. The choice is not a trust
+  // decision: the caller checks it with MinistryTrust::CheckForUse.
   absl::StatusOr<MinistryCertificate> SelectForTokenEncryption(
       absl::string_view environment, absl::Time now);
 
@@ -91,6 +114,7 @@ class MinistryCertificateStore {
       absl::string_view environment);
 
   vault::Storage* storage_;
+  const MinistryTrust* trust_;
   const Clock* clock_;
 };
 

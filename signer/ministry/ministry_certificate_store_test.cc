@@ -7,6 +7,7 @@
 #include "common/crypto_init.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hsm/testing/fake_key_store.h"
 #include "signer/ministry/testing/ministry_test_certs.h"
 #include "signer/x509/testing/openssl_cli.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
@@ -16,6 +17,7 @@ namespace {
 
 using ::sejf::signer::testing::JsonItem;
 using ::sejf::signer::testing::JsonList;
+using ::sejf::signer::testing::MakeIssuedTestCert;
 using ::sejf::signer::testing::MakeTestCert;
 using ::sejf::signer::testing::ScratchDir;
 using ::sejf::signer::testing::TestCert;
@@ -27,6 +29,8 @@ using Usage = MinistryCertificateUsage;
 const absl::Time kNow = absl::FromUnixSeconds(1772323200);  // 2026-03-01
 const absl::Duration kDay = absl::Hours(24);
 
+// Environments test, demo, prod, testing and acme-staging trust a test CA
+// made here (Cert issues from it); "custom" has no trust configured.
 class MinistryCertificateStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -34,19 +38,98 @@ class MinistryCertificateStoreTest : public ::testing::Test {
     auto storage = vault::SqliteStorage::Open(dir_.Path("sejf.db"), clock_);
     ASSERT_TRUE(storage.ok()) << storage.status();
     storage_ = std::move(*storage);
-    store_ =
-        std::make_unique<MinistryCertificateStore>(storage_.get(), &clock_);
+    auto keyring = vault::Keyring::Open(storage_.get(), &keys_, &clock_);
+    ASSERT_TRUE(keyring.ok()) << keyring.status();
+    keyring_ = std::move(*keyring);
+    ca_ = MakeTestCert({.common_name = "Test Ministry CA", .ca = true});
+    std::map<std::string, MinistryTrustSettings> environments;
+    for (const char* env :
+         {"test", "demo", "prod", "testing", "acme-staging"}) {
+      environments[env] = {.anchors_pem = ca_.pem};
+    }
+    auto trust = MinistryTrust::Create(environments, keyring_.get());
+    ASSERT_TRUE(trust.ok()) << trust.status();
+    trust_ = std::move(*trust);
+    store_ = std::make_unique<MinistryCertificateStore>(storage_.get(),
+                                                        trust_.get(), &clock_);
   }
 
   TestCert Cert(absl::Time from, absl::Time to) {
-    return MakeTestCert({.not_before = from, .not_after = to});
+    return MakeIssuedTestCert(ca_, {.not_before = from, .not_after = to});
   }
 
   ScratchDir dir_;
   FakeClock clock_{kNow};
+  hsm::testing::FakeKeyStore keys_;
   std::unique_ptr<vault::SqliteStorage> storage_;
+  std::unique_ptr<vault::Keyring> keyring_;
+  TestCert ca_;
+  std::unique_ptr<MinistryTrust> trust_;
   std::unique_ptr<MinistryCertificateStore> store_;
 };
+
+TEST_F(MinistryCertificateStoreTest, RogueCertificateIsRefusedAndNotStored) {
+  // openssl req -x509 -newkey rsa:2048 -subj "/CN=Not the Ministry"
+  TestCert rogue = MakeTestCert({.common_name = "Not the Ministry"});
+  auto chained = store_->Import("test", rogue.pem);
+  EXPECT_EQ(chained.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(chained.status().message(), HasSubstr("does not chain"));
+  auto unpinned = store_->Import("custom", rogue.pem);
+  EXPECT_EQ(unpinned.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(unpinned.status().message(),
+              HasSubstr(MinistryCertificate{.der = rogue.der}.Fingerprint()));
+  EXPECT_TRUE(store_->List("")->certificates.empty());
+}
+
+TEST_F(MinistryCertificateStoreTest, OperatorPinnedImportIsUsableAfterReading) {
+  TestCert pinned = MakeTestCert();
+  std::string fingerprint =
+      MinistryCertificate{.der = pinned.der}.Fingerprint();
+  auto imported = store_->Import("custom", pinned.pem,
+                                 Usage::kKsefTokenEncryption, {fingerprint});
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ((*imported)[0].trusted_by, "operator-pin");
+  auto stored = store_->SelectForTokenEncryption("custom", kNow);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_TRUE(trust_->CheckForUse(*stored, kNow).ok());
+}
+
+TEST_F(MinistryCertificateStoreTest, ReimportRepairsARecordAlteredInStorage) {
+  TestCert pinned = MakeTestCert();
+  std::string fingerprint =
+      MinistryCertificate{.der = pinned.der}.Fingerprint();
+  ASSERT_TRUE(store_
+                  ->Import("custom", pinned.pem, Usage::kKsefTokenEncryption,
+                           {fingerprint})
+                  .ok());
+  // Someone with the database rewrites the row without its seal.
+  auto stored = store_->SelectForTokenEncryption("custom", kNow);
+  ASSERT_TRUE(stored.ok());
+  MinistryCertificate altered = *stored;
+  altered.pin_seal.clear();
+  {
+    auto tx = storage_->Begin(vault::TransactionMode::kReadWrite);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)
+                    ->Update(kMinistryCertificateKind, stored->record_name,
+                             stored->version,
+                             EncodeMinistryCertificateRecord(altered))
+                    .ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  auto read = store_->SelectForTokenEncryption("custom", kNow);
+  ASSERT_TRUE(read.ok());
+  EXPECT_FALSE(trust_->CheckForUse(*read, kNow).ok());
+  EXPECT_EQ(store_->List("custom")->certificates[0].trusted_by, "untrusted");
+  auto again = store_->Import("custom", pinned.pem, Usage::kKsefTokenEncryption,
+                              {fingerprint});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)[0].version, 3);
+  auto repaired = store_->SelectForTokenEncryption("custom", kNow);
+  ASSERT_TRUE(repaired.ok());
+  EXPECT_TRUE(trust_->CheckForUse(*repaired, kNow).ok());
+  EXPECT_EQ(store_->List("custom")->certificates[0].trusted_by, "operator-pin");
+}
 
 TEST_F(MinistryCertificateStoreTest, ImportStoresPerEnvironmentAndLists) {
   TestCert token = Cert(kNow - 100 * kDay, kNow + 600 * kDay);

@@ -104,9 +104,13 @@ absl::StatusOr<std::string> OaepSha256Encrypt(EVP_PKEY* key,
 }  // namespace
 
 KsefTokenEncryptor::KsefTokenEncryptor(MinistryCertificateStore* certificates,
+                                       const MinistryTrust* trust,
                                        const Clock* clock,
                                        TokenEncryptionOptions options)
-    : certificates_(certificates), clock_(clock), options_(options) {}
+    : certificates_(certificates),
+      trust_(trust),
+      clock_(clock),
+      options_(options) {}
 
 absl::StatusOr<EncryptedKsefToken> KsefTokenEncryptor::Encrypt(
     const SecretBytes& token, const KsefTokenRequest& request) const {
@@ -124,6 +128,7 @@ absl::StatusOr<EncryptedKsefToken> KsefTokenEncryptor::Encrypt(
   ASSIGN_OR_RETURN(
       MinistryCertificate certificate,
       certificates_->SelectForTokenEncryption(request.environment, now));
+  RETURN_IF_ERROR(trust_->CheckForUse(certificate, now));
   ASSIGN_OR_RETURN(EvpPkeyPtr key, EncryptionKey(certificate));
 
   // "{token}|{timestampMs}", built in zeroing memory only.

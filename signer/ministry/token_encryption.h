@@ -4,7 +4,9 @@
 //
 // The key is always the environment's pinned Ministry certificate chosen by
 // MinistryCertificateStore::SelectForTokenEncryption — never one from the
-// caller (a caller-chosen key would leak the token).
+// caller (a caller-chosen key would leak the token) — and checked again by
+// MinistryTrust::CheckForUse at every encryption: a record altered in the
+// database after import is refused, and nothing is encrypted to it.
 //
 // The request body produced (compact JSON, members in this order; the
 // OpenAPI schema InitTokenAuthenticationRequest; publicKeyId is optional
@@ -29,6 +31,7 @@
 #include "common/ksef_context.h"
 #include "common/secret.h"
 #include "signer/ministry/ministry_certificate_store.h"
+#include "signer/ministry/ministry_trust.h"
 
 namespace sejf::signer {
 
@@ -64,8 +67,9 @@ struct EncryptedKsefToken {
 
 class KsefTokenEncryptor {
  public:
-  // `certificates` and `clock` must outlive this object.
-  KsefTokenEncryptor(MinistryCertificateStore* certificates, const Clock* clock,
+  // `certificates`, `trust` and `clock` must outlive this object.
+  KsefTokenEncryptor(MinistryCertificateStore* certificates,
+                     const MinistryTrust* trust, const Clock* clock,
                      TokenEncryptionOptions options = {});
 
   // Encrypts `token` for `request`. The plaintext exists only in zeroing
@@ -74,13 +78,17 @@ class KsefTokenEncryptor {
   //   empty, longer than kMaxKsefTokenSize or not printable ASCII;
   //   timestampMs outside the window of now; a bad environment name.
   // FAILED_PRECONDITION: no usable Ministry certificate in the environment
-  //   ("import with sejf mfcert import --environment E"), or the stored one
-  //   no longer passes the import checks.
+  //   ("import with sejf mfcert import --environment E"), or the selected
+  //   one is not trusted now (MinistryTrust::CheckForUse: not valid, wrong
+  //   purpose, refused by the configured trust, no valid operator pin);
+  // DATA_LOSS: the selected record does not hold the certificate it was
+  //   stored under (the database was altered).
   absl::StatusOr<EncryptedKsefToken> Encrypt(
       const SecretBytes& token, const KsefTokenRequest& request) const;
 
  private:
   MinistryCertificateStore* certificates_;
+  const MinistryTrust* trust_;
   const Clock* clock_;
   TokenEncryptionOptions options_;
 };

@@ -2,6 +2,8 @@
 // with OAEP-SHA256/MGF1-SHA256, and its request body is parsed as JSON.
 #include "signer/ministry/token_encryption.h"
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "common/crypto_init.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hsm/testing/fake_key_store.h"
 #include "nlohmann/json.hpp"
 #include "signer/ministry/testing/ministry_test_certs.h"
 #include "signer/x509/testing/openssl_cli.h"
@@ -20,6 +23,7 @@ namespace {
 
 using ::sejf::signer::testing::JsonItem;
 using ::sejf::signer::testing::JsonList;
+using ::sejf::signer::testing::MakeIssuedTestCert;
 using ::sejf::signer::testing::MakeTestCert;
 using ::sejf::signer::testing::ReadFileOrEmpty;
 using ::sejf::signer::testing::RunOpenssl;
@@ -35,14 +39,30 @@ constexpr char kToken[] =
     "919f704466624ce29cd5ac7b65ded5e12ccd0f6b3e2346e8a1b0a58bbfd6f7b9";
 constexpr char kChallenge[] = "20260301-CR-1A2B3C4D5E-6F7A8B9C0D-1E";
 
+std::unique_ptr<vault::Keyring> OpenKeyring(vault::Storage& storage,
+                                            hsm::KeyStore& keys,
+                                            const Clock& clock) {
+  auto keyring = vault::Keyring::Open(&storage, &keys, &clock);
+  EXPECT_TRUE(keyring.ok()) << keyring.status();
+  return keyring.ok() ? *std::move(keyring) : nullptr;
+}
+
+std::unique_ptr<MinistryTrust> MakeTrust(const TestCert& ca,
+                                         vault::Keyring* keyring) {
+  auto trust =
+      MinistryTrust::Create({{"test", {.anchors_pem = ca.pem}}}, keyring);
+  EXPECT_TRUE(trust.ok()) << trust.status();
+  return trust.ok() ? *std::move(trust) : nullptr;
+}
+
 class TokenEncryptionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(InitCrypto().ok());
-    current_ = MakeTestCert(
-        {.not_before = kNow - 30 * kDay, .not_after = kNow + 700 * kDay});
-    TestCert older = MakeTestCert(
-        {.not_before = kNow - 300 * kDay, .not_after = kNow + 300 * kDay});
+    current_ = MakeIssuedTestCert(
+        ca_, {.not_before = kNow - 30 * kDay, .not_after = kNow + 700 * kDay});
+    TestCert older = MakeIssuedTestCert(
+        ca_, {.not_before = kNow - 300 * kDay, .not_after = kNow + 300 * kDay});
     ASSERT_TRUE(
         store_
             .Import("test",
@@ -79,8 +99,14 @@ class TokenEncryptionTest : public ::testing::Test {
   ScratchDir scratch_;
   FakeClock clock_{kNow};
   vault::MemoryStorage storage_{clock_};
-  MinistryCertificateStore store_{&storage_, &clock_};
-  KsefTokenEncryptor encryptor_{&store_, &clock_};
+  hsm::testing::FakeKeyStore keys_;
+  std::unique_ptr<vault::Keyring> keyring_ =
+      OpenKeyring(storage_, keys_, clock_);
+  // "test" trusts a test CA; "demo" has no trust configured.
+  TestCert ca_ = MakeTestCert({.common_name = "Test Ministry CA", .ca = true});
+  std::unique_ptr<MinistryTrust> trust_ = MakeTrust(ca_, keyring_.get());
+  MinistryCertificateStore store_{&storage_, trust_.get(), &clock_};
+  KsefTokenEncryptor encryptor_{&store_, trust_.get(), &clock_};
   TestCert current_;
 };
 
@@ -142,7 +168,7 @@ TEST_F(TokenEncryptionTest, StaleOrFutureTimestampIsRefused) {
 }
 
 TEST_F(TokenEncryptionTest, WindowIsConfigurable) {
-  KsefTokenEncryptor strict(&store_, &clock_,
+  KsefTokenEncryptor strict(&store_, trust_.get(), &clock_,
                             {.timestamp_window = absl::Minutes(1)});
   KsefTokenRequest request = Request();
   request.timestamp_ms = absl::ToUnixMillis(kNow - absl::Minutes(2));
@@ -173,6 +199,95 @@ TEST_F(TokenEncryptionTest, BadTokensAreRefusedWithoutQuotingThem) {
   EXPECT_EQ(
       encryptor_.Encrypt(SecretFromView(kToken), no_challenge).status().code(),
       absl::StatusCode::kInvalidArgument);
+}
+
+// Rewrites the stored record `name` of the store with `change` applied, as
+// someone with write access to the database could.
+void AlterRecord(vault::Storage& storage, const std::string& name,
+                 const std::function<void(MinistryCertificate&)>& change) {
+  auto tx = storage.Begin(vault::TransactionMode::kReadWrite);
+  ASSERT_TRUE(tx.ok());
+  auto record = (*tx)->Get(kMinistryCertificateKind, name);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  auto c = DecodeMinistryCertificateRecord((*record)->data);
+  ASSERT_TRUE(c.ok());
+  change(*c);
+  ASSERT_TRUE((*tx)
+                  ->Update(kMinistryCertificateKind, name, (*record)->version,
+                           EncodeMinistryCertificateRecord(*c))
+                  .ok());
+  ASSERT_TRUE((*tx)->Commit().ok());
+}
+
+TEST_F(TokenEncryptionTest, CertificateSwappedInTheDatabaseIsRefused) {
+  TestCert rogue = MakeTestCert({.not_before = kNow - kDay,
+                                 .not_after = kNow + 30 * kDay,
+                                 .common_name = "Not the Ministry"});
+  std::string name = absl::StrCat(
+      "test/", MinistryCertificate{.der = current_.der}.Fingerprint());
+  AlterRecord(storage_, name,
+              [&](MinistryCertificate& c) { c.der = rogue.der; });
+  auto refused = encryptor_.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kDataLoss)
+      << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr(name));
+  EXPECT_THAT(refused.status().message(), HasSubstr("nothing was encrypted"));
+}
+
+TEST_F(TokenEncryptionTest, RogueRowInsertedUnderItsOwnNameIsRefused) {
+  // A fresh row with a later validFrom would be selected; it does not chain.
+  TestCert rogue = MakeTestCert({.not_before = kNow - kDay,
+                                 .not_after = kNow + 30 * kDay,
+                                 .common_name = "Not the Ministry"});
+  auto parsed = ParseMinistryCertificates(
+      rogue.der, MinistryCertificateUsage::kKsefTokenEncryption, kNow);
+  ASSERT_TRUE(parsed.ok());
+  MinistryCertificate c = (*parsed)[0];
+  c.environment = "test";
+  c.trusted_by = "anchors";  // a claim, never believed
+  auto tx = storage_.Begin(vault::TransactionMode::kReadWrite);
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)
+                  ->Insert(kMinistryCertificateKind,
+                           absl::StrCat("test/", c.Fingerprint()),
+                           EncodeMinistryCertificateRecord(c))
+                  .ok());
+  ASSERT_TRUE((*tx)->Commit().ok());
+  auto refused = encryptor_.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
+      << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr(c.Fingerprint()));
+  EXPECT_THAT(refused.status().message(), HasSubstr("environment test"));
+}
+
+TEST_F(TokenEncryptionTest, OperatorPinnedCertificateEncryptsAndResistsSwaps) {
+  TestCert pinned =
+      MakeTestCert({.not_before = kNow - kDay, .not_after = kNow + 300 * kDay});
+  std::string fingerprint =
+      MinistryCertificate{.der = pinned.der}.Fingerprint();
+  ASSERT_EQ(store_.Import("demo", pinned.pem).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_
+                  .Import("demo", pinned.pem,
+                          MinistryCertificateUsage::kKsefTokenEncryption,
+                          {fingerprint})
+                  .ok());
+  KsefTokenRequest request = Request();
+  request.environment = "demo";
+  auto encrypted = encryptor_.Encrypt(SecretFromView(kToken), request);
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  EXPECT_EQ(OpensslDecrypt(encrypted->encrypted_token, pinned.key_pem),
+            absl::StrCat(kToken, "|", request.timestamp_ms));
+
+  // The row's certificate replaced by a rogue one, its seal kept.
+  TestCert rogue = MakeTestCert({.not_before = kNow - kDay,
+                                 .not_after = kNow + 30 * kDay,
+                                 .common_name = "Not the Ministry"});
+  AlterRecord(storage_, absl::StrCat("demo/", fingerprint),
+              [&](MinistryCertificate& c) { c.der = rogue.der; });
+  auto refused = encryptor_.Encrypt(SecretFromView(kToken), request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kDataLoss)
+      << refused.status();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -35,9 +36,10 @@ std::string Rfc3339(absl::Time t) {
                           absl::UTCTimeZone());
 }
 
-}  // namespace
-
-TestCert MakeTestCert(const TestCertOptions& options) {
+// Made and signed by `issuer_key` under `issuer_name` (self-signed when
+// both are null).
+TestCert MakeCert(const TestCertOptions& options, X509_NAME* issuer_name,
+                  EVP_PKEY* issuer_key) {
   EvpPkeyPtr key;
   switch (options.key) {
     case TestKeyType::kRsa2048:
@@ -70,7 +72,9 @@ TestCert MakeTestCert(const TestCertOptions& options) {
             reinterpret_cast<const unsigned char*>(options.common_name.c_str()),
             -1, -1, 0) == 1,
         "CN");
-  Check(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
+  Check(X509_set_issuer_name(cert.get(),
+                             issuer_name != nullptr ? issuer_name : name) == 1,
+        "issuer");
   Check(ASN1_TIME_set(X509_getm_notBefore(cert.get()),
                       absl::ToTimeT(options.not_before)) != nullptr,
         "notBefore");
@@ -78,7 +82,24 @@ TestCert MakeTestCert(const TestCertOptions& options) {
                       absl::ToTimeT(options.not_after)) != nullptr,
         "notAfter");
   Check(X509_set_pubkey(cert.get(), key.get()) == 1, "pubkey");
-  Check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "sign");
+  auto add_extension = [&](int nid, const std::string& value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, nullptr, cert.get(), nullptr, nullptr, 0);
+    X509ExtensionPtr ext(
+        X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+    Check(ext != nullptr, "extension");
+    Check(X509_add_ext(cert.get(), ext.get(), -1) == 1, "add extension");
+  };
+  if (options.ca) {
+    add_extension(NID_basic_constraints, "critical,CA:TRUE");
+    add_extension(NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else if (!options.key_usage.empty()) {
+    add_extension(NID_key_usage, options.key_usage);
+  }
+  Check(X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key.get(),
+                  EVP_sha256()) > 0,
+        "sign");
 
   TestCert out;
   unsigned char* der = nullptr;
@@ -101,6 +122,27 @@ TestCert MakeTestCert(const TestCertOptions& options) {
         "PEM key");
   out.key_pem = BioString(key_pem.get());
   return out;
+}
+
+}  // namespace
+
+TestCert MakeTestCert(const TestCertOptions& options) {
+  return MakeCert(options, nullptr, nullptr);
+}
+
+TestCert MakeIssuedTestCert(const TestCert& issuer,
+                            const TestCertOptions& options) {
+  const auto* p = reinterpret_cast<const unsigned char*>(issuer.der.data());
+  X509Ptr issuer_cert(
+      d2i_X509(nullptr, &p, static_cast<long>(issuer.der.size())));
+  Check(issuer_cert != nullptr, "issuer certificate");
+  BioPtr bio(BIO_new_mem_buf(issuer.key_pem.data(),
+                             static_cast<int>(issuer.key_pem.size())));
+  EvpPkeyPtr issuer_key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  Check(issuer_key != nullptr, "issuer key");
+  return MakeCert(options, X509_get_subject_name(issuer_cert.get()),
+                  issuer_key.get());
 }
 
 std::string JsonItem(const TestCert& cert,

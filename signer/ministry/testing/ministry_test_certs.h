@@ -19,6 +19,11 @@ struct TestCertOptions {
   absl::Time not_before = absl::FromUnixSeconds(1759125799);  // 2025-09-29
   absl::Time not_after = absl::FromUnixSeconds(1822197798);   // 2027-09-29
   std::string common_name = "Ministerstwo Finansów";
+  // A keyUsage extension as openssl writes it ("keyEncipherment,
+  // digitalSignature"); empty: none.
+  std::string key_usage = {};
+  // basicConstraints CA:TRUE and keyCertSign (a test CA).
+  bool ca = false;
 };
 
 struct TestCert {
@@ -27,6 +32,11 @@ struct TestCert {
   std::string key_pem;  // the private key, PKCS#8 PEM (for openssl pkeyutl)
   std::string spki_der;
 };
+
+// Issued by `issuer` (a TestCert made with ca = true): its subject as the
+// issuer name, signed with its key. Aborts on OpenSSL failure.
+TestCert MakeIssuedTestCert(const TestCert& issuer,
+                            const TestCertOptions& options = {});
 
 // Aborts the test binary when OpenSSL fails (test setup only).
 TestCert MakeTestCert(const TestCertOptions& options = {});

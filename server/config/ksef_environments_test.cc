@@ -1,0 +1,130 @@
+// [ksef.environments.NAME] in sejfd's configuration file: read, checked and
+// named in every error.
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/config/config_test_util.h"
+#include "server/config/load_config.h"
+
+namespace sejf::server {
+namespace {
+
+using testing::ConfigTest;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::kMinimalFile;
+
+class KsefEnvironmentsTest : public ConfigTest {
+ protected:
+  // The message of the error LoadConfig gives for kMinimalFile + `extra`.
+  std::string ErrorOf(const std::string& extra) {
+    auto config = LoadConfig(FileSources(std::string(kMinimalFile) + extra));
+    EXPECT_FALSE(config.ok()) << "unexpectedly loaded: " << extra;
+    return config.ok() ? "" : std::string(config.status().message());
+  }
+};
+
+TEST_F(KsefEnvironmentsTest, AnchorsAndPinsAreReadPerEnvironment) {
+  auto config = LoadConfig(FileSources(std::string(kMinimalFile) + R"(
+[ksef.environments.prod]
+mf_trust_anchors = "mf/anchors.pem"
+[ksef.environments.acme-staging]
+mf_pinned_fingerprints = [
+  "EA:0C:EC:4D:FF:87:5E:B8:0F:F7:84:3F:FF:3B:04:CE:8A:5C:A6:16:E0:81:00:0D:AD:2D:8F:8A:47:46:00:5C",
+  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+]
+)"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& environments = config->ksef.environments;
+  ASSERT_EQ(environments.size(), 2u);
+  EXPECT_EQ(environments.at("prod").mf_trust_anchors, dir_ + "/mf/anchors.pem");
+  EXPECT_THAT(environments.at("prod").mf_pinned_fingerprints, IsEmpty());
+  EXPECT_THAT(environments.at("acme-staging").mf_pinned_fingerprints,
+              ElementsAre("ea0cec4dff875eb80ff7843fff3b04ce8a5ca616e081000dad2d"
+                          "8f8a4746005c",
+                          std::string(64, 'a')));
+  EXPECT_THAT(DescribeConfig(*config),
+              HasSubstr("ksef.environments.prod.mf_trust_anchors"));
+}
+
+TEST_F(KsefEnvironmentsTest, NoSectionMeansNoConfiguredTrust) {
+  auto config = LoadConfig(FileSources(kMinimalFile));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->ksef.environments, IsEmpty());
+}
+
+TEST_F(KsefEnvironmentsTest, MalformedFingerprintNamesTheKeyAndItsIndex) {
+  std::string error = ErrorOf(R"(
+[ksef.environments.prod]
+mf_pinned_fingerprints = ["ea0cec4d", "zz"]
+)");
+  EXPECT_THAT(error,
+              HasSubstr("ksef.environments.prod.mf_pinned_fingerprints[0]"));
+  EXPECT_THAT(error, HasSubstr("sejfd.toml line 11"));
+  EXPECT_THAT(error, HasSubstr("64 hex digits"));
+  EXPECT_THAT(ErrorOf("[ksef.environments.prod]\n"
+                      "mf_pinned_fingerprints = \"ea0c\"\n"),
+              HasSubstr("must be an array of strings"));
+}
+
+TEST_F(KsefEnvironmentsTest, UnknownKeysAreErrorsNamingTheKnownOnes) {
+  std::string error = ErrorOf(R"(
+[ksef.environments.prod]
+mf_trust_anchor = "/etc/sejf/mf.pem"
+)");
+  EXPECT_THAT(error, HasSubstr("ksef.environments.prod.mf_trust_anchor"));
+  EXPECT_THAT(error, HasSubstr("mf_trust_anchors, mf_pinned_fingerprints"));
+  EXPECT_THAT(ErrorOf("[ksef]\nenvironment = 1\n"),
+              HasSubstr("ksef.environment"));
+  EXPECT_THAT(ErrorOf("[ksef.environments]\nprod = 1\n"),
+              HasSubstr("ksef.environments.prod"));
+}
+
+TEST_F(KsefEnvironmentsTest, EnvironmentNamesFollowTheRule) {
+  EXPECT_THAT(ErrorOf("[ksef.environments.Prod]\n"),
+              HasSubstr("ksef.environments.Prod"));
+  EXPECT_THAT(ErrorOf("[ksef.environments.\"a/b\"]\n"),
+              HasSubstr("an environment is test, demo, prod or a custom name"));
+}
+
+TEST_F(KsefEnvironmentsTest, EmptyAnchorsPathIsAnError) {
+  EXPECT_THAT(ErrorOf("[ksef.environments.prod]\nmf_trust_anchors = \"\"\n"),
+              HasSubstr("ksef.environments.prod.mf_trust_anchors"));
+}
+
+TEST_F(KsefEnvironmentsTest, MissingAnchorsFileIsNamedBeforeStart) {
+  auto config = LoadConfig(FileSources(std::string(kMinimalFile) +
+                                       "[ksef.environments.prod]\n"
+                                       "mf_trust_anchors = \"nowhere.pem\"\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  // The other referenced files exist, so the anchors are the first missing.
+  config->hsm.pin_file = Write("hsm-pin", "1234");
+  config->hsm.softhsm2_conf = "";
+  config->hsm.module = "libsofthsm2.so";
+  config->listen.unix_socket = dir_ + "/sejf.sock";
+  config->storage.sqlite_path = dir_ + "/sejf.db";
+  absl::Status status = VerifyReferencedFiles(*config);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(),
+              HasSubstr("ksef.environments.prod.mf_trust_anchors"));
+  EXPECT_THAT(status.message(), HasSubstr(dir_ + "/nowhere.pem"));
+}
+
+TEST_F(KsefEnvironmentsTest, ReloadSaysAChangedTrustNeedsARestart) {
+  ConfigSources sources = FileSources(std::string(kMinimalFile) +
+                                      "[ksef.environments.prod]\n"
+                                      "mf_trust_anchors = \"a.pem\"\n");
+  auto running = LoadConfig(sources);
+  ASSERT_TRUE(running.ok()) << running.status();
+  Write("sejfd.toml", std::string(kMinimalFile) +
+                          "[ksef.environments.prod]\n"
+                          "mf_trust_anchors = \"b.pem\"\n");
+  auto reload = ReloadPolicy(sources, *running);
+  ASSERT_TRUE(reload.ok()) << reload.status();
+  EXPECT_THAT(reload->restart_required, ElementsAre("ksef.environments.prod"));
+}
+
+}  // namespace
+}  // namespace sejf::server
