@@ -19,6 +19,13 @@
 // read nothing from the vault, and probes every few seconds would otherwise
 // fill the audit log, which is kept forever.
 //
+// Blocking: the audit append waits for its event to be durable (a group
+// commit). gRPC 1.51 runs unknown methods through its callback generic
+// service when the server has callback methods (the default health service
+// is one), so there this wait happens on a gRPC callback thread. It is
+// bounded by one commit and only on error paths of authenticated callers;
+// an executor of our own would remove it (not done).
+//
 // Thread-safety: the factory is thread-safe (read-only); each interceptor
 // belongs to one call.
 #ifndef SEJF_SERVER_CALL_INTERCEPTOR_H_
