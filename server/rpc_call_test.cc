@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -118,7 +119,8 @@ class RpcCallCrashTest : public ::testing::Test {
     if (const char* inherited = getenv(kPathVariable)) {
       path_ = inherited;  // the child
     } else {
-      path_ = dir_.path() + "/sejf.db";
+      dir_.emplace();  // only the parent: the killed child leaves nothing
+      path_ = dir_->path() + "/sejf.db";
       setenv(kPathVariable, path_.c_str(), 1);
     }
   }
@@ -153,7 +155,7 @@ class RpcCallCrashTest : public ::testing::Test {
     return events;
   }
 
-  TempDir dir_;
+  std::optional<TempDir> dir_;
   std::string path_;
 };
 
