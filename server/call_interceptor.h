@@ -19,20 +19,28 @@
 // read nothing from the vault, and probes every few seconds would otherwise
 // fill the audit log, which is kept forever.
 //
-// Blocking: the audit append waits for its event to be durable (a group
-// commit). gRPC 1.51 runs unknown methods through its callback generic
-// service when the server has callback methods (the default health service
-// is one), so there this wait happens on a gRPC callback thread. It is
-// bounded by one commit and only on error paths of authenticated callers;
-// an executor of our own would remove it (not done).
+// No gRPC thread waits for the audit log: an audit append waits until its
+// event is durable (a group commit), and gRPC 1.51 runs unknown methods and
+// its health service on callback threads, which must never block. So a call
+// that needs an event is held at PRE_SEND_STATUS (its interceptor does not
+// Proceed) and handed to the factory's own recorder thread, which appends
+// the event, writes the log line, sets the status and lets the call go on.
+// Only when kMaxQueuedRecords calls already wait (a flood of bad calls) is
+// the record made on the calling thread, so memory stays bounded.
 //
-// Thread-safety: the factory is thread-safe (read-only); each interceptor
-// belongs to one call.
+// Thread-safety: thread-safe; each interceptor belongs to one call.
 #ifndef SEJF_SERVER_CALL_INTERCEPTOR_H_
 #define SEJF_SERVER_CALL_INTERCEPTOR_H_
 
 #include <grpcpp/support/server_interceptor.h>
 
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "server/rpc_call.h"
 
 namespace sejf::server {
@@ -40,14 +48,33 @@ namespace sejf::server {
 class CallInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  // `env` must outlive the server.
-  explicit CallInterceptorFactory(const ServiceEnvironment* env) : env_(env) {}
+  static constexpr std::size_t kMaxQueuedRecords = 256;
+
+  // `env` must outlive the factory. Starts the recorder thread.
+  explicit CallInterceptorFactory(const ServiceEnvironment* env);
+  // Runs the records still queued, then stops the recorder thread. The gRPC
+  // server owns the factory and destroys it after Wait(), when no call is
+  // left.
+  ~CallInterceptorFactory() override;
+
+  CallInterceptorFactory(const CallInterceptorFactory&) = delete;
+  CallInterceptorFactory& operator=(const CallInterceptorFactory&) = delete;
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
+  // Runs `record` on the recorder thread (on this thread when
+  // kMaxQueuedRecords records wait already).
+  void Record(std::function<void()> record);
+
  private:
+  void RecorderLoop();
+
   const ServiceEnvironment* env_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread recorder_;
 };
 
 }  // namespace sejf::server

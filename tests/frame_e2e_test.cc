@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "sejf/v1/audit_log.grpc.pb.h"
 #include "sejf/v1/identity.grpc.pb.h"
@@ -317,6 +318,21 @@ TEST_F(FrameE2eTest, UnknownMethodIsUnimplementedLoggedAndAudited) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].outcome(), "UNIMPLEMENTED");
   EXPECT_EQ(events[0].identity(), "erp-acme");
+}
+
+TEST_F(FrameE2eTest, HealthChecksAreLoggedButNotAudited) {
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  auto call = ShortDeadline();
+  grpc::Status status = grpc::health::v1::Health::NewStub(Admin())->Check(
+      call.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::string request_id = RequestId(*call);
+  ASSERT_FALSE(request_id.empty());
+  std::vector<std::string> lines = LogLinesOf(request_id);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("/grpc.health.v1.Health/Check"));
+  EXPECT_TRUE(EventsOf(request_id).empty());
 }
 
 // Findings 10 and 5: the deciding rule, and the intent before the change.
