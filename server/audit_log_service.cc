@@ -38,6 +38,7 @@ void EventToProto(const vault::AuditEvent& e, sejf::v1::AuditEvent* out) {
   out->set_outcome(e.outcome);
   out->set_hash(absl::BytesToHexString(e.hash));
   out->set_detail(e.detail);
+  out->set_rule(e.rule);
 }
 
 // The credential an event is about: the name in its resource "keys/{name}"

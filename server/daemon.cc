@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "server/audit_log_service.h"
+#include "server/call_interceptor.h"
 #include "server/identity_service.h"
 #include "server/key_custody_service.h"
 #include "server/ksef_auth_service.h"
@@ -106,6 +107,18 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
     builder.AddListeningPort(options.tcp_listen, MutualTlsCredentials(options),
                              &bound_port);
   }
+  // Requests larger than any the API needs are refused by gRPC before they
+  // are read into memory (RESOURCE_EXHAUSTED; still logged and audited by
+  // the interceptor when gRPC lets it see the call).
+  builder.SetMaxReceiveMessageSize(kMaxRequestMessageSize);
+  // Sees the calls no handler runs for: unparsable requests, unknown
+  // methods (call_interceptor.h).
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<CallInterceptorFactory>(&daemon->env_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(&daemon->services_->identity);
   builder.RegisterService(&daemon->services_->keys);
   builder.RegisterService(&daemon->services_->tokens);

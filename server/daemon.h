@@ -21,6 +21,11 @@
 
 namespace sejf::server {
 
+// The largest request message sejfd reads (1 MiB). The largest requests the
+// API has — Ministry certificate files, certificate chains — are a few tens
+// of kilobytes; gRPC's default is 4 MiB. Larger ones get RESOURCE_EXHAUSTED.
+inline constexpr int kMaxRequestMessageSize = 1 << 20;
+
 struct DaemonOptions {
   // "HOST:PORT" for mutual TLS; "" for none. Port 0 picks a free port.
   std::string tcp_listen;

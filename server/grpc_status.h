@@ -1,15 +1,22 @@
-// absl::Status → grpc::Status, the one place the two meet. The message is
-// passed through unchanged: callers must never put a secret in a Status.
+// absl::Status → grpc::Status, the one place the two meet. Callers must
+// never put a secret in a Status. The message is bounded here
+// (kMaxStatusMessageSize, via ClipText): a status message of megabytes makes
+// gRPC's trailers exceed what clients accept and hangs the call, and every
+// echoed value in it should already have been clipped (common/echo.h).
 #ifndef SEJF_SERVER_GRPC_STATUS_H_
 #define SEJF_SERVER_GRPC_STATUS_H_
 
 #include <grpcpp/support/status.h>
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/status.h"
 
 namespace sejf::server {
+
+// The longest status message (bytes of the original kept) a client sees.
+inline constexpr std::size_t kMaxStatusMessageSize = 1024;
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 

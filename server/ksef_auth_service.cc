@@ -11,6 +11,7 @@
 #include "common/ksef_context.h"
 #include "common/status_macros.h"
 #include "server/ksef_conversions.h"
+#include "server/token_vault_service.h"
 #include "signer/ksef/challenge.h"
 #include "signer/qr/qr_code.h"
 #include "vault/records/credential_name.h"
@@ -168,20 +169,39 @@ grpc::Status KsefAuthService::EncryptToken(
         ASSIGN_OR_RETURN(vault::TokenVault * tokens,
                          Configured(domain_.tokens, "token vault"));
 
-        // Policy speaks about the token's own context: the one asked for
-        // (checked against the token below), else the stored one.
-        absl::StatusOr<vault::Token> token = tokens->Get(name);
-        std::optional<std::string> policy_context;
+        // Authorized before the token is looked up, so the answer to a
+        // caller no rule covers does not depend on whether it exists: in
+        // the context asked for, or (none asked) by name in some context.
+        // A token that is missing, in another context than the one asked
+        // for, or in a context the caller's rules do not reach is then
+        // answered with the same NOT_FOUND.
+        absl::Status not_found = TokenNotFound(name);
         if (asked) {
-          policy_context = asked->ToString();
-        } else if (token.ok()) {
-          policy_context = token->record.context;
+          not_found = absl::NotFoundError(absl::StrCat(
+              "token \"", name, "\" not found in context ", asked->ToString()));
+          RETURN_IF_ERROR(
+              call.Authorize(Operation::kAuthToken,
+                             CredentialTarget("tokens", name, asked->ToString(),
+                                              request->challenge())));
+        } else {
+          RETURN_IF_ERROR(call.AuthorizeName(
+              Operation::kAuthToken,
+              CredentialTarget("tokens", name, {}, request->challenge())));
         }
-        RETURN_IF_ERROR(
-            call.Authorize(Operation::kAuthToken,
-                           CredentialTarget("tokens", name, policy_context,
-                                            request->challenge())));
+        absl::StatusOr<vault::Token> token = tokens->Get(name);
+        if (token.status().code() == absl::StatusCode::kNotFound) {
+          return not_found;
+        }
         if (!token.ok()) return token.status();
+        if (asked) {
+          if (token->record.context != asked->ToString()) return not_found;
+        } else {
+          RETURN_IF_ERROR(call.AuthorizeFound(
+              Operation::kAuthToken,
+              CredentialTarget("tokens", name, token->record.context,
+                               request->challenge()),
+              not_found));
+        }
 
         ASSIGN_OR_RETURN(vault::UsableToken usable, tokens->OpenForUse(name));
         absl::StatusOr<KsefContext> own =
@@ -190,11 +210,9 @@ grpc::Status KsefAuthService::EncryptToken(
           return absl::DataLossError(
               absl::StrCat("token ", name, " has an unreadable context"));
         }
-        if (policy_context != own->ToString()) {
-          // Its own context is not named: the caller may not be allowed
-          // to know it.
-          return absl::FailedPreconditionError(absl::StrCat(
-              "token ", name, " is not a token of context ", *policy_context));
+        if (own->ToString() != token->record.context) {
+          // Changed between the two reads: answer as if it were missing.
+          return not_found;
         }
         ASSIGN_OR_RETURN(
             signer::KsefTokenEncryptor * encryptor,

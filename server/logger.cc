@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/echo.h"
 
 namespace sejf::server {
 namespace {
@@ -66,6 +69,17 @@ std::string Logger::Format(absl::Time now, LogLevel level,
   std::string time =
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone());
   std::string line;
+  // Values past the bound are replaced by their clipped form.
+  std::vector<std::string> clipped;
+  clipped.reserve(fields.size());  // no reallocation: views stay valid
+  std::vector<Field> bounded(fields.begin(), fields.end());
+  for (Field& field : bounded) {
+    if (field.second.size() > kMaxLogFieldSize) {
+      clipped.push_back(ClipText(field.second, kMaxLogFieldSize));
+      field.second = clipped.back();
+    }
+  }
+  fields = bounded;
   if (json_) {
     absl::StrAppend(&line, "{\"time\":\"", time, "\",\"level\":\"",
                     LevelName(level), "\",\"event\":\"");

@@ -3,12 +3,15 @@
 //   text: 2026-11-24T16:00:00.123Z INFO rpc request_id=3f… identity=admin …
 //   json: {"time":"2026-11-24T16:00:00.123Z","level":"INFO","event":"rpc",…}
 //
-// Field values are escaped so a caller-controlled value cannot forge a line.
-// Callers must never pass a secret as a field. Thread-safe: each line is
-// written with one write(2).
+// Field values are escaped so a caller-controlled value cannot forge a line,
+// and each is cut to kMaxLogFieldSize bytes (common/echo.h ClipText) so no
+// value can make a line of megabytes; callers should still clip what a
+// client sent with ClipEcho. Callers must never pass a secret as a field.
+// Thread-safe: each line is written with one write(2).
 #ifndef SEJF_SERVER_LOGGER_H_
 #define SEJF_SERVER_LOGGER_H_
 
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -18,6 +21,9 @@
 #include "absl/types/span.h"
 
 namespace sejf::server {
+
+// The longest field value (bytes of the original kept) in a log line.
+inline constexpr std::size_t kMaxLogFieldSize = 1024;
 
 enum class LogLevel { kInfo, kWarning, kError };
 

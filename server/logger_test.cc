@@ -35,5 +35,17 @@ TEST(LoggerTest, JsonLineParsesBackToTheSameFields) {
   EXPECT_EQ(parsed["error"], "bad \"quote\"\t\x01");
 }
 
+TEST(LoggerTest, HugeValueIsCutToTheFieldBound) {
+  Logger logger(/*json=*/true);
+  std::string huge(3 * 1024 * 1024, 'n');
+  std::string line = logger.Format(kNoon, LogLevel::kWarning, "rpc",
+                                   {{"resource", huge}, {"code", "OK"}});
+  EXPECT_LT(line.size(), kMaxLogFieldSize + 200) << line.size();
+  auto parsed = nlohmann::json::parse(line);
+  EXPECT_EQ(parsed["resource"],
+            std::string(kMaxLogFieldSize, 'n') + "…(3145728 bytes)");
+  EXPECT_EQ(parsed["code"], "OK");
+}
+
 }  // namespace
 }  // namespace sejf::server

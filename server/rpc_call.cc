@@ -10,36 +10,116 @@
 
 namespace sejf::server {
 
-RpcCall::RpcCall(const ServiceEnvironment& env, const Caller& caller,
-                 std::string request_id)
-    : env_(env), caller_(caller), request_id_(std::move(request_id)) {}
+namespace {
 
-bool RpcCall::IsAllowed(Operation operation, const AccessTarget& target) const {
+AccessRequest RequestFor(const Caller& caller, Operation operation,
+                         const AccessTarget& target) {
   AccessRequest request;
-  request.identity = caller_.identity;
+  request.identity = caller.identity;
   request.operation = operation;
   request.whole_vault = target.whole_vault;
   if (target.context) request.context = absl::string_view(*target.context);
   if (target.credential) {
     request.credential = absl::string_view(*target.credential);
   }
-  return env_.policy->Get()->Authorize(request).allowed;
+  return request;
+}
+
+}  // namespace
+
+RpcCall::RpcCall(const ServiceEnvironment& env, const Caller& caller,
+                 std::string request_id, absl::string_view method)
+    : env_(env),
+      caller_(caller),
+      request_id_(std::move(request_id)),
+      method_(method) {}
+
+bool RpcCall::IsAllowed(Operation operation, const AccessTarget& target) const {
+  return env_.policy->Get()
+      ->Authorize(RequestFor(caller_, operation, target))
+      .allowed;
+}
+
+bool RpcCall::Decide(Operation operation, AccessTarget target,
+                     bool in_some_context) {
+  operation_ = operation;
+  target_ = std::move(target);
+  rule_.clear();
+  // The Policy owns the rule name: copy it while holding the Policy.
+  std::shared_ptr<const Policy> policy = env_.policy->Get();
+  AccessRequest request = RequestFor(caller_, operation, target_);
+  Decision decision = in_some_context ? policy->AuthorizeInSomeContext(request)
+                                      : policy->Authorize(request);
+  if (decision.allowed) rule_ = std::string(decision.rule);
+  return decision.allowed;
+}
+
+absl::Status RpcCall::Denied() const {
+  // The context is left out: it may be the record's, which the caller may
+  // not know. The credential is the one the caller named.
+  std::string what = absl::StrCat("operation ", OperationName(*operation_));
+  if (target_.credential) {
+    absl::StrAppend(&what, " on ", ClipEcho(*target_.credential));
+  }
+  return absl::PermissionDeniedError(absl::StrCat("policy does not allow ",
+                                                  ClipEcho(caller_.identity),
+                                                  " to perform ", what));
+}
+
+absl::Status RpcCall::RecordIntent() {
+  if (env_.audit == nullptr || !ChangesState(*operation_)) {
+    return absl::OkStatus();
+  }
+  vault::AuditEvent intent = AuditEventOf(method_, &caller_, request_id_, this);
+  intent.outcome = std::string(vault::kAuditOutcomeStarted);
+  absl::StatusOr<std::int64_t> appended = env_.audit->Append(std::move(intent));
+  if (appended.ok()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "the audit log could not record the start of this call, so nothing was "
+      "changed (request ",
+      request_id_, "): ", appended.status().message()));
 }
 
 absl::Status RpcCall::Authorize(Operation operation, AccessTarget target) {
-  operation_ = operation;
-  target_ = std::move(target);
-  if (IsAllowed(operation, target_)) return absl::OkStatus();
+  if (!Decide(operation, std::move(target), /*in_some_context=*/false)) {
+    return Denied();
+  }
+  return RecordIntent();
+}
 
-  std::string what = absl::StrCat("operation ", OperationName(operation));
-  if (target_.credential) absl::StrAppend(&what, " on ", *target_.credential);
-  if (target_.context) absl::StrAppend(&what, " in context ", *target_.context);
-  return absl::PermissionDeniedError(absl::StrCat(
-      "policy does not allow ", caller_.identity, " to perform ", what));
+absl::Status RpcCall::AuthorizeName(Operation operation, AccessTarget target) {
+  if (!Decide(operation, std::move(target), /*in_some_context=*/true)) {
+    return Denied();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RpcCall::AuthorizeFound(Operation operation, AccessTarget target,
+                                     absl::Status hidden) {
+  if (!Decide(operation, std::move(target), /*in_some_context=*/false)) {
+    absl::Status denied = Denied();
+    if (target_.context) {
+      // The real reason, for the log line and audit event only.
+      denied = absl::PermissionDeniedError(absl::StrCat(
+          denied.message(), " in context ", ClipEcho(*target_.context),
+          " (answered as ", absl::StatusCodeToString(hidden.code()), ")"));
+    }
+    concealed_denial_ = std::move(denied);
+    hidden_ = hidden;
+    return hidden;
+  }
+  return RecordIntent();
+}
+
+absl::Status RpcCall::RecordedStatus(const absl::Status& answered) const {
+  if (hidden_ && concealed_denial_ && answered == *hidden_) {
+    return *concealed_denial_;
+  }
+  return answered;
 }
 
 absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
-                                     const grpc::ServerContext& context) {
+                                     const grpc::ServerContextBase& context) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
     std::vector<grpc::string_ref> pems =
@@ -64,31 +144,38 @@ absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
       "or through the unix socket");
 }
 
-absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
-                      const Caller* caller, const std::string& request_id,
-                      const RpcCall* call, absl::Status status) {
-  if (env.audit == nullptr) return status;
+vault::AuditEvent AuditEventOf(absl::string_view method, const Caller* caller,
+                               const std::string& request_id,
+                               const RpcCall* call) {
   vault::AuditEvent event;
-  event.request_id = request_id;
+  event.request_id = ClipEcho(request_id);
+  // The identity comes from a certificate our CA issued, not from the
+  // request: kept whole up to the audit field limit.
   event.identity = vault::ClipAuditField(
       caller != nullptr ? caller->identity : "-", vault::kMaxAuditFieldSize);
-  event.method = vault::ClipAuditField(method, vault::kMaxAuditFieldSize);
-  event.operation = std::string(method);
+  // The method may be a client's invention (an unknown method).
+  event.method = ClipEcho(method);
+  event.operation = event.method;
   if (call != nullptr) {
     if (call->operation()) {
       event.operation = std::string(OperationName(*call->operation()));
     }
-    event.resource = vault::ClipAuditField(call->target().resource,
-                                           vault::kMaxAuditFieldSize);
-    event.detail = vault::ClipAuditField(call->target().detail,
+    event.resource = ClipEcho(call->target().resource);
+    event.detail = vault::ClipAuditField(ClipEcho(call->target().detail),
                                          vault::kMaxAuditDetailSize);
     if (call->target().context) {
-      event.context = vault::ClipAuditField(*call->target().context,
-                                            vault::kMaxAuditFieldSize);
+      event.context = ClipEcho(*call->target().context);
     }
+    event.rule = ClipEcho(call->rule());
   }
-  event.operation =
-      vault::ClipAuditField(event.operation, vault::kMaxAuditFieldSize);
+  return event;
+}
+
+absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
+                      const Caller* caller, const std::string& request_id,
+                      const RpcCall* call, absl::Status status) {
+  if (env.audit == nullptr) return status;
+  vault::AuditEvent event = AuditEventOf(method, caller, request_id, call);
   event.outcome = absl::StatusCodeToString(status.code());
   absl::StatusOr<std::int64_t> appended = env.audit->Append(std::move(event));
   if (appended.ok() || !status.ok()) return status;
@@ -110,27 +197,33 @@ void LogRpc(const ServiceEnvironment& env, absl::string_view method,
   absl::string_view identity =
       caller != nullptr ? absl::string_view(caller->identity) : "-";
   absl::string_view operation = "-";
-  absl::string_view resource = "-";
-  absl::string_view context = "-";
+  std::string resource = "-";
+  std::string context = "-";
+  std::string rule = "-";
   if (call != nullptr) {
     if (call->operation()) operation = OperationName(*call->operation());
-    if (!call->target().resource.empty()) resource = call->target().resource;
-    if (call->target().context) context = *call->target().context;
+    if (!call->target().resource.empty()) {
+      resource = ClipEcho(call->target().resource);
+    }
+    if (call->target().context) context = ClipEcho(*call->target().context);
+    if (!call->rule().empty()) rule = ClipEcho(call->rule());
   }
+  const std::string method_echo = ClipEcho(method);
   LogLevel level = status.ok() ? LogLevel::kInfo : LogLevel::kWarning;
   if (status.code() == absl::StatusCode::kInternal) level = LogLevel::kError;
   const Logger::Field fields[] = {{"request_id", request_id},
                                   {"identity", identity},
-                                  {"method", method},
+                                  {"method", method_echo},
                                   {"operation", operation},
                                   {"resource", resource},
                                   {"context", context},
+                                  {"rule", rule},
                                   {"code", code},
                                   {"latency_ms", latency_ms},
                                   {"error", status.message()}};
   // The error field only for failures.
   env.logger->Log(level, "rpc",
-                  absl::MakeConstSpan(fields, status.ok() ? 8 : 9));
+                  absl::MakeConstSpan(fields, status.ok() ? 9 : 10));
 }
 
 }  // namespace sejf::server

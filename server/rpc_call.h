@@ -1,12 +1,28 @@
 // The frame around every RPC handler of sejfd (architecture §3):
 //
-//   caller identity → handler (validate, Authorize, act) → log line → status
+//   caller identity → handler (validate, Authorize, act) → audit event
+//                   → log line → status
 //
 // RunRpc resolves who is calling (TLS client certificate or unix peer uid),
 // gives the handler an RpcCall to authorize with, catches any exception
-// (→ INTERNAL), writes exactly one log line and maps the result to a
-// grpc::Status. The request id is returned to the client in the trailing
-// metadata "x-request-id".
+// (→ INTERNAL), appends the audit event, writes exactly one log line and
+// maps the result to a grpc::Status. The request id is returned to the
+// client in the trailing metadata "x-request-id".
+//
+// Guarantees the frame gives every handler (issue 11):
+//   - Intent before change: when Authorize allows an operation that
+//     ChangesState (operations.h), it first makes an intent event (outcome
+//     STARTED, same request id, the deciding rule) durable, and refuses with
+//     UNAVAILABLE when it cannot. So a crash between a committed change and
+//     its result event still leaves the change audited.
+//   - Quiet refusals: denial messages name the identity, the operation and
+//     the (clipped) credential the caller asked for, never a KSeF context.
+//     AuthorizeName/AuthorizeFound let a handler authorize by name before a
+//     lookup and answer "not yours" exactly as "missing"; the log line and
+//     the audit event keep the real reason.
+//   - Bounded echoes: every caller-supplied value in the log line and the
+//     audit event goes through ClipEcho (common/echo.h).
+//   - The deciding rule's name is in the audit event and the log line.
 #ifndef SEJF_SERVER_RPC_CALL_H_
 #define SEJF_SERVER_RPC_CALL_H_
 
@@ -14,10 +30,12 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/echo.h"
 #include "server/grpc_status.h"
 #include "server/logger.h"
 #include "server/policy/operations.h"
@@ -67,15 +85,39 @@ struct AccessTarget {
 class RpcCall {
  public:
   RpcCall(const ServiceEnvironment& env, const Caller& caller,
-          std::string request_id);
+          std::string request_id, absl::string_view method = "");
 
   const Caller& caller() const { return caller_; }
   const std::string& request_id() const { return request_id_; }
 
   // Asks the policy whether the caller may do `operation` on `target`, and
-  // records both for the log line. PERMISSION_DENIED naming the operation
-  // (and the context/credential, which are not secret) when refused.
+  // records both (and the deciding rule) for the log line and audit event.
+  // PERMISSION_DENIED naming the identity, the operation and the target's
+  // credential (clipped) when refused — never the context. When allowed and
+  // ChangesState(operation), writes the intent event first (see above);
+  // UNAVAILABLE when it cannot be stored (nothing may change then).
   absl::Status Authorize(Operation operation, AccessTarget target = {});
+
+  // The first step for a record that is looked up by name: may the caller
+  // do `operation` on target.credential in at least one context
+  // (Policy::AuthorizeInSomeContext)? Call it BEFORE the lookup, so the
+  // answer is the same whether or not the record exists. PERMISSION_DENIED
+  // as Authorize when no rule could allow it. Writes no intent event: call
+  // AuthorizeFound after the lookup.
+  absl::Status AuthorizeName(Operation operation, AccessTarget target);
+
+  // The second step, after the lookup, with the record's context in
+  // `target`: Authorize, except that a refusal answers `hidden` — the status
+  // the caller gets when the record does not exist (NOT_FOUND) — so "not
+  // yours" and "missing" cannot be told apart. The log line and audit event
+  // record PERMISSION_DENIED and the real reason.
+  absl::Status AuthorizeFound(Operation operation, AccessTarget target,
+                              absl::Status hidden);
+
+  // What the log line and the audit event record for a handler that
+  // returned `answered`: the concealed denial when `answered` is the status
+  // AuthorizeFound answered in its place, else `answered`.
+  absl::Status RecordedStatus(const absl::Status& answered) const;
 
   // Whether policy would allow `operation` on `target`, without recording
   // anything (e.g. to filter a listing item by item).
@@ -84,25 +126,47 @@ class RpcCall {
   // Set by Authorize; empty before.
   const std::optional<Operation>& operation() const { return operation_; }
   const AccessTarget& target() const { return target_; }
+  // The name of the rule that allowed the operation; empty when denied or
+  // before Authorize.
+  const std::string& rule() const { return rule_; }
 
  private:
+  // Records operation and target; the decision's rule when allowed.
+  bool Decide(Operation operation, AccessTarget target, bool in_some_context);
+  absl::Status Denied() const;
+  // The intent event, when `operation_` changes state.
+  absl::Status RecordIntent();
+
   const ServiceEnvironment& env_;
   Caller caller_;
   std::string request_id_;
+  std::string method_;
   std::optional<Operation> operation_;
   AccessTarget target_;
+  std::string rule_;
+  // Set by AuthorizeFound when it hid a denial: what it answered, and what
+  // is recorded instead.
+  std::optional<absl::Status> hidden_;
+  std::optional<absl::Status> concealed_denial_;
 };
 
 // The caller of the RPC behind `context`: the TLS client certificate's
 // identity, or `unix:<uid>` for the unix socket; UNAUTHENTICATED otherwise.
 absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
-                                     const grpc::ServerContext& context);
+                                     const grpc::ServerContextBase& context);
 
 // Writes the one log line of a finished RPC.
 void LogRpc(const ServiceEnvironment& env, absl::string_view method,
             const Caller* caller, const std::string& request_id,
             const RpcCall* call, const absl::Status& status,
             absl::Duration latency);
+
+// The audit event of an RPC without its outcome: identity, method,
+// operation, resource, context, detail and rule from `call` (nullptr: none),
+// each caller-supplied value clipped (ClipEcho).
+vault::AuditEvent AuditEventOf(absl::string_view method, const Caller* caller,
+                               const std::string& request_id,
+                               const RpcCall* call);
 
 // Appends the audit event of a finished RPC (allowed or denied; identity,
 // operation, resource, context, outcome — never a secret). Returns `status`
@@ -115,16 +179,18 @@ absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
 
 std::string NewRequestId();
 
-// Runs `handler(RpcCall&) -> absl::Status` inside the frame described above.
-// `method` is the full gRPC method name ("/sejf.v1.Identity/WhoAmI").
+// The frame of RunRpc for a caller already resolved (or the error resolving
+// it): what RunRpc does after ResolveCaller. Separate so the frame can be
+// tested in-process with a given caller (rpc_call_test.cc).
 template <typename Handler>
-grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
-                    absl::string_view method, Handler&& handler) {
+grpc::Status RunRpcAs(const ServiceEnvironment& env,
+                      grpc::ServerContextBase* context,
+                      absl::string_view method,
+                      const absl::StatusOr<Caller>& caller, Handler&& handler) {
   const absl::Time start = absl::Now();
   std::string request_id = NewRequestId();
   context->AddTrailingMetadata("x-request-id", request_id);
   absl::Status status;
-  absl::StatusOr<Caller> caller = ResolveCaller(env, *context);
   if (!caller.ok()) {
     status =
         AuditRpc(env, method, nullptr, request_id, nullptr, caller.status());
@@ -132,16 +198,33 @@ grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
            absl::Now() - start);
     return ToGrpcStatus(status);
   }
-  RpcCall call(env, *caller, request_id);
+  RpcCall call(env, *caller, request_id, method);
   try {
     status = handler(call);
   } catch (...) {
     status = absl::InternalError("internal error; see the server log for " +
                                  request_id);
   }
-  status = AuditRpc(env, method, &*caller, request_id, &call, status);
-  LogRpc(env, method, &*caller, request_id, &call, status, absl::Now() - start);
+  // A hidden denial is recorded as what it was, and answered as NOT_FOUND.
+  absl::Status recorded = call.RecordedStatus(status);
+  absl::Status audited =
+      AuditRpc(env, method, &*caller, request_id, &call, recorded);
+  if (recorded.ok() && !audited.ok()) {  // the result is withheld
+    status = audited;
+    recorded = audited;
+  }
+  LogRpc(env, method, &*caller, request_id, &call, recorded,
+         absl::Now() - start);
   return ToGrpcStatus(status);
+}
+
+// Runs `handler(RpcCall&) -> absl::Status` inside the frame described above.
+// `method` is the full gRPC method name ("/sejf.v1.Identity/WhoAmI").
+template <typename Handler>
+grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
+                    absl::string_view method, Handler&& handler) {
+  return RunRpcAs(env, context, method, ResolveCaller(env, *context),
+                  std::forward<Handler>(handler));
 }
 
 }  // namespace sejf::server

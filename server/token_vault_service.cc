@@ -39,6 +39,10 @@ SecretBytes TakeSecret(const std::string& field_value) {
 
 }  // namespace
 
+absl::Status TokenNotFound(absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat("token \"", name, "\" not found"));
+}
+
 absl::StatusOr<vault::TokenVault*> TokenVaultService::Vault() const {
   if (domain_.tokens == nullptr) {
     return absl::UnavailableError("no token vault is configured in this sejfd");
@@ -49,15 +53,20 @@ absl::StatusOr<vault::TokenVault*> TokenVaultService::Vault() const {
 absl::StatusOr<std::string> TokenVaultService::AuthorizedToken(
     RpcCall& call, const std::string& resource, Operation operation) const {
   ASSIGN_OR_RETURN(std::string name, TokenNameFromResource(resource, "name"));
-  // The token's context, so policy rules scoped to contexts apply. A token
-  // that does not exist is authorized by name alone; the caller then learns
-  // NOT_FOUND only when policy lets it act on that name.
-  std::optional<std::string> context;
-  if (domain_.tokens != nullptr) {
-    absl::StatusOr<vault::Token> token = domain_.tokens->Get(name);
-    if (token.ok()) context = token->record.context;
+  // By name first, before the lookup: a caller no rule lets act on this
+  // name is refused the same whether the token exists or not.
+  RETURN_IF_ERROR(call.AuthorizeName(operation, TokenTarget(name, {})));
+  ASSIGN_OR_RETURN(vault::TokenVault * vault, Vault());
+  absl::StatusOr<vault::Token> token = vault->Get(name);
+  if (token.status().code() == absl::StatusCode::kNotFound) {
+    return TokenNotFound(name);
   }
-  RETURN_IF_ERROR(call.Authorize(operation, TokenTarget(name, context)));
+  if (!token.ok()) return token.status();
+  // Then in the token's own context; a token in a context the caller's
+  // rules do not reach is answered exactly as a missing one.
+  RETURN_IF_ERROR(call.AuthorizeFound(operation,
+                                      TokenTarget(name, token->record.context),
+                                      TokenNotFound(name)));
   return name;
 }
 

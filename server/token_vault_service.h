@@ -16,6 +16,11 @@
 
 namespace sejf::server {
 
+// NOT_FOUND for token `name` (a valid name): what a caller allowed to act on
+// the name gets both when the token does not exist and when it is in a
+// context the caller's rules do not reach (the same status, byte for byte).
+absl::Status TokenNotFound(absl::string_view name);
+
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
@@ -60,7 +65,9 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
   // The vault, or UNAVAILABLE when this sejfd has none.
   absl::StatusOr<vault::TokenVault*> Vault() const;
   // The {token} of request field "name" ("tokens/{token}"), authorized for
-  // `operation` with the token's context when the token exists.
+  // `operation`: by name before the lookup (PERMISSION_DENIED, whether or
+  // not it exists), then in the token's context (TokenNotFound when denied,
+  // as when it is missing).
   absl::StatusOr<std::string> AuthorizedToken(RpcCall& call,
                                               const std::string& resource,
                                               Operation operation) const;

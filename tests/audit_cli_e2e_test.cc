@@ -121,13 +121,22 @@ TEST_F(AuditCliE2eTest, EveryCallIsAnEventWithIdentityOperationAndOutcome) {
             0);
   EXPECT_EQ(Sejf({"key", "show", "missing"}).exit_code, 1);
 
+  // A state change: its intent (STARTED), then its result.
   nlohmann::json events = Events({"--operation", "keys.manage"});
-  ASSERT_EQ(events.size(), 1u) << events.dump();
-  EXPECT_EQ(events[0]["identity"], absl::StrCat("unix:", geteuid()));
-  EXPECT_EQ(events[0]["resource"], "keys/audited");
-  EXPECT_EQ(events[0]["outcome"], "OK");
-  EXPECT_EQ(events[0]["method"], "/sejf.v1.KeyCustody/GenerateKey");
-  EXPECT_EQ(events[0]["hash"].get<std::string>().size(), 64u);
+  ASSERT_EQ(events.size(), 2u) << events.dump();
+  EXPECT_EQ(events[0]["outcome"], "STARTED");
+  EXPECT_EQ(events[0]["requestId"], events[1]["requestId"]);
+  EXPECT_EQ(events[1]["identity"], absl::StrCat("unix:", geteuid()));
+  EXPECT_EQ(events[1]["resource"], "keys/audited");
+  EXPECT_EQ(events[1]["outcome"], "OK");
+  EXPECT_EQ(events[1]["method"], "/sejf.v1.KeyCustody/GenerateKey");
+  EXPECT_EQ(events[1]["rule"], "dev-admin");
+  EXPECT_EQ(events[1]["hash"].get<std::string>().size(), 64u);
+  // The table shows the deciding rule too.
+  CommandResult table = Sejf({"audit", "list", "--operation", "keys.manage"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("RULE"));
+  EXPECT_THAT(table.out, HasSubstr("dev-admin"));
 
   nlohmann::json not_found = Events({"--outcome", "NOT_FOUND"});
   ASSERT_EQ(not_found.size(), 1u) << not_found.dump();
@@ -162,19 +171,20 @@ TEST_F(AuditCliE2eTest, VerifyHoldsAcrossRestartsAndNamesAnEditedEvent) {
   daemon_.reset();
   Start();
   ASSERT_EQ(Sejf({"audit", "verify"}).exit_code, 0);
-  // Event 2 is the second GenerateKey; its resource is keys/a2.
+  // Each GenerateKey is an intent and a result event: event 3 is the intent
+  // of the second; its resource is keys/a2.
   ASSERT_EQ(daemon_->Stop(), 0);
   daemon_.reset();
-  EditStoredEvent(2, "keys/a2", "keys/zz");
+  EditStoredEvent(3, "keys/a2", "keys/zz");
   Start();
 
   CommandResult bad = Sejf({"audit", "verify"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_THAT(bad.err, HasSubstr("first bad sequence 2"));
+  EXPECT_THAT(bad.err, HasSubstr("first bad sequence 3"));
   CommandResult json = Sejf({"--output", "json", "audit", "verify"});
   EXPECT_EQ(json.exit_code, 1);
   auto result = nlohmann::json::parse(json.out);
-  EXPECT_EQ(result["firstBadSequence"], "2");
+  EXPECT_EQ(result["firstBadSequence"], "3");
 }
 
 }  // namespace

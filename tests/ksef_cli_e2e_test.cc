@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -698,8 +699,9 @@ TEST_F(KsefCliE2eTest, TokenEncryptionDecryptsWithTheMinistryKey) {
       Sejf({"auth", "token", "--token", "erp-token", "--challenge", challenge,
             "--timestamp-ms", timestamp, "--environment", "demo", "--context",
             kOtherContext});
+  // Answered as if there were no such token in that context.
   EXPECT_EQ(other.exit_code, 1);
-  EXPECT_THAT(other.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(other.err, HasSubstr("NOT_FOUND"));
   EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(secret)));
 }
 
@@ -719,18 +721,26 @@ TEST_F(KsefCliE2eTest, TokenPolicyIsCheckedAgainstTheTokensOwnContext) {
   const std::string ts = absl::StrCat(absl::ToUnixMillis(absl::Now()));
   // tok-* may encrypt tokens of nip:1111111111 only: leaving --context out
   // must not escape the rule, and naming the allowed context for a token
-  // of another one is refused too.
+  // of another one is refused too — both answered exactly as a token that
+  // does not exist, so tok-1 learns nothing about tokens it may not use.
   CommandResult implicit = SejfAs(
       "tok-1", {"auth", "token", "--token", "policy-token", "--challenge",
                 Challenge(), "--timestamp-ms", ts, "--environment", "test"});
   EXPECT_EQ(implicit.exit_code, 1);
-  EXPECT_THAT(implicit.err, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(implicit.err, HasSubstr("NOT_FOUND"));
+  EXPECT_THAT(implicit.err, Not(HasSubstr(kContext)));
+  CommandResult missing = SejfAs(
+      "tok-1", {"auth", "token", "--token", "no-such-token", "--challenge",
+                Challenge(), "--timestamp-ms", ts, "--environment", "test"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(absl::StrReplaceAll(missing.err, {{"no-such-token", "T"}}),
+            absl::StrReplaceAll(implicit.err, {{"policy-token", "T"}}));
   CommandResult lying =
       SejfAs("tok-1", {"auth", "token", "--token", "policy-token",
                        "--challenge", Challenge(), "--timestamp-ms", ts,
                        "--environment", "test", "--context", kOtherContext});
   EXPECT_EQ(lying.exit_code, 1);
-  EXPECT_THAT(lying.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(lying.err, HasSubstr("NOT_FOUND"));
   EXPECT_THAT(lying.out, Not(HasSubstr("encryptedToken")));
 }
 

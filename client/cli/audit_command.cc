@@ -61,14 +61,15 @@ int RunList(const AuditFlags& flags, const CliContext& context,
     std::cout << ToJson(all);
     return kExitOk;
   }
-  std::printf("%-6s %-20s %-16s %-14s %-28s %-20s %s\n", "SEQ", "TIME",
-              "IDENTITY", "OPERATION", "RESOURCE", "CONTEXT", "OUTCOME");
+  std::printf("%-6s %-20s %-16s %-14s %-28s %-20s %-17s %s\n", "SEQ", "TIME",
+              "IDENTITY", "OPERATION", "RESOURCE", "CONTEXT", "OUTCOME",
+              "RULE");
   for (const v1::AuditEvent& e : *events) {
-    std::printf("%-6lld %-20s %-16s %-14s %-28s %-20s %s\n",
-                static_cast<long long>(e.sequence()),
-                FormatTime(e.time()).c_str(), e.identity().c_str(),
-                e.operation().c_str(), Dash(e.resource()).c_str(),
-                Dash(e.context()).c_str(), e.outcome().c_str());
+    std::printf(
+        "%-6lld %-20s %-16s %-14s %-28s %-20s %-17s %s\n",
+        static_cast<long long>(e.sequence()), FormatTime(e.time()).c_str(),
+        e.identity().c_str(), e.operation().c_str(), Dash(e.resource()).c_str(),
+        Dash(e.context()).c_str(), e.outcome().c_str(), Dash(e.rule()).c_str());
   }
   return kExitOk;
 }

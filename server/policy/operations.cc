@@ -48,6 +48,24 @@ absl::optional<Operation> OperationFromName(absl::string_view name) {
   return absl::nullopt;
 }
 
+bool ChangesState(Operation op) {
+  switch (op) {
+    case Operation::kKeysManage:
+    case Operation::kTokensManage:
+    case Operation::kMfcertsManage:
+    case Operation::kVaultAdmin:
+      return true;
+    case Operation::kKeysRead:
+    case Operation::kTokensRead:
+    case Operation::kAuthXades:
+    case Operation::kAuthToken:
+    case Operation::kQrOffline:
+    case Operation::kAuditRead:
+      return false;
+  }
+  return true;  // an operation added without a case: be safe
+}
+
 absl::Span<const absl::string_view> KnownContextTypes() {
   return kContextTypes;
 }

@@ -61,6 +61,13 @@ absl::optional<Operation> OperationFromName(absl::string_view name);
 // "nip:", "internal-id:", "nip-vat-ue:", "peppol-id:".
 absl::Span<const absl::string_view> KnownContextTypes();
 
+// Whether `op` may change what the vault stores (keys, tokens, Ministry
+// certificates, data keys): the RPC frame then makes an intent audit event
+// durable before the handler acts (rpc_call.h), so a crash between the
+// change and its result event cannot leave the change unaudited. Reading
+// and signing operations change nothing stored.
+bool ChangesState(Operation op);
+
 }  // namespace sejf::server
 
 #endif  // SEJF_SERVER_POLICY_OPERATIONS_H_

@@ -190,6 +190,24 @@ Decision Policy::Authorize(const AccessRequest& request) const {
   return Decision{};
 }
 
+Decision Policy::AuthorizeInSomeContext(const AccessRequest& request) const {
+  if (static_cast<std::size_t>(request.operation) >= kOperationCount) {
+    return Decision{};
+  }
+  const std::uint32_t op_bit = Bit(request.operation);
+  for (const CompiledRule& rule : compiled_) {
+    if ((rule.operations & op_bit) == 0 || rule.contexts.empty()) continue;
+    if (request.whole_vault && !rule.unscoped) continue;
+    if (!AnyMatches(rule.identities, request.identity)) continue;
+    if (request.credential.has_value() &&
+        !AnyMatches(rule.credentials, *request.credential)) {
+      continue;
+    }
+    return Decision{true, rule.name};
+  }
+  return Decision{};
+}
+
 std::vector<Operation> Policy::GrantedOperations(
     absl::string_view identity) const {
   std::uint32_t granted = 0;

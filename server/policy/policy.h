@@ -106,6 +106,13 @@ class Policy {
   // The decision for `request`. Never allocates.
   Decision Authorize(const AccessRequest& request) const;
 
+  // Whether some rule would allow `request` in at least one context: as
+  // Authorize, except that a rule needs some context pattern (any) instead of
+  // one matching request.context, which is ignored. For authorizing by a
+  // record's name before the record is looked up (its context is not known
+  // yet), so the answer cannot depend on whether the record exists.
+  Decision AuthorizeInSomeContext(const AccessRequest& request) const;
+
   // The operations some rule grants to `identity` in some context (ignoring
   // contexts and credentials; whole-vault ones only from unscoped rules), in
   // AllOperations() order. For WhoAmI.

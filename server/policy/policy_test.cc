@@ -362,5 +362,36 @@ TEST(PolicyTest, UnknownOperationValueInRequestIsDenied) {
       policy->Authorize(Request("x", static_cast<Operation>(200))).allowed);
 }
 
+// AuthorizeInSomeContext: authorizing by name before a record's lookup.
+TEST(PolicyTest, InSomeContextNeedsTheNameButNotTheRecordsContext) {
+  auto policy = MustBuild(
+      {Rule("acme-tokens", {"erp"}, {"tokens.read"}, {"nip:5265877635"},
+            {"acme-*"}),
+       Rule("no-contexts", {"erp"}, {"tokens.read"}, {}, {"beta-*"})});
+  Decision d = policy->AuthorizeInSomeContext(
+      Request("erp", Operation::kTokensRead, "nip:1111111111", "acme-tok"));
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.rule, "acme-tokens");
+  // Another name, another identity, another operation: no rule at all.
+  EXPECT_FALSE(policy
+                   ->AuthorizeInSomeContext(
+                       Request("erp", Operation::kTokensRead, {}, "other-tok"))
+                   .allowed);
+  EXPECT_FALSE(policy
+                   ->AuthorizeInSomeContext(Request(
+                       "stranger", Operation::kTokensRead, {}, "acme-tok"))
+                   .allowed);
+  EXPECT_FALSE(policy
+                   ->AuthorizeInSomeContext(
+                       Request("erp", Operation::kTokensManage, {}, "acme-tok"))
+                   .allowed);
+  // A rule without contexts grants nothing done in a context, so nothing
+  // on a record that has one.
+  EXPECT_FALSE(policy
+                   ->AuthorizeInSomeContext(
+                       Request("erp", Operation::kTokensRead, {}, "beta-tok"))
+                   .allowed);
+}
+
 }  // namespace
 }  // namespace sejf::server

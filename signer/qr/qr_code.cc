@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "common/echo.h"
 #include "common/openssl_error.h"
 #include "common/status_macros.h"
 
@@ -109,7 +110,8 @@ absl::StatusOr<std::string> ResolveQrHost(
     });
     return absl::InvalidArgumentError(absl::StrCat(
         "environment ",
-        printable ? absl::StrCat("\"", environment, "\"") : "(unprintable)",
+        printable ? absl::StrCat("\"", ClipEcho(environment), "\"")
+                  : "(unprintable)",
         " has no QR host: use test, demo, prod or a custom environment "
         "configured with one"));
   }

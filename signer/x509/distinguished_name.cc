@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/echo.h"
 #include "common/openssl_error.h"
 #include "common/status_macros.h"
 
@@ -260,7 +261,7 @@ absl::StatusOr<DistinguishedName> DistinguishedName::Parse(
     if (eq == absl::string_view::npos) {
       return AtCharacter(
           text, offset,
-          absl::StrCat("expected attr=value, got \"", trimmed, "\""));
+          absl::StrCat("expected attr=value, got \"", ClipEcho(trimmed), "\""));
     }
     absl::string_view name = TrimSpaces(trimmed.substr(0, eq), nullptr);
     if (name.empty()) {
@@ -269,7 +270,7 @@ absl::StatusOr<DistinguishedName> DistinguishedName::Parse(
     const AttributeSpec* spec = FindSpec(name);
     if (spec == nullptr) {
       return AtCharacter(text, offset,
-                         absl::StrCat("unknown attribute \"", name,
+                         absl::StrCat("unknown attribute \"", ClipEcho(name),
                                       "\" (allowed: ", kAllowedList, ")"));
     }
     std::size_t value_skipped = 0;

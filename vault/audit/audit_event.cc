@@ -30,7 +30,7 @@ struct TextField {
   std::string AuditEvent::*member;
   std::size_t max_size;
 };
-constexpr std::array<TextField, 8> kTextFields = {{
+constexpr std::array<TextField, 9> kTextFields = {{
     {"request_id", &AuditEvent::request_id, kMaxAuditFieldSize},
     {"identity", &AuditEvent::identity, kMaxAuditFieldSize},
     {"operation", &AuditEvent::operation, kMaxAuditFieldSize},
@@ -39,7 +39,10 @@ constexpr std::array<TextField, 8> kTextFields = {{
     {"context", &AuditEvent::context, kMaxAuditFieldSize},
     {"outcome", &AuditEvent::outcome, kMaxAuditFieldSize},
     {"detail", &AuditEvent::detail, kMaxAuditDetailSize},
+    {"rule", &AuditEvent::rule, kMaxAuditFieldSize},  // format 2 only
 }};
+// Format 1 has every text field but the last (rule).
+constexpr std::size_t kFormat1TextFields = kTextFields.size() - 1;
 
 }  // namespace
 
@@ -53,6 +56,10 @@ bool IsStatusCodeName(absl::string_view name) {
   return false;
 }
 
+bool IsAuditOutcome(absl::string_view name) {
+  return name == kAuditOutcomeStarted || IsStatusCodeName(name);
+}
+
 absl::Status ValidateAuditEvent(const AuditEvent& event) {
   for (const TextField& field : kTextFields) {
     const std::string& value = event.*field.member;
@@ -62,10 +69,10 @@ absl::Status ValidateAuditEvent(const AuditEvent& event) {
           field.name, value.size(), field.max_size));
     }
   }
-  if (!IsStatusCodeName(event.outcome)) {
+  if (!IsAuditOutcome(event.outcome)) {
     return absl::InvalidArgumentError(
         "audit event outcome must be a status code name such as \"OK\" or "
-        "\"PERMISSION_DENIED\"");
+        "\"PERMISSION_DENIED\", or \"STARTED\"");
   }
   return absl::OkStatus();
 }
@@ -84,11 +91,14 @@ std::string ClipAuditField(absl::string_view text, std::size_t max_size) {
 std::string EncodeCanonicalAuditEvent(const AuditEvent& event) {
   std::string out;
   out.reserve(17 + 8 * 4 + 256);
-  AppendU8(out, kAuditEventFormat);
+  const bool with_rule = !event.rule.empty();
+  AppendU8(out, with_rule ? kAuditEventFormatWithRule : kAuditEventFormat);
   AppendU64(out, static_cast<std::uint64_t>(event.sequence));
   AppendU64(out, static_cast<std::uint64_t>(absl::ToUnixMicros(event.time)));
-  for (const TextField& field : kTextFields) {
-    AppendBytes(out, event.*field.member);
+  const std::size_t fields =
+      with_rule ? kTextFields.size() : kFormat1TextFields;
+  for (std::size_t i = 0; i < fields; ++i) {
+    AppendBytes(out, event.*kTextFields[i].member);
   }
   return out;
 }
@@ -97,7 +107,8 @@ absl::StatusOr<AuditEvent> DecodeCanonicalAuditEvent(
     absl::string_view canonical) {
   AuditWireReader reader(canonical);
   std::uint8_t format = 0;
-  if (!reader.ReadU8(format) || format != kAuditEventFormat) {
+  if (!reader.ReadU8(format) ||
+      (format != kAuditEventFormat && format != kAuditEventFormatWithRule)) {
     return absl::DataLossError(
         absl::StrCat("audit event has unknown format ", format));
   }
@@ -109,11 +120,19 @@ absl::StatusOr<AuditEvent> DecodeCanonicalAuditEvent(
   AuditEvent event;
   event.sequence = static_cast<std::int64_t>(sequence);
   event.time = absl::FromUnixMicros(static_cast<std::int64_t>(time_us));
-  for (const TextField& field : kTextFields) {
+  const std::size_t fields = format == kAuditEventFormatWithRule
+                                 ? kTextFields.size()
+                                 : kFormat1TextFields;
+  for (std::size_t i = 0; i < fields; ++i) {
+    const TextField& field = kTextFields[i];
     if (!reader.ReadBytes(field.max_size, event.*field.member)) {
       return absl::DataLossError(absl::StrCat("audit event field ", field.name,
                                               " is truncated or too long"));
     }
+  }
+  // One encoding per event: format 2 always carries a rule.
+  if (format == kAuditEventFormatWithRule && event.rule.empty()) {
+    return absl::DataLossError("audit event of format 2 has an empty rule");
   }
   if (!reader.rest().empty()) {
     return absl::DataLossError("audit event has trailing bytes");

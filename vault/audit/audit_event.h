@@ -11,7 +11,7 @@
 // (UTF-8 by convention, not checked; may be empty):
 //
 //   offset  size  field
-//   0       1     format version: 0x01
+//   0       1     format version: 0x01, or 0x02 when rule is not empty
 //   1       8     sequence: u64, 1, 2, 3, … without gaps
 //   9       8     time: i64 microseconds since the Unix epoch, two's
 //                 complement
@@ -23,6 +23,12 @@
 //           str   context
 //           str   outcome
 //           str   detail
+//           str   rule       (format 0x02 only)
+//
+// The format follows from the event: an event without a rule is encoded
+// exactly as format 1 always was, so events stored before the rule was
+// recorded re-encode to their stored bytes and keep verifying; an event with
+// a rule is format 2. So each event has exactly one encoding.
 //
 // Hash chain (ChainAuditHash):
 //   hash_0 = 32 zero bytes (the genesis; kAuditHashSize)
@@ -51,7 +57,15 @@ namespace sejf::vault {
 
 inline constexpr absl::string_view kAuditEventKind = "audit_events";
 inline constexpr std::size_t kAuditHashSize = 32;
+// The format of events without a rule, and of events with one.
 inline constexpr std::uint8_t kAuditEventFormat = 1;
+inline constexpr std::uint8_t kAuditEventFormatWithRule = 2;
+
+// The outcome of an intent event: written (durably) before a state-changing
+// operation acts, with the same request id as the event of its result that
+// follows. An intent with no result event means the daemon stopped during
+// the operation: the change may or may not have happened.
+inline constexpr absl::string_view kAuditOutcomeStarted = "STARTED";
 
 // Limits on the text fields (bytes). Append refuses longer ones with
 // INVALID_ARGUMENT, so callers (the RPC adapter) should clip what they do
@@ -78,6 +92,9 @@ struct AuditEvent {
   std::string outcome = {};
   // Optional short non-secret detail, at most kMaxAuditDetailSize bytes.
   std::string detail = {};
+  // The name of the policy rule that allowed the operation; empty when it
+  // was denied or needs no rule.
+  std::string rule = {};
 
   // hash_n (kAuditHashSize raw bytes). Set on events read back from the log;
   // ignored by Append and by the canonical encoding.
@@ -90,8 +107,12 @@ struct AuditEvent {
 // ("OK", "CANCELLED", …, "UNAUTHENTICATED").
 bool IsStatusCodeName(absl::string_view name);
 
+// What an event's outcome may be: a status code name, or
+// kAuditOutcomeStarted for an intent event.
+bool IsAuditOutcome(absl::string_view name);
+
 // Checks the caller-supplied fields: the size limits above and an outcome
-// that IsStatusCodeName. INVALID_ARGUMENT naming the field otherwise.
+// that IsAuditOutcome. INVALID_ARGUMENT naming the field otherwise.
 absl::Status ValidateAuditEvent(const AuditEvent& event);
 
 // `text` cut to at most `max_size` bytes without splitting a UTF-8

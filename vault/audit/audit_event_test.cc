@@ -53,6 +53,65 @@ TEST(AuditEventTest, CanonicalEncodingIsTheDocumentedBytes) {
             absl::BytesToHexString(expected));
 }
 
+TEST(AuditEventTest, EventWithARuleIsFormat2WithTheRuleLast) {
+  AuditEvent event{.sequence = 1,
+                   .time = absl::FromUnixMicros(2),
+                   .request_id = "r",
+                   .outcome = "OK",
+                   .detail = "d",
+                   .rule = "erp"};
+  std::string expected = absl::HexStringToBytes(
+      "02"                // format: with a rule
+      "0000000000000001"  // sequence
+      "0000000000000002"  // time µs
+      "0000000172"        // request_id "r"
+      "00000000"          // identity
+      "00000000"          // operation
+      "00000000"          // method
+      "00000000"          // resource
+      "00000000"          // context
+      "000000024f4b"      // outcome "OK"
+      "0000000164"        // detail "d"
+      "00000003657270");  // rule "erp"
+  EXPECT_EQ(absl::BytesToHexString(EncodeCanonicalAuditEvent(event)),
+            absl::BytesToHexString(expected));
+  auto decoded = DecodeCanonicalAuditEvent(expected);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->rule, "erp");
+}
+
+TEST(AuditEventTest, EventStoredBeforeRulesWereRecordedStillReencodes) {
+  // Bytes as the format-1-only code wrote them (no rule field).
+  std::string stored = absl::HexStringToBytes(
+      "01"
+      "0000000000000001"
+      "0000000000000002"
+      "0000000172"
+      "00000000"
+      "00000000"
+      "00000000"
+      "00000000"
+      "00000000"
+      "000000024f4b"
+      "0000000164");
+  auto decoded = DecodeCanonicalAuditEvent(stored);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->rule, "");
+  // The same bytes again, so the chain hash over them still holds.
+  EXPECT_EQ(EncodeCanonicalAuditEvent(*decoded), stored);
+}
+
+TEST(AuditEventTest, Format2WithoutARuleIsNotCanonical) {
+  AuditEvent event = SampleEvent();
+  event.rule = "x";
+  std::string canonical = EncodeCanonicalAuditEvent(event);
+  // Replace the 1-byte rule "x" by an empty one.
+  std::string empty_rule =
+      canonical.substr(0, canonical.size() - 5) + std::string(4, '\0');
+  EXPECT_EQ(DecodeCanonicalAuditEvent(empty_rule).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
 TEST(AuditEventTest, NegativeTimesAreTwosComplement) {
   AuditEvent event{
       .sequence = 1, .time = absl::FromUnixMicros(-1), .outcome = "OK"};
@@ -64,6 +123,7 @@ TEST(AuditEventTest, NegativeTimesAreTwosComplement) {
 TEST(AuditEventTest, DecodeReturnsTheEncodedEvent) {
   AuditEvent event = SampleEvent();
   event.detail = "policy rule 3";
+  event.rule = "erp-signing";
   auto decoded = DecodeCanonicalAuditEvent(EncodeCanonicalAuditEvent(event));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(*decoded, event);
@@ -72,7 +132,7 @@ TEST(AuditEventTest, DecodeReturnsTheEncodedEvent) {
 TEST(AuditEventTest, DecodeRefusesDamagedBytesWithDataLoss) {
   std::string canonical = EncodeCanonicalAuditEvent(SampleEvent());
   std::string unknown_format = canonical;
-  unknown_format[0] = 2;
+  unknown_format[0] = 3;
   for (const std::string& bad :
        {canonical.substr(0, canonical.size() - 1), canonical + "x",
         unknown_format, std::string()}) {
@@ -134,6 +194,10 @@ TEST(AuditEventTest, ValidateNamesTheOffendingField) {
                               "INVALID_ARGUMENT", "DATA_LOSS"}) {
     EXPECT_TRUE(IsStatusCodeName(outcome)) << outcome;
   }
+  AuditEvent intent = SampleEvent();
+  intent.outcome = std::string(kAuditOutcomeStarted);
+  EXPECT_TRUE(ValidateAuditEvent(intent).ok());
+  EXPECT_FALSE(IsStatusCodeName(kAuditOutcomeStarted));
 }
 
 TEST(AuditEventTest, ClipKeepsWholeUtf8Characters) {

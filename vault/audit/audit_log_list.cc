@@ -68,7 +68,7 @@ absl::StatusOr<AuditPage> AuditLog::List(const AuditFilter& filter,
   }
   const std::size_t size = static_cast<std::size_t>(
       page_size == 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize));
-  if (!filter.outcome.empty() && !IsStatusCodeName(filter.outcome)) {
+  if (!filter.outcome.empty() && !IsAuditOutcome(filter.outcome)) {
     return absl::InvalidArgumentError(
         "outcome must be a status code name such as \"OK\" or "
         "\"PERMISSION_DENIED\"");

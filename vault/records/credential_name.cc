@@ -1,6 +1,7 @@
 #include "vault/records/credential_name.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/echo.h"
 
 namespace sejf::vault {
 namespace {
@@ -26,8 +27,9 @@ absl::Status ValidateCredentialName(absl::string_view name,
     ok = ok && (IsLowerAlnum(c) || c == '.' || c == '_' || c == '-');
   }
   if (ok) return absl::OkStatus();
+  // The name is the caller's: shown only when printable, and clipped.
   std::string shown =
-      IsPrintableAscii(name) ? absl::StrCat(" \"", name, "\"") : "";
+      IsPrintableAscii(name) ? absl::StrCat(" \"", ClipEcho(name), "\"") : "";
   return absl::InvalidArgumentError(absl::StrCat(
       field, shown,
       " is not valid: use 1 to 64 characters of a-z, 0-9, '.', '_' and '-', "
