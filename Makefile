@@ -7,11 +7,22 @@ CMAKE_ARGS ?=
 
 .PHONY: deps configure build test test-asan run lint-proto clean
 
+# The compiler cache, when installed (tools/install-deps.sh installs it):
+# unchanged files, also those of another clone of the same tree (CI beside a
+# work tree), compile once per configuration.
+ifneq ($(shell command -v ccache 2>/dev/null),)
+CMAKE_LAUNCHER = -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+  -DCMAKE_C_COMPILER_LAUNCHER=ccache
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+endif
+
 deps:
 	@tools/install-deps.sh
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  $(CMAKE_LAUNCHER) $(CMAKE_ARGS)
 
 configure: deps $(BUILD)/build.ninja
 
@@ -23,7 +34,7 @@ test: build
 
 $(BUILD_ASAN)/build.ninja:
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DSEJF_SANITIZE=ON $(CMAKE_ARGS)
+	  -DSEJF_SANITIZE=ON $(CMAKE_LAUNCHER) $(CMAKE_ARGS)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: deps $(BUILD_ASAN)/build.ninja
