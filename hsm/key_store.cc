@@ -57,3 +57,20 @@ absl::Status ValidateKeyLabel(absl::string_view label) {
 }
 
 }  // namespace sejf::hsm
+
+namespace sejf::hsm {
+
+absl::Status ValidateDataObject(absl::string_view label,
+                                absl::string_view value) {
+  if (absl::Status status = ValidateKeyLabel(label); !status.ok()) {
+    return status;
+  }
+  if (value.size() > kMaxDataObjectSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a data object holds at most ", kMaxDataObjectSize,
+                     " bytes, not ", value.size()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sejf::hsm

@@ -104,6 +104,11 @@ class Pkcs11KeyStore : public KeyStore {
                                           const SecretBytes& data_key) override;
   absl::StatusOr<SecretBytes> UnwrapKeyWith(absl::string_view kek_label,
                                             absl::string_view wrapped) override;
+  // Data objects: see pkcs11/data_object.h.
+  absl::StatusOr<std::optional<std::string>> ReadDataObject(
+      absl::string_view label) override;
+  absl::Status WriteDataObject(absl::string_view label,
+                               absl::string_view value) override;
 
   const std::string& token_label() const { return token_label_; }
   // The session pool, for statistics (tests, metrics).
