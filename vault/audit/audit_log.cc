@@ -43,6 +43,27 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     log->close_status_ = status;  // nothing to close
     return status;
   }
+  if (log->options_.reanchor) {
+    // The operator's decision goes on the record, in the log it concerns.
+    const std::string from =
+        log->reanchored_from_
+            ? FormatAuditPosition(log->reanchored_from_->sequence,
+                                  log->reanchored_from_->hash)
+            : std::string("none");
+    absl::StatusOr<std::int64_t> appended = log->Append(
+        AuditEvent{.request_id = "sejfd-start",
+                   .identity = "sejfd",
+                   .operation = "audit.reanchor",
+                   .method = "sejfd --reanchor-audit-log",
+                   .resource = "audit",
+                   .outcome = "OK",
+                   .detail = ClipAuditField(
+                       absl::StrCat("anchor was ", from, "; log accepted at ",
+                                    FormatAuditPosition(log->anchor_->sequence,
+                                                        log->anchor_->hash)),
+                       kMaxAuditDetailSize)});
+    if (!appended.ok()) return appended.status();
+  }
   return log;
 }
 
@@ -69,7 +90,11 @@ absl::Status AuditLog::Init() {
   }
   key_ = *std::move(key);
   ASSIGN_OR_RETURN(public_key_, keys_->PublicKey(key_));
+  ASSIGN_OR_RETURN(anchor_, ReadAuditAnchor(*keys_, options_.key_label));
   RETURN_IF_ERROR(LoadChainEnd());
+  if (!anchor_ || options_.reanchor) RETURN_IF_ERROR(AnchorAsItIs());
+  signed_sequence_ = head_.sequence;
+  signed_digest_ = head_checkpoint_digest_;
 
   absl::MutexLock lock(&mu_);
   durable_sequence_ = chain_sequence_;
@@ -77,6 +102,7 @@ absl::Status AuditLog::Init() {
   last_time_ = chain_time_;
   requested_sequence_ = head_.sequence;
   stats_.last_sequence = chain_sequence_;
+  stats_.anchored_sequence = anchor_->sequence;
   // A crash left events no checkpoint covers: sign them now.
   if (chain_sequence_ > head_.sequence) {
     sign_request_ = AuditHead{chain_sequence_, chain_hash_};
@@ -84,6 +110,50 @@ absl::Status AuditLog::Init() {
   }
   writer_ = std::thread([this] { WriterLoop(); });
   signer_ = std::thread([this] { SignerLoop(); });
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::AnchorAsItIs() {
+  const std::string label = AuditAnchorLabel(options_.key_label);
+  ASSIGN_OR_RETURN(AuditVerifyResult verified,
+                   VerifyAuditLog(*storage_, *keys_, options_.key_label,
+                                  {.check_anchor = false}));
+  if (!verified.ok) {
+    return absl::DataLossError(absl::StrCat(
+        "the audit log does not verify, so it cannot be anchored in the HSM: ",
+        verified.message));
+  }
+  if (!anchor_ && !options_.reanchor && verified.chained_checkpoints > 0) {
+    return absl::DataLossError(absl::StrCat(
+        "the HSM holds no audit anchor (\"", label,
+        "\") but the audit log has chained checkpoints, which are only "
+        "written once it does: the anchor was removed, or this is not the "
+        "log's HSM token. If that was deliberate, start sejfd once with "
+        "--reanchor-audit-log (see docs/audit.md)"));
+  }
+  AuditAnchor fresh{.sequence = head_.sequence,
+                    .hash = head_.hash,
+                    .checkpoint = head_checkpoint_digest_};
+  RETURN_IF_ERROR(WriteAuditAnchor(*keys_, options_.key_label, fresh));
+  if (options_.reanchor) {
+    notice_ = absl::StrCat(
+        "audit log re-anchored at the operator's request "
+        "(--reanchor-audit-log): the HSM anchor \"",
+        label, "\" was ",
+        anchor_ ? FormatAuditPosition(anchor_->sequence, anchor_->hash)
+                : std::string("absent"),
+        " and is now ", FormatAuditPosition(fresh.sequence, fresh.hash),
+        "; an audit.reanchor event records this");
+  } else {
+    notice_ = absl::StrCat(
+        "audit log anchored in the HSM (\"", label,
+        "\") for the first time at ",
+        FormatAuditPosition(fresh.sequence, fresh.hash), " after verifying ",
+        verified.events_checked,
+        " events: trust on first use, the log as found is taken as genuine");
+  }
+  reanchored_from_ = anchor_;
+  anchor_ = fresh;
   return absl::OkStatus();
 }
 
@@ -137,6 +207,27 @@ absl::Status AuditLog::LoadChainEnd() {
       chain_time_ = decoded->event.time;
     }
   }
+  head_checkpoint_digest_ = NoAuditCheckpointDigest();
+  head_checkpoint_format_ = 0;
+  absl::Status head_problem = absl::OkStatus();
+  if (head_.sequence > 0) {
+    // The head names the newest checkpoint; the next one links to it.
+    ASSIGN_OR_RETURN(
+        std::optional<Record> row,
+        txn->Get(kAuditCheckpointKind, AuditSequenceName(head_.sequence)));
+    absl::StatusOr<AuditCheckpoint> checkpoint =
+        row ? DecodeAuditCheckpoint(row->data) : absl::DataLossError("missing");
+    if (!checkpoint.ok() || checkpoint->hash != head_.hash) {
+      // Reported after the anchor check, which says more.
+      head_problem = absl::DataLossError(absl::StrCat(
+          "checkpoint ", head_.sequence,
+          ", which the audit head record names, is missing or does not "
+          "match it: the log was altered (run `sejf audit verify`)"));
+    } else {
+      head_checkpoint_digest_ = AuditCheckpointDigest(*checkpoint);
+      head_checkpoint_format_ = checkpoint->format;
+    }
+  }
   chain_sequence_ = head_.sequence;
   chain_hash_ = head_.hash;
 
@@ -163,7 +254,54 @@ absl::Status AuditLog::LoadChainEnd() {
     if (!page.next_start_after) break;
     options.start_after = *page.next_start_after;
   }
+  // Before anything (a fresh head record) is committed.
+  RETURN_IF_ERROR(CheckAgainstAnchor(*txn, head_record.has_value()));
+  RETURN_IF_ERROR(head_problem);
   return txn->Commit();
+}
+
+absl::Status AuditLog::CheckAgainstAnchor(Transaction& txn,
+                                          bool had_head_record) {
+  if (!anchor_ || anchor_->sequence == 0 || options_.reanchor) {
+    return absl::OkStatus();
+  }
+  const AuditAnchor& anchor = *anchor_;
+  const std::string anchored = absl::StrCat(
+      "the HSM anchor (\"", AuditAnchorLabel(options_.key_label),
+      "\") records event ", FormatAuditPosition(anchor.sequence, anchor.hash));
+  const std::string what_to_do = absl::StrCat(
+      ". Restore the database from a backup that holds event ", anchor.sequence,
+      "; if the reset was deliberate, start sejfd once with "
+      "--reanchor-audit-log to accept the log as it is (see docs/audit.md)");
+  if (!had_head_record && chain_sequence_ == 0) {
+    return absl::DataLossError(absl::StrCat(
+        "the audit log was wiped: the database holds no audit events but ",
+        anchored, what_to_do));
+  }
+  if (chain_sequence_ < anchor.sequence || head_.sequence < anchor.sequence) {
+    return absl::DataLossError(absl::StrCat(
+        "the audit log was truncated or rolled back: it ends at event ",
+        chain_sequence_, " (checkpointed to ", head_.sequence, ") but ",
+        anchored, what_to_do));
+  }
+  ASSIGN_OR_RETURN(
+      std::optional<Record> event,
+      txn.Get(kAuditEventKind, AuditSequenceName(anchor.sequence)));
+  ASSIGN_OR_RETURN(
+      std::optional<Record> checkpoint,
+      txn.Get(kAuditCheckpointKind, AuditSequenceName(anchor.sequence)));
+  absl::StatusOr<DecodedAuditRow> row =
+      event ? DecodeAuditEventRow(event->data) : absl::DataLossError("missing");
+  absl::StatusOr<AuditCheckpoint> signed_checkpoint =
+      checkpoint ? DecodeAuditCheckpoint(checkpoint->data)
+                 : absl::DataLossError("missing");
+  if (!row.ok() || row->event.hash != anchor.hash || !signed_checkpoint.ok() ||
+      AuditCheckpointDigest(*signed_checkpoint) != anchor.checkpoint) {
+    return absl::DataLossError(absl::StrCat(
+        "the audit log was replaced: event ", anchor.sequence,
+        " or its checkpoint is not the one ", anchored, what_to_do));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::int64_t> AuditLog::Append(AuditEvent event) {
@@ -210,24 +348,44 @@ void AuditLog::WriterLoop() {
     }
     absl::StatusOr<std::int64_t> stored = WriteBatch(batch, checkpoints);
     absl::Status status = stored.status();
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    for (Pending* pending : batch) {
-      pending->status = status;
-      pending->done = true;  // the appender may return from here on
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      for (Pending* pending : batch) {
+        pending->status = status;
+        pending->done = true;  // the appender may return from here on
+      }
+      if (status.ok()) {
+        durable_sequence_ = chain_sequence_;
+        durable_hash_ = chain_hash_;
+        stats_.events_appended += static_cast<std::int64_t>(batch.size());
+        stats_.checkpoints_stored += *stored;
+        ++stats_.commits;
+        stats_.last_sequence = durable_sequence_;
+        MaybeRequestCheckpoint();
+      } else {
+        // Keep the signed checkpoints for the next transaction.
+        signed_.insert(signed_.begin(), checkpoints.begin(), checkpoints.end());
+      }
     }
-    if (status.ok()) {
-      durable_sequence_ = chain_sequence_;
-      durable_hash_ = chain_hash_;
-      stats_.events_appended += static_cast<std::int64_t>(batch.size());
-      stats_.checkpoints_stored += *stored;
-      ++stats_.commits;
-      stats_.last_sequence = durable_sequence_;
-      MaybeRequestCheckpoint();
-    } else {
-      // Keep the signed checkpoints for the next transaction.
-      signed_.insert(signed_.begin(), checkpoints.begin(), checkpoints.end());
-    }
+    // After the commit, with the appenders already released.
+    WriteDueAnchor();
+  }
+}
+
+void AuditLog::WriteDueAnchor() {
+  if (!anchor_due_) return;
+  absl::Status status =
+      WriteAuditAnchor(*keys_, options_.key_label, *anchor_due_);
+  absl::MutexLock lock(&mu_);
+  if (status.ok()) {
+    anchor_ = *std::move(anchor_due_);
+    anchor_due_.reset();
+    stats_.anchored_sequence = anchor_->sequence;
+  } else {
+    // The anchor stays behind the database, which verifies; the next
+    // checkpoint (or Close) tries again.
+    stats_.last_anchor_error = status;
   }
 }
 
@@ -270,6 +428,7 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
               return a.sequence < b.sequence;
             });
   AuditHead head = head_;
+  std::string head_digest = head_checkpoint_digest_;
   std::int64_t stored = 0;
   for (const AuditCheckpoint& checkpoint : checkpoints) {
     if (checkpoint.sequence <= head.sequence) continue;  // already covered
@@ -278,6 +437,7 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
                                 EncodeAuditCheckpoint(checkpoint))
                         .status());
     head = AuditHead{checkpoint.sequence, checkpoint.hash};
+    head_digest = AuditCheckpointDigest(checkpoint);
     ++stored;
   }
   std::int64_t head_version = head_version_;
@@ -291,6 +451,13 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
   resync_ = false;
   chain_sequence_ = sequence;
   chain_hash_ = std::move(hash);
+  if (stored > 0) {
+    head_checkpoint_format_ = kAuditCheckpointChained;
+    anchor_due_ = AuditAnchor{.sequence = head.sequence,
+                              .hash = head.hash,
+                              .checkpoint = head_digest};
+  }
+  head_checkpoint_digest_ = std::move(head_digest);
   head_ = std::move(head);
   head_version_ = head_version;
   return stored;
@@ -323,14 +490,18 @@ void AuditLog::SignerLoop() {
 absl::StatusOr<AuditCheckpoint> AuditLog::SignCheckpoint(
     std::int64_t sequence, const std::string& hash) {
   AuditCheckpoint checkpoint;
+  checkpoint.format = kAuditCheckpointChained;
   checkpoint.sequence = sequence;
   checkpoint.hash = hash;
   checkpoint.time = TruncateToMicros(clock_->Now());
+  checkpoint.previous_sequence = signed_sequence_;
+  checkpoint.previous_digest = signed_digest_;
   checkpoint.public_key = public_key_;
-  ASSIGN_OR_RETURN(
-      checkpoint.signature,
-      keys_->Sign(key_, hsm::SignatureScheme::kEcdsaSha256,
-                  AuditCheckpointSignedData(sequence, hash, checkpoint.time)));
+  ASSIGN_OR_RETURN(checkpoint.signature,
+                   keys_->Sign(key_, hsm::SignatureScheme::kEcdsaSha256,
+                               AuditCheckpointSignedData(checkpoint)));
+  signed_sequence_ = sequence;
+  signed_digest_ = AuditCheckpointDigest(checkpoint);
   return checkpoint;
 }
 
@@ -382,8 +553,10 @@ absl::Status AuditLog::Close() {
     if (written.ok()) stored = *written;
     if (status.ok()) status = written.status();
   }
+  WriteDueAnchor();
   absl::MutexLock lock(&mu_);
   stats_.checkpoints_stored += stored;
+  if (status.ok() && anchor_due_) status = stats_.last_anchor_error;
   if (!status.ok()) stats_.last_checkpoint_error = status;
   close_status_ = status;
   return status;
@@ -396,8 +569,9 @@ AuditLogStats AuditLog::stats() const {
   return stats;
 }
 
-absl::StatusOr<AuditVerifyResult> AuditLog::Verify() {
-  return VerifyAuditLog(*storage_, *keys_, options_.key_label);
+absl::StatusOr<AuditVerifyResult> AuditLog::Verify(
+    const AuditVerifyOptions& options) {
+  return VerifyAuditLog(*storage_, *keys_, options_.key_label, options);
 }
 
 }  // namespace sejf::vault
