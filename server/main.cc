@@ -195,8 +195,10 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   // Refuses a log that was wiped, cut short or rolled back below its HSM
   // anchor (DATA_LOSS saying what it found and what to do).
   absl::StatusOr<std::unique_ptr<vault::AuditLog>> audit =
-      vault::AuditLog::Open(storage->get(), key_store->get(), clock,
-                            {.reanchor = start.reanchor_audit_log});
+      vault::AuditLog::Open(
+          storage->get(), key_store->get(), clock,
+          {.reanchor = start.reanchor_audit_log,
+           .checkpoint_export_file = config.audit.checkpoint_export_file});
   if (!audit.ok()) return fail("audit", audit.status());
   if (!(*audit)->notice().empty()) {
     logger.Log(LogLevel::kWarning, "audit_anchored",

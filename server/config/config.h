@@ -69,6 +69,13 @@ struct ServerConfig {
   int max_threads = 64;             // > 0: the gRPC sync-server thread cap
 };
 
+// [audit].
+struct AuditConfig {
+  // Absolute; empty: no export. Each signed checkpoint appended as one JSON
+  // line, fsynced (for write-once storage; docs/audit.md).
+  std::string checkpoint_export_file;
+};
+
 struct Config {
   bool dev = false;         // --dev: defaults under data_dir, dev-admin rule
   std::string config_file;  // absolute path of the file read; empty: none
@@ -80,6 +87,7 @@ struct Config {
   StorageConfig storage;
   LogConfig log;
   ServerConfig server;
+  AuditConfig audit;
 
   // The access policy ([[policy]] rules, plus dev-admin under --dev). Never
   // null in a Config returned by LoadConfig.

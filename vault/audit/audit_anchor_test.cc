@@ -10,20 +10,25 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hsm/key_store.h"
 #include "hsm/testing/key_store_test_env.h"
 #include "hsm/testing/softhsm_testing.h"
+#include "vault/audit/audit_checkpoint_export.h"
 #include "vault/audit/audit_log.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
 
@@ -107,6 +112,11 @@ AuditEvent Event(int i) {
 }
 
 std::string Name(std::int64_t sequence) { return AuditSequenceName(sequence); }
+
+std::string ReadFileForTest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 class AuditAnchorTest : public ::testing::TestWithParam<Implementation> {
  protected:
@@ -372,6 +382,42 @@ TEST_P(AuditAnchorTest, ReanchoringAcceptsAWipedLogOnRequestAndRecordsIt) {
   EXPECT_EQ((*again)->notice(), "");
   ASSERT_TRUE((*again)->Close().ok());
   EXPECT_TRUE(Verify().ok);
+}
+
+TEST_P(AuditAnchorTest, CheckpointsAreExportedOneJsonLineEach) {
+  const std::string file = dir_.path() + "/checkpoints.jsonl";
+  for (int run = 0; run < 2; ++run) {
+    auto log =
+        Open({.checkpoint_interval = 10, .checkpoint_export_file = file});
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 0; i < 12; ++i) ASSERT_TRUE((*log)->Append(Event(i)).ok());
+    ASSERT_TRUE((*log)->Close().ok());
+    EXPECT_TRUE((*log)->stats().last_export_error.ok());
+  }
+  auto text = ReadFileForTest(file);
+  std::vector<std::string> lines =
+      absl::StrSplit(text, '\n', absl::SkipEmpty());
+  // Checkpoints 10, 12 (Close), 22, 24 (Close): each one line, in order.
+  ASSERT_EQ(lines.size(), 4u) << text;
+  int at = 0;
+  for (int sequence : {10, 12, 22, 24}) {
+    auto record = storage_->Get(kAuditCheckpointKind, Name(sequence));
+    ASSERT_TRUE(record.ok() && record->has_value()) << sequence;
+    EXPECT_EQ(lines[at++],
+              AuditCheckpointJson(*DecodeAuditCheckpoint((*record)->data)));
+  }
+  EXPECT_THAT(lines[3], HasSubstr(absl::StrCat(
+                            "{\"sequence\":24,\"hash\":\"",
+                            absl::BytesToHexString(HashOf(24)), "\"")));
+  EXPECT_THAT(lines[3], HasSubstr("\"previous_sequence\":22,"));
+  // The last line's sequence:hash is an --expect for the log.
+  EXPECT_TRUE(Verify({.expect = std::make_pair(24, HashOf(24))}).ok);
+}
+
+TEST_P(AuditAnchorTest, AnExportFileThatCannotBeAppendedToStopsOpen) {
+  auto log = Open({.checkpoint_export_file = dir_.path() + "/missing/x.jsonl"});
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(log.status().message(), HasSubstr("missing/x.jsonl"));
 }
 
 TEST_P(AuditAnchorTest, ReanchoringRefusesALogThatDoesNotVerify) {

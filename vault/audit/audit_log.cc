@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "vault/audit/audit_checkpoint_export.h"
 
 namespace sejf::vault {
 
@@ -36,6 +37,9 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     return absl::InvalidArgumentError("audit max_batch must be at least 1");
   }
   RETURN_IF_ERROR(hsm::ValidateKeyLabel(options.key_label));
+  if (!options.checkpoint_export_file.empty()) {
+    RETURN_IF_ERROR(CheckCheckpointExportFile(options.checkpoint_export_file));
+  }
   std::unique_ptr<AuditLog> log(
       new AuditLog(storage, keys, clock, std::move(options)));
   if (absl::Status status = log->Init(); !status.ok()) {
@@ -374,6 +378,13 @@ void AuditLog::WriterLoop() {
 }
 
 void AuditLog::WriteDueAnchor() {
+  if (!export_due_.empty()) {
+    absl::Status exported =
+        AppendCheckpointsToFile(options_.checkpoint_export_file, export_due_);
+    if (exported.ok()) export_due_.clear();
+    absl::MutexLock lock(&mu_);
+    if (!exported.ok()) stats_.last_export_error = exported;
+  }
   if (!anchor_due_) return;
   absl::Status status =
       WriteAuditAnchor(*keys_, options_.key_label, *anchor_due_);
@@ -452,6 +463,13 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
   chain_sequence_ = sequence;
   chain_hash_ = std::move(hash);
   if (stored > 0) {
+    if (!options_.checkpoint_export_file.empty()) {
+      for (const AuditCheckpoint& checkpoint : checkpoints) {
+        if (checkpoint.sequence > head_.sequence) {
+          export_due_.push_back(checkpoint);
+        }
+      }
+    }
     head_checkpoint_format_ = kAuditCheckpointChained;
     anchor_due_ = AuditAnchor{.sequence = head.sequence,
                               .hash = head.hash,

@@ -95,6 +95,10 @@ struct AuditLogOptions {
   // other than the HSM anchor (the operator's explicit choice after a
   // deliberate reset or restore; sejfd --reanchor-audit-log).
   bool reanchor = false;
+  // When set: every stored checkpoint is also appended to this file, one
+  // JSON line each, fsynced (audit_checkpoint_export.h). Open fails
+  // (FAILED_PRECONDITION) when it cannot be opened for appending.
+  std::string checkpoint_export_file = {};
 };
 
 // What List returns. Empty strings and unset times match everything.
@@ -125,6 +129,8 @@ struct AuditLogStats {
   // and the last failure to write it (retried with the next checkpoint).
   std::int64_t anchored_sequence = 0;
   absl::Status last_anchor_error = absl::OkStatus();
+  // The last failure to append to checkpoint_export_file (retried).
+  absl::Status last_export_error = absl::OkStatus();
 };
 
 class AuditLog {
@@ -200,7 +206,8 @@ class AuditLog {
   // Verifies the whole log and anchors its head (no anchor yet, or
   // options_.reanchor); sets notice_.
   absl::Status AnchorAsItIs();
-  // Writes anchor_due_ to the HSM, if set (writer thread, or Close).
+  // Writes anchor_due_ to the HSM, if set, and appends export_due_ to the
+  // export file (writer thread, or Close).
   void WriteDueAnchor();
 
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -235,9 +242,10 @@ class AuditLog {
   std::int64_t head_version_ = 0;                 // its storage version
   std::string head_checkpoint_digest_;            // its checkpoint's digest
   int head_checkpoint_format_ = 0;                // and format (0: none)
-  bool resync_ = false;                    // a commit failed: re-read the end
-  std::optional<AuditAnchor> anchor_;      // as last read or written
-  std::optional<AuditAnchor> anchor_due_;  // stored, not yet anchored
+  bool resync_ = false;                      // a commit failed: re-read the end
+  std::optional<AuditAnchor> anchor_;        // as last read or written
+  std::optional<AuditAnchor> anchor_due_;    // stored, not yet anchored
+  std::vector<AuditCheckpoint> export_due_;  // stored, not yet exported
 
   // Owned by the signer thread while it runs (by Open/Close otherwise): the
   // last checkpoint signed, which the next one links to.

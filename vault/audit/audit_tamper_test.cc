@@ -214,9 +214,8 @@ TEST_F(AuditTamperTest, ACheckpointSignedByAnotherKeyFailsVerify) {
   hsm::testing::FakeKeyStore forger;
   auto key = forger.GenerateKeyPair("forged", hsm::KeyAlgorithm::kEcP256);
   checkpoint->public_key = *forger.PublicKey(*key);
-  checkpoint->signature = *forger.Sign(
-      *key, hsm::SignatureScheme::kEcdsaSha256,
-      AuditCheckpointSignedData(*checkpoint));
+  checkpoint->signature = *forger.Sign(*key, hsm::SignatureScheme::kEcdsaSha256,
+                                       AuditCheckpointSignedData(*checkpoint));
   db.Set(kAuditCheckpointKind, AuditSequenceName(20),
          EncodeAuditCheckpoint(*checkpoint));
   AuditVerifyResult result = Verify();
