@@ -206,9 +206,10 @@ class AuditLog {
   // Verifies the whole log and anchors its head (no anchor yet, or
   // options_.reanchor); sets notice_.
   absl::Status AnchorAsItIs();
-  // Writes anchor_due_ to the HSM, if set, and appends export_due_ to the
-  // export file (writer thread, or Close).
-  void WriteDueAnchor();
+  // After a commit that stored checkpoints: appends export_due_ to the
+  // export file and writes anchor_due_ to the HSM; what fails stays due
+  // (writer thread, or Close). In audit_log_anchor.cc with the two above.
+  void PublishCheckpoints();
 
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool SignerHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
