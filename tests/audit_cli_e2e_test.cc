@@ -117,7 +117,8 @@ class AuditCliE2eTest : public ::testing::Test {
 
   // The sqlite3 command line on the daemon's database file.
   CommandResult Sqlite(const std::string& sql) {
-    return RunCommand({"/usr/bin/sqlite3", options_.data_dir + "/sejf.db", sql});
+    return RunCommand(
+        {"/usr/bin/sqlite3", options_.data_dir + "/sejf.db", sql});
   }
 
   // sejfd run to completion on the same data directory (a start that is

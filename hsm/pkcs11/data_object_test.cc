@@ -47,8 +47,7 @@ class DataObjectTest : public ::testing::Test {
 
   // pkcs11-tool on the test token; the PIN on its command line is fine for
   // a throwaway token.
-  absl::StatusOr<std::string> Tool(const std::string& arguments,
-                                   bool login) {
+  absl::StatusOr<std::string> Tool(const std::string& arguments, bool login) {
     return testing::RunCommand(absl::StrCat(
         "pkcs11-tool --module ", testing::kSoftHsmModule, " --token-label ",
         kToken, login ? absl::StrCat(" --login --pin ", kUserPin) : "", " ",
