@@ -166,6 +166,20 @@ class AuditCliE2eTest : public ::testing::Test {
     ASSERT_EQ(LastEvent(), keep);
   }
 
+  // The anchor as pkcs11-tool (an independent reader) prints it from the
+  // dev token. The dev PIN in pkcs11-tool's argv is acceptable for a
+  // throwaway token; sejf itself never passes a PIN on a command line.
+  CommandResult ReadAnchorWithPkcs11Tool() {
+    auto pin = ReadSecretFile(options_.data_dir + "/hsm-pin");
+    EXPECT_TRUE(pin.ok()) << pin.status();
+    return RunCommand(
+        {"/usr/bin/pkcs11-tool", "--module", "/usr/lib/softhsm/libsofthsm2.so",
+         "--token-label", "sejf", "--login", "--pin",
+         std::string(SecretView(*pin)), "--read-object", "--type", "data",
+         "--label", "sejf-audit-anchor", "--output-file", "/dev/stdout"},
+        {{"SOFTHSM2_CONF", options_.data_dir + "/softhsm2.conf"}});
+  }
+
   TempDir tmp_;
   SejfdOptions options_;
   std::unique_ptr<SejfdProcess> daemon_;
@@ -251,6 +265,12 @@ TEST_F(AuditCliE2eTest, TruncatedLogWithRewrittenHeadIsRefusedAtStart) {
   daemon_.reset();
   const int end = LastEvent();
   ASSERT_GT(end, first_session_end);
+  // The clean shutdown checkpointed and anchored the last event.
+  CommandResult anchor = ReadAnchorWithPkcs11Tool();
+  ASSERT_EQ(anchor.exit_code, 0) << anchor.err;
+  EXPECT_THAT(anchor.out, HasSubstr(absl::StrCat("sejf-audit-anchor-v1\n"
+                                                 "sequence=",
+                                                 end, "\n")));
 
   // A consistent, shorter log: it used to pass as "audit chain OK".
   TruncateAfter(first_session_end);
