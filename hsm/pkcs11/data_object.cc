@@ -38,16 +38,35 @@ absl::StatusOr<std::optional<CK_OBJECT_HANDLE>> FindDataObject(
 
 absl::StatusOr<std::optional<std::string>> ReadDataObjectOn(
     SessionPool::Lease& lease, absl::string_view label) {
-  ASSIGN_OR_RETURN(std::optional<CK_OBJECT_HANDLE> handle,
-                   FindDataObject(lease, label));
-  if (!handle) {
-    // A write that stopped after removing the old object.
-    ASSIGN_OR_RETURN(handle, FindDataObject(lease, PendingLabel(label)));
+  // A write in another process (see the header) may destroy the object
+  // between the search and the read (NOT_FOUND: CKR_OBJECT_HANDLE_INVALID),
+  // or relabel it between the two searches: then search again. Only a value
+  // found, or nothing found twice in a row, is an answer.
+  constexpr int kAttempts = 4;
+  absl::Status last = absl::OkStatus();
+  int found_nothing = 0;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    ASSIGN_OR_RETURN(std::optional<CK_OBJECT_HANDLE> handle,
+                     FindDataObject(lease, label));
+    if (!handle) {
+      // A write between its steps 2 and 3, or one that stopped there.
+      ASSIGN_OR_RETURN(handle, FindDataObject(lease, PendingLabel(label)));
+    }
+    if (!handle) {
+      if (++found_nothing == 2) return std::nullopt;
+      continue;
+    }
+    found_nothing = 0;
+    absl::StatusOr<std::string> value =
+        GetBytesAttribute(lease, *handle, CKA_VALUE);
+    if (value.ok()) return *std::move(value);
+    if (value.status().code() != absl::StatusCode::kNotFound) {
+      return value.status();
+    }
+    last = value.status();
   }
-  if (!handle) return std::nullopt;
-  ASSIGN_OR_RETURN(std::string value,
-                   GetBytesAttribute(lease, *handle, CKA_VALUE));
-  return value;
+  if (last.ok()) return std::nullopt;
+  return last;
 }
 
 absl::Status WriteDataObjectOn(SessionPool::Lease& lease,

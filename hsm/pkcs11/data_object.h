@@ -15,7 +15,12 @@
 //   3. C_SetAttributeValue(CKA_LABEL=<label>) on the new one.
 // A read takes <label>, else <label>~new (stopped after step 2); so after a
 // crash it returns the old value (before 2) or the new one (after 2). The
-// next write tidies up what a stopped write left.
+// next write tidies up what a stopped write left. Pkcs11KeyStore runs reads
+// and writes of data objects one at a time, so within a process a read
+// never sees a write half done. A read racing a write of another process
+// searches again when the object it found is destroyed under it, but may
+// still fail (SoftHSM2 answers CKR_GENERAL_ERROR or shows both objects for
+// a moment): read while the writer (sejfd) is stopped, or retry.
 // `pkcs11-tool --login --list-objects --type data` lists them and
 // `--read-object --type data --label LABEL` prints a value.
 //

@@ -473,6 +473,7 @@ namespace sejf::hsm::pkcs11 {
 absl::StatusOr<std::optional<std::string>> Pkcs11KeyStore::ReadDataObject(
     absl::string_view label) {
   RETURN_IF_ERROR(ValidateKeyLabel(label));
+  absl::MutexLock lock(&data_objects_mu_);
   return WithContext(Run<std::optional<std::string>>([&](Lease& lease) {
                        return ReadDataObjectOn(lease, label);
                      }),
@@ -482,6 +483,7 @@ absl::StatusOr<std::optional<std::string>> Pkcs11KeyStore::ReadDataObject(
 absl::Status Pkcs11KeyStore::WriteDataObject(absl::string_view label,
                                              absl::string_view value) {
   RETURN_IF_ERROR(ValidateDataObject(label, value));
+  absl::MutexLock lock(&data_objects_mu_);
   auto op = [&](Lease& lease) -> absl::StatusOr<bool> {
     RETURN_IF_ERROR(WriteDataObjectOn(lease, label, value));
     return true;

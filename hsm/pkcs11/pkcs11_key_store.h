@@ -170,6 +170,8 @@ class Pkcs11KeyStore : public KeyStore {
       ABSL_GUARDED_BY(keks_mu_);
 
   absl::Mutex generate_mu_;  // serialises the label check and the creation
+  // Serialises data object reads and writes (a write takes three steps).
+  absl::Mutex data_objects_mu_;
   absl::Mutex cache_mu_;
   absl::flat_hash_map<std::string, CachedKey> cache_ ABSL_GUARDED_BY(cache_mu_);
 };
