@@ -188,10 +188,10 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   absl::StatusOr<std::unique_ptr<vault::Storage>> storage = OpenStorage(config);
   if (!storage.ok()) return fail("storage", storage.status());
   const Clock* clock = &SystemClock::Get();
-  signer::KeyCustody key_custody(key_store->get(), storage->get(), clock);
   if (start.verify_audit_log) {
     return VerifyAuditLogAndExit(**storage, **key_store);
   }
+  signer::KeyCustody key_custody(key_store->get(), storage->get(), clock);
   // Refuses a log that was wiped, cut short or rolled back below its HSM
   // anchor (DATA_LOSS saying what it found and what to do).
   absl::StatusOr<std::unique_ptr<vault::AuditLog>> audit =
