@@ -24,10 +24,11 @@ absl::StatusOr<std::vector<v1::AuditEvent>> AuditApi::ListAll(
       });
 }
 
-absl::StatusOr<v1::VerifyChainResponse> AuditApi::Verify() {
+absl::StatusOr<v1::VerifyChainResponse> AuditApi::Verify(
+    const v1::VerifyChainRequest& request) {
   // Verification walks the whole chain: allow it more than one call's time.
-  return UnaryCall(*stub_, &AuditLog::Stub::VerifyChain,
-                   v1::VerifyChainRequest(), timeout_ * 30);
+  return UnaryCall(*stub_, &AuditLog::Stub::VerifyChain, request,
+                   timeout_ * 30);
 }
 
 }  // namespace sejf::client

@@ -24,7 +24,9 @@ class AuditApi {
   // pages (a page may be empty and still have a next token).
   absl::StatusOr<std::vector<v1::AuditEvent>> ListAll(
       v1::ListEventsRequest request);
-  absl::StatusOr<v1::VerifyChainResponse> Verify();
+  // VerifyChain; `request` may carry an expected head (expect_*).
+  absl::StatusOr<v1::VerifyChainResponse> Verify(
+      const v1::VerifyChainRequest& request = {});
 
  private:
   std::unique_ptr<v1::AuditLog::Stub> stub_;

@@ -65,3 +65,20 @@ absl::Status ValidateKeyId(absl::string_view id) {
 }
 
 }  // namespace sejf::hsm
+
+namespace sejf::hsm {
+
+absl::Status ValidateDataObject(absl::string_view label,
+                                absl::string_view value) {
+  if (absl::Status status = ValidateKeyLabel(label); !status.ok()) {
+    return status;
+  }
+  if (value.size() > kMaxDataObjectSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a data object holds at most ", kMaxDataObjectSize,
+                     " bytes, not ", value.size()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sejf::hsm

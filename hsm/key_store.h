@@ -26,6 +26,7 @@
 #define SEJF_HSM_KEY_STORE_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -80,6 +81,14 @@ absl::Status ValidateKeyId(absl::string_view id);
 // returns for them (RFC 5649 AES key wrap with padding: 32 + 8 bytes).
 inline constexpr std::size_t kDataKeySize = 32;
 inline constexpr std::size_t kWrappedDataKeySize = 40;
+
+// The largest value WriteDataObject takes.
+inline constexpr std::size_t kMaxDataObjectSize = 4096;
+
+// What WriteDataObject accepts: a valid label (ValidateKeyLabel) and a value
+// of at most kMaxDataObjectSize bytes. INVALID_ARGUMENT naming the rule.
+absl::Status ValidateDataObject(absl::string_view label,
+                                absl::string_view value);
 
 // A key pair in a store. Plain value, cheap to copy; obtained from
 // GenerateKeyPair or FindKeyBy*, and valid until the key is destroyed.
@@ -209,6 +218,27 @@ class KeyStore {
   // KEK exists (e.g. already destroyed); UNAVAILABLE (call again).
   virtual absl::Status DestroyKek(absl::string_view kek_label,
                                   absl::string_view id) = 0;
+
+  // Data objects: small non-secret values the store keeps for sejf where
+  // only sejf can change them (the audit log's anchor,
+  // vault/audit/audit_anchor.h). Each is named by a label
+  // (ValidateKeyLabel) and holds up to kMaxDataObjectSize bytes. The PKCS#11
+  // store keeps them as private token objects (pkcs11/data_object.h): only a
+  // session logged in with the user PIN reads or writes them.
+
+  // The value stored under `label`; nullopt when there is none.
+  // Errors: INVALID_ARGUMENT for a bad label; FAILED_PRECONDITION when the
+  // token holds several objects with that label; UNAVAILABLE.
+  virtual absl::StatusOr<std::optional<std::string>> ReadDataObject(
+      absl::string_view label) = 0;
+
+  // Creates the object labelled `label` or replaces its value; a later
+  // ReadDataObject (in this or a later process) returns `value`.
+  // Errors: INVALID_ARGUMENT for a bad label or a value over
+  // kMaxDataObjectSize; FAILED_PRECONDITION as ReadDataObject; UNAVAILABLE
+  // (the old or the new value may be stored).
+  virtual absl::Status WriteDataObject(absl::string_view label,
+                                       absl::string_view value) = 0;
 };
 
 // A KeyStore that forwards every call to another one (after leveldb's
@@ -263,6 +293,14 @@ class KeyStoreWrapper : public KeyStore {
   absl::StatusOr<SecretBytes> UnwrapKeyWith(
       absl::string_view kek_label, absl::string_view wrapped) override {
     return target_->UnwrapKeyWith(kek_label, wrapped);
+  }
+  absl::StatusOr<std::optional<std::string>> ReadDataObject(
+      absl::string_view label) override {
+    return target_->ReadDataObject(label);
+  }
+  absl::Status WriteDataObject(absl::string_view label,
+                               absl::string_view value) override {
+    return target_->WriteDataObject(label, value);
   }
 
   // Keys and KEKs named by a caller-chosen id.

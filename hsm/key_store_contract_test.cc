@@ -9,6 +9,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -487,6 +488,57 @@ TEST_P(KeyStoreContractTest, EightThreadsSignForThreeSecondsWithoutErrors) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(bad_signatures.load(), 0);
   EXPECT_GT(signatures.load(), 0);
+}
+
+// Data objects (the audit anchor's home).
+
+TEST_P(KeyStoreContractTest, DataObjectIsAbsentUntilWrittenThenReadsBack) {
+  auto missing = store().ReadDataObject("sejf-audit-anchor");
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(store().WriteDataObject("sejf-audit-anchor", "first").ok());
+  auto first = store().ReadDataObject("sejf-audit-anchor");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, std::optional<std::string>("first"));
+  // Replaced in place, not added: still one object under the label.
+  const std::string binary("\x00\x01\xff second", 10);
+  const absl::Status rewritten =
+      store().WriteDataObject("sejf-audit-anchor", binary);
+  ASSERT_TRUE(rewritten.ok()) << rewritten;
+  auto second = store().ReadDataObject("sejf-audit-anchor");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, std::optional<std::string>(binary));
+  // Other labels are other objects.
+  auto other = store().ReadDataObject("another");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_FALSE(other->has_value());
+}
+
+TEST_P(KeyStoreContractTest, DataObjectRejectsBadLabelAndOversizedValue) {
+  EXPECT_EQ(store().WriteDataObject("", "x").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store().ReadDataObject("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const absl::Status too_big =
+      store().WriteDataObject("big", std::string(kMaxDataObjectSize + 1, 'x'));
+  EXPECT_EQ(too_big.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_big.message(), HasSubstr("4096"));
+  auto big = store().ReadDataObject("big");
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_FALSE(big->has_value());  // nothing changed
+  EXPECT_TRUE(store()
+                  .WriteDataObject("big", std::string(kMaxDataObjectSize, 'x'))
+                  .ok());
+}
+
+TEST_P(KeyStoreContractTest, DataObjectsAreNotKeys) {
+  ASSERT_TRUE(store().WriteDataObject("shared-name", "value").ok());
+  EXPECT_EQ(store().FindKeyByLabel("shared-name").status().code(),
+            absl::StatusCode::kNotFound);
+  GenerateOrDie("shared-name", KeyAlgorithm::kEcP256);
+  auto value = store().ReadDataObject("shared-name");
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(*value, std::optional<std::string>("value"));
 }
 
 INSTANTIATE_TEST_SUITE_P(

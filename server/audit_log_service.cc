@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
@@ -73,6 +74,21 @@ AccessTarget WholeLog() {
   return target;
 }
 
+// expect_sequence/expect_hash as verify options; INVALID_ARGUMENT for one
+// without the other or a malformed hash.
+absl::StatusOr<vault::AuditVerifyOptions> VerifyOptionsFromRequest(
+    const sejf::v1::VerifyChainRequest& request) {
+  vault::AuditVerifyOptions options;
+  if (request.expect_sequence() == 0 && request.expect_hash().empty()) {
+    return options;
+  }
+  // INVALID_ARGUMENT (naming the form, not echoing the input) when bad.
+  ASSIGN_OR_RETURN(options.expect,
+                   vault::ParseAuditPosition(absl::StrCat(
+                       request.expect_sequence(), ":", request.expect_hash())));
+  return options;
+}
+
 }  // namespace
 
 grpc::Status AuditLogService::ListEvents(
@@ -110,7 +126,7 @@ grpc::Status AuditLogService::ListEvents(
 }
 
 grpc::Status AuditLogService::VerifyChain(
-    grpc::ServerContext* context, const sejf::v1::VerifyChainRequest*,
+    grpc::ServerContext* context, const sejf::v1::VerifyChainRequest* request,
     sejf::v1::VerifyChainResponse* response) {
   return RunRpc(
       env_, context, "/sejf.v1.AuditLog/VerifyChain",
@@ -118,12 +134,20 @@ grpc::Status AuditLogService::VerifyChain(
         // The whole chain: counts and head of every tenant.
         RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead, WholeLog()));
         ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
-        ASSIGN_OR_RETURN(vault::AuditVerifyResult result, log->Verify());
+        ASSIGN_OR_RETURN(vault::AuditVerifyOptions options,
+                         VerifyOptionsFromRequest(*request));
+        ASSIGN_OR_RETURN(vault::AuditVerifyResult result, log->Verify(options));
         response->set_ok(result.ok);
         response->set_events_checked(result.events_checked);
         response->set_checkpoints_checked(result.checkpoints_checked);
         response->set_first_bad_sequence(result.first_bad_sequence);
         response->set_message(result.message);
+        response->set_head_sequence(result.head_sequence);
+        response->set_head_hash(absl::BytesToHexString(result.head_hash));
+        response->set_anchored(result.anchor.has_value());
+        if (result.anchor) {
+          response->set_anchored_sequence(result.anchor->sequence);
+        }
         return absl::OkStatus();
       });
 }

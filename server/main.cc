@@ -28,6 +28,8 @@
 #include "server/tls/dev_pki.h"
 #include "server/tls/revocation_list.h"
 #include "signer/custody/key_custody.h"
+#include "vault/audit/audit_anchor.h"
+#include "vault/audit/audit_log.h"
 #include "vault/storage/memory_storage.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
 
@@ -133,7 +135,41 @@ void PrintBanner(const Config& config, const Daemon& daemon) {
   std::fflush(stdout);
 }
 
-int Run(const ConfigSources& sources) {
+// Start-up choices that are not configuration: they apply to one start.
+struct StartOptions {
+  // Accept the audit log as it is and anchor it afresh (after a deliberate
+  // reset or restore; see docs/audit.md).
+  bool reanchor_audit_log = false;
+  // Verify the audit log against the HSM and exit, serving nothing (works
+  // when the daemon refuses to start over its audit log).
+  bool verify_audit_log = false;
+};
+
+// `sejfd --verify-audit-log`: VerifyAuditLog's verdict as `sejf audit
+// verify` prints it; 0 when the log holds, 1 otherwise.
+int VerifyAuditLogAndExit(vault::Storage& storage, hsm::KeyStore& keys) {
+  absl::StatusOr<vault::AuditVerifyResult> result =
+      vault::VerifyAuditLog(storage, keys, vault::kDefaultAuditKeyLabel);
+  if (!result.ok()) {
+    std::cerr << "sejfd: the audit log could not be verified: "
+              << result.status().message() << "\n";
+    return kExitStartFailed;
+  }
+  if (!result->ok) {
+    std::cerr << "sejfd: audit chain does NOT verify; first bad sequence "
+              << result->first_bad_sequence << ": " << result->message << "\n";
+    return 1;
+  }
+  std::cout << "audit chain OK: " << result->events_checked << " events, "
+            << result->checkpoints_checked << " signed checkpoints\n"
+            << result->message << "\nhead "
+            << vault::FormatAuditPosition(result->head_sequence,
+                                          result->head_hash)
+            << "\n";
+  return 0;
+}
+
+int Run(const ConfigSources& sources, const StartOptions& start) {
   absl::StatusOr<Config> loaded = LoadConfig(sources);
   if (!loaded.ok()) {
     std::cerr << "sejfd: " << loaded.status().message() << "\n";
@@ -175,10 +211,22 @@ int Run(const ConfigSources& sources) {
   absl::StatusOr<std::unique_ptr<vault::Storage>> storage = OpenStorage(config);
   if (!storage.ok()) return fail("storage", storage.status());
   const Clock* clock = &SystemClock::Get();
+  if (start.verify_audit_log) {
+    return VerifyAuditLogAndExit(**storage, **key_store);
+  }
   signer::KeyCustody key_custody(key_store->get(), storage->get(), clock);
+  // Refuses a log that was wiped, cut short or rolled back below its HSM
+  // anchor (DATA_LOSS saying what it found and what to do).
   absl::StatusOr<std::unique_ptr<vault::AuditLog>> audit =
-      vault::AuditLog::Open(storage->get(), key_store->get(), clock);
+      vault::AuditLog::Open(
+          storage->get(), key_store->get(), clock,
+          {.reanchor = start.reanchor_audit_log,
+           .checkpoint_export_file = config.audit.checkpoint_export_file});
   if (!audit.ok()) return fail("audit", audit.status());
+  if (!(*audit)->notice().empty()) {
+    logger.Log(LogLevel::kWarning, "audit_anchored",
+               {{"notice", (*audit)->notice()}});
+  }
   absl::StatusOr<std::unique_ptr<vault::Keyring>> keyring =
       vault::Keyring::Open(storage->get(), key_store->get(), clock);
   if (!keyring.ok()) return fail("keyring", keyring.status());
@@ -302,6 +350,14 @@ int main(int argc, char** argv) {
                "With --dev: allow a listen address other than loopback");
   bool version = false;
   app.add_flag("--version", version, "Print the version and exit");
+  StartOptions start;
+  app.add_flag("--reanchor-audit-log", start.reanchor_audit_log,
+               "Accept the audit log as it is now (after a deliberate reset "
+               "or restore) and anchor it afresh in the HSM; recorded as an "
+               "audit.reanchor event");
+  app.add_flag("--verify-audit-log", start.verify_audit_log,
+               "Verify the audit log against the HSM (chain, checkpoints, "
+               "anchor), print the result and exit without serving");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -315,5 +371,5 @@ int main(int argc, char** argv) {
   if (listen_opt->count() > 0) sources.listen = listen;
   if (log_opt->count() > 0) sources.log_format = log_format;
   sources.environment = EnvironmentFromProcess();
-  return Run(sources);
+  return Run(sources, start);
 }

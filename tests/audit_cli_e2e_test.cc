@@ -1,14 +1,20 @@
 // `sejf audit list` and `sejf audit verify` against a real dev sejfd: every
 // RPC (allowed or denied) becomes an event, and an event edited in the
-// database file is found by verify, which names its sequence number.
+// database file is found by verify, which names its sequence number. A log
+// cut short (with a rewritten head) or wiped with the sqlite3 CLI while
+// sejfd is stopped is refused at start-up and by `sejfd --verify-audit-log`
+// (its HSM anchor remembers the end), until the operator re-anchors it.
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/secret.h"
@@ -109,6 +115,71 @@ class AuditCliE2eTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
+  // The sqlite3 command line on the daemon's database file.
+  CommandResult Sqlite(const std::string& sql) {
+    return RunCommand(
+        {"/usr/bin/sqlite3", options_.data_dir + "/sejf.db", sql});
+  }
+
+  // sejfd run to completion on the same data directory (a start that is
+  // expected to refuse, or --verify-audit-log).
+  CommandResult Sejfd(std::vector<std::string> args) {
+    args.insert(args.begin(), {SejfdBinary(), "--dev", "--data-dir",
+                               options_.data_dir, "--listen", "127.0.0.1:0"});
+    return RunCommand(args);
+  }
+
+  void Restart() {
+    ASSERT_EQ(daemon_->Stop(), 0);
+    daemon_.reset();
+    Start();
+  }
+
+  // The sequence number of the newest event.
+  int LastEvent() {
+    CommandResult r = Sqlite(
+        "SELECT max(CAST(name AS INTEGER)) FROM records WHERE kind = "
+        "'audit_events'");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::atoi(r.out.c_str());
+  }
+
+  // The attack, with sejfd stopped: every event and checkpoint
+  // after `keep` deleted and the head record rewritten to event `keep`.
+  void TruncateAfter(int keep) {
+    const std::string name = absl::StrFormat("%020d", keep);
+    CommandResult hash = Sqlite(absl::StrCat(
+        "SELECT hex(substr(data, -32, 32)) FROM records WHERE kind = "
+        "'audit_events' AND name = '",
+        name, "'"));
+    ASSERT_EQ(hash.exit_code, 0) << hash.err;
+    const std::string head_hex =
+        absl::StrCat("01", absl::StrFormat("%016x", keep),
+                     absl::StripAsciiWhitespace(hash.out));
+    ASSERT_EQ(head_hex.size(), 2u + 16 + 64) << hash.out;
+    CommandResult cut = Sqlite(
+        absl::StrCat("DELETE FROM records WHERE kind IN ('audit_events', "
+                     "'audit_checkpoints') AND name > '",
+                     name, "'; UPDATE records SET data = X'", head_hex,
+                     "' WHERE kind = 'audit_head';"));
+    ASSERT_EQ(cut.exit_code, 0) << cut.err;
+    ASSERT_EQ(LastEvent(), keep);
+  }
+
+  // The anchor as pkcs11-tool (an independent reader) prints it from the
+  // dev token. The dev PIN in pkcs11-tool's argv is acceptable for a
+  // throwaway token; sejf itself never passes a PIN on a command line.
+  CommandResult ReadAnchorWithPkcs11Tool() {
+    auto pin = ReadSecretFile(options_.data_dir + "/hsm-pin");
+    EXPECT_TRUE(pin.ok()) << pin.status();
+    return RunCommand(
+        {"/usr/bin/pkcs11-tool", "--module", "/usr/lib/softhsm/libsofthsm2.so",
+         "--token-label", "sejf", "--login", "--pin",
+         std::string(SecretView(*pin)), "--read-object", "--type", "data",
+         "--label", "sejf-audit-anchor", "--output-file", "/dev/stdout"},
+        {{"SOFTHSM2_CONF", options_.data_dir + "/softhsm2.conf"}});
+  }
+
   TempDir tmp_;
   SejfdOptions options_;
   std::unique_ptr<SejfdProcess> daemon_;
@@ -185,6 +256,119 @@ TEST_F(AuditCliE2eTest, VerifyHoldsAcrossRestartsAndNamesAnEditedEvent) {
   EXPECT_EQ(json.exit_code, 1);
   auto result = nlohmann::json::parse(json.out);
   EXPECT_EQ(result["firstBadSequence"], "3");
+}
+
+TEST_F(AuditCliE2eTest, TruncatedLogWithRewrittenHeadIsRefusedAtStart) {
+  for (const char* name : {"t1", "t2", "t3"}) {
+    ASSERT_EQ(Sejf({"key", "generate", "--name", name, "--usage", "offline"})
+                  .exit_code,
+              0);
+  }
+  Restart();  // a checkpoint over the first session, anchored in the HSM
+  const int first_session_end = LastEvent();
+  for (const char* name : {"t4", "t5"}) {
+    ASSERT_EQ(Sejf({"key", "generate", "--name", name, "--usage", "offline"})
+                  .exit_code,
+              0);
+  }
+  ASSERT_EQ(daemon_->Stop(), 0);
+  daemon_.reset();
+  const int end = LastEvent();
+  ASSERT_GT(end, first_session_end);
+  // The clean shutdown checkpointed and anchored the last event.
+  CommandResult anchor = ReadAnchorWithPkcs11Tool();
+  ASSERT_EQ(anchor.exit_code, 0) << anchor.err;
+  EXPECT_THAT(anchor.out, HasSubstr(absl::StrCat("sejf-audit-anchor-v1\n"
+                                                 "sequence=",
+                                                 end, "\n")));
+
+  // A consistent, shorter log: it used to pass as "audit chain OK".
+  TruncateAfter(first_session_end);
+
+  CommandResult start = Sejfd({});
+  EXPECT_NE(start.exit_code, 0);
+  EXPECT_THAT(start.err, HasSubstr("truncated or rolled back"));
+  EXPECT_THAT(start.err,
+              HasSubstr(absl::StrCat("ends at event ", first_session_end)));
+  EXPECT_THAT(start.err, HasSubstr(absl::StrCat("records event ", end, ":")));
+  EXPECT_THAT(start.err, HasSubstr("--reanchor-audit-log"));
+
+  CommandResult verify = Sejfd({"--verify-audit-log"});
+  EXPECT_EQ(verify.exit_code, 1) << verify.out;
+  EXPECT_THAT(verify.err, HasSubstr("does NOT verify"));
+  EXPECT_THAT(verify.err,
+              HasSubstr(absl::StrCat("events ", first_session_end + 1, "..",
+                                     end, " were deleted")));
+
+  // The operator's way out, explicit and on the record.
+  options_.extra_args = {"--reanchor-audit-log"};
+  Start();
+  EXPECT_THAT(daemon_->Stderr(), HasSubstr("re-anchored"));
+  nlohmann::json reanchor = Events({"--operation", "audit.reanchor"});
+  ASSERT_EQ(reanchor.size(), 1u) << reanchor.dump();
+  EXPECT_THAT(reanchor[0]["detail"].get<std::string>(),
+              HasSubstr(absl::StrCat("anchor was ", end, ":")));
+  CommandResult ok = Sejf({"audit", "verify"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+TEST_F(AuditCliE2eTest, WipedLogIsRefusedAtStartNotStartedAfresh) {
+  ASSERT_EQ(
+      Sejf({"key", "generate", "--name", "w1", "--usage", "offline"}).exit_code,
+      0);
+  ASSERT_EQ(daemon_->Stop(), 0);
+  daemon_.reset();
+  CommandResult wipe = Sqlite(
+      "DELETE FROM records WHERE kind IN ('audit_events', "
+      "'audit_checkpoints', 'audit_head')");
+  ASSERT_EQ(wipe.exit_code, 0) << wipe.err;
+
+  CommandResult start = Sejfd({});
+  EXPECT_NE(start.exit_code, 0);
+  EXPECT_THAT(start.err, HasSubstr("the audit log was wiped"));
+  // Refusing wrote nothing: still no audit row at all.
+  CommandResult rows =
+      Sqlite("SELECT count(*) FROM records WHERE kind LIKE 'audit%'");
+  EXPECT_EQ(absl::StripAsciiWhitespace(rows.out), "0");
+
+  CommandResult verify = Sejfd({"--verify-audit-log"});
+  EXPECT_EQ(verify.exit_code, 1) << verify.out;
+  EXPECT_THAT(verify.err, HasSubstr("the log was wiped"));
+}
+
+TEST_F(AuditCliE2eTest, VerifyPrintsTheHeadAndExpectHoldsTheLogToIt) {
+  ASSERT_EQ(
+      Sejf({"key", "generate", "--name", "e1", "--usage", "offline"}).exit_code,
+      0);
+  // The first start anchored the (empty) log: trust on first use, logged.
+  EXPECT_THAT(daemon_->Stderr(), HasSubstr("for the first time"));
+  CommandResult first = Sejf({"audit", "verify"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::string head;
+  for (absl::string_view line : absl::StrSplit(first.out, '\n')) {
+    if (absl::ConsumePrefix(&line, "head ")) head = std::string(line);
+  }
+  ASSERT_EQ(head.size(), head.find(':') + 1 + 64) << first.out;
+
+  CommandResult kept = Sejf({"audit", "verify", "--expect", head});
+  EXPECT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_THAT(kept.out, HasSubstr("has the expected hash"));
+
+  std::string other = head;
+  other.back() = other.back() == '0' ? '1' : '0';
+  CommandResult changed = Sejf({"audit", "verify", "--expect", other});
+  EXPECT_EQ(changed.exit_code, 1);
+  EXPECT_THAT(changed.err, HasSubstr("not the expected"));
+
+  CommandResult beyond =
+      Sejf({"audit", "verify", "--expect",
+            absl::StrCat("999999", head.substr(head.find(':')))});
+  EXPECT_EQ(beyond.exit_code, 1);
+  EXPECT_THAT(beyond.err, HasSubstr("you expected event 999999"));
+
+  CommandResult malformed = Sejf({"audit", "verify", "--expect", "404"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_THAT(malformed.err, HasSubstr("SEQ:HASH"));
 }
 
 }  // namespace

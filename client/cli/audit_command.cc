@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/cli/output.h"
@@ -18,6 +20,7 @@ struct AuditFlags {
   std::string identity;
   std::string operation;
   std::string outcome;
+  std::string expect;  // verify --expect SEQ:HASH
 };
 
 // RFC 3339 ("2026-11-24T10:00:00Z") or a date ("2026-11-24", midnight UTC).
@@ -74,15 +77,39 @@ int RunList(const AuditFlags& flags, const CliContext& context,
   return kExitOk;
 }
 
-int RunVerify(const CliContext& context, Client& client) {
-  auto result = client.audit().Verify();
+// SEQ:HASH as the request's expect_* fields; false when malformed.
+bool ParseExpect(const std::string& text, v1::VerifyChainRequest* request) {
+  std::size_t colon = text.find(':');
+  long long sequence = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(text.substr(0, colon), &sequence) || sequence < 1 ||
+      text.size() - colon - 1 != 64) {
+    return false;
+  }
+  request->set_expect_sequence(sequence);
+  request->set_expect_hash(absl::AsciiStrToLower(text.substr(colon + 1)));
+  return true;
+}
+
+int RunVerify(const AuditFlags& flags, const CliContext& context,
+              Client& client) {
+  v1::VerifyChainRequest request;
+  if (!flags.expect.empty() && !ParseExpect(flags.expect, &request)) {
+    std::cerr << "sejf: --expect must be SEQ:HASH, a sequence number and the "
+                 "event's 64-digit hex hash, as `sejf audit verify` prints "
+                 "the head\n";
+    return kExitUsage;
+  }
+  auto result = client.audit().Verify(request);
   if (!result.ok()) return CliContext::Fail(result.status());
   if (context.json()) {
     std::cout << ToJson(*result);
   } else if (result->ok()) {
     std::cout << "audit chain OK: " << result->events_checked() << " events, "
               << result->checkpoints_checked() << " signed checkpoints\n"
-              << result->message() << "\n";
+              << result->message() << "\n"
+              << "head " << result->head_sequence() << ":"
+              << result->head_hash() << "\n";
   }
   if (!result->ok()) {
     std::cerr << "sejf: audit chain does NOT verify; first bad sequence "
@@ -116,10 +143,14 @@ void AddAuditCommand(CLI::App& app, const CliContext& context, int* exit_code) {
 
   CLI::App* verify = audit->add_subcommand(
       "verify",
-      "Check every hash and checkpoint signature; exit 0 only if all hold");
+      "Check every hash, checkpoint signature and the HSM anchor; print the "
+      "head as SEQ:HASH; exit 0 only if all hold");
+  verify->add_option("--expect", flags.expect,
+                     "SEQ:HASH from an earlier verify: fail unless the log "
+                     "still holds that event with that hash");
   verify->callback([&context, exit_code] {
     *exit_code = context.WithClient(
-        [&](Client& client) { return RunVerify(context, client); });
+        [&](Client& client) { return RunVerify(flags, context, client); });
   });
 }
 

@@ -13,6 +13,7 @@
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "hsm/pkcs11/ck_rv.h"
+#include "hsm/pkcs11/data_object.h"
 #include "hsm/pkcs11/key_pair_generation.h"
 #include "hsm/pkcs11/objects.h"
 #include "hsm/pkcs11/public_key_der.h"
@@ -543,6 +544,32 @@ absl::Status Pkcs11KeyStore::DestroyKek(absl::string_view kek_label,
   };
   return WithContext(Run<bool>(op).status(),
                      absl::StrCat("destroying KEK \"", kek_label, "\""));
+}
+
+}  // namespace sejf::hsm::pkcs11
+
+namespace sejf::hsm::pkcs11 {
+
+absl::StatusOr<std::optional<std::string>> Pkcs11KeyStore::ReadDataObject(
+    absl::string_view label) {
+  RETURN_IF_ERROR(ValidateKeyLabel(label));
+  absl::MutexLock lock(&data_objects_mu_);
+  return WithContext(Run<std::optional<std::string>>([&](Lease& lease) {
+                       return ReadDataObjectOn(lease, label);
+                     }),
+                     absl::StrCat("reading data object \"", label, "\""));
+}
+
+absl::Status Pkcs11KeyStore::WriteDataObject(absl::string_view label,
+                                             absl::string_view value) {
+  RETURN_IF_ERROR(ValidateDataObject(label, value));
+  absl::MutexLock lock(&data_objects_mu_);
+  auto op = [&](Lease& lease) -> absl::StatusOr<bool> {
+    RETURN_IF_ERROR(WriteDataObjectOn(lease, label, value));
+    return true;
+  };
+  return WithContext(Run<bool>(op).status(),
+                     absl::StrCat("writing data object \"", label, "\""));
 }
 
 }  // namespace sejf::hsm::pkcs11

@@ -106,6 +106,11 @@ class Pkcs11KeyStore : public KeyStore {
                                           const SecretBytes& data_key) override;
   absl::StatusOr<SecretBytes> UnwrapKeyWith(absl::string_view kek_label,
                                             absl::string_view wrapped) override;
+  // Data objects: see pkcs11/data_object.h.
+  absl::StatusOr<std::optional<std::string>> ReadDataObject(
+      absl::string_view label) override;
+  absl::Status WriteDataObject(absl::string_view label,
+                               absl::string_view value) override;
 
   // Keys and KEKs named by a caller-chosen id.
   absl::StatusOr<KeyRef> GenerateKeyPairWithId(absl::string_view label,
@@ -178,6 +183,8 @@ class Pkcs11KeyStore : public KeyStore {
       ABSL_GUARDED_BY(keks_mu_);
 
   absl::Mutex generate_mu_;  // serialises the label check and the creation
+  // Serialises data object reads and writes (a write takes three steps).
+  absl::Mutex data_objects_mu_;
   absl::Mutex cache_mu_;
   absl::flat_hash_map<std::string, CachedKey> cache_ ABSL_GUARDED_BY(cache_mu_);
 };

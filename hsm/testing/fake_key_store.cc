@@ -301,3 +301,24 @@ absl::StatusOr<SecretBytes> FakeKeyStore::UnwrapKeyWith(
 }
 
 }  // namespace sejf::hsm::testing
+
+namespace sejf::hsm::testing {
+
+absl::StatusOr<std::optional<std::string>> FakeKeyStore::ReadDataObject(
+    absl::string_view label) {
+  RETURN_IF_ERROR(ValidateKeyLabel(label));
+  absl::MutexLock lock(&mu_);
+  auto it = data_objects_.find(label);
+  if (it == data_objects_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::Status FakeKeyStore::WriteDataObject(absl::string_view label,
+                                           absl::string_view value) {
+  RETURN_IF_ERROR(ValidateDataObject(label, value));
+  absl::MutexLock lock(&mu_);
+  data_objects_.insert_or_assign(std::string(label), std::string(value));
+  return absl::OkStatus();
+}
+
+}  // namespace sejf::hsm::testing

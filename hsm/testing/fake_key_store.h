@@ -53,6 +53,10 @@ class FakeKeyStore : public KeyStore {
                                           const SecretBytes& data_key) override;
   absl::StatusOr<SecretBytes> UnwrapKeyWith(absl::string_view kek_label,
                                             absl::string_view wrapped) override;
+  absl::StatusOr<std::optional<std::string>> ReadDataObject(
+      absl::string_view label) override;
+  absl::Status WriteDataObject(absl::string_view label,
+                               absl::string_view value) override;
 
   // Keys and KEKs named by a caller-chosen id.
   absl::StatusOr<KeyRef> GenerateKeyPairWithId(absl::string_view label,
@@ -86,6 +90,9 @@ class FakeKeyStore : public KeyStore {
   // KEKs by label; the default one (kFakeDefaultKekLabel) is created by the
   // first WrapKey, others by CreateKek*.
   std::map<std::string, StoredKek> keks_ ABSL_GUARDED_BY(mu_);
+  // Data objects by label.
+  std::map<std::string, std::string, std::less<>> data_objects_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sejf::hsm::testing

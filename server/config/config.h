@@ -91,6 +91,13 @@ struct KsefConfig {
   std::map<std::string, KsefEnvironmentConfig> environments;
 };
 
+// [audit].
+struct AuditConfig {
+  // Absolute; empty: no export. Each signed checkpoint appended as one JSON
+  // line, fsynced (for write-once storage; docs/audit.md).
+  std::string checkpoint_export_file;
+};
+
 struct Config {
   bool dev = false;         // --dev: defaults under data_dir, dev-admin rule
   std::string config_file;  // absolute path of the file read; empty: none
@@ -103,6 +110,7 @@ struct Config {
   LogConfig log;
   ServerConfig server;
   KsefConfig ksef;
+  AuditConfig audit;
 
   // The access policy ([[policy]] rules, plus dev-admin under --dev). Never
   // null in a Config returned by LoadConfig.

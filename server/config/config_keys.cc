@@ -172,10 +172,17 @@ const KeySpec kKeys[] = {
        return PositiveInt(v, &c.server.max_threads);
      },
      [](const Config& c) { return absl::StrCat(c.server.max_threads); }},
+
+    {"audit.checkpoint_export_file", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.audit.checkpoint_export_file = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.audit.checkpoint_export_file; }},
 };
 
-constexpr absl::string_view kSections[] = {"listen",  "tls", "hsm",
-                                           "storage", "log", "server"};
+constexpr absl::string_view kSections[] = {
+    "listen", "tls", "hsm", "storage", "log", "server", "audit"};
 
 std::string Quoted(const SettingValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {

@@ -45,6 +45,8 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->log.format, LogFormat::kJson);
   EXPECT_EQ(config->server.shutdown_grace_seconds, 10);
   EXPECT_EQ(config->server.max_threads, 64);
+  EXPECT_EQ(config->audit.checkpoint_export_file,
+            "/var/lib/sejf/audit-checkpoints.jsonl");
   EXPECT_THAT(config->warnings, IsEmpty());
 }
 

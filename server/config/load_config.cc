@@ -341,6 +341,10 @@ absl::Status VerifyReferencedFiles(const Config& config) {
   if (config.storage.backend == StorageBackend::kSqlite) {
     parents.push_back({"storage.sqlite_path", config.storage.sqlite_path});
   }
+  if (!config.audit.checkpoint_export_file.empty()) {
+    parents.push_back(
+        {"audit.checkpoint_export_file", config.audit.checkpoint_export_file});
+  }
   for (const auto& [key, path] : parents) {
     std::string dir = std::filesystem::path(path).parent_path().string();
     if (!PathExists(dir)) {

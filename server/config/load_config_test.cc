@@ -265,6 +265,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_LOG_FORMAT", "json"},
       {"SEJF_SERVER_SHUTDOWN_GRACE_SECONDS", "3"},
       {"SEJF_SERVER_MAX_THREADS", "5"},
+      {"SEJF_AUDIT_CHECKPOINT_EXPORT_FILE", "/checkpoints.jsonl"},
   };
   auto config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -284,6 +285,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->log.format, LogFormat::kJson);
   EXPECT_EQ(config->server.shutdown_grace_seconds, 3);
   EXPECT_EQ(config->server.max_threads, 5);
+  EXPECT_EQ(config->audit.checkpoint_export_file, "/checkpoints.jsonl");
   for (const auto& [key, origin] : config->origins) {
     EXPECT_THAT(origin, HasSubstr("environment variable SEJF_")) << key;
   }

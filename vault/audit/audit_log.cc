@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "vault/audit/audit_checkpoint_export.h"
 
 namespace sejf::vault {
 
@@ -36,12 +37,36 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     return absl::InvalidArgumentError("audit max_batch must be at least 1");
   }
   RETURN_IF_ERROR(hsm::ValidateKeyLabel(options.key_label));
+  if (!options.checkpoint_export_file.empty()) {
+    RETURN_IF_ERROR(CheckCheckpointExportFile(options.checkpoint_export_file));
+  }
   std::unique_ptr<AuditLog> log(
       new AuditLog(storage, keys, clock, std::move(options)));
   if (absl::Status status = log->Init(); !status.ok()) {
     absl::MutexLock lock(&log->mu_);
     log->close_status_ = status;  // nothing to close
     return status;
+  }
+  if (log->options_.reanchor) {
+    // The operator's decision goes on the record, in the log it concerns.
+    const std::string from =
+        log->reanchored_from_
+            ? FormatAuditPosition(log->reanchored_from_->sequence,
+                                  log->reanchored_from_->hash)
+            : std::string("none");
+    absl::StatusOr<std::int64_t> appended = log->Append(
+        AuditEvent{.request_id = "sejfd-start",
+                   .identity = "sejfd",
+                   .operation = "audit.reanchor",
+                   .method = "sejfd --reanchor-audit-log",
+                   .resource = "audit",
+                   .outcome = "OK",
+                   .detail = ClipAuditField(
+                       absl::StrCat("anchor was ", from, "; log accepted at ",
+                                    FormatAuditPosition(log->anchor_->sequence,
+                                                        log->anchor_->hash)),
+                       kMaxAuditDetailSize)});
+    if (!appended.ok()) return appended.status();
   }
   return log;
 }
@@ -69,7 +94,11 @@ absl::Status AuditLog::Init() {
   }
   key_ = *std::move(key);
   ASSIGN_OR_RETURN(public_key_, keys_->PublicKey(key_));
+  ASSIGN_OR_RETURN(anchor_, ReadAuditAnchor(*keys_, options_.key_label));
   RETURN_IF_ERROR(LoadChainEnd());
+  if (!anchor_ || options_.reanchor) RETURN_IF_ERROR(AnchorAsItIs());
+  signed_sequence_ = head_.sequence;
+  signed_digest_ = head_checkpoint_digest_;
 
   absl::MutexLock lock(&mu_);
   durable_sequence_ = chain_sequence_;
@@ -77,6 +106,7 @@ absl::Status AuditLog::Init() {
   last_time_ = chain_time_;
   requested_sequence_ = head_.sequence;
   stats_.last_sequence = chain_sequence_;
+  stats_.anchored_sequence = anchor_->sequence;
   // A crash left events no checkpoint covers: sign them now.
   if (chain_sequence_ > head_.sequence) {
     sign_request_ = AuditHead{chain_sequence_, chain_hash_};
@@ -137,6 +167,27 @@ absl::Status AuditLog::LoadChainEnd() {
       chain_time_ = decoded->event.time;
     }
   }
+  head_checkpoint_digest_ = NoAuditCheckpointDigest();
+  head_checkpoint_format_ = 0;
+  absl::Status head_problem = absl::OkStatus();
+  if (head_.sequence > 0) {
+    // The head names the newest checkpoint; the next one links to it.
+    ASSIGN_OR_RETURN(
+        std::optional<Record> row,
+        txn->Get(kAuditCheckpointKind, AuditSequenceName(head_.sequence)));
+    absl::StatusOr<AuditCheckpoint> checkpoint =
+        row ? DecodeAuditCheckpoint(row->data) : absl::DataLossError("missing");
+    if (!checkpoint.ok() || checkpoint->hash != head_.hash) {
+      // Reported after the anchor check, which says more.
+      head_problem = absl::DataLossError(absl::StrCat(
+          "checkpoint ", head_.sequence,
+          ", which the audit head record names, is missing or does not "
+          "match it: the log was altered (run `sejf audit verify`)"));
+    } else {
+      head_checkpoint_digest_ = AuditCheckpointDigest(*checkpoint);
+      head_checkpoint_format_ = checkpoint->format;
+    }
+  }
   chain_sequence_ = head_.sequence;
   chain_hash_ = head_.hash;
 
@@ -163,6 +214,9 @@ absl::Status AuditLog::LoadChainEnd() {
     if (!page.next_start_after) break;
     options.start_after = *page.next_start_after;
   }
+  // Before anything (a fresh head record) is committed.
+  RETURN_IF_ERROR(CheckAgainstAnchor(*txn, head_record.has_value()));
+  RETURN_IF_ERROR(head_problem);
   return txn->Commit();
 }
 
@@ -210,24 +264,28 @@ void AuditLog::WriterLoop() {
     }
     absl::StatusOr<std::int64_t> stored = WriteBatch(batch, checkpoints);
     absl::Status status = stored.status();
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    for (Pending* pending : batch) {
-      pending->status = status;
-      pending->done = true;  // the appender may return from here on
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      for (Pending* pending : batch) {
+        pending->status = status;
+        pending->done = true;  // the appender may return from here on
+      }
+      if (status.ok()) {
+        durable_sequence_ = chain_sequence_;
+        durable_hash_ = chain_hash_;
+        stats_.events_appended += static_cast<std::int64_t>(batch.size());
+        stats_.checkpoints_stored += *stored;
+        ++stats_.commits;
+        stats_.last_sequence = durable_sequence_;
+        MaybeRequestCheckpoint();
+      } else {
+        // Keep the signed checkpoints for the next transaction.
+        signed_.insert(signed_.begin(), checkpoints.begin(), checkpoints.end());
+      }
     }
-    if (status.ok()) {
-      durable_sequence_ = chain_sequence_;
-      durable_hash_ = chain_hash_;
-      stats_.events_appended += static_cast<std::int64_t>(batch.size());
-      stats_.checkpoints_stored += *stored;
-      ++stats_.commits;
-      stats_.last_sequence = durable_sequence_;
-      MaybeRequestCheckpoint();
-    } else {
-      // Keep the signed checkpoints for the next transaction.
-      signed_.insert(signed_.begin(), checkpoints.begin(), checkpoints.end());
-    }
+    // After the commit, with the appenders already released.
+    PublishCheckpoints();
   }
 }
 
@@ -270,6 +328,7 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
               return a.sequence < b.sequence;
             });
   AuditHead head = head_;
+  std::string head_digest = head_checkpoint_digest_;
   std::int64_t stored = 0;
   for (const AuditCheckpoint& checkpoint : checkpoints) {
     if (checkpoint.sequence <= head.sequence) continue;  // already covered
@@ -278,6 +337,7 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
                                 EncodeAuditCheckpoint(checkpoint))
                         .status());
     head = AuditHead{checkpoint.sequence, checkpoint.hash};
+    head_digest = AuditCheckpointDigest(checkpoint);
     ++stored;
   }
   std::int64_t head_version = head_version_;
@@ -291,6 +351,20 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
   resync_ = false;
   chain_sequence_ = sequence;
   chain_hash_ = std::move(hash);
+  if (stored > 0) {
+    if (!options_.checkpoint_export_file.empty()) {
+      for (const AuditCheckpoint& checkpoint : checkpoints) {
+        if (checkpoint.sequence > head_.sequence) {
+          export_due_.push_back(checkpoint);
+        }
+      }
+    }
+    head_checkpoint_format_ = kAuditCheckpointChained;
+    anchor_due_ = AuditAnchor{.sequence = head.sequence,
+                              .hash = head.hash,
+                              .checkpoint = head_digest};
+  }
+  head_checkpoint_digest_ = std::move(head_digest);
   head_ = std::move(head);
   head_version_ = head_version;
   return stored;
@@ -323,14 +397,18 @@ void AuditLog::SignerLoop() {
 absl::StatusOr<AuditCheckpoint> AuditLog::SignCheckpoint(
     std::int64_t sequence, const std::string& hash) {
   AuditCheckpoint checkpoint;
+  checkpoint.format = kAuditCheckpointChained;
   checkpoint.sequence = sequence;
   checkpoint.hash = hash;
   checkpoint.time = TruncateToMicros(clock_->Now());
+  checkpoint.previous_sequence = signed_sequence_;
+  checkpoint.previous_digest = signed_digest_;
   checkpoint.public_key = public_key_;
-  ASSIGN_OR_RETURN(
-      checkpoint.signature,
-      keys_->Sign(key_, hsm::SignatureScheme::kEcdsaSha256,
-                  AuditCheckpointSignedData(sequence, hash, checkpoint.time)));
+  ASSIGN_OR_RETURN(checkpoint.signature,
+                   keys_->Sign(key_, hsm::SignatureScheme::kEcdsaSha256,
+                               AuditCheckpointSignedData(checkpoint)));
+  signed_sequence_ = sequence;
+  signed_digest_ = AuditCheckpointDigest(checkpoint);
   return checkpoint;
 }
 
@@ -382,8 +460,10 @@ absl::Status AuditLog::Close() {
     if (written.ok()) stored = *written;
     if (status.ok()) status = written.status();
   }
+  PublishCheckpoints();
   absl::MutexLock lock(&mu_);
   stats_.checkpoints_stored += stored;
+  if (status.ok() && anchor_due_) status = stats_.last_anchor_error;
   if (!status.ok()) stats_.last_checkpoint_error = status;
   close_status_ = status;
   return status;
@@ -396,8 +476,9 @@ AuditLogStats AuditLog::stats() const {
   return stats;
 }
 
-absl::StatusOr<AuditVerifyResult> AuditLog::Verify() {
-  return VerifyAuditLog(*storage_, *keys_, options_.key_label);
+absl::StatusOr<AuditVerifyResult> AuditLog::Verify(
+    const AuditVerifyOptions& options) {
+  return VerifyAuditLog(*storage_, *keys_, options_.key_label, options);
 }
 
 }  // namespace sejf::vault

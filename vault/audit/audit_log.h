@@ -37,6 +37,21 @@
 // checkpoint), checks that the event it names has that hash, and reads the
 // events after it (fewer than checkpoint_interval unless signing failed).
 //
+// Anchor (audit_anchor.h): checkpoints are chained (audit_checkpoint.h), and
+// after each stored checkpoint the writer records it in the HSM data object
+// "<key_label>-anchor": database commit first, anchor second, off the
+// appenders' path (a crash between them leaves the anchor one checkpoint
+// behind, which verifies). Open compares the database with the anchor and
+// refuses (DATA_LOSS, saying what it found and what to do) a log that was
+// wiped, cut below the anchored event or replaced. With no anchor in the HSM
+// (first start, or a log from before anchoring), Open verifies the whole
+// log and anchors it as it is: trust on first use, said in notice(). It
+// refuses instead when the log already has chained checkpoints (the anchor
+// was removed, or the token is not the log's). options.reanchor accepts the
+// log as it is after a deliberate reset or restore: the whole log must
+// verify, the anchor is rewritten, and an "audit.reanchor" event records
+// the old and new anchors.
+//
 // Thread-safety: thread-safe. Append, List, Verify and stats may be called
 // concurrently from any thread; Close (and the destructor) once, after
 // which Append fails. Storage, key store and clock must outlive the log.
@@ -59,6 +74,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "hsm/key_store.h"
+#include "vault/audit/audit_anchor.h"
 #include "vault/audit/audit_checkpoint.h"
 #include "vault/audit/audit_event.h"
 #include "vault/audit/audit_verifier.h"
@@ -75,6 +91,14 @@ struct AuditLogOptions {
   std::string key_label = std::string(kDefaultAuditKeyLabel);
   // At most this many events per transaction (>= 1).
   int max_batch = 1000;
+  // Accept the log as it is and anchor it afresh, even when it is behind or
+  // other than the HSM anchor (the operator's explicit choice after a
+  // deliberate reset or restore; sejfd --reanchor-audit-log).
+  bool reanchor = false;
+  // When set: every stored checkpoint is also appended to this file, one
+  // JSON line each, fsynced (audit_checkpoint_export.h). Open fails
+  // (FAILED_PRECONDITION) when it cannot be opened for appending.
+  std::string checkpoint_export_file = {};
 };
 
 // What List returns. Empty strings and unset times match everything.
@@ -101,6 +125,12 @@ struct AuditLogStats {
   std::int64_t last_sequence = 0;   // the newest durable event
   std::int64_t queued_appends = 0;  // waiting for the writer right now
   absl::Status last_checkpoint_error = absl::OkStatus();
+  // The event the HSM anchor records (as this log last wrote or read it),
+  // and the last failure to write it (retried with the next checkpoint).
+  std::int64_t anchored_sequence = 0;
+  absl::Status last_anchor_error = absl::OkStatus();
+  // The last failure to append to checkpoint_export_file (retried).
+  absl::Status last_export_error = absl::OkStatus();
 };
 
 class AuditLog {
@@ -139,8 +169,13 @@ class AuditLog {
   absl::StatusOr<AuditPage> List(const AuditFilter& filter, int page_size,
                                  absl::string_view page_token);
 
-  // VerifyAuditLog over this log's storage and audit key.
-  absl::StatusOr<AuditVerifyResult> Verify();
+  // VerifyAuditLog over this log's storage, audit key and anchor.
+  absl::StatusOr<AuditVerifyResult> Verify(
+      const AuditVerifyOptions& options = {});
+
+  // What Open did that an operator should hear of (the log anchored for the
+  // first time, or re-anchored); empty when nothing. For the daemon's log.
+  const std::string& notice() const { return notice_; }
 
   // Refuses further Appends, stores everything queued, waits for a running
   // signature, then signs and stores a checkpoint over the last event (if
@@ -162,8 +197,19 @@ class AuditLog {
   // Open's work before the threads start: the key, the head, the tail.
   absl::Status Init();
   // Reads the head record (creating it in a fresh log) and the events after
-  // it; sets the writer state below. DATA_LOSS when they do not chain.
+  // it; sets the writer state below. DATA_LOSS when they do not chain, or
+  // do not hold what anchor_ records.
   absl::Status LoadChainEnd();
+  // DATA_LOSS (for a person: found, anchored, what to do) when the chain
+  // end just read is wiped, behind or other than anchor_.
+  absl::Status CheckAgainstAnchor(Transaction& txn, bool had_head_record);
+  // Verifies the whole log and anchors its head (no anchor yet, or
+  // options_.reanchor); sets notice_.
+  absl::Status AnchorAsItIs();
+  // After a commit that stored checkpoints: appends export_due_ to the
+  // export file and writes anchor_due_ to the HSM; what fails stays due
+  // (writer thread, or Close). In audit_log_anchor.cc with the two above.
+  void PublishCheckpoints();
 
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool SignerHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -195,7 +241,20 @@ class AuditLog {
   absl::Time chain_time_ = absl::InfinitePast();  // its time
   AuditHead head_;                                // the stored head record
   std::int64_t head_version_ = 0;                 // its storage version
-  bool resync_ = false;  // a commit failed: re-read the end
+  std::string head_checkpoint_digest_;            // its checkpoint's digest
+  int head_checkpoint_format_ = 0;                // and format (0: none)
+  bool resync_ = false;                      // a commit failed: re-read the end
+  std::optional<AuditAnchor> anchor_;        // as last read or written
+  std::optional<AuditAnchor> anchor_due_;    // stored, not yet anchored
+  std::vector<AuditCheckpoint> export_due_;  // stored, not yet exported
+
+  // Owned by the signer thread while it runs (by Open/Close otherwise): the
+  // last checkpoint signed, which the next one links to.
+  std::int64_t signed_sequence_ = 0;
+  std::string signed_digest_;
+
+  std::string notice_;                          // set by Init
+  std::optional<AuditAnchor> reanchored_from_;  // set by Init
 
   mutable absl::Mutex mu_;
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);

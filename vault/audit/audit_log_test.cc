@@ -213,9 +213,7 @@ TEST_F(AuditLogTest, CloseSignsTheChainHeadWithTheAuditKey) {
   EXPECT_EQ(checkpoint.hash, page->events.back().hash);
   EXPECT_TRUE(hsm::VerifySignature(
                   log->public_key(), hsm::SignatureScheme::kEcdsaSha256,
-                  AuditCheckpointSignedData(checkpoint.sequence,
-                                            checkpoint.hash, checkpoint.time),
-                  checkpoint.signature)
+                  AuditCheckpointSignedData(checkpoint), checkpoint.signature)
                   .ok());
   auto head = memory_.Get(kAuditHeadKind, kAuditHeadName);
   EXPECT_EQ(DecodeAuditHead((*head)->data)->sequence, 3);

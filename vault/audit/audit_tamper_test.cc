@@ -214,9 +214,8 @@ TEST_F(AuditTamperTest, ACheckpointSignedByAnotherKeyFailsVerify) {
   hsm::testing::FakeKeyStore forger;
   auto key = forger.GenerateKeyPair("forged", hsm::KeyAlgorithm::kEcP256);
   checkpoint->public_key = *forger.PublicKey(*key);
-  checkpoint->signature = *forger.Sign(
-      *key, hsm::SignatureScheme::kEcdsaSha256,
-      AuditCheckpointSignedData(20, checkpoint->hash, checkpoint->time));
+  checkpoint->signature = *forger.Sign(*key, hsm::SignatureScheme::kEcdsaSha256,
+                                       AuditCheckpointSignedData(*checkpoint));
   db.Set(kAuditCheckpointKind, AuditSequenceName(20),
          EncodeAuditCheckpoint(*checkpoint));
   AuditVerifyResult result = Verify();
@@ -319,8 +318,7 @@ TEST(AuditSoftHsmTest, CheckpointsVerifyWithOpensslAcrossReopen) {
     ASSERT_TRUE(der.ok());
     const std::string base = dir.path() + "/cp" + record.name;
     std::ofstream(base + ".data", std::ios::binary)
-        << AuditCheckpointSignedData(checkpoint->sequence, checkpoint->hash,
-                                     checkpoint->time);
+        << AuditCheckpointSignedData(*checkpoint);
     std::ofstream(base + ".sig", std::ios::binary) << *der;
     std::ofstream(base + ".spki", std::ios::binary) << checkpoint->public_key;
     auto out = RunCommand(absl::StrCat(

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "hsm/signatures.h"
@@ -23,22 +24,43 @@ constexpr int kPageSize = 1000;
 struct CheckpointState {
   std::string hash;
   std::string problem;  // empty when the signature holds
+  // Set when the record parsed (whatever its signature).
+  bool parsed = false;
+  int format = 0;
+  std::int64_t previous_sequence = 0;
+  std::string previous_digest;
+  std::string digest;  // AuditCheckpointDigest
 };
+
+std::string Hex(absl::string_view bytes) {
+  return absl::BytesToHexString(bytes);
+}
 
 class Verifier {
  public:
   Verifier(Transaction& txn, std::optional<std::string> audit_key_spki,
-           absl::string_view key_label)
+           absl::string_view key_label, std::optional<AuditAnchor> anchor,
+           const AuditVerifyOptions& options)
       : txn_(txn),
         audit_key_spki_(std::move(audit_key_spki)),
-        key_label_(key_label) {}
+        key_label_(key_label),
+        options_(options) {
+    result_.anchor = std::move(anchor);
+    result_.head_hash = AuditGenesisHash();
+    result_.last_checkpoint_digest = NoAuditCheckpointDigest();
+  }
 
   absl::StatusOr<AuditVerifyResult> Run() {
     RETURN_IF_ERROR(LoadCheckpoints());
+    CheckCheckpointLinks();
     RETURN_IF_ERROR(LoadHead());
     RETURN_IF_ERROR(WalkEvents());
     if (!result_.ok && result_.first_bad_sequence > 0) return result_;
     CheckNothingPointsPastTheEnd();
+    if (result_.first_bad_sequence > 0) return result_;
+    if (options_.check_anchor) CheckAnchor();
+    if (result_.first_bad_sequence > 0) return result_;
+    CheckExpected();
     if (result_.first_bad_sequence > 0) return result_;
     result_.ok = true;
     result_.message = absl::StrCat(result_.events_checked, " events and ",
@@ -48,6 +70,20 @@ class Verifier {
       absl::StrAppend(&result_.message, "; events ", last_checkpoint_ + 1, "..",
                       result_.events_checked,
                       " are not covered by a checkpoint yet");
+    }
+    if (!options_.check_anchor) {
+      // The caller compares against the anchor itself.
+    } else if (result_.anchor) {
+      absl::StrAppend(&result_.message, "; anchored in the HSM at event ",
+                      result_.anchor->sequence);
+    } else {
+      absl::StrAppend(&result_.message,
+                      "; not anchored in the HSM yet (sejfd anchors it when "
+                      "it next starts)");
+    }
+    if (options_.expect) {
+      absl::StrAppend(&result_.message, "; event ", options_.expect->first,
+                      " has the expected hash");
     }
     return result_;
   }
@@ -89,6 +125,11 @@ class Verifier {
                                    checkpoint->sequence);
       return;
     }
+    state.parsed = true;
+    state.format = checkpoint->format;
+    state.previous_sequence = checkpoint->previous_sequence;
+    state.previous_digest = checkpoint->previous_digest;
+    state.digest = AuditCheckpointDigest(*checkpoint);
     if (!audit_key_spki_) {
       state.problem = absl::StrCat("checkpoint ", at,
                                    " cannot be checked: the audit key \"",
@@ -103,8 +144,7 @@ class Verifier {
     }
     absl::Status verified = hsm::VerifySignature(
         *audit_key_spki_, hsm::SignatureScheme::kEcdsaSha256,
-        AuditCheckpointSignedData(at, checkpoint->hash, checkpoint->time),
-        checkpoint->signature);
+        AuditCheckpointSignedData(*checkpoint), checkpoint->signature);
     if (!verified.ok()) {
       state.problem =
           absl::StrCat("the signature of checkpoint ", at, " does not verify");
@@ -112,6 +152,45 @@ class Verifier {
     }
     state.hash = checkpoint->hash;
     last_checkpoint_ = std::max(last_checkpoint_, at);
+  }
+
+  // Each chained checkpoint must name the one stored before it.
+  void CheckCheckpointLinks() {
+    std::int64_t previous = 0;
+    std::string previous_digest = NoAuditCheckpointDigest();
+    bool chained = false;
+    for (auto& [at, state] : checkpoints_) {
+      if (state.parsed && state.problem.empty()) {
+        if (state.format == kAuditCheckpointChained) {
+          chained = true;
+          ++result_.chained_checkpoints;
+          if (state.previous_sequence > previous) {
+            state.problem = absl::StrCat(
+                "checkpoint ", at, " follows checkpoint ",
+                state.previous_sequence, ", which is missing (deleted)");
+          } else if (state.previous_sequence < previous) {
+            state.problem = absl::StrCat(
+                "checkpoint ", at, " follows checkpoint ",
+                state.previous_sequence, ", but checkpoint ", previous,
+                " stands between them: it was inserted or moved");
+          } else if (state.previous_digest != previous_digest) {
+            state.problem = absl::StrCat(
+                "checkpoint ", at, " follows a checkpoint ", previous,
+                " other than the one stored: checkpoint ", previous,
+                " was replaced");
+          }
+        } else if (chained) {
+          state.problem = absl::StrCat(
+              "checkpoint ", at,
+              " is unchained (format 1) but follows chained ones: it was "
+              "put there");
+        }
+      }
+      previous = at;
+      previous_digest = state.digest;
+    }
+    result_.last_checkpoint_digest =
+        previous_digest.empty() ? NoAuditCheckpointDigest() : previous_digest;
   }
 
   absl::Status LoadHead() {
@@ -138,6 +217,12 @@ class Verifier {
         if (!CheckEvent(record, expected, previous_hash)) {
           return absl::OkStatus();
         }
+        if (expected == AnchorSequence()) anchor_hash_seen_ = previous_hash;
+        if (options_.expect && expected == options_.expect->first) {
+          expected_hash_seen_ = previous_hash;
+        }
+        result_.head_sequence = expected;
+        result_.head_hash = previous_hash;
         ++expected;
       }
       if (!page.next_start_after) break;
@@ -230,9 +315,82 @@ class Verifier {
     }
   }
 
+  std::int64_t AnchorSequence() const {
+    return result_.anchor ? result_.anchor->sequence : -1;
+  }
+
+  void CheckAnchor() {
+    const std::int64_t last = result_.events_checked;
+    if (!result_.anchor) {
+      if (result_.chained_checkpoints > 0) {
+        Fail(checkpoints_.begin()->first,
+             absl::StrCat(
+                 "the HSM holds no audit anchor (\"",
+                 AuditAnchorLabel(key_label_),
+                 "\") but the log has chained checkpoints, which are only "
+                 "written once it does: the anchor was removed, or this is "
+                 "not the log's HSM token"));
+      }
+      return;
+    }
+    const AuditAnchor& anchor = *result_.anchor;
+    if (anchor.sequence == 0) return;  // anchored while still empty
+    const std::string anchored =
+        absl::StrCat("the HSM anchor records event ", anchor.sequence,
+                     " (hash ", Hex(anchor.hash).substr(0, 16), "…)");
+    if (last == 0) {
+      Fail(1, absl::StrCat("the audit log is empty but ", anchored,
+                           ": the log was wiped"));
+      return;
+    }
+    if (last < anchor.sequence) {
+      Fail(last + 1,
+           absl::StrCat("the audit log ends at event ", last, " but ", anchored,
+                        ": events ", last + 1, "..", anchor.sequence,
+                        " were deleted (the log was truncated or rolled "
+                        "back)"));
+      return;
+    }
+    if (anchor_hash_seen_ != anchor.hash) {
+      Fail(anchor.sequence,
+           absl::StrCat("event ", anchor.sequence, " does not have the hash ",
+                        anchored, ": the log was replaced by another one"));
+      return;
+    }
+    auto it = checkpoints_.find(anchor.sequence);
+    if (it == checkpoints_.end() || it->second.digest != anchor.checkpoint) {
+      Fail(anchor.sequence,
+           absl::StrCat("checkpoint ", anchor.sequence,
+                        it == checkpoints_.end() ? " is missing (deleted)"
+                                                 : " was replaced",
+                        ": ", anchored, " and its checkpoint"));
+    }
+  }
+
+  void CheckExpected() {
+    if (!options_.expect) return;
+    const auto& [sequence, hash] = *options_.expect;
+    const std::int64_t last = result_.events_checked;
+    if (sequence > last) {
+      Fail(last + 1,
+           absl::StrCat("the audit log ends at event ", last,
+                        " but you expected event ", sequence,
+                        ": events were deleted (the log was truncated, "
+                        "rolled back or wiped)"));
+    } else if (expected_hash_seen_ != hash) {
+      Fail(sequence,
+           absl::StrCat("event ", sequence, " has hash ",
+                        Hex(expected_hash_seen_), ", not the expected ",
+                        Hex(hash), ": the log was rewritten or replaced"));
+    }
+  }
+
   Transaction& txn_;
   const std::optional<std::string> audit_key_spki_;
   const std::string key_label_;
+  const AuditVerifyOptions& options_;
+  std::string anchor_hash_seen_;
+  std::string expected_hash_seen_;
   std::map<std::int64_t, CheckpointState> checkpoints_;
   std::optional<AuditHead> head_;
   std::int64_t last_checkpoint_ = 0;
@@ -241,9 +399,9 @@ class Verifier {
 
 }  // namespace
 
-absl::StatusOr<AuditVerifyResult> VerifyAuditLog(Storage& storage,
-                                                 hsm::KeyStore& keys,
-                                                 absl::string_view key_label) {
+absl::StatusOr<AuditVerifyResult> VerifyAuditLog(
+    Storage& storage, hsm::KeyStore& keys, absl::string_view key_label,
+    const AuditVerifyOptions& options) {
   std::optional<std::string> spki;
   absl::StatusOr<hsm::KeyRef> key = keys.FindKeyByLabel(key_label);
   if (key.ok()) {
@@ -251,9 +409,16 @@ absl::StatusOr<AuditVerifyResult> VerifyAuditLog(Storage& storage,
   } else if (key.status().code() != absl::StatusCode::kNotFound) {
     return key.status();
   }
+  // The anchor before the database snapshot: a running log writes the
+  // anchor after its commit, so the snapshot is never behind it.
+  std::optional<AuditAnchor> anchor;
+  if (options.check_anchor) {
+    ASSIGN_OR_RETURN(anchor, ReadAuditAnchor(keys, key_label));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn,
                    storage.Begin(TransactionMode::kReadOnly));
-  Verifier verifier(*txn, std::move(spki), key_label);
+  Verifier verifier(*txn, std::move(spki), key_label, std::move(anchor),
+                    options);
   return verifier.Run();
 }
 
