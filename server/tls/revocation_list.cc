@@ -1,39 +1,42 @@
 #include "server/tls/revocation_list.h"
 
-#include <openssl/pem.h>
-
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/openssl_error.h"
 #include "common/openssl_ptr.h"
+#include "common/pem_blocks.h"
 
 namespace sejf::server {
 namespace {
 
 using X509CrlPtr = OpenSslPtr<X509_CRL, X509_CRL_free>;
 
-BioPtr MemoryBio(absl::string_view data) {
-  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+X509CrlPtr CrlFromDer(const std::string& der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+  DrainOpenSslErrors();
+  return crl;
 }
 
-// Every CRL in `data`: PEM blocks, else one DER CRL.
+// Every CRL in `data`: PEM "X509 CRL" blocks, else one DER CRL.
 absl::StatusOr<std::vector<X509CrlPtr>> ReadCrls(absl::string_view data) {
+  absl::StatusOr<std::vector<PemBlock>> blocks = ReadPemBlocks(data);
+  if (!blocks.ok()) return blocks.status();
   std::vector<X509CrlPtr> crls;
-  if (absl::StrContains(data, "-----BEGIN X509 CRL-----")) {
-    BioPtr bio = MemoryBio(data);
-    while (X509_CRL* crl =
-               PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
-      crls.emplace_back(crl);
+  for (const PemBlock& block : *blocks) {
+    if (block.name != "X509 CRL") continue;
+    X509CrlPtr crl = CrlFromDer(block.der);
+    if (crl == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "certificate revocation list ", crls.size() + 1, " does not parse"));
     }
-    DrainOpenSslErrors();  // the end of the input
-  } else {
-    BioPtr bio = MemoryBio(data);
-    if (X509_CRL* crl = d2i_X509_CRL_bio(bio.get(), nullptr)) {
-      crls.emplace_back(crl);
+    crls.push_back(std::move(crl));
+  }
+  if (blocks->empty()) {
+    if (X509CrlPtr crl = CrlFromDer(std::string(data))) {
+      crls.push_back(std::move(crl));
     }
-    DrainOpenSslErrors();
   }
   if (crls.empty()) {
     return absl::InvalidArgumentError(
@@ -44,12 +47,19 @@ absl::StatusOr<std::vector<X509CrlPtr>> ReadCrls(absl::string_view data) {
 }
 
 absl::StatusOr<std::vector<X509Ptr>> ReadCertificates(absl::string_view pem) {
+  absl::StatusOr<std::vector<PemBlock>> blocks = ReadPemBlocks(pem);
+  if (!blocks.ok()) return blocks.status();
   std::vector<X509Ptr> certs;
-  BioPtr bio = MemoryBio(pem);
-  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    certs.emplace_back(cert);
+  for (const PemBlock& block : *blocks) {
+    if (block.name != "CERTIFICATE") continue;
+    const unsigned char* p =
+        reinterpret_cast<const unsigned char*>(block.der.data());
+    if (X509* cert =
+            d2i_X509(nullptr, &p, static_cast<long>(block.der.size()))) {
+      certs.emplace_back(cert);
+    }
+    DrainOpenSslErrors();
   }
-  DrainOpenSslErrors();
   if (certs.empty()) {
     return absl::InvalidArgumentError(
         "the client CA file holds no certificate");
@@ -57,22 +67,11 @@ absl::StatusOr<std::vector<X509Ptr>> ReadCertificates(absl::string_view pem) {
   return certs;
 }
 
-std::string NameDer(const X509_NAME* name) {
+// `value` DER-encoded by OpenSSL's `Encode` (i2d_…); "" on failure.
+template <typename T, int (*Encode)(const T*, unsigned char**)>
+std::string Der(const T* value) {
   unsigned char* der = nullptr;
-  int len = i2d_X509_NAME(name, &der);
-  if (len <= 0) {
-    DrainOpenSslErrors();
-    return "";
-  }
-  std::string out(reinterpret_cast<const char*>(der),
-                  static_cast<std::size_t>(len));
-  OPENSSL_free(der);
-  return out;
-}
-
-std::string SerialDer(const ASN1_INTEGER* serial) {
-  unsigned char* der = nullptr;
-  int len = i2d_ASN1_INTEGER(serial, &der);
+  int len = Encode(value, &der);
   if (len <= 0) {
     DrainOpenSslErrors();
     return "";
@@ -86,8 +85,8 @@ std::string SerialDer(const ASN1_INTEGER* serial) {
 // Issuer DER, then serial DER: both are self-delimiting, so the pair is
 // unambiguous.
 std::string KeyOf(const X509_NAME* issuer, const ASN1_INTEGER* serial) {
-  std::string issuer_der = NameDer(issuer);
-  std::string serial_der = SerialDer(serial);
+  std::string issuer_der = Der<X509_NAME, i2d_X509_NAME>(issuer);
+  std::string serial_der = Der<ASN1_INTEGER, i2d_ASN1_INTEGER>(serial);
   if (issuer_der.empty() || serial_der.empty()) return "";
   return issuer_der + serial_der;
 }

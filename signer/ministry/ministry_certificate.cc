@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/openssl_error.h"
 #include "common/openssl_ptr.h"
+#include "common/pem_blocks.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "signer/x509/certificate_info.h"
@@ -244,44 +245,11 @@ absl::StatusOr<std::vector<MinistryCertificate>> ParseJson(
   return out;
 }
 
-struct PemBlock {
-  std::string name;
-  std::string der;
-};
-
-// Every PEM block in `content`, in order (text between blocks is skipped).
-absl::StatusOr<std::vector<PemBlock>> ReadPemBlocks(absl::string_view content) {
-  BioPtr bio(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
-  if (bio == nullptr) return OpenSslInternal("cannot read the PEM input");
-  std::vector<PemBlock> blocks;
-  while (true) {
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long size = 0;
-    int ok = PEM_read_bio(bio.get(), &name, &header, &data, &size);
-    if (ok == 1) {
-      blocks.push_back({name, std::string(reinterpret_cast<char*>(data),
-                                          static_cast<std::size_t>(size))});
-    }
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_free(data);
-    if (ok != 1) {
-      bool at_end =
-          ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE;
-      DrainOpenSslErrors();
-      if (at_end) break;
-      return Refuse(absl::StrCat("PEM certificate ", blocks.size() + 1),
-                    "the PEM block is damaged (bad Base64 or no END line)");
-    }
-  }
-  return blocks;
-}
-
 absl::StatusOr<std::vector<MinistryCertificate>> ParsePem(
     absl::string_view content, MinistryCertificateUsage usage, absl::Time now) {
-  ASSIGN_OR_RETURN(std::vector<PemBlock> blocks, ReadPemBlocks(content));
+  absl::StatusOr<std::vector<PemBlock>> read = ReadPemBlocks(content);
+  if (!read.ok()) return Refuse("PEM input", read.status().message());
+  std::vector<PemBlock> blocks = *std::move(read);
   if (blocks.empty()) {
     return Refuse("PEM input", "it has no CERTIFICATE block");
   }

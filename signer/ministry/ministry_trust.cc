@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/openssl_error.h"
+#include "common/pem_blocks.h"
 #include "common/status_macros.h"
 #include "vault/crypto/sealed_record.h"
 
@@ -75,53 +76,34 @@ absl::Status CheckCertificateItself(X509* cert, absl::Time now,
 
 absl::StatusOr<X509StorePtr> LoadAnchors(absl::string_view pem,
                                          absl::string_view source) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) return OpenSslInternal("cannot read trust anchors");
-  X509StorePtr store(X509_STORE_new());
-  if (store == nullptr) return OpenSslInternal("cannot make an X509_STORE");
-  int count = 0;
-  while (true) {
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long size = 0;
-    int ok = PEM_read_bio(bio.get(), &name, &header, &data, &size);
-    std::string block_name = ok == 1 ? name : "";
-    std::string der = ok == 1 ? std::string(reinterpret_cast<char*>(data),
-                                            static_cast<std::size_t>(size))
-                              : "";
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_free(data);
-    if (ok != 1) {
-      bool at_end =
-          ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE;
-      DrainOpenSslErrors();
-      if (at_end) break;
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": PEM block ", count + 1,
-                       " is damaged (bad Base64 or no END line)"));
-    }
-    ++count;
-    if (block_name != "CERTIFICATE") {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": PEM block ", count, " is \"", block_name,
-                       "\"; trust anchors must be CERTIFICATE blocks"));
-    }
-    X509Ptr cert = ParseDer(der);
-    if (cert == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": PEM block ", count, " is not an X.509 certificate"));
-    }
-    if (X509_STORE_add_cert(store.get(), cert.get()) != 1) {
-      DrainOpenSslErrors();  // a duplicate anchor is harmless
-    }
+  absl::StatusOr<std::vector<PemBlock>> blocks = ReadPemBlocks(pem);
+  if (!blocks.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": ", blocks.status().message()));
   }
-  if (count == 0) {
+  if (blocks->empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         source,
         ": holds no PEM CERTIFICATE block; it must hold the roots and/or "
         "intermediates the Ministry's certificates chain to"));
+  }
+  X509StorePtr store(X509_STORE_new());
+  if (store == nullptr) return OpenSslInternal("cannot make an X509_STORE");
+  for (std::size_t i = 0; i < blocks->size(); ++i) {
+    const PemBlock& block = (*blocks)[i];
+    if (block.name != "CERTIFICATE") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": PEM block ", i + 1, " is \"", block.name,
+                       "\"; trust anchors must be CERTIFICATE blocks"));
+    }
+    X509Ptr cert = ParseDer(block.der);
+    if (cert == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": PEM block ", i + 1, " is not an X.509 certificate"));
+    }
+    if (X509_STORE_add_cert(store.get(), cert.get()) != 1) {
+      DrainOpenSslErrors();  // a duplicate anchor is harmless
+    }
   }
   return store;
 }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "common/openssl_error.h"
 #include "common/openssl_ptr.h"
+#include "common/pem_blocks.h"
 #include "common/status_macros.h"
 #include "signer/x509/der.h"
 #include "signer/x509/openssl_ptr_ext.h"
@@ -132,41 +133,19 @@ absl::Status InCertificate(std::size_t index, const absl::Status& status) {
 
 // The DER of each CERTIFICATE block in `pem`, in order.
 absl::StatusOr<std::vector<std::string>> PemBlocks(absl::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) return OpenSslInternal("cannot allocate a BIO");
+  ASSIGN_OR_RETURN(std::vector<PemBlock> read, ReadPemBlocks(pem));
   std::vector<std::string> blocks;
-  for (;;) {
-    char* name_raw = nullptr;
-    char* header_raw = nullptr;
-    unsigned char* data_raw = nullptr;
-    long size = 0;  // NOLINT(runtime/int)
-    int ok = PEM_read_bio(bio.get(), &name_raw, &header_raw, &data_raw, &size);
-    OpenSslCharsPtr name(name_raw);
-    OpenSslCharsPtr header(header_raw);
-    OpenSslBytesPtr data(data_raw);
-    if (ok != 1) {
-      unsigned long error = ERR_peek_last_error();  // NOLINT(runtime/int)
-      if (ERR_GET_LIB(error) == ERR_LIB_PEM &&
-          ERR_GET_REASON(error) == PEM_R_NO_START_LINE) {
-        ERR_clear_error();  // the end of the input
-        break;
-      }
-      return OpenSslError(
-          absl::StatusCode::kInvalidArgument,
-          absl::StrCat("PEM block ", blocks.size() + 1, " is malformed"));
-    }
-    absl::string_view label(name.get());
-    if (label != PEM_STRING_X509 && label != PEM_STRING_X509_OLD) {
+  for (PemBlock& block : read) {
+    if (block.name != PEM_STRING_X509 && block.name != PEM_STRING_X509_OLD) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "PEM block ", blocks.size() + 1, " is \"", label,
+          "PEM block ", blocks.size() + 1, " is \"", block.name,
           "\"; only CERTIFICATE blocks belong in a certificate chain"));
     }
     if (blocks.size() == kMaxChainLength) {
       return absl::InvalidArgumentError(absl::StrCat(
           "the chain has more than ", kMaxChainLength, " certificates"));
     }
-    blocks.emplace_back(reinterpret_cast<const char*>(data.get()),
-                        static_cast<std::size_t>(size));
+    blocks.push_back(std::move(block.der));
   }
   if (blocks.empty()) {
     return absl::InvalidArgumentError("the PEM input has no CERTIFICATE block");

@@ -236,7 +236,7 @@ TEST_F(CertificateInfoTest, GarbageIsInvalidArgument) {
       {der + "xx", "followed by 2 more bytes"},
       {"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
        "certificate 1: not a DER X.509 certificate"},
-      {bad_base64, "PEM block 1 is malformed"},
+      {bad_base64, "PEM block 1 is damaged"},
       {"-----BEGIN nothing", "no CERTIFICATE block"},
   };
   for (const Case& c : cases) {
