@@ -165,7 +165,8 @@ absl::StatusOr<std::string> EncodePng(const Canvas& canvas) {
 
 }  // namespace
 
-absl::Status ValidateQrLabel(absl::string_view label) {
+absl::Status ValidateQrPngOptions(const QrPngOptions& options) {
+  const std::string& label = options.label;
   if (label.size() > kMaxQrLabelLength ||
       !std::all_of(label.begin(), label.end(),
                    [](char c) { return FindGlyph(c) != nullptr; })) {
@@ -175,18 +176,18 @@ absl::Status ValidateQrLabel(absl::string_view label) {
         "invoice's KSeF number); got ",
         label.size(), " characters"));
   }
+  if (options.module_pixels < 1 || options.module_pixels > kMaxQrModulePixels) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("module_pixels: must be 1 to ", kMaxQrModulePixels,
+                     "; got ", options.module_pixels));
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> RenderQrPng(absl::string_view url,
                                         const QrPngOptions& options) {
   if (absl::Status s = CheckUrl(url); !s.ok()) return s;
-  if (absl::Status s = ValidateQrLabel(options.label); !s.ok()) return s;
-  if (options.module_pixels < 1 || options.module_pixels > kMaxQrModulePixels) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("module_pixels: must be 1 to ", kMaxQrModulePixels,
-                     "; got ", options.module_pixels));
-  }
+  if (absl::Status s = ValidateQrPngOptions(options); !s.ok()) return s;
 
   const std::string text(url);
   errno = 0;

@@ -47,9 +47,10 @@ struct QrPngOptions {
   int module_pixels = kDefaultQrModulePixels;
 };
 
-// OK for a label RenderQrPng can draw; INVALID_ARGUMENT naming the field
-// "label" and the allowed characters/length otherwise.
-absl::Status ValidateQrLabel(absl::string_view label);
+// OK for options RenderQrPng can draw; INVALID_ARGUMENT naming the field
+// ("label: ...", "module_pixels: ...") and what is allowed otherwise. Lets
+// a caller refuse bad options before it signs the link.
+absl::Status ValidateQrPngOptions(const QrPngOptions& options);
 
 // The PNG file bytes of `url` as a QR code with `options.label` under it.
 // `url` is a link made by BuildInvoiceQrUrl or OfflineQrSigner (its fields
