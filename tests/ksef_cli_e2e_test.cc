@@ -654,6 +654,41 @@ TEST_F(KsefCliE2eTest, OfflineQrPngDecodesToThePrintedSignedLink) {
   EXPECT_EQ(Zbar(png), url);
 }
 
+TEST_F(KsefCliE2eTest, InvoiceQrRpcReturnsPngBytesOnlyWhenAsked) {
+  const std::string tls = daemon_->data_dir() + "/tls/";
+  auto stub = v1::KsefAuth::NewStub(
+      TlsChannel(daemon_->tls_address(), *ReadFile(tls + "ca.pem"),
+                 *ReadFile(tls + "admin.pem"), *ReadFile(tls + "admin.key")));
+  v1::BuildInvoiceQrCodeRequest request;
+  request.set_seller_nip(kSellerNip);
+  request.set_issue_date("2026-02-01");
+  request.set_invoice_sha256(Sha256("<Faktura>rpc</Faktura>"));
+  request.set_environment("test");
+  v1::BuildInvoiceQrCodeResponse plain;
+  auto context = ShortDeadline();
+  ASSERT_TRUE(stub->BuildInvoiceQrCode(context.get(), request, &plain).ok());
+  EXPECT_THAT(plain.url(), StartsWith("https://qr-test.ksef.mf.gov.pl/"));
+  EXPECT_TRUE(plain.png().empty());
+
+  request.mutable_png()->set_module_pixels(4);
+  v1::BuildInvoiceQrCodeResponse with_png;
+  auto context2 = ShortDeadline();
+  grpc::Status status =
+      stub->BuildInvoiceQrCode(context2.get(), request, &with_png);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(with_png.url(), plain.url());
+  const std::string png = WriteTemp("rpc.png", with_png.png());
+  EXPECT_THAT(FileType(png), StartsWith("PNG image data"));
+  EXPECT_EQ(Zbar(png), plain.url());
+
+  request.mutable_png()->set_module_pixels(17);
+  v1::BuildInvoiceQrCodeResponse too_big;
+  auto context3 = ShortDeadline();
+  status = stub->BuildInvoiceQrCode(context3.get(), request, &too_big);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("png: module_pixels"));
+}
+
 TEST_F(KsefCliE2eTest, QrPngRefusesBadPathsAndLabelsWritingNothing) {
   const std::string invoice = WriteTemp("png-bad.xml", "<Faktura/>");
   auto invoice_qr = [&](std::vector<std::string> extra) {

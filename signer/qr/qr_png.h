@@ -36,14 +36,15 @@ inline constexpr absl::string_view kCertificateQrLabel = "CERTYFIKAT";
 
 inline constexpr int kQrQuietZoneModules = 4;
 inline constexpr int kDefaultQrModulePixels = 8;
-inline constexpr int kMaxQrModulePixels = 32;
+inline constexpr int kMaxQrModulePixels = 16;
 inline constexpr std::size_t kMaxQrLabelLength = 40;
 inline constexpr std::size_t kMaxQrUrlLength = 2048;
 
 struct QrPngOptions {
   // Under the code: 1–40 characters of A-Z, 0-9 and '-'. Empty: no label.
   std::string label = {};
-  // Pixels per module (side of one QR square), 1–32.
+  // Pixels per module (side of one QR square), 1–16: the largest image
+  // (a 2048-character link, version 40) stays under 3000x3000 pixels.
   int module_pixels = kDefaultQrModulePixels;
 };
 

@@ -189,7 +189,7 @@ TEST(QrPngTest, RefusesBadInputNamingTheField) {
     EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << label;
     EXPECT_THAT(bad.status().message(), HasSubstr("A-Z, 0-9 and '-'"));
   }
-  for (int size : {0, -1, 33}) {
+  for (int size : {0, -1, 17}) {
     auto bad = RenderQrPng(url, {.module_pixels = size});
     EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(bad.status().message(), HasSubstr("module_pixels"));
