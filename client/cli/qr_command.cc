@@ -198,9 +198,12 @@ void AddQrCommand(CLI::App& app, const CliContext& context, int* exit_code) {
         ->required();
   };
   const auto png = [](CLI::App* command, const char* default_label) {
-    CLI::Option* file = command->add_option(
-        "--png", flags.png_file,
-        "Also write the code as a PNG image with its label to FILE");
+    CLI::Option* file =
+        command
+            ->add_option(
+                "--png", flags.png_file,
+                "Also write the code as a PNG image with its label to FILE")
+            ->type_name("FILE");
     command
         ->add_option("--label", flags.label,
                      std::string("The caption under the code in the PNG "
