@@ -14,6 +14,7 @@
 #include "server/token_vault_service.h"
 #include "signer/ksef/challenge.h"
 #include "signer/qr/qr_code.h"
+#include "signer/qr/qr_png.h"
 #include "vault/records/credential_name.h"
 
 namespace sejf::server {
@@ -76,6 +77,28 @@ absl::StatusOr<std::string> QrHost(const std::string& environment) {
   RETURN_IF_ERROR(
       WithField("environment", signer::ValidateEnvironmentName(environment)));
   return WithField("environment", signer::ResolveQrHost(environment));
+}
+
+// The PNG options of a QR request, or nullopt when it did not set `png`:
+// an unset label is `default_label`, an unset module size the domain's.
+absl::StatusOr<std::optional<signer::QrPngOptions>> QrPngOptionsFromProto(
+    bool has_png, const sejf::v1::QrPngOptions& png,
+    absl::string_view default_label) {
+  if (!has_png) return std::nullopt;
+  signer::QrPngOptions options;
+  options.label =
+      png.label().empty() ? std::string(default_label) : png.label();
+  if (png.module_pixels() != 0) options.module_pixels = png.module_pixels();
+  RETURN_IF_ERROR(WithField("png", signer::ValidateQrPngOptions(options)));
+  return options;
+}
+
+// `url` as a PNG file, or "" when `options` is nullopt.
+absl::StatusOr<std::string> QrPngOf(
+    const std::string& url,
+    const std::optional<signer::QrPngOptions>& options) {
+  if (!options) return std::string();
+  return WithField("png", signer::RenderQrPng(url, *options));
 }
 
 absl::StatusOr<signer::InvoiceHash> InvoiceHashFromProto(
@@ -255,13 +278,20 @@ grpc::Status KsefAuthService::SignOfflineQrCode(
             qr.invoice_hash,
             InvoiceHashFromProto(request->invoice_sha256(), "invoice_sha256"));
         ASSIGN_OR_RETURN(qr.qr_host, QrHost(request->environment()));
+        // Before signing: bad PNG options sign nothing.
+        ASSIGN_OR_RETURN(
+            auto png_options,
+            QrPngOptionsFromProto(request->has_png(), request->png(),
+                                  signer::kCertificateQrLabel));
         RETURN_IF_ERROR(call.Authorize(
             Operation::kQrOffline,
             CredentialTarget("keys", qr.key_name, qr.context.ToString())));
         ASSIGN_OR_RETURN(signer::OfflineQrSigner * signer,
                          Configured(domain_.qr_signer, "QR code signer"));
         ASSIGN_OR_RETURN(signer::OfflineQrCode code, signer->Sign(qr));
+        ASSIGN_OR_RETURN(std::string png, QrPngOf(code.url, png_options));
         response->set_url(std::move(code.url));
+        response->set_png(std::move(png));
         return absl::OkStatus();
       });
 }
@@ -284,7 +314,13 @@ grpc::Status KsefAuthService::BuildInvoiceQrCode(
             WithField("issue_date",
                       signer::BuildInvoiceQrUrl(host, request->seller_nip(),
                                                 request->issue_date(), hash)));
+        ASSIGN_OR_RETURN(
+            auto png_options,
+            QrPngOptionsFromProto(request->has_png(), request->png(),
+                                  signer::kInvoiceQrOfflineLabel));
+        ASSIGN_OR_RETURN(std::string png, QrPngOf(url, png_options));
         response->set_url(std::move(url));
+        response->set_png(std::move(png));
         return absl::OkStatus();
       });
 }

@@ -583,6 +583,163 @@ TEST_F(KsefCliE2eTest, OfflineQrRefusals) {
   EXPECT_THAT(bad_hash.err, HasSubstr("--invoice-hash"));
 }
 
+// ---- sejf qr --png ----------------------------------------------------------
+
+// What zbarimg (Debian's zbar-tools) decodes from the PNG at `path`; it
+// must be installed (tools/install-deps.sh): a missing one fails the test.
+std::string Zbar(const std::string& path) {
+  CommandResult r =
+      RunCommand({"/usr/bin/env", "zbarimg", "--raw", "-q", "--nodbus", path});
+  EXPECT_EQ(r.exit_code, 0) << "zbarimg " << path << ": " << r.err;
+  return std::string(absl::StripSuffix(r.out, "\n"));
+}
+
+// `file`'s description of `path`, e.g. "PNG image data, 392 x 440, ...".
+std::string FileType(const std::string& path) {
+  CommandResult r = RunCommand({"/usr/bin/env", "file", "-b", path});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+TEST_F(KsefCliE2eTest, InvoiceQrPngDecodesToThePrintedLink) {
+  const std::string invoice =
+      WriteTemp("png-kod1.xml", "<Faktura>png</Faktura>");
+  const std::string png = tmp_->path() + "/kod1.png";
+  CommandResult r = Sejf({"qr", "invoice", "--seller-nip", kSellerNip,
+                          "--issue-date", "2026-02-01", "--invoice", invoice,
+                          "--environment", "test", "--png", png});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string url(absl::StripSuffix(r.out, "\n"));
+  ASSERT_THAT(url, StartsWith("https://qr-test.ksef.mf.gov.pl/invoice/"));
+  EXPECT_THAT(FileType(png), StartsWith("PNG image data"));
+  EXPECT_EQ(Zbar(png), url);
+
+  // Labelled with the KSeF number once KSeF assigned one: still the link.
+  const std::string numbered = tmp_->path() + "/kod1-ksef.png";
+  CommandResult labelled = Sejf(
+      {"qr", "invoice", "--seller-nip", kSellerNip, "--issue-date",
+       "2026-02-01", "--invoice", invoice, "--environment", "test", "--png",
+       numbered, "--label", "5265877635-20250826-0100001AF629-AF"});
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  EXPECT_EQ(labelled.out, r.out);
+  EXPECT_EQ(Zbar(numbered), url);
+  std::string plain = ReadFile(png).value_or("");
+  std::string with_number = ReadFile(numbered).value_or("");
+  EXPECT_NE(plain, with_number) << "a different caption is drawn";
+
+  // JSON output names the link and leaves the image to the file.
+  const std::string json_png = tmp_->path() + "/kod1-json.png";
+  CommandResult json =
+      Sejf({"--output", "json", "qr", "invoice", "--seller-nip", kSellerNip,
+            "--issue-date", "2026-02-01", "--invoice", invoice, "--environment",
+            "test", "--png", json_png});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["url"], url);
+  EXPECT_FALSE(parsed.contains("png"));
+  EXPECT_EQ(Zbar(json_png), url);
+}
+
+TEST_F(KsefCliE2eTest, OfflineQrPngDecodesToThePrintedSignedLink) {
+  CertifiedKey("kod2-png", "offline");
+  const std::string png = tmp_->path() + "/kod2.png";
+  CommandResult r =
+      Sejf({"qr", "offline", "--key", "kod2-png", "--context", kContext,
+            "--seller-nip", kSellerNip, "--invoice-hash", std::string(64, 'd'),
+            "--environment", "test", "--png", png});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string url(absl::StripSuffix(r.out, "\n"));
+  ASSERT_THAT(url, StartsWith("https://qr-test.ksef.mf.gov.pl/certificate/"));
+  EXPECT_THAT(FileType(png), StartsWith("PNG image data"));
+  EXPECT_EQ(Zbar(png), url);
+}
+
+TEST_F(KsefCliE2eTest, InvoiceQrRpcReturnsPngBytesOnlyWhenAsked) {
+  const std::string tls = daemon_->data_dir() + "/tls/";
+  auto stub = v1::KsefAuth::NewStub(
+      TlsChannel(daemon_->tls_address(), *ReadFile(tls + "ca.pem"),
+                 *ReadFile(tls + "admin.pem"), *ReadFile(tls + "admin.key")));
+  v1::BuildInvoiceQrCodeRequest request;
+  request.set_seller_nip(kSellerNip);
+  request.set_issue_date("2026-02-01");
+  request.set_invoice_sha256(Sha256("<Faktura>rpc</Faktura>"));
+  request.set_environment("test");
+  v1::BuildInvoiceQrCodeResponse plain;
+  auto context = ShortDeadline();
+  ASSERT_TRUE(stub->BuildInvoiceQrCode(context.get(), request, &plain).ok());
+  EXPECT_THAT(plain.url(), StartsWith("https://qr-test.ksef.mf.gov.pl/"));
+  EXPECT_TRUE(plain.png().empty());
+
+  request.mutable_png()->set_module_pixels(4);
+  v1::BuildInvoiceQrCodeResponse with_png;
+  auto context2 = ShortDeadline();
+  grpc::Status status =
+      stub->BuildInvoiceQrCode(context2.get(), request, &with_png);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(with_png.url(), plain.url());
+  const std::string png = WriteTemp("rpc.png", with_png.png());
+  EXPECT_THAT(FileType(png), StartsWith("PNG image data"));
+  EXPECT_EQ(Zbar(png), plain.url());
+
+  request.mutable_png()->set_module_pixels(17);
+  v1::BuildInvoiceQrCodeResponse too_big;
+  auto context3 = ShortDeadline();
+  status = stub->BuildInvoiceQrCode(context3.get(), request, &too_big);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("png: module_pixels"));
+}
+
+TEST_F(KsefCliE2eTest, QrPngRefusesBadPathsAndLabelsWritingNothing) {
+  const std::string invoice = WriteTemp("png-bad.xml", "<Faktura/>");
+  auto invoice_qr = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "qr",        "invoice",      "--seller-nip",
+        kSellerNip,  "--issue-date", "2026-02-01",
+        "--invoice", invoice,        "--environment",
+        "test"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Sejf(args);
+  };
+  CommandResult no_dir = invoice_qr({"--png", tmp_->path() + "/no/such.png"});
+  EXPECT_EQ(no_dir.exit_code, 2);
+  EXPECT_THAT(no_dir.err, HasSubstr("--png"));
+  EXPECT_THAT(no_dir.err, HasSubstr("No such file or directory"));
+  EXPECT_TRUE(no_dir.out.empty()) << no_dir.out;
+
+  CommandResult a_dir = invoice_qr({"--png", tmp_->path()});
+  EXPECT_EQ(a_dir.exit_code, 2);
+  EXPECT_THAT(a_dir.err, HasSubstr("is a directory"));
+
+  const std::string long_png = tmp_->path() + "/long-label.png";
+  CommandResult overlong =
+      invoice_qr({"--png", long_png, "--label", std::string(41, 'A')});
+  EXPECT_EQ(overlong.exit_code, 1);
+  EXPECT_THAT(overlong.err,
+              HasSubstr("INVALID_ARGUMENT: png: label: at most 40 characters"));
+  EXPECT_FALSE(PathExists(long_png));
+
+  CommandResult lower_case =
+      invoice_qr({"--png", long_png, "--label", "offline"});
+  EXPECT_EQ(lower_case.exit_code, 1);
+  EXPECT_THAT(lower_case.err, HasSubstr("A-Z, 0-9 and '-'"));
+  EXPECT_FALSE(PathExists(long_png));
+
+  CommandResult label_alone = invoice_qr({"--label", "OFFLINE"});
+  EXPECT_EQ(label_alone.exit_code, 2);
+  EXPECT_THAT(label_alone.err, HasSubstr("--png"));
+
+  // KOD II: a bad label is refused before anything is signed.
+  CertifiedKey("kod2-png-bad", "offline");
+  const std::string kod2 = tmp_->path() + "/kod2-bad.png";
+  CommandResult offline =
+      Sejf({"qr", "offline", "--key", "kod2-png-bad", "--context", kContext,
+            "--seller-nip", kSellerNip, "--invoice-hash", std::string(64, 'e'),
+            "--environment", "test", "--png", kod2, "--label", "CERTYFIKAT!"});
+  EXPECT_EQ(offline.exit_code, 1);
+  EXPECT_THAT(offline.err, HasSubstr("INVALID_ARGUMENT: png: label"));
+  EXPECT_FALSE(PathExists(kod2));
+}
+
 // ---- sejf mfcert ----------------------------------------------------------
 
 TEST_F(KsefCliE2eTest, MinistryCertificateImportedFromPemIsListed) {

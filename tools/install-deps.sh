@@ -15,6 +15,7 @@ packages=(
   libsqlite3-dev sqlite3
   libxml2-dev xmlsec1 libxmlsec1-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  libqrencode-dev libpng-dev zbar-tools file
   libgtest-dev libgmock-dev
   nodejs npm
 )

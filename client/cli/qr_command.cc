@@ -1,7 +1,11 @@
 #include "client/cli/qr_command.h"
 
 #include <openssl/sha.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -23,6 +27,8 @@ struct QrFlags {
   std::string invoice_hash;
   std::string issue_date;
   std::string environment;
+  std::string png_file;  // --png: also write the code as a PNG image
+  std::string label;     // --label: the caption under it (server default)
 };
 
 std::string Sha256(const std::string& data) {
@@ -73,12 +79,66 @@ std::optional<std::string> InvoiceSha256(const QrFlags& flags, int* exit_code) {
   return digest;
 }
 
-int PrintUrl(const std::string& url, const google::protobuf::Message& response,
+// Why `path` cannot take the PNG (its directory is missing or not
+// writable, or it is a directory), checked before the server signs
+// anything; "" when it looks writable.
+std::string PngPathProblem(const std::string& path) {
+  std::string dir = ".";
+  if (auto slash = path.rfind('/'); slash != std::string::npos) {
+    dir = slash == 0 ? "/" : path.substr(0, slash);
+  }
+  struct stat st;
+  if (path.empty() || path.back() == '/' ||
+      (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+    return "is a directory; give a file name, e.g. kod.png";
+  }
+  if (stat(dir.c_str(), &st) != 0) {
+    return "directory " + dir + ": " + std::strerror(errno);
+  }
+  if (!S_ISDIR(st.st_mode)) return dir + " is not a directory";
+  if (access(dir.c_str(), W_OK) != 0) {
+    return "directory " + dir + ": " + std::strerror(errno);
+  }
+  return "";
+}
+
+// --png/--label into the request's options; false (after saying why) when
+// the file cannot be written.
+template <typename Request>
+bool SetPng(const QrFlags& flags, Request& request, int* exit_code) {
+  if (flags.png_file.empty()) return true;
+  if (std::string problem = PngPathProblem(flags.png_file); !problem.empty()) {
+    std::cerr << "sejf: --png " << flags.png_file << ": " << problem << "\n";
+    *exit_code = kExitUsage;
+    return false;
+  }
+  request.mutable_png()->set_label(flags.label);
+  return true;
+}
+
+// Prints the link (or the response as JSON, without the PNG bytes) and
+// writes the PNG to --png.
+template <typename Response>
+int PrintUrl(const QrFlags& flags, Response& response,
              const CliContext& context) {
+  const std::string png = std::move(*response.mutable_png());
+  response.clear_png();
+  if (!flags.png_file.empty()) {
+    if (png.empty()) {
+      std::cerr << "sejf: the server sent no PNG (is sejfd older than this "
+                   "sejf?)\n";
+      return kExitRefused;
+    }
+    if (absl::Status s = WriteFileAtomically(flags.png_file, png, 0644);
+        !s.ok()) {
+      std::cerr << "sejf: --png: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
   if (context.json()) {
     std::cout << ToJson(response);
   } else {
-    std::cout << url << "\n";
+    std::cout << response.url() << "\n";
   }
   return kExitOk;
 }
@@ -94,9 +154,10 @@ int RunOffline(const QrFlags& flags, const CliContext& context,
   request.set_seller_nip(flags.seller_nip);
   request.set_invoice_sha256(*digest);
   request.set_environment(flags.environment);
+  if (!SetPng(flags, request, &exit_code)) return exit_code;
   auto code = client.ksef().SignOfflineQrCode(request);
   if (!code.ok()) return CliContext::Fail(code.status());
-  return PrintUrl(code->url(), *code, context);
+  return PrintUrl(flags, *code, context);
 }
 
 int RunInvoice(const QrFlags& flags, const CliContext& context,
@@ -109,9 +170,10 @@ int RunInvoice(const QrFlags& flags, const CliContext& context,
   request.set_issue_date(flags.issue_date);
   request.set_invoice_sha256(*digest);
   request.set_environment(flags.environment);
+  if (!SetPng(flags, request, &exit_code)) return exit_code;
   auto code = client.ksef().BuildInvoiceQrCode(request);
   if (!code.ok()) return CliContext::Fail(code.status());
-  return PrintUrl(code->url(), *code, context);
+  return PrintUrl(flags, *code, context);
 }
 
 }  // namespace
@@ -135,6 +197,20 @@ void AddQrCommand(CLI::App& app, const CliContext& context, int* exit_code) {
                      "test, demo or prod (the QR host)")
         ->required();
   };
+  const auto png = [](CLI::App* command, const char* default_label) {
+    CLI::Option* file =
+        command
+            ->add_option(
+                "--png", flags.png_file,
+                "Also write the code as a PNG image with its label to FILE")
+            ->type_name("FILE");
+    command
+        ->add_option("--label", flags.label,
+                     std::string("The caption under the code in the PNG "
+                                 "(A-Z, 0-9, '-'; default ") +
+                         default_label + ")")
+        ->needs(file);
+  };
 
   CLI::App* offline = qr->add_subcommand(
       "offline",
@@ -153,6 +229,7 @@ void AddQrCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       "The invoice's SHA-256: Base64URL (43 characters) or hex");
   file->excludes(hash);
   hash->excludes(file);
+  png(offline, "CERTYFIKAT");
   run(offline, [&context](Client& client) {
     if (flags.invoice_file.empty() && flags.invoice_hash.empty()) {
       std::cerr << "sejf: qr offline needs --invoice FILE or --invoice-hash "
@@ -173,6 +250,7 @@ void AddQrCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       ->add_option("--invoice", flags.invoice_file,
                    "The invoice XML file (hashed here)")
       ->required();
+  png(invoice, "OFFLINE; give the KSeF number once KSeF assigned one");
   run(invoice, [&context](Client& client) {
     return RunInvoice(flags, context, client);
   });
