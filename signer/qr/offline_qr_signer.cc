@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/echo.h"
 #include "common/status_macros.h"
 #include "vault/records/key_record.h"
 
@@ -53,7 +54,7 @@ absl::Status CheckKsefSerial(const Key& key) {
   const std::string& serial = key.record.certificate->serial;
   if (ValidateKsefCertificateSerial(serial).ok()) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
-      "the certificate of key ", key.name, " has serial ", serial,
+      "the certificate of key ", key.name, " has serial ", ClipEcho(serial),
       ", not a KSeF certificate serial (16 hex digits, e.g. "
       "01F20A5D352AE590): KSeF verifies KOD II only against the Offline "
       "certificates it issued; attach the one KSeF issued for this key"));
