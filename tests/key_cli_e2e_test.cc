@@ -3,6 +3,7 @@
 // independent tools (openssl, pkcs11-tool on the daemon's own token).
 #include <fstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -68,6 +69,31 @@ class KeyCliE2eTest : public ::testing::Test {
     CommandResult r = Sejf({"--output", "json", "key", "show", name});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  }
+
+  // FILE.pem in the temp dir: a certificate for key `key`, issued over its
+  // `sejf key csr` by a throwaway CA (FILE-ca.pem) with `openssl x509 -req`,
+  // serial `serial` and keyUsage `key_usage` as openssl writes it. Returns
+  // the path of the chain FILE-chain.pem (the leaf, then the CA).
+  static std::string IssuedByTestCa(const std::string& key,
+                                    const std::string& file,
+                                    const std::string& serial,
+                                    const std::string& key_usage) {
+    CommandResult csr = Sejf({"key", "csr", key, "--subject", kSubject});
+    EXPECT_EQ(csr.exit_code, 0) << csr.err;
+    WriteTemp(file + ".csr", csr.out);
+    WriteTemp(file + ".ext", "keyUsage=critical," + key_usage + "\n");
+    CommandResult issue = Shell(absl::StrCat(
+        "cd ", tmp_->path(),
+        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+        "-nodes -keyout ",
+        file, "-ca.key -out ", file, "-ca.pem -subj /CN=Test-Seal-CA -days 2 ",
+        "2>&1 && openssl x509 -req -in ", file, ".csr -CA ", file,
+        "-ca.pem -CAkey ", file, "-ca.key -set_serial ", serial,
+        " -days 1 -extfile ", file, ".ext -out ", file, ".pem 2>&1 && cat ",
+        file, ".pem ", file, "-ca.pem > ", file, "-chain.pem"));
+    EXPECT_EQ(issue.exit_code, 0) << issue.out;
+    return tmp_->path() + "/" + file + "-chain.pem";
   }
 
   static TempDir* tmp_;
@@ -197,6 +223,74 @@ TEST_F(KeyCliE2eTest, CertificateIssuedByACaForTheCsrAttachesWithItsChain) {
   EXPECT_THAT(r.out, HasSubstr("Test-CA"));
   EXPECT_THAT(r.out, HasSubstr("1 intermediate certificate(s)"));
   EXPECT_THAT(r.out, HasSubstr("expires:      in 1 day"));
+}
+
+// A qualified seal, or any CA-issued certificate, may carry more keyUsage
+// bits than the one the key's usage needs; only a missing needed bit refuses.
+TEST_F(KeyCliE2eTest, CertificateWithExtraKeyUsageBitsAttachesButNotWithout) {
+  Generate("seal", "offline");
+  const std::string lacking =
+      IssuedByTestCa("seal", "seal-lacking", "0x0100000000000001",
+                     "digitalSignature,keyEncipherment");
+  CommandResult refused = Sejf({"key", "attach-cert", "seal", lacking});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(refused.err, HasSubstr("lacks nonRepudiation"));
+  EXPECT_FALSE(ShowJson("seal").contains("certificate"));
+
+  const std::string sealed =
+      IssuedByTestCa("seal", "seal-full", "0x0100000000000002",
+                     "digitalSignature,nonRepudiation,keyEncipherment");
+  CommandResult attached = Sejf({"key", "attach-cert", "seal", sealed});
+  ASSERT_EQ(attached.exit_code, 0) << attached.err;
+  EXPECT_THAT(attached.out, HasSubstr("Test-Seal-CA"));
+  const std::string pem =
+      WriteTemp("seal-shown.pem", ShowJson("seal")["certificate"]["pem"]);
+  CommandResult bits = Shell("openssl x509 -noout -ext keyUsage -in " + pem);
+  EXPECT_THAT(
+      bits.out,
+      HasSubstr("Digital Signature, Non Repudiation, Key Encipherment"));
+}
+
+// KOD II carries a serial with its top bit set as KSeF and openssl write it
+// (16 characters, no DER sign byte), and openssl verifies the signature.
+TEST_F(KeyCliE2eTest, KodIiCarriesTheSerialOpensslPrintsAndVerifies) {
+  Generate("kod2-top-bit", "offline", "rsa-2048");
+  const std::string chain =
+      IssuedByTestCa("kod2-top-bit", "kod2-top-bit", "0x8000000000000001",
+                     "digitalSignature,nonRepudiation");
+  ASSERT_EQ(Sejf({"key", "attach-cert", "kod2-top-bit", chain}).exit_code, 0);
+  const std::string leaf = tmp_->path() + "/kod2-top-bit.pem";
+  CommandResult printed = Shell("openssl x509 -noout -serial -in " + leaf);
+  ASSERT_EQ(printed.out, "serial=8000000000000001\n") << printed.err;
+  const std::string serial = "8000000000000001";
+  EXPECT_EQ(ShowJson("kod2-top-bit")["certificate"]["serialNumber"], serial);
+
+  const std::string invoice = WriteTemp("kod2-top-bit.xml", "<Faktura/>");
+  CommandResult qr =
+      Sejf({"qr", "offline", "--key", "kod2-top-bit", "--context",
+            "nip:5265877635", "--seller-nip", "1111111111", "--invoice",
+            invoice, "--environment", "test"});
+  ASSERT_EQ(qr.exit_code, 0) << qr.err;
+  const std::string url(absl::StripSuffix(qr.out, "\n"));
+  const std::vector<std::string> segments = absl::StrSplit(url, '/');
+  // https: "" host certificate Nip ctx seller serial hash signature
+  ASSERT_EQ(segments.size(), 10u) << url;
+  EXPECT_EQ(segments[7], serial);
+
+  std::string signature;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(segments[9], &signature));
+  const std::string data = WriteTemp(
+      "kod2-top-bit.txt", url.substr(8, url.rfind('/') - 8));  // signed
+  const std::string sig = WriteTemp("kod2-top-bit.sig", signature);
+  CommandResult verified = Shell(
+      "openssl x509 -noout -pubkey -in " + leaf + " > " + tmp_->path() +
+      "/kod2-top-bit.pub && openssl dgst -sha256 -verify " + tmp_->path() +
+      "/kod2-top-bit.pub -sigopt rsa_padding_mode:pss -sigopt "
+      "rsa_pss_saltlen:32 -sigopt rsa_mgf1_md:sha256 -signature " +
+      sig + " " + data);
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("Verified OK"));
 }
 
 TEST_F(KeyCliE2eTest, ForeignCertificateIsRefusedAndNothingChanges) {

@@ -2,6 +2,8 @@
 // signs is checked by the openssl command line.
 #include "signer/custody/key_custody.h"
 
+#include <string>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "common/crypto_init.h"
@@ -14,6 +16,7 @@
 namespace sejf::signer {
 namespace {
 
+using ::sejf::signer::testing::ReadFileOrEmpty;
 using ::sejf::signer::testing::RunOpenssl;
 using ::sejf::signer::testing::ScratchDir;
 using vault::CredentialState;
@@ -29,6 +32,34 @@ class KeyCustodyTest : public ::testing::Test {
     return *dn;
   }
 
+  // A chain (leaf PEM, then the CA's) certifying key `name`: issued over
+  // the key's own CSR by a throwaway CA through `openssl x509 -req`, with
+  // keyUsage `key_usage` as openssl writes it.
+  std::string CaIssuedChain(const std::string& name,
+                            const std::string& key_usage) {
+    auto csr = custody_.CreateCsr(name, Subject("CN=Acme,C=PL"));
+    EXPECT_TRUE(csr.ok()) << csr.status();
+    const std::string config =
+        dir_.Write("req.cnf", "[req]\ndistinguished_name = dn\n[dn]\n");
+    const std::string ca_key = dir_.Path("ca.key");
+    const std::string ca = dir_.Path("ca.pem");
+    const std::string leaf = dir_.Path("leaf.pem");
+    auto made_ca = RunOpenssl({"req", "-x509", "-config", config, "-newkey",
+                               "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                               "-nodes", "-keyout", ca_key, "-out", ca, "-subj",
+                               "/CN=Qualified Test CA", "-days", "2"});
+    EXPECT_EQ(made_ca.exit_code, 0) << made_ca.out;
+    auto issued = RunOpenssl(
+        {"x509", "-req", "-in", dir_.Write("leaf.csr", csr->pem), "-CA", ca,
+         "-CAkey", ca_key, "-set_serial", "0x01F20A5D352AE590", "-days", "1",
+         "-extfile",
+         dir_.Write("leaf.ext", "keyUsage=critical," + key_usage + "\n"),
+         "-sha256", "-out", leaf});
+    EXPECT_EQ(issued.exit_code, 0) << issued.out;
+    return ReadFileOrEmpty(leaf) + ReadFileOrEmpty(ca);
+  }
+
+  ScratchDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1764000000)};
   hsm::testing::FakeKeyStore keys_;
   vault::MemoryStorage storage_{clock_};
@@ -230,6 +261,46 @@ TEST_F(KeyCustodyTest, CertificateOfTheRightKeyButWrongUsageIsRefused) {
   EXPECT_TRUE(absl::StrContains(attached.status().message(), "nonRepudiation"))
       << attached.status();
   EXPECT_FALSE(custody_.Get("offline")->record.certificate.has_value());
+}
+
+// Qualified seals and CA-issued certificates carry more keyUsage bits than
+// the one a usage needs; the needed bit is what counts.
+TEST_F(KeyCustodyTest, CaIssuedCertificateWithExtraKeyUsageBitsAttaches) {
+  ASSERT_TRUE(custody_
+                  .Generate("seal-auth", hsm::KeyAlgorithm::kEcP256,
+                            KeyUsage::kAuthentication)
+                  .ok());
+  ASSERT_TRUE(custody_
+                  .Generate("seal-offline", hsm::KeyAlgorithm::kRsa2048,
+                            KeyUsage::kOffline)
+                  .ok());
+  const std::string seal_bits =
+      "digitalSignature,nonRepudiation,keyEncipherment";
+  for (const char* name : {"seal-auth", "seal-offline"}) {
+    SCOPED_TRACE(name);
+    auto attached =
+        custody_.AttachCertificate(name, CaIssuedChain(name, seal_bits));
+    ASSERT_TRUE(attached.ok()) << attached.status();
+    ASSERT_TRUE(attached->record.certificate.has_value());
+    EXPECT_EQ(attached->record.certificate->issuer, "CN=Qualified Test CA");
+    EXPECT_EQ(attached->record.certificate->chain_der.size(), 1u);
+    EXPECT_EQ(custody_.Get(name)->record.certificate,
+              attached->record.certificate);
+  }
+}
+
+TEST_F(KeyCustodyTest, CertificateLackingTheNeededBitIsRefusedNamingIt) {
+  ASSERT_TRUE(custody_
+                  .Generate("auth", hsm::KeyAlgorithm::kEcP256,
+                            KeyUsage::kAuthentication)
+                  .ok());
+  auto attached = custody_.AttachCertificate(
+      "auth", CaIssuedChain("auth", "nonRepudiation,keyEncipherment"));
+  EXPECT_EQ(attached.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(attached.status().message(),
+                                "keyUsage lacks digitalSignature"))
+      << attached.status();
+  EXPECT_FALSE(custody_.Get("auth")->record.certificate.has_value());
 }
 
 TEST_F(KeyCustodyTest, KeyNameFromResourceNamesTheField) {

@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/echo.h"
 #include "common/status_macros.h"
 #include "vault/records/key_record.h"
 
@@ -46,6 +47,19 @@ absl::Status CheckKeyMaySign(const Key& key, absl::Time now) {
   return absl::OkStatus();
 }
 
+// OK when the serial of `key`'s certificate can go into a KOD II link;
+// FAILED_PRECONDITION saying what to attach otherwise. The serial comes from
+// the key's certificate, not from the caller, hence not INVALID_ARGUMENT.
+absl::Status CheckKsefSerial(const Key& key) {
+  const std::string& serial = key.record.certificate->serial;
+  if (ValidateKsefCertificateSerial(serial).ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the certificate of key ", key.name, " has serial ", ClipEcho(serial),
+      ", not a KSeF certificate serial (16 hex digits, e.g. "
+      "01F20A5D352AE590): KSeF verifies KOD II only against the Offline "
+      "certificates it issued; attach the one KSeF issued for this key"));
+}
+
 }  // namespace
 
 OfflineQrSigner::OfflineQrSigner(KeyCustody* custody, hsm::KeyStore* keys,
@@ -56,6 +70,7 @@ absl::StatusOr<OfflineQrCode> OfflineQrSigner::Sign(
     const OfflineQrRequest& request) {
   ASSIGN_OR_RETURN(Key key, custody_->Get(request.key_name));
   RETURN_IF_ERROR(CheckKeyMaySign(key, clock_->Now()));
+  RETURN_IF_ERROR(CheckKsefSerial(key));
   OfflineQrCode out;
   out.certificate_serial = key.record.certificate->serial;
   ASSIGN_OR_RETURN(out.signed_data,

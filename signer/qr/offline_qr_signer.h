@@ -10,11 +10,15 @@
 //   RSA key → RSASSA-PSS, SHA-256, MGF1-SHA-256, salt 32 bytes
 // and the signature bytes go into the link as Base64URL without padding.
 //
-// certSerial is the certificate's serial as the key record holds it: the
-// DER content octets in uppercase hex (vault/records/key_record.h), which
-// for KSeF-issued certificates is the 16-character form KSeF uses in
-// certificateSerialNumber (§6.2 pattern ^[0-9A-F]{16}$, §6.5, and the §7.2
-// example "01F20A5D352AE590").
+// certSerial is the certificate's serial as the key record holds it: its
+// value in uppercase hex without DER's sign byte, as `openssl x509 -serial`
+// prints it (vault/records/key_record.h). For a KSeF-issued certificate that
+// is the 16-character form KSeF uses in certificateSerialNumber (§6.2
+// pattern ^[0-9A-F]{16}$, and the §7.2 example "01F20A5D352AE590"), also
+// when its top bit is set ("8000000000000001", never "008000000000000001").
+// A certificate with any other serial cannot be a KSeF Offline certificate,
+// so KSeF could never verify the link: it is refused (see
+// ValidateKsefCertificateSerial).
 //
 // Thread-safety: thread-safe (KeyCustody, KeyStore and Clock are).
 #ifndef SEJF_SIGNER_QR_OFFLINE_QR_SIGNER_H_
@@ -58,8 +62,9 @@ class OfflineQrSigner {
   // INVALID_ARGUMENT: a bad host, context, seller NIP (naming the field).
   // NOT_FOUND: no such key.
   // FAILED_PRECONDITION saying which: the key is not active (disabled,
-  //   destroyed), its usage is not offline, it has no certificate, or the
-  //   certificate is not valid now (not yet, or expired — with the date).
+  //   destroyed), its usage is not offline, it has no certificate, the
+  //   certificate is not valid now (not yet, or expired — with the date), or
+  //   its serial is not a KSeF certificate's (not 16 hex digits).
   // UNAVAILABLE: the HSM is away.
   absl::StatusOr<OfflineQrCode> Sign(const OfflineQrRequest& request);
 

@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/crypto_init.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,6 +21,7 @@
 namespace sejf::signer {
 namespace {
 
+using ::sejf::signer::testing::ReadFileOrEmpty;
 using ::sejf::signer::testing::RunOpenssl;
 using ::sejf::signer::testing::ScratchDir;
 using ::testing::HasSubstr;
@@ -54,6 +56,50 @@ class OfflineQrSignerTest : public ::testing::Test {
     auto signed_key = custody_.SelfSign(unique, *subject, days);
     EXPECT_TRUE(signed_key.ok()) << signed_key.status();
     return unique;
+  }
+
+  // Attaches to `key` a certificate for it issued, over the key's own CSR,
+  // by a throwaway CA through `openssl x509 -req` with serial `set_serial`
+  // and keyUsage `key_usage` (as openssl writes it); the fake clock moves to
+  // the real now, where the certificate is valid. Returns the leaf's PEM.
+  std::string AttachCaIssued(const std::string& key,
+                             const std::string& set_serial,
+                             const std::string& key_usage) {
+    auto subject = DistinguishedName::Parse("CN=Jan Kowalski,C=PL");
+    EXPECT_TRUE(subject.ok());
+    auto csr = custody_.CreateCsr(key, *subject);
+    EXPECT_TRUE(csr.ok()) << csr.status();
+    const std::string config =
+        dir_.Write("req.cnf", "[req]\ndistinguished_name = dn\n[dn]\n");
+    const std::string ca_key = dir_.Path("ca.key");
+    const std::string ca = dir_.Path("ca.pem");
+    const std::string leaf = dir_.Path("leaf.pem");
+    auto made_ca =
+        RunOpenssl({"req", "-x509", "-config", config, "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                    ca_key, "-out", ca, "-subj", "/CN=Test CA", "-days", "2"});
+    EXPECT_EQ(made_ca.exit_code, 0) << made_ca.out;
+    auto issued = RunOpenssl(
+        {"x509", "-req", "-in", dir_.Write("leaf.csr", csr->pem), "-CA", ca,
+         "-CAkey", ca_key, "-set_serial", set_serial, "-days", "1", "-extfile",
+         dir_.Write("leaf.ext", "keyUsage=critical," + key_usage + "\n"),
+         "-sha256", "-out", leaf});
+    EXPECT_EQ(issued.exit_code, 0) << issued.out;
+    const std::string leaf_pem = ReadFileOrEmpty(leaf);
+    auto attached =
+        custody_.AttachCertificate(key, leaf_pem + ReadFileOrEmpty(ca));
+    EXPECT_TRUE(attached.ok()) << attached.status();
+    clock_.Set(absl::Now());
+    return leaf_pem;
+  }
+
+  // The serial `openssl x509 -serial` prints for `pem`.
+  std::string OpensslSerial(const std::string& pem) {
+    auto printed = RunOpenssl(
+        {"x509", "-noout", "-serial", "-in", dir_.Write("serial.pem", pem)});
+    EXPECT_EQ(printed.exit_code, 0) << printed.out;
+    return std::string(
+        absl::StripSuffix(absl::StripPrefix(printed.out, "serial="), "\n"));
   }
 
   OfflineQrRequest Request(const std::string& key) {
@@ -153,6 +199,57 @@ TEST_F(OfflineQrSignerTest, RsaPssLinkVerifiesWithOpensslSalt32) {
       "-sigopt", "rsa_mgf1_md:sha256"};
   EXPECT_FALSE(OpensslVerifies(key, code->signed_data, sig, other_salt))
       << "the salt is exactly 32 bytes";
+}
+
+// A KSeF serial with its top bit set goes into the link as KSeF writes it
+// (16 characters, no DER sign byte), and the signature still verifies.
+TEST_F(OfflineQrSignerTest, SerialWithTopBitSetIsWrittenAsKsefWritesIt) {
+  for (hsm::KeyAlgorithm algorithm :
+       {hsm::KeyAlgorithm::kEcP256, hsm::KeyAlgorithm::kRsa2048}) {
+    SCOPED_TRACE(hsm::KeyAlgorithmName(algorithm));
+    std::string name = absl::StrCat("qr-top-bit-", ++counter_);
+    ASSERT_TRUE(custody_.Generate(name, algorithm, KeyUsage::kOffline).ok());
+    std::string pem = AttachCaIssued(name, "0x8000000000000001",
+                                     "digitalSignature,nonRepudiation");
+    ASSERT_EQ(OpensslSerial(pem), "8000000000000001");
+
+    auto code = signer_.Sign(Request(name));
+    ASSERT_TRUE(code.ok()) << code.status();
+    std::vector<std::string> segments = absl::StrSplit(code->url, '/');
+    // https: "" host certificate Nip ctx seller serial hash signature
+    ASSERT_EQ(segments.size(), 10u) << code->url;
+    EXPECT_EQ(segments[7], OpensslSerial(pem));
+    EXPECT_EQ(code->certificate_serial, "8000000000000001");
+
+    std::string signature = SignatureOf(code->url);
+    if (algorithm == hsm::KeyAlgorithm::kEcP256) {
+      auto der = hsm::EcdsaRawToDer(signature);
+      ASSERT_TRUE(der.ok());
+      EXPECT_TRUE(OpensslVerifies(name, code->signed_data, *der, {}));
+    } else {
+      EXPECT_TRUE(OpensslVerifies(
+          name, code->signed_data, signature,
+          {"-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32",
+           "-sigopt", "rsa_mgf1_md:sha256"}));
+    }
+  }
+}
+
+// A serial KSeF never issues (here openssl's usual 20 random bytes) would
+// make a link KSeF cannot verify: refused, naming the key and the serial.
+TEST_F(OfflineQrSignerTest, CertificateWithoutAKsefSerialIsRefused) {
+  std::string name = absl::StrCat("qr-long-serial-", ++counter_);
+  ASSERT_TRUE(
+      custody_.Generate(name, hsm::KeyAlgorithm::kEcP256, KeyUsage::kOffline)
+          .ok());
+  std::string pem = AttachCaIssued(
+      name, "0x8A35E7D7C1E0B2D4F6A8190B2C3D4E5F60718293", "nonRepudiation");
+  auto refused = signer_.Sign(Request(name));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(
+      refused.status().message(),
+      HasSubstr(absl::StrCat("key ", name, " has serial ", OpensslSerial(pem),
+                             ", not a KSeF certificate serial")));
 }
 
 TEST_F(OfflineQrSignerTest, DisabledKeyIsRefused) {

@@ -24,7 +24,8 @@ constexpr std::pair<absl::string_view, absl::string_view> kBuiltInHosts[] = {
 };
 
 constexpr std::size_t kSha256Size = 32;
-constexpr std::size_t kHashLinkSize = 43;  // Base64URL of 32 bytes, no '='
+constexpr std::size_t kHashLinkSize = 43;    // Base64URL of 32 bytes, no '='
+constexpr std::size_t kKsefSerialSize = 16;  // ^[0-9A-F]{16}$
 
 bool AllOf(absl::string_view s, bool (*pred)(char)) {
   return std::all_of(s.begin(), s.end(), pred);
@@ -36,16 +37,6 @@ bool IsDigit(char c) {
 bool IsUpperHex(char c) { return IsDigit(c) || (c >= 'A' && c <= 'F'); }
 bool IsHostChar(char c) {
   return IsDigit(c) || (c >= 'a' && c <= 'z') || c == '-' || c == '.';
-}
-
-absl::Status CheckSerial(absl::string_view serial) {
-  if (serial.empty() || serial.size() % 2 != 0 || serial.size() > 40 ||
-      !AllOf(serial, IsUpperHex)) {
-    return absl::InvalidArgumentError(
-        "certificate serial must be upper-case hex, as KSeF writes "
-        "certificateSerialNumber (e.g. 01F20A5D352AE590)");
-  }
-  return absl::OkStatus();
 }
 
 // "YYYY-MM-DD" (a real date) → "DD-MM-YYYY".
@@ -73,6 +64,16 @@ absl::StatusOr<std::string> LinkDate(absl::string_view date) {
 }
 
 }  // namespace
+
+absl::Status ValidateKsefCertificateSerial(absl::string_view serial) {
+  if (serial.size() != kKsefSerialSize || !AllOf(serial, IsUpperHex)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "certificate serial must be ", kKsefSerialSize,
+        " upper-case hex digits, as KSeF writes certificateSerialNumber "
+        "(e.g. 01F20A5D352AE590)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ValidateQrHost(absl::string_view host) {
   absl::string_view name = host;
@@ -180,7 +181,7 @@ absl::StatusOr<std::string> CertificateQrSignedData(
   ASSIGN_OR_RETURN(KsefContext checked,
                    ParseKsefContext(context.ToString(), "context"));
   RETURN_IF_ERROR(ValidateNip(seller_nip, "seller NIP"));
-  RETURN_IF_ERROR(CheckSerial(certificate_serial));
+  RETURN_IF_ERROR(ValidateKsefCertificateSerial(certificate_serial));
   return absl::StrCat(qr_host, "/certificate/",
                       KsefContextTypeName(checked.type), "/", checked.value,
                       "/", seller_nip, "/", certificate_serial, "/",

@@ -41,6 +41,20 @@ absl::StatusOr<std::string> ResolveQrHost(
 // with ":port"; no scheme, path or trailing dot. INVALID_ARGUMENT otherwise.
 absl::Status ValidateQrHost(absl::string_view host);
 
+// OK when `serial` is written as KSeF writes certificateSerialNumber
+// (ksef-protocol.md §6.2): the serial's value in exactly 16 upper-case hex
+// digits, ^[0-9A-F]{16}$, e.g. "01F20A5D352AE590" — what
+// `openssl x509 -serial` prints for a KSeF certificate. INVALID_ARGUMENT
+// otherwise.
+//
+// Other serials are refused rather than put into a link: KSeF checks a
+// KOD II link by finding its certSerial among the certificates it issued
+// (§7.2), and every one of those has this form, so a link with any other
+// serial (a CA's or openssl's 20-byte random serial, DER's "00" sign byte,
+// lower case) never verifies. A wrong link would be printed on an offline
+// invoice and fail only when the buyer scans it.
+absl::Status ValidateKsefCertificateSerial(absl::string_view serial);
+
 // The SHA-256 of an invoice's XML bytes. Plain value.
 class InvoiceHash {
  public:
@@ -70,9 +84,9 @@ absl::StatusOr<std::string> BuildInvoiceQrUrl(absl::string_view qr_host,
 // The exact string KOD II signs (§7.2), e.g.
 //   qr-test.ksef.mf.gov.pl/certificate/Nip/1111111111/1111111111/
 //   01F20A5D352AE590/UtQp9Gpc51y-u3xApZjIjgkpZ01js-J8KflSPW8WzIE
-// (one line). `certificate_serial` is uppercase hex ([0-9A-F]+, even
-// length), as KSeF writes certificateSerialNumber. INVALID_ARGUMENT naming
-// the field for a bad host, NIP, serial or an empty context value.
+// (one line). `certificate_serial` passes ValidateKsefCertificateSerial.
+// INVALID_ARGUMENT naming the field for a bad host, NIP, serial or an empty
+// context value.
 absl::StatusOr<std::string> CertificateQrSignedData(
     absl::string_view qr_host, const KsefContext& context,
     absl::string_view seller_nip, absl::string_view certificate_serial,

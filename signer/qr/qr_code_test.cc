@@ -34,6 +34,31 @@ TEST(QrCodeTest, InvoiceLinkMatchesTheDocsExample) {
             "UtQp9Gpc51y-u3xApZjIjgkpZ01js-J8KflSPW8WzIE");
 }
 
+TEST(QrCodeTest, CertificateSerialIsSixteenUpperCaseHexDigits) {
+  for (const char* serial : {"01F20A5D352AE590", "8000000000000001",
+                             "FFFFFFFFFFFFFFFF", "0000000000000000"}) {
+    EXPECT_TRUE(ValidateKsefCertificateSerial(serial).ok()) << serial;
+  }
+  for (const char* serial :
+       {"", "01f20a5d352ae590",  // lower case
+        "008000000000000001",    // DER's sign byte: 18 characters
+        "01F20A5D352AE59",       // 15
+        "01F20A5D352AE5900",     // 17
+        "8A35E7D7C1E0B2D4F6A8190B2C3D4E5F60718293",  // a 20-byte CA serial
+        "-8000000000000001", "01F20A5D352AE59G", "01F20A5D/52AE590"}) {
+    absl::Status status = ValidateKsefCertificateSerial(serial);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << serial;
+    EXPECT_THAT(status.message(), HasSubstr("16 upper-case hex digits"));
+    auto data = CertificateQrSignedData(
+        "qr.ksef.mf.gov.pl",
+        {.type = KsefContextType::kNip, .value = "1111111111"}, "1111111111",
+        serial, DocsHash());
+    EXPECT_EQ(data.status().code(), absl::StatusCode::kInvalidArgument)
+        << serial;
+    EXPECT_THAT(data.status().message(), HasSubstr("certificate serial"));
+  }
+}
+
 TEST(QrCodeTest, CertificateSignedDataMatchesTheDocsExample) {
   auto data = CertificateQrSignedData(
       "qr-test.ksef.mf.gov.pl",

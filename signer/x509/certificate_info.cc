@@ -25,6 +25,15 @@
 namespace sejf::signer {
 namespace {
 
+// RFC 5280 §4.2.1.3 order, the order openssl -text lists them in.
+constexpr std::uint32_t kKeyUsageBitsInRfcOrder[] = {
+    kKeyUsageDigitalSignature, kKeyUsageNonRepudiation,
+    kKeyUsageKeyEncipherment,  kKeyUsageDataEncipherment,
+    kKeyUsageKeyAgreement,     kKeyUsageKeyCertSign,
+    kKeyUsageCrlSign,          kKeyUsageEncipherOnly,
+    kKeyUsageDecipherOnly,
+};
+
 absl::StatusOr<X509Ptr> ParseX509Der(absl::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   const unsigned char* end = p + der.size();
@@ -74,24 +83,20 @@ absl::StatusOr<absl::Time> ToTime(const ASN1_TIME* time,
       absl::UTCTimeZone());
 }
 
-// The content octets of the serial's DER INTEGER, as uppercase hex.
-absl::StatusOr<std::string> SerialHex(const X509* cert) {
+// The serial's value as `openssl x509 -serial` prints it: whole bytes of
+// the magnitude in uppercase hex, without DER's sign byte ("00" for zero,
+// "-" in front of a negative serial, which RFC 5280 forbids but CAs have
+// issued).
+std::string SerialHex(const X509* cert) {
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
-  int size = i2d_ASN1_INTEGER(serial, nullptr);
-  if (size <= 0) return OpenSslInternal("cannot encode the serial number");
-  std::vector<unsigned char> der(static_cast<std::size_t>(size));
-  unsigned char* p = der.data();
-  if (i2d_ASN1_INTEGER(serial, &p) != size || der.size() < 2) {
-    return OpenSslInternal("cannot encode the serial number");
-  }
-  // Tag 0x02, then a short (< 0x80) or long (0x8N + N bytes) length.
-  std::size_t header = 2;
-  if ((der[1] & 0x80) != 0) header += der[1] & 0x7F;
-  if (der.size() <= header) {
-    return absl::InvalidArgumentError("the certificate's serial is empty");
-  }
-  return UpperHex(absl::string_view(
-      reinterpret_cast<const char*>(der.data()) + header, der.size() - header));
+  // OpenSSL keeps the magnitude big-endian, without DER's sign byte (and
+  // refuses DER with superfluous leading bytes).
+  const absl::string_view magnitude(
+      reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
+      static_cast<std::size_t>(ASN1_STRING_length(serial)));
+  if (magnitude.empty()) return "00";
+  const bool negative = ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER;
+  return absl::StrCat(negative ? "-" : "", UpperHex(magnitude));
 }
 
 absl::StatusOr<std::string> Sha256Hex(absl::string_view data) {
@@ -110,7 +115,7 @@ absl::StatusOr<CertificateInfo> Describe(X509* cert, std::string der) {
   ASSIGN_OR_RETURN(info.pem, DerToPem("CERTIFICATE", der));
   ASSIGN_OR_RETURN(info.subject, NameToRfc2253(X509_get_subject_name(cert)));
   ASSIGN_OR_RETURN(info.issuer, NameToRfc2253(X509_get_issuer_name(cert)));
-  ASSIGN_OR_RETURN(info.serial_hex, SerialHex(cert));
+  info.serial_hex = SerialHex(cert);
   ASSIGN_OR_RETURN(info.not_before,
                    ToTime(X509_get0_notBefore(cert), "notBefore"));
   ASSIGN_OR_RETURN(info.not_after,
@@ -218,7 +223,7 @@ absl::Status CheckCertificateFitsKey(const CertificateInfo& certificate,
   if (certificate.key_usage.has_value() &&
       (*certificate.key_usage & required) == 0) {
     std::vector<absl::string_view> allowed;
-    for (std::uint32_t bit = 1; bit <= kKeyUsageDecipherOnly; bit <<= 1) {
+    for (std::uint32_t bit : kKeyUsageBitsInRfcOrder) {
       if (*certificate.key_usage & bit) allowed.push_back(KeyUsageBitName(bit));
     }
     return absl::FailedPreconditionError(absl::StrCat(

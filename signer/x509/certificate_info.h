@@ -32,9 +32,11 @@ struct CertificateInfo {
   // "C=PL,CN=Łukasz Wójcik".
   std::string subject;
   std::string issuer;
-  // The serial's DER content octets as uppercase hex, leading zero byte
-  // included when DER has one: "012E76A6111F788E" (the KSeF form; a serial
-  // with its top bit set reads "00C3...").
+  // The serial's value in uppercase hex, whole bytes, without DER's sign
+  // byte, exactly as `openssl x509 -serial` prints it: "012E76A6111F788E"
+  // (KSeF's certificateSerialNumber form, ^[0-9A-F]{16}$ for KSeF-issued
+  // certificates), "8000000000000001" for a serial with its top bit set.
+  // "00" for zero; a negative serial (against RFC 5280) starts with "-".
   std::string serial_hex;
   absl::Time not_before;
   absl::Time not_after;
@@ -77,7 +79,12 @@ absl::StatusOr<CertificateChain> ParseCertificateChain(absl::string_view data);
 //   FAILED_PRECONDITION "certificate's public key is not this key's" when
 //     the public keys differ (compared as keys, not as bytes);
 //   FAILED_PRECONDITION naming the keyUsage bit that is missing
-//     (digitalSignature for kAuthentication, nonRepudiation for kOffline);
+//     (digitalSignature for kAuthentication, nonRepudiation for kOffline)
+//     and listing the bits the certificate has. Only the needed bit is
+//     required: other bits do not matter (qualified seals and CA-issued
+//     certificates often carry digitalSignature + nonRepudiation,
+//     keyEncipherment, ...), and a certificate without a keyUsage
+//     extension fits every usage (RFC 5280);
 //   INVALID_ARGUMENT when either public key does not parse.
 // Validity dates are not checked.
 absl::Status CheckCertificateFitsKey(const CertificateInfo& certificate,

@@ -179,14 +179,33 @@ TEST_F(CertificateInfoTest, PemWithWindowsLineEndsIsRead) {
   EXPECT_EQ(chain->leaf.der, ToDer(pem));
 }
 
-TEST_F(CertificateInfoTest, SerialKeepsTheLeadingZeroByteDerHas) {
-  std::string pem =
-      SelfSigned(testing::SharedEcP256Key(), "/CN=a", "0xC3126A6111F788E0", {});
-  auto chain = ParseCertificateChain(pem);
-  ASSERT_TRUE(chain.ok()) << chain.status();
-  EXPECT_EQ(chain->leaf.serial_hex, "00C3126A6111F788E0");
-  // openssl prints the magnitude only.
-  EXPECT_EQ(X509Out(pem, {"-serial"}), "serial=C3126A6111F788E0\n");
+// KOD II and `sejf key show` carry the serial as KSeF and openssl write it:
+// the positive value, never DER's sign byte (issue 12).
+TEST_F(CertificateInfoTest, SerialIsItsValueAsOpensslPrintsIt) {
+  struct Case {
+    std::string set_serial;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"0x8000000000000001", "8000000000000001"},  // top bit: DER adds 00
+      {"0xC3126A6111F788E0", "C3126A6111F788E0"},
+      {"0x01F20A5D352AE590", "01F20A5D352AE590"},  // KSeF's own form
+      {"0x00FF", "FF"},
+      {"0x0A", "0A"},
+      {"0", "00"},
+      {"-0x8005", "-8005"},  // against RFC 5280, but it parses
+      {"0x8A35E7D7C1E0B2D4F6A8190B2C3D4E5F60718293",
+       "8A35E7D7C1E0B2D4F6A8190B2C3D4E5F60718293"},  // 20 bytes
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.set_serial);
+    std::string pem =
+        SelfSigned(testing::SharedEcP256Key(), "/CN=a", c.set_serial, {});
+    auto chain = ParseCertificateChain(pem);
+    ASSERT_TRUE(chain.ok()) << chain.status();
+    EXPECT_EQ(chain->leaf.serial_hex, c.expected);
+    EXPECT_EQ(X509Out(pem, {"-serial"}), "serial=" + c.expected + "\n");
+  }
 }
 
 TEST_F(CertificateInfoTest, ChainIsLeafFirstWithIntermediatesAsDer) {
@@ -304,20 +323,60 @@ TEST_F(CertificateInfoTest, KeyUsageMustFitTheUsage) {
   EXPECT_THAT(status.message(), HasSubstr("lacks digitalSignature"));
 }
 
-TEST_F(CertificateInfoTest, BothBitsOrNoKeyUsageFitEitherUsage) {
+// Qualified seals and CA-issued certificates often carry more than the one
+// bit a usage needs: the needed bit decides, the others do not matter.
+TEST_F(CertificateInfoTest, ExtraKeyUsageBitsOrNoKeyUsageFitEitherUsage) {
   const InMemoryKey& key = testing::SharedEcP256Key();
   auto both = ParseCertificateChain(SelfSigned(
       key, "/CN=a", "0x01", {"keyUsage=digitalSignature,nonRepudiation"}));
+  auto seal = ParseCertificateChain(
+      SelfSigned(key, "/CN=a", "0x03",
+                 {"keyUsage=critical,digitalSignature,nonRepudiation,"
+                  "keyEncipherment,dataEncipherment,keyAgreement"}));
   auto none = ParseCertificateChain(SelfSigned(key, "/CN=a", "0x02", {}));
-  ASSERT_TRUE(both.ok() && none.ok());
+  ASSERT_TRUE(both.ok() && seal.ok() && none.ok());
   EXPECT_EQ(none->leaf.key_usage, std::nullopt);
   for (CertificateUsage usage :
        {CertificateUsage::kAuthentication, CertificateUsage::kOffline}) {
+    SCOPED_TRACE(CertificateUsageName(usage));
     EXPECT_TRUE(
         CheckCertificateFitsKey(both->leaf, key.spki_der(), usage).ok());
     EXPECT_TRUE(
+        CheckCertificateFitsKey(seal->leaf, key.spki_der(), usage).ok());
+    EXPECT_TRUE(
         CheckCertificateFitsKey(none->leaf, key.spki_der(), usage).ok());
   }
+}
+
+TEST_F(CertificateInfoTest, ExtraBitsDoNotStandInForTheNeededOne) {
+  const InMemoryKey& key = testing::SharedEcP256Key();
+  auto no_signature = ParseCertificateChain(SelfSigned(
+      key, "/CN=a", "0x01",
+      {"keyUsage=critical,nonRepudiation,keyEncipherment,keyAgreement"}));
+  auto no_commitment = ParseCertificateChain(SelfSigned(
+      key, "/CN=a", "0x02", {"keyUsage=digitalSignature,keyEncipherment"}));
+  ASSERT_TRUE(no_signature.ok() && no_commitment.ok());
+
+  EXPECT_TRUE(CheckCertificateFitsKey(no_signature->leaf, key.spki_der(),
+                                      CertificateUsage::kOffline)
+                  .ok());
+  absl::Status status = CheckCertificateFitsKey(
+      no_signature->leaf, key.spki_der(), CertificateUsage::kAuthentication);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(),
+            "certificate's keyUsage lacks digitalSignature, which an "
+            "authentication key needs (it allows: nonRepudiation, "
+            "keyEncipherment, keyAgreement)");
+
+  EXPECT_TRUE(CheckCertificateFitsKey(no_commitment->leaf, key.spki_der(),
+                                      CertificateUsage::kAuthentication)
+                  .ok());
+  status = CheckCertificateFitsKey(no_commitment->leaf, key.spki_der(),
+                                   CertificateUsage::kOffline);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(),
+            "certificate's keyUsage lacks nonRepudiation, which an offline "
+            "key needs (it allows: digitalSignature, keyEncipherment)");
 }
 
 TEST_F(CertificateInfoTest, UnparsableKeyIsInvalidArgument) {

@@ -1,6 +1,7 @@
 #include "vault/records/key_record.h"
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 
@@ -69,6 +70,19 @@ json EncodeCertificate(const KeyCertificate& c) {
           {"sha256", c.sha256_fingerprint}};
 }
 
+// Records written before issue 12 hold the serial's DER content octets,
+// which have a "00" sign byte in front of a serial whose top bit is set
+// ("00C3…"). DER adds that byte only then, so it is unambiguous: drop it,
+// and the serial reads as its value, as it is written now.
+std::string SerialWithoutSignByte(std::string serial) {
+  constexpr absl::string_view kTopBitSet = "89ABCDEF";
+  if (serial.size() > 2 && absl::StartsWith(serial, "00") &&
+      absl::StrContains(kTopBitSet, serial[2])) {
+    serial.erase(0, 2);
+  }
+  return serial;
+}
+
 KeyCertificate DecodeCertificate(const json& j) {
   KeyCertificate c;
   c.der = Unb64(j, "der");
@@ -77,7 +91,7 @@ KeyCertificate DecodeCertificate(const json& j) {
   }
   c.subject = j.at("subject").get<std::string>();
   c.issuer = j.at("issuer").get<std::string>();
-  c.serial = j.at("serial").get<std::string>();
+  c.serial = SerialWithoutSignByte(j.at("serial").get<std::string>());
   c.not_before = absl::FromUnixMicros(j.at("not_before_us").get<int64_t>());
   c.not_after = absl::FromUnixMicros(j.at("not_after_us").get<int64_t>());
   c.sha256_fingerprint = j.at("sha256").get<std::string>();

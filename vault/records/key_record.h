@@ -45,7 +45,11 @@ struct KeyCertificate {
   std::vector<std::string> chain_der;  // intermediates after the leaf
   std::string subject;                 // RFC 2253
   std::string issuer;                  // RFC 2253
-  std::string serial;                  // uppercase hex, as KSeF shows it
+  // The serial's value in uppercase hex, whole bytes, no DER sign byte: as
+  // KSeF writes certificateSerialNumber and `openssl x509 -serial` prints
+  // it ("8000000000000001", not "008000000000000001"; records written with
+  // the sign byte are read without it).
+  std::string serial;
   absl::Time not_before = absl::InfinitePast();
   absl::Time not_after = absl::InfinitePast();
   std::string sha256_fingerprint;  // uppercase hex of SHA-256(der)

@@ -1,3 +1,7 @@
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "vault/records/credential_name.h"
 #include "vault/records/key_record.h"
@@ -66,6 +70,26 @@ TEST(KeyRecordTest, RoundTripsWithoutCertificate) {
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_FALSE(decoded->certificate.has_value());
   EXPECT_EQ(*decoded, r);
+}
+
+TEST(KeyRecordTest, SerialStoredWithDersSignByteReadsAsItsValue) {
+  KeyRecord r = SampleRecord();
+  for (const auto& [stored, read] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"008000000000000001", "8000000000000001"},
+           {"00C3126A6111F788E0", "C3126A6111F788E0"},
+           {"00FF", "FF"},
+           // No sign byte: as it is.
+           {"8000000000000001", "8000000000000001"},
+           {"007F", "007F"},
+           {"0000000000000001", "0000000000000001"},
+           {"00", "00"},
+           {"012E76A6111F788E", "012E76A6111F788E"}}) {
+    r.certificate->serial = stored;
+    auto decoded = DecodeKeyRecord(EncodeKeyRecord(r));
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->certificate->serial, read) << stored;
+  }
 }
 
 TEST(KeyRecordTest, DamagedOrForeignDataIsDataLoss) {
