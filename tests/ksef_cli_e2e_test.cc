@@ -95,7 +95,11 @@ class KsefCliE2eTest : public ::testing::Test {
                                     "identities = [\"tok-*\"]\n"
                                     "operations = [\"auth.token\"]\n"
                                     "contexts = [\"nip:1111111111\"]\n"
-                                    "credentials = [\"*\"]\n",
+                                    "credentials = [\"*\"]\n"
+                                    // An environment that has dropped
+                                    // contextIdentifier (ksef-api#741).
+                                    "[ksef.environments.acme-next]\n"
+                                    "token_context_identifier = false\n",
                                     0600)
                     .ok());
     SejfdOptions options;
@@ -702,6 +706,85 @@ TEST_F(KsefCliE2eTest, TokenEncryptionDecryptsWithTheMinistryKey) {
   // Answered as if there were no such token in that context.
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_THAT(other.err, HasSubstr("NOT_FOUND"));
+  EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(secret)));
+}
+
+TEST_F(KsefCliE2eTest, TokenBodyHasAllowedIpsAndTheConfiguredContextField) {
+  auto stub = v1::TokenVault::NewStub(UnixChannel(daemon_->unix_socket()));
+  v1::ImportTokenRequest import;
+  import.set_token_id("ip-token");
+  import.set_context(kContext);
+  const std::string secret = "ip-token-secret-0123456789abcdef";
+  import.set_secret(secret);
+  v1::ImportTokenResponse imported;
+  auto context = ShortDeadline();
+  grpc::Status status = stub->ImportToken(context.get(), import, &imported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::string pem = MinistryCertificate("mf-ips", 2048);
+  for (const char* environment : {"acme-now", "acme-next"}) {
+    ASSERT_EQ(Sejf({"mfcert", "import", "--environment", environment,
+                    "--pin-fingerprint", Fingerprint(pem), pem})
+                  .exit_code,
+              0);
+  }
+  const std::string timestamp = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  auto token = [&](const std::string& environment,
+                   std::vector<std::string> ips) {
+    std::vector<std::string> args = {
+        "auth",          "token",     "--token",        "ip-token",
+        "--challenge",   Challenge(), "--timestamp-ms", timestamp,
+        "--environment", environment};
+    for (const std::string& ip : ips) {
+      args.insert(args.end(), {"--allowed-ip", ip});
+    }
+    return Sejf(args);
+  };
+
+  // acme-now: no [ksef.environments] table, so the default: with
+  // contextIdentifier.
+  CommandResult now = token("acme-now", {"10.0.0.1", "10.0.0.1-10.0.0.9",
+                                         "192.168.0.0/24", "8.8.8.8"});
+  ASSERT_EQ(now.exit_code, 0) << now.err;
+  nlohmann::json body = nlohmann::json::parse(now.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << now.out;
+  EXPECT_EQ(body["contextIdentifier"],
+            nlohmann::json::parse(R"({"type":"Nip","value":"5265877635"})"));
+  EXPECT_EQ(body["authorizationPolicy"], nlohmann::json::parse(R"({
+      "allowedIps": {"ip4Addresses": ["10.0.0.1", "8.8.8.8"],
+                     "ip4Ranges": ["10.0.0.1-10.0.0.9"],
+                     "ip4Masks": ["192.168.0.0/24"]}})"));
+
+  // acme-next: token_context_identifier = false.
+  CommandResult next = token("acme-next", {"10.0.0.1"});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  body = nlohmann::json::parse(next.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << next.out;
+  EXPECT_FALSE(body.contains("contextIdentifier")) << next.out;
+  EXPECT_EQ(body["authorizationPolicy"],
+            nlohmann::json::parse(
+                R"({"allowedIps": {"ip4Addresses": ["10.0.0.1"]}})"));
+  EXPECT_EQ(body["publicKeyId"], PublicKeyId(pem));
+  std::string encrypted;
+  ASSERT_TRUE(absl::Base64Unescape(body["encryptedToken"].get<std::string>(),
+                                   &encrypted));
+  CommandResult decrypted = Shell(absl::StrCat(
+      "openssl pkeyutl -decrypt -inkey ", tmp_->path(), "/mf-ips.key",
+      " -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256",
+      " -pkeyopt rsa_mgf1_md:sha256 -in ",
+      WriteTemp("encrypted-ips.bin", encrypted)));
+  ASSERT_EQ(decrypted.exit_code, 0) << decrypted.err;
+  EXPECT_EQ(decrypted.out, absl::StrCat(secret, "|", timestamp));
+
+  // Bad addresses are refused, naming the entry.
+  CommandResult bad = token("acme-now", {"10.0.0.1", "10.0.0.256"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err,
+              HasSubstr("INVALID_ARGUMENT: allowed_ips.ip4_addresses[1]"));
+  EXPECT_THAT(bad.out, Not(HasSubstr("encryptedToken")));
+  CommandResult backwards = token("acme-now", {"10.0.0.9-10.0.0.1"});
+  EXPECT_EQ(backwards.exit_code, 1);
+  EXPECT_THAT(backwards.err,
+              HasSubstr("INVALID_ARGUMENT: allowed_ips.ip4_ranges[0]"));
   EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(secret)));
 }
 
