@@ -98,6 +98,10 @@ class KsefCliE2eTest : public ::testing::Test {
                                     "credentials = [\"*\"]\n"
                                     // An environment that has dropped
                                     // contextIdentifier (ksef-api#741).
+                                    // Not the default, so the test below
+                                    // sees this file's value reach the signer.
+                                    "[ksef]\n"
+                                    "signing_time_skew_seconds = 90\n"
                                     "[ksef.environments.acme-next]\n"
                                     "token_context_identifier = false\n",
                                     0600)
@@ -321,6 +325,76 @@ TEST_F(KsefCliE2eTest, XadesJsonOutputCarriesTheDocumentAndFingerprint) {
       signer::testing::XmlsecVerify(xml, CertificatePem("login-json")).ok());
   EXPECT_EQ(json["certificateSha256Fingerprint"],
             ShowJson("login-json")["certificate"]["sha256Fingerprint"]);
+}
+
+TEST_F(KsefCliE2eTest, XadesSigningTimeIsSetBackByTheConfiguredSkew) {
+  // A certificate valid since 2025 (issued by `openssl ca` with -startdate),
+  // so the back-dated time is not held at a fresh certificate's notBefore.
+  ASSERT_EQ(
+      Sejf({"key", "generate", "--name", "skewed", "--usage", "authentication"})
+          .exit_code,
+      0);
+  CommandResult csr = Sejf({"key", "csr", "skewed", "--subject", kSubject});
+  ASSERT_EQ(csr.exit_code, 0) << csr.err;
+  const std::string dir = tmp_->path() + "/skew-ca";
+  ASSERT_EQ(
+      Shell("mkdir -p " + dir + " && touch " + dir + "/index.txt").exit_code,
+      0);
+  WriteTemp("skew-ca/skewed.csr", csr.out);
+  WriteTemp("skew-ca/ca.cnf",
+            absl::StrCat("[ca]\n"
+                         "default_ca = skew\n"
+                         "[skew]\n"
+                         "database = ",
+                         dir,
+                         "/index.txt\n"
+                         "new_certs_dir = ",
+                         dir,
+                         "\n"
+                         "serial = ",
+                         dir,
+                         "/serial\n"
+                         "default_md = sha256\n"
+                         "policy = any\n"
+                         "unique_subject = no\n"
+                         "[any]\n"
+                         "commonName = supplied\n"
+                         "[leaf]\n"
+                         "keyUsage = critical,digitalSignature\n"));
+  const std::string end = absl::FormatTime(
+      "%Y%m%d%H%M%SZ", absl::Now() + absl::Hours(48), absl::UTCTimeZone());
+  CommandResult issued = Shell(absl::StrCat(
+      "cd ", dir,
+      " && echo 01 > serial && openssl req -x509 -newkey ec -pkeyopt "
+      "ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -subj "
+      "/CN=Skew-CA -days 3 2>&1 && openssl ca -batch -config ca.cnf "
+      "-preserveDN -notext -cert ca.pem -keyfile ca.key -in skewed.csr "
+      "-startdate 20250101000000Z -enddate ",
+      end, " -extensions leaf -out leaf.pem 2>&1"));
+  ASSERT_EQ(issued.exit_code, 0) << issued.out;
+  CommandResult attached =
+      Sejf({"key", "attach-cert", "skewed", dir + "/leaf.pem"});
+  ASSERT_EQ(attached.exit_code, 0) << attached.err;
+
+  // The daemon reads its clock between `before` and `after`.
+  const std::int64_t before = absl::ToUnixSeconds(absl::Now());
+  CommandResult r = Xades("skewed", Challenge());
+  const std::int64_t after = absl::ToUnixSeconds(absl::Now());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t at = r.out.find("<xades:SigningTime>");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  absl::Time signing_time;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%SZ", r.out.substr(at + 19, 20),
+                              absl::UTCTimeZone(), &signing_time, &error))
+      << error;
+  // signing_time_skew_seconds = 90 in this suite's configuration.
+  EXPECT_GE(absl::ToUnixSeconds(signing_time), before - 90);
+  EXPECT_LE(absl::ToUnixSeconds(signing_time), after - 90);
+  absl::StatusOr<std::string> ca = ReadFile(dir + "/ca.pem");
+  ASSERT_TRUE(ca.ok()) << ca.status();
+  absl::Status verified = signer::testing::XmlsecVerify(r.out, *ca);
+  EXPECT_TRUE(verified.ok()) << verified;
 }
 
 TEST_F(KsefCliE2eTest, XadesRefusesBadInputNamingTheField) {
