@@ -245,6 +245,7 @@ grpc::Status KsefAuthService::EncryptToken(
         encrypt.challenge = request->challenge();
         encrypt.context = *own;
         encrypt.timestamp_ms = request->timestamp_ms();
+        encrypt.allowed_ips = AllowedIpsFromProto(request->allowed_ips());
         absl::StatusOr<signer::EncryptedKsefToken> encrypted =
             encryptor->Encrypt(usable.secret, encrypt);
         if (!encrypted.ok()) {

@@ -55,6 +55,22 @@ sigset_t HandledSignals() {
   return set;
 }
 
+// [ksef] for the XAdES signer and the token encryptor.
+signer::AuthTokenSignerOptions AuthTokenSignerOptionsOf(const Config& config) {
+  return {.signing_time_skew =
+              absl::Seconds(config.ksef.signing_time_skew_seconds)};
+}
+
+signer::TokenEncryptionOptions TokenEncryptionOptionsOf(const Config& config) {
+  signer::TokenEncryptionOptions options;
+  for (const auto& [name, env] : config.ksef.environments) {
+    if (!env.token_context_identifier) {
+      options.environments_without_context_identifier.insert(name);
+    }
+  }
+  return options;
+}
+
 absl::StatusOr<DaemonOptions> ListenerOptions(const Config& config) {
   DaemonOptions options;
   options.tcp_listen = config.listen.tcp;
@@ -233,13 +249,15 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   absl::StatusOr<std::unique_ptr<vault::TokenVault>> tokens =
       vault::TokenVault::Open(storage->get(), keyring->get(), clock);
   if (!tokens.ok()) return fail("token_vault", tokens.status());
-  signer::AuthTokenSigner auth_signer(&key_custody, key_store->get(), clock);
+  signer::AuthTokenSigner auth_signer(&key_custody, key_store->get(), clock,
+                                      AuthTokenSignerOptionsOf(config));
   absl::StatusOr<std::unique_ptr<signer::MinistryTrust>> mf_trust =
       BuildMinistryTrust(config.ksef, keyring->get());
   if (!mf_trust.ok()) return fail("config", mf_trust.status());
   signer::MinistryCertificateStore mfcerts(storage->get(), mf_trust->get(),
                                            clock);
-  signer::KsefTokenEncryptor token_encryptor(&mfcerts, mf_trust->get(), clock);
+  signer::KsefTokenEncryptor token_encryptor(&mfcerts, mf_trust->get(), clock,
+                                             TokenEncryptionOptionsOf(config));
   signer::OfflineQrSigner qr_signer(&key_custody, key_store->get(), clock);
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);

@@ -95,7 +95,15 @@ class KsefCliE2eTest : public ::testing::Test {
                                     "identities = [\"tok-*\"]\n"
                                     "operations = [\"auth.token\"]\n"
                                     "contexts = [\"nip:1111111111\"]\n"
-                                    "credentials = [\"*\"]\n",
+                                    "credentials = [\"*\"]\n"
+                                    // An environment that has dropped
+                                    // contextIdentifier (ksef-api#741).
+                                    // Not the default, so the test below
+                                    // sees this file's value reach the signer.
+                                    "[ksef]\n"
+                                    "signing_time_skew_seconds = 90\n"
+                                    "[ksef.environments.acme-next]\n"
+                                    "token_context_identifier = false\n",
                                     0600)
                     .ok());
     SejfdOptions options;
@@ -317,6 +325,76 @@ TEST_F(KsefCliE2eTest, XadesJsonOutputCarriesTheDocumentAndFingerprint) {
       signer::testing::XmlsecVerify(xml, CertificatePem("login-json")).ok());
   EXPECT_EQ(json["certificateSha256Fingerprint"],
             ShowJson("login-json")["certificate"]["sha256Fingerprint"]);
+}
+
+TEST_F(KsefCliE2eTest, XadesSigningTimeIsSetBackByTheConfiguredSkew) {
+  // A certificate valid since 2025 (issued by `openssl ca` with -startdate),
+  // so the back-dated time is not held at a fresh certificate's notBefore.
+  ASSERT_EQ(
+      Sejf({"key", "generate", "--name", "skewed", "--usage", "authentication"})
+          .exit_code,
+      0);
+  CommandResult csr = Sejf({"key", "csr", "skewed", "--subject", kSubject});
+  ASSERT_EQ(csr.exit_code, 0) << csr.err;
+  const std::string dir = tmp_->path() + "/skew-ca";
+  ASSERT_EQ(
+      Shell("mkdir -p " + dir + " && touch " + dir + "/index.txt").exit_code,
+      0);
+  WriteTemp("skew-ca/skewed.csr", csr.out);
+  WriteTemp("skew-ca/ca.cnf",
+            absl::StrCat("[ca]\n"
+                         "default_ca = skew\n"
+                         "[skew]\n"
+                         "database = ",
+                         dir,
+                         "/index.txt\n"
+                         "new_certs_dir = ",
+                         dir,
+                         "\n"
+                         "serial = ",
+                         dir,
+                         "/serial\n"
+                         "default_md = sha256\n"
+                         "policy = any\n"
+                         "unique_subject = no\n"
+                         "[any]\n"
+                         "commonName = supplied\n"
+                         "[leaf]\n"
+                         "keyUsage = critical,digitalSignature\n"));
+  const std::string end = absl::FormatTime(
+      "%Y%m%d%H%M%SZ", absl::Now() + absl::Hours(48), absl::UTCTimeZone());
+  CommandResult issued = Shell(absl::StrCat(
+      "cd ", dir,
+      " && echo 01 > serial && openssl req -x509 -newkey ec -pkeyopt "
+      "ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -subj "
+      "/CN=Skew-CA -days 3 2>&1 && openssl ca -batch -config ca.cnf "
+      "-preserveDN -notext -cert ca.pem -keyfile ca.key -in skewed.csr "
+      "-startdate 20250101000000Z -enddate ",
+      end, " -extensions leaf -out leaf.pem 2>&1"));
+  ASSERT_EQ(issued.exit_code, 0) << issued.out;
+  CommandResult attached =
+      Sejf({"key", "attach-cert", "skewed", dir + "/leaf.pem"});
+  ASSERT_EQ(attached.exit_code, 0) << attached.err;
+
+  // The daemon reads its clock between `before` and `after`.
+  const std::int64_t before = absl::ToUnixSeconds(absl::Now());
+  CommandResult r = Xades("skewed", Challenge());
+  const std::int64_t after = absl::ToUnixSeconds(absl::Now());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t at = r.out.find("<xades:SigningTime>");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  absl::Time signing_time;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%SZ", r.out.substr(at + 19, 20),
+                              absl::UTCTimeZone(), &signing_time, &error))
+      << error;
+  // signing_time_skew_seconds = 90 in this suite's configuration.
+  EXPECT_GE(absl::ToUnixSeconds(signing_time), before - 90);
+  EXPECT_LE(absl::ToUnixSeconds(signing_time), after - 90);
+  absl::StatusOr<std::string> ca = ReadFile(dir + "/ca.pem");
+  ASSERT_TRUE(ca.ok()) << ca.status();
+  absl::Status verified = signer::testing::XmlsecVerify(r.out, *ca);
+  EXPECT_TRUE(verified.ok()) << verified;
 }
 
 TEST_F(KsefCliE2eTest, XadesRefusesBadInputNamingTheField) {
@@ -859,6 +937,85 @@ TEST_F(KsefCliE2eTest, TokenEncryptionDecryptsWithTheMinistryKey) {
   // Answered as if there were no such token in that context.
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_THAT(other.err, HasSubstr("NOT_FOUND"));
+  EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(secret)));
+}
+
+TEST_F(KsefCliE2eTest, TokenBodyHasAllowedIpsAndTheConfiguredContextField) {
+  auto stub = v1::TokenVault::NewStub(UnixChannel(daemon_->unix_socket()));
+  v1::ImportTokenRequest import;
+  import.set_token_id("ip-token");
+  import.set_context(kContext);
+  const std::string secret = "ip-token-secret-0123456789abcdef";
+  import.set_secret(secret);
+  v1::ImportTokenResponse imported;
+  auto context = ShortDeadline();
+  grpc::Status status = stub->ImportToken(context.get(), import, &imported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::string pem = MinistryCertificate("mf-ips", 2048);
+  for (const char* environment : {"acme-now", "acme-next"}) {
+    ASSERT_EQ(Sejf({"mfcert", "import", "--environment", environment,
+                    "--pin-fingerprint", Fingerprint(pem), pem})
+                  .exit_code,
+              0);
+  }
+  const std::string timestamp = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  auto token = [&](const std::string& environment,
+                   std::vector<std::string> ips) {
+    std::vector<std::string> args = {
+        "auth",          "token",     "--token",        "ip-token",
+        "--challenge",   Challenge(), "--timestamp-ms", timestamp,
+        "--environment", environment};
+    for (const std::string& ip : ips) {
+      args.insert(args.end(), {"--allowed-ip", ip});
+    }
+    return Sejf(args);
+  };
+
+  // acme-now: no [ksef.environments] table, so the default: with
+  // contextIdentifier.
+  CommandResult now = token("acme-now", {"10.0.0.1", "10.0.0.1-10.0.0.9",
+                                         "192.168.0.0/24", "8.8.8.8"});
+  ASSERT_EQ(now.exit_code, 0) << now.err;
+  nlohmann::json body = nlohmann::json::parse(now.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << now.out;
+  EXPECT_EQ(body["contextIdentifier"],
+            nlohmann::json::parse(R"({"type":"Nip","value":"5265877635"})"));
+  EXPECT_EQ(body["authorizationPolicy"], nlohmann::json::parse(R"({
+      "allowedIps": {"ip4Addresses": ["10.0.0.1", "8.8.8.8"],
+                     "ip4Ranges": ["10.0.0.1-10.0.0.9"],
+                     "ip4Masks": ["192.168.0.0/24"]}})"));
+
+  // acme-next: token_context_identifier = false.
+  CommandResult next = token("acme-next", {"10.0.0.1"});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  body = nlohmann::json::parse(next.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << next.out;
+  EXPECT_FALSE(body.contains("contextIdentifier")) << next.out;
+  EXPECT_EQ(body["authorizationPolicy"],
+            nlohmann::json::parse(
+                R"({"allowedIps": {"ip4Addresses": ["10.0.0.1"]}})"));
+  EXPECT_EQ(body["publicKeyId"], PublicKeyId(pem));
+  std::string encrypted;
+  ASSERT_TRUE(absl::Base64Unescape(body["encryptedToken"].get<std::string>(),
+                                   &encrypted));
+  CommandResult decrypted = Shell(absl::StrCat(
+      "openssl pkeyutl -decrypt -inkey ", tmp_->path(), "/mf-ips.key",
+      " -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256",
+      " -pkeyopt rsa_mgf1_md:sha256 -in ",
+      WriteTemp("encrypted-ips.bin", encrypted)));
+  ASSERT_EQ(decrypted.exit_code, 0) << decrypted.err;
+  EXPECT_EQ(decrypted.out, absl::StrCat(secret, "|", timestamp));
+
+  // Bad addresses are refused, naming the entry.
+  CommandResult bad = token("acme-now", {"10.0.0.1", "10.0.0.256"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err,
+              HasSubstr("INVALID_ARGUMENT: allowed_ips.ip4_addresses[1]"));
+  EXPECT_THAT(bad.out, Not(HasSubstr("encryptedToken")));
+  CommandResult backwards = token("acme-now", {"10.0.0.9-10.0.0.1"});
+  EXPECT_EQ(backwards.exit_code, 1);
+  EXPECT_THAT(backwards.err,
+              HasSubstr("INVALID_ARGUMENT: allowed_ips.ip4_ranges[0]"));
   EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(secret)));
 }
 

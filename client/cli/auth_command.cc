@@ -76,6 +76,9 @@ int RunToken(const AuthFlags& flags, const CliContext& context,
   request.set_timestamp_ms(flags.timestamp_ms);
   request.set_environment(flags.environment);
   request.set_context(flags.context);
+  for (const std::string& ip : flags.allowed_ips) {
+    AddAllowedIp(ip, request.mutable_allowed_ips());
+  }
   auto encrypted = client.ksef().EncryptToken(request);
   if (!encrypted.ok()) return CliContext::Fail(encrypted.status());
   if (context.json()) {
@@ -118,9 +121,10 @@ void AddAuthCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       ->add_option("--subject-type", flags.subject_type,
                    "certificateSubject (default) or certificateFingerprint")
       ->check(CLI::IsMember({"certificateSubject", "certificateFingerprint"}));
-  xades->add_option("--allowed-ip", flags.allowed_ips,
-                    "An IPv4 address, range a.b.c.d-e.f.g.h or mask a.b.c.d/n "
-                    "KSeF accepts the tokens from (repeatable)");
+  constexpr char kAllowedIpHelp[] =
+      "An IPv4 address, range a.b.c.d-e.f.g.h or mask a.b.c.d/n KSeF accepts "
+      "the tokens from (repeatable)";
+  xades->add_option("--allowed-ip", flags.allowed_ips, kAllowedIpHelp);
   xades->add_option("--namespace", flags.ns, "Schema version: 2.0 or 2.1")
       ->check(CLI::IsMember({"2.0", "2.1"}));
   run(xades,
@@ -146,6 +150,7 @@ void AddAuthCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       ->required();
   token->add_option("--context", flags.context,
                     "KSeF context; when given it must be the token's own");
+  token->add_option("--allowed-ip", flags.allowed_ips, kAllowedIpHelp);
   run(token,
       [&context](Client& client) { return RunToken(flags, context, client); });
 }

@@ -84,10 +84,18 @@ struct KsefEnvironmentConfig {
   // SHA-256 of certificate DER, 64 lowercase hex digits (the file may spell
   // them in upper case or as AA:BB:… pairs).
   std::vector<std::string> mf_pinned_fingerprints = {};
+  // Whether the body for POST /auth/ksef-token carries contextIdentifier.
+  // KSeF requires it today; its removal is announced (ksef-api#741), so an
+  // environment that has dropped it can be told to leave it out.
+  bool token_context_identifier = true;
 };
 
 // [ksef].
 struct KsefConfig {
+  // ksef.signing_time_skew_seconds, 0..3600: how far the SigningTime of
+  // XAdES login documents is set back from now, for a clock slightly ahead
+  // of KSeF's (the official C# SDK uses one minute).
+  int signing_time_skew_seconds = 60;
   std::map<std::string, KsefEnvironmentConfig> environments;
 };
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/files.h"
@@ -71,7 +72,7 @@ class Reader {
         return UnknownKey(name, k.source(),
                           absl::StrCat("top-level keys: data_dir; sections: ",
                                        absl::StrJoin(ConfigSections(), ", "),
-                                       ", [ksef.environments.NAME], "
+                                       " (with [ksef.environments.NAME]), "
                                        "[[policy]]"));
       }
     }
@@ -187,17 +188,31 @@ class Reader {
     return absl::OkStatus();
   }
 
-  // [ksef] holds only [ksef.environments.NAME] tables.
+  // [ksef] holds scalar keys (ksef.* in ConfigKeys) and the
+  // [ksef.environments.NAME] tables.
   absl::Status ReadKsef(const toml::node& node) {
     const toml::table* ksef = node.as_table();
     if (ksef == nullptr) {
-      return WrongType("ksef", node, "a table ([ksef.environments.NAME])");
+      return WrongType("ksef", node, "a table ([ksef])");
     }
     for (auto&& [k, value] : *ksef) {
       absl::string_view name = View(k.str());
+      std::string key_name = absl::StrCat("ksef.", name);
+      if (const KeySpec* key = FindKey(key_name); key != nullptr) {
+        RETURN_IF_ERROR(ReadScalar(*key, value));
+        continue;
+      }
       if (name != "environments") {
-        return UnknownKey(absl::StrCat("ksef.", name), k.source(),
-                          "keys in [ksef]: environments");
+        std::vector<absl::string_view> known;
+        for (const KeySpec& spec : ConfigKeys()) {
+          if (absl::StartsWith(spec.name, "ksef.")) {
+            known.push_back(spec.name.substr(5));
+          }
+        }
+        known.push_back("[ksef.environments.NAME]");
+        return UnknownKey(
+            key_name, k.source(),
+            absl::StrCat("keys in [ksef]: ", absl::StrJoin(known, ", ")));
       }
       const toml::table* environments = value.as_table();
       if (environments == nullptr) {
@@ -256,14 +271,19 @@ class Reader {
           }
           env.mf_pinned_fingerprints.push_back(std::move(hex));
         }
+      } else if (name == "token_context_identifier") {
+        const auto* b = value.as_boolean();
+        if (b == nullptr) return WrongType(key, value, "true or false");
+        env.token_context_identifier = b->get();
       } else {
         return UnknownKey(key, k.source(),
                           absl::StrCat("keys in [", prefix,
                                        "]: mf_trust_anchors, "
-                                       "mf_pinned_fingerprints"));
+                                       "mf_pinned_fingerprints, "
+                                       "token_context_identifier"));
       }
     }
-    contents_.ksef.environments[std::string(environment)] = std::move(env);
+    contents_.ksef_environments[std::string(environment)] = std::move(env);
     return absl::OkStatus();
   }
 

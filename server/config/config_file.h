@@ -5,6 +5,7 @@
 #ifndef SEJF_SERVER_CONFIG_CONFIG_FILE_H_
 #define SEJF_SERVER_CONFIG_CONFIG_FILE_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,9 @@ struct ConfigFileContents {
   // [[policy]] tables in file order, not yet validated by Policy::Build.
   std::vector<PolicyRule> rules;
   // [ksef.environments.NAME] tables, checked (names, keys, fingerprint
-  // form); paths resolved against the file's directory.
-  KsefConfig ksef;
+  // form); paths resolved against the file's directory. Scalar [ksef] keys
+  // are in `settings`, like every scalar key.
+  std::map<std::string, KsefEnvironmentConfig> ksef_environments;
   // Non-fatal observations (e.g. a file others may write).
   std::vector<std::string> warnings;
 };

@@ -15,6 +15,8 @@ namespace {
 constexpr std::size_t kMaxUnixSocketPath = 107;
 // CK_TOKEN_INFO.label is 32 bytes, blank padded.
 constexpr std::size_t kMaxTokenLabel = 32;
+// An hour: far beyond any clock drift NTP leaves; more hides a broken clock.
+constexpr std::int64_t kMaxSigningTimeSkewSeconds = 3600;
 
 absl::Status Ok() { return absl::OkStatus(); }
 
@@ -179,10 +181,25 @@ const KeySpec kKeys[] = {
        return Ok();
      },
      nullptr, [](const Config& c) { return c.audit.checkpoint_export_file; }},
+
+    {"ksef.signing_time_skew_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       if (v < 0 || v > kMaxSigningTimeSkewSeconds) {
+         return absl::InvalidArgumentError(absl::StrCat(
+             "must be 0..", kMaxSigningTimeSkewSeconds,
+             " seconds (how far SigningTime is set back from now; default "
+             "60)"));
+       }
+       c.ksef.signing_time_skew_seconds = static_cast<int>(v);
+       return Ok();
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.ksef.signing_time_skew_seconds);
+     }},
 };
 
 constexpr absl::string_view kSections[] = {
-    "listen", "tls", "hsm", "storage", "log", "server", "audit"};
+    "listen", "tls", "hsm", "storage", "log", "server", "audit", "ksef"};
 
 std::string Quoted(const SettingValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {

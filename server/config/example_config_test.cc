@@ -47,6 +47,7 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->server.max_threads, 64);
   EXPECT_EQ(config->audit.checkpoint_export_file,
             "/var/lib/sejf/audit-checkpoints.jsonl");
+  EXPECT_EQ(config->ksef.signing_time_skew_seconds, 60);
   EXPECT_THAT(config->warnings, IsEmpty());
 }
 
@@ -121,6 +122,7 @@ TEST_F(ExampleConfigTest, KsefEnvironmentsCarryTheMinistryTrust) {
   EXPECT_EQ(environments.at("prod").mf_trust_anchors,
             "/etc/sejf/mf-trust-anchors.pem");
   EXPECT_THAT(environments.at("prod").mf_pinned_fingerprints, IsEmpty());
+  EXPECT_TRUE(environments.at("prod").token_context_identifier);
   EXPECT_EQ(environments.at("test").mf_trust_anchors, "");
   EXPECT_THAT(environments.at("test").mf_pinned_fingerprints,
               ElementsAre("ea0cec4dff875eb80ff7843fff3b04ce"

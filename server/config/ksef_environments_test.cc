@@ -126,5 +126,95 @@ TEST_F(KsefEnvironmentsTest, ReloadSaysAChangedTrustNeedsARestart) {
   EXPECT_THAT(reload->restart_required, ElementsAre("ksef.environments.prod"));
 }
 
+TEST_F(KsefEnvironmentsTest, KsefScalarKeysAndEnvironmentTablesCoexist) {
+  auto config = LoadConfig(FileSources(std::string(kMinimalFile) + R"(
+[ksef]
+signing_time_skew_seconds = 120
+[ksef.environments.prod]
+mf_trust_anchors = "mf/anchors.pem"
+[ksef.environments.test]
+token_context_identifier = false
+)"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ksef.signing_time_skew_seconds, 120);
+  EXPECT_THAT(config->origins.at("ksef.signing_time_skew_seconds"),
+              HasSubstr("sejfd.toml line 11"));
+  const auto& environments = config->ksef.environments;
+  ASSERT_EQ(environments.size(), 2u);
+  EXPECT_EQ(environments.at("prod").mf_trust_anchors, dir_ + "/mf/anchors.pem");
+  EXPECT_TRUE(environments.at("prod").token_context_identifier);
+  EXPECT_FALSE(environments.at("test").token_context_identifier);
+  const std::string described = DescribeConfig(*config);
+  EXPECT_THAT(described, HasSubstr("ksef.signing_time_skew_seconds = 120"));
+  EXPECT_THAT(described,
+              HasSubstr("ksef.environments.test.token_context_identifier = "
+                        "false"));
+}
+
+TEST_F(KsefEnvironmentsTest, SigningTimeSkewDefaultsToOneMinute) {
+  auto config = LoadConfig(FileSources(kMinimalFile));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ksef.signing_time_skew_seconds, 60);
+  EXPECT_EQ(config->origins.at("ksef.signing_time_skew_seconds"),
+            "built-in default");
+}
+
+TEST_F(KsefEnvironmentsTest, SigningTimeSkewOutsideAnHourNamesKeyAndOrigin) {
+  for (const char* value : {"-1", "3601"}) {
+    SCOPED_TRACE(value);
+    auto config = LoadConfig(
+        FileSources(std::string(kMinimalFile) +
+                    "[ksef]\nsigning_time_skew_seconds = " + value + "\n"));
+    ASSERT_FALSE(config.ok());
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(config.status().message(),
+                HasSubstr(std::string("ksef.signing_time_skew_seconds ") +
+                          value + " (from " + dir_ + "/sejfd.toml line 10)"));
+    EXPECT_THAT(config.status().message(), HasSubstr("must be 0..3600"));
+  }
+  EXPECT_THAT(ErrorOf("[ksef]\nsigning_time_skew_seconds = \"60\"\n"),
+              HasSubstr("must be an integer"));
+
+  ConfigSources sources = FileSources(kMinimalFile);
+  sources.environment = {{"SEJF_KSEF_SIGNING_TIME_SKEW_SECONDS", "7200"}};
+  auto from_env = LoadConfig(sources);
+  ASSERT_FALSE(from_env.ok());
+  EXPECT_EQ(from_env.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(from_env.status().message(),
+              HasSubstr("environment variable "
+                        "SEJF_KSEF_SIGNING_TIME_SKEW_SECONDS"));
+  sources.environment = {{"SEJF_KSEF_SIGNING_TIME_SKEW_SECONDS", "0"}};
+  auto zero = LoadConfig(sources);
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  EXPECT_EQ(zero->ksef.signing_time_skew_seconds, 0);
+}
+
+TEST_F(KsefEnvironmentsTest, TokenContextIdentifierIsABoolean) {
+  EXPECT_THAT(ErrorOf("[ksef.environments.prod]\n"
+                      "token_context_identifier = \"no\"\n"),
+              HasSubstr("ksef.environments.prod.token_context_identifier"));
+  EXPECT_THAT(ErrorOf("[ksef.environments.prod]\n"
+                      "token_context_identifier = 0\n"),
+              HasSubstr("must be true or false"));
+  EXPECT_THAT(ErrorOf("[ksef]\nsigning_time_skew = 60\n"),
+              HasSubstr("signing_time_skew_seconds"));
+}
+
+TEST_F(KsefEnvironmentsTest, ReloadSaysAChangedTokenBodyNeedsARestart) {
+  ConfigSources sources =
+      FileSources(std::string(kMinimalFile) + "[ksef.environments.prod]\n");
+  auto running = LoadConfig(sources);
+  ASSERT_TRUE(running.ok()) << running.status();
+  Write("sejfd.toml", std::string(kMinimalFile) +
+                          "[ksef]\nsigning_time_skew_seconds = 30\n"
+                          "[ksef.environments.prod]\n"
+                          "token_context_identifier = false\n");
+  auto reload = ReloadPolicy(sources, *running);
+  ASSERT_TRUE(reload.ok()) << reload.status();
+  EXPECT_THAT(
+      reload->restart_required,
+      ElementsAre("ksef.signing_time_skew_seconds", "ksef.environments.prod"));
+}
+
 }  // namespace
 }  // namespace sejf::server

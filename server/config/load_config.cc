@@ -300,7 +300,7 @@ absl::StatusOr<Config> LoadConfig(const ConfigSources& sources) {
         "in ", config.config_file, ": ", policy.status().message()));
   }
   config.policy = *std::move(policy);
-  config.ksef = std::move(file.ksef);
+  config.ksef.environments = std::move(file.ksef_environments);
   return config;
 }
 
@@ -369,7 +369,8 @@ absl::StatusOr<PolicyReload> ReloadPolicy(const ConfigSources& sources,
     auto it = running.ksef.environments.find(name);
     if (it == running.ksef.environments.end() ||
         it->second.mf_trust_anchors != env.mf_trust_anchors ||
-        it->second.mf_pinned_fingerprints != env.mf_pinned_fingerprints) {
+        it->second.mf_pinned_fingerprints != env.mf_pinned_fingerprints ||
+        it->second.token_context_identifier != env.token_context_identifier) {
       reload.restart_required.push_back(
           absl::StrCat("ksef.environments.", name));
     }
@@ -407,7 +408,8 @@ std::string DescribeConfig(const Config& config) {
             : absl::StrCat("\"",
                            absl::StrJoin(env.mf_pinned_fingerprints, "\", \""),
                            "\""),
-        "]\n");
+        "]\n", "ksef.environments.", name, ".token_context_identifier = ",
+        env.token_context_identifier ? "true" : "false", "\n");
   }
   std::vector<absl::string_view> names;
   if (config.policy != nullptr) {

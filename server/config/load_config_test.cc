@@ -266,6 +266,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_SERVER_SHUTDOWN_GRACE_SECONDS", "3"},
       {"SEJF_SERVER_MAX_THREADS", "5"},
       {"SEJF_AUDIT_CHECKPOINT_EXPORT_FILE", "/checkpoints.jsonl"},
+      {"SEJF_KSEF_SIGNING_TIME_SKEW_SECONDS", "15"},
   };
   auto config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -286,6 +287,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->server.shutdown_grace_seconds, 3);
   EXPECT_EQ(config->server.max_threads, 5);
   EXPECT_EQ(config->audit.checkpoint_export_file, "/checkpoints.jsonl");
+  EXPECT_EQ(config->ksef.signing_time_skew_seconds, 15);
   for (const auto& [key, origin] : config->origins) {
     EXPECT_THAT(origin, HasSubstr("environment variable SEJF_")) << key;
   }

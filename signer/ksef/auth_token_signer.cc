@@ -1,5 +1,6 @@
 #include "signer/ksef/auth_token_signer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -46,11 +47,20 @@ absl::Status CheckUsable(const Key& key, absl::Time now) {
   return absl::OkStatus();
 }
 
+// now − skew in whole seconds, but not before `not_before` (whole seconds
+// too: X.509 times have no fractions).
+absl::Time SigningTime(absl::Time now, absl::Duration skew,
+                       absl::Time not_before) {
+  const absl::Time t = absl::FromUnixSeconds(absl::ToUnixSeconds(now - skew));
+  return std::max(t, not_before);
+}
+
 }  // namespace
 
 AuthTokenSigner::AuthTokenSigner(KeyCustody* custody, hsm::KeyStore* keys,
-                                 const Clock* clock)
-    : custody_(custody), keys_(keys), clock_(clock) {}
+                                 const Clock* clock,
+                                 AuthTokenSignerOptions options)
+    : custody_(custody), keys_(keys), clock_(clock), options_(options) {}
 
 absl::StatusOr<std::shared_ptr<const AuthTokenSigner::CachedCertificate>>
 AuthTokenSigner::CertificateOf(const Key& key) {
@@ -111,7 +121,8 @@ absl::StatusOr<SignedAuthTokenRequest> AuthTokenSigner::Sign(
   content.reserve(512);
   AppendAuthTokenRequestContent(request, &content);
   SignedAuthTokenRequest out;
-  out.signing_time = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
+  out.signing_time = SigningTime(now, options_.signing_time_skew,
+                                 key.record.certificate->not_before);
   ASSIGN_OR_RETURN(
       out.xml,
       SignEnvelopedXades(content, kAuthTokenRequestEnd, cert->certificate,

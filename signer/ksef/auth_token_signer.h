@@ -10,8 +10,15 @@
 //
 // The document is AuthTokenRequest (auth_token_request.h) with an enveloped
 // XAdES-BES signature (xades_signature.h documents both byte for byte); the
-// bytes returned are exactly the bytes signed. The signing time is the
-// clock's now, truncated to whole seconds.
+// bytes returned are exactly the bytes signed.
+//
+// The signing time (xades:SigningTime) is the clock's now minus
+// AuthTokenSignerOptions::signing_time_skew, truncated to whole seconds, so
+// that a clock slightly ahead of KSeF's does not produce a time in KSeF's
+// future (the official C# SDK back-dates by one minute). It is never earlier
+// than the certificate's notBefore: a certificate made moments ago is not
+// claimed to have signed before it existed. Whether the key may sign is
+// decided at the clock's now, not at the back-dated time.
 //
 // Per-certificate work (parsing, Base64, digest, issuer, serial) is done
 // once and cached, keyed by the certificate's DER itself and checked against
@@ -52,10 +59,18 @@ struct AuthTokenSignParams {
   AuthTokenNamespace ns = AuthTokenNamespace::kV2_0;
 };
 
+// The official C# SDK's back-dating of SigningTime.
+inline constexpr absl::Duration kDefaultSigningTimeSkew = absl::Seconds(60);
+
+struct AuthTokenSignerOptions {
+  // How far SigningTime is set back from the clock's now; not negative.
+  absl::Duration signing_time_skew = kDefaultSigningTimeSkew;
+};
+
 struct SignedAuthTokenRequest {
-  std::string xml;  // UTF-8, exactly as signed
-  absl::Time signing_time = absl::InfinitePast();
-  std::string certificate_sha256_fingerprint;  // uppercase hex
+  std::string xml;                                 // UTF-8, exactly as signed
+  absl::Time signing_time = absl::InfinitePast();  // as in the document
+  std::string certificate_sha256_fingerprint;      // uppercase hex
 };
 
 class AuthTokenSigner {
@@ -64,7 +79,8 @@ class AuthTokenSigner {
 
   // `custody`, `keys` (the store custody's keys live in) and `clock` must
   // outlive this object.
-  AuthTokenSigner(KeyCustody* custody, hsm::KeyStore* keys, const Clock* clock);
+  AuthTokenSigner(KeyCustody* custody, hsm::KeyStore* keys, const Clock* clock,
+                  AuthTokenSignerOptions options = {});
 
   // Validates the fields, then signs with the key. Errors, in this order:
   //   INVALID_ARGUMENT naming the field: a malformed or stale challenge, a
@@ -93,6 +109,7 @@ class AuthTokenSigner {
   KeyCustody* const custody_;
   hsm::KeyStore* const keys_;
   const Clock* const clock_;
+  const AuthTokenSignerOptions options_;
 
   absl::Mutex mu_;
   // Certificate DER → its prepared form.

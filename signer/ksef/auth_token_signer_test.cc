@@ -86,6 +86,22 @@ class AuthTokenSignerTest : public ::testing::Test {
         << signed_request.status();
   }
 
+  // The text of the document's xades:SigningTime.
+  static std::string SigningTimeOf(absl::string_view xml) {
+    constexpr absl::string_view kOpen = "<xades:SigningTime>";
+    const std::size_t begin = xml.find(kOpen);
+    const std::size_t end = xml.find("</xades:SigningTime>");
+    if (begin == absl::string_view::npos || end == absl::string_view::npos) {
+      return "";
+    }
+    return std::string(
+        xml.substr(begin + kOpen.size(), end - begin - kOpen.size()));
+  }
+
+  static std::string FormatUtc(absl::Time t) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+  }
+
   // xmlsec1 checks the certificate against the real time: keep near it.
   FakeClock clock_{absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()))};
   std::unique_ptr<hsm::testing::KeyStoreTestEnv> env_;
@@ -110,15 +126,43 @@ TEST_F(AuthTokenSignerTest, EcKeySignsADocumentXmlsecAndTheSchemaAccept) {
       absl::StrContains(xml, "xmlns=\"http://ksef.mf.gov.pl/auth/token/2.0\""));
   EXPECT_TRUE(absl::StrContains(
       xml, absl::StrCat("<Challenge>", Challenge(), "</Challenge>")));
-  EXPECT_EQ(signed_request->signing_time,
-            absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now())));
-  EXPECT_TRUE(absl::StrContains(
-      xml, absl::StrCat("<xades:SigningTime>",
-                        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(),
-                                         absl::UTCTimeZone()),
-                        "</xades:SigningTime>")));
+  // The certificate was made 1.5 s ago: the back-dated time stops at its
+  // notBefore.
+  const absl::Time not_before =
+      custody_->Get("acme-auth")->record.certificate->not_before;
+  EXPECT_EQ(signed_request->signing_time, not_before);
+  EXPECT_EQ(SigningTimeOf(xml), FormatUtc(not_before));
   EXPECT_EQ(signed_request->certificate_sha256_fingerprint,
             custody_->Get("acme-auth")->record.certificate->sha256_fingerprint);
+}
+
+TEST_F(AuthTokenSignerTest, SigningTimeIsTheClockBackDatedByTheSkew) {
+  MakeKey("acme-auth", hsm::KeyAlgorithm::kEcP256);
+  clock_.Advance(absl::Minutes(10) + absl::Milliseconds(700));
+  const absl::Time t = clock_.Now();
+  for (int skew_seconds : {0, 60, 90}) {
+    SCOPED_TRACE(skew_seconds);
+    AuthTokenSigner signer(custody_.get(), &env_->store(), &clock_,
+                           {.signing_time_skew = absl::Seconds(skew_seconds)});
+    auto signed_request = signer.Sign(Params("acme-auth"));
+    ASSERT_TRUE(signed_request.ok()) << signed_request.status();
+    const absl::Time expected =
+        absl::FromUnixSeconds(absl::ToUnixSeconds(t) - skew_seconds);
+    EXPECT_EQ(signed_request->signing_time, expected);
+    EXPECT_EQ(SigningTimeOf(signed_request->xml), FormatUtc(expected));
+    absl::Status verified =
+        XmlsecVerify(signed_request->xml, CertificatePem("acme-auth"));
+    EXPECT_TRUE(verified.ok()) << verified;
+  }
+}
+
+TEST_F(AuthTokenSignerTest, DefaultSkewIsOneMinute) {
+  MakeKey("acme-auth", hsm::KeyAlgorithm::kEcP256);
+  clock_.Advance(absl::Minutes(5));
+  auto signed_request = signer_->Sign(Params("acme-auth"));
+  ASSERT_TRUE(signed_request.ok()) << signed_request.status();
+  EXPECT_EQ(SigningTimeOf(signed_request->xml),
+            FormatUtc(clock_.Now() - absl::Minutes(1)));
 }
 
 TEST_F(AuthTokenSignerTest, RsaKeySignsA21DocumentWithAllowedIps) {

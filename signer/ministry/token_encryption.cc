@@ -101,6 +101,15 @@ absl::StatusOr<std::string> OaepSha256Encrypt(EVP_PKEY* key,
   return out;
 }
 
+// OpenAPI AllowedIps: only the kinds that have entries.
+nlohmann::ordered_json AllowedIpsJson(const AllowedIps& ips) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  if (!ips.ip4_addresses.empty()) json["ip4Addresses"] = ips.ip4_addresses;
+  if (!ips.ip4_ranges.empty()) json["ip4Ranges"] = ips.ip4_ranges;
+  if (!ips.ip4_masks.empty()) json["ip4Masks"] = ips.ip4_masks;
+  return json;
+}
+
 }  // namespace
 
 KsefTokenEncryptor::KsefTokenEncryptor(MinistryCertificateStore* certificates,
@@ -121,6 +130,7 @@ absl::StatusOr<EncryptedKsefToken> KsefTokenEncryptor::Encrypt(
   if (request.context.value.empty()) {
     return absl::InvalidArgumentError("context is required");
   }
+  RETURN_IF_ERROR(ValidateAllowedIps(request.allowed_ips));
   RETURN_IF_ERROR(CheckToken(token));
   absl::Time now = clock_->Now();
   RETURN_IF_ERROR(
@@ -153,11 +163,18 @@ absl::StatusOr<EncryptedKsefToken> KsefTokenEncryptor::Encrypt(
   out.environment = request.environment;
   nlohmann::ordered_json body;
   body["challenge"] = request.challenge;
-  body["contextIdentifier"]["type"] =
-      std::string(KsefContextTypeName(request.context.type));
-  body["contextIdentifier"]["value"] = request.context.value;
+  if (!options_.environments_without_context_identifier.contains(
+          request.environment)) {
+    body["contextIdentifier"]["type"] =
+        std::string(KsefContextTypeName(request.context.type));
+    body["contextIdentifier"]["value"] = request.context.value;
+  }
   body["encryptedToken"] = out.encrypted_token;
   body["publicKeyId"] = out.public_key_id;
+  if (!request.allowed_ips.empty()) {
+    body["authorizationPolicy"]["allowedIps"] =
+        AllowedIpsJson(request.allowed_ips);
+  }
   try {
     out.request_json = body.dump();
   } catch (const std::exception&) {

@@ -15,7 +15,15 @@
 //    "contextIdentifier":{"type":"Nip|InternalId|NipVatUe|PeppolId",
 //                         "value":"<value>"},
 //    "encryptedToken":"<Base64>",
-//    "publicKeyId":"<Base64>"}
+//    "publicKeyId":"<Base64>",
+//    "authorizationPolicy":{"allowedIps":{"ip4Addresses":["a.b.c.d",…],
+//                                         "ip4Ranges":["a.b.c.d-e.f.g.h",…],
+//                                         "ip4Masks":["a.b.c.d/n",…]}}}
+// contextIdentifier is left out for the environments named in
+// TokenEncryptionOptions::environments_without_context_identifier (KSeF
+// announced its removal, ksef-api#741). authorizationPolicy is present only
+// when some allowed IP is given, and allowedIps has only the kinds given
+// (the same rules as the XAdES AllowedIps, signer/ksef/allowed_ips.h).
 //
 // Thread-safety: thread-safe (the store and clock are).
 #ifndef SEJF_SIGNER_MINISTRY_TOKEN_ENCRYPTION_H_
@@ -23,6 +31,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -30,6 +39,7 @@
 #include "common/clock.h"
 #include "common/ksef_context.h"
 #include "common/secret.h"
+#include "signer/ksef/allowed_ips.h"
 #include "signer/ministry/ministry_certificate_store.h"
 #include "signer/ministry/ministry_trust.h"
 
@@ -42,6 +52,10 @@ struct TokenEncryptionOptions {
   // timestampMs must lie within this of the clock's now, either way (the
   // challenge lifetime).
   absl::Duration timestamp_window = absl::Minutes(10);
+  // Environments whose body leaves out contextIdentifier
+  // ([ksef.environments.NAME] token_context_identifier = false). The token
+  // is bound to its context by KSeF either way.
+  std::set<std::string> environments_without_context_identifier = {};
 };
 
 struct KsefTokenRequest {
@@ -55,6 +69,9 @@ struct KsefTokenRequest {
   KsefContext context = {};
   // The challenge response's timestampMs (Unix milliseconds).
   std::int64_t timestamp_ms = 0;
+  // The addresses the resulting access token may be used from; none: no
+  // authorizationPolicy.
+  AllowedIps allowed_ips = {};
 };
 
 struct EncryptedKsefToken {
@@ -74,9 +91,11 @@ class KsefTokenEncryptor {
 
   // Encrypts `token` for `request`. The plaintext exists only in zeroing
   // memory; no error message contains the token.
-  // INVALID_ARGUMENT: empty challenge or context value; a token that is
-  //   empty, longer than kMaxKsefTokenSize or not printable ASCII;
-  //   timestampMs outside the window of now; a bad environment name.
+  // INVALID_ARGUMENT: empty challenge or context value; allowed IPs that
+  //   break the AllowedIps rules (naming the entry, "allowed_ips.ip4_ranges[1]
+  //   must be …"); a token that is empty, longer than kMaxKsefTokenSize or
+  //   not printable ASCII; timestampMs outside the window of now; a bad
+  //   environment name. Nothing is looked up or encrypted then.
   // FAILED_PRECONDITION: no usable Ministry certificate in the environment
   //   ("import with sejf mfcert import --environment E"), or the selected
   //   one is not trusted now (MinistryTrust::CheckForUse: not valid, wrong

@@ -2,6 +2,7 @@
 // with OAEP-SHA256/MGF1-SHA256, and its request body is parsed as JSON.
 #include "signer/ministry/token_encryption.h"
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "hsm/testing/fake_key_store.h"
 #include "nlohmann/json.hpp"
 #include "signer/ministry/testing/ministry_test_certs.h"
+#include "signer/ministry/testing/openapi_schema.h"
 #include "signer/x509/testing/openssl_cli.h"
 #include "vault/storage/memory_storage.h"
 
@@ -29,6 +31,7 @@ using ::sejf::signer::testing::ReadFileOrEmpty;
 using ::sejf::signer::testing::RunOpenssl;
 using ::sejf::signer::testing::ScratchDir;
 using ::sejf::signer::testing::TestCert;
+using ::sejf::signer::testing::ValidateAgainstOpenApiSchema;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -38,6 +41,15 @@ constexpr char kToken[] =
     "20251010-EC-1DCE3E3000-12ECB5B36E-45|internalId-5265877635-12345|"
     "919f704466624ce29cd5ac7b65ded5e12ccd0f6b3e2346e8a1b0a58bbfd6f7b9";
 constexpr char kChallenge[] = "20260301-CR-1A2B3C4D5E-6F7A8B9C0D-1E";
+
+// The OpenAPI schemas of the POST /auth/ksef-token body (testdata/README.md).
+nlohmann::json KsefTokenSchemas() {
+  std::string text =
+      ReadFileOrEmpty(SEJF_MINISTRY_TESTDATA_DIR
+                      "/init_token_authentication_request.openapi.json");
+  EXPECT_FALSE(text.empty());
+  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
 
 std::unique_ptr<vault::Keyring> OpenKeyring(vault::Storage& storage,
                                             hsm::KeyStore& keys,
@@ -147,6 +159,124 @@ TEST_F(TokenEncryptionTest, RequestBodyHasExactlyTheKsefFields) {
   EXPECT_EQ(body["publicKeyId"], encrypted->public_key_id);
   EXPECT_THAT(encrypted->request_json, Not(HasSubstr("919f7044")))
       << "the token is not in the body";
+}
+
+TEST_F(TokenEncryptionTest, BodyWithoutAllowedIpsFitsTheOpenApiSchema) {
+  auto encrypted = encryptor_.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  auto body = nlohmann::json::parse(encrypted->request_json);
+  EXPECT_FALSE(body.contains("authorizationPolicy"));
+  absl::Status valid = ValidateAgainstOpenApiSchema(
+      body, KsefTokenSchemas(), "InitTokenAuthenticationRequest");
+  EXPECT_TRUE(valid.ok()) << valid << "\n" << encrypted->request_json;
+}
+
+TEST_F(TokenEncryptionTest, AllowedIpsGoIntoTheAuthorizationPolicy) {
+  KsefTokenRequest request = Request();
+  request.allowed_ips = {.ip4_addresses = {"192.168.0.1", "10.1.2.3"},
+                         .ip4_ranges = {"10.0.0.1-10.0.0.20"},
+                         .ip4_masks = {"172.16.0.0/16"}};
+  auto encrypted = encryptor_.Encrypt(SecretFromView(kToken), request);
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  auto body = nlohmann::ordered_json::parse(encrypted->request_json);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : body.items()) keys.push_back(key);
+  EXPECT_THAT(keys, ::testing::ElementsAre("challenge", "contextIdentifier",
+                                           "encryptedToken", "publicKeyId",
+                                           "authorizationPolicy"));
+  EXPECT_EQ(body["authorizationPolicy"], nlohmann::ordered_json::parse(R"({
+    "allowedIps": {"ip4Addresses": ["192.168.0.1", "10.1.2.3"],
+                   "ip4Ranges": ["10.0.0.1-10.0.0.20"],
+                   "ip4Masks": ["172.16.0.0/16"]}})"));
+  absl::Status valid = ValidateAgainstOpenApiSchema(
+      nlohmann::json::parse(encrypted->request_json), KsefTokenSchemas(),
+      "InitTokenAuthenticationRequest");
+  EXPECT_TRUE(valid.ok()) << valid << "\n" << encrypted->request_json;
+  EXPECT_EQ(OpensslDecrypt(encrypted->encrypted_token, current_.key_pem),
+            absl::StrCat(kToken, "|", absl::ToUnixMillis(kNow) - 1234));
+
+  // Only the kinds given.
+  request.allowed_ips = {.ip4_masks = {"0.0.0.0/0"}};
+  encrypted = encryptor_.Encrypt(SecretFromView(kToken), request);
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  EXPECT_EQ(
+      nlohmann::json::parse(encrypted->request_json)["authorizationPolicy"],
+      nlohmann::json::parse(R"({"allowedIps": {"ip4Masks": ["0.0.0.0/0"]}})"));
+}
+
+TEST_F(TokenEncryptionTest, TheSchemaCheckCatchesWhatKsefWouldRefuse) {
+  // The checker itself: a body it passes must be able to fail.
+  auto encrypted = encryptor_.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  const nlohmann::json schemas = KsefTokenSchemas();
+  auto body = nlohmann::json::parse(encrypted->request_json);
+  body["authorizationPolicy"]["allowedIps"]["ip4Masks"] = {"10.0.0.0/33"};
+  EXPECT_FALSE(ValidateAgainstOpenApiSchema(body, schemas,
+                                            "InitTokenAuthenticationRequest")
+                   .ok());
+  body = nlohmann::json::parse(encrypted->request_json);
+  body["authorizationPolicy"]["allowedIPs"] = nlohmann::json::object();
+  EXPECT_FALSE(ValidateAgainstOpenApiSchema(body, schemas,
+                                            "InitTokenAuthenticationRequest")
+                   .ok());
+  body = nlohmann::json::parse(encrypted->request_json);
+  body.erase("contextIdentifier");
+  EXPECT_FALSE(ValidateAgainstOpenApiSchema(body, schemas,
+                                            "InitTokenAuthenticationRequest")
+                   .ok());
+}
+
+TEST_F(TokenEncryptionTest, BadAllowedIpsAreRefusedNamingTheEntry) {
+  KsefTokenRequest request = Request();
+  request.allowed_ips = {.ip4_addresses = {"192.168.0.1"},
+                         .ip4_ranges = {"10.0.0.20-10.0.0.1"}};
+  auto encrypted = encryptor_.Encrypt(SecretFromView(kToken), request);
+  EXPECT_EQ(encrypted.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(encrypted.status().message(),
+              HasSubstr("allowed_ips.ip4_ranges[0] must be"));
+  request.allowed_ips = {.ip4_masks = {"10.0.0.0/8", "010.0.0.0/8"}};
+  encrypted = encryptor_.Encrypt(SecretFromView(kToken), request);
+  EXPECT_EQ(encrypted.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(encrypted.status().message(),
+              HasSubstr("allowed_ips.ip4_masks[1] must be"));
+  request.allowed_ips = {.ip4_addresses =
+                             std::vector<std::string>(11, "10.0.0.1")};
+  encrypted = encryptor_.Encrypt(SecretFromView(kToken), request);
+  EXPECT_EQ(encrypted.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(encrypted.status().message(), HasSubstr("at most 10"));
+}
+
+TEST_F(TokenEncryptionTest, ContextIdentifierIsLeftOutWhereConfigured) {
+  KsefTokenEncryptor without(
+      &store_, trust_.get(), &clock_,
+      {.environments_without_context_identifier = {"test"}});
+  auto encrypted = without.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  auto body = nlohmann::json::parse(encrypted->request_json);
+  EXPECT_FALSE(body.contains("contextIdentifier")) << encrypted->request_json;
+  EXPECT_EQ(body["challenge"], kChallenge);
+  // Valid once KSeF no longer requires it (ksef-api#741): the published
+  // schema with contextIdentifier taken out of `required`.
+  nlohmann::json schemas = KsefTokenSchemas();
+  auto& required = schemas["components"]["schemas"]
+                          ["InitTokenAuthenticationRequest"]["required"];
+  required.erase(std::remove(required.begin(), required.end(),
+                             nlohmann::json("contextIdentifier")),
+                 required.end());
+  absl::Status valid = ValidateAgainstOpenApiSchema(
+      body, schemas, "InitTokenAuthenticationRequest");
+  EXPECT_TRUE(valid.ok()) << valid << "\n" << encrypted->request_json;
+  EXPECT_EQ(OpensslDecrypt(encrypted->encrypted_token, current_.key_pem),
+            absl::StrCat(kToken, "|", absl::ToUnixMillis(kNow) - 1234));
+
+  // Other environments keep it.
+  KsefTokenEncryptor other(
+      &store_, trust_.get(), &clock_,
+      {.environments_without_context_identifier = {"prod"}});
+  encrypted = other.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  EXPECT_EQ(nlohmann::json::parse(encrypted->request_json)["contextIdentifier"],
+            nlohmann::json::parse(R"({"type":"Nip","value":"5265877635"})"));
 }
 
 TEST_F(TokenEncryptionTest, StaleOrFutureTimestampIsRefused) {
