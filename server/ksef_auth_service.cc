@@ -9,8 +9,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/ksef_context.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "server/ksef_conversions.h"
+#include "server/resource_names.h"
 #include "server/token_vault_service.h"
 #include "signer/ksef/challenge.h"
 #include "signer/qr/qr_code.h"
@@ -19,24 +21,6 @@
 
 namespace sejf::server {
 namespace {
-
-// An INVALID_ARGUMENT `status` with its message prefixed by the request
-// field it is about, unless the message already starts with that field's
-// name; any other status unchanged.
-absl::Status WithField(absl::string_view field, const absl::Status& status) {
-  if (status.code() != absl::StatusCode::kInvalidArgument ||
-      absl::StartsWith(status.message(), field)) {
-    return status;
-  }
-  return absl::Status(status.code(),
-                      absl::StrCat(field, ": ", status.message()));
-}
-
-template <typename T>
-absl::StatusOr<T> WithField(absl::string_view field, absl::StatusOr<T> value) {
-  if (value.ok()) return value;
-  return WithField(field, value.status());
-}
 
 AccessTarget CredentialTarget(absl::string_view collection,
                               const std::string& name,
@@ -61,17 +45,6 @@ AccessTarget MfcertsTarget(absl::string_view environment) {
 }
 
 // "tokens/{name}" → name.
-absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
-                                                  absl::string_view field) {
-  absl::string_view name = resource;
-  if (!absl::ConsumePrefix(&name, "tokens/")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be tokens/{token}"));
-  }
-  RETURN_IF_ERROR(vault::ValidateCredentialName(name, field));
-  return std::string(name);
-}
-
 // The QR host of `environment` (field "environment").
 absl::StatusOr<std::string> QrHost(const std::string& environment) {
   RETURN_IF_ERROR(
@@ -126,7 +99,7 @@ grpc::Status KsefAuthService::SignAuthTokenRequest(
       [&](RpcCall& call) -> absl::Status {
         signer::AuthTokenSignParams params;
         ASSIGN_OR_RETURN(params.key_name,
-                         signer::KeyNameFromResource(request->key(), "key"));
+                         KeyNameFromResource(request->key(), "key"));
         RETURN_IF_ERROR(signer::ValidateChallenge(request->challenge(),
                                                   absl::Now(), "challenge"));
         params.challenge = request->challenge();
@@ -270,7 +243,7 @@ grpc::Status KsefAuthService::SignOfflineQrCode(
       [&](RpcCall& call) -> absl::Status {
         signer::OfflineQrRequest qr;
         ASSIGN_OR_RETURN(qr.key_name,
-                         signer::KeyNameFromResource(request->key(), "key"));
+                         KeyNameFromResource(request->key(), "key"));
         ASSIGN_OR_RETURN(qr.context,
                          ParseKsefContext(request->context(), "context"));
         RETURN_IF_ERROR(ValidateNip(request->seller_nip(), "seller_nip"));

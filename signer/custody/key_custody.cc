@@ -66,18 +66,6 @@ vault::KeyCertificate ToRecord(const CertificateInfo& info,
 
 }  // namespace
 
-hsm::SignatureScheme HsmScheme(SignatureScheme scheme) {
-  switch (scheme) {
-    case SignatureScheme::kEcdsaSha256:
-      return hsm::SignatureScheme::kEcdsaSha256;
-    case SignatureScheme::kRsaPkcs1Sha256:
-      return hsm::SignatureScheme::kRsaPkcs1Sha256;
-    case SignatureScheme::kRsaPssSha256:
-      return hsm::SignatureScheme::kRsaPssSha256;
-  }
-  return hsm::SignatureScheme::kEcdsaSha256;
-}
-
 KeyCustody::KeyCustody(hsm::KeyStore* keys, vault::Storage* storage,
                        const Clock* clock)
     : keys_(keys), storage_(storage), clock_(clock) {}
@@ -333,10 +321,9 @@ absl::StatusOr<Csr> KeyCustody::CreateCsr(absl::string_view name,
   ASSIGN_OR_RETURN(Key key, GetActive(name));
   hsm::KeyRef ref = KeyRefOf(name, key.record);
   SignatureScheme scheme = SchemeFor(ref);
-  return signer::CreateCsr(key.record.public_key_der, subject, scheme,
-                           [&](absl::string_view data) {
-                             return keys_->Sign(ref, HsmScheme(scheme), data);
-                           });
+  return signer::CreateCsr(
+      key.record.public_key_der, subject, scheme,
+      [&](absl::string_view data) { return keys_->Sign(ref, scheme, data); });
 }
 
 absl::StatusOr<Key> KeyCustody::SelfSign(absl::string_view name,
@@ -350,7 +337,7 @@ absl::StatusOr<Key> KeyCustody::SelfSign(absl::string_view name,
                        key.record.public_key_der, subject, UsageOf(key.record),
                        validity_days, scheme,
                        [&](absl::string_view data) {
-                         return keys_->Sign(ref, HsmScheme(scheme), data);
+                         return keys_->Sign(ref, scheme, data);
                        },
                        *clock_));
   key.record.certificate = ToRecord(info, {});
@@ -396,17 +383,6 @@ absl::StatusOr<Key> KeyCustody::Destroy(absl::string_view name) {
   }
   key.record.state = vault::CredentialState::kDestroyed;
   return Save(std::move(key));
-}
-
-absl::StatusOr<std::string> KeyNameFromResource(absl::string_view resource,
-                                                absl::string_view field) {
-  absl::string_view name = resource;
-  if (!absl::ConsumePrefix(&name, "keys/")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be a key resource name \"keys/{name}\""));
-  }
-  RETURN_IF_ERROR(vault::ValidateCredentialName(name, field));
-  return std::string(name);
 }
 
 }  // namespace sejf::signer

@@ -162,13 +162,6 @@ class KeyCustody {
   vault::DecodedRecordCache<vault::KeyRecord> decoded_;
 };
 
-// The HSM's scheme for a signer/x509 scheme (the same three values).
-hsm::SignatureScheme HsmScheme(SignatureScheme scheme);
-
-// "keys/{name}" → name; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> KeyNameFromResource(absl::string_view resource,
-                                                absl::string_view field);
-
 }  // namespace sejf::signer
 
 #endif  // SEJF_SIGNER_CUSTODY_KEY_CUSTODY_H_

@@ -303,12 +303,5 @@ TEST_F(KeyCustodyTest, CertificateLackingTheNeededBitIsRefusedNamingIt) {
   EXPECT_FALSE(custody_.Get("auth")->record.certificate.has_value());
 }
 
-TEST_F(KeyCustodyTest, KeyNameFromResourceNamesTheField) {
-  EXPECT_EQ(*KeyNameFromResource("keys/acme", "name"), "acme");
-  auto bad = KeyNameFromResource("tokens/acme", "name");
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StrContains(bad.status().message(), "name"));
-}
-
 }  // namespace
 }  // namespace sejf::signer

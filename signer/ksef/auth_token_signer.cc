@@ -111,7 +111,7 @@ absl::StatusOr<SignedAuthTokenRequest> AuthTokenSigner::Sign(
                    CertificateOf(key));
 
   const hsm::KeyRef ref = KeyCustody::KeyRefOf(key.name, key.record);
-  const hsm::SignatureScheme scheme = HsmScheme(cert->certificate.scheme());
+  const hsm::SignatureScheme scheme = cert->certificate.scheme();
   if (!hsm::SchemeFitsAlgorithm(scheme, ref.algorithm)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "certificate of key ", key.name, " is for another kind of key than ",
