@@ -100,8 +100,6 @@ grpc::Status KsefAuthService::SignAuthTokenRequest(
         signer::AuthTokenSignParams params;
         ASSIGN_OR_RETURN(params.key_name,
                          KeyNameFromResource(request->key(), "key"));
-        RETURN_IF_ERROR(signer::ValidateChallenge(request->challenge(),
-                                                  absl::Now(), "challenge"));
         params.challenge = request->challenge();
         ASSIGN_OR_RETURN(params.context,
                          ParseKsefContext(request->context(), "context"));
@@ -120,14 +118,14 @@ grpc::Status KsefAuthService::SignAuthTokenRequest(
         }
         params.ns = *ns;
         params.allowed_ips = AllowedIpsFromProto(request->allowed_ips());
-        RETURN_IF_ERROR(signer::ValidateAllowedIps(params.allowed_ips));
+        ASSIGN_OR_RETURN(signer::AuthTokenSigner * signer,
+                         Configured(domain_.auth_signer, "XAdES signer"));
+        RETURN_IF_ERROR(signer->CheckRequest(params));
 
         RETURN_IF_ERROR(call.Authorize(
             Operation::kAuthXades,
             CredentialTarget("keys", params.key_name, params.context.ToString(),
                              params.challenge)));
-        ASSIGN_OR_RETURN(signer::AuthTokenSigner * signer,
-                         Configured(domain_.auth_signer, "XAdES signer"));
         ASSIGN_OR_RETURN(signer::SignedAuthTokenRequest signed_request,
                          signer->Sign(params));
         response->set_signed_xml(std::move(signed_request.xml));
@@ -147,16 +145,15 @@ grpc::Status KsefAuthService::EncryptToken(
       [&](RpcCall& call) -> absl::Status {
         ASSIGN_OR_RETURN(std::string name,
                          TokenNameFromResource(request->token(), "token"));
-        RETURN_IF_ERROR(signer::ValidateChallenge(request->challenge(),
-                                                  absl::Now(), "challenge"));
-        if (request->timestamp_ms() <= 0) {
-          return absl::InvalidArgumentError(
-              "timestamp_ms must be the challenge's timestampMs (Unix "
-              "milliseconds)");
-        }
-        RETURN_IF_ERROR(
-            WithField("environment",
-                      signer::ValidateEnvironmentName(request->environment())));
+        ASSIGN_OR_RETURN(
+            signer::KsefTokenEncryptor * encryptor,
+            Configured(domain_.token_encryptor, "token encryptor"));
+        signer::KsefTokenRequest encrypt;
+        encrypt.environment = request->environment();
+        encrypt.challenge = request->challenge();
+        encrypt.timestamp_ms = request->timestamp_ms();
+        encrypt.allowed_ips = AllowedIpsFromProto(request->allowed_ips());
+        RETURN_IF_ERROR(WithTaggedField(encryptor->CheckRequest(encrypt)));
         std::optional<KsefContext> asked;
         if (!request->context().empty()) {
           ASSIGN_OR_RETURN(asked,
@@ -210,23 +207,10 @@ grpc::Status KsefAuthService::EncryptToken(
           // Changed between the two reads: answer as if it were missing.
           return not_found;
         }
-        ASSIGN_OR_RETURN(
-            signer::KsefTokenEncryptor * encryptor,
-            Configured(domain_.token_encryptor, "token encryptor"));
-        signer::KsefTokenRequest encrypt;
-        encrypt.environment = request->environment();
-        encrypt.challenge = request->challenge();
         encrypt.context = *own;
-        encrypt.timestamp_ms = request->timestamp_ms();
-        encrypt.allowed_ips = AllowedIpsFromProto(request->allowed_ips());
         absl::StatusOr<signer::EncryptedKsefToken> encrypted =
             encryptor->Encrypt(usable.secret, encrypt);
-        if (!encrypted.ok()) {
-          if (absl::StartsWith(encrypted.status().message(), "timestampMs")) {
-            return WithField("timestamp_ms", encrypted.status());
-          }
-          return encrypted.status();
-        }
+        if (!encrypted.ok()) return WithTaggedField(encrypted.status());
         response->set_encrypted_token(encrypted->encrypted_token);
         response->set_public_key_id(encrypted->public_key_id);
         response->set_request_json(encrypted->request_json);

@@ -94,15 +94,29 @@ AuthTokenSigner::CertificateOf(const Key& key) {
   return entry;
 }
 
-absl::StatusOr<SignedAuthTokenRequest> AuthTokenSigner::Sign(
-    const AuthTokenSignParams& params) {
-  const absl::Time now = clock_->Now();
+namespace {
+
+AuthTokenRequest RequestOf(const AuthTokenSignParams& params) {
   AuthTokenRequest request;
   request.challenge = params.challenge;
   request.context = params.context;
   request.subject_type = params.subject_type;
   request.allowed_ips = params.allowed_ips;
   request.ns = params.ns;
+  return request;
+}
+
+}  // namespace
+
+absl::Status AuthTokenSigner::CheckRequest(
+    const AuthTokenSignParams& params) const {
+  return ValidateAuthTokenRequest(RequestOf(params), clock_->Now());
+}
+
+absl::StatusOr<SignedAuthTokenRequest> AuthTokenSigner::Sign(
+    const AuthTokenSignParams& params) {
+  const absl::Time now = clock_->Now();
+  const AuthTokenRequest request = RequestOf(params);
   RETURN_IF_ERROR(ValidateAuthTokenRequest(request, now));
 
   ASSIGN_OR_RETURN(const Key key, custody_->Get(params.key_name));

@@ -82,6 +82,12 @@ class AuthTokenSigner {
   AuthTokenSigner(KeyCustody* custody, hsm::KeyStore* keys, const Clock* clock,
                   AuthTokenSignerOptions options = {});
 
+  // Checks the request's fields (challenge, context, subject type,
+  // namespace, allowed IPs) with this signer's clock: what Sign checks first,
+  // for an adapter to refuse bad input before it authorizes or looks up
+  // anything. INVALID_ARGUMENT naming the field.
+  absl::Status CheckRequest(const AuthTokenSignParams& params) const;
+
   // Validates the fields, then signs with the key. Errors, in this order:
   //   INVALID_ARGUMENT naming the field: a malformed or stale challenge, a
   //     bad context, bad allowed IPs, a bad key name;
