@@ -315,11 +315,13 @@ grpc::Status KsefAuthService::ImportMinistryCertificates(
         absl::StatusOr<std::vector<signer::MinistryCertificate>> imported =
             store->Import(request->environment(), request->content(), *usage,
                           pins);
-        if (!imported.ok() &&
-            absl::StartsWith(imported.status().message(), "pin_fingerprints")) {
-          return imported.status();
+        if (!imported.ok()) {
+          // Bad input is about the pins when the domain says so (tagged),
+          // else about the content.
+          return TaggedField(imported.status())
+                     ? WithTaggedField(imported.status())
+                     : WithField("content", imported.status());
         }
-        RETURN_IF_ERROR(WithField("content", imported.status()));
         for (const signer::MinistryCertificate& c : *imported) {
           MinistryCertificateToProto(c, response->add_certificates());
         }
