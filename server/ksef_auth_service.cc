@@ -4,17 +4,13 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "absl/time/clock.h"
 #include "common/ksef_context.h"
 #include "common/status_context.h"
 #include "common/status_macros.h"
 #include "server/ksef_conversions.h"
 #include "server/resource_names.h"
 #include "server/token_vault_service.h"
-#include "signer/ksef/challenge.h"
 #include "signer/qr/qr_code.h"
 #include "signer/qr/qr_png.h"
 #include "vault/records/credential_name.h"

@@ -4,9 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "common/status_macros.h"
-#include "vault/records/credential_name.h"
 
 namespace sejf::server {
 namespace {
