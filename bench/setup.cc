@@ -197,8 +197,8 @@ absl::StatusOr<std::unique_ptr<InProcessSigner>> OpenInProcessSigner(
   s->storage_ = std::make_unique<vault::MemoryStorage>(clock);
   s->custody_ = std::make_unique<signer::KeyCustody>(s->keys_.get(),
                                                      s->storage_.get(), &clock);
-  s->signer_ = std::make_unique<signer::AuthTokenSigner>(
-      s->custody_.get(), s->keys_.get(), &clock);
+  s->signer_ =
+      std::make_unique<signer::AuthTokenSigner>(s->custody_.get(), &clock);
   s->key_name_ = absl::StrCat("bench-inproc-", RandomHex(4));
   ASSIGN_OR_RETURN(
       signer::Key key,

@@ -6,6 +6,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -37,6 +38,14 @@ using BignumPtr = OpenSslPtr<BIGNUM, BN_free>;
 using Asn1IntegerPtr = OpenSslPtr<ASN1_INTEGER, ASN1_INTEGER_free>;
 using Asn1TimePtr = OpenSslPtr<ASN1_TIME, ASN1_TIME_free>;
 using EcdsaSigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
+using X509AlgorPtr = OpenSslPtr<X509_ALGOR, X509_ALGOR_free>;
+using Asn1BitStringPtr = OpenSslPtr<ASN1_BIT_STRING, ASN1_BIT_STRING_free>;
+using Asn1OctetStringPtr =
+    OpenSslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
+using Asn1Ia5StringPtr = OpenSslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free>;
+using BasicConstraintsPtr =
+    OpenSslPtr<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free>;
+using GeneralNamePtr = OpenSslPtr<GENERAL_NAME, GENERAL_NAME_free>;
 
 inline void FreeGeneralNames(GENERAL_NAMES* names) {
   GENERAL_NAMES_free(names);
@@ -47,6 +56,13 @@ inline void FreeX509Stack(STACK_OF(X509) * certs) {
   sk_X509_pop_free(certs, X509_free);
 }
 using X509StackPtr = OpenSslPtr<STACK_OF(X509), FreeX509Stack>;
+
+// Memory OpenSSL allocated for us (PEM_read_bio_ex's outputs,
+// ASN1_STRING_to_UTF8's output).
+inline void FreeOpenSslChars(char* p) { OPENSSL_free(p); }
+using OpenSslCharsPtr = OpenSslPtr<char, FreeOpenSslChars>;
+inline void FreeOpenSslBytes(unsigned char* p) { OPENSSL_free(p); }
+using OpenSslBytesPtr = OpenSslPtr<unsigned char, FreeOpenSslBytes>;
 
 }  // namespace sejf
 

@@ -14,18 +14,6 @@ absl::string_view KeyAlgorithmName(KeyAlgorithm algorithm) {
   return "unknown-algorithm";
 }
 
-absl::string_view SignatureSchemeName(SignatureScheme scheme) {
-  switch (scheme) {
-    case SignatureScheme::kEcdsaSha256:
-      return "ecdsa-sha256";
-    case SignatureScheme::kRsaPkcs1Sha256:
-      return "rsa-pkcs1-sha256";
-    case SignatureScheme::kRsaPssSha256:
-      return "rsa-pss-sha256";
-  }
-  return "unknown-scheme";
-}
-
 bool SchemeFitsAlgorithm(SignatureScheme scheme, KeyAlgorithm algorithm) {
   switch (scheme) {
     case SignatureScheme::kEcdsaSha256:

@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/secret.h"
+#include "hsm/signature_scheme.h"
 
 namespace sejf::hsm {
 
@@ -41,22 +42,9 @@ enum class KeyAlgorithm {
   kRsa2048,  // RSA, 2048-bit modulus, public exponent 65537
 };
 
-enum class SignatureScheme {
-  // ECDSA over SHA-256(data). The signature is raw r||s: 64 bytes, each half
-  // big-endian and left-padded to 32 bytes (IEEE P1363; what XMLDSig and KSeF
-  // QR codes want). Use EcdsaRawToDer (hsm/signatures.h) for X.509/CMS.
-  kEcdsaSha256,
-  // RSASSA-PKCS1-v1_5 with SHA-256 (DigestInfo inside); 256 bytes for
-  // RSA-2048.
-  kRsaPkcs1Sha256,
-  // RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt (KSeF KOD II);
-  // 256 bytes for RSA-2048.
-  kRsaPssSha256,
-};
-
-// "ec-p256", "rsa-2048"; "ecdsa-sha256", "rsa-pkcs1-sha256", "rsa-pss-sha256".
+// "ec-p256", "rsa-2048". (SignatureScheme and its names:
+// hsm/signature_scheme.h.)
 absl::string_view KeyAlgorithmName(KeyAlgorithm algorithm);
-absl::string_view SignatureSchemeName(SignatureScheme scheme);
 
 // Whether `scheme` can be made with a key of `algorithm`: ECDSA with EC keys,
 // the two RSA schemes with RSA keys.

@@ -18,7 +18,7 @@
 #include "hsm/pkcs11/module.h"
 #include "hsm/pkcs11/session.h"
 #include "hsm/pkcs11/token_label.h"
-#include "hsm/status_context.h"
+#include "common/status_context.h"
 
 namespace sejf::hsm {
 namespace {

@@ -6,7 +6,7 @@
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "hsm/pkcs11/session.h"
-#include "hsm/status_context.h"
+#include "common/status_context.h"
 
 namespace sejf::hsm {
 

@@ -1,8 +1,10 @@
 #include "server/key_custody_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "server/key_conversions.h"
+#include "server/resource_names.h"
 #include "signer/x509/enrollment_data.h"
 #include "signer/x509/self_signed.h"
 #include "vault/records/credential_name.h"
@@ -22,16 +24,9 @@ AccessTarget KeyTarget(const std::string& name) {
 absl::StatusOr<std::string> AuthorizedKey(RpcCall& call,
                                           const std::string& resource,
                                           Operation operation) {
-  ASSIGN_OR_RETURN(std::string name,
-                   signer::KeyNameFromResource(resource, "name"));
+  ASSIGN_OR_RETURN(std::string name, KeyNameFromResource(resource, "name"));
   RETURN_IF_ERROR(call.Authorize(operation, KeyTarget(name)));
   return name;
-}
-
-// `status` with its message prefixed by the request field it is about.
-absl::Status WithField(absl::string_view field, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      absl::StrCat(field, ": ", status.message()));
 }
 
 // The CSR subject from `subject` or `enrollment_data`.
@@ -163,7 +158,7 @@ grpc::Status KeyCustodyService::CreateCsr(
       env_, context, "/sejf.v1.KeyCustody/CreateCsr",
       [&](RpcCall& call) -> absl::Status {
         ASSIGN_OR_RETURN(std::string name,
-                         signer::KeyNameFromResource(request->name(), "name"));
+                         KeyNameFromResource(request->name(), "name"));
         ASSIGN_OR_RETURN(signer::DistinguishedName subject,
                          SubjectFromProto(*request));
         RETURN_IF_ERROR(
@@ -184,7 +179,7 @@ grpc::Status KeyCustodyService::SelfSignCertificate(
       env_, context, "/sejf.v1.KeyCustody/SelfSignCertificate",
       [&](RpcCall& call) -> absl::Status {
         ASSIGN_OR_RETURN(std::string name,
-                         signer::KeyNameFromResource(request->name(), "name"));
+                         KeyNameFromResource(request->name(), "name"));
         absl::StatusOr<signer::DistinguishedName> subject =
             signer::DistinguishedName::Parse(request->subject());
         if (!subject.ok()) return WithField("subject", subject.status());

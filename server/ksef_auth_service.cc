@@ -4,39 +4,19 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "absl/time/clock.h"
 #include "common/ksef_context.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "server/ksef_conversions.h"
+#include "server/resource_names.h"
 #include "server/token_vault_service.h"
-#include "signer/ksef/challenge.h"
 #include "signer/qr/qr_code.h"
 #include "signer/qr/qr_png.h"
 #include "vault/records/credential_name.h"
 
 namespace sejf::server {
 namespace {
-
-// An INVALID_ARGUMENT `status` with its message prefixed by the request
-// field it is about, unless the message already starts with that field's
-// name; any other status unchanged.
-absl::Status WithField(absl::string_view field, const absl::Status& status) {
-  if (status.code() != absl::StatusCode::kInvalidArgument ||
-      absl::StartsWith(status.message(), field)) {
-    return status;
-  }
-  return absl::Status(status.code(),
-                      absl::StrCat(field, ": ", status.message()));
-}
-
-template <typename T>
-absl::StatusOr<T> WithField(absl::string_view field, absl::StatusOr<T> value) {
-  if (value.ok()) return value;
-  return WithField(field, value.status());
-}
 
 AccessTarget CredentialTarget(absl::string_view collection,
                               const std::string& name,
@@ -61,17 +41,6 @@ AccessTarget MfcertsTarget(absl::string_view environment) {
 }
 
 // "tokens/{name}" → name.
-absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
-                                                  absl::string_view field) {
-  absl::string_view name = resource;
-  if (!absl::ConsumePrefix(&name, "tokens/")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be tokens/{token}"));
-  }
-  RETURN_IF_ERROR(vault::ValidateCredentialName(name, field));
-  return std::string(name);
-}
-
 // The QR host of `environment` (field "environment").
 absl::StatusOr<std::string> QrHost(const std::string& environment) {
   RETURN_IF_ERROR(
@@ -126,9 +95,7 @@ grpc::Status KsefAuthService::SignAuthTokenRequest(
       [&](RpcCall& call) -> absl::Status {
         signer::AuthTokenSignParams params;
         ASSIGN_OR_RETURN(params.key_name,
-                         signer::KeyNameFromResource(request->key(), "key"));
-        RETURN_IF_ERROR(signer::ValidateChallenge(request->challenge(),
-                                                  absl::Now(), "challenge"));
+                         KeyNameFromResource(request->key(), "key"));
         params.challenge = request->challenge();
         ASSIGN_OR_RETURN(params.context,
                          ParseKsefContext(request->context(), "context"));
@@ -147,14 +114,14 @@ grpc::Status KsefAuthService::SignAuthTokenRequest(
         }
         params.ns = *ns;
         params.allowed_ips = AllowedIpsFromProto(request->allowed_ips());
-        RETURN_IF_ERROR(signer::ValidateAllowedIps(params.allowed_ips));
+        ASSIGN_OR_RETURN(signer::AuthTokenSigner * signer,
+                         Configured(domain_.auth_signer, "XAdES signer"));
+        RETURN_IF_ERROR(signer->CheckRequest(params));
 
         RETURN_IF_ERROR(call.Authorize(
             Operation::kAuthXades,
             CredentialTarget("keys", params.key_name, params.context.ToString(),
                              params.challenge)));
-        ASSIGN_OR_RETURN(signer::AuthTokenSigner * signer,
-                         Configured(domain_.auth_signer, "XAdES signer"));
         ASSIGN_OR_RETURN(signer::SignedAuthTokenRequest signed_request,
                          signer->Sign(params));
         response->set_signed_xml(std::move(signed_request.xml));
@@ -174,16 +141,15 @@ grpc::Status KsefAuthService::EncryptToken(
       [&](RpcCall& call) -> absl::Status {
         ASSIGN_OR_RETURN(std::string name,
                          TokenNameFromResource(request->token(), "token"));
-        RETURN_IF_ERROR(signer::ValidateChallenge(request->challenge(),
-                                                  absl::Now(), "challenge"));
-        if (request->timestamp_ms() <= 0) {
-          return absl::InvalidArgumentError(
-              "timestamp_ms must be the challenge's timestampMs (Unix "
-              "milliseconds)");
-        }
-        RETURN_IF_ERROR(
-            WithField("environment",
-                      signer::ValidateEnvironmentName(request->environment())));
+        ASSIGN_OR_RETURN(
+            signer::KsefTokenEncryptor * encryptor,
+            Configured(domain_.token_encryptor, "token encryptor"));
+        signer::KsefTokenRequest encrypt;
+        encrypt.environment = request->environment();
+        encrypt.challenge = request->challenge();
+        encrypt.timestamp_ms = request->timestamp_ms();
+        encrypt.allowed_ips = AllowedIpsFromProto(request->allowed_ips());
+        RETURN_IF_ERROR(WithTaggedField(encryptor->CheckRequest(encrypt)));
         std::optional<KsefContext> asked;
         if (!request->context().empty()) {
           ASSIGN_OR_RETURN(asked,
@@ -237,23 +203,10 @@ grpc::Status KsefAuthService::EncryptToken(
           // Changed between the two reads: answer as if it were missing.
           return not_found;
         }
-        ASSIGN_OR_RETURN(
-            signer::KsefTokenEncryptor * encryptor,
-            Configured(domain_.token_encryptor, "token encryptor"));
-        signer::KsefTokenRequest encrypt;
-        encrypt.environment = request->environment();
-        encrypt.challenge = request->challenge();
         encrypt.context = *own;
-        encrypt.timestamp_ms = request->timestamp_ms();
-        encrypt.allowed_ips = AllowedIpsFromProto(request->allowed_ips());
         absl::StatusOr<signer::EncryptedKsefToken> encrypted =
             encryptor->Encrypt(usable.secret, encrypt);
-        if (!encrypted.ok()) {
-          if (absl::StartsWith(encrypted.status().message(), "timestampMs")) {
-            return WithField("timestamp_ms", encrypted.status());
-          }
-          return encrypted.status();
-        }
+        if (!encrypted.ok()) return WithTaggedField(encrypted.status());
         response->set_encrypted_token(encrypted->encrypted_token);
         response->set_public_key_id(encrypted->public_key_id);
         response->set_request_json(encrypted->request_json);
@@ -270,7 +223,7 @@ grpc::Status KsefAuthService::SignOfflineQrCode(
       [&](RpcCall& call) -> absl::Status {
         signer::OfflineQrRequest qr;
         ASSIGN_OR_RETURN(qr.key_name,
-                         signer::KeyNameFromResource(request->key(), "key"));
+                         KeyNameFromResource(request->key(), "key"));
         ASSIGN_OR_RETURN(qr.context,
                          ParseKsefContext(request->context(), "context"));
         RETURN_IF_ERROR(ValidateNip(request->seller_nip(), "seller_nip"));
@@ -358,11 +311,13 @@ grpc::Status KsefAuthService::ImportMinistryCertificates(
         absl::StatusOr<std::vector<signer::MinistryCertificate>> imported =
             store->Import(request->environment(), request->content(), *usage,
                           pins);
-        if (!imported.ok() &&
-            absl::StartsWith(imported.status().message(), "pin_fingerprints")) {
-          return imported.status();
+        if (!imported.ok()) {
+          // Bad input is about the pins when the domain says so (tagged),
+          // else about the content.
+          return TaggedField(imported.status())
+                     ? WithTaggedField(imported.status())
+                     : WithField("content", imported.status());
         }
-        RETURN_IF_ERROR(WithField("content", imported.status()));
         for (const signer::MinistryCertificate& c : *imported) {
           MinistryCertificateToProto(c, response->add_certificates());
         }

@@ -249,7 +249,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   absl::StatusOr<std::unique_ptr<vault::TokenVault>> tokens =
       vault::TokenVault::Open(storage->get(), keyring->get(), clock);
   if (!tokens.ok()) return fail("token_vault", tokens.status());
-  signer::AuthTokenSigner auth_signer(&key_custody, key_store->get(), clock,
+  signer::AuthTokenSigner auth_signer(&key_custody, clock,
                                       AuthTokenSignerOptionsOf(config));
   absl::StatusOr<std::unique_ptr<signer::MinistryTrust>> mf_trust =
       BuildMinistryTrust(config.ksef, keyring->get());
@@ -258,7 +258,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                            clock);
   signer::KsefTokenEncryptor token_encryptor(&mfcerts, mf_trust->get(), clock,
                                              TokenEncryptionOptionsOf(config));
-  signer::OfflineQrSigner qr_signer(&key_custody, key_store->get(), clock);
+  signer::OfflineQrSigner qr_signer(&key_custody);
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());

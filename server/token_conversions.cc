@@ -4,9 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "common/status_macros.h"
-#include "vault/records/credential_name.h"
 
 namespace sejf::server {
 namespace {
@@ -77,17 +74,6 @@ sejf::v1::TokenPermission PermissionToProto(vault::TokenPermission permission) {
       return sejf::v1::TOKEN_PERMISSION_COLLECTIVE_IDENTIFIER_MANAGE;
   }
   return sejf::v1::TOKEN_PERMISSION_UNSPECIFIED;
-}
-
-absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
-                                                  absl::string_view field) {
-  absl::string_view name = resource;
-  if (!absl::ConsumePrefix(&name, "tokens/")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be \"tokens/NAME\""));
-  }
-  RETURN_IF_ERROR(vault::ValidateCredentialName(name, field));
-  return std::string(name);
 }
 
 void TokenToProto(const vault::Token& token, sejf::v1::Token* out) {

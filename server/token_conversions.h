@@ -21,11 +21,6 @@ std::optional<vault::TokenPermission> PermissionFromProto(
     sejf::v1::TokenPermission permission);
 sejf::v1::TokenPermission PermissionToProto(vault::TokenPermission permission);
 
-// The {token} of a resource name "tokens/{token}"; INVALID_ARGUMENT naming
-// `field` when `resource` is not one (or {token} breaks the naming rule).
-absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
-                                                  absl::string_view field);
-
 // Fills `out` from `token` (metadata only: the domain never hands out the
 // secret and the proto has no field for it).
 void TokenToProto(const vault::Token& token, sejf::v1::Token* out);

@@ -10,6 +10,7 @@
 #include "common/secret.h"
 #include "common/status_macros.h"
 #include "server/key_conversions.h"
+#include "server/resource_names.h"
 #include "server/token_conversions.h"
 #include "vault/records/credential_name.h"
 

@@ -13,7 +13,7 @@
 #include "common/status_macros.h"
 #include "hsm/pkcs11/ck_rv.h"
 #include "hsm/pkcs11/token_label.h"
-#include "hsm/status_context.h"
+#include "common/status_context.h"
 
 namespace sejf::hsm::pkcs11 {
 namespace {

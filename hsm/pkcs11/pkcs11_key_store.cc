@@ -19,7 +19,7 @@
 #include "hsm/pkcs11/public_key_der.h"
 #include "hsm/pkcs11_uri.h"
 #include "hsm/signatures.h"
-#include "hsm/status_context.h"
+#include "common/status_context.h"
 
 namespace sejf::hsm::pkcs11 {
 namespace {

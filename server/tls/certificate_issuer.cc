@@ -17,7 +17,6 @@
 #include "common/openssl_ptr.h"
 #include "common/random.h"
 #include "common/status_macros.h"
-#include "server/tls/openssl_ptr_ext.h"
 #include "server/tls/peer_identity.h"
 #include "server/tls/pem.h"
 

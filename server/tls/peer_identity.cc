@@ -12,7 +12,6 @@
 #include "common/openssl_error.h"
 #include "common/openssl_ptr.h"
 #include "common/status_macros.h"
-#include "server/tls/openssl_ptr_ext.h"
 #include "server/tls/pem.h"
 #include "server/tls/revocation_list.h"
 

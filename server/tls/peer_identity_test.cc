@@ -11,7 +11,6 @@
 #include "common/openssl_ptr.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/tls/openssl_ptr_ext.h"
 #include "server/tls/peer_identity_cache.h"
 #include "server/tls/pem.h"
 

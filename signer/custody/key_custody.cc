@@ -3,7 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "signer/x509/certificate_info.h"
@@ -65,18 +65,6 @@ vault::KeyCertificate ToRecord(const CertificateInfo& info,
 }
 
 }  // namespace
-
-hsm::SignatureScheme HsmScheme(SignatureScheme scheme) {
-  switch (scheme) {
-    case SignatureScheme::kEcdsaSha256:
-      return hsm::SignatureScheme::kEcdsaSha256;
-    case SignatureScheme::kRsaPkcs1Sha256:
-      return hsm::SignatureScheme::kRsaPkcs1Sha256;
-    case SignatureScheme::kRsaPssSha256:
-      return hsm::SignatureScheme::kRsaPssSha256;
-  }
-  return hsm::SignatureScheme::kEcdsaSha256;
-}
 
 KeyCustody::KeyCustody(hsm::KeyStore* keys, vault::Storage* storage,
                        const Clock* clock)
@@ -318,14 +306,91 @@ absl::StatusOr<Key> KeyCustody::Save(Key key) {
   return key;
 }
 
+namespace {
+
+std::string UtcText(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+// OK when `key` is active; FAILED_PRECONDITION saying its state otherwise.
+absl::Status CheckActive(const Key& key) {
+  if (key.record.state == vault::CredentialState::kActive) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "key ", key.name, " is ", vault::CredentialStateName(key.record.state),
+      "; only an active key signs"));
+}
+
+// What a key of `usage` is for, and how it gets its certificate.
+struct UsageHints {
+  absl::string_view needed_for;
+  absl::string_view how_to_certify;
+};
+
+UsageHints HintsFor(vault::KeyUsage usage) {
+  switch (usage) {
+    case vault::KeyUsage::kAuthentication:
+      return {"KSeF login needs an authentication key",
+              "run sejf key self-sign or attach-cert"};
+    case vault::KeyUsage::kOffline:
+      return {
+          "KOD II must be signed with an offline key (a KSeF Offline "
+          "certificate)",
+          "attach its KSeF Offline certificate with sejf key attach-cert"};
+  }
+  return {"", ""};
+}
+
+// OK when `key` may sign for `usage` at `now`; FAILED_PRECONDITION saying
+// what to do otherwise.
+absl::Status CheckUsable(const Key& key, vault::KeyUsage usage,
+                         absl::Time now) {
+  RETURN_IF_ERROR(CheckActive(key));
+  const vault::KeyRecord& r = key.record;
+  const UsageHints hints = HintsFor(usage);
+  if (r.usage != usage) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "key ", key.name, " has usage ", vault::KeyUsageName(r.usage), ", not ",
+        vault::KeyUsageName(usage), "; ", hints.needed_for));
+  }
+  if (!r.certificate) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "key ", key.name, " has no certificate: ", hints.how_to_certify));
+  }
+  if (now > r.certificate->not_after) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "certificate of key ", key.name, " expired on ",
+        UtcText(r.certificate->not_after), "; attach a renewed one"));
+  }
+  if (now < r.certificate->not_before) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("certificate of key ", key.name, " is not valid until ",
+                     UtcText(r.certificate->not_before)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Key> KeyCustody::GetActive(absl::string_view name) {
   ASSIGN_OR_RETURN(Key key, Get(name));
-  if (key.record.state != vault::CredentialState::kActive) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "key \"", name, "\" is ", vault::CredentialStateName(key.record.state),
-        "; only an active key signs"));
-  }
+  RETURN_IF_ERROR(CheckActive(key));
   return key;
+}
+
+absl::StatusOr<UsableKey> KeyCustody::UsableFor(absl::string_view name,
+                                                vault::KeyUsage usage) {
+  ASSIGN_OR_RETURN(Key key, Get(name));
+  RETURN_IF_ERROR(CheckUsable(key, usage, clock_->Now()));
+  hsm::KeyRef ref = KeyRefOf(key.name, key.record);
+  return UsableKey(std::move(key), std::move(ref));
+}
+
+absl::StatusOr<std::string> KeyCustody::Sign(const UsableKey& key,
+                                             hsm::SignatureScheme scheme,
+                                             absl::string_view data) const {
+  return keys_->Sign(key.ref_, scheme, data);
 }
 
 absl::StatusOr<Csr> KeyCustody::CreateCsr(absl::string_view name,
@@ -333,10 +398,9 @@ absl::StatusOr<Csr> KeyCustody::CreateCsr(absl::string_view name,
   ASSIGN_OR_RETURN(Key key, GetActive(name));
   hsm::KeyRef ref = KeyRefOf(name, key.record);
   SignatureScheme scheme = SchemeFor(ref);
-  return signer::CreateCsr(key.record.public_key_der, subject, scheme,
-                           [&](absl::string_view data) {
-                             return keys_->Sign(ref, HsmScheme(scheme), data);
-                           });
+  return signer::CreateCsr(
+      key.record.public_key_der, subject, scheme,
+      [&](absl::string_view data) { return keys_->Sign(ref, scheme, data); });
 }
 
 absl::StatusOr<Key> KeyCustody::SelfSign(absl::string_view name,
@@ -350,7 +414,7 @@ absl::StatusOr<Key> KeyCustody::SelfSign(absl::string_view name,
                        key.record.public_key_der, subject, UsageOf(key.record),
                        validity_days, scheme,
                        [&](absl::string_view data) {
-                         return keys_->Sign(ref, HsmScheme(scheme), data);
+                         return keys_->Sign(ref, scheme, data);
                        },
                        *clock_));
   key.record.certificate = ToRecord(info, {});
@@ -396,17 +460,6 @@ absl::StatusOr<Key> KeyCustody::Destroy(absl::string_view name) {
   }
   key.record.state = vault::CredentialState::kDestroyed;
   return Save(std::move(key));
-}
-
-absl::StatusOr<std::string> KeyNameFromResource(absl::string_view resource,
-                                                absl::string_view field) {
-  absl::string_view name = resource;
-  if (!absl::ConsumePrefix(&name, "keys/")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be a key resource name \"keys/{name}\""));
-  }
-  RETURN_IF_ERROR(vault::ValidateCredentialName(name, field));
-  return std::string(name);
 }
 
 }  // namespace sejf::signer

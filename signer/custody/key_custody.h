@@ -63,6 +63,28 @@ struct Key {
   vault::KeyRecord record;
 };
 
+// A key that was usable for a purpose when KeyCustody::UsableFor returned
+// it: active, of that usage, with a certificate valid at the custody's clock.
+// Only KeyCustody makes one, and KeyCustody::Sign signs only with one. A
+// copyable snapshot (a later disable is seen by the next UsableFor).
+class UsableKey {
+ public:
+  const Key& key() const { return key_; }
+  // The key's certificate (a usable key always has one).
+  const vault::KeyCertificate& certificate() const {
+    return *key_.record.certificate;
+  }
+  hsm::KeyAlgorithm algorithm() const { return ref_.algorithm; }
+
+ private:
+  friend class KeyCustody;
+  UsableKey(Key key, hsm::KeyRef ref)
+      : key_(std::move(key)), ref_(std::move(ref)) {}
+
+  Key key_;
+  hsm::KeyRef ref_;
+};
+
 struct KeyFilter {
   std::optional<vault::KeyUsage> usage;
   std::optional<vault::CredentialState> state;
@@ -132,7 +154,25 @@ class KeyCustody {
   absl::StatusOr<Key> AttachCertificate(absl::string_view name,
                                         absl::string_view chain);
 
-  // The HSM handle of a key's private half (for signing), from its record.
+  // The key `name` if it may sign for `usage` now (the one rule for every
+  // signer: KSeF login, KOD II, and later the broker and imported keys).
+  // NOT_FOUND: no such key. FAILED_PRECONDITION saying what to do: "key X is
+  // disabled" (or destroyed), "key X has usage offline, not authentication",
+  // "key X has no certificate: …", "certificate of key X expired on …" /
+  // "… is not valid until …".
+  absl::StatusOr<UsableKey> UsableFor(absl::string_view name,
+                                      vault::KeyUsage usage);
+
+  // Signs `data` with the HSM half of `key` (see hsm::KeyStore::Sign for
+  // the signature's form); the key store's status on failure (e.g.
+  // UNAVAILABLE when the HSM is away, INVALID_ARGUMENT when `scheme` does
+  // not fit the key's algorithm). Thread-safe.
+  absl::StatusOr<std::string> Sign(const UsableKey& key,
+                                   hsm::SignatureScheme scheme,
+                                   absl::string_view data) const;
+
+  // The HSM handle of a key's private half, from its record. For code that
+  // measures the HSM itself (bench/); signers use UsableFor and Sign.
   static hsm::KeyRef KeyRefOf(absl::string_view name,
                               const vault::KeyRecord& record);
 
@@ -161,13 +201,6 @@ class KeyCustody {
   // Parsing a record's JSON was ~1/6 of a signature's CPU outside the HSM.
   vault::DecodedRecordCache<vault::KeyRecord> decoded_;
 };
-
-// The HSM's scheme for a signer/x509 scheme (the same three values).
-hsm::SignatureScheme HsmScheme(SignatureScheme scheme);
-
-// "keys/{name}" → name; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> KeyNameFromResource(absl::string_view resource,
-                                                absl::string_view field);
 
 }  // namespace sejf::signer
 

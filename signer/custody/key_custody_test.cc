@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "common/crypto_init.h"
 #include "gtest/gtest.h"
+#include "hsm/signatures.h"
 #include "hsm/testing/fake_key_store.h"
 #include "signer/x509/self_signed.h"
 #include "signer/x509/testing/openssl_cli.h"
@@ -193,6 +194,61 @@ TEST_F(KeyCustodyTest, CsrIsSignedByTheHsmKeyAndVerifiedByOpenssl) {
   }
 }
 
+TEST_F(KeyCustodyTest, UsableForIsOneRuleForEveryPurpose) {
+  ASSERT_TRUE(
+      custody_.Generate("qr", hsm::KeyAlgorithm::kEcP256, KeyUsage::kOffline)
+          .ok());
+  auto refused = custody_.UsableFor("qr", KeyUsage::kOffline);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "key qr has no certificate"))
+      << refused.status();
+  ASSERT_TRUE(custody_.SelfSign("qr", Subject("CN=Acme,C=PL"), 1).ok());
+  refused = custody_.UsableFor("qr", KeyUsage::kAuthentication);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "key qr has usage offline, not authentication"))
+      << refused.status();
+  ASSERT_TRUE(custody_.Disable("qr").ok());
+  refused = custody_.UsableFor("qr", KeyUsage::kOffline);
+  EXPECT_TRUE(
+      absl::StrContains(refused.status().message(), "key qr is disabled"))
+      << refused.status();
+  ASSERT_TRUE(custody_.Enable("qr").ok());
+  clock_.Advance(absl::Hours(25));
+  refused = custody_.UsableFor("qr", KeyUsage::kOffline);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "certificate of key qr expired on "))
+      << refused.status();
+  EXPECT_EQ(custody_.UsableFor("ghost", KeyUsage::kOffline).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(KeyCustodyTest, SignWithAUsableKeyMakesASignatureOpensslVerifies) {
+  ASSERT_TRUE(
+      custody_.Generate("qr", hsm::KeyAlgorithm::kEcP256, KeyUsage::kOffline)
+          .ok());
+  ASSERT_TRUE(custody_.SelfSign("qr", Subject("CN=Acme,C=PL"), 30).ok());
+  auto usable = custody_.UsableFor("qr", KeyUsage::kOffline);
+  ASSERT_TRUE(usable.ok()) << usable.status();
+  auto raw = custody_.Sign(*usable, hsm::SignatureScheme::kEcdsaSha256,
+                           "what was signed");
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  auto der = hsm::EcdsaRawToDer(*raw);
+  ASSERT_TRUE(der.ok()) << der.status();
+  ScratchDir dir;
+  const std::string cert = dir.Write("cert.der", usable->certificate().der);
+  const std::string pub = dir.Path("pub.pem");
+  ASSERT_EQ(RunOpenssl({"x509", "-inform", "DER", "-in", cert, "-pubkey",
+                        "-noout", "-out", pub})
+                .exit_code,
+            0);
+  auto verified = RunOpenssl({"dgst", "-sha256", "-verify", pub, "-signature",
+                              dir.Write("sig.der", *der),
+                              dir.Write("data", "what was signed")});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  EXPECT_TRUE(absl::StrContains(verified.out, "Verified OK")) << verified.out;
+}
+
 TEST_F(KeyCustodyTest, SelfSignAttachesACertificateOpensslVerifies) {
   ASSERT_TRUE(
       custody_
@@ -301,13 +357,6 @@ TEST_F(KeyCustodyTest, CertificateLackingTheNeededBitIsRefusedNamingIt) {
                                 "keyUsage lacks digitalSignature"))
       << attached.status();
   EXPECT_FALSE(custody_.Get("auth")->record.certificate.has_value());
-}
-
-TEST_F(KeyCustodyTest, KeyNameFromResourceNamesTheField) {
-  EXPECT_EQ(*KeyNameFromResource("keys/acme", "name"), "acme");
-  auto bad = KeyNameFromResource("tokens/acme", "name");
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StrContains(bad.status().message(), "name"));
 }
 
 }  // namespace

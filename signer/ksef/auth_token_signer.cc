@@ -10,43 +10,6 @@
 namespace sejf::signer {
 namespace {
 
-std::string Rfc3339(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
-}
-
-// Whether `key` may sign a login document now; FAILED_PRECONDITION saying
-// what to do otherwise.
-absl::Status CheckUsable(const Key& key, absl::Time now) {
-  const vault::KeyRecord& r = key.record;
-  if (r.state != vault::CredentialState::kActive) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "key ", key.name, " is ", vault::CredentialStateName(r.state),
-        "; only an active key signs"));
-  }
-  if (r.usage != vault::KeyUsage::kAuthentication) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "key ", key.name, " has usage ", vault::KeyUsageName(r.usage),
-        ", not authentication; KSeF login needs an authentication key"));
-  }
-  if (!r.certificate) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("key ", key.name,
-                     " has no certificate: run sejf key self-sign or "
-                     "attach-cert"));
-  }
-  if (now > r.certificate->not_after) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "certificate of key ", key.name, " expired on ",
-        Rfc3339(r.certificate->not_after), "; attach a renewed one"));
-  }
-  if (now < r.certificate->not_before) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("certificate of key ", key.name, " is not valid until ",
-                     Rfc3339(r.certificate->not_before)));
-  }
-  return absl::OkStatus();
-}
-
 // now − skew in whole seconds, but not before `not_before` (whole seconds
 // too: X.509 times have no fractions).
 absl::Time SigningTime(absl::Time now, absl::Duration skew,
@@ -57,10 +20,9 @@ absl::Time SigningTime(absl::Time now, absl::Duration skew,
 
 }  // namespace
 
-AuthTokenSigner::AuthTokenSigner(KeyCustody* custody, hsm::KeyStore* keys,
-                                 const Clock* clock,
+AuthTokenSigner::AuthTokenSigner(KeyCustody* custody, const Clock* clock,
                                  AuthTokenSignerOptions options)
-    : custody_(custody), keys_(keys), clock_(clock), options_(options) {}
+    : custody_(custody), clock_(clock), options_(options) {}
 
 absl::StatusOr<std::shared_ptr<const AuthTokenSigner::CachedCertificate>>
 AuthTokenSigner::CertificateOf(const Key& key) {
@@ -94,25 +56,43 @@ AuthTokenSigner::CertificateOf(const Key& key) {
   return entry;
 }
 
-absl::StatusOr<SignedAuthTokenRequest> AuthTokenSigner::Sign(
-    const AuthTokenSignParams& params) {
-  const absl::Time now = clock_->Now();
+namespace {
+
+AuthTokenRequest RequestOf(const AuthTokenSignParams& params) {
   AuthTokenRequest request;
   request.challenge = params.challenge;
   request.context = params.context;
   request.subject_type = params.subject_type;
   request.allowed_ips = params.allowed_ips;
   request.ns = params.ns;
+  return request;
+}
+
+}  // namespace
+
+absl::Status AuthTokenSigner::CheckRequest(
+    const AuthTokenSignParams& params) const {
+  return ValidateAuthTokenRequest(RequestOf(params), clock_->Now());
+}
+
+absl::StatusOr<SignedAuthTokenRequest> AuthTokenSigner::Sign(
+    const AuthTokenSignParams& params) {
+  const absl::Time now = clock_->Now();
+  const AuthTokenRequest request = RequestOf(params);
   RETURN_IF_ERROR(ValidateAuthTokenRequest(request, now));
 
-  ASSIGN_OR_RETURN(const Key key, custody_->Get(params.key_name));
-  RETURN_IF_ERROR(CheckUsable(key, now));
+  // Held in its StatusOr, not moved out (GCC 12 misreads the move of the
+  // optional certificate as uninitialized).
+  const absl::StatusOr<UsableKey> found =
+      custody_->UsableFor(params.key_name, vault::KeyUsage::kAuthentication);
+  if (!found.ok()) return found.status();
+  const UsableKey& usable = *found;
+  const Key& key = usable.key();
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedCertificate> cert,
                    CertificateOf(key));
 
-  const hsm::KeyRef ref = KeyCustody::KeyRefOf(key.name, key.record);
-  const hsm::SignatureScheme scheme = HsmScheme(cert->certificate.scheme());
-  if (!hsm::SchemeFitsAlgorithm(scheme, ref.algorithm)) {
+  const hsm::SignatureScheme scheme = cert->certificate.scheme();
+  if (!hsm::SchemeFitsAlgorithm(scheme, usable.algorithm())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "certificate of key ", key.name, " is for another kind of key than ",
         key.record.algorithm));
@@ -127,7 +107,7 @@ absl::StatusOr<SignedAuthTokenRequest> AuthTokenSigner::Sign(
       out.xml,
       SignEnvelopedXades(content, kAuthTokenRequestEnd, cert->certificate,
                          out.signing_time, [&](absl::string_view data) {
-                           return keys_->Sign(ref, scheme, data);
+                           return custody_->Sign(usable, scheme, data);
                          }));
   out.certificate_sha256_fingerprint =
       cert->certificate.info().sha256_fingerprint;

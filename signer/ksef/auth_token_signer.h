@@ -1,7 +1,7 @@
 // The KSeF XAdES login document, signed by a key in custody: the domain
 // operation behind `sejf auth xades` / KsefAuth.SignAuthTokenRequest.
 //
-//   AuthTokenSigner signer(&custody, &key_store, &clock);
+//   AuthTokenSigner signer(&custody, &clock);
 //   ASSIGN_OR_RETURN(SignedAuthTokenRequest signed_request,
 //                    signer.Sign({.key_name = "acme-auth",
 //                                 .challenge = challenge,
@@ -77,10 +77,17 @@ class AuthTokenSigner {
  public:
   static constexpr std::size_t kMaxCachedCertificates = 256;
 
-  // `custody`, `keys` (the store custody's keys live in) and `clock` must
-  // outlive this object.
-  AuthTokenSigner(KeyCustody* custody, hsm::KeyStore* keys, const Clock* clock,
+  // `custody` and `clock` must outlive this object. Custody decides whether
+  // a key may sign (KeyCustody::UsableFor) and signs with it; `clock` dates
+  // the challenge check and SigningTime (the same clock as custody's).
+  AuthTokenSigner(KeyCustody* custody, const Clock* clock,
                   AuthTokenSignerOptions options = {});
+
+  // Checks the request's fields (challenge, context, subject type,
+  // namespace, allowed IPs) with this signer's clock: what Sign checks first,
+  // for an adapter to refuse bad input before it authorizes or looks up
+  // anything. INVALID_ARGUMENT naming the field.
+  absl::Status CheckRequest(const AuthTokenSignParams& params) const;
 
   // Validates the fields, then signs with the key. Errors, in this order:
   //   INVALID_ARGUMENT naming the field: a malformed or stale challenge, a
@@ -107,7 +114,6 @@ class AuthTokenSigner {
       const Key& key);
 
   KeyCustody* const custody_;
-  hsm::KeyStore* const keys_;
   const Clock* const clock_;
   const AuthTokenSignerOptions options_;
 

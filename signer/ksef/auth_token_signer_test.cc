@@ -35,8 +35,7 @@ class AuthTokenSignerTest : public ::testing::Test {
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = *std::move(env);
     custody_ = std::make_unique<KeyCustody>(&env_->store(), &storage_, &clock_);
-    signer_ = std::make_unique<AuthTokenSigner>(custody_.get(), &env_->store(),
-                                                &clock_);
+    signer_ = std::make_unique<AuthTokenSigner>(custody_.get(), &clock_);
   }
 
   // A key with a self-signed certificate valid `days` from now.
@@ -142,7 +141,7 @@ TEST_F(AuthTokenSignerTest, SigningTimeIsTheClockBackDatedByTheSkew) {
   const absl::Time t = clock_.Now();
   for (int skew_seconds : {0, 60, 90}) {
     SCOPED_TRACE(skew_seconds);
-    AuthTokenSigner signer(custody_.get(), &env_->store(), &clock_,
+    AuthTokenSigner signer(custody_.get(), &clock_,
                            {.signing_time_skew = absl::Seconds(skew_seconds)});
     auto signed_request = signer.Sign(Params("acme-auth"));
     ASSERT_TRUE(signed_request.ok()) << signed_request.status();

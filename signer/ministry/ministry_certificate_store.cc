@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "vault/records/credential_name.h"
+#include "vault/records/record_base64.h"
 
 namespace sejf::signer {
 namespace {
@@ -26,14 +27,6 @@ constexpr int kMaxPageSize = 500;
 std::string RecordName(absl::string_view environment,
                        const MinistryCertificate& c) {
   return absl::StrCat(environment, "/", c.Fingerprint());
-}
-
-std::string Unb64(const Json& j, const char* member) {
-  std::string out;
-  if (!absl::Base64Unescape(j.at(member).get<std::string>(), &out)) {
-    throw std::invalid_argument(absl::StrCat(member, " is not Base64"));
-  }
-  return out;
 }
 
 // Same content: everything but when, where and from which file format it
@@ -117,7 +110,7 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
     c.certificate_id = j.at("certificate_id").get<std::string>();
     c.public_key_id = j.at("public_key_id").get<std::string>();
     c.spki_sha256 = j.at("spki_sha256").get<std::string>();
-    c.der = Unb64(j, "der");
+    c.der = vault::Unb64(j.at("der").get<std::string>(), "der");
     c.subject = j.at("subject").get<std::string>();
     c.issuer = j.at("issuer").get<std::string>();
     c.serial_hex = j.at("serial").get<std::string>();
@@ -137,7 +130,10 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
     if (j.contains("trusted_by")) {
       c.trusted_by = j.at("trusted_by").get<std::string>();
     }
-    if (j.contains("pin_seal")) c.pin_seal = Unb64(j, "pin_seal");
+    if (j.contains("pin_seal")) {
+      c.pin_seal =
+          vault::Unb64(j.at("pin_seal").get<std::string>(), "pin_seal");
+    }
     return c;
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("record is damaged: ", e.what()));

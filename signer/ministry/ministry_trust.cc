@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "common/openssl_error.h"
 #include "common/pem_blocks.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "vault/crypto/sealed_record.h"
 
@@ -220,18 +221,21 @@ absl::StatusOr<std::vector<MinistryTrustGrant>> MinistryTrust::Admit(
     const std::vector<MinistryCertificate>& certificates,
     absl::Span<const std::string> operator_pins, absl::Time now) const {
   if (operator_pins.size() > kMaxMinistryCertificatesPerImport) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("pin_fingerprints has ", operator_pins.size(),
-                     " entries; at most ", kMaxMinistryCertificatesPerImport,
-                     " (one per certificate of an import)"));
+    return TagField("pin_fingerprints",
+                    absl::InvalidArgumentError(absl::StrCat(
+                        "pin_fingerprints has ", operator_pins.size(),
+                        " entries; at most ", kMaxMinistryCertificatesPerImport,
+                        " (one per certificate of an import)")));
   }
   std::vector<std::string> pins;
   for (std::size_t i = 0; i < operator_pins.size(); ++i) {
     absl::StatusOr<std::string> pin =
         NormalizeSha256Fingerprint(operator_pins[i]);
     if (!pin.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("pin_fingerprints[", i, "] ", pin.status().message()));
+      return TagField(
+          "pin_fingerprints",
+          absl::InvalidArgumentError(absl::StrCat("pin_fingerprints[", i, "] ",
+                                                  pin.status().message())));
     }
     pins.push_back(*std::move(pin));
   }

@@ -114,8 +114,9 @@ class MinistryTrust {
   // Returns one grant per certificate, in order. Errors (nothing may be
   // stored):
   //   INVALID_ARGUMENT: a malformed pin, or more than
-  //     kMaxMinistryCertificatesPerImport; a certificate expired at `now`,
-  //     without keyEncipherment, matching none of the operator pins, or
+  //     kMaxMinistryCertificatesPerImport (these two tagged
+  //     "pin_fingerprints", common/status_context.h); a certificate expired at
+  //     `now`, without keyEncipherment, matching none of the operator pins, or
   //     refused by the configured trust (naming it, its fingerprint and
   //     OpenSSL's reason);
   //   FAILED_PRECONDITION: no configured trust and no operator pin — the

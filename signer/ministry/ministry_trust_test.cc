@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/crypto_init.h"
+#include "common/status_context.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hsm/testing/fake_key_store.h"
@@ -145,6 +146,7 @@ TEST_F(MinistryTrustTest, WrongPinIsRefusedShowingTheFilesFingerprint) {
   auto malformed = trust->Admit("test", {rogue}, {"abc"}, kNow);
   ASSERT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(malformed.status().message(), HasSubstr("pin_fingerprints[0]"));
+  EXPECT_EQ(TaggedField(malformed.status()), "pin_fingerprints");
   std::vector<std::string> too_many(kMaxMinistryCertificatesPerImport + 1,
                                     rogue.Fingerprint());
   EXPECT_EQ(trust->Admit("test", {rogue}, too_many, kNow).status().code(),

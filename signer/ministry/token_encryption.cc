@@ -14,8 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/openssl_error.h"
 #include "common/openssl_ptr.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "signer/ksef/challenge.h"
 
 namespace sejf::signer {
 namespace {
@@ -121,20 +123,28 @@ KsefTokenEncryptor::KsefTokenEncryptor(MinistryCertificateStore* certificates,
       clock_(clock),
       options_(options) {}
 
+absl::Status KsefTokenEncryptor::CheckRequest(
+    const KsefTokenRequest& request) const {
+  RETURN_IF_ERROR(
+      TagField("environment", ValidateEnvironmentName(request.environment)));
+  const absl::Time now = clock_->Now();
+  RETURN_IF_ERROR(TagField(
+      "challenge", ValidateChallenge(request.challenge, now, "challenge")));
+  RETURN_IF_ERROR(TagField(
+      "timestamp_ms",
+      CheckTimestamp(request.timestamp_ms, now, options_.timestamp_window)));
+  return TagField("allowed_ips", ValidateAllowedIps(request.allowed_ips));
+}
+
 absl::StatusOr<EncryptedKsefToken> KsefTokenEncryptor::Encrypt(
     const SecretBytes& token, const KsefTokenRequest& request) const {
-  RETURN_IF_ERROR(ValidateEnvironmentName(request.environment));
-  if (request.challenge.empty()) {
-    return absl::InvalidArgumentError("challenge is required");
-  }
+  RETURN_IF_ERROR(CheckRequest(request));
   if (request.context.value.empty()) {
-    return absl::InvalidArgumentError("context is required");
+    return TagField("context",
+                    absl::InvalidArgumentError("context is required"));
   }
-  RETURN_IF_ERROR(ValidateAllowedIps(request.allowed_ips));
   RETURN_IF_ERROR(CheckToken(token));
-  absl::Time now = clock_->Now();
-  RETURN_IF_ERROR(
-      CheckTimestamp(request.timestamp_ms, now, options_.timestamp_window));
+  const absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(
       MinistryCertificate certificate,
       certificates_->SelectForTokenEncryption(request.environment, now));

@@ -62,10 +62,10 @@ struct KsefTokenRequest {
   // "test", "demo", "prod" or a custom environment with imported
   // certificates.
   std::string environment = {};
-  // From POST /auth/challenge, ALREADY VALIDATED by the caller (signer/ksef
-  // checks its form and date); here only required to be non-empty.
+  // From POST /auth/challenge: its form, and its date within a day of the
+  // clock's (signer/ksef/challenge.h).
   std::string challenge = {};
-  // The token's own context (the caller checks that it is).
+  // The token's own context (the caller checks that it is); required.
   KsefContext context = {};
   // The challenge response's timestampMs (Unix milliseconds).
   std::int64_t timestamp_ms = 0;
@@ -102,6 +102,14 @@ class KsefTokenEncryptor {
   //   purpose, refused by the configured trust, no valid operator pin);
   // DATA_LOSS: the selected record does not hold the certificate it was
   //   stored under (the database was altered).
+  // Checks the fields of `request` a caller gives, with this encryptor's
+  // clock: environment, challenge, timestamp_ms, allowed_ips (not context:
+  // the token's own, known once the token is found). INVALID_ARGUMENT tagged
+  // (common/status_context.h TaggedField) with the KsefTokenRequest field it
+  // is about. Encrypt runs the same checks; an adapter calls this first, to
+  // refuse bad input before it looks anything up.
+  absl::Status CheckRequest(const KsefTokenRequest& request) const;
+
   absl::StatusOr<EncryptedKsefToken> Encrypt(
       const SecretBytes& token, const KsefTokenRequest& request) const;
 

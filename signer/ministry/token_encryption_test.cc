@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto_init.h"
+#include "common/status_context.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hsm/testing/fake_key_store.h"
@@ -287,6 +288,7 @@ TEST_F(TokenEncryptionTest, StaleOrFutureTimestampIsRefused) {
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(refused.status().message(), HasSubstr("timestampMs"));
     EXPECT_THAT(refused.status().message(), HasSubstr("11m"));
+    EXPECT_EQ(TaggedField(refused.status()), "timestamp_ms");
   }
   KsefTokenRequest edge = Request();
   edge.timestamp_ms = absl::ToUnixMillis(kNow - absl::Minutes(10));
@@ -295,6 +297,20 @@ TEST_F(TokenEncryptionTest, StaleOrFutureTimestampIsRefused) {
   zero.timestamp_ms = 0;
   EXPECT_EQ(encryptor_.Encrypt(SecretFromView(kToken), zero).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TokenEncryptionTest, MalformedOrStaleChallengeIsRefusedByTheEncryptor) {
+  for (const char* challenge :
+       {"20250101-CR-X", "20260220-CR-1A2B3C4D5E-6F7A8B9C0D-1E"}) {
+    KsefTokenRequest request = Request();
+    request.challenge = challenge;
+    absl::Status refused = encryptor_.CheckRequest(request);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << challenge;
+    EXPECT_EQ(TaggedField(refused), "challenge") << refused;
+    EXPECT_EQ(encryptor_.Encrypt(SecretFromView(kToken), request).status(),
+              refused);
+  }
+  EXPECT_TRUE(encryptor_.CheckRequest(Request()).ok());
 }
 
 TEST_F(TokenEncryptionTest, WindowIsConfigurable) {

@@ -54,9 +54,9 @@ struct OfflineQrCode {
 
 class OfflineQrSigner {
  public:
-  // `custody`, `keys` and `clock` must outlive this object; `keys` is the
-  // store `custody` keeps its keys in.
-  OfflineQrSigner(KeyCustody* custody, hsm::KeyStore* keys, const Clock* clock);
+  // `custody` must outlive this object; it decides whether a key may sign
+  // (KeyCustody::UsableFor, at its clock) and signs with it.
+  explicit OfflineQrSigner(KeyCustody* custody);
 
   // Signs KOD II for `request`.
   // INVALID_ARGUMENT: a bad host, context, seller NIP (naming the field).
@@ -70,8 +70,6 @@ class OfflineQrSigner {
 
  private:
   KeyCustody* custody_;
-  hsm::KeyStore* keys_;
-  const Clock* clock_;
 };
 
 }  // namespace sejf::signer

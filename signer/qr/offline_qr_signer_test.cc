@@ -147,7 +147,7 @@ class OfflineQrSignerTest : public ::testing::Test {
   FakeClock clock_{kNow};
   vault::MemoryStorage storage_{clock_};
   KeyCustody custody_{&env_->store(), &storage_, &clock_};
-  OfflineQrSigner signer_{&custody_, &env_->store(), &clock_};
+  OfflineQrSigner signer_{&custody_};
 };
 
 hsm::testing::KeyStoreTestEnv* OfflineQrSignerTest::env_ = nullptr;

@@ -19,7 +19,6 @@
 #include "common/pem_blocks.h"
 #include "common/status_macros.h"
 #include "signer/x509/der.h"
-#include "signer/x509/openssl_ptr_ext.h"
 #include "signer/x509/public_key.h"
 
 namespace sejf::signer {

@@ -14,7 +14,6 @@
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "signer/x509/der.h"
-#include "signer/x509/openssl_ptr_ext.h"
 #include "signer/x509/public_key.h"
 #include "signer/x509/x509_signature.h"
 

@@ -9,28 +9,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "hsm/signature_scheme.h"
 
 namespace sejf::signer {
 
 // How the ExternalSigner signs, and the AlgorithmIdentifier written into the
-// CSR or certificate for it. (hsm::SignatureScheme has the same three values;
-// the caller maps one to the other.)
-enum class SignatureScheme {
-  // ECDSA over SHA-256; EC P-256 keys. AlgorithmIdentifier ecdsa-with-SHA256
-  // (1.2.840.10045.4.3.2, parameters absent, RFC 5758).
-  kEcdsaSha256,
-  // RSASSA-PKCS1-v1_5 with SHA-256; RSA keys. AlgorithmIdentifier
-  // sha256WithRSAEncryption (1.2.840.113549.1.1.11, parameters NULL).
-  kRsaPkcs1Sha256,
-  // RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt; RSA keys.
-  // AlgorithmIdentifier id-RSASSA-PSS (1.2.840.113549.1.1.10) with
-  // RSASSA-PSS-params {sha256 (NULL params), mgf1SHA256, saltLength 32}, the
-  // trailer field left at its default (RFC 4055).
-  kRsaPssSha256,
-};
-
-// "ecdsa-sha256", "rsa-pkcs1-sha256", "rsa-pss-sha256".
-absl::string_view SignatureSchemeName(SignatureScheme scheme);
+// CSR or certificate for it: the HSM's own enum (hsm/signature_scheme.h,
+// header-only), so a scheme passes from here to the HSM unconverted.
+using hsm::SignatureScheme;
+using hsm::SignatureSchemeName;
 
 // Signs `data` (the DER to-be-signed bytes: the message itself, which the
 // signer hashes with SHA-256 as the scheme says) and returns the raw

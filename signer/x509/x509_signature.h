@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "signer/x509/openssl_ptr_ext.h"
+#include "common/openssl_ptr.h"
 #include "signer/x509/public_key.h"
 #include "signer/x509/signature_scheme.h"
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto_init.h"
 #include "common/random.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "vault/crypto/xchacha20_poly1305_aead.h"
@@ -151,12 +152,6 @@ std::string NextKekLabel(absl::string_view label) {
     return absl::StrCat(label.substr(0, v), "-v", n + 1);
   }
   return absl::StrCat(label, "-v2");
-}
-
-absl::Status WithContext(const absl::Status& status, absl::string_view what) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(),
-                      absl::StrCat(what, ": ", status.message()));
 }
 
 }  // namespace

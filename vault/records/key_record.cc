@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "vault/records/record_base64.h"
 
 namespace sejf::vault {
 namespace {
@@ -40,23 +41,6 @@ std::optional<E> ValueOf(const std::pair<E, absl::string_view> (&table)[N],
 
 std::string B64(const std::string& bytes) { return absl::Base64Escape(bytes); }
 
-// The members read by Decode; a json exception inside becomes DATA_LOSS.
-std::string Unb64(const json& value, const char* member) {
-  std::string out;
-  if (!absl::Base64Unescape(value.at(member).get<std::string>(), &out)) {
-    throw std::invalid_argument(absl::StrCat(member, " is not Base64"));
-  }
-  return out;
-}
-
-std::string Unb64(const std::string& text) {
-  std::string out;
-  if (!absl::Base64Unescape(text, &out)) {
-    throw std::invalid_argument("chain entry is not Base64");
-  }
-  return out;
-}
-
 json EncodeCertificate(const KeyCertificate& c) {
   json chain = json::array();
   for (const auto& der : c.chain_der) chain.push_back(B64(der));
@@ -85,9 +69,9 @@ std::string SerialWithoutSignByte(std::string serial) {
 
 KeyCertificate DecodeCertificate(const json& j) {
   KeyCertificate c;
-  c.der = Unb64(j, "der");
+  c.der = Unb64(j.at("der").get<std::string>(), "der");
   for (const auto& entry : j.at("chain")) {
-    c.chain_der.push_back(Unb64(entry.get<std::string>()));
+    c.chain_der.push_back(Unb64(entry.get<std::string>(), "chain entry"));
   }
   c.subject = j.at("subject").get<std::string>();
   c.issuer = j.at("issuer").get<std::string>();
@@ -146,7 +130,8 @@ absl::StatusOr<KeyRecord> DecodeKeyRecord(absl::string_view data) {
     r.state = *state;
     r.create_time = absl::FromUnixMicros(j.at("create_time_us").get<int64_t>());
     r.pkcs11_uri = j.at("pkcs11_uri").get<std::string>();
-    r.public_key_der = Unb64(j, "public_key");
+    r.public_key_der =
+        Unb64(j.at("public_key").get<std::string>(), "public_key");
     if (j.contains("certificate")) {
       r.certificate = DecodeCertificate(j.at("certificate"));
     }
