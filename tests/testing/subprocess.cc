@@ -193,4 +193,8 @@ std::optional<int> Subprocess::Wait(absl::Duration timeout) {
   return exit_code_;
 }
 
+CommandResult Shell(const std::string& command) {
+  return RunCommand({"/bin/sh", "-c", command});
+}
+
 }  // namespace sejf::testing

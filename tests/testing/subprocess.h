@@ -27,6 +27,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::string& stdin_data = "",
                          absl::Duration timeout = absl::Seconds(60));
 
+// `/bin/sh -c command` to completion.
+CommandResult Shell(const std::string& command);
+
 // A long-running child whose stdout is read line by line and whose stderr
 // goes to a file. Killed (SIGKILL) on destruction if still running.
 class Subprocess {
