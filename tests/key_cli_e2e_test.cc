@@ -1,7 +1,6 @@
 // `sejf key …` against a real dev sejfd (SoftHSM2 token, SQLite): every
 // command of the key custody table, checked by what a user sees and by
 // independent tools (openssl, pkcs11-tool on the daemon's own token).
-#include <fstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -9,7 +8,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"

@@ -86,6 +86,16 @@ void SejfdTest::WriteSejfdConfig(const std::string& text) {
 
 SejfdProcess& SejfdTest::daemon() { return *daemon_; }
 
+CommandResult SejfdTest::RunSejfd(std::vector<std::string> args) {
+  std::vector<std::string> argv = {SejfdBinary(), "--dev",    "--data-dir",
+                                   data_dir(),    "--listen", "127.0.0.1:0"};
+  if (PathExists(config_path())) {
+    argv.insert(argv.end(), {"--config", config_path()});
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
 CommandResult SejfdTest::RunSejf(std::vector<std::string> args,
                                  std::map<std::string, std::string> env,
                                  const std::string& stdin_data) {

@@ -74,6 +74,13 @@ class SejfdTest : public ::testing::Test {
   // The running daemon; precondition: started.
   static SejfdProcess& daemon();
 
+  // `sejfd --dev --data-dir DATA --listen 127.0.0.1:0 [--config FILE] ARGS…`
+  // run to
+  // completion on the fixture's data directory (while the fixture's daemon
+  // is stopped, or to see a second one refused): a start that is expected to
+  // fail, or a one-shot mode such as --verify-audit-log.
+  static CommandResult RunSejfd(std::vector<std::string> args);
+
   // `sejf ARGS…` with none of the SEJF_* variables of the test's own
   // environment, `env` added; `stdin_data` on its standard input.
   static CommandResult RunSejf(std::vector<std::string> args,
