@@ -49,7 +49,8 @@ const std::string& SejfdTest::temp_dir() {
 }
 
 void SejfdTest::StartSejfd(const SejfdConfig& config) {
-  ASSERT_EQ(daemon_, nullptr) << "sejfd is already running";
+  delete daemon_;  // a previous, stopped (or killed) one
+  daemon_ = nullptr;
   config_ = config;
   if (!config.config.empty()) {
     ASSERT_NO_FATAL_FAILURE(WriteSejfdConfig(config.config));
@@ -66,10 +67,7 @@ void SejfdTest::StartSejfd(const SejfdConfig& config) {
 
 void SejfdTest::StopSejfd() {
   ASSERT_NE(daemon_, nullptr) << "sejfd is not running";
-  std::optional<int> exit_code = daemon_->Stop();
-  delete daemon_;
-  daemon_ = nullptr;
-  ASSERT_EQ(exit_code, std::optional<int>(0));
+  ASSERT_EQ(daemon_->Stop(), std::optional<int>(0));
 }
 
 void SejfdTest::RestartSejfd() {

@@ -52,10 +52,13 @@ class SejfdTest : public ::testing::Test {
   void TearDown() override;
   static void TearDownTestSuite();
 
-  // Starts the daemon (creating temp_dir() if needed) and waits for its banner;
-  // a fatal test failure carrying the daemon's stderr if it does not start.
+  // Starts the daemon (creating temp_dir() if needed) and waits for its
+  // banner; a fatal test failure carrying the daemon's stderr if it does not
+  // start. A daemon started before must have stopped (StopSejfd, or killed
+  // through daemon().process()); it is replaced.
   static void StartSejfd(const SejfdConfig& config = {});
-  // SIGTERM; a test failure unless the daemon exits 0.
+  // SIGTERM; a fatal test failure unless the daemon exits 0. daemon() stays
+  // readable (its Stderr) until the next start.
   static void StopSejfd();
   // StopSejfd, then StartSejfd with the same options and the config file as
   // it is now (see WriteSejfdConfig).
@@ -71,7 +74,7 @@ class SejfdTest : public ::testing::Test {
   static std::string TlsPath(const std::string& name) {
     return data_dir() + "/tls/" + name;
   }
-  // The running daemon; precondition: started.
+  // The daemon last started; precondition: StartSejfd was called.
   static SejfdProcess& daemon();
 
   // `sejfd --dev --data-dir DATA --listen 127.0.0.1:0 [--config FILE] ARGS…`
