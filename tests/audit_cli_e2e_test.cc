@@ -4,7 +4,6 @@
 // cut short (with a rewritten head) or wiped with the sqlite3 CLI while
 // sejfd is stopped is refused at start-up and by `sejfd --verify-audit-log`
 // (its HSM anchor remembers the end), until the operator re-anchors it.
-#include <sqlite3.h>
 
 #include <cstdlib>
 
@@ -18,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sejfd_test.h"
+#include "tests/testing/stored_records.h"
 
 namespace sejf::testing {
 namespace {
@@ -40,32 +40,15 @@ class AuditCliE2eTest : public SejfdTest {
   // `sequence`, as someone with write access to the database could.
   void EditStoredEvent(int sequence, const std::string& from,
                        const std::string& to) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((data_dir() + "/sejf.db").c_str(), &db), SQLITE_OK);
+    const std::string db = data_dir() + "/sejf.db";
     const std::string name = absl::StrFormat("%020d", sequence);
-    sqlite3_stmt* read = nullptr;
-    sqlite3_prepare_v2(db,
-                       "SELECT data FROM records WHERE kind = 'audit_events' "
-                       "AND name = ?1",
-                       -1, &read, nullptr);
-    sqlite3_bind_text(read, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
-    std::string data(static_cast<const char*>(sqlite3_column_blob(read, 0)),
-                     sqlite3_column_bytes(read, 0));
-    sqlite3_finalize(read);
-    ASSERT_TRUE(absl::StrContains(data, from));
-    absl::StrReplaceAll({{from, to}}, &data);
-    sqlite3_stmt* write = nullptr;
-    sqlite3_prepare_v2(db,
-                       "UPDATE records SET data = ?2 WHERE kind = "
-                       "'audit_events' AND name = ?1",
-                       -1, &write, nullptr);
-    sqlite3_bind_text(write, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(write, 2, data.data(), static_cast<int>(data.size()),
-                      SQLITE_TRANSIENT);
-    EXPECT_EQ(sqlite3_step(write), SQLITE_DONE);
-    sqlite3_finalize(write);
-    sqlite3_close(db);
+    absl::StatusOr<std::string> data =
+        ReadStoredRecord(db, "audit_events", name);
+    ASSERT_TRUE(data.ok()) << data.status();
+    ASSERT_TRUE(absl::StrContains(*data, from));
+    absl::StrReplaceAll({{from, to}}, &*data);
+    absl::Status written = WriteStoredRecord(db, "audit_events", name, *data);
+    EXPECT_TRUE(written.ok()) << written;
   }
 
   // The sqlite3 command line on the daemon's database file.

@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sejfd_test.h"
+#include "tests/testing/stored_records.h"
 
 namespace sejf::testing {
 namespace {
@@ -140,17 +141,16 @@ class MinistryTrustE2eTest : public SejfdTest {
     return std::string(absl::StripAsciiWhitespace(r.out));
   }
 
-  // The stored record of `name` (kind mfcerts) as JSON, read with sqlite3.
+  // The stored record of `name` (kind mfcerts) as JSON, read from the file.
   static nlohmann::json ReadRecord(const std::string& name) {
-    std::string hex = Sqlite(
-        "SELECT hex(data) FROM records WHERE kind = "
-        "'mfcerts' AND name = '" +
-        name + "'");
-    return nlohmann::json::parse(absl::HexStringToBytes(hex), nullptr, false);
+    auto data = ReadStoredRecord(data_dir() + "/sejf.db", "mfcerts", name);
+    EXPECT_TRUE(data.ok()) << data.status();
+    return nlohmann::json::parse(data.value_or(""), nullptr, false);
   }
   static void WriteRecord(const std::string& name, const nlohmann::json& j) {
-    Sqlite("UPDATE records SET data = x'" + absl::BytesToHexString(j.dump()) +
-           "' WHERE kind = 'mfcerts' AND name = '" + name + "'");
+    absl::Status written =
+        WriteStoredRecord(data_dir() + "/sejf.db", "mfcerts", name, j.dump());
+    EXPECT_TRUE(written.ok()) << written;
   }
 
   static std::string DerBase64(const std::string& pem) {

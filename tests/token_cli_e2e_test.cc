@@ -3,7 +3,6 @@
 // canary (a token's secret appears in no file, log, audit event or CLI
 // output), crypto-shredding, data-key rotation, and kill -9 durability.
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -20,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sejfd_test.h"
+#include "tests/testing/stored_records.h"
 
 namespace sejf::testing {
 namespace {
@@ -99,23 +99,8 @@ class TokenCliE2eTest : public SejfdTest {
 
   // The "sealed" member of a token's stored record ("" when absent).
   std::string StoredSealed(const std::string& name) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2((data_dir() + "/sejf.db").c_str(), &db,
-                              SQLITE_OPEN_READONLY, nullptr),
-              SQLITE_OK);
-    sqlite3_stmt* read = nullptr;
-    sqlite3_prepare_v2(db,
-                       "SELECT data FROM records WHERE kind = 'tokens' AND "
-                       "name = ?1",
-                       -1, &read, nullptr);
-    sqlite3_bind_text(read, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    std::string data;
-    if (sqlite3_step(read) == SQLITE_ROW) {
-      data.assign(static_cast<const char*>(sqlite3_column_blob(read, 0)),
-                  sqlite3_column_bytes(read, 0));
-    }
-    sqlite3_finalize(read);
-    sqlite3_close(db);
+    std::string data =
+        ReadStoredRecord(data_dir() + "/sejf.db", "tokens", name).value_or("");
     nlohmann::json record =
         nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
     if (!record.is_object() || !record.contains("sealed")) return "";
