@@ -13,19 +13,6 @@
 
 namespace sejf::hsm::testing {
 
-TempDir::TempDir() {
-  const char* tmp = getenv("TMPDIR");
-  std::string pattern = absl::StrCat(
-      tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/sejf-hsm-test-XXXXXX");
-  if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 absl::Status UseSoftHsmStore(const std::string& dir) {
   const std::string tokens = absl::StrCat(dir, "/tokens");
   if (auto s = EnsureDirectory(tokens, 0700, true); !s.ok()) return s;

@@ -11,18 +11,6 @@
 
 namespace sejf::server::tls_test {
 
-ScratchDir::ScratchDir() {
-  char tmpl[] = "/tmp/sejf-tls-XXXXXX";
-  if (mkdtemp(tmpl) != nullptr) path_ = tmpl;
-}
-
-ScratchDir::~ScratchDir() {
-  if (!path_.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-}
-
 CommandResult RunCommand(const std::string& command) {
   CommandResult result{-1, ""};
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");

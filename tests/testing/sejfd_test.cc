@@ -183,9 +183,8 @@ CommandResult SejfdTest::Pkcs11Tool(const std::vector<std::string>& args) {
 
 std::string SejfdTest::WriteTemp(const std::string& name,
                                  const std::string& content) {
-  const std::string path = temp_dir() + "/" + name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
+  temp_dir();  // creates it
+  return tmp_->Write(name, content);
 }
 
 nlohmann::json SejfdTest::JsonOf(const CommandResult& r) {
