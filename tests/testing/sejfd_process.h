@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/testing/temp_dir.h"
-#include "tests/testing/subprocess.h"
+#include "common/testing/subprocess.h"
 
 namespace sejf::testing {
 

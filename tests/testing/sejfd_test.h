@@ -35,7 +35,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sejfd_process.h"
-#include "tests/testing/subprocess.h"
+#include "common/testing/subprocess.h"
 
 namespace sejf::testing {
 

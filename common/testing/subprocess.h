@@ -1,6 +1,7 @@
-// Child processes for end-to-end tests: the real sejfd and sejf binaries.
-#ifndef SEJF_TESTS_TESTING_SUBPROCESS_H_
-#define SEJF_TESTS_TESTING_SUBPROCESS_H_
+// Child processes for tests: commands run to completion (the one runner every
+// layer's tests use) and long-running children (the real sejfd).
+#ifndef SEJF_COMMON_TESTING_SUBPROCESS_H_
+#define SEJF_COMMON_TESTING_SUBPROCESS_H_
 
 #include <sys/types.h>
 
@@ -61,4 +62,4 @@ class Subprocess {
 
 }  // namespace sejf::testing
 
-#endif  // SEJF_TESTS_TESTING_SUBPROCESS_H_
+#endif  // SEJF_COMMON_TESTING_SUBPROCESS_H_
