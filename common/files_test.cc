@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace sejf {
@@ -12,13 +13,8 @@ namespace {
 
 class FilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sejf-files-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  ::sejf::testing::TempDir tmp_;
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(FilesTest, WriteAtomicallyCreatesFileWithExactMode) {

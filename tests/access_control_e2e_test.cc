@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "server/tls/testing/openssl_ca.h"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
 
 namespace sejf::testing {
 namespace {
@@ -42,36 +42,19 @@ identities = ["spiffe://acme/erp/*", "spiffe://acme/eu/**"]
 operations = ["keys.read"]
 )";
 
-class AccessControlE2eTest : public ::testing::Test {
+class AccessControlE2eTest : public SejfdTest {
  protected:
   void SetUp() override {
-    options_.data_dir = tmp_.path() + "/data";
-    options_.config_file = tmp_.path() + "/sejfd.toml";
     WriteConfig("");
-    Start();
-    auto ca = OpensslCa::Existing(tmp_.path() + "/ca",
-                                  options_.data_dir + "/tls/ca.pem",
-                                  options_.data_dir + "/tls/ca.key");
+    StartSejfd();
+    auto ca = OpensslCa::Existing(temp_dir() + "/ca", TlsPath("ca.pem"),
+                                  TlsPath("ca.key"));
     ASSERT_TRUE(ca.ok()) << ca.status();
     ca_.emplace(*std::move(ca));
   }
 
   void WriteConfig(const std::string& tls_section) {
-    std::ofstream(options_.config_file) << tls_section << kPolicy;
-  }
-
-  void Start() {
-    auto started = SejfdProcess::Start(options_);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = *std::move(started);
-  }
-
-  // `sejf ARGS…` as the daemon's own user (the dev admin) on the unix socket.
-  CommandResult Admin(std::vector<std::string> args,
-                      const std::string& input = "") {
-    args.insert(args.begin(),
-                {SejfCliBinary(), "--addr", "unix:" + daemon_->unix_socket()});
-    return RunCommand(args, {{"SEJF_ADDR", ""}}, input);
+    WriteSejfdConfig(tls_section + kPolicy);
   }
 
   // A client certificate from the dev CA, made by `openssl`: subject
@@ -86,21 +69,11 @@ class AccessControlE2eTest : public ::testing::Test {
   // `sejf ARGS…` over mutual TLS with the certificate called `name`.
   CommandResult As(const std::string& name, std::vector<std::string> args,
                    const std::string& input = "") {
-    args.insert(args.begin(),
-                {SejfCliBinary(), "--addr", daemon_->tls_address(), "--ca",
-                 options_.data_dir + "/tls/ca.pem", "--cert",
-                 ca_->Path(name + ".pem"), "--key", ca_->Path(name + ".key")});
-    return RunCommand(args, {{"SEJF_ADDR", ""}}, input);
+    return SejfWithCertificate(ca_->Path(name + ".pem"),
+                               ca_->Path(name + ".key"), std::move(args),
+                               input);
   }
 
-  nlohmann::json Json(const CommandResult& r) {
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  }
-
-  TempDir tmp_;
-  SejfdOptions options_;
-  std::unique_ptr<SejfdProcess> daemon_;
   std::optional<OpensslCa> ca_;
 };
 
@@ -109,7 +82,7 @@ class AccessControlE2eTest : public ::testing::Test {
 // audit events. Now each is denied and changes nothing.
 TEST_F(AccessControlE2eTest, ScopedIdentityIsDeniedEveryWholeVaultOperation) {
   const std::string tenant = Certificate("tenant", "tenant");
-  nlohmann::json before = Json(Admin({"--output", "json", "vault", "status"}));
+  nlohmann::json before = JsonOf(Sejf({"--output", "json", "vault", "status"}));
 
   const std::vector<std::vector<std::string>> whole_vault = {
       {"vault", "status"}, {"vault", "rotate"}, {"vault", "rotate-kek"},
@@ -121,7 +94,7 @@ TEST_F(AccessControlE2eTest, ScopedIdentityIsDeniedEveryWholeVaultOperation) {
     EXPECT_THAT(r.err, HasSubstr("PERMISSION_DENIED")) << args[1];
   }
   // Nothing changed: the same data key and KEK.
-  nlohmann::json after = Json(Admin({"--output", "json", "vault", "status"}));
+  nlohmann::json after = JsonOf(Sejf({"--output", "json", "vault", "status"}));
   EXPECT_EQ(after, before);
 
   // What the tenant is for still works, and `sejf status` lists no
@@ -141,9 +114,9 @@ TEST_F(AccessControlE2eTest, ScopedIdentityIsDeniedEveryWholeVaultOperation) {
 // credentials only; the admin's shows everything.
 TEST_F(AccessControlE2eTest, ScopedAuditReadShowsOnlyTheCallersEvents) {
   const std::string tenant = Certificate("tenant", "tenant");
-  ASSERT_EQ(Admin({"token", "import", "--name", "other-erp", "--context",
-                   kOtherContext},
-                  "canary|other-token\n")
+  ASSERT_EQ(Sejf({"token", "import", "--name", "other-erp", "--context",
+                  kOtherContext},
+                 "canary|other-token\n")
                 .exit_code,
             0);
   ASSERT_EQ(
@@ -152,10 +125,10 @@ TEST_F(AccessControlE2eTest, ScopedAuditReadShowsOnlyTheCallersEvents) {
          "canary|tenant-token\n")
           .exit_code,
       0);
-  ASSERT_EQ(Admin({"vault", "rotate"}).exit_code, 0);
+  ASSERT_EQ(Sejf({"vault", "rotate"}).exit_code, 0);
 
   nlohmann::json mine =
-      Json(As(tenant, {"--output", "json", "audit", "list"}))["events"];
+      JsonOf(As(tenant, {"--output", "json", "audit", "list"}))["events"];
   ASSERT_TRUE(mine.is_array());
   ASSERT_FALSE(mine.empty());
   for (const nlohmann::json& event : mine) {
@@ -168,7 +141,7 @@ TEST_F(AccessControlE2eTest, ScopedAuditReadShowsOnlyTheCallersEvents) {
     EXPECT_NE(context, kOtherContext) << event.dump();
     EXPECT_NE(resource, "tokens/other-erp") << event.dump();
   }
-  const std::string all = Admin({"--output", "json", "audit", "list"}).out;
+  const std::string all = Sejf({"--output", "json", "audit", "list"}).out;
   EXPECT_THAT(all, HasSubstr("tokens/other-erp"));
   EXPECT_THAT(all, HasSubstr("vault.admin"));
 }
@@ -222,18 +195,18 @@ TEST_F(AccessControlE2eTest, RevokedCertificateIsRefusedAfterReload) {
   const std::string other = Certificate("other", "admin");
   auto empty = ca_->Crl();
   ASSERT_TRUE(empty.ok()) << empty.status();
-  const std::string crl_path = tmp_.path() + "/clients.crl";
+  const std::string crl_path = temp_dir() + "/clients.crl";
   std::ofstream(crl_path) << *empty;
-  ASSERT_TRUE(daemon_->Stop().has_value());
+  ASSERT_TRUE(daemon().Stop().has_value());
   WriteConfig(absl::StrCat("[tls]\ncrl = \"", crl_path, "\"\n"));
-  Start();
+  StartSejfd();
   ASSERT_EQ(As(tenant, {"status"}).exit_code, 0);
 
   ASSERT_TRUE(ca_->Revoke(ca_->Path(tenant + ".pem")).ok());
   auto revoked = ca_->Crl();
   ASSERT_TRUE(revoked.ok()) << revoked.status();
   std::ofstream(crl_path) << *revoked;
-  daemon_->process().Signal(SIGHUP);
+  daemon().process().Signal(SIGHUP);
 
   CommandResult r;
   for (absl::Time deadline = absl::Now() + absl::Seconds(20);
@@ -248,18 +221,15 @@ TEST_F(AccessControlE2eTest, RevokedCertificateIsRefusedAfterReload) {
 }
 
 TEST_F(AccessControlE2eTest, CrlNotFromTheClientCaStopsStartUp) {
-  auto stranger = OpensslCa::Create(tmp_.path() + "/stranger", "Client CA");
+  auto stranger = OpensslCa::Create(temp_dir() + "/stranger", "Client CA");
   ASSERT_TRUE(stranger.ok()) << stranger.status();
   auto crl = stranger->Crl();
   ASSERT_TRUE(crl.ok()) << crl.status();
-  const std::string crl_path = tmp_.path() + "/stranger.crl";
+  const std::string crl_path = temp_dir() + "/stranger.crl";
   std::ofstream(crl_path) << *crl;
-  ASSERT_TRUE(daemon_->Stop().has_value());
+  ASSERT_TRUE(daemon().Stop().has_value());
   WriteConfig(absl::StrCat("[tls]\ncrl = \"", crl_path, "\"\n"));
-  CommandResult r =
-      RunCommand({SejfdBinary(), "--dev", "--data-dir", options_.data_dir,
-                  "--config", options_.config_file, "--listen", "127.0.0.1:0"},
-                 {}, "", absl::Seconds(30));
+  CommandResult r = RunSejfd({});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err + r.out, HasSubstr("not signed by a certificate of the "
                                        "client CA file"));

@@ -4,10 +4,8 @@
 // cut short (with a rewritten head) or wiped with the sqlite3 CLI while
 // sejfd is stopped is refused at start-up and by `sejfd --verify-audit-log`
 // (its HSM anchor remembers the end), until the operator re-anchors it.
-#include <sqlite3.h>
 
 #include <cstdlib>
-#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -15,64 +13,20 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/clock.h"
-#include "common/files.h"
-#include "common/secret.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "server/tls/certificate_issuer.h"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
+#include "tests/testing/stored_records.h"
 
 namespace sejf::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-class AuditCliE2eTest : public ::testing::Test {
+class AuditCliE2eTest : public SejfdTest {
  protected:
-  void SetUp() override {
-    options_.data_dir = tmp_.path() + "/data";
-    Start();
-  }
-
-  void Start() {
-    auto started = SejfdProcess::Start(options_);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = *std::move(started);
-  }
-
-  CommandResult Sejf(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {SejfCliBinary(), "--addr", "unix:" + daemon_->unix_socket()});
-    return RunCommand(args, {{"SEJF_ADDR", ""}});
-  }
-
-  // `sejf ARGS…` over mutual TLS as `identity` (a certificate from the dev
-  // CA; no policy rule names it).
-  CommandResult SejfAs(const std::string& identity,
-                       std::vector<std::string> args) {
-    const std::string tls = options_.data_dir + "/tls/";
-    server::CertificateSpec spec;
-    spec.common_name = identity;
-    spec.usage = server::CertificateUsage::kClient;
-    spec.validity = absl::Hours(1);
-    auto ca = ReadFile(tls + "ca.pem");
-    auto ca_key = ReadSecretFile(tls + "ca.key");
-    EXPECT_TRUE(ca.ok() && ca_key.ok());
-    auto issued =
-        server::IssueCertificate(*ca, *ca_key, spec, SystemClock::Get());
-    EXPECT_TRUE(issued.ok()) << issued.status();
-    const std::string cert = tmp_.path() + "/" + identity + ".pem";
-    const std::string key = tmp_.path() + "/" + identity + ".key";
-    std::ofstream(cert) << issued->certificate_pem;
-    std::ofstream(key) << SecretView(issued->private_key_pem);
-    chmod(key.c_str(), 0600);
-    args.insert(args.begin(),
-                {SejfCliBinary(), "--addr", daemon_->tls_address(), "--ca",
-                 tls + "ca.pem", "--cert", cert, "--key", key});
-    return RunCommand(args, {{"SEJF_ADDR", ""}});
-  }
+  void SetUp() override { StartSejfd(); }
 
   nlohmann::json Events(std::vector<std::string> filters = {}) {
     filters.insert(filters.begin(), {"--output", "json", "audit", "list"});
@@ -86,53 +40,20 @@ class AuditCliE2eTest : public ::testing::Test {
   // `sequence`, as someone with write access to the database could.
   void EditStoredEvent(int sequence, const std::string& from,
                        const std::string& to) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((options_.data_dir + "/sejf.db").c_str(), &db),
-              SQLITE_OK);
+    const std::string db = data_dir() + "/sejf.db";
     const std::string name = absl::StrFormat("%020d", sequence);
-    sqlite3_stmt* read = nullptr;
-    sqlite3_prepare_v2(db,
-                       "SELECT data FROM records WHERE kind = 'audit_events' "
-                       "AND name = ?1",
-                       -1, &read, nullptr);
-    sqlite3_bind_text(read, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
-    std::string data(static_cast<const char*>(sqlite3_column_blob(read, 0)),
-                     sqlite3_column_bytes(read, 0));
-    sqlite3_finalize(read);
-    ASSERT_TRUE(absl::StrContains(data, from));
-    absl::StrReplaceAll({{from, to}}, &data);
-    sqlite3_stmt* write = nullptr;
-    sqlite3_prepare_v2(db,
-                       "UPDATE records SET data = ?2 WHERE kind = "
-                       "'audit_events' AND name = ?1",
-                       -1, &write, nullptr);
-    sqlite3_bind_text(write, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(write, 2, data.data(), static_cast<int>(data.size()),
-                      SQLITE_TRANSIENT);
-    EXPECT_EQ(sqlite3_step(write), SQLITE_DONE);
-    sqlite3_finalize(write);
-    sqlite3_close(db);
+    absl::StatusOr<std::string> data =
+        ReadStoredRecord(db, "audit_events", name);
+    ASSERT_TRUE(data.ok()) << data.status();
+    ASSERT_TRUE(absl::StrContains(*data, from));
+    absl::StrReplaceAll({{from, to}}, &*data);
+    absl::Status written = WriteStoredRecord(db, "audit_events", name, *data);
+    EXPECT_TRUE(written.ok()) << written;
   }
 
   // The sqlite3 command line on the daemon's database file.
   CommandResult Sqlite(const std::string& sql) {
-    return RunCommand(
-        {"/usr/bin/sqlite3", options_.data_dir + "/sejf.db", sql});
-  }
-
-  // sejfd run to completion on the same data directory (a start that is
-  // expected to refuse, or --verify-audit-log).
-  CommandResult Sejfd(std::vector<std::string> args) {
-    args.insert(args.begin(), {SejfdBinary(), "--dev", "--data-dir",
-                               options_.data_dir, "--listen", "127.0.0.1:0"});
-    return RunCommand(args);
-  }
-
-  void Restart() {
-    ASSERT_EQ(daemon_->Stop(), 0);
-    daemon_.reset();
-    Start();
+    return RunCommand({"/usr/bin/sqlite3", data_dir() + "/sejf.db", sql});
   }
 
   // The sequence number of the newest event.
@@ -167,22 +88,11 @@ class AuditCliE2eTest : public ::testing::Test {
   }
 
   // The anchor as pkcs11-tool (an independent reader) prints it from the
-  // dev token. The dev PIN in pkcs11-tool's argv is acceptable for a
-  // throwaway token; sejf itself never passes a PIN on a command line.
+  // dev token.
   CommandResult ReadAnchorWithPkcs11Tool() {
-    auto pin = ReadSecretFile(options_.data_dir + "/hsm-pin");
-    EXPECT_TRUE(pin.ok()) << pin.status();
-    return RunCommand(
-        {"/usr/bin/pkcs11-tool", "--module", "/usr/lib/softhsm/libsofthsm2.so",
-         "--token-label", "sejf", "--login", "--pin",
-         std::string(SecretView(*pin)), "--read-object", "--type", "data",
-         "--label", "sejf-audit-anchor", "--output-file", "/dev/stdout"},
-        {{"SOFTHSM2_CONF", options_.data_dir + "/softhsm2.conf"}});
+    return Pkcs11Tool({"--read-object", "--type", "data", "--label",
+                       "sejf-audit-anchor", "--output-file", "/dev/stdout"});
   }
-
-  TempDir tmp_;
-  SejfdOptions options_;
-  std::unique_ptr<SejfdProcess> daemon_;
 };
 
 TEST_F(AuditCliE2eTest, EveryCallIsAnEventWithIdentityOperationAndOutcome) {
@@ -238,16 +148,14 @@ TEST_F(AuditCliE2eTest, VerifyHoldsAcrossRestartsAndNamesAnEditedEvent) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("audit chain OK"));
 
-  ASSERT_EQ(daemon_->Stop(), 0);
-  daemon_.reset();
-  Start();
+  ASSERT_NO_FATAL_FAILURE(StopSejfd());
+  StartSejfd();
   ASSERT_EQ(Sejf({"audit", "verify"}).exit_code, 0);
   // Each GenerateKey is an intent and a result event: event 3 is the intent
   // of the second; its resource is keys/a2.
-  ASSERT_EQ(daemon_->Stop(), 0);
-  daemon_.reset();
+  ASSERT_NO_FATAL_FAILURE(StopSejfd());
   EditStoredEvent(3, "keys/a2", "keys/zz");
-  Start();
+  StartSejfd();
 
   CommandResult bad = Sejf({"audit", "verify"});
   EXPECT_EQ(bad.exit_code, 1);
@@ -264,15 +172,14 @@ TEST_F(AuditCliE2eTest, TruncatedLogWithRewrittenHeadIsRefusedAtStart) {
                   .exit_code,
               0);
   }
-  Restart();  // a checkpoint over the first session, anchored in the HSM
+  RestartSejfd();  // a checkpoint over the first session, anchored in the HSM
   const int first_session_end = LastEvent();
   for (const char* name : {"t4", "t5"}) {
     ASSERT_EQ(Sejf({"key", "generate", "--name", name, "--usage", "offline"})
                   .exit_code,
               0);
   }
-  ASSERT_EQ(daemon_->Stop(), 0);
-  daemon_.reset();
+  ASSERT_NO_FATAL_FAILURE(StopSejfd());
   const int end = LastEvent();
   ASSERT_GT(end, first_session_end);
   // The clean shutdown checkpointed and anchored the last event.
@@ -285,7 +192,7 @@ TEST_F(AuditCliE2eTest, TruncatedLogWithRewrittenHeadIsRefusedAtStart) {
   // A consistent, shorter log: it used to pass as "audit chain OK".
   TruncateAfter(first_session_end);
 
-  CommandResult start = Sejfd({});
+  CommandResult start = RunSejfd({});
   EXPECT_NE(start.exit_code, 0);
   EXPECT_THAT(start.err, HasSubstr("truncated or rolled back"));
   EXPECT_THAT(start.err,
@@ -293,7 +200,7 @@ TEST_F(AuditCliE2eTest, TruncatedLogWithRewrittenHeadIsRefusedAtStart) {
   EXPECT_THAT(start.err, HasSubstr(absl::StrCat("records event ", end, ":")));
   EXPECT_THAT(start.err, HasSubstr("--reanchor-audit-log"));
 
-  CommandResult verify = Sejfd({"--verify-audit-log"});
+  CommandResult verify = RunSejfd({"--verify-audit-log"});
   EXPECT_EQ(verify.exit_code, 1) << verify.out;
   EXPECT_THAT(verify.err, HasSubstr("does NOT verify"));
   EXPECT_THAT(verify.err,
@@ -301,9 +208,10 @@ TEST_F(AuditCliE2eTest, TruncatedLogWithRewrittenHeadIsRefusedAtStart) {
                                      end, " were deleted")));
 
   // The operator's way out, explicit and on the record.
-  options_.extra_args = {"--reanchor-audit-log"};
-  Start();
-  EXPECT_THAT(daemon_->Stderr(), HasSubstr("re-anchored"));
+  SejfdConfig reanchoring;
+  reanchoring.extra_args = {"--reanchor-audit-log"};
+  StartSejfd(reanchoring);
+  EXPECT_THAT(daemon().Stderr(), HasSubstr("re-anchored"));
   nlohmann::json reanchor = Events({"--operation", "audit.reanchor"});
   ASSERT_EQ(reanchor.size(), 1u) << reanchor.dump();
   EXPECT_THAT(reanchor[0]["detail"].get<std::string>(),
@@ -316,14 +224,13 @@ TEST_F(AuditCliE2eTest, WipedLogIsRefusedAtStartNotStartedAfresh) {
   ASSERT_EQ(
       Sejf({"key", "generate", "--name", "w1", "--usage", "offline"}).exit_code,
       0);
-  ASSERT_EQ(daemon_->Stop(), 0);
-  daemon_.reset();
+  ASSERT_NO_FATAL_FAILURE(StopSejfd());
   CommandResult wipe = Sqlite(
       "DELETE FROM records WHERE kind IN ('audit_events', "
       "'audit_checkpoints', 'audit_head')");
   ASSERT_EQ(wipe.exit_code, 0) << wipe.err;
 
-  CommandResult start = Sejfd({});
+  CommandResult start = RunSejfd({});
   EXPECT_NE(start.exit_code, 0);
   EXPECT_THAT(start.err, HasSubstr("the audit log was wiped"));
   // Refusing wrote nothing: still no audit row at all.
@@ -331,7 +238,7 @@ TEST_F(AuditCliE2eTest, WipedLogIsRefusedAtStartNotStartedAfresh) {
       Sqlite("SELECT count(*) FROM records WHERE kind LIKE 'audit%'");
   EXPECT_EQ(absl::StripAsciiWhitespace(rows.out), "0");
 
-  CommandResult verify = Sejfd({"--verify-audit-log"});
+  CommandResult verify = RunSejfd({"--verify-audit-log"});
   EXPECT_EQ(verify.exit_code, 1) << verify.out;
   EXPECT_THAT(verify.err, HasSubstr("the log was wiped"));
 }
@@ -341,7 +248,7 @@ TEST_F(AuditCliE2eTest, VerifyPrintsTheHeadAndExpectHoldsTheLogToIt) {
       Sejf({"key", "generate", "--name", "e1", "--usage", "offline"}).exit_code,
       0);
   // The first start anchored the (empty) log: trust on first use, logged.
-  EXPECT_THAT(daemon_->Stderr(), HasSubstr("for the first time"));
+  EXPECT_THAT(daemon().Stderr(), HasSubstr("for the first time"));
   CommandResult first = Sejf({"audit", "verify"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   std::string head;

@@ -6,51 +6,27 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
 
 namespace sejf::testing {
 namespace {
 
-class CliE2eTest : public ::testing::Test {
+class CliE2eTest : public SejfdTest {
  protected:
-  static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    SejfdOptions options;
-    options.data_dir = tmp_->path() + "/data";
-    auto started = SejfdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = started->release();
-  }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    delete tmp_;
-  }
+  static void SetUpTestSuite() { StartSejfd(); }
 
   // The CLI with no SEJF_* variables from the test's own environment.
   static CommandResult Sejf(std::vector<std::string> args,
                             std::map<std::string, std::string> env = {}) {
-    for (const char* v :
-         {"SEJF_ADDR", "SEJF_CACERT", "SEJF_CLIENT_CERT", "SEJF_CLIENT_KEY"}) {
-      env.emplace(v, "");
-    }
-    args.insert(args.begin(), SejfCliBinary());
-    return RunCommand(args, env);
+    return RunSejf(std::move(args), std::move(env));
   }
 
-  static std::string Tls(const std::string& name) {
-    return daemon_->data_dir() + "/tls/" + name;
-  }
-
-  static TempDir* tmp_;
-  static SejfdProcess* daemon_;
+  static std::string Tls(const std::string& name) { return TlsPath(name); }
 };
-
-TempDir* CliE2eTest::tmp_ = nullptr;
-SejfdProcess* CliE2eTest::daemon_ = nullptr;
 
 TEST_F(CliE2eTest, StatusOverUnixSocketPrintsServingAndIdentity) {
   CommandResult r =
-      Sejf({"--addr", "unix:" + daemon_->unix_socket(), "status"});
+      Sejf({"--addr", "unix:" + daemon().unix_socket(), "status"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "SERVING")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("unix:", geteuid())))
@@ -60,7 +36,7 @@ TEST_F(CliE2eTest, StatusOverUnixSocketPrintsServingAndIdentity) {
 
 TEST_F(CliE2eTest, StatusOverMutualTlsFromEnvironmentAsJson) {
   CommandResult r = Sejf({"--output", "json", "status"},
-                         {{"SEJF_ADDR", daemon_->tls_address()},
+                         {{"SEJF_ADDR", daemon().tls_address()},
                           {"SEJF_CACERT", Tls("ca.pem")},
                           {"SEJF_CLIENT_CERT", Tls("admin.pem")},
                           {"SEJF_CLIENT_KEY", Tls("admin.key")}});
@@ -80,7 +56,7 @@ TEST_F(CliE2eTest, MissingAddressIsAUsageError) {
 }
 
 TEST_F(CliE2eTest, TlsAddressWithoutClientKeyIsAUsageErrorNamingTheOption) {
-  CommandResult r = Sejf({"--addr", daemon_->tls_address(), "--ca",
+  CommandResult r = Sejf({"--addr", daemon().tls_address(), "--ca",
                           Tls("ca.pem"), "--cert", Tls("admin.pem"), "status"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(r.err, "--key")) << r.err;
@@ -92,7 +68,7 @@ TEST_F(CliE2eTest, UnknownFlagIsAUsageError) {
 }
 
 TEST_F(CliE2eTest, UnreachableServerExitsOneWithTheGrpcCode) {
-  CommandResult r = Sejf({"--addr", "unix:" + tmp_->path() + "/nope.sock",
+  CommandResult r = Sejf({"--addr", "unix:" + temp_dir() + "/nope.sock",
                           "--timeout", "2", "status"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "UNAVAILABLE")) << r.err;

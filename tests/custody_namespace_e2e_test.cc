@@ -10,11 +10,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
 
 namespace sejf::testing {
 namespace {
@@ -28,48 +27,9 @@ struct TokenObject {
   std::string id = {};  // hex
 };
 
-class CustodyNamespaceE2eTest : public ::testing::Test {
+class CustodyNamespaceE2eTest : public SejfdTest {
  protected:
-  void SetUp() override { Start(); }
-
-  void Start() {
-    SejfdOptions options;
-    options.data_dir = tmp_.path() + "/data";
-    auto started = SejfdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = *std::move(started);
-  }
-
-  void Restart() {
-    ASSERT_EQ(daemon_->Stop(), std::optional<int>(0));
-    daemon_.reset();
-    Start();
-  }
-
-  CommandResult Sejf(std::vector<std::string> args,
-                     const std::string& stdin_data = "") {
-    args.insert(args.begin(),
-                {SejfCliBinary(), "--addr", "unix:" + daemon_->unix_socket()});
-    return RunCommand(args, {{"SEJF_ADDR", ""}}, stdin_data);
-  }
-
-  // pkcs11-tool on the daemon's dev token, logged in. The dev token's PIN
-  // in pkcs11-tool's argv is acceptable in a test on a throwaway token.
-  CommandResult Pkcs11Tool(std::vector<std::string> args) {
-    const std::string data = daemon_->data_dir();
-    auto pin = ReadSecretFile(data + "/hsm-pin");
-    EXPECT_TRUE(pin.ok()) << pin.status();
-    std::vector<std::string> argv = {"/usr/bin/pkcs11-tool",
-                                     "--module",
-                                     "/usr/lib/softhsm/libsofthsm2.so",
-                                     "--token-label",
-                                     "sejf",
-                                     "--login",
-                                     "--pin",
-                                     std::string(SecretView(*pin))};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv, {{"SOFTHSM2_CONF", data + "/softhsm2.conf"}});
-  }
+  void SetUp() override { StartSejfd(); }
 
   std::vector<TokenObject> Objects(const std::string& type) {
     CommandResult listing = Pkcs11Tool({"--list-objects", "--type", type});
@@ -100,9 +60,6 @@ class CustodyNamespaceE2eTest : public ::testing::Test {
     }
     return found;
   }
-
-  TempDir tmp_;
-  std::unique_ptr<SejfdProcess> daemon_;
 };
 
 TEST_F(CustodyNamespaceE2eTest, InternalNamesAreRefusedAndTheAuditKeyStays) {
@@ -123,7 +80,7 @@ TEST_F(CustodyNamespaceE2eTest, InternalNamesAreRefusedAndTheAuditKeyStays) {
   ASSERT_EQ(own.exit_code, 0) << own.err;
   EXPECT_EQ(Labelled("privkey", "sejf-key/audit").size(), 1u);
 
-  Restart();
+  RestartSejfd();
   CommandResult verify = Sejf({"audit", "verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   const std::vector<TokenObject> after = Labelled("privkey", "sejf-audit");
@@ -182,7 +139,7 @@ TEST_F(CustodyNamespaceE2eTest, RepeatedKekRotationsKeepOneKekInTheToken) {
   EXPECT_EQ(Objects("secrkey")[0].label, "sejf-kek-v5");
   // The keyring opens under the only KEK left after a restart, and every
   // token is still there.
-  Restart();
+  RestartSejfd();
   for (const char* name : {"one", "two"}) {
     CommandResult show = Sejf({"token", "show", name});
     EXPECT_EQ(show.exit_code, 0) << name << ": " << show.err;

@@ -18,7 +18,7 @@
 #include "sejf/v1/key_custody.grpc.pb.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "server/tls/certificate_issuer.h"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
 #include "tests/testing/tls_client.h"
 
 namespace sejf::testing {
@@ -39,43 +39,15 @@ mode_t ModeOf(const std::string& path) {
   return st.st_mode & 0777;
 }
 
-class DaemonE2eTest : public ::testing::Test {
+class DaemonE2eTest : public SejfdTest {
  protected:
-  void SetUp() override {
-    data_dir_ = tmp_.path() + "/data";
-    StartDaemon();
-  }
+  void SetUp() override { StartSejfd(); }
 
-  void StartDaemon(const std::string& config_file = "") {
-    SejfdOptions options;
-    options.data_dir = data_dir_;
-    options.config_file = config_file;
-    auto started = SejfdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = *std::move(started);
-  }
-
-  std::string Tls(const std::string& name) {
-    return Read(data_dir_ + "/tls/" + name);
-  }
+  std::string Tls(const std::string& name) { return Read(TlsPath(name)); }
 
   std::shared_ptr<grpc::Channel> AdminChannel() {
-    return TlsChannel(daemon_->tls_address(), Tls("ca.pem"), Tls("admin.pem"),
+    return TlsChannel(daemon().tls_address(), Tls("ca.pem"), Tls("admin.pem"),
                       Tls("admin.key"));
-  }
-
-  // A client certificate for `identity` issued by the daemon's dev CA.
-  std::shared_ptr<grpc::Channel> ChannelAs(const std::string& identity) {
-    CertificateSpec spec;
-    spec.common_name = identity;
-    spec.usage = CertificateUsage::kClient;
-    spec.validity = absl::Hours(1);
-    auto issued = server::IssueCertificate(
-        Tls("ca.pem"), SecretFromView(Tls("ca.key")), spec, SystemClock::Get());
-    EXPECT_TRUE(issued.ok()) << issued.status();
-    return TlsChannel(daemon_->tls_address(), Tls("ca.pem"),
-                      issued->certificate_pem,
-                      std::string(SecretView(issued->private_key_pem)));
   }
 
   static grpc::Status WhoAmI(const std::shared_ptr<grpc::Channel>& channel,
@@ -108,15 +80,11 @@ class DaemonE2eTest : public ::testing::Test {
   bool WaitForLog(const std::string& needle) {
     absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (absl::Now() < deadline) {
-      if (absl::StrContains(daemon_->Stderr(), needle)) return true;
+      if (absl::StrContains(daemon().Stderr(), needle)) return true;
       absl::SleepFor(absl::Milliseconds(20));
     }
     return false;
   }
-
-  TempDir tmp_;
-  std::string data_dir_;
-  std::unique_ptr<SejfdProcess> daemon_;
 };
 
 TEST_F(DaemonE2eTest, AdminCertificateOverMutualTlsHoldsEveryOperation) {
@@ -143,7 +111,7 @@ TEST_F(DaemonE2eTest, HealthIsServingOverMutualTls) {
 TEST_F(DaemonE2eTest, ClientWithoutCertificateIsRefused) {
   sejf::v1::WhoAmIResponse me;
   grpc::Status status =
-      WhoAmI(TlsChannel(daemon_->tls_address(), Tls("ca.pem"), "", ""), &me);
+      WhoAmI(TlsChannel(daemon().tls_address(), Tls("ca.pem"), "", ""), &me);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << status.error_message();
   EXPECT_TRUE(me.identity().empty());
@@ -163,7 +131,7 @@ TEST_F(DaemonE2eTest, CertificateFromAnotherCaIsRefusedEvenForAdmin) {
   ASSERT_TRUE(forged.ok()) << forged.status();
   sejf::v1::WhoAmIResponse me;
   grpc::Status status = WhoAmI(
-      TlsChannel(daemon_->tls_address(), Tls("ca.pem"), forged->certificate_pem,
+      TlsChannel(daemon().tls_address(), Tls("ca.pem"), forged->certificate_pem,
                  std::string(SecretView(forged->private_key_pem))),
       &me);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
@@ -184,10 +152,10 @@ TEST_F(DaemonE2eTest, UnknownIdentityFromDevCaIsDeniedNamingTheOperation) {
 }
 
 TEST_F(DaemonE2eTest, UnixSocketCallerIsIdentifiedByItsUid) {
-  EXPECT_EQ(daemon_->unix_socket(), data_dir_ + "/sejf.sock");
-  EXPECT_EQ(ModeOf(daemon_->unix_socket()), 0600u);
+  EXPECT_EQ(daemon().unix_socket(), data_dir() + "/sejf.sock");
+  EXPECT_EQ(ModeOf(daemon().unix_socket()), 0600u);
   sejf::v1::WhoAmIResponse me;
-  grpc::Status status = WhoAmI(UnixChannel(daemon_->unix_socket()), &me);
+  grpc::Status status = WhoAmI(SocketChannel(), &me);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(me.identity(), absl::StrCat("unix:", geteuid()));
   EXPECT_EQ(me.transport(), "unix");
@@ -195,21 +163,21 @@ TEST_F(DaemonE2eTest, UnixSocketCallerIsIdentifiedByItsUid) {
 }
 
 TEST_F(DaemonE2eTest, DataDirectoryHoldsEverythingPrivately) {
-  EXPECT_EQ(ModeOf(data_dir_), 0700u);
+  EXPECT_EQ(ModeOf(data_dir()), 0700u);
   for (const char* secret : {"hsm-pin", "hsm-so-pin", "sejf.db", "tls/ca.key",
                              "tls/server.key", "tls/admin.key"}) {
-    EXPECT_EQ(ModeOf(data_dir_ + "/" + secret), 0600u) << secret;
+    EXPECT_EQ(ModeOf(data_dir() + "/" + secret), 0600u) << secret;
   }
   for (const char* file :
        {"softhsm2.conf", "tls/ca.pem", "tls/server.pem", "tls/admin.pem"}) {
-    EXPECT_TRUE(PathExists(data_dir_ + "/" + file)) << file;
+    EXPECT_TRUE(PathExists(data_dir() + "/" + file)) << file;
   }
-  EXPECT_FALSE(std::filesystem::is_empty(data_dir_ + "/tokens"));
+  EXPECT_FALSE(std::filesystem::is_empty(data_dir() + "/tokens"));
   // The banner tells the CLI user what to export.
   EXPECT_TRUE(absl::StrContains(
-      daemon_->banner(),
-      absl::StrCat("export SEJF_CLIENT_CERT=", data_dir_, "/tls/admin.pem")))
-      << daemon_->banner();
+      daemon().banner(),
+      absl::StrCat("export SEJF_CLIENT_CERT=", data_dir(), "/tls/admin.pem")))
+      << daemon().banner();
 }
 
 TEST_F(DaemonE2eTest, EveryRequestGetsOneLogLineWithIdAndOutcome) {
@@ -218,7 +186,7 @@ TEST_F(DaemonE2eTest, EveryRequestGetsOneLogLineWithIdAndOutcome) {
   ASSERT_EQ(ListKeys(ChannelAs("erp-1")).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(WaitForLog("code=PERMISSION_DENIED"));
-  std::string log = daemon_->Stderr();
+  std::string log = daemon().Stderr();
   int rpc_lines = 0;
   for (absl::string_view line : absl::StrSplit(log, '\n')) {
     if (!absl::StrContains(line, " rpc ")) continue;
@@ -238,11 +206,11 @@ TEST_F(DaemonE2eTest, EveryRequestGetsOneLogLineWithIdAndOutcome) {
 }
 
 TEST_F(DaemonE2eTest, SigtermExitsZeroAndRemovesTheSocket) {
-  std::optional<int> code = daemon_->Stop();
+  std::optional<int> code = daemon().Stop();
   ASSERT_TRUE(code.has_value());
-  EXPECT_EQ(*code, 0) << daemon_->Stderr();
-  EXPECT_FALSE(PathExists(data_dir_ + "/sejf.sock"));
-  EXPECT_TRUE(absl::StrContains(daemon_->Stderr(), "stopped"));
+  EXPECT_EQ(*code, 0) << daemon().Stderr();
+  EXPECT_FALSE(PathExists(data_dir() + "/sejf.sock"));
+  EXPECT_TRUE(absl::StrContains(daemon().Stderr(), "stopped"));
 }
 
 TEST_F(DaemonE2eTest, SecondStartReusesTheDataDirectory) {
@@ -250,12 +218,12 @@ TEST_F(DaemonE2eTest, SecondStartReusesTheDataDirectory) {
       "tls/ca.pem", "tls/ca.key", "tls/admin.pem", "tls/server.pem",
       "hsm-pin",    "hsm-so-pin", "softhsm2.conf"};
   std::map<std::string, std::string> before;
-  for (const auto& f : kept) before[f] = Read(data_dir_ + "/" + f);
-  ASSERT_EQ(daemon_->Stop(), 0);
+  for (const auto& f : kept) before[f] = Read(data_dir() + "/" + f);
+  ASSERT_EQ(daemon().Stop(), 0);
 
-  StartDaemon();
+  StartSejfd();
   for (const auto& f : kept) {
-    EXPECT_EQ(Read(data_dir_ + "/" + f), before[f]) << f << " changed";
+    EXPECT_EQ(Read(data_dir() + "/" + f), before[f]) << f << " changed";
   }
   sejf::v1::WhoAmIResponse me;
   grpc::Status status = WhoAmI(AdminChannel(), &me);
@@ -265,45 +233,41 @@ TEST_F(DaemonE2eTest, SecondStartReusesTheDataDirectory) {
 
 TEST_F(DaemonE2eTest, SecondDaemonOnTheSameSocketIsRefused) {
   SejfdOptions options;
-  options.data_dir = data_dir_;
+  options.data_dir = data_dir();
   auto second = SejfdProcess::Start(options);
   EXPECT_FALSE(second.ok());
   // The first one still serves.
   sejf::v1::WhoAmIResponse me;
-  EXPECT_TRUE(WhoAmI(UnixChannel(daemon_->unix_socket()), &me).ok());
+  EXPECT_TRUE(WhoAmI(SocketChannel(), &me).ok());
 }
 
 class PolicyE2eTest : public DaemonE2eTest {
  protected:
   void SetUp() override {
-    data_dir_ = tmp_.path() + "/data";
-    config_ = tmp_.path() + "/sejfd.toml";
     WriteConfig("keys.read");
-    StartDaemon(config_);
+    StartSejfd();
   }
   void WriteConfig(const std::string& operation) {
-    ASSERT_TRUE(WriteFileAtomically(config_,
-                                    absl::StrCat("[[policy]]\n"
-                                                 "name = \"erp\"\n"
-                                                 "identities = [\"erp-*\"]\n"
-                                                 "operations = [\"",
-                                                 operation,
-                                                 "\"]\n"
-                                                 "credentials = [\"*\"]\n"),
-                                    0600)
-                    .ok());
+    WriteSejfdConfig(
+        absl::StrCat("[[policy]]\n"
+                     "name = \"erp\"\n"
+                     "identities = [\"erp-*\"]\n"
+                     "operations = [\"",
+                     operation,
+                     "\"]\n"
+                     "credentials = [\"*\"]\n"));
   }
   void Reload(const std::string& expect_in_log) {
     size_t before = CountInLog(expect_in_log);
-    daemon_->process().Signal(SIGHUP);
+    daemon().process().Signal(SIGHUP);
     absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (CountInLog(expect_in_log) == before && absl::Now() < deadline) {
       absl::SleepFor(absl::Milliseconds(20));
     }
-    ASSERT_GT(CountInLog(expect_in_log), before) << daemon_->Stderr();
+    ASSERT_GT(CountInLog(expect_in_log), before) << daemon().Stderr();
   }
   size_t CountInLog(const std::string& needle) {
-    std::string log = daemon_->Stderr();
+    std::string log = daemon().Stderr();
     size_t n = 0;
     for (size_t p = log.find(needle); p != std::string::npos;
          p = log.find(needle, p + 1)) {
@@ -311,7 +275,6 @@ class PolicyE2eTest : public DaemonE2eTest {
     }
     return n;
   }
-  std::string config_;
 };
 
 TEST_F(PolicyE2eTest, RuleFromConfigGrantsOnlyItsOperations) {
@@ -334,26 +297,25 @@ TEST_F(PolicyE2eTest, SighupReloadsPolicyAndBadFileKeepsTheOldOne) {
 
   WriteConfig("keys.mangle");  // not an operation
   Reload("policy_reload_failed");
-  EXPECT_TRUE(absl::StrContains(daemon_->Stderr(), "keys.mangle"));
+  EXPECT_TRUE(absl::StrContains(daemon().Stderr(), "keys.mangle"));
   EXPECT_EQ(GenerateKey(erp).error_code(), grpc::StatusCode::OK);
 }
 
-TEST(DaemonLogE2eTest, JsonLogFormatWritesOneParsableObjectPerLine) {
-  TempDir tmp;
-  SejfdOptions options;
-  options.data_dir = tmp.path() + "/data";
-  options.extra_args = {"--log-format", "json"};
-  auto daemon = SejfdProcess::Start(options);
-  ASSERT_TRUE(daemon.ok()) << daemon.status();
+using DaemonLogE2eTest = SejfdTest;
+
+TEST_F(DaemonLogE2eTest, JsonLogFormatWritesOneParsableObjectPerLine) {
+  SejfdConfig json_log;
+  json_log.extra_args = {"--log-format", "json"};
+  ASSERT_NO_FATAL_FAILURE(StartSejfd(json_log));
   sejf::v1::WhoAmIResponse me;
   auto context = ShortDeadline();
-  ASSERT_TRUE(sejf::v1::Identity::NewStub(UnixChannel((*daemon)->unix_socket()))
+  ASSERT_TRUE(sejf::v1::Identity::NewStub(SocketChannel())
                   ->WhoAmI(context.get(), {}, &me)
                   .ok());
-  ASSERT_EQ((*daemon)->Stop(), 0);
+  ASSERT_EQ(daemon().Stop(), 0);
   int rpc_lines = 0;
   for (absl::string_view line :
-       absl::StrSplit((*daemon)->Stderr(), '\n', absl::SkipEmpty())) {
+       absl::StrSplit(daemon().Stderr(), '\n', absl::SkipEmpty())) {
     nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
     ASSERT_FALSE(event.is_discarded()) << line;
     if (event["event"] == "rpc") {

@@ -13,16 +13,13 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
-#include "common/clock.h"
-#include "common/files.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "sejf/v1/audit_log.grpc.pb.h"
 #include "sejf/v1/identity.grpc.pb.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
-#include "server/tls/certificate_issuer.h"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
 #include "tests/testing/tls_client.h"
 
 namespace sejf::testing {
@@ -34,36 +31,23 @@ using ::testing::Not;
 constexpr char kAcme[] = "nip:5265877635";
 constexpr char kOther[] = "nip:1111111111";
 
-class FrameE2eTest : public ::testing::Test {
+class FrameE2eTest : public SejfdTest {
  protected:
   static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    const std::string config = tmp_->path() + "/sejfd.toml";
+    SejfdConfig config;
     // erp-acme may read and manage acme-* tokens of one NIP only.
-    ASSERT_TRUE(WriteFileAtomically(config,
-                                    "[[policy]]\n"
-                                    "name = \"acme-tokens\"\n"
-                                    "identities = [\"erp-acme\"]\n"
-                                    "operations = [\"tokens.*\"]\n"
-                                    "contexts = [\"nip:5265877635\"]\n"
-                                    "credentials = [\"acme-*\"]\n",
-                                    0600)
-                    .ok());
-    SejfdOptions options;
-    options.data_dir = tmp_->path() + "/data";
-    options.config_file = config;
-    auto started = SejfdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = started->release();
+    config.config =
+        "[[policy]]\n"
+        "name = \"acme-tokens\"\n"
+        "identities = [\"erp-acme\"]\n"
+        "operations = [\"tokens.*\"]\n"
+        "contexts = [\"nip:5265877635\"]\n"
+        "credentials = [\"acme-*\"]\n";
+    ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
     // The admin (the socket's owner) stores one token in each NIP.
     ASSERT_TRUE(Import("acme-tok", kAcme).ok());
     ASSERT_TRUE(Import("acme-foreign", kOther).ok());
   }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    delete tmp_;
-  }
-
   static grpc::Status Import(const std::string& name,
                              const std::string& context,
                              std::string* request_id = nullptr) {
@@ -73,30 +57,10 @@ class FrameE2eTest : public ::testing::Test {
     request.set_secret("frame-test-secret-0123456789abcdef");
     v1::ImportTokenResponse response;
     auto call = ShortDeadline();
-    grpc::Status status = v1::TokenVault::NewStub(Admin())->ImportToken(
-        call.get(), request, &response);
+    grpc::Status status = v1::TokenVault::NewStub(SocketChannel())
+                              ->ImportToken(call.get(), request, &response);
     if (request_id != nullptr) *request_id = RequestId(*call);
     return status;
-  }
-
-  static std::shared_ptr<grpc::Channel> Admin() {
-    return UnixChannel(daemon_->unix_socket());
-  }
-
-  // A channel over mutual TLS with a certificate for `identity`.
-  static std::shared_ptr<grpc::Channel> As(const std::string& identity) {
-    const std::string tls = daemon_->data_dir() + "/tls/";
-    server::CertificateSpec spec;
-    spec.common_name = identity;
-    spec.usage = server::CertificateUsage::kClient;
-    spec.validity = absl::Hours(1);
-    auto issued = server::IssueCertificate(
-        *ReadFile(tls + "ca.pem"), SecretFromView(*ReadFile(tls + "ca.key")),
-        spec, SystemClock::Get());
-    EXPECT_TRUE(issued.ok()) << issued.status();
-    return TlsChannel(daemon_->tls_address(), *ReadFile(tls + "ca.pem"),
-                      issued->certificate_pem,
-                      std::string(SecretView(issued->private_key_pem)));
   }
 
   static std::string RequestId(const grpc::ClientContext& call) {
@@ -144,7 +108,7 @@ class FrameE2eTest : public ::testing::Test {
   // Every audit event (as the admin), oldest first.
   static std::vector<v1::AuditEvent> Events() {
     std::vector<v1::AuditEvent> all;
-    auto stub = v1::AuditLog::NewStub(Admin());
+    auto stub = v1::AuditLog::NewStub(SocketChannel());
     v1::ListEventsRequest request;
     request.set_page_size(1000);
     for (;;) {
@@ -173,7 +137,7 @@ class FrameE2eTest : public ::testing::Test {
     for (int i = 0; i < 500 && lines.empty(); ++i) {
       if (i > 0) absl::SleepFor(absl::Milliseconds(20));
       for (absl::string_view line :
-           absl::StrSplit(daemon_->Stderr(), '\n', absl::SkipEmpty())) {
+           absl::StrSplit(daemon().Stderr(), '\n', absl::SkipEmpty())) {
         if (absl::StrContains(line, absl::StrCat("request_id=", request_id))) {
           lines.emplace_back(line);
         }
@@ -181,17 +145,11 @@ class FrameE2eTest : public ::testing::Test {
     }
     return lines;
   }
-
-  static TempDir* tmp_;
-  static SejfdProcess* daemon_;
 };
-
-TempDir* FrameE2eTest::tmp_ = nullptr;
-SejfdProcess* FrameE2eTest::daemon_ = nullptr;
 
 // Finding 6: the attack from the issue, and its variants.
 TEST_F(FrameE2eTest, DenialNamesNoContextAndIsTheSameForExistingAndMissing) {
-  auto stranger = As("stranger");
+  auto stranger = ChannelAs("stranger");
   grpc::Status existing = GetToken(stranger, "tokens/acme-tok");
   grpc::Status missing = GetToken(stranger, "tokens/acme-nothing");
   EXPECT_EQ(existing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
@@ -204,7 +162,7 @@ TEST_F(FrameE2eTest, DenialNamesNoContextAndIsTheSameForExistingAndMissing) {
 }
 
 TEST_F(FrameE2eTest, TokenInAContextNotYoursIsAnsweredAsMissing) {
-  auto erp = As("erp-acme");
+  auto erp = ChannelAs("erp-acme");
   ASSERT_TRUE(GetToken(erp, "tokens/acme-tok").ok());
 
   std::string request_id;
@@ -228,7 +186,7 @@ TEST_F(FrameE2eTest, TokenInAContextNotYoursIsAnsweredAsMissing) {
 // (the request size limit); a name just under the limit reaches the handler
 // and is echoed bounded in the status, the log line and the audit event.
 TEST_F(FrameE2eTest, HugeNamesAreEchoedBoundedAndTheConnectionStaysUsable) {
-  auto erp = As("erp-acme");
+  auto erp = ChannelAs("erp-acme");
   std::string request_id;
   grpc::Status too_large =
       GetToken(erp, "tokens/" + std::string(3 << 20, 'a'), &request_id);
@@ -261,7 +219,7 @@ TEST_F(FrameE2eTest, HugeNamesAreEchoedBoundedAndTheConnectionStaysUsable) {
     EXPECT_TRUE(v1::Identity::NewStub(erp)->WhoAmI(call.get(), {}, &me).ok());
   }
   // The longest line sejfd ever wrote stays short.
-  for (absl::string_view line : absl::StrSplit(daemon_->Stderr(), '\n')) {
+  for (absl::string_view line : absl::StrSplit(daemon().Stderr(), '\n')) {
     EXPECT_LT(line.size(), 2048u) << line.substr(0, 300);
   }
 }
@@ -277,11 +235,11 @@ TEST_F(FrameE2eTest, UnparsableRequestsAreInvalidArgumentLoggedAndAudited) {
   };
   std::vector<Case> cases = {
       // Field 1 (name, a string) holding bytes that are not UTF-8.
-      {"invalid UTF-8 over the unix socket", Admin(),
+      {"invalid UTF-8 over the unix socket", SocketChannel(),
        absl::StrCat("unix:", geteuid()),
        std::string("\x0a\x04\xff\xfe\xfd\xfc", 6)},
       // A length prefix running past the end of the message.
-      {"broken protobuf over mutual TLS", As("erp-acme"), "erp-acme",
+      {"broken protobuf over mutual TLS", ChannelAs("erp-acme"), "erp-acme",
        std::string("\x0a\x7f"
                    "abc",
                    5)},
@@ -307,8 +265,8 @@ TEST_F(FrameE2eTest, UnparsableRequestsAreInvalidArgumentLoggedAndAudited) {
 
 TEST_F(FrameE2eTest, UnknownMethodIsUnimplementedLoggedAndAudited) {
   std::string request_id;
-  grpc::Status status =
-      RawCall(As("erp-acme"), "/sejf.v1.TokenVault/Steal", "", &request_id);
+  grpc::Status status = RawCall(ChannelAs("erp-acme"),
+                                "/sejf.v1.TokenVault/Steal", "", &request_id);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   ASSERT_FALSE(request_id.empty());
   std::vector<std::string> lines = LogLinesOf(request_id);
@@ -324,8 +282,8 @@ TEST_F(FrameE2eTest, HealthChecksAreLoggedButNotAudited) {
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   auto call = ShortDeadline();
-  grpc::Status status = grpc::health::v1::Health::NewStub(Admin())->Check(
-      call.get(), request, &response);
+  grpc::Status status = grpc::health::v1::Health::NewStub(SocketChannel())
+                            ->Check(call.get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   std::string request_id = RequestId(*call);
   ASSERT_FALSE(request_id.empty());
@@ -338,12 +296,13 @@ TEST_F(FrameE2eTest, HealthChecksAreLoggedButNotAudited) {
 // Findings 10 and 5: the deciding rule, and the intent before the change.
 TEST_F(FrameE2eTest, EventsNameTheDecidingRule) {
   std::string request_id;
-  ASSERT_TRUE(GetToken(As("erp-acme"), "tokens/acme-tok", &request_id).ok());
+  ASSERT_TRUE(
+      GetToken(ChannelAs("erp-acme"), "tokens/acme-tok", &request_id).ok());
   std::vector<v1::AuditEvent> events = EventsOf(request_id);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].rule(), "acme-tokens");
 
-  ASSERT_TRUE(GetToken(Admin(), "tokens/acme-tok", &request_id).ok());
+  ASSERT_TRUE(GetToken(SocketChannel(), "tokens/acme-tok", &request_id).ok());
   events = EventsOf(request_id);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].rule(), "dev-admin");
@@ -363,7 +322,8 @@ TEST_F(FrameE2eTest, StateChangeHasAnIntentEventBeforeItsResult) {
     EXPECT_EQ(e.rule(), "dev-admin");
   }
   // Reading changes nothing: no intent.
-  ASSERT_TRUE(GetToken(Admin(), "tokens/acme-intent", &request_id).ok());
+  ASSERT_TRUE(
+      GetToken(SocketChannel(), "tokens/acme-intent", &request_id).ok());
   EXPECT_EQ(EventsOf(request_id).size(), 1u);
 }
 

@@ -1,7 +1,6 @@
 // `sejf key …` against a real dev sejfd (SoftHSM2 token, SQLite): every
 // command of the key custody table, checked by what a user sees and by
 // independent tools (openssl, pkcs11-tool on the daemon's own token).
-#include <fstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -9,11 +8,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
 
 namespace sejf::testing {
 namespace {
@@ -24,39 +22,9 @@ using ::testing::Not;
 constexpr char kSubject[] =
     "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL";
 
-class KeyCliE2eTest : public ::testing::Test {
+class KeyCliE2eTest : public SejfdTest {
  protected:
-  static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    SejfdOptions options;
-    options.data_dir = tmp_->path() + "/data";
-    auto started = SejfdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = started->release();
-  }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    delete tmp_;
-  }
-
-  // `sejf --addr unix:SOCKET ARGS…` as the admin (the socket's owner).
-  static CommandResult Sejf(std::vector<std::string> args,
-                            const std::string& stdin_data = "") {
-    args.insert(args.begin(),
-                {SejfCliBinary(), "--addr", "unix:" + daemon_->unix_socket()});
-    return RunCommand(args, {{"SEJF_ADDR", ""}}, stdin_data);
-  }
-
-  static CommandResult Shell(const std::string& command) {
-    return RunCommand({"/bin/sh", "-c", command});
-  }
-
-  static std::string WriteTemp(const std::string& name,
-                               const std::string& content) {
-    const std::string path = tmp_->path() + "/" + name;
-    std::ofstream(path) << content;
-    return path;
-  }
+  static void SetUpTestSuite() { StartSejfd(); }
 
   static void Generate(const std::string& name, const std::string& usage,
                        const std::string& algorithm = "ec-p256") {
@@ -66,9 +34,7 @@ class KeyCliE2eTest : public ::testing::Test {
   }
 
   static nlohmann::json ShowJson(const std::string& name) {
-    CommandResult r = Sejf({"--output", "json", "key", "show", name});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+    return SejfJson({"key", "show", name});
   }
 
   // FILE.pem in the temp dir: a certificate for key `key`, issued over its
@@ -84,7 +50,7 @@ class KeyCliE2eTest : public ::testing::Test {
     WriteTemp(file + ".csr", csr.out);
     WriteTemp(file + ".ext", "keyUsage=critical," + key_usage + "\n");
     CommandResult issue = Shell(absl::StrCat(
-        "cd ", tmp_->path(),
+        "cd ", temp_dir(),
         " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
         "-nodes -keyout ",
         file, "-ca.key -out ", file, "-ca.pem -subj /CN=Test-Seal-CA -days 2 ",
@@ -93,15 +59,9 @@ class KeyCliE2eTest : public ::testing::Test {
         " -days 1 -extfile ", file, ".ext -out ", file, ".pem 2>&1 && cat ",
         file, ".pem ", file, "-ca.pem > ", file, "-chain.pem"));
     EXPECT_EQ(issue.exit_code, 0) << issue.out;
-    return tmp_->path() + "/" + file + "-chain.pem";
+    return temp_dir() + "/" + file + "-chain.pem";
   }
-
-  static TempDir* tmp_;
-  static SejfdProcess* daemon_;
 };
-
-TempDir* KeyCliE2eTest::tmp_ = nullptr;
-SejfdProcess* KeyCliE2eTest::daemon_ = nullptr;
 
 TEST_F(KeyCliE2eTest, GeneratedKeyShowsItsMetadataWithoutCertificate) {
   Generate("show-me", "authentication");
@@ -203,7 +163,7 @@ TEST_F(KeyCliE2eTest, OfflineKeySelfSignsWithNonRepudiation) {
 
 TEST_F(KeyCliE2eTest, CertificateIssuedByACaForTheCsrAttachesWithItsChain) {
   Generate("ca-issued", "authentication");
-  const std::string dir = tmp_->path();
+  const std::string dir = temp_dir();
   CommandResult csr = Sejf({"key", "csr", "ca-issued", "--subject", kSubject});
   ASSERT_EQ(csr.exit_code, 0) << csr.err;
   WriteTemp("ca-issued.csr", csr.out);
@@ -260,7 +220,7 @@ TEST_F(KeyCliE2eTest, KodIiCarriesTheSerialOpensslPrintsAndVerifies) {
       IssuedByTestCa("kod2-top-bit", "kod2-top-bit", "0x8000000000000001",
                      "digitalSignature,nonRepudiation");
   ASSERT_EQ(Sejf({"key", "attach-cert", "kod2-top-bit", chain}).exit_code, 0);
-  const std::string leaf = tmp_->path() + "/kod2-top-bit.pem";
+  const std::string leaf = temp_dir() + "/kod2-top-bit.pem";
   CommandResult printed = Shell("openssl x509 -noout -serial -in " + leaf);
   ASSERT_EQ(printed.out, "serial=8000000000000001\n") << printed.err;
   const std::string serial = "8000000000000001";
@@ -283,12 +243,12 @@ TEST_F(KeyCliE2eTest, KodIiCarriesTheSerialOpensslPrintsAndVerifies) {
   const std::string data = WriteTemp(
       "kod2-top-bit.txt", url.substr(8, url.rfind('/') - 8));  // signed
   const std::string sig = WriteTemp("kod2-top-bit.sig", signature);
-  CommandResult verified = Shell(
-      "openssl x509 -noout -pubkey -in " + leaf + " > " + tmp_->path() +
-      "/kod2-top-bit.pub && openssl dgst -sha256 -verify " + tmp_->path() +
-      "/kod2-top-bit.pub -sigopt rsa_padding_mode:pss -sigopt "
-      "rsa_pss_saltlen:32 -sigopt rsa_mgf1_md:sha256 -signature " +
-      sig + " " + data);
+  CommandResult verified =
+      Shell("openssl x509 -noout -pubkey -in " + leaf + " > " + temp_dir() +
+            "/kod2-top-bit.pub && openssl dgst -sha256 -verify " + temp_dir() +
+            "/kod2-top-bit.pub -sigopt rsa_padding_mode:pss -sigopt "
+            "rsa_pss_saltlen:32 -sigopt rsa_mgf1_md:sha256 -signature " +
+            sig + " " + data);
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_THAT(verified.out, HasSubstr("Verified OK"));
 }
@@ -344,16 +304,7 @@ TEST_F(KeyCliE2eTest, DestroyRemovesTheKeyFromTheHsm) {
 TEST_F(KeyCliE2eTest, PkcsToolShowsEveryPrivateKeySensitiveNeverExtractable) {
   Generate("tool-ec", "authentication");
   Generate("tool-rsa", "offline", "rsa-2048");
-  const std::string data = daemon_->data_dir();
-  auto pin = ReadSecretFile(data + "/hsm-pin");
-  ASSERT_TRUE(pin.ok()) << pin.status();
-  // The dev token's PIN in pkcs11-tool's argv is acceptable in a test on a
-  // throwaway token; sejf itself never passes a PIN on a command line.
-  CommandResult listing = RunCommand(
-      {"/usr/bin/pkcs11-tool", "--module", "/usr/lib/softhsm/libsofthsm2.so",
-       "--token-label", "sejf", "--login", "--pin",
-       std::string(SecretView(*pin)), "--list-objects", "--type", "privkey"},
-      {{"SOFTHSM2_CONF", data + "/softhsm2.conf"}});
+  CommandResult listing = Pkcs11Tool({"--list-objects", "--type", "privkey"});
   ASSERT_EQ(listing.exit_code, 0) << listing.err;
   int private_keys = 0;
   int access_lines = 0;

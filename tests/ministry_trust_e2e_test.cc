@@ -20,11 +20,11 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "common/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
+#include "tests/testing/stored_records.h"
 
 namespace sejf::testing {
 namespace {
@@ -42,11 +42,10 @@ std::string Challenge() {
       "-CR-226FB7B000-3ACF9BE4C0-10");
 }
 
-class MinistryTrustE2eTest : public ::testing::Test {
+class MinistryTrustE2eTest : public SejfdTest {
  protected:
   static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    const std::string& dir = tmp_->path();
+    const std::string& dir = temp_dir();
     // The test CA and a certificate it issues for token encryption.
     Openssl("req -x509 -newkey rsa:2048 -nodes -keyout " + dir +
             "/ca.key -out " + dir +
@@ -55,30 +54,15 @@ class MinistryTrustE2eTest : public ::testing::Test {
             "keyUsage=critical,keyCertSign,cRLSign");
     Issue("mf-chained", "keyEncipherment,dataEncipherment");
     Issue("mf-signing-only", "digitalSignature,nonRepudiation");
-    ASSERT_TRUE(WriteFileAtomically(dir + "/sejfd.toml",
-                                    "[ksef.environments.test]\n"
-                                    "mf_trust_anchors = \"ca.pem\"\n",
-                                    0600)
-                    .ok());
-    SejfdOptions options;
-    options.data_dir = dir + "/data";
-    options.config_file = dir + "/sejfd.toml";
-    auto started = SejfdProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = started->release();
-    CommandResult imported = RunCommand(
-        {SejfCliBinary(), "--addr", "unix:" + daemon_->unix_socket(), "token",
-         "import", "--name", "erp-token", "--context", kContext},
-        {{"SEJF_ADDR", ""}}, kSecret);
+    SejfdConfig config;
+    config.config =
+        "[ksef.environments.test]\n"
+        "mf_trust_anchors = \"ca.pem\"\n";
+    ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
+    CommandResult imported =
+        Sejf({"token", "import", "--name", "erp-token", "--context", kContext},
+             kSecret);
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    delete tmp_;
-  }
-
-  static CommandResult Shell(const std::string& command) {
-    return RunCommand({"/bin/sh", "-c", command});
   }
 
   static void Openssl(const std::string& args) {
@@ -88,7 +72,7 @@ class MinistryTrustE2eTest : public ::testing::Test {
 
   // NAME.pem (and NAME.key) issued by the test CA with `key_usage`.
   static void Issue(const std::string& name, const std::string& key_usage) {
-    const std::string& dir = tmp_->path();
+    const std::string& dir = temp_dir();
     std::ofstream(dir + "/" + name + ".ext")
         << "keyUsage=" << key_usage << "\n";
     Openssl("req -new -newkey rsa:2048 -nodes -keyout " + dir + "/" + name +
@@ -104,7 +88,7 @@ class MinistryTrustE2eTest : public ::testing::Test {
   // NAME.pem and NAME.key, self-signed: the issue's rogue certificate.
   static std::string SelfSigned(const std::string& name,
                                 const std::string& subject) {
-    const std::string base = tmp_->path() + "/" + name;
+    const std::string base = temp_dir() + "/" + name;
     Openssl("req -x509 -newkey rsa:2048 -nodes -keyout " + base + ".key -out " +
             base + ".pem -days 30 -subj '" + subject + "'");
     return base + ".pem";
@@ -123,12 +107,6 @@ class MinistryTrustE2eTest : public ::testing::Test {
     return absl::AsciiStrToLower(absl::StrReplaceAll(colon_form, {{":", ""}}));
   }
 
-  static CommandResult Sejf(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {SejfCliBinary(), "--addr", "unix:" + daemon_->unix_socket()});
-    return RunCommand(args, {{"SEJF_ADDR", ""}});
-  }
-
   static CommandResult EncryptToken(const std::string& environment,
                                     const std::string& timestamp) {
     return Sejf({"auth", "token", "--token", "erp-token", "--challenge",
@@ -145,10 +123,10 @@ class MinistryTrustE2eTest : public ::testing::Test {
     std::string encrypted;
     EXPECT_TRUE(absl::Base64Unescape(body["encryptedToken"].get<std::string>(),
                                      &encrypted));
-    const std::string in = tmp_->path() + "/encrypted.bin";
+    const std::string in = temp_dir() + "/encrypted.bin";
     std::ofstream(in, std::ios::binary) << encrypted;
     CommandResult r = Shell(absl::StrCat(
-        "openssl pkeyutl -decrypt -inkey ", tmp_->path(), "/", name, ".key",
+        "openssl pkeyutl -decrypt -inkey ", temp_dir(), "/", name, ".key",
         " -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256",
         " -pkeyopt rsa_mgf1_md:sha256 -in ", in));
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -158,22 +136,21 @@ class MinistryTrustE2eTest : public ::testing::Test {
   static std::string Sqlite(const std::string& sql) {
     CommandResult r =
         RunCommand({"/usr/bin/env", "sqlite3", "-cmd", ".timeout 5000",
-                    daemon_->data_dir() + "/sejf.db", sql});
+                    daemon().data_dir() + "/sejf.db", sql});
     EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
     return std::string(absl::StripAsciiWhitespace(r.out));
   }
 
-  // The stored record of `name` (kind mfcerts) as JSON, read with sqlite3.
+  // The stored record of `name` (kind mfcerts) as JSON, read from the file.
   static nlohmann::json ReadRecord(const std::string& name) {
-    std::string hex = Sqlite(
-        "SELECT hex(data) FROM records WHERE kind = "
-        "'mfcerts' AND name = '" +
-        name + "'");
-    return nlohmann::json::parse(absl::HexStringToBytes(hex), nullptr, false);
+    auto data = ReadStoredRecord(data_dir() + "/sejf.db", "mfcerts", name);
+    EXPECT_TRUE(data.ok()) << data.status();
+    return nlohmann::json::parse(data.value_or(""), nullptr, false);
   }
   static void WriteRecord(const std::string& name, const nlohmann::json& j) {
-    Sqlite("UPDATE records SET data = x'" + absl::BytesToHexString(j.dump()) +
-           "' WHERE kind = 'mfcerts' AND name = '" + name + "'");
+    absl::Status written =
+        WriteStoredRecord(data_dir() + "/sejf.db", "mfcerts", name, j.dump());
+    EXPECT_TRUE(written.ok()) << written;
   }
 
   static std::string DerBase64(const std::string& pem) {
@@ -182,13 +159,7 @@ class MinistryTrustE2eTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   }
-
-  static TempDir* tmp_;
-  static SejfdProcess* daemon_;
 };
-
-TempDir* MinistryTrustE2eTest::tmp_ = nullptr;
-SejfdProcess* MinistryTrustE2eTest::daemon_ = nullptr;
 
 TEST_F(MinistryTrustE2eTest, IssuesRogueCertificateIsRefusedEverywhere) {
   const std::string rogue = SelfSigned("rogue", "/CN=Not the Ministry");
@@ -205,7 +176,7 @@ TEST_F(MinistryTrustE2eTest, IssuesRogueCertificateIsRefusedEverywhere) {
   // A pin that is not the file's.
   CommandResult wrong_pin =
       Sejf({"mfcert", "import", "--environment", "demo", "--pin-fingerprint",
-            OpensslFingerprint(tmp_->path() + "/mf-chained.pem"), rogue});
+            OpensslFingerprint(temp_dir() + "/mf-chained.pem"), rogue});
   EXPECT_EQ(wrong_pin.exit_code, 1);
   EXPECT_THAT(wrong_pin.err, HasSubstr("INVALID_ARGUMENT"));
   EXPECT_THAT(wrong_pin.err, HasSubstr(Hex(fingerprint)));
@@ -236,7 +207,7 @@ TEST_F(MinistryTrustE2eTest, IssuesRogueCertificateIsRefusedEverywhere) {
 }
 
 TEST_F(MinistryTrustE2eTest, CertificateChainingToTheAnchorsEncryptsTokens) {
-  const std::string pem = tmp_->path() + "/mf-chained.pem";
+  const std::string pem = temp_dir() + "/mf-chained.pem";
   CommandResult imported =
       Sejf({"mfcert", "import", "--environment", "test", pem});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
@@ -250,7 +221,7 @@ TEST_F(MinistryTrustE2eTest, CertificateChainingToTheAnchorsEncryptsTokens) {
 
 TEST_F(MinistryTrustE2eTest, WronglyPurposedCertificateIsRefused) {
   CommandResult r = Sejf({"mfcert", "import", "--environment", "test",
-                          tmp_->path() + "/mf-signing-only.pem"});
+                          temp_dir() + "/mf-signing-only.pem"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT"));
   EXPECT_THAT(r.err, HasSubstr("keyEncipherment"));
@@ -303,7 +274,7 @@ TEST_F(MinistryTrustE2eTest, PinnedCertificateWorksUntilItsRowIsSwapped) {
   EXPECT_THAT(forged.err, HasSubstr("FAILED_PRECONDITION"));
   EXPECT_THAT(forged.err, HasSubstr(rogue_name));
   EXPECT_THAT(forged.out, Not(HasSubstr("encryptedToken")));
-  EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(kSecret)));
+  EXPECT_THAT(daemon().Stderr(), Not(HasSubstr(kSecret)));
 }
 
 }  // namespace

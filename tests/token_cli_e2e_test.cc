@@ -3,7 +3,6 @@
 // canary (a token's secret appears in no file, log, audit event or CLI
 // output), crypto-shredding, data-key rotation, and kill -9 durability.
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -16,11 +15,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testing/sejfd_process.h"
+#include "tests/testing/sejfd_test.h"
+#include "tests/testing/stored_records.h"
 
 namespace sejf::testing {
 namespace {
@@ -45,26 +44,15 @@ std::string ReadAll(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-class TokenCliE2eTest : public ::testing::Test {
+class TokenCliE2eTest : public SejfdTest {
  protected:
-  void SetUp() override {
-    options_.data_dir = tmp_.path() + "/data";
-    Start();
-  }
-
-  void Start() {
-    auto started = SejfdProcess::Start(options_);
-    ASSERT_TRUE(started.ok()) << started.status();
-    daemon_ = *std::move(started);
-  }
+  void SetUp() override { StartSejfd(); }
 
   // `sejf --addr unix:SOCKET ARGS…` as the admin; every output is kept for
   // the canary search.
   CommandResult Sejf(std::vector<std::string> args,
                      const std::string& stdin_data = "") {
-    args.insert(args.begin(),
-                {SejfCliBinary(), "--addr", "unix:" + daemon_->unix_socket()});
-    CommandResult r = RunCommand(args, {{"SEJF_ADDR", ""}}, stdin_data);
+    CommandResult r = SejfdTest::Sejf(std::move(args), stdin_data);
     std::lock_guard<std::mutex> lock(outputs_mu_);
     outputs_ += r.out;
     outputs_ += r.err;
@@ -81,9 +69,7 @@ class TokenCliE2eTest : public ::testing::Test {
 
   nlohmann::json Json(std::vector<std::string> args) {
     args.insert(args.begin(), {"--output", "json"});
-    CommandResult r = Sejf(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+    return JsonOf(Sejf(args));
   }
 
   // Names of the tokens `sejf token list` shows.
@@ -102,7 +88,7 @@ class TokenCliE2eTest : public ::testing::Test {
   std::vector<std::string> FilesContaining(const std::string& needle) {
     std::vector<std::string> found;
     for (const auto& entry :
-         std::filesystem::recursive_directory_iterator(options_.data_dir)) {
+         std::filesystem::recursive_directory_iterator(data_dir())) {
       if (!entry.is_regular_file()) continue;
       if (absl::StrContains(ReadAll(entry.path()), needle)) {
         found.push_back(entry.path());
@@ -113,32 +99,14 @@ class TokenCliE2eTest : public ::testing::Test {
 
   // The "sealed" member of a token's stored record ("" when absent).
   std::string StoredSealed(const std::string& name) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2((options_.data_dir + "/sejf.db").c_str(), &db,
-                              SQLITE_OPEN_READONLY, nullptr),
-              SQLITE_OK);
-    sqlite3_stmt* read = nullptr;
-    sqlite3_prepare_v2(db,
-                       "SELECT data FROM records WHERE kind = 'tokens' AND "
-                       "name = ?1",
-                       -1, &read, nullptr);
-    sqlite3_bind_text(read, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    std::string data;
-    if (sqlite3_step(read) == SQLITE_ROW) {
-      data.assign(static_cast<const char*>(sqlite3_column_blob(read, 0)),
-                  sqlite3_column_bytes(read, 0));
-    }
-    sqlite3_finalize(read);
-    sqlite3_close(db);
+    std::string data =
+        ReadStoredRecord(data_dir() + "/sejf.db", "tokens", name).value_or("");
     nlohmann::json record =
         nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
     if (!record.is_object() || !record.contains("sealed")) return "";
     return record["sealed"];
   }
 
-  TempDir tmp_;
-  SejfdOptions options_;
-  std::unique_ptr<SejfdProcess> daemon_;
   std::mutex outputs_mu_;
   std::string outputs_;
 };
@@ -161,7 +129,7 @@ TEST_F(TokenCliE2eTest, ImportShowListDisableEnableDestroy) {
   EXPECT_THAT(show.out, HasSubstr("2099-01-31T00:00:00Z"));
 
   // The secret can also come from a private file.
-  const std::string file = tmp_.path() + "/token.txt";
+  const std::string file = temp_dir() + "/token.txt";
   std::ofstream(file) << RandomSecret() << "\n";
   chmod(file.c_str(), 0600);
   CommandResult from_file =
@@ -246,7 +214,7 @@ TEST_F(TokenCliE2eTest, CanarySecretAppearsNowhereAndDestroyShredsIt) {
   const std::string second = RandomSecret();
   ASSERT_EQ(
       Import("canary", first, {"--permissions", "InvoiceWrite"}).exit_code, 0);
-  const std::string file = tmp_.path() + "/rotated.txt";
+  const std::string file = temp_dir() + "/rotated.txt";
   std::ofstream(file) << second << "\n";
   chmod(file.c_str(), 0600);
   CommandResult rotated =
@@ -269,7 +237,7 @@ TEST_F(TokenCliE2eTest, CanarySecretAppearsNowhereAndDestroyShredsIt) {
   ASSERT_FALSE(sealed.empty());
   for (const std::string& secret : {first, second}) {
     EXPECT_THAT(FilesContaining(secret), ::testing::IsEmpty());
-    EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(secret)));
+    EXPECT_THAT(daemon().Stderr(), Not(HasSubstr(secret)));
     EXPECT_THAT(outputs_, Not(HasSubstr(secret)));
   }
   EXPECT_THAT(FilesContaining(sealed), Not(::testing::IsEmpty()));
@@ -278,11 +246,11 @@ TEST_F(TokenCliE2eTest, CanarySecretAppearsNowhereAndDestroyShredsIt) {
   EXPECT_EQ(StoredSealed("canary"), "");
   EXPECT_THAT(FilesContaining(sealed), ::testing::IsEmpty());
   // Also after sejfd has checkpointed and stopped.
-  ASSERT_EQ(daemon_->Stop(), std::optional<int>(0));
+  ASSERT_EQ(daemon().Stop(), std::optional<int>(0));
   EXPECT_THAT(FilesContaining(sealed), ::testing::IsEmpty());
   for (const std::string& secret : {first, second}) {
     EXPECT_THAT(FilesContaining(secret), ::testing::IsEmpty());
-    EXPECT_THAT(daemon_->Stderr(), Not(HasSubstr(secret)));
+    EXPECT_THAT(daemon().Stderr(), Not(HasSubstr(secret)));
   }
 }
 
@@ -315,8 +283,8 @@ TEST_F(TokenCliE2eTest, DataKeyRotationReSealsEverythingAndKekRotationKeeps) {
 
   // The keyring opens under the new KEK after a restart, and every token is
   // still there and can be rotated (sealed under the current data key).
-  ASSERT_EQ(daemon_->Stop(), std::optional<int>(0));
-  Start();
+  ASSERT_EQ(daemon().Stop(), std::optional<int>(0));
+  StartSejfd();
   for (const char* name : {"one", "two", "three"}) {
     CommandResult show = Sejf({"token", "show", name});
     EXPECT_EQ(show.exit_code, 0) << name << ": " << show.err;
@@ -341,8 +309,8 @@ TEST_F(TokenCliE2eTest, AcknowledgedImportsSurviveKillDashNine) {
   }
   // Kill while imports are in flight: once a few have been acknowledged.
   while (finished.load() < 3) absl::SleepFor(absl::Milliseconds(5));
-  daemon_->process().Signal(SIGKILL);
-  ASSERT_TRUE(daemon_->process().Wait(absl::Seconds(30)).has_value());
+  daemon().process().Signal(SIGKILL);
+  ASSERT_TRUE(daemon().process().Wait(absl::Seconds(30)).has_value());
   for (std::thread& t : clients) t.join();
 
   int acknowledged = 0;
@@ -350,15 +318,14 @@ TEST_F(TokenCliE2eTest, AcknowledgedImportsSurviveKillDashNine) {
   EXPECT_GE(acknowledged, 3);
   RecordProperty("acknowledged_imports", acknowledged);
 
-  Start();
+  StartSejfd();
   for (int i = 0; i < kImports; ++i) {
     if (exit_codes[i] != 0) continue;
     CommandResult show = Sejf({"token", "show", absl::StrCat("durable-", i)});
     EXPECT_EQ(show.exit_code, 0) << "durable-" << i << ": " << show.err;
   }
-  CommandResult integrity =
-      RunCommand({"/usr/bin/sqlite3", options_.data_dir + "/sejf.db",
-                  "pragma integrity_check"});
+  CommandResult integrity = RunCommand(
+      {"/usr/bin/sqlite3", data_dir() + "/sejf.db", "pragma integrity_check"});
   EXPECT_EQ(integrity.exit_code, 0) << integrity.err;
   EXPECT_EQ(integrity.out, "ok\n");
   CommandResult verify = Sejf({"audit", "verify"});

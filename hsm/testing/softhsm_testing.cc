@@ -9,22 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
+#include "common/testing/subprocess.h"
 #include "hsm/pkcs11/module.h"
 
 namespace sejf::hsm::testing {
-
-TempDir::TempDir() {
-  const char* tmp = getenv("TMPDIR");
-  std::string pattern = absl::StrCat(
-      tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/sejf-hsm-test-XXXXXX");
-  if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 absl::Status UseSoftHsmStore(const std::string& dir) {
   const std::string tokens = absl::StrCat(dir, "/tokens");
@@ -46,22 +34,13 @@ absl::Status UseSoftHsmStore(const std::string& dir) {
 }
 
 absl::StatusOr<std::string> RunCommand(const std::string& command) {
-  FILE* pipe = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
-  if (pipe == nullptr) {
-    return absl::InternalError(absl::StrCat("popen failed: ", command));
+  ::sejf::testing::CommandResult r =
+      ::sejf::testing::Shell(absl::StrCat(command, " 2>&1"));
+  if (r.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("`", command, "` failed (exit ",
+                                            r.exit_code, "): ", r.out));
   }
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    output.append(buffer, n);
-  }
-  int status = pclose(pipe);
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError(
-        absl::StrCat("`", command, "` failed (status ", status, "): ", output));
-  }
-  return output;
+  return r.out;
 }
 
 absl::Status InitTokenWithTool(const std::string& label,

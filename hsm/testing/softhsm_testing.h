@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/testing/temp_dir.h"
 #include "hsm/softhsm_bootstrap.h"
 #include "hsm/token.h"
 
@@ -16,20 +17,8 @@ namespace sejf::hsm::testing {
 
 inline constexpr const char* kSoftHsmModule = kDefaultSoftHsmModule;
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it
-// by the destructor. path() is empty if it could not be created.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// The shared TempDir (common/testing/temp_dir.h).
+using ::sejf::testing::TempDir;
 
 // Writes DIR/softhsm2.conf (token store DIR/tokens, created here) and points
 // SOFTHSM2_CONF at it. Load the SoftHSM2 module only afterwards: it reads

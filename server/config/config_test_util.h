@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 #include "server/config/load_config.h"
 
@@ -15,13 +16,6 @@ namespace sejf::server::testing {
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sejf-config-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // Writes `text` to DIR/name (creating parent directories); returns the path.
   std::string Write(const std::string& name, const std::string& text) {
     std::filesystem::path path = std::filesystem::path(dir_) / name;
@@ -39,7 +33,8 @@ class ConfigTest : public ::testing::Test {
     return sources;
   }
 
-  std::string dir_;
+  ::sejf::testing::TempDir tmp_;
+  std::string dir_ = tmp_.path();
 };
 
 // The smallest valid production file: a unix socket, a token, a database.

@@ -9,31 +9,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/testing/subprocess.h"
+
 namespace sejf::server::tls_test {
 
-ScratchDir::ScratchDir() {
-  char tmpl[] = "/tmp/sejf-tls-XXXXXX";
-  if (mkdtemp(tmpl) != nullptr) path_ = tmpl;
-}
-
-ScratchDir::~ScratchDir() {
-  if (!path_.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-}
-
 CommandResult RunCommand(const std::string& command) {
-  CommandResult result{-1, ""};
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0)
-    result.output.append(buf, n);
-  int status = pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
+  ::sejf::testing::CommandResult r = ::sejf::testing::Shell(command + " 2>&1");
+  return {r.exit_code, r.out};
 }
 
 CommandResult RunOpenssl(const std::string& args) {

@@ -7,23 +7,14 @@
 
 #include <string>
 
+#include "common/testing/temp_dir.h"
+
 namespace sejf::server::tls_test {
 
-// A fresh directory under /tmp, removed with everything in it on
-// destruction.
-class ScratchDir {
+// The shared TempDir (common/testing/temp_dir.h), with `dir / "name"`.
+class ScratchDir : public ::sejf::testing::TempDir {
  public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
-
- private:
-  std::string path_;
+  std::string operator/(const std::string& name) const { return Path(name); }
 };
 
 struct CommandResult {

@@ -11,8 +11,8 @@
 #include "absl/strings/match.h"
 #include "common/crypto_init.h"
 #include "gtest/gtest.h"
-#include "hsm/faulty_key_store.h"
 #include "hsm/testing/fake_key_store.h"
+#include "hsm/testing/faulty_key_store.h"
 #include "signer/custody/key_custody.h"
 #include "signer/custody/key_intent.h"
 #include "vault/storage/memory_storage.h"
@@ -54,7 +54,7 @@ class KeyCustodyNamespaceTest : public ::testing::Test {
 
   FakeClock clock_{absl::FromUnixSeconds(1764000000)};
   hsm::testing::FakeKeyStore keys_;
-  hsm::FaultyKeyStore faulty_{&keys_};
+  hsm::testing::FaultyKeyStore faulty_{&keys_};
   vault::MemoryStorage storage_{clock_};
   KeyCustody custody_{&faulty_, &storage_, &clock_};
 };
@@ -114,8 +114,8 @@ TEST_F(KeyCustodyNamespaceTest, CrashAfterHsmCreationIsRecoveredByRecordedId) {
   const std::string unrelated_spki = *keys_.PublicKey(unrelated);
   // The pair is created, then nothing more reaches the HSM or storage: the
   // public key read fails and so does the clean-up, as in a crash.
-  faulty_.FailNext(hsm::FaultyKeyStore::Operation::kPublicKey, 1);
-  faulty_.FailNext(hsm::FaultyKeyStore::Operation::kDestroy, 1);
+  faulty_.FailNext(hsm::testing::FaultyKeyStore::Operation::kPublicKey, 1);
+  faulty_.FailNext(hsm::testing::FaultyKeyStore::Operation::kDestroy, 1);
   ASSERT_EQ(Generate("crashy").status().code(), absl::StatusCode::kUnavailable);
   auto leftover = keys_.FindKeyByLabel("sejf-key/crashy");
   ASSERT_TRUE(leftover.ok()) << "the crash left the HSM pair";
@@ -140,7 +140,8 @@ TEST_F(KeyCustodyNamespaceTest, CrashAfterHsmCreationIsRecoveredByRecordedId) {
 }
 
 TEST_F(KeyCustodyNamespaceTest, CrashBeforeHsmCreationIsRecoveredToo) {
-  faulty_.FailNext(hsm::FaultyKeyStore::Operation::kGenerateKeyPair, 1);
+  faulty_.FailNext(hsm::testing::FaultyKeyStore::Operation::kGenerateKeyPair,
+                   1);
   ASSERT_EQ(Generate("early").status().code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE(HasIntent("early"));
   auto key = Generate("early");
@@ -152,7 +153,8 @@ TEST_F(KeyCustodyNamespaceTest, CrashBeforeHsmCreationIsRecoveredToo) {
 TEST_F(KeyCustodyNamespaceTest, RecoveryNeverDestroysByLabelAlone) {
   // A crashed generate recorded its intent; before the retry, the label it
   // meant to use is taken by someone else's object (another id).
-  faulty_.FailNext(hsm::FaultyKeyStore::Operation::kGenerateKeyPair, 1);
+  faulty_.FailNext(hsm::testing::FaultyKeyStore::Operation::kGenerateKeyPair,
+                   1);
   ASSERT_FALSE(Generate("raced").ok());
   const hsm::KeyRef foreign = Plant("sejf-key/raced");
   const std::string spki = *keys_.PublicKey(foreign);

@@ -13,17 +13,6 @@
 
 namespace sejf::testing {
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/sejf-test-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 std::string SejfdBinary() { return SEJF_SEJFD_BINARY; }
 std::string SejfCliBinary() { return SEJF_CLI_BINARY; }
 std::string SourceDir() { return SEJF_SOURCE_DIR_PATH; }

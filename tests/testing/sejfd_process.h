@@ -9,20 +9,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "tests/testing/subprocess.h"
+#include "common/testing/temp_dir.h"
+#include "common/testing/subprocess.h"
 
 namespace sejf::testing {
-
-// A fresh directory under /tmp, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 struct SejfdOptions {
   std::string data_dir;     // --data-dir; --dev is always given

@@ -10,15 +10,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
-#include "hsm/faulty_key_store.h"
 #include "hsm/signatures.h"
 #include "hsm/testing/fake_key_store.h"
+#include "hsm/testing/faulty_key_store.h"
 #include "vault/storage/memory_storage.h"
 
 namespace sejf::vault {
 namespace {
 
-using hsm::FaultyKeyStore;
+using hsm::testing::FaultyKeyStore;
 
 AuditEvent Event(absl::string_view identity, absl::string_view operation,
                  absl::string_view outcome = "OK") {

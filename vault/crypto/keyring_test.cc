@@ -15,9 +15,9 @@
 #include "common/clock.h"
 #include "common/crypto_init.h"
 #include "gtest/gtest.h"
-#include "hsm/faulty_key_store.h"
 #include "hsm/pkcs11_uri.h"
 #include "hsm/testing/fake_key_store.h"
+#include "hsm/testing/faulty_key_store.h"
 #include "hsm/testing/key_store_test_env.h"
 #include "hsm/testing/softhsm_testing.h"
 #include "nlohmann/json.hpp"
@@ -286,13 +286,13 @@ TEST_P(KeyringTest, KekOfAnInterruptedRotationIsRetiredByTheNext) {
 }
 
 TEST_P(KeyringTest, RetirementCutShortIsFinishedAtTheNextStart) {
-  hsm::FaultyKeyStore faulty(&env_->store());
+  hsm::testing::FaultyKeyStore faulty(&env_->store());
   std::string sealed;
   {
     auto keyring = Keyring::Open(storage_.get(), &faulty, &clock_);
     ASSERT_TRUE(keyring.ok()) << keyring.status();
     sealed = *Seal(**keyring, "kept", kPlace);
-    faulty.FailNext(hsm::FaultyKeyStore::Operation::kDestroyKek, 1);
+    faulty.FailNext(hsm::testing::FaultyKeyStore::Operation::kDestroyKek, 1);
     ASSERT_TRUE((*keyring)->RotateKek().ok()) << "the rotation itself is done";
   }
   EXPECT_EQ(CountKeks(faulty, 5), 2);

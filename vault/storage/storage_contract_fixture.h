@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 #include "vault/storage/storage.h"
 
@@ -48,17 +49,11 @@ inline const absl::Time kT0 =
 class StorageContractTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sejf-storage-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     auto storage = GetParam().open(dir_, clock_);
     ASSERT_TRUE(storage.ok()) << storage.status();
     storage_ = *std::move(storage);
   }
-  void TearDown() override {
-    storage_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { storage_.reset(); }
 
   std::unique_ptr<Transaction> Begin(TransactionMode mode) {
     auto txn = storage_->Begin(mode);
@@ -82,7 +77,8 @@ class StorageContractTest : public ::testing::TestWithParam<Backend> {
     return record.ok() ? *record : std::nullopt;
   }
 
-  std::string dir_;
+  ::sejf::testing::TempDir tmp_;
+  std::string dir_ = tmp_.path();
   FakeClock clock_{kT0};
   std::unique_ptr<Storage> storage_;
 };

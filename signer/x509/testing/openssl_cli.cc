@@ -17,37 +17,6 @@ extern char** environ;
 
 namespace sejf::signer::testing {
 
-ScratchDir::ScratchDir() {
-  char pattern[] = "/tmp/sejf-x509-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) {
-    std::perror("mkdtemp");
-    std::abort();
-  }
-  path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
-std::string ScratchDir::Path(const std::string& name) const {
-  return path_ + "/" + name;
-}
-
-std::string ScratchDir::Write(const std::string& name,
-                              const std::string& data) const {
-  std::string path = Path(name);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-  out.close();
-  if (!out) {
-    std::fprintf(stderr, "cannot write %s\n", path.c_str());
-    std::abort();
-  }
-  return path;
-}
-
 std::string ReadFileOrEmpty(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream data;

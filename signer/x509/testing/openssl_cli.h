@@ -6,24 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/temp_dir.h"
+
 namespace sejf::signer::testing {
 
 // A fresh directory under /tmp, removed with its contents on destruction.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  // `data` written to a new file `name` in the directory; its path.
-  // Aborts the test binary when the file cannot be written.
-  std::string Write(const std::string& name, const std::string& data) const;
-  std::string Path(const std::string& name) const;
-
- private:
-  std::string path_;
-};
+// The shared TempDir (common/testing/temp_dir.h) under its old name here.
+using ScratchDir = ::sejf::testing::TempDir;
 
 struct OpensslResult {
   int exit_code = -1;  // -1 when it could not run or died of a signal

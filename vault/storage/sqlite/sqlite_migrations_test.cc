@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "vault/storage/sqlite/sqlite_connection.h"
@@ -18,19 +19,13 @@ using ::testing::HasSubstr;
 class SqliteMigrationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sejf-migrations-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     path_ = dir_ + "/test.db";
     { std::ofstream create(path_); }
     auto connection = SqliteConnection::Open(path_, absl::Seconds(5));
     ASSERT_TRUE(connection.ok()) << connection.status();
     connection_ = *std::move(connection);
   }
-  void TearDown() override {
-    connection_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { connection_.reset(); }
 
   std::int64_t Version() { return SqliteSchemaVersion(*connection_).value(); }
   bool HasTable(const std::string& name) {
@@ -39,7 +34,8 @@ class SqliteMigrationsTest : public ::testing::Test {
                "'") == 1;
   }
 
-  std::string dir_;
+  ::sejf::testing::TempDir tmp_;
+  std::string dir_ = tmp_.path();
   std::string path_;
   std::unique_ptr<SqliteConnection> connection_;
   FakeClock clock_{absl::FromUnixSeconds(1767225600)};

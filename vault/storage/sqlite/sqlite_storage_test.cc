@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/clock.h"
+#include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "vault/storage/sqlite/sqlite_connection.h"
@@ -48,13 +49,7 @@ mode_t ModeOf(const std::string& path) {
 
 class SqliteStorageTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sejf-sqlite-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/sejf.db";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { path_ = dir_ + "/sejf.db"; }
 
   std::unique_ptr<SqliteStorage> Open(SqliteStorageOptions options = {}) {
     auto storage = SqliteStorage::Open(path_, clock_, options);
@@ -77,7 +72,8 @@ class SqliteStorageTest : public ::testing::Test {
     ASSERT_TRUE((*txn)->Commit().ok());
   }
 
-  std::string dir_;
+  ::sejf::testing::TempDir tmp_;
+  std::string dir_ = tmp_.path();
   std::string path_;
   FakeClock clock_{kT0};
 };

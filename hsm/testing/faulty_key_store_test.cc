@@ -1,4 +1,4 @@
-#include "hsm/faulty_key_store.h"
+#include "hsm/testing/faulty_key_store.h"
 
 #include <memory>
 #include <string>
@@ -11,7 +11,7 @@
 #include "hsm/testing/fake_key_store.h"
 #include "hsm/testing/softhsm_testing.h"
 
-namespace sejf::hsm {
+namespace sejf::hsm::testing {
 namespace {
 
 using Operation = FaultyKeyStore::Operation;
@@ -175,4 +175,4 @@ TEST_F(FaultyPkcs11KeyStoreTest, RealLostSessionsAreHealedByTheStore) {
 }
 
 }  // namespace
-}  // namespace sejf::hsm
+}  // namespace sejf::hsm::testing

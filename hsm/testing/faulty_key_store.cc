@@ -1,8 +1,8 @@
-#include "hsm/faulty_key_store.h"
+#include "hsm/testing/faulty_key_store.h"
 
 #include <utility>
 
-namespace sejf::hsm {
+namespace sejf::hsm::testing {
 
 void FaultyKeyStore::FailNext(Operation operation, int count,
                               absl::Status status) {
@@ -118,4 +118,4 @@ absl::Status FaultyKeyStore::DestroyKek(absl::string_view kek_label,
   return KeyStoreWrapper::DestroyKek(kek_label, id);
 }
 
-}  // namespace sejf::hsm
+}  // namespace sejf::hsm::testing

@@ -15,8 +15,8 @@
 // Does not own the target, which must outlive the wrapper.
 // Thread-safety: thread-safe if the target is; faults are consumed by
 // whichever calls come first.
-#ifndef SEJF_HSM_FAULTY_KEY_STORE_H_
-#define SEJF_HSM_FAULTY_KEY_STORE_H_
+#ifndef SEJF_HSM_TESTING_FAULTY_KEY_STORE_H_
+#define SEJF_HSM_TESTING_FAULTY_KEY_STORE_H_
 
 #include <functional>
 #include <map>
@@ -27,7 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "hsm/key_store.h"
 
-namespace sejf::hsm {
+namespace sejf::hsm::testing {
 
 class FaultyKeyStore : public KeyStoreWrapper {
  public:
@@ -96,6 +96,6 @@ class FaultyKeyStore : public KeyStoreWrapper {
   int injected_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace sejf::hsm
+}  // namespace sejf::hsm::testing
 
-#endif  // SEJF_HSM_FAULTY_KEY_STORE_H_
+#endif  // SEJF_HSM_TESTING_FAULTY_KEY_STORE_H_

@@ -1,4 +1,4 @@
-#include "tests/testing/subprocess.h"
+#include "common/testing/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -191,6 +191,10 @@ void Subprocess::Signal(int signal) {
 std::optional<int> Subprocess::Wait(absl::Duration timeout) {
   if (!exit_code_) exit_code_ = WaitFor(pid_, timeout);
   return exit_code_;
+}
+
+CommandResult Shell(const std::string& command) {
+  return RunCommand({"/bin/sh", "-c", command});
 }
 
 }  // namespace sejf::testing

@@ -1,6 +1,7 @@
-// Child processes for end-to-end tests: the real sejfd and sejf binaries.
-#ifndef SEJF_TESTS_TESTING_SUBPROCESS_H_
-#define SEJF_TESTS_TESTING_SUBPROCESS_H_
+// Child processes for tests: commands run to completion (the one runner every
+// layer's tests use) and long-running children (the real sejfd).
+#ifndef SEJF_COMMON_TESTING_SUBPROCESS_H_
+#define SEJF_COMMON_TESTING_SUBPROCESS_H_
 
 #include <sys/types.h>
 
@@ -26,6 +27,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& stdin_data = "",
                          absl::Duration timeout = absl::Seconds(60));
+
+// `/bin/sh -c command` to completion.
+CommandResult Shell(const std::string& command);
 
 // A long-running child whose stdout is read line by line and whose stderr
 // goes to a file. Killed (SIGKILL) on destruction if still running.
@@ -58,4 +62,4 @@ class Subprocess {
 
 }  // namespace sejf::testing
 
-#endif  // SEJF_TESTS_TESTING_SUBPROCESS_H_
+#endif  // SEJF_COMMON_TESTING_SUBPROCESS_H_
