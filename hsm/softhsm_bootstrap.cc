@@ -13,12 +13,12 @@
 #include "common/crypto_init.h"
 #include "common/files.h"
 #include "common/random.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "hsm/pkcs11/ck_rv.h"
 #include "hsm/pkcs11/module.h"
 #include "hsm/pkcs11/session.h"
 #include "hsm/pkcs11/token_label.h"
-#include "common/status_context.h"
 
 namespace sejf::hsm {
 namespace {

@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "hsm/pkcs11/session.h"
-#include "common/status_context.h"
 
 namespace sejf::hsm {
 

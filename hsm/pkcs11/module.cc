@@ -10,10 +10,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/files.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "hsm/pkcs11/ck_rv.h"
 #include "hsm/pkcs11/token_label.h"
-#include "common/status_context.h"
 
 namespace sejf::hsm::pkcs11 {
 namespace {

@@ -11,6 +11,7 @@
 #include "common/crypto_init.h"
 #include "common/openssl_error.h"
 #include "common/random.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "hsm/pkcs11/ck_rv.h"
 #include "hsm/pkcs11/data_object.h"
@@ -19,7 +20,6 @@
 #include "hsm/pkcs11/public_key_der.h"
 #include "hsm/pkcs11_uri.h"
 #include "hsm/signatures.h"
-#include "common/status_context.h"
 
 namespace sejf::hsm::pkcs11 {
 namespace {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/testing/temp_dir.h"
 #include "common/testing/subprocess.h"
+#include "common/testing/temp_dir.h"
 
 namespace sejf::testing {
 

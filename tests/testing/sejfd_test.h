@@ -32,10 +32,10 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/subprocess.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sejfd_process.h"
-#include "common/testing/subprocess.h"
 
 namespace sejf::testing {
 
