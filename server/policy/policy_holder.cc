@@ -19,23 +19,13 @@ void DieIfNull(const std::shared_ptr<const Policy>& policy) {
 }  // namespace
 
 PolicyHolder::PolicyHolder(std::shared_ptr<const Policy> initial)
-    : current_(std::move(initial)) {
-  DieIfNull(current_);
-}
-
-std::shared_ptr<const Policy> PolicyHolder::Get() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return current_;
+    : policy_(std::move(initial)) {
+  DieIfNull(policy_.Get());
 }
 
 void PolicyHolder::Set(std::shared_ptr<const Policy> next) {
   DieIfNull(next);
-  // Swap under the lock, free the old policy outside it: destroying a large
-  // policy must not stall readers.
-  {
-    absl::MutexLock lock(&mu_);
-    current_.swap(next);
-  }
+  policy_.Set(std::move(next));
 }
 
 }  // namespace sejf::server

@@ -1,4 +1,5 @@
-// The policy in force, replaced whole on reload (SIGHUP).
+// The policy in force, replaced whole on reload (SIGHUP): a Snapshot
+// (common/snapshot.h) that never holds null.
 //
 // Request handlers call Get() once per request and decide with that snapshot;
 // a reload calls Set() with a fully built Policy. Readers see either the old
@@ -11,31 +12,28 @@
 
 #include <memory>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/snapshot.h"
 #include "server/policy/policy.h"
 
 namespace sejf::server {
 
 class PolicyHolder {
  public:
-  // `initial` must not be null.
+  // `initial` must not be null (aborts: a programming error).
   explicit PolicyHolder(std::shared_ptr<const Policy> initial);
 
   PolicyHolder(const PolicyHolder&) = delete;
   PolicyHolder& operator=(const PolicyHolder&) = delete;
 
-  // The current policy; never null. Cheap: a shared lock and a reference
-  // count increment.
-  std::shared_ptr<const Policy> Get() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The current policy; never null.
+  std::shared_ptr<const Policy> Get() const { return policy_.Get(); }
 
-  // Makes `next` (not null) the current policy. The previous policy is freed
-  // when its last reader lets go of it.
-  void Set(std::shared_ptr<const Policy> next) ABSL_LOCKS_EXCLUDED(mu_);
+  // Makes `next` (not null; aborts otherwise) the current policy. The
+  // previous policy is freed when its last reader lets go of it.
+  void Set(std::shared_ptr<const Policy> next);
 
  private:
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const Policy> current_ ABSL_GUARDED_BY(mu_);
+  Snapshot<Policy> policy_;
 };
 
 }  // namespace sejf::server

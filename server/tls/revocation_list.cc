@@ -159,14 +159,4 @@ bool RevocationList::IsRevoked(absl::string_view revocation_key) const {
   return revoked_.contains(revocation_key);
 }
 
-std::shared_ptr<const RevocationList> RevocationHolder::Get() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return current_;
-}
-
-void RevocationHolder::Set(std::shared_ptr<const RevocationList> next) {
-  absl::MutexLock lock(&mu_);
-  current_ = std::move(next);
-}
-
 }  // namespace sejf::server

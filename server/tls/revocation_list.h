@@ -22,12 +22,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/snapshot.h"
 
 namespace sejf::server {
 
@@ -60,15 +59,7 @@ class RevocationList {
 std::string RevocationKey(const X509& cert);
 
 // The revocation list in force; null when `tls.crl` is not configured.
-class RevocationHolder {
- public:
-  std::shared_ptr<const RevocationList> Get() const ABSL_LOCKS_EXCLUDED(mu_);
-  void Set(std::shared_ptr<const RevocationList> next) ABSL_LOCKS_EXCLUDED(mu_);
-
- private:
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const RevocationList> current_ ABSL_GUARDED_BY(mu_);
-};
+using RevocationHolder = Snapshot<RevocationList>;
 
 }  // namespace sejf::server
 
