@@ -1,0 +1,143 @@
+// What sejf asks of one KSeF environment's API (ksef-protocol.md §3, §4.3):
+// the authentication flow and the Ministry's public-key certificates, as
+// domain values. The wire formats (JSON, headers, URLs) live only in the
+// implementation (ksef_http_api.h, on libcurl); the broker's sessions and
+// the tests' fakes speak this interface.
+//
+// Errors (every method): the status codes below, each carrying a KsefError
+// payload (ksef_error.h) with what KSeF answered, so callers decide on the
+// KSeF code, never on message text:
+//   UNAVAILABLE         network error, timeout, HTTP 5xx — after the bounded
+//                       retries; KsefError.http_status 0 for no answer.
+//   RESOURCE_EXHAUSTED  HTTP 429 still after the retries; retry_after set.
+//   PERMISSION_DENIED   HTTP 401 or 403 (a bearer KSeF refused).
+//   FAILED_PRECONDITION HTTP 400 with KSeF exception codes (21111 wrong
+//                       challenge, 21301 tokens already redeemed or refresh
+//                       not allowed, 21470 unknown public key id, ...), 410.
+//   INTERNAL            an answer that does not parse as the documented
+//                       shape (names the endpoint and the field, never a
+//                       token).
+// Messages never contain a bearer token, an encrypted token or a request
+// body; they name the endpoint ("POST /auth/ksef-token") and KSeF's codes
+// and descriptions.
+//
+// Thread-safety: implementations are thread-safe.
+#ifndef SEJF_BROKER_KSEF_API_KSEF_API_H_
+#define SEJF_BROKER_KSEF_API_KSEF_API_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/secret.h"
+
+namespace sejf::broker {
+
+// A bearer token KSeF issued (authentication, access or refresh token: an
+// opaque JWT, ksef-protocol.md §3.9) and the end of its validity as KSeF
+// states it (TokenInfo.validUntil).
+struct KsefBearer {
+  SecretBytes token = {};
+  absl::Time valid_until = absl::InfinitePast();
+};
+
+// 200 of POST /auth/challenge (§3.2).
+struct AuthChallenge {
+  std::string challenge;      // "20250514-CR-226FB7B000-3ACF9BE4C0-10"
+  absl::Time timestamp;       // the instant KSeF issued it
+  std::int64_t timestamp_ms;  // the same instant, Unix milliseconds
+  std::string client_ip;      // sejfd's address as KSeF sees it
+};
+
+// 202 of POST /auth/xades-signature and POST /auth/ksef-token (§3.3, §3.4).
+struct AuthInit {
+  std::string reference_number;  // "20250514-AU-…", 36 characters
+  KsefBearer authentication_token;
+};
+
+// 200 of GET /auth/{referenceNumber} (§3.5): status.code 100 (in progress),
+// 200 (succeeded) or a failure (415, 425, 450, 460, 470, 480, 500, 550, and
+// 400 as the OpenAPI examples show).
+struct AuthOperationStatus {
+  int code = 0;
+  std::string description;
+  std::vector<std::string> details;
+};
+
+// 200 of POST /auth/token/redeem (§3.6).
+struct AuthTokens {
+  KsefBearer access_token;
+  KsefBearer refresh_token;
+};
+
+// One finished call to KSeF (after its retries), for the audit log and
+// metrics. Never holds a token or a body.
+struct KsefCall {
+  std::string endpoint = {};  // "POST /auth/token/refresh" (path template)
+  std::string reference_number = {};      // the operation's, when known
+  int http_status = 0;                    // the last answer's; 0: none came
+  std::vector<int> exception_codes = {};  // KSeF's, from a 400 body
+  int attempts = 0;
+  absl::Duration duration;
+  absl::Status status;  // what the method returned (OK or the error)
+};
+
+class KsefApi {
+ public:
+  virtual ~KsefApi() = default;
+
+  // POST /auth/challenge.
+  virtual absl::StatusOr<AuthChallenge> Challenge() = 0;
+
+  // POST /auth/xades-signature with `signed_xml` sent as is (never
+  // re-serialised, §11.1), Content-Type application/xml.
+  virtual absl::StatusOr<AuthInit> SubmitXadesSignature(
+      absl::string_view signed_xml) = 0;
+
+  // POST /auth/ksef-token with `request_json`, the body the token
+  // encryptor built (signer/ministry/token_encryption.h).
+  virtual absl::StatusOr<AuthInit> SubmitKsefToken(
+      absl::string_view request_json) = 0;
+
+  // GET /auth/{reference_number}, Bearer the authentication token.
+  virtual absl::StatusOr<AuthOperationStatus> GetAuthStatus(
+      absl::string_view reference_number,
+      const SecretBytes& authentication_token) = 0;
+
+  // POST /auth/token/redeem, Bearer the authentication token. KSeF answers
+  // this once per operation; a lost answer cannot be fetched again.
+  virtual absl::StatusOr<AuthTokens> Redeem(
+      const SecretBytes& authentication_token) = 0;
+
+  // POST /auth/token/refresh, Bearer the refresh token: a new access token
+  // (the refresh token itself is not renewed).
+  virtual absl::StatusOr<KsefBearer> Refresh(
+      const SecretBytes& refresh_token) = 0;
+
+  // DELETE /auth/sessions/current, Bearer the access or refresh token: the
+  // session's refresh token stops working.
+  virtual absl::Status CloseCurrentSession(const SecretBytes& bearer) = 0;
+
+  // GET /security/public-key-certificates: the response body as KSeF sent
+  // it (the JSON list MinistryCertificateStore::Import parses).
+  virtual absl::StatusOr<std::string> PublicKeyCertificates() = 0;
+};
+
+// The KSeF API of each configured environment.
+class KsefApiDirectory {
+ public:
+  virtual ~KsefApiDirectory() = default;
+  // The API of `environment`; FAILED_PRECONDITION naming the environment
+  // and the config key when it has no API address
+  // ([ksef.environments.NAME] api_url).
+  virtual absl::StatusOr<KsefApi*> For(absl::string_view environment) = 0;
+};
+
+}  // namespace sejf::broker
+
+#endif  // SEJF_BROKER_KSEF_API_KSEF_API_H_
