@@ -45,7 +45,7 @@ TEST_F(CliE2eTest, StatusOverMutualTlsFromEnvironmentAsJson) {
   EXPECT_EQ(json["health"], "SERVING");
   EXPECT_EQ(json["identity"], "admin");
   EXPECT_EQ(json["transport"], "tls");
-  EXPECT_EQ(json["granted_operations"].size(), 10u);  // every operation
+  EXPECT_EQ(json["granted_operations"].size(), 13u);  // every operation
   EXPECT_EQ(json["dev_mode"], true);
 }
 

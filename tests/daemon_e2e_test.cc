@@ -94,7 +94,7 @@ TEST_F(DaemonE2eTest, AdminCertificateOverMutualTlsHoldsEveryOperation) {
   EXPECT_EQ(me.identity(), "admin");
   EXPECT_EQ(me.transport(), "tls");
   EXPECT_TRUE(me.dev_mode());
-  EXPECT_EQ(me.granted_operations_size(), 10);  // every operation
+  EXPECT_EQ(me.granted_operations_size(), 13);  // every operation
   EXPECT_EQ(me.granted_operations(0), "keys.read");
 }
 
@@ -159,7 +159,7 @@ TEST_F(DaemonE2eTest, UnixSocketCallerIsIdentifiedByItsUid) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(me.identity(), absl::StrCat("unix:", geteuid()));
   EXPECT_EQ(me.transport(), "unix");
-  EXPECT_EQ(me.granted_operations_size(), 10);  // the socket owner is admin
+  EXPECT_EQ(me.granted_operations_size(), 13);  // the socket owner is admin
 }
 
 TEST_F(DaemonE2eTest, DataDirectoryHoldsEverythingPrivately) {

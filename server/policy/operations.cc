@@ -6,17 +6,21 @@ namespace sejf::server {
 namespace {
 
 constexpr std::array<Operation, kOperationCount> kOperations = {
-    Operation::kKeysRead,     Operation::kKeysManage,    Operation::kTokensRead,
-    Operation::kTokensManage, Operation::kMfcertsManage, Operation::kAuthXades,
-    Operation::kAuthToken,    Operation::kQrOffline,     Operation::kAuditRead,
-    Operation::kVaultAdmin,
+    Operation::kKeysRead,       Operation::kKeysManage,
+    Operation::kTokensRead,     Operation::kTokensManage,
+    Operation::kMfcertsManage,  Operation::kAuthXades,
+    Operation::kAuthToken,      Operation::kQrOffline,
+    Operation::kAuditRead,      Operation::kVaultAdmin,
+    Operation::kSessionsManage, Operation::kSessionsToken,
+    Operation::kSessionsRead,
 };
 
 // Indexed by the enum value.
 constexpr std::array<absl::string_view, kOperationCount> kNames = {
-    "keys.read",      "keys.manage", "tokens.read", "tokens.manage",
-    "mfcerts.manage", "auth.xades",  "auth.token",  "qr.offline",
-    "audit.read",     "vault.admin",
+    "keys.read",      "keys.manage", "tokens.read",     "tokens.manage",
+    "mfcerts.manage", "auth.xades",  "auth.token",      "qr.offline",
+    "audit.read",     "vault.admin", "sessions.manage", "sessions.token",
+    "sessions.read",
 };
 
 constexpr std::array<absl::string_view, 4> kContextTypes = {
@@ -54,7 +58,12 @@ bool ChangesState(Operation op) {
     case Operation::kTokensManage:
     case Operation::kMfcertsManage:
     case Operation::kVaultAdmin:
+    case Operation::kSessionsManage:
       return true;
+    // A token call may refresh the session's tokens in KSeF; the broker
+    // audits each KSeF call itself, so no intent event per token call.
+    case Operation::kSessionsToken:
+    case Operation::kSessionsRead:
     case Operation::kKeysRead:
     case Operation::kTokensRead:
     case Operation::kAuthXades:

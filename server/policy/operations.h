@@ -19,19 +19,22 @@ namespace sejf::server {
 // An operation a client asks to perform. The names (OperationName) are the
 // strings that appear in policy rules, logs and audit events.
 enum class Operation : std::uint8_t {
-  kKeysRead,       // "keys.read": list keys, read metadata and certificates
-  kKeysManage,     // "keys.manage": generate, attach certificates, disable
-  kTokensRead,     // "tokens.read": list token metadata (never the token)
-  kTokensManage,   // "tokens.manage": import, rotate, disable, destroy
-  kMfcertsManage,  // "mfcerts.manage": Ministry of Finance certificates
-  kAuthXades,      // "auth.xades": sign an AuthTokenRequest (XAdES)
-  kAuthToken,      // "auth.token": encrypt a KSeF token for /auth/ksef-token
-  kQrOffline,      // "qr.offline": sign an offline-invoice QR code II
-  kAuditRead,      // "audit.read": read the audit log (see OperationScope)
-  kVaultAdmin,     // "vault.admin": vault status, data-key and KEK rotation
+  kKeysRead,        // "keys.read": list keys, read metadata and certificates
+  kKeysManage,      // "keys.manage": generate, attach certificates, disable
+  kTokensRead,      // "tokens.read": list token metadata (never the token)
+  kTokensManage,    // "tokens.manage": import, rotate, disable, destroy
+  kMfcertsManage,   // "mfcerts.manage": Ministry of Finance certificates
+  kAuthXades,       // "auth.xades": sign an AuthTokenRequest (XAdES)
+  kAuthToken,       // "auth.token": encrypt a KSeF token for /auth/ksef-token
+  kQrOffline,       // "qr.offline": sign an offline-invoice QR code II
+  kAuditRead,       // "audit.read": read the audit log (see OperationScope)
+  kVaultAdmin,      // "vault.admin": vault status, data-key and KEK rotation
+  kSessionsManage,  // "sessions.manage": open and close KSeF sessions
+  kSessionsToken,   // "sessions.token": get a session's KSeF access token
+  kSessionsRead,    // "sessions.read": list sessions, read their state
 };
 
-inline constexpr std::size_t kOperationCount = 10;
+inline constexpr std::size_t kOperationCount = 13;
 
 // What an operation acts on, which decides the rules that can grant it
 // (policy.h):
@@ -62,9 +65,9 @@ absl::optional<Operation> OperationFromName(absl::string_view name);
 absl::Span<const absl::string_view> KnownContextTypes();
 
 // Whether `op` may change what the vault stores (keys, tokens, Ministry
-// certificates, data keys): the RPC frame then makes an intent audit event
-// durable before the handler acts (rpc_call.h), so a crash between the
-// change and its result event cannot leave the change unaudited. Reading
+// certificates, data keys, KSeF sessions): the RPC frame then makes an intent
+// audit event durable before the handler acts (rpc_call.h), so a crash between
+// the change and its result event cannot leave the change unaudited. Reading
 // and signing operations change nothing stored.
 bool ChangesState(Operation op);
 

@@ -12,10 +12,11 @@ TEST(OperationsTest, AllOperationsHaveTheDocumentedNamesInOrder) {
     names.emplace_back(OperationName(op));
   }
   EXPECT_THAT(names,
-              ::testing::ElementsAre("keys.read", "keys.manage", "tokens.read",
-                                     "tokens.manage", "mfcerts.manage",
-                                     "auth.xades", "auth.token", "qr.offline",
-                                     "audit.read", "vault.admin"));
+              ::testing::ElementsAre(
+                  "keys.read", "keys.manage", "tokens.read", "tokens.manage",
+                  "mfcerts.manage", "auth.xades", "auth.token", "qr.offline",
+                  "audit.read", "vault.admin", "sessions.manage",
+                  "sessions.token", "sessions.read"));
   EXPECT_EQ(AllOperations().size(), kOperationCount);
 }
 
