@@ -59,8 +59,7 @@ std::string AcceptedNames(std::optional<Domain> (*convert)(Proto)) {
 template <typename Proto, typename Domain>
 absl::StatusOr<std::optional<Domain>> Judge(
     Proto value, std::optional<Domain> (*convert)(Proto),
-    absl::string_view field, bool required,
-    std::optional<Domain> unspecified) {
+    absl::string_view field, bool required, std::optional<Domain> unspecified) {
   if (std::optional<Domain> known = convert(value)) return known;
   if (static_cast<int>(value) != 0) {
     return absl::InvalidArgumentError(
@@ -68,8 +67,8 @@ absl::StatusOr<std::optional<Domain>> Judge(
                      AcceptedNames(convert)));
   }
   if (!required) return unspecified;
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, " is required: one of ", AcceptedNames(convert)));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, " is required: one of ", AcceptedNames(convert)));
 }
 
 }  // namespace enum_conversions_internal

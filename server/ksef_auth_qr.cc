@@ -32,9 +32,9 @@ absl::StatusOr<QrInvoice> QrInvoiceFromProto(const Request& request) {
                                                    request.invoice_sha256())));
   RETURN_IF_ERROR(WithField(
       "environment", signer::ValidateEnvironmentName(request.environment())));
-  ASSIGN_OR_RETURN(std::string host,
-                   WithField("environment",
-                             signer::ResolveQrHost(request.environment())));
+  ASSIGN_OR_RETURN(
+      std::string host,
+      WithField("environment", signer::ResolveQrHost(request.environment())));
   return QrInvoice{std::move(hash), std::move(host)};
 }
 
