@@ -3,7 +3,8 @@
 //   caller identity → handler (validate, Authorize, act) → audit event
 //                   → log line → status
 //
-// RunRpc resolves who is calling (TLS client certificate or unix peer uid),
+// RunRpc resolves who is calling (env.resolve_caller: the TLS client
+// certificate or the unix peer uid),
 // gives the handler an RpcCall to authorize with, catches any exception
 // (→ INTERNAL), appends the audit event, writes exactly one log line and
 // maps the result to a grpc::Status. The request id is returned to the
