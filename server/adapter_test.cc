@@ -157,6 +157,21 @@ TEST_F(AdapterTest, EveryHandlerRecordsItsOwnFullMethodName) {
   EXPECT_EQ(methods, 28);
 }
 
+// No handler runs for it: the call interceptor answers and audits it, with
+// the caller from the same seam as the handlers'. (gRPC's in-process
+// transport gives an unknown method no name — "unknown" — so the name is
+// checked over TCP, in tests/frame_e2e_test.cc.)
+TEST_F(AdapterTest, UnknownMethodIsUnimplementedAndAudited) {
+  auto context = CallAs("nobody");
+  grpc::Status status =
+      CallEmpty(*sejfd_->channel(), "/sejf.v1.Identity/Nope", context.get());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(status.error_message(), StartsWith("sejfd has no method"));
+  vault::AuditEvent event = ResultEvent(RequestId(*context));
+  EXPECT_EQ(event.identity, "nobody");
+  EXPECT_EQ(event.outcome, "UNIMPLEMENTED");
+}
+
 TEST_F(AdapterTest, CallWithoutIdentityIsUnauthenticated) {
   sejf::v1::WhoAmIResponse response;
   grpc::ClientContext anonymous;
