@@ -6,8 +6,8 @@
 // RunRpc resolves who is calling (env.resolve_caller: the TLS client
 // certificate or the unix peer uid), gives the handler an RpcCall to
 // authorize with, catches any exception (→ INTERNAL), appends the audit
-// event, writes exactly one log line and maps the result to a grpc::Status. The request id is returned to the
-// client in the trailing metadata "x-request-id".
+// event, writes exactly one log line and maps the result to a grpc::Status. The
+// request id is returned to the client in the trailing metadata "x-request-id".
 //
 // Guarantees the frame gives every handler (issue 11):
 //   - Intent before change: when Authorize allows an operation that
