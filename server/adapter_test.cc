@@ -154,7 +154,7 @@ TEST_F(AdapterTest, EveryHandlerRecordsItsOwnFullMethodName) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 28);
+  EXPECT_GE(methods, 28);  // the API of v1 at the time of writing
 }
 
 // No handler runs for it: the call interceptor answers and audits it, with
