@@ -1,7 +1,5 @@
 #include "server/audit_log_service.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include <optional>
 
 #include "absl/strings/escaping.h"
@@ -9,27 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "server/common_conversions.h"
 
 namespace sejf::server {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
-absl::StatusOr<vault::AuditLog*> Log(const ServiceEnvironment& env) {
-  if (env.audit == nullptr) {
-    return absl::UnavailableError("this sejfd has no audit log");
-  }
-  return env.audit;
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
-}
-
 void EventToProto(const vault::AuditEvent& e, sejf::v1::AuditEvent* out) {
   out->set_sequence(e.sequence);
-  *out->mutable_time() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(e.time));
+  *out->mutable_time() = ToTimestamp(e.time);
   out->set_request_id(e.request_id);
   out->set_identity(e.identity);
   out->set_operation(e.operation);
@@ -94,62 +79,57 @@ absl::StatusOr<vault::AuditVerifyOptions> VerifyOptionsFromRequest(
 grpc::Status AuditLogService::ListEvents(
     grpc::ServerContext* context, const sejf::v1::ListEventsRequest* request,
     sejf::v1::ListEventsResponse* response) {
-  return RunRpc(env_, context, "/sejf.v1.AuditLog/ListEvents",
-                [&](RpcCall& call) -> absl::Status {
-                  RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead));
-                  ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
-                  vault::AuditFilter filter;
-                  if (request->has_start_time()) {
-                    filter.start_time = FromTimestamp(request->start_time());
-                  }
-                  if (request->has_end_time()) {
-                    filter.end_time = FromTimestamp(request->end_time());
-                  }
-                  filter.identity = request->identity();
-                  filter.operation = request->operation();
-                  filter.outcome = request->outcome();
-                  ASSIGN_OR_RETURN(vault::AuditPage page,
-                                   log->List(filter, request->page_size(),
-                                             request->page_token()));
-                  // Every event for a whole-vault grant; otherwise only
-                  // the caller's own contexts and credentials.
-                  const bool reads_all =
-                      call.IsAllowed(Operation::kAuditRead, WholeLog());
-                  for (const vault::AuditEvent& e : page.events) {
-                    if (reads_all || InCallersScope(call, e)) {
-                      EventToProto(e, response->add_events());
-                    }
-                  }
-                  response->set_next_page_token(page.next_page_token);
-                  return absl::OkStatus();
-                });
+  return RunRpc(env_, context, *request, [&](RpcCall& call) -> absl::Status {
+    RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead));
+    vault::AuditFilter filter;
+    if (request->has_start_time()) {
+      filter.start_time = FromTimestamp(request->start_time());
+    }
+    if (request->has_end_time()) {
+      filter.end_time = FromTimestamp(request->end_time());
+    }
+    filter.identity = request->identity();
+    filter.operation = request->operation();
+    filter.outcome = request->outcome();
+    ASSIGN_OR_RETURN(
+        vault::AuditPage page,
+        env_.audit->List(filter, request->page_size(), request->page_token()));
+    // Every event for a whole-vault grant; otherwise only
+    // the caller's own contexts and credentials.
+    const bool reads_all = call.IsAllowed(Operation::kAuditRead, WholeLog());
+    for (const vault::AuditEvent& e : page.events) {
+      if (reads_all || InCallersScope(call, e)) {
+        EventToProto(e, response->add_events());
+      }
+    }
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status AuditLogService::VerifyChain(
     grpc::ServerContext* context, const sejf::v1::VerifyChainRequest* request,
     sejf::v1::VerifyChainResponse* response) {
-  return RunRpc(
-      env_, context, "/sejf.v1.AuditLog/VerifyChain",
-      [&](RpcCall& call) -> absl::Status {
-        // The whole chain: counts and head of every tenant.
-        RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead, WholeLog()));
-        ASSIGN_OR_RETURN(vault::AuditLog * log, Log(env_));
-        ASSIGN_OR_RETURN(vault::AuditVerifyOptions options,
-                         VerifyOptionsFromRequest(*request));
-        ASSIGN_OR_RETURN(vault::AuditVerifyResult result, log->Verify(options));
-        response->set_ok(result.ok);
-        response->set_events_checked(result.events_checked);
-        response->set_checkpoints_checked(result.checkpoints_checked);
-        response->set_first_bad_sequence(result.first_bad_sequence);
-        response->set_message(result.message);
-        response->set_head_sequence(result.head_sequence);
-        response->set_head_hash(absl::BytesToHexString(result.head_hash));
-        response->set_anchored(result.anchor.has_value());
-        if (result.anchor) {
-          response->set_anchored_sequence(result.anchor->sequence);
-        }
-        return absl::OkStatus();
-      });
+  return RunRpc(env_, context, *request, [&](RpcCall& call) -> absl::Status {
+    // The whole chain: counts and head of every tenant.
+    RETURN_IF_ERROR(call.Authorize(Operation::kAuditRead, WholeLog()));
+    ASSIGN_OR_RETURN(vault::AuditVerifyOptions options,
+                     VerifyOptionsFromRequest(*request));
+    ASSIGN_OR_RETURN(vault::AuditVerifyResult result,
+                     env_.audit->Verify(options));
+    response->set_ok(result.ok);
+    response->set_events_checked(result.events_checked);
+    response->set_checkpoints_checked(result.checkpoints_checked);
+    response->set_first_bad_sequence(result.first_bad_sequence);
+    response->set_message(result.message);
+    response->set_head_sequence(result.head_sequence);
+    response->set_head_hash(absl::BytesToHexString(result.head_hash));
+    response->set_anchored(result.anchor.has_value());
+    if (result.anchor) {
+      response->set_anchored_sequence(result.anchor->sequence);
+    }
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace sejf::server

@@ -9,8 +9,8 @@
 
 namespace sejf::server {
 
-// Thread-safe (stateless beyond the shared environment, whose AuditLog is
-// thread-safe).
+// Thread-safe (stateless beyond the shared environment, whose AuditLog —
+// never null — is thread-safe).
 class AuditLogService final : public sejf::v1::AuditLog::Service {
  public:
   explicit AuditLogService(const ServiceEnvironment& env) : env_(env) {}

@@ -75,7 +75,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
       trailing->emplace(std::string(kRequestIdKey), request_id);
     }
     absl::StatusOr<Caller> caller =
-        ResolveCaller(*env_, *info_->server_context());
+        env_->resolve_caller(*env_, *info_->server_context());
     // A successful health check or reflection call reads nothing of ours.
     if (!caller.ok() || (status.ok() && IsGrpcService(method_))) {
       LogRpc(*env_, method_, caller.ok() ? &*caller : nullptr, request_id,

@@ -9,35 +9,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "server/audit_log_service.h"
 #include "server/call_interceptor.h"
-#include "server/identity_service.h"
-#include "server/key_custody_service.h"
-#include "server/ksef_auth_service.h"
-#include "server/token_vault_service.h"
+#include "server/services.h"
 #include "server/unix_listener.h"
 
 namespace sejf::server {
 
-struct Daemon::Services {
-  Services(const ServiceEnvironment& env, const DomainServices& domain)
-      : identity(env),
-        keys(env, domain.keys),
-        tokens(env, domain),
-        auth(env, domain),
-        audit(env) {}
-  IdentityService identity;
-  KeyCustodyService keys;
-  TokenVaultService tokens;
-  KsefAuthService auth;
-  AuditLogService audit;
-};
-
 namespace {
-
-constexpr const char* kServiceNames[] = {
-    "sejf.v1.Identity", "sejf.v1.KeyCustody", "sejf.v1.TokenVault",
-    "sejf.v1.KsefAuth", "sejf.v1.AuditLog"};
 
 std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials(
     const DaemonOptions& options) {
@@ -83,7 +61,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   daemon->peer_identities_ = std::make_unique<PeerIdentityCache>(
       /*capacity=*/1024, options.revocations);
   daemon->env_.peer_identities = daemon->peer_identities_.get();
-  daemon->services_ = std::make_unique<Services>(daemon->env_, domain);
+  absl::StatusOr<std::unique_ptr<SejfServices>> services =
+      SejfServices::Create(daemon->env_, domain);
+  if (!services.ok()) return services.status();
+  daemon->services_ = *std::move(services);
 
   if (!options.unix_socket.empty()) {
     auto listener = UnixListener::Bind(options.unix_socket);
@@ -119,11 +100,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   interceptors.push_back(
       std::make_unique<CallInterceptorFactory>(&daemon->env_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  builder.RegisterService(&daemon->services_->identity);
-  builder.RegisterService(&daemon->services_->keys);
-  builder.RegisterService(&daemon->services_->tokens);
-  builder.RegisterService(&daemon->services_->auth);
-  builder.RegisterService(&daemon->services_->audit);
+  daemon->services_->RegisterWith(builder);
   daemon->server_ = builder.BuildAndStart();
   if (daemon->server_ == nullptr ||
       (!options.tcp_listen.empty() && bound_port == 0)) {
@@ -137,7 +114,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   }
   auto* health = daemon->server_->GetHealthCheckService();
   health->SetServingStatus(true);
-  for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  for (const std::string& name : SejfServices::ServiceNames()) {
+    health->SetServingStatus(name, true);
+  }
   if (daemon->unix_listener_) {
     daemon->unix_listener_->Start(daemon->server_.get());
   }

@@ -17,6 +17,7 @@
 #include "common/secret.h"
 #include "server/domain_services.h"
 #include "server/rpc_call.h"
+#include "server/services.h"
 #include "server/tls/revocation_list.h"
 
 namespace sejf::server {
@@ -45,15 +46,14 @@ struct DaemonOptions {
   const RevocationHolder* revocations = nullptr;
 };
 
-// The domain objects behind the adapters; owned by the caller, they must
-// outlive the Daemon. A null one makes its service answer UNAVAILABLE.
-
 // Thread-safety: Shutdown may be called from any one thread while others
 // serve; the accessors are safe at any time after Start.
 class Daemon {
  public:
-  // `policy` and `logger` must outlive the Daemon. FAILED_PRECONDITION or
-  // UNAVAILABLE naming the address when a listener cannot be bound.
+  // `policy`, `logger` and every object of `domain` (none null) must
+  // outlive the Daemon. FAILED_PRECONDITION naming a missing one
+  // (SejfServices::Create); FAILED_PRECONDITION or UNAVAILABLE naming the
+  // address when a listener cannot be bound.
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(DaemonOptions options,
                                                        PolicyHolder* policy,
                                                        const Logger* logger,
@@ -68,12 +68,11 @@ class Daemon {
   void Shutdown(absl::Duration grace);
 
  private:
-  struct Services;
   Daemon();
 
   std::unique_ptr<PeerIdentityCache> peer_identities_;
   ServiceEnvironment env_;
-  std::unique_ptr<Services> services_;
+  std::unique_ptr<SejfServices> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<class UnixListener> unix_listener_;
   std::string tcp_address_;

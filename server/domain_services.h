@@ -13,7 +13,8 @@
 namespace sejf::server {
 
 // The domain services behind the adapters; not owned, must outlive the
-// Daemon. A null service answers UNAVAILABLE.
+// Daemon. None may be null: SejfServices::Create (services.h) refuses a
+// missing one, so no handler checks.
 struct DomainServices {
   signer::KeyCustody* keys = nullptr;
   vault::TokenVault* tokens = nullptr;
@@ -21,7 +22,7 @@ struct DomainServices {
   signer::MinistryCertificateStore* mfcerts = nullptr;
   signer::KsefTokenEncryptor* token_encryptor = nullptr;
   signer::OfflineQrSigner* qr_signer = nullptr;
-  // Every RPC's event; null only in tests of the frame.
+  // Every RPC's event.
   vault::AuditLog* audit = nullptr;
 };
 

@@ -1,18 +1,11 @@
 #include "server/key_conversions.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "server/common_conversions.h"
 
 namespace sejf::server {
 namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 // DER as one PEM block of `label`, lines of 64 characters.
 std::string DerToPem(absl::string_view der, absl::string_view label) {
@@ -49,20 +42,6 @@ std::optional<vault::KeyUsage> UsageFromProto(sejf::v1::KeyUsage u) {
   }
 }
 
-std::optional<vault::CredentialState> StateFromProto(
-    sejf::v1::CredentialState s) {
-  switch (s) {
-    case sejf::v1::CREDENTIAL_STATE_ACTIVE:
-      return vault::CredentialState::kActive;
-    case sejf::v1::CREDENTIAL_STATE_DISABLED:
-      return vault::CredentialState::kDisabled;
-    case sejf::v1::CREDENTIAL_STATE_DESTROYED:
-      return vault::CredentialState::kDestroyed;
-    default:
-      return std::nullopt;
-  }
-}
-
 absl::Status KeyToProto(const signer::Key& key, sejf::v1::Key* out) {
   const vault::KeyRecord& r = key.record;
   out->set_name(absl::StrCat("keys/", key.name));
@@ -72,17 +51,7 @@ absl::Status KeyToProto(const signer::Key& key, sejf::v1::Key* out) {
   out->set_usage(r.usage == vault::KeyUsage::kOffline
                      ? sejf::v1::KEY_USAGE_OFFLINE
                      : sejf::v1::KEY_USAGE_AUTHENTICATION);
-  switch (r.state) {
-    case vault::CredentialState::kActive:
-      out->set_state(sejf::v1::CREDENTIAL_STATE_ACTIVE);
-      break;
-    case vault::CredentialState::kDisabled:
-      out->set_state(sejf::v1::CREDENTIAL_STATE_DISABLED);
-      break;
-    case vault::CredentialState::kDestroyed:
-      out->set_state(sejf::v1::CREDENTIAL_STATE_DESTROYED);
-      break;
-  }
+  out->set_state(StateToProto(r.state));
   *out->mutable_create_time() = ToTimestamp(r.create_time);
   out->set_pkcs11_uri(r.pkcs11_uri);
   out->set_public_key_der(r.public_key_der);

@@ -1,5 +1,8 @@
-// proto ⇄ domain conversions for sejf.v1.KeyCustody. Enum values a request
-// leaves UNSPECIFIED map to nullopt; the adapter decides the default.
+// proto ⇄ domain conversions for sejf.v1.KeyCustody. The enum conversions
+// map a known value and give nullopt for anything else (UNSPECIFIED
+// included); the adapter applies the rule of enum_conversions.h.
+//
+// Thread-safety: pure functions.
 #ifndef SEJF_SERVER_KEY_CONVERSIONS_H_
 #define SEJF_SERVER_KEY_CONVERSIONS_H_
 
@@ -15,8 +18,6 @@ namespace sejf::server {
 
 std::optional<hsm::KeyAlgorithm> AlgorithmFromProto(sejf::v1::KeyAlgorithm a);
 std::optional<vault::KeyUsage> UsageFromProto(sejf::v1::KeyUsage u);
-std::optional<vault::CredentialState> StateFromProto(
-    sejf::v1::CredentialState s);
 
 // Fills `out` from `key`; the certificate's PEM is derived from its DER.
 absl::Status KeyToProto(const signer::Key& key, sejf::v1::Key* out);

@@ -5,6 +5,9 @@
 #ifndef SEJF_SERVER_KEY_CUSTODY_SERVICE_H_
 #define SEJF_SERVER_KEY_CUSTODY_SERVICE_H_
 
+#include <functional>
+#include <string>
+
 #include "sejf/v1/key_custody.grpc.pb.h"
 #include "server/rpc_call.h"
 #include "signer/custody/key_custody.h"
@@ -14,9 +17,8 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared, thread-safe domain objects).
 class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
  public:
-  // `custody` may be null (no key store configured): every method then
-  // answers UNAVAILABLE after authorization.
-  KeyCustodyService(const ServiceEnvironment& env, signer::KeyCustody* custody)
+  // `env` and `custody` must outlive the service.
+  KeyCustodyService(const ServiceEnvironment& env, signer::KeyCustody& custody)
       : env_(env), custody_(custody) {}
 
   grpc::Status GenerateKey(grpc::ServerContext* context,
@@ -50,10 +52,18 @@ class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
                           sejf::v1::DestroyKeyResponse* response) override;
 
  private:
-  absl::StatusOr<signer::KeyCustody*> Custody() const;
+  // The frame of the handlers that act on the one key their request names
+  // ("keys/{key}" in field "name"): authorize `operation` on it, `act`,
+  // answer the key.
+  template <typename Request, typename Response>
+  grpc::Status ActOnKey(
+      grpc::ServerContext* context, const Request& request, Response* response,
+      Operation operation,
+      const std::function<absl::StatusOr<signer::Key>(const std::string&)>&
+          act);
 
   const ServiceEnvironment& env_;
-  signer::KeyCustody* custody_;
+  signer::KeyCustody& custody_;
 };
 
 }  // namespace sejf::server

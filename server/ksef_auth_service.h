@@ -4,8 +4,14 @@
 // Every method: validate the request (INVALID_ARGUMENT naming the field,
 // nothing secret in any message), authorize (the operation of the proto
 // comments, against the key or token name and the KSeF context), call the
-// domain service, convert. A domain service missing from DomainServices
-// answers UNAVAILABLE. The frame (RunRpc) logs and audits each call.
+// domain service, convert. The frame (RunRpc) logs and audits each call.
+//
+// One class (one proto service), its handlers in one file per concern, each
+// with the helpers only it uses:
+//   ksef_auth_xades.cc   SignAuthTokenRequest (XAdES AuthTokenRequest)
+//   ksef_auth_token.cc   EncryptToken (KSeF token encryption)
+//   ksef_auth_qr.cc      SignOfflineQrCode, BuildInvoiceQrCode (KOD II, I)
+//   ksef_auth_mfcerts.cc ImportMinistryCertificates, ListMinistryCertificates
 //
 // EncryptToken authorizes against the token's own context: the one asked
 // for when the request names it (it must then be the token's), else the
@@ -16,13 +22,17 @@
 // still needs an authenticated caller (RunRpc refuses others) and is
 // audited.
 //
-// Challenge and timestamp windows are checked against the system clock.
+// Challenge and timestamp windows are checked by the domain, with its clock.
 #ifndef SEJF_SERVER_KSEF_AUTH_SERVICE_H_
 #define SEJF_SERVER_KSEF_AUTH_SERVICE_H_
 
 #include "sejf/v1/ksef_auth.grpc.pb.h"
-#include "server/domain_services.h"
 #include "server/rpc_call.h"
+#include "signer/ksef/auth_token_signer.h"
+#include "signer/ministry/ministry_certificate_store.h"
+#include "signer/ministry/token_encryption.h"
+#include "signer/qr/offline_qr_signer.h"
+#include "vault/tokens/token_vault.h"
 
 namespace sejf::server {
 
@@ -30,8 +40,18 @@ namespace sejf::server {
 // services, which are thread-safe).
 class KsefAuthService final : public sejf::v1::KsefAuth::Service {
  public:
-  KsefAuthService(const ServiceEnvironment& env, const DomainServices& domain)
-      : env_(env), domain_(domain) {}
+  // Everything must outlive the service.
+  KsefAuthService(const ServiceEnvironment& env,
+                  signer::AuthTokenSigner& auth_signer,
+                  signer::KsefTokenEncryptor& token_encryptor,
+                  vault::TokenVault& tokens, signer::OfflineQrSigner& qr_signer,
+                  signer::MinistryCertificateStore& mfcerts)
+      : env_(env),
+        auth_signer_(auth_signer),
+        token_encryptor_(token_encryptor),
+        tokens_(tokens),
+        qr_signer_(qr_signer),
+        mfcerts_(mfcerts) {}
 
   grpc::Status SignAuthTokenRequest(
       grpc::ServerContext* context,
@@ -59,7 +79,11 @@ class KsefAuthService final : public sejf::v1::KsefAuth::Service {
 
  private:
   const ServiceEnvironment& env_;
-  DomainServices domain_;
+  signer::AuthTokenSigner& auth_signer_;
+  signer::KsefTokenEncryptor& token_encryptor_;
+  vault::TokenVault& tokens_;
+  signer::OfflineQrSigner& qr_signer_;
+  signer::MinistryCertificateStore& mfcerts_;
 };
 
 }  // namespace sejf::server

@@ -1,24 +1,13 @@
 #include "server/ksef_conversions.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/str_cat.h"
+#include "server/common_conversions.h"
 
 namespace sejf::server {
-namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-}  // namespace
 
 std::optional<signer::SubjectIdentifierType> SubjectTypeFromProto(
     sejf::v1::SubjectIdentifierType t) {
   switch (t) {
-    case sejf::v1::SUBJECT_IDENTIFIER_TYPE_UNSPECIFIED:
     case sejf::v1::SUBJECT_IDENTIFIER_TYPE_CERTIFICATE_SUBJECT:
       return signer::SubjectIdentifierType::kCertificateSubject;
     case sejf::v1::SUBJECT_IDENTIFIER_TYPE_CERTIFICATE_FINGERPRINT:
@@ -31,7 +20,6 @@ std::optional<signer::SubjectIdentifierType> SubjectTypeFromProto(
 std::optional<signer::AuthTokenNamespace> NamespaceFromProto(
     sejf::v1::AuthTokenNamespace ns) {
   switch (ns) {
-    case sejf::v1::AUTH_TOKEN_NAMESPACE_UNSPECIFIED:
     case sejf::v1::AUTH_TOKEN_NAMESPACE_V2_0:
       return signer::AuthTokenNamespace::kV2_0;
     case sejf::v1::AUTH_TOKEN_NAMESPACE_V2_1:
@@ -44,7 +32,6 @@ std::optional<signer::AuthTokenNamespace> NamespaceFromProto(
 std::optional<signer::MinistryCertificateUsage> MinistryUsageFromProto(
     sejf::v1::MinistryCertificateUsage u) {
   switch (u) {
-    case sejf::v1::MINISTRY_CERTIFICATE_USAGE_UNSPECIFIED:
     case sejf::v1::MINISTRY_CERTIFICATE_USAGE_KSEF_TOKEN_ENCRYPTION:
       return signer::MinistryCertificateUsage::kKsefTokenEncryption;
     case sejf::v1::MINISTRY_CERTIFICATE_USAGE_SYMMETRIC_KEY_ENCRYPTION:

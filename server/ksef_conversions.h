@@ -1,6 +1,6 @@
-// proto ⇄ domain conversions for sejf.v1.KsefAuth. Enum values a request
-// leaves UNSPECIFIED map to the documented defaults; values this server does
-// not know map to nullopt (the adapter answers INVALID_ARGUMENT).
+// proto ⇄ domain conversions for sejf.v1.KsefAuth. The enum conversions
+// map a known value and give nullopt for anything else (UNSPECIFIED
+// included); the adapter applies the rule of enum_conversions.h.
 //
 // Thread-safety: pure functions.
 #ifndef SEJF_SERVER_KSEF_CONVERSIONS_H_
@@ -15,13 +15,10 @@
 
 namespace sejf::server {
 
-// UNSPECIFIED → certificateSubject.
 std::optional<signer::SubjectIdentifierType> SubjectTypeFromProto(
     sejf::v1::SubjectIdentifierType t);
-// UNSPECIFIED → 2.0.
 std::optional<signer::AuthTokenNamespace> NamespaceFromProto(
     sejf::v1::AuthTokenNamespace ns);
-// UNSPECIFIED → KsefTokenEncryption.
 std::optional<signer::MinistryCertificateUsage> MinistryUsageFromProto(
     sejf::v1::MinistryCertificateUsage u);
 sejf::v1::MinistryCertificateUsage MinistryUsageToProto(

@@ -67,9 +67,7 @@ absl::Status RpcCall::Denied() const {
 }
 
 absl::Status RpcCall::RecordIntent() {
-  if (env_.audit == nullptr || !ChangesState(*operation_)) {
-    return absl::OkStatus();
-  }
+  if (!ChangesState(*operation_)) return absl::OkStatus();
   vault::AuditEvent intent = AuditEventOf(method_, &caller_, request_id_, this);
   intent.outcome = std::string(vault::kAuditOutcomeStarted);
   absl::StatusOr<std::int64_t> appended = env_.audit->Append(std::move(intent));
@@ -174,7 +172,6 @@ vault::AuditEvent AuditEventOf(absl::string_view method, const Caller* caller,
 absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
                       const Caller* caller, const std::string& request_id,
                       const RpcCall* call, absl::Status status) {
-  if (env.audit == nullptr) return status;
   vault::AuditEvent event = AuditEventOf(method, caller, request_id, call);
   event.outcome = absl::StatusCodeToString(status.code());
   absl::StatusOr<std::int64_t> appended = env.audit->Append(std::move(event));

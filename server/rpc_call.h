@@ -3,11 +3,11 @@
 //   caller identity → handler (validate, Authorize, act) → audit event
 //                   → log line → status
 //
-// RunRpc resolves who is calling (TLS client certificate or unix peer uid),
-// gives the handler an RpcCall to authorize with, catches any exception
-// (→ INTERNAL), appends the audit event, writes exactly one log line and
-// maps the result to a grpc::Status. The request id is returned to the
-// client in the trailing metadata "x-request-id".
+// RunRpc resolves who is calling (env.resolve_caller: the TLS client
+// certificate or the unix peer uid), gives the handler an RpcCall to
+// authorize with, catches any exception (→ INTERNAL), appends the audit
+// event, writes exactly one log line and maps the result to a grpc::Status. The
+// request id is returned to the client in the trailing metadata "x-request-id".
 //
 // Guarantees the frame gives every handler (issue 11):
 //   - Intent before change: when Authorize allows an operation that
@@ -26,6 +26,7 @@
 #ifndef SEJF_SERVER_RPC_CALL_H_
 #define SEJF_SERVER_RPC_CALL_H_
 
+#include <google/protobuf/message.h>
 #include <grpcpp/server_context.h>
 
 #include <optional>
@@ -40,12 +41,26 @@
 #include "server/logger.h"
 #include "server/policy/operations.h"
 #include "server/policy/policy_holder.h"
+#include "server/rpc_method.h"
 #include "server/tls/peer_identity_cache.h"
 #include "vault/audit/audit_log.h"
 
 namespace sejf::server {
 
+struct Caller {
+  std::string identity;   // "admin", "spiffe://…", "unix:1000"
+  std::string transport;  // "tls" or "unix"
+};
+
+struct ServiceEnvironment;
+
+// The caller of the RPC behind `context`: the TLS client certificate's
+// identity, or `unix:<uid>` for the unix socket; UNAUTHENTICATED otherwise.
+absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
+                                     const grpc::ServerContextBase& context);
+
 // What every adapter shares; owned by the daemon, outlives the gRPC server.
+// policy, logger and audit are never null (SejfServices::Create checks).
 // Thread-safety: read-only after start, except the PolicyHolder (itself
 // thread-safe).
 struct ServiceEnvironment {
@@ -54,16 +69,17 @@ struct ServiceEnvironment {
   // Absolute path of the unix socket ("" when there is none).
   std::string unix_socket_path;
   bool dev_mode = false;
-  // Where every RPC's event goes; nullptr only in tests of the frame.
+  // Where every RPC's event goes.
   vault::AuditLog* audit = nullptr;
   // Remembers the identities of client certificates already seen; nullptr
   // parses the certificate on every call.
   PeerIdentityCache* peer_identities = nullptr;
-};
-
-struct Caller {
-  std::string identity;   // "admin", "spiffe://…", "unix:1000"
-  std::string transport;  // "tls" or "unix"
+  // Who is calling (RunRpc and the call interceptor ask it). Always
+  // ResolveCaller in sejfd; the seam for in-process tests, whose channel
+  // has neither a TLS peer nor a unix socket (server/testing/).
+  absl::StatusOr<Caller> (*resolve_caller)(
+      const ServiceEnvironment& env,
+      const grpc::ServerContextBase& context) = &ResolveCaller;
 };
 
 // What an operation acts on, for the policy, the log and the audit.
@@ -150,11 +166,6 @@ class RpcCall {
   std::optional<absl::Status> concealed_denial_;
 };
 
-// The caller of the RPC behind `context`: the TLS client certificate's
-// identity, or `unix:<uid>` for the unix socket; UNAUTHENTICATED otherwise.
-absl::StatusOr<Caller> ResolveCaller(const ServiceEnvironment& env,
-                                     const grpc::ServerContextBase& context);
-
 // Writes the one log line of a finished RPC.
 void LogRpc(const ServiceEnvironment& env, absl::string_view method,
             const Caller* caller, const std::string& request_id,
@@ -218,12 +229,16 @@ grpc::Status RunRpcAs(const ServiceEnvironment& env,
   return ToGrpcStatus(status);
 }
 
-// Runs `handler(RpcCall&) -> absl::Status` inside the frame described above.
-// `method` is the full gRPC method name ("/sejf.v1.Identity/WhoAmI").
+// Runs `handler(RpcCall&) -> absl::Status` inside the frame described above,
+// for the handler of the method whose request message is `request`: the
+// method's full name ("/sejf.v1.Identity/WhoAmI", for the log line and the
+// audit event) comes from the generated descriptors (rpc_method.h).
 template <typename Handler>
 grpc::Status RunRpc(const ServiceEnvironment& env, grpc::ServerContext* context,
-                    absl::string_view method, Handler&& handler) {
-  return RunRpcAs(env, context, method, ResolveCaller(env, *context),
+                    const google::protobuf::Message& request,
+                    Handler&& handler) {
+  return RunRpcAs(env, context, RpcMethodOf(*request.GetDescriptor()),
+                  env.resolve_caller(env, *context),
                   std::forward<Handler>(handler));
 }
 

@@ -1,32 +1,9 @@
 #include "server/token_conversions.h"
 
-#include <google/protobuf/util/time_util.h>
-
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/common_conversions.h"
 
 namespace sejf::server {
-namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-sejf::v1::CredentialState StateToProto(vault::CredentialState state) {
-  switch (state) {
-    case vault::CredentialState::kActive:
-      return sejf::v1::CREDENTIAL_STATE_ACTIVE;
-    case vault::CredentialState::kDisabled:
-      return sejf::v1::CREDENTIAL_STATE_DISABLED;
-    case vault::CredentialState::kDestroyed:
-      return sejf::v1::CREDENTIAL_STATE_DESTROYED;
-  }
-  return sejf::v1::CREDENTIAL_STATE_UNSPECIFIED;
-}
-
-}  // namespace
 
 std::optional<vault::TokenPermission> PermissionFromProto(
     sejf::v1::TokenPermission permission) {

@@ -1,6 +1,7 @@
-// proto ⇄ domain conversions for sejf.v1.TokenVault. Enum values a request
-// leaves UNSPECIFIED (or does not know) map to nullopt; the adapter decides
-// what that means. Nothing here ever touches a token's secret.
+// proto ⇄ domain conversions for sejf.v1.TokenVault. The enum conversions
+// map a known value and give nullopt for anything else (UNSPECIFIED
+// included); the adapter applies the rule of enum_conversions.h. Nothing
+// here ever touches a token's secret.
 //
 // Thread-safety: pure functions.
 #ifndef SEJF_SERVER_TOKEN_CONVERSIONS_H_

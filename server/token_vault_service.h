@@ -4,28 +4,27 @@
 // its KSeF context), calls the domain and converts back. Listing returns
 // only the tokens the caller may read. The secret of Import/Rotate is moved
 // into a zeroing buffer and wiped from the request message at once; no
-// response carries a secret. A null domain_.tokens answers UNAVAILABLE.
+// response carries a secret.
 // Data-key rotation and status have no single resource: tokens.manage for
 // the rotations, tokens.read for GetVaultStatus.
 #ifndef SEJF_SERVER_TOKEN_VAULT_SERVICE_H_
 #define SEJF_SERVER_TOKEN_VAULT_SERVICE_H_
 
+#include <functional>
+#include <string>
+
 #include "sejf/v1/token_vault.grpc.pb.h"
-#include "server/domain_services.h"
 #include "server/rpc_call.h"
+#include "vault/tokens/token_vault.h"
 
 namespace sejf::server {
-
-// NOT_FOUND for token `name` (a valid name): what a caller allowed to act on
-// the name gets both when the token does not exist and when it is in a
-// context the caller's rules do not reach (the same status, byte for byte).
-absl::Status TokenNotFound(absl::string_view name);
 
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
-  TokenVaultService(const ServiceEnvironment& env, const DomainServices& domain)
-      : env_(env), domain_(domain) {}
+  // `env` and `tokens` must outlive the service.
+  TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens)
+      : env_(env), tokens_(tokens) {}
 
   grpc::Status ImportToken(grpc::ServerContext* context,
                            const sejf::v1::ImportTokenRequest* request,
@@ -62,18 +61,24 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       sejf::v1::GetVaultStatusResponse* response) override;
 
  private:
-  // The vault, or UNAVAILABLE when this sejfd has none.
-  absl::StatusOr<vault::TokenVault*> Vault() const;
-  // The {token} of request field "name" ("tokens/{token}"), authorized for
-  // `operation`: by name before the lookup (PERMISSION_DENIED, whether or
-  // not it exists), then in the token's context (TokenNotFound when denied,
-  // as when it is missing).
-  absl::StatusOr<std::string> AuthorizedToken(RpcCall& call,
-                                              const std::string& resource,
-                                              Operation operation) const;
+  // The token of request field "name" ("tokens/{token}"), authorized for
+  // `operation` (FindAuthorizedToken: PERMISSION_DENIED by name, and
+  // TokenNotFound alike for a missing token and one the caller's rules do
+  // not reach).
+  absl::StatusOr<vault::Token> AuthorizedToken(RpcCall& call,
+                                               const std::string& resource,
+                                               Operation operation) const;
+  // The frame of the handlers that act on the one token their request
+  // names: authorize, `act` on the token, answer it.
+  template <typename Request, typename Response>
+  grpc::Status ActOnToken(
+      grpc::ServerContext* context, const Request& request, Response* response,
+      Operation operation,
+      const std::function<absl::StatusOr<vault::Token>(const std::string&)>&
+          act);
 
   const ServiceEnvironment& env_;
-  DomainServices domain_;
+  vault::TokenVault& tokens_;
 };
 
 }  // namespace sejf::server
