@@ -1,17 +1,8 @@
 // The authorization matrix (issue 17): every RPC of every sejf.v1 service a
 // running sejfd serves, listed from the server's own descriptors (gRPC
-// server reflection), called with a valid request as each kind of caller:
-//
-//   column      who                                        what policy lets it
-//   do no-cert     TLS without a client certificate           nothing: no
-//   handshake foreign-ca  CN=admin, issued by another CA             nothing:
-//   no handshake no-rule     dev CA certificate, no rule names it       methods
-//   with no operation other-nip   every operation, nip:1111111111, acme-*
-//   requests not in a context other-cred  every operation, nip:5265877635,
-//   other-*   requests naming no credential read-only
-//   keys/tokens/audit/sessions.read, nip:5265877635, acme-* allowed     exactly
-//   the method's operation, nip:5265877635, acme-*
-//               (unscoped for a whole-vault request)
+// server reflection), called with a valid request (the rows,
+// authz_matrix_table.h) as each kind of caller (the columns,
+// authz_matrix_columns.h).
 //
 // A refused call answers PERMISSION_DENIED or UNAUTHENTICATED and leaves an
 // audit event with that outcome under the call's x-request-id — or, for a
@@ -20,16 +11,17 @@
 // event recording PERMISSION_DENIED. Nothing weaker passes. A served call is
 // neither refused on the wire nor in the audit, and its audit event names
 // the rule of the column's identity, so the matrix cannot pass by denying
-// everything, and the table's operation is the one the handler authorizes.
+// everything, and the row's operation is the one the handler authorizes.
 //
-// A method sejfd reflects that kMethods lacks fails the test: a new RPC must
-// come with its request and policy mapping here.
+// A method sejfd reflects that has no row fails the test: a new RPC must
+// come with its request and policy mapping.
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -43,7 +35,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
@@ -56,279 +47,26 @@
 #include "sejf/v1/ksef_sessions.pb.h"
 #include "server/policy/operations.h"
 #include "server/tls/testing/openssl_ca.h"
+#include "tests/authz_matrix_columns.h"
+#include "tests/authz_matrix_table.h"
 #include "tests/testing/reflection_client.h"
 #include "tests/testing/sejfd_test.h"
 #include "tests/testing/tls_client.h"
 
-namespace sejf::testing {
+namespace sejf::testing::authz {
 namespace {
 
-using server::Operation;
 using server::OperationName;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
-constexpr char kTenantContext[] = "nip:5265877635";
-constexpr char kOtherContext[] = "nip:1111111111";
 constexpr char kSubject[] =
     "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL";
 
-// Services defined in proto/sejf/v1 that sejfd does not serve yet. Their
-// methods are in kMethods all the same (requests and operations); every call
-// to them is reported and tolerated as UNIMPLEMENTED. Delete a service from
-// here when server/daemon.cc registers it: from then on the matrix holds it
-// to the same rules as the others (and fails while it is still listed here).
-// For KsefSessions the fixture must then also open "sessions/acme-sess" as
-// the admin, so that lookups of it by a caller of another NIP are the quiet
-// refusals the matrix expects rather than plain NOT_FOUNDs.
-const std::set<std::string> kServicesNotServedYet = {"sejf.v1.KsefSessions"};
-
-// What a method's authorization decision is about (the AccessTarget its
-// handler authorizes), which decides which columns' rules allow it.
-enum class Target {
-  kAnyCaller,   // no operation: any authenticated caller (WhoAmI, KOD I)
-  kListing,     // the operation alone; the answer is filtered item by item
-  kCredential,  // a credential by name, no context (keys)
-  kCredentialInContext,  // a credential in a KSeF context
-  kWholeVault,           // state every tenant shares: unscoped rules only
-};
-
-struct MethodCase {
-  const char* method;                  // full gRPC name
-  std::optional<Operation> operation;  // nullopt exactly for kAnyCaller
-  Target target;
-  // The request in protobuf text format, valid (validation runs before
-  // authorization), on the fixture's resources. Variables: $UNIQUE (a new
-  // number each call, for names that must be new), $CHALLENGE (today's),
-  // $NOW_MS, $AUTH_CERT_PEM (acme-auth's certificate), $MF_CERT_PEM and
-  // $MF_CERT_SHA256 (a Ministry-style certificate and its fingerprint).
-  const char* request;
-};
-
-// Every RPC, in the order the matrix calls them: a method that changes a
-// resource others use comes after them or has a resource of its own
-// (acme-toggle, acme-doomed, acme-*-$UNIQUE).
-const MethodCase kMethods[] = {
-    {"/sejf.v1.Identity/WhoAmI", std::nullopt, Target::kAnyCaller, ""},
-
-    {"/sejf.v1.KeyCustody/GenerateKey", Operation::kKeysManage,
-     Target::kCredential,
-     R"(key_id: "acme-gen-$UNIQUE" usage: KEY_USAGE_AUTHENTICATION)"},
-    {"/sejf.v1.KeyCustody/GetKey", Operation::kKeysRead, Target::kCredential,
-     R"(name: "keys/acme-auth")"},
-    {"/sejf.v1.KeyCustody/ListKeys", Operation::kKeysRead, Target::kListing,
-     ""},
-    {"/sejf.v1.KeyCustody/CreateCsr", Operation::kKeysManage,
-     Target::kCredential,
-     R"(name: "keys/acme-auth"
-        subject: "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL")"},
-    {"/sejf.v1.KeyCustody/SelfSignCertificate", Operation::kKeysManage,
-     Target::kCredential,
-     R"(name: "keys/acme-spare"
-        subject: "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL"
-        validity_days: 30)"},
-    {"/sejf.v1.KeyCustody/AttachCertificate", Operation::kKeysManage,
-     Target::kCredential,
-     R"(name: "keys/acme-auth" certificate_chain: "$AUTH_CERT_PEM")"},
-    {"/sejf.v1.KeyCustody/DisableKey", Operation::kKeysManage,
-     Target::kCredential, R"(name: "keys/acme-toggle")"},
-    {"/sejf.v1.KeyCustody/EnableKey", Operation::kKeysManage,
-     Target::kCredential, R"(name: "keys/acme-toggle")"},
-    {"/sejf.v1.KeyCustody/DestroyKey", Operation::kKeysManage,
-     Target::kCredential, R"(name: "keys/acme-doomed")"},
-
-    {"/sejf.v1.TokenVault/ImportToken", Operation::kTokensManage,
-     Target::kCredentialInContext,
-     R"(token_id: "acme-imp-$UNIQUE" context: "nip:5265877635"
-        secret: "matrix-secret-0123456789")"},
-    {"/sejf.v1.TokenVault/RotateToken", Operation::kTokensManage,
-     Target::kCredentialInContext,
-     R"(name: "tokens/acme-tok" secret: "matrix-secret-$UNIQUE")"},
-    {"/sejf.v1.TokenVault/GetToken", Operation::kTokensRead,
-     Target::kCredentialInContext, R"(name: "tokens/acme-tok")"},
-    {"/sejf.v1.TokenVault/ListTokens", Operation::kTokensRead, Target::kListing,
-     ""},
-    {"/sejf.v1.TokenVault/DisableToken", Operation::kTokensManage,
-     Target::kCredentialInContext, R"(name: "tokens/acme-toggle")"},
-    {"/sejf.v1.TokenVault/EnableToken", Operation::kTokensManage,
-     Target::kCredentialInContext, R"(name: "tokens/acme-toggle")"},
-    {"/sejf.v1.TokenVault/DestroyToken", Operation::kTokensManage,
-     Target::kCredentialInContext, R"(name: "tokens/acme-doomed")"},
-    {"/sejf.v1.TokenVault/GetVaultStatus", Operation::kVaultAdmin,
-     Target::kWholeVault, ""},
-    {"/sejf.v1.TokenVault/RotateDataKey", Operation::kVaultAdmin,
-     Target::kWholeVault, ""},
-    {"/sejf.v1.TokenVault/RotateKeyEncryptionKey", Operation::kVaultAdmin,
-     Target::kWholeVault, ""},
-
-    {"/sejf.v1.KsefAuth/SignAuthTokenRequest", Operation::kAuthXades,
-     Target::kCredentialInContext,
-     R"(key: "keys/acme-auth" challenge: "$CHALLENGE"
-        context: "nip:5265877635")"},
-    {"/sejf.v1.KsefAuth/EncryptToken", Operation::kAuthToken,
-     Target::kCredentialInContext,
-     R"(token: "tokens/acme-tok" challenge: "$CHALLENGE"
-        timestamp_ms: $NOW_MS environment: "test")"},
-    {"/sejf.v1.KsefAuth/SignOfflineQrCode", Operation::kQrOffline,
-     Target::kCredentialInContext,
-     R"(key: "keys/acme-offline" context: "nip:5265877635"
-        seller_nip: "5265877635"
-        invoice_sha256: "0123456789abcdef0123456789abcdef"
-        environment: "test")"},
-    {"/sejf.v1.KsefAuth/BuildInvoiceQrCode", std::nullopt, Target::kAnyCaller,
-     R"(seller_nip: "5265877635" issue_date: "2026-01-15"
-        invoice_sha256: "0123456789abcdef0123456789abcdef"
-        environment: "test")"},
-    {"/sejf.v1.KsefAuth/ImportMinistryCertificates", Operation::kMfcertsManage,
-     Target::kWholeVault,
-     R"(environment: "test" content: "$MF_CERT_PEM"
-        usage: MINISTRY_CERTIFICATE_USAGE_KSEF_TOKEN_ENCRYPTION
-        pin_fingerprints: "$MF_CERT_SHA256")"},
-    {"/sejf.v1.KsefAuth/ListMinistryCertificates", Operation::kMfcertsManage,
-     Target::kWholeVault, ""},
-
-    {"/sejf.v1.AuditLog/ListEvents", Operation::kAuditRead, Target::kListing,
-     "page_size: 5"},
-    // The whole chain: a whole-vault request of a scoped operation.
-    {"/sejf.v1.AuditLog/VerifyChain", Operation::kAuditRead,
-     Target::kWholeVault, ""},
-
-    {"/sejf.v1.KsefSessions/OpenSession", Operation::kSessionsManage,
-     Target::kCredentialInContext,
-     R"(session_id: "acme-sess-$UNIQUE" credential: "tokens/acme-tok"
-        context: "nip:5265877635" environment: "test")"},
-    {"/sejf.v1.KsefSessions/GetAccessToken", Operation::kSessionsToken,
-     Target::kCredentialInContext, R"(name: "sessions/acme-sess")"},
-    {"/sejf.v1.KsefSessions/GetSession", Operation::kSessionsRead,
-     Target::kCredentialInContext, R"(name: "sessions/acme-sess")"},
-    {"/sejf.v1.KsefSessions/ListSessions", Operation::kSessionsRead,
-     Target::kListing, ""},
-    {"/sejf.v1.KsefSessions/CloseSession", Operation::kSessionsManage,
-     Target::kCredentialInContext, R"(name: "sessions/acme-sess")"},
-    {"/sejf.v1.KsefSessions/FetchMinistryCertificates",
-     Operation::kMfcertsManage, Target::kWholeVault,
-     R"(environment: "test" pin_fingerprints: "$MF_CERT_SHA256")"},
-};
-
-// The operations the read-only column holds.
-const std::set<Operation> kReadOperations = {
-    Operation::kKeysRead, Operation::kTokensRead, Operation::kAuditRead,
-    Operation::kSessionsRead};
-
-enum class Column {
-  kNoCertificate,
-  kForeignCa,
-  kNoRule,
-  kOtherNip,
-  kOtherCredential,
-  kReadOnly,
-  kAllowed,
-};
-
-constexpr Column kHandshakeColumns[] = {Column::kNoCertificate,
-                                        Column::kForeignCa};
-constexpr Column kIdentityColumns[] = {Column::kNoRule, Column::kOtherNip,
-                                       Column::kOtherCredential,
-                                       Column::kReadOnly, Column::kAllowed};
-
-const char* ColumnName(Column c) {
-  switch (c) {
-    case Column::kNoCertificate:
-      return "no-cert";
-    case Column::kForeignCa:
-      return "foreign-ca";
-    case Column::kNoRule:
-      return "no-rule";
-    case Column::kOtherNip:
-      return "other-nip";
-    case Column::kOtherCredential:
-      return "other-cred";
-    case Column::kReadOnly:
-      return "read-only";
-    case Column::kAllowed:
-      return "allowed";
-  }
-  return "?";
-}
-
-// Identities (certificate CN) and their rules, which carry the same name.
-constexpr char kNoRuleIdentity[] = "matrix-no-rule";
-constexpr char kOtherNipIdentity[] = "matrix-other-nip";
-constexpr char kOtherCredentialIdentity[] = "matrix-other-credential";
-constexpr char kReadOnlyIdentity[] = "matrix-read-only";
-
-// The allowed column's identity for `m`: a rule granting exactly its
-// operation, scoped to the tenant's NIP and credentials unless the request
-// is whole-vault (which only an unscoped rule grants).
-std::string AllowedIdentity(const MethodCase& m) {
-  if (!m.operation) return kNoRuleIdentity;
-  return absl::StrCat(
-      m.target == Target::kWholeVault ? "matrix-anywhere-" : "matrix-only-",
-      OperationName(*m.operation));
-}
-
-std::string IdentityOf(Column c, const MethodCase& m) {
-  switch (c) {
-    case Column::kNoRule:
-      return kNoRuleIdentity;
-    case Column::kOtherNip:
-      return kOtherNipIdentity;
-    case Column::kOtherCredential:
-      return kOtherCredentialIdentity;
-    case Column::kReadOnly:
-      return kReadOnlyIdentity;
-    case Column::kAllowed:
-      return AllowedIdentity(m);
-    default:
-      return "";
-  }
-}
-
-// Whether the rule of column `c` allows `m` (see the table at the top).
-bool RuleAllows(Column c, const MethodCase& m) {
-  if (m.target == Target::kAnyCaller) return true;
-  switch (c) {
-    case Column::kOtherNip:
-      return m.target == Target::kListing || m.target == Target::kCredential;
-    case Column::kOtherCredential:
-      return m.target == Target::kListing;
-    case Column::kReadOnly:
-      return m.target != Target::kWholeVault &&
-             kReadOperations.contains(*m.operation);
-    case Column::kAllowed:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The configuration file: the columns' rules.
-std::string PolicyConfig() {
-  auto rule = [](absl::string_view name, const std::vector<std::string>& ops,
-                 absl::string_view contexts, absl::string_view credentials) {
-    return absl::StrCat("[[policy]]\nname = \"", name, "\"\nidentities = [\"",
-                        name, "\"]\noperations = [\"",
-                        absl::StrJoin(ops, "\", \""), "\"]\ncontexts = [\"",
-                        contexts, "\"]\ncredentials = [\"", credentials,
-                        "\"]\n\n");
-  };
-  std::string config =
-      rule(kOtherNipIdentity, {"*"}, kOtherContext, "acme-*") +
-      rule(kOtherCredentialIdentity, {"*"}, kTenantContext, "other-*");
-  std::vector<std::string> reads;
-  for (Operation op : kReadOperations) {
-    reads.emplace_back(OperationName(op));
-  }
-  config += rule(kReadOnlyIdentity, reads, kTenantContext, "acme-*");
-  for (Operation op : server::AllOperations()) {
-    const std::string name(OperationName(op));
-    config += rule(absl::StrCat("matrix-anywhere-", name), {name}, "*", "*");
-    // A scoped rule may not name a whole-vault operation.
-    if (server::ScopeOf(op) == server::OperationScope::kScoped) {
-      config += rule(absl::StrCat("matrix-only-", name), {name}, kTenantContext,
-                     "acme-*");
-    }
-  }
-  return config;
+bool NotServedYet(absl::string_view service) {
+  return std::find(std::begin(kServicesNotServedYet),
+                   std::end(kServicesNotServedYet),
+                   service) != std::end(kServicesNotServedYet);
 }
 
 std::string ServiceOf(absl::string_view method) {
@@ -364,6 +102,8 @@ std::string CodeName(grpc::StatusCode code) {
 class AuthzMatrixE2eTest : public SejfdTest {
  protected:
   static void SetUpTestSuite() {
+    served_.clear();
+    vars_.clear();
     SejfdConfig config;
     config.config = PolicyConfig();
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
@@ -373,6 +113,7 @@ class AuthzMatrixE2eTest : public SejfdTest {
 
   static void TearDownTestSuite() {
     channels_.clear();
+    served_.clear();
     factory_.reset();  // its prototypes refer to pool_'s descriptors
     pool_.reset();
     reflection_.reset();
@@ -573,7 +314,7 @@ TEST_F(AuthzMatrixE2eTest, EveryServedMethodHasARequestAndAPolicyMapping) {
     EXPECT_TRUE(rows.contains(method))
         << "sejfd serves " << method
         << " but the authorization matrix has no row for it. Add it to "
-           "kMethods in tests/authz_matrix_e2e_test.cc: a valid request, the "
+           "kMethods in tests/authz_matrix_table.h: a valid request, the "
            "operation its handler authorizes (server/policy/operations.h; a "
            "new operation also goes in docs/access-control.md) and what the "
            "decision is about (Target).";
@@ -582,7 +323,7 @@ TEST_F(AuthzMatrixE2eTest, EveryServedMethodHasARequestAndAPolicyMapping) {
   for (const MethodCase& m : kMethods) {
     if (Served(m)) continue;
     const std::string service = ServiceOf(m.method);
-    if (kServicesNotServedYet.contains(service)) {
+    if (NotServedYet(service)) {
       tolerated.insert(service);
       continue;
     }
@@ -591,7 +332,7 @@ TEST_F(AuthzMatrixE2eTest, EveryServedMethodHasARequestAndAPolicyMapping) {
                      "its service in kServicesNotServedYet until it is "
                      "served";
   }
-  for (const std::string& service : kServicesNotServedYet) {
+  for (absl::string_view service : kServicesNotServedYet) {
     bool served = false;
     for (const auto& [method, descriptor] : served_) {
       served = served || ServiceOf(method) == service;
@@ -724,6 +465,9 @@ TEST_F(AuthzMatrixE2eTest, EveryMethodRefusesWhomPolicyDoesNotAllowAndAudits) {
       if (m.operation) {
         EXPECT_EQ(event.operation(), std::string(OperationName(*m.operation)))
             << where;
+        // The frame's intent event, before anything could change.
+        EXPECT_EQ(intent, server::ChangesState(*m.operation))
+            << where << "intent event";
       }
       continue;
     }
@@ -743,6 +487,8 @@ TEST_F(AuthzMatrixE2eTest, EveryMethodRefusesWhomPolicyDoesNotAllowAndAudits) {
     }
     EXPECT_EQ(event.rule(), "") << where;
     EXPECT_FALSE(intent) << where << "an intent event for a refused call";
+    // A refusal never tells the caller a KSeF context.
+    EXPECT_THAT(r.message, Not(HasSubstr("nip:"))) << where;
   }
 
   // The matrix as it ran, for the log (NOT_FOUND* = a quiet refusal).
@@ -768,4 +514,4 @@ TEST_F(AuthzMatrixE2eTest, EveryMethodRefusesWhomPolicyDoesNotAllowAndAudits) {
 }
 
 }  // namespace
-}  // namespace sejf::testing
+}  // namespace sejf::testing::authz
