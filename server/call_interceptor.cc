@@ -35,7 +35,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   void Intercept(InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE) &&
-        methods->GetRecvMessage() == nullptr) {
+        methods->GetRecvMessage() == nullptr && OneRequest()) {
       // gRPC could not deserialize the request: no handler will run.
       unparsed_ = true;
     }
@@ -48,6 +48,16 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
+  // Whether the call carries exactly one request message, so that a receive
+  // without a message means the message did not parse. On a stream from the
+  // client (gRPC's reflection) the read that finds the stream's end brings
+  // no message either, and the call is fine.
+  bool OneRequest() const {
+    using Type = grpc::experimental::ServerRpcInfo::Type;
+    return info_->type() == Type::UNARY ||
+           info_->type() == Type::SERVER_STREAMING;
+  }
+
   // Records a call RunRpc did not handle. True when the recorder thread
   // took the call over and will Proceed.
   bool Finish(InterceptorBatchMethods* methods) {
