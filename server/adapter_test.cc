@@ -189,7 +189,7 @@ TEST_F(AdapterTest, WhoAmIAnswersTheCallerAndItsOperations) {
   EXPECT_EQ(response.transport(), "test");
   EXPECT_THAT(response.granted_operations(),
               ::testing::UnorderedElementsAre("keys.read", "tokens.read",
-                                              "audit.read"));
+                                              "audit.read", "sessions.read"));
 }
 
 TEST_F(AdapterTest, BadInputIsInvalidArgumentNamingTheField) {
