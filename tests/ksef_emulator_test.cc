@@ -154,6 +154,13 @@ class KsefEmulatorTest : public SejfdTest {
     return status;
   }
 
+  // The final status object of a token login.
+  nlohmann::json FinalStatus(const TokenLogin& login) {
+    KsefHttpResponse submitted = SubmitToken(login);
+    EXPECT_EQ(submitted.status, 202) << submitted.body;
+    return PollStatus(submitted)["status"];
+  }
+
   // A successful token login up to redeem; the AuthenticationTokensResponse.
   nlohmann::json LoginWithToken() {
     KsefHttpResponse submitted = SubmitToken({});
@@ -308,22 +315,28 @@ TEST_F(KsefEmulatorTest, TokenLoginEndToEnd) {
   EXPECT_EQ(stats["responses"]["redeem"]["400"], 2);
 }
 
-TEST_F(KsefEmulatorTest, TokenLoginRefusals) {
+TEST_F(KsefEmulatorTest, TokenLoginsWithAWrongTimeContextOrTokenEndIn450) {
   ASSERT_TRUE(emulator_->RegisterKsefToken(kToken, "Nip", kNip).ok());
-  auto final_status = [&](const TokenLogin& login) {
-    KsefHttpResponse submitted = SubmitToken(login);
-    EXPECT_EQ(submitted.status, 202) << submitted.body;
-    return PollStatus(submitted)["status"];
-  };
-  nlohmann::json status = final_status({.timestamp_offset = 1});
+  ASSERT_TRUE(emulator_->Configure({.pending_polls = 0}).ok());
+  nlohmann::json status = FinalStatus({.timestamp_offset = 1});
   EXPECT_EQ(status["code"], 450);
   EXPECT_EQ(status["details"][0], "Nieprawidłowy czas tokena");
-  status = final_status({.context_nip = kOtherNip});
+  status = FinalStatus({.context_nip = kOtherNip});
   EXPECT_EQ(status["code"], 450);
   EXPECT_THAT(status["details"][0].get<std::string>(),
               HasSubstr("nie może być użyty w kontekście"));
-  EXPECT_EQ(final_status({.token = "not-a-known-token"})["code"], 450);
+  EXPECT_EQ(FinalStatus({.token = "not-a-known-token"})["code"], 450);
 
+  // A revoked KSeF token.
+  ASSERT_TRUE(emulator_->SetKsefTokenStatus(kToken, "Revoked").ok());
+  status = FinalStatus({});
+  EXPECT_EQ(status["code"], 450);
+  EXPECT_EQ(status["details"][0], "Token unieważniony");
+}
+
+TEST_F(KsefEmulatorTest, TokenSubmissionsAreRefusedWith400) {
+  ASSERT_TRUE(emulator_->RegisterKsefToken(kToken, "Nip", kNip).ok());
+  ASSERT_TRUE(emulator_->Configure({.pending_polls = 0}).ok());
   // A challenge serves one submission.
   nlohmann::json used = NewChallenge();
   KsefHttpResponse r = SubmitToken({.challenge = used["challenge"]});
@@ -348,13 +361,7 @@ TEST_F(KsefEmulatorTest, TokenLoginRefusals) {
   EXPECT_EQ(r.ExceptionCode(), 21470);
   EXPECT_THAT(r.body, HasSubstr(old_id));
   // The new certificate works.
-  EXPECT_EQ(final_status({})["code"], 200);
-
-  // A revoked KSeF token.
-  ASSERT_TRUE(emulator_->SetKsefTokenStatus(kToken, "Revoked").ok());
-  status = final_status({});
-  EXPECT_EQ(status["code"], 450);
-  EXPECT_EQ(status["details"][0], "Token unieważniony");
+  EXPECT_EQ(FinalStatus({})["code"], 200);
 
   // Malformed bodies and the wrong media type.
   r = Call("POST", "/auth/ksef-token", "{\"challenge\": 1}");
@@ -389,7 +396,8 @@ TEST_F(KsefEmulatorTest, RefreshAndAccessTokensExpire) {
   EXPECT_EQ((*emulator_->Stats())["responses"]["refresh"]["200"], 1);
 }
 
-TEST_F(KsefEmulatorTest, XadesSignedBySejfIsAcceptedAndAnAlteredCopyRefused) {
+TEST_F(KsefEmulatorTest,
+       XadesSignedBySejfIsAcceptedOnceAndAnAlteredCopyRefused) {
   StartSejfd();
   CertifiedKey("login");
   const std::string challenge = NewChallenge()["challenge"];
@@ -406,33 +414,26 @@ TEST_F(KsefEmulatorTest, XadesSignedBySejfIsAcceptedAndAnAlteredCopyRefused) {
   // Wrong media type.
   r = Call("POST", "/auth/xades-signature", xml, "text/xml");
   EXPECT_EQ(r.status, 415);
-  // Neither refusal used the challenge: the original is accepted.
-  EXPECT_EQ(SubmitXades(xml).status, 202);
+  // Neither refusal used the challenge: the original is accepted, and the
+  // login completes.
+  KsefHttpResponse submitted = SubmitXades(xml);
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  nlohmann::json status = PollStatus(submitted);
+  EXPECT_EQ(status["status"]["code"], 200) << status;
+  EXPECT_EQ(status["authenticationMethodInfo"]["category"], "XadesSignature");
+  r = Call("POST", "/auth/token/redeem", "", "",
+           submitted.Json()["authenticationToken"]["token"]);
+  EXPECT_EQ(r.status, 200) << r.body;
+  // The same document again: its challenge is used.
+  r = SubmitXades(xml);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.ExceptionCode(), 21111);
   // Not XML at all; no signature.
   EXPECT_EQ(SubmitXades("<AuthTokenRequest").ExceptionCode(), 21001);
   EXPECT_EQ(SubmitXades("<AuthTokenRequest "
                         "xmlns=\"http://ksef.mf.gov.pl/auth/token/2.0\"/>")
                 .ExceptionCode(),
             9102);
-}
-
-TEST_F(KsefEmulatorTest, XadesLoginEndToEndAndChallengeOnce) {
-  StartSejfd();
-  CertifiedKey("login");
-  const std::string challenge = NewChallenge()["challenge"];
-  const std::string xml = SignedRequest("login", challenge);
-  KsefHttpResponse submitted = SubmitXades(xml);
-  ASSERT_EQ(submitted.status, 202) << submitted.body;
-  nlohmann::json status = PollStatus(submitted);
-  EXPECT_EQ(status["status"]["code"], 200) << status;
-  EXPECT_EQ(status["authenticationMethodInfo"]["category"], "XadesSignature");
-  KsefHttpResponse r = Call("POST", "/auth/token/redeem", "", "",
-                            submitted.Json()["authenticationToken"]["token"]);
-  EXPECT_EQ(r.status, 200) << r.body;
-  // The same document again: its challenge is used.
-  r = SubmitXades(xml);
-  EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.ExceptionCode(), 21111);
 }
 
 TEST_F(KsefEmulatorTest, XadesWithoutPermissionEndsIn415UntilGranted) {

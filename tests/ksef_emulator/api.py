@@ -74,7 +74,8 @@ def error_response(e, path, problem_details):
                   "sekundach.")
         if problem_details:
             headers["Content-Type"] = "application/problem+json"
-            return 429, headers, _problem(429, "Too Many Requests", detail, path)
+            return 429, headers, _problem(429, "Too Many Requests", detail,
+                                          path)
         return 429, headers, {
             "status": {
                 "code": 429,
@@ -139,10 +140,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = MAX_BODY + 1
+        if length > MAX_BODY or length < 0:
             raise ApiError(400, 21405, "Błąd walidacji danych wejściowych.",
-                           ["the body is too large"])
+                           ["bad Content-Length or a body over 1 MiB"])
         return self.rfile.read(length) if length else b""
 
     def _bearer(self):
@@ -159,14 +163,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _dispatch(self, method):
         path = self.path.split("?", 1)[0]
+        problem = (self.headers.get("X-Error-Format", "").lower() ==
+                   "problem-details")
+        # The body is read before anything may answer, so a kept-alive
+        # connection never starts the next request inside this one's body.
+        try:
+            self.request_body = self._body()
+        except ApiError as e:
+            self.close_connection = True
+            self._send(*error_response(e, path, problem))
+            return
         if path.startswith("/_emulator/"):
             self._control(method, path[len("/_emulator/"):])
             return
-        problem = (self.headers.get("X-Error-Format", "").lower() ==
-                   "problem-details")
         if not path.startswith("/v2/"):
-            self._send(*error_response(ApiError(404, description="no such path"),
-                                       path, True))
+            self._send(*error_response(
+                ApiError(404, description="no such path"), path, True))
             return
         sub = path[3:]
         endpoint, match = None, None
@@ -176,8 +188,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 endpoint = name
                 break
         if endpoint is None:
-            self._send(*error_response(ApiError(404, description="no such path"),
-                                       path, True))
+            self._send(*error_response(
+                ApiError(404, description="no such path"), path, True))
             return
         em = self.emulator
         try:
@@ -198,7 +210,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _ksef(self, endpoint, match):
         em = self.emulator
-        body = self._body()
+        body = self.request_body
         if endpoint == "challenge":
             return 200, em.challenge(self.client_address[0])
         if endpoint == "xades_signature":
@@ -233,7 +245,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _control(self, method, path):
         em = self.emulator
         try:
-            raw = self._body()
+            raw = self.request_body
             body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
             if not isinstance(body, dict):
                 raise ApiError(400, description="the body must be an object")
@@ -271,6 +283,9 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     """HTTPS with the TLS handshake in each connection's own thread."""
     daemon_threads = True
     allow_reuse_address = True
+    # A login storm opens hundreds of connections at once; the default
+    # backlog (5) would make the kernel drop SYNs and clients wait seconds.
+    request_queue_size = 1024
 
     def __init__(self, address, ssl_context):
         self.ssl_context = ssl_context

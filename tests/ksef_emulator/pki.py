@@ -14,6 +14,7 @@ is missing is created, so a restarted emulator keeps its trust anchors:
 """
 
 import base64
+import concurrent.futures
 import datetime
 import hashlib
 import ipaddress
@@ -31,6 +32,10 @@ SYMMETRIC_USAGE = "SymmetricKeyEncryption"
 
 def _now():
     return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _rsa_2048():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _validity(cert):
@@ -206,8 +211,12 @@ class Pki:
     def _load_ministry_keys(self):
         index = self._index_file()
         if not os.path.exists(index):
-            self.add_ministry_key([TOKEN_USAGE])
-            self.add_ministry_key([SYMMETRIC_USAGE])
+            # Both keys at once: RSA key generation runs outside the GIL,
+            # and it is most of the emulator's start-up time.
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                keys = list(pool.map(lambda _: _rsa_2048(), range(2)))
+            self.add_ministry_key([TOKEN_USAGE], keys[0])
+            self.add_ministry_key([SYMMETRIC_USAGE], keys[1])
             return
         with open(index) as f:
             for item in json.load(f):
@@ -228,10 +237,10 @@ class Pki:
             json.dump(items, f, indent=1)
         os.replace(tmp, self._index_file())
 
-    def add_ministry_key(self, usage):
-        """Issues a new RSA-2048 Ministry certificate for `usage` and
-        publishes it; returns its MinistryKey."""
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    def add_ministry_key(self, usage, key=None):
+        """Issues a new RSA-2048 Ministry certificate for `usage` (for `key`,
+        or a new key) and publishes it; returns its MinistryKey."""
+        key = key or _rsa_2048()
         subject = _name((NameOID.COUNTRY_NAME, "PL"),
                         (NameOID.ORGANIZATION_NAME, "Ministerstwo Finansów"),
                         (NameOID.COMMON_NAME, "Ministerstwo Finansów"))

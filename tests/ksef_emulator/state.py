@@ -1,7 +1,7 @@
-"""The emulated KSeF: challenges, authentication operations, the three
-bearer tokens, KSeF tokens and certificate permissions, and what tests
-inject (settings, faults, rate limits). Transport-free: api.py turns
-requests into calls here and ApiError into KSeF's error bodies.
+"""The emulated KSeF: challenges, authentication operations and their
+statuses, the three bearer tokens, the checks of both submissions (the
+control-API half is controls.py). Transport-free: api.py turns requests
+into calls here and ApiError into KSeF's error bodies.
 
 Thread-safety: every public method takes the one lock, except the slow
 parts of a submission (xmlsec1, RSA decryption), which run outside it.
@@ -10,105 +10,16 @@ parts of a submission (xmlsec1, RSA decryption), which run outside it.
 import base64
 import binascii
 import collections
-import datetime
-import math
 import os
-import re
 import threading
 import time
 
+import controls
 import jwt_tokens
 import pki
 import xades
-
-STATUS = {
-    100: "Uwierzytelnianie w toku",
-    200: "Uwierzytelnianie zakończone sukcesem",
-    415: "Uwierzytelnianie zakończone niepowodzeniem",
-    425: "Uwierzytelnienie unieważnione",
-    450: ("Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego "
-          "tokenu"),
-    460: ("Uwierzytelnianie zakończone niepowodzeniem z powodu błędu "
-          "certyfikatu"),
-    470: "Uwierzytelnianie zakończone niepowodzeniem",
-    480: "Uwierzytelnienie zablokowane",
-    500: "Nieznany błąd",
-    550: "Operacja została anulowana przez system",
-}
-DEFAULT_DETAILS = {
-    415: ["Brak przypisanych uprawnień"],
-    425: [("Uwierzytelnienie i powiązane refresh tokeny zostały "
-           "unieważnione przez użytkownika")],
-    450: ["Nieprawidłowy token"],
-    460: ["Nieważny certyfikat."],
-    470: ["Próba wykorzystania metod autoryzacyjnych osoby zmarłej"],
-    480: [("Podejrzenie incydentu bezpieczeństwa. Skontaktuj się z "
-           "Ministerstwem Finansów przez formularz zgłoszeniowy.")],
-    550: [("Przetwarzanie zostało przerwane z przyczyn wewnętrznych "
-           "systemu. Spróbuj ponownie")],
-}
-INJECTABLE = {415, 425, 450, 460, 470, 480, 500, 550}
-
-DEFAULT_SETTINGS = {
-    "challenge_seconds": 600,
-    "authentication_token_seconds": 2700,
-    "access_token_seconds": 900,
-    "refresh_token_seconds": 604800,
-    "pending_polls": 1,
-    "self_signed_any": True,
-}
-
-# KSeF's published limits (ksef-protocol.md 9.2): each auth endpoint 60/s
-# per IP; the "other" group (sessions) 10/s, 30/min, 120/h.
-AUTH_ENDPOINTS = ("challenge", "xades_signature", "ksef_token", "auth_status",
-                  "redeem", "refresh", "public_key_certificates")
-OTHER_ENDPOINTS = ("sessions", "delete_current", "delete_session")
-PUBLISHED_LIMITS = dict({e: {"per_second": 60} for e in AUTH_ENDPOINTS},
-                        other={
-                            "per_second": 10,
-                            "per_minute": 30,
-                            "per_hour": 120
-                        })
-WINDOWS = {"per_second": 1, "per_minute": 60, "per_hour": 3600}
-
-CHALLENGE_RE = re.compile(r"^\d{8}-CR-[A-F0-9]{10}-[A-F0-9]{10}-[A-F0-9]{2}$")
-CONTEXT_RE = {
-    "Nip": re.compile(r"^[1-9]((\d[1-9])|([1-9]\d))\d{7}$"),
-    "InternalId": re.compile(r"^[1-9]((\d[1-9])|([1-9]\d))\d{7}-\d{5}$"),
-    "NipVatUe": re.compile(r"^[1-9]((\d[1-9])|([1-9]\d))\d{7}-[A-Z]{2}.+$"),
-    "PeppolId": re.compile(r"^P[A-Z]{2}[0-9]{6}$"),
-}
-
-
-class ApiError(Exception):
-    """An HTTP error in KSeF's shapes: 400 with an exception code, 401/403
-    problem details, 415, 429 with Retry-After, 5xx."""
-
-    def __init__(self, status, code=None, description="", details=(),
-                 reason_code=None, retry_after=None, delay=0.0):
-        super().__init__(f"{status} {code} {description}")
-        self.delay = delay  # seconds to wait before answering
-        self.status = status
-        self.code = code
-        self.description = description
-        self.details = list(details)
-        self.reason_code = reason_code
-        self.retry_after = retry_after
-
-
-def iso(ts):
-    """KSeF's date-time: 7 fractional digits and +00:00."""
-    dt = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}0+00:00"
-
-
-def _hex(n):
-    return binascii.hexlify(os.urandom(n)).decode().upper()
-
-
-def reference(kind, now):
-    stamp = time.strftime("%Y%m%d", time.gmtime(now))
-    return f"{stamp}-{kind}-{_hex(5)}-{_hex(5)}-{_hex(1)}"
+from wire import (CHALLENGE_RE, DEFAULT_DETAILS, STATUS, ApiError, is_context,
+                  iso, reference, validation)
 
 
 def _unauthorized(detail):
@@ -168,7 +79,7 @@ class Operation:
         }
 
 
-class Emulator:
+class Emulator(controls.Controls):
 
     def __init__(self, state_dir, xsd_path):
         self._lock = threading.Lock()
@@ -182,7 +93,7 @@ class Emulator:
     def reset(self):
         """Forgets everything but the key material."""
         with self._lock:
-            self.settings = dict(DEFAULT_SETTINGS)
+            self.settings = dict(controls.DEFAULT_SETTINGS)
             self.challenges = {}
             self.operations = {}
             self.ksef_tokens = {}
@@ -193,185 +104,6 @@ class Emulator:
             self.responses = collections.defaultdict(collections.Counter)
             self.limits = {}
             self.hits = collections.defaultdict(collections.deque)
-
-    # ---- what tests inject ----------------------------------------------
-
-    def configure(self, body):
-        with self._lock:
-            for key, value in body.items():
-                if key not in DEFAULT_SETTINGS:
-                    raise ApiError(400, description=f"unknown setting {key}")
-                if key == "self_signed_any":
-                    self.settings[key] = bool(value)
-                elif not isinstance(value, (int, float)) or value < 0:
-                    raise ApiError(400,
-                                   description=f"{key} must be a number >= 0")
-                else:
-                    self.settings[key] = value
-            return dict(self.settings)
-
-    def register_ksef_token(self, body):
-        token, context = body.get("token"), body.get("context")
-        if not isinstance(token, str) or not token or not _is_context(context):
-            raise ApiError(400,
-                           description="want {token, context:{type,value}}")
-        with self._lock:
-            self.ksef_tokens[token] = {
-                "context": {
-                    "type": context["type"],
-                    "value": context["value"]
-                },
-                "status": body.get("status", "Active"),
-            }
-
-    def set_ksef_token_status(self, body):
-        token, status = body.get("token"), body.get("status")
-        if status not in ("Active", "Pending", "Revoking", "Revoked", "Failed"):
-            raise ApiError(400, description="unknown status")
-        with self._lock:
-            if token not in self.ksef_tokens:
-                raise ApiError(404, description="unknown token")
-            self.ksef_tokens[token]["status"] = status
-
-    def grant(self, body):
-        fingerprint, context = body.get("fingerprint", ""), body.get("context")
-        fingerprint = fingerprint.replace(":", "").lower()
-        if not re.fullmatch(r"[0-9a-f]{64}", fingerprint) or not _is_context(
-                context):
-            raise ApiError(
-                400, description="want {fingerprint: SHA-256 hex, context}")
-        with self._lock:
-            self.grants.add((fingerprint, context["type"], context["value"]))
-
-    def add_fault(self, body):
-        with self._lock:
-            if "next_auth_status" in body:
-                code = body["next_auth_status"]
-                if code not in INJECTABLE:
-                    raise ApiError(400, description=f"status {code} is not "
-                                   f"one of {sorted(INJECTABLE)}")
-                details = body.get("details") or DEFAULT_DETAILS.get(code, [])
-                for _ in range(int(body.get("count", 1))):
-                    self.auth_statuses.append((code, list(details)))
-                return
-            try:
-                fault = {
-                    "regex": re.compile(body.get("path_regex", ".*")),
-                    "status": body.get("http_status"),
-                    "retry_after": body.get("retry_after"),
-                    "delay": float(body.get("delay_seconds", 0)),
-                    "count": int(body.get("count", 1)),
-                }
-            except (re.error, ValueError, TypeError) as e:
-                raise ApiError(400, description=f"bad fault: {e}")
-            if fault["status"] is None and fault["delay"] <= 0:
-                raise ApiError(400,
-                               description="want http_status or delay_seconds")
-            self.http_faults.append(fault)
-
-    def clear_faults(self):
-        with self._lock:
-            self.http_faults = []
-            self.auth_statuses = []
-
-    def set_rate_limits(self, body):
-        with self._lock:
-            if body.get("published"):
-                self.limits = {k: dict(v) for k, v in PUBLISHED_LIMITS.items()}
-            else:
-                limits = body.get("limits", {})
-                for key, windows in limits.items():
-                    if key not in AUTH_ENDPOINTS + ("other",) or any(
-                            w not in WINDOWS for w in windows):
-                        raise ApiError(400,
-                                       description=f"bad rate limit {key}")
-                self.limits = {k: dict(v) for k, v in limits.items()}
-            self.hits.clear()
-            return self.limits
-
-    def rotate_ministry_key(self, body):
-        usage = body.get("usage", pki.TOKEN_USAGE)
-        if usage not in (pki.TOKEN_USAGE, pki.SYMMETRIC_USAGE):
-            raise ApiError(400, description="unknown usage")
-        with self._lock:
-            old = self.pki.keys_for(usage)
-            new = self.pki.add_ministry_key([usage])
-            if not body.get("keep_old", False):
-                for k in old:
-                    self.pki.remove_ministry_key(k.public_key_id)
-            return new.to_json()
-
-    def remove_ministry_key(self, body):
-        with self._lock:
-            if self.pki.remove_ministry_key(body.get("publicKeyId")) == 0:
-                raise ApiError(404, description="unknown publicKeyId")
-
-    def stats(self):
-        with self._lock:
-            return {
-                "requests": dict(self.requests),
-                "responses": {
-                    k: {str(s): n for s, n in v.items()
-                       } for k, v in self.responses.items()
-                },
-            }
-
-    def clear_stats(self):
-        with self._lock:
-            self.requests.clear()
-            self.responses.clear()
-
-    def operation_list(self):
-        with self._lock:
-            pending = self.settings["pending_polls"]
-            return [op.summary(pending) for op in self.operations.values()]
-
-    # ---- around every KSeF request --------------------------------------
-
-    def admit(self, endpoint, path, client_ip):
-        """Counts the request; applies the first matching queued fault and
-        the rate limit. Returns a delay to sleep before answering; raises
-        ApiError for a faulted or limited request."""
-        with self._lock:
-            self.requests[endpoint] += 1
-            delay = 0.0
-            for fault in self.http_faults:
-                if fault["count"] > 0 and fault["regex"].search(path):
-                    fault["count"] -= 1
-                    delay = fault["delay"]
-                    if fault["status"] is not None:
-                        retry = fault["retry_after"]
-                        if fault["status"] == 429 and retry is None:
-                            retry = 1
-                        raise ApiError(fault["status"],
-                                       description="Przekroczono limit żądań (emulator fault)." if fault["status"] == 429 else "injected fault",
-                                       retry_after=retry,
-                                       delay=delay)
-                    break
-            key = endpoint if endpoint in AUTH_ENDPOINTS else "other"
-            windows = self.limits.get(key)
-            if windows:
-                now = time.monotonic()
-                hits = self.hits[(key, client_ip)]
-                while hits and hits[0] <= now - 3600:
-                    hits.popleft()
-                for window, limit in windows.items():
-                    span = WINDOWS[window]
-                    inside = [t for t in hits if t > now - span]
-                    if len(inside) >= limit:
-                        wait = inside[-int(limit)] + span - now
-                        raise ApiError(
-                            429,
-                            description=(f"Przekroczono limit {limit} żądań "
-                                         f"({window})."),
-                            retry_after=max(1, math.ceil(wait)),
-                            delay=delay)
-                hits.append(now)
-            return delay
-
-    def record(self, endpoint, status):
-        with self._lock:
-            self.responses[endpoint][status] += 1
 
     # ---- the KSeF endpoints ---------------------------------------------
 
@@ -589,7 +321,12 @@ class Emulator:
                 self.settings["access_token_seconds"])
             op.last_refresh = time.time()
             op.refreshes += 1
-            return {"accessToken": {"token": access, "validUntil": iso(access_exp)}}
+            return {
+                "accessToken": {
+                    "token": access,
+                    "validUntil": iso(access_exp)
+                }
+            }
 
     def _session_caller(self, bearer, allow_refresh):
         """The operation of an access token (or a refresh token when
@@ -633,51 +370,41 @@ class Emulator:
             return [k.to_json() for k in self.pki.ministry_keys]
 
 
-def _is_context(context):
-    return (isinstance(context, dict) and context.get("type") in CONTEXT_RE and
-            isinstance(context.get("value"), str) and
-            CONTEXT_RE[context["type"]].match(context["value"]) is not None)
-
-
-def _validation(detail):
-    return ApiError(400, 21405, "Błąd walidacji danych wejściowych.", [detail])
-
-
 def _token_request(body):
     """The checked fields of InitTokenAuthenticationRequest (21405 for
     what the OpenAPI schema refuses)."""
     if not isinstance(body, dict):
-        raise _validation("the body must be a JSON object")
+        raise validation("the body must be a JSON object")
     challenge = body.get("challenge")
     if not isinstance(challenge, str) or not CHALLENGE_RE.match(challenge):
-        raise _validation("challenge: 36 characters YYYYMMDD-CR-…")
+        raise validation("challenge: 36 characters YYYYMMDD-CR-…")
     context = body.get("contextIdentifier")
-    if not _is_context(context):
-        raise _validation("contextIdentifier: {type, value} as in "
+    if not is_context(context):
+        raise validation("contextIdentifier: {type, value} as in "
                           "AuthenticationContextIdentifier")
     context = {"type": context["type"], "value": context["value"]}
     try:
         encrypted = base64.b64decode(body.get("encryptedToken") or "",
                                      validate=True)
     except (binascii.Error, TypeError):
-        raise _validation("encryptedToken: Base64")
+        raise validation("encryptedToken: Base64")
     if not encrypted:
-        raise _validation("encryptedToken is required")
+        raise validation("encryptedToken is required")
     key_id = body.get("publicKeyId")
     if key_id is not None:
         try:
-            ok = len(key_id) == 44 and len(base64.b64decode(key_id,
-                                                            validate=True)) == 32
+            raw = base64.b64decode(key_id, validate=True)
+            ok = len(key_id) == 44 and len(raw) == 32
         except (binascii.Error, TypeError):
             ok = False
         if not ok:
-            raise _validation("publicKeyId: 44 characters of Base64")
+            raise validation("publicKeyId: 44 characters of Base64")
     policy = body.get("authorizationPolicy")
     if policy is not None:
         ips = policy.get("allowedIps") if isinstance(policy, dict) else None
         if not isinstance(ips, dict) or any(
                 not isinstance(ips.get(k, []), list) or len(ips.get(k, [])) > 10
                 for k in ("ip4Addresses", "ip4Ranges", "ip4Masks")):
-            raise _validation("authorizationPolicy.allowedIps: up to 10 "
+            raise validation("authorizationPolicy.allowedIps: up to 10 "
                               "ip4Addresses, ip4Ranges, ip4Masks")
     return challenge, context, encrypted, key_id

@@ -17,7 +17,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
@@ -262,11 +262,9 @@ def _check_structure(root, signature, cert):
     if signed_info is None:
         raise _invalid_signature(BAD_PROFILE, "no ds:SignedInfo")
     method = _child(signed_info, DS, "SignatureMethod")
-    if method is None or method.get("Algorithm") not in SIGNATURE_METHODS:
-        raise _invalid_signature(
-            BAD_ALGORITHM,
-            f"SignatureMethod {method.get('Algorithm') if method is not None else None}"
-        )
+    algorithm = method.get("Algorithm") if method is not None else None
+    if algorithm not in SIGNATURE_METHODS:
+        raise _invalid_signature(BAD_ALGORITHM, f"SignatureMethod {algorithm}")
     whole, props_ref = None, None
     for ref in signed_info.findall(f"{{{DS}}}Reference"):
         digest = _child(ref, DS, "DigestMethod")
@@ -275,11 +273,12 @@ def _check_structure(root, signature, cert):
         uri = ref.get("URI")
         if uri == "":
             whole = ref
-        elif ref.get("Type") == SIGNED_PROPERTIES_TYPE and uri and uri.startswith(
-                "#"):
+        elif (ref.get("Type") == SIGNED_PROPERTIES_TYPE and uri and
+              uri.startswith("#")):
             props_ref = ref
         else:
-            raise _invalid_signature(BAD_PROFILE, f"unexpected Reference {uri!r}")
+            raise _invalid_signature(BAD_PROFILE,
+                                     f"unexpected Reference {uri!r}")
     if whole is None:
         raise _invalid_signature(
             BAD_PROFILE, "no Reference URI=\"\" covering the document")
@@ -309,8 +308,8 @@ def _check_structure(root, signature, cert):
                                              f"duplicate Id {el.get(attr)!r}")
                 ids[el.get(attr)] = el
     props = ids.get(props_ref.get("URI")[1:])
-    if props is None or props.tag != f"{{{XADES}}}SignedProperties" or not any(
-            p is props for p in signature.iter()):
+    if (props is None or props.tag != f"{{{XADES}}}SignedProperties" or
+            not any(p is props for p in signature.iter())):
         raise _invalid_signature(
             BAD_PROFILE, "the SignedProperties Reference does not resolve")
 
