@@ -370,6 +370,33 @@ TEST_F(KsefEmulatorTest, TokenSubmissionsAreRefusedWith400) {
   EXPECT_EQ(r.status, 415);
 }
 
+TEST_F(KsefEmulatorTest, TokenEncryptedBySejfLogsIn) {
+  // sejf trusts the emulator's Ministry CA for environment "emu", imports
+  // the published certificates and a token, and encrypts it.
+  SejfdConfig config;
+  config.config = absl::StrCat("[ksef.environments.emu]\nmf_trust_anchors = \"",
+                               emulator_->mf_ca_file(), "\"\n");
+  StartSejfd(config);
+  const std::string certs = WriteTemp("certs.json", Certificates().dump());
+  CommandResult r = Sejf({"mfcert", "import", "--environment", "emu", certs});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Sejf({"token", "import", "--name", "erp", "--context",
+            absl::StrCat("nip:", kNip)},
+           kToken);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(emulator_->RegisterKsefToken(kToken, "Nip", kNip).ok());
+
+  nlohmann::json challenge = NewChallenge();
+  r = Sejf({"auth", "token", "--token", "erp", "--challenge",
+            challenge["challenge"], "--timestamp-ms",
+            absl::StrCat(challenge["timestampMs"].get<int64_t>()),
+            "--environment", "emu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  KsefHttpResponse submitted = Call("POST", "/auth/ksef-token", r.out);
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  EXPECT_EQ(PollStatus(submitted)["status"]["code"], 200);
+}
+
 TEST_F(KsefEmulatorTest, RefreshAndAccessTokensExpire) {
   ASSERT_TRUE(emulator_->RegisterKsefToken(kToken, "Nip", kNip).ok());
   ASSERT_TRUE(emulator_
