@@ -7,6 +7,7 @@ import re
 import socketserver
 import sys
 import time
+import traceback
 import uuid
 
 from state import ApiError, iso
@@ -205,6 +206,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers = {}
         except ApiError as e:
             status, headers, body = error_response(e, path, problem)
+        except Exception:  # a bug here: answer 500 and say where
+            traceback.print_exc()
+            status, headers, body = error_response(
+                ApiError(500, description="emulator error (see its stderr)"),
+                path, problem)
         em.record(endpoint, status)
         self._send(status, headers, body)
 
@@ -246,7 +252,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         em = self.emulator
         try:
             raw = self.request_body
-            body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+            try:
+                body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+            except ValueError as e:
+                raise ApiError(400, description=f"the body is not JSON: {e}")
             if not isinstance(body, dict):
                 raise ApiError(400, description="the body must be an object")
             routes = {
@@ -273,8 +282,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise ApiError(404, description=f"no control {method} {path}")
             result = handler()
             self._send(200, {}, result if result is not None else {"ok": True})
-        except ValueError as e:
-            self._send(400, {}, {"error": f"the body is not JSON: {e}"})
+        except (ValueError, TypeError, KeyError) as e:
+            self._send(400, {}, {"error": f"bad request: {e}"})
         except ApiError as e:
             self._send(e.status, {}, {"error": e.description})
 
