@@ -204,6 +204,15 @@ TEST_F(KsefEmulatorTest, ServesChallengesAndMinistryCertificates) {
   EXPECT_THAT(challenge["challenge"].get<std::string>(), HasSubstr("-CR-"));
   EXPECT_EQ(challenge["clientIp"], "127.0.0.1");
   EXPECT_GT(challenge["timestampMs"].get<int64_t>(), 1700000000000);
+  // timestamp (7 fractional digits) is the same instant as timestampMs.
+  absl::Time timestamp;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%E*S%Ez",
+                              challenge["timestamp"].get<std::string>(),
+                              &timestamp, &error))
+      << error;
+  EXPECT_EQ(absl::ToUnixMillis(timestamp),
+            challenge["timestampMs"].get<int64_t>());
   EXPECT_NE(NewChallenge()["challenge"], challenge["challenge"]);
 
   nlohmann::json certs = Certificates();

@@ -19,7 +19,7 @@ import jwt_tokens
 import pki
 import xades
 from wire import (CHALLENGE_RE, DEFAULT_DETAILS, STATUS, ApiError, is_context,
-                  iso, reference, validation)
+                  iso, iso_ms, reference, validation)
 
 
 def _unauthorized(detail):
@@ -119,7 +119,7 @@ class Emulator(controls.Controls):
             }
         return {
             "challenge": value,
-            "timestamp": iso(now),
+            "timestamp": iso_ms(now_ms),
             "timestampMs": now_ms,
             "clientIp": client_ip,
         }

@@ -67,6 +67,13 @@ def iso(ts):
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}0+00:00"
 
 
+def iso_ms(ms):
+    """iso() of Unix milliseconds, exactly (no float rounding), so the
+    challenge's timestamp and timestampMs name the same millisecond."""
+    dt = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}0000+00:00"
+
+
 def _hex(n):
     return binascii.hexlify(os.urandom(n)).decode().upper()
 
