@@ -529,7 +529,16 @@ TEST_F(KsefEmulatorTest, FaultsAreServedAsQueued) {
   EXPECT_EQ(PollStatus(submitted)["status"]["code"], 200);
 
   EXPECT_EQ(*emulator_->RequestCount("challenge"), 6);
+  // The control API refuses what it cannot apply, and changes nothing.
   EXPECT_FALSE(emulator_->QueueAuthStatus(201).ok());
+  EXPECT_FALSE(
+      emulator_
+          ->Control("POST", "settings",
+                    {{"pending_polls", 5}, {"refresh_token_seconds", "x"}})
+          .ok());
+  EXPECT_EQ((*emulator_->Control("POST", "settings",
+                                 nlohmann::json::object()))["pending_polls"],
+            1);
 }
 
 TEST_F(KsefEmulatorTest, RateLimitsAnswer429WithRetryAfter) {

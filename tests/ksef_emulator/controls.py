@@ -43,17 +43,18 @@ class Controls:
     """The control-API half of the emulator (see the module comment)."""
 
     def configure(self, body):
+        """Changes the settings named in `body`; all or none."""
+        for key, value in body.items():
+            if key not in DEFAULT_SETTINGS:
+                raise ApiError(400, description=f"unknown setting {key}")
+            if key == "self_signed_any":
+                if not isinstance(value, bool):
+                    raise ApiError(400, description=f"{key} must be a bool")
+            elif (isinstance(value, bool) or
+                  not isinstance(value, (int, float)) or value < 0):
+                raise ApiError(400, description=f"{key} must be a number >= 0")
         with self._lock:
-            for key, value in body.items():
-                if key not in DEFAULT_SETTINGS:
-                    raise ApiError(400, description=f"unknown setting {key}")
-                if key == "self_signed_any":
-                    self.settings[key] = bool(value)
-                elif not isinstance(value, (int, float)) or value < 0:
-                    raise ApiError(400,
-                                   description=f"{key} must be a number >= 0")
-                else:
-                    self.settings[key] = value
+            self.settings.update(body)
             return dict(self.settings)
 
     def register_ksef_token(self, body):
