@@ -13,7 +13,7 @@ import time
 import pki
 from wire import ApiError, DEFAULT_DETAILS, is_context
 
-INJECTABLE = {415, 425, 450, 460, 470, 480, 500, 550}
+INJECTABLE = {400, 415, 425, 450, 460, 470, 480, 500, 550}
 
 DEFAULT_SETTINGS = {
     "challenge_seconds": 600,

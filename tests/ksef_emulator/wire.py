@@ -12,6 +12,8 @@ import time
 STATUS = {
     100: "Uwierzytelnianie w toku",
     200: "Uwierzytelnianie zakończone sukcesem",
+    # The OpenAPI examples give certificate errors as 400 (3.5).
+    400: "Uwierzytelnianie zakończone niepowodzeniem",
     415: "Uwierzytelnianie zakończone niepowodzeniem",
     425: "Uwierzytelnienie unieważnione",
     450: ("Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego "
@@ -24,6 +26,7 @@ STATUS = {
     550: "Operacja została anulowana przez system",
 }
 DEFAULT_DETAILS = {
+    400: ["Nieważny certyfikat."],
     415: ["Brak przypisanych uprawnień"],
     425: [("Uwierzytelnienie i powiązane refresh tokeny zostały "
            "unieważnione przez użytkownika")],

@@ -138,7 +138,8 @@ class KsefEmulator {
   absl::Status Configure(const KsefEmulatorSettings& settings) const;
   absl::Status QueueFault(const KsefHttpFault& fault) const;
   // The next `count` submitted authentications end in `status` (415, 425,
-  // 450, 460, 470, 480, 500 or 550) after their pending polls.
+  // 450, 460, 470, 480, 500 or 550, or 400 as the OpenAPI examples show
+  // certificate errors) after their pending polls.
   absl::Status QueueAuthStatus(int status, int count = 1) const;
   absl::Status ClearFaults() const;
   // Per-endpoint (or "other" for the sessions endpoints) limits, e.g.
