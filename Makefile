@@ -46,6 +46,16 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 run: build
 	$(BUILD)/bin/sejfd --dev --data-dir $(DATA_DIR)
 
+# The KSeF emulator of the tests (tests/ksef_emulator/README.md), to try
+# sejfd's KSeF sessions by hand next to `make run`: HTTPS on
+# 127.0.0.1:$(KSEF_EMULATOR_PORT)/v2, its TLS CA and Ministry CA in
+# $(DATA_DIR)/ksef-emulator/{tls-ca,mf-ca}.pem.
+KSEF_EMULATOR_PORT ?= 8443
+.PHONY: ksef-emulator
+ksef-emulator:
+	/usr/bin/python3 tests/ksef_emulator/ksef_emulator.py \
+	  --state-dir $(DATA_DIR)/ksef-emulator --port $(KSEF_EMULATOR_PORT)
+
 lint-proto: deps
 	cd proto && ../tools/node_modules/.bin/buf lint
 

@@ -17,6 +17,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libqrencode-dev libpng-dev zbar-tools file
   libgtest-dev libgmock-dev
+  python3 python3-cryptography libxml2-utils curl
   nodejs npm
 )
 
