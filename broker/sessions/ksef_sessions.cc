@@ -315,10 +315,15 @@ absl::Status KsefSessions::RefetchMinistryCertificates(
       std::string list,
       recorder.Call("GET /security/public-key-certificates", 200, "",
                     [&] { return api.PublicKeyCertificates(); }));
-  return WithContext(
-      deps_.ministry_certificates->Import(environment, list).status(),
-      "KSeF no longer knows the Ministry key (21470); storing the fetched "
-      "certificates");
+  absl::Status imported =
+      deps_.ministry_certificates->Import(environment, list).status();
+  if (imported.code() == absl::StatusCode::kInvalidArgument) {
+    // Not the caller's input: what KSeF published is not trusted here.
+    imported = absl::FailedPreconditionError(imported.message());
+  }
+  return WithContext(imported,
+                     "KSeF no longer knows the Ministry key (21470); storing "
+                     "the certificates it lists now");
 }
 
 absl::StatusOr<KsefSessions::Login> KsefSessions::LogInOnce(

@@ -93,6 +93,11 @@ void FakeKsefApi::SetStatusScript(std::vector<int> codes) {
   script_ = std::move(codes);
 }
 
+void FakeKsefApi::QueueStatusScript(std::vector<int> codes) {
+  absl::MutexLock lock(&mu_);
+  queued_scripts_.push_back(std::move(codes));
+}
+
 void FakeKsefApi::SetStatusDetail(std::string description,
                                   std::vector<std::string> details) {
   absl::MutexLock lock(&mu_);
@@ -182,6 +187,10 @@ AuthInit FakeKsefApi::StartOperation(int forced_status) {
                                  absl::AsciiStrToUpper(Hex(5)), counter_ % 256);
   op.auth_token = NewToken("auth");
   op.script = script_;
+  if (!queued_scripts_.empty()) {
+    op.script = std::move(queued_scripts_.front());
+    queued_scripts_.pop_front();
+  }
   op.forced_status = forced_status;
   operations_.push_back(op);
   return AuthInit{

@@ -70,6 +70,9 @@ class FakeKsefApi final : public KsefApi {
   // The statuses GET /auth/{ref} answers for the next operations, in turn
   // (the last one repeats). Default {100, 200}.
   void SetStatusScript(std::vector<int> codes);
+  // The script of the next operation only (queued; later ones use the
+  // script above).
+  void QueueStatusScript(std::vector<int> codes);
   // The details of a failure status in the script.
   void SetStatusDetail(std::string description, std::vector<std::string>);
   // The KSeF tokens the fake accepts, and the Ministry keys it decrypts
@@ -140,6 +143,7 @@ class FakeKsefApi final : public KsefApi {
   absl::Duration access_lifetime_ ABSL_GUARDED_BY(mu_) = absl::Minutes(15);
   absl::Duration refresh_lifetime_ ABSL_GUARDED_BY(mu_) = absl::Hours(24 * 7);
   std::vector<int> script_ ABSL_GUARDED_BY(mu_) = {100, 200};
+  std::deque<std::vector<int>> queued_scripts_ ABSL_GUARDED_BY(mu_);
   std::string status_description_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> status_details_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> accepted_tokens_ ABSL_GUARDED_BY(mu_);
