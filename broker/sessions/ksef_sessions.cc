@@ -54,6 +54,14 @@ SessionError ErrorOf(const absl::Status& status, absl::Time now) {
                       .time = now};
 }
 
+// An INVALID_ARGUMENT from inside a login is not about the caller's input
+// (validated before it started) but about what KSeF or the stored
+// credential gave: FAILED_PRECONDITION with the same message, untagged.
+absl::Status NotInput(absl::Status status) {
+  if (status.code() != absl::StatusCode::kInvalidArgument) return status;
+  return absl::FailedPreconditionError(status.message());
+}
+
 }  // namespace
 
 // One session's renewals: `mu` is held for the whole of an open, renewal or
@@ -315,12 +323,9 @@ absl::Status KsefSessions::RefetchMinistryCertificates(
       std::string list,
       recorder.Call("GET /security/public-key-certificates", 200, "",
                     [&] { return api.PublicKeyCertificates(); }));
+  // What KSeF published and the trust refused is not the caller's input.
   absl::Status imported =
-      deps_.ministry_certificates->Import(environment, list).status();
-  if (imported.code() == absl::StatusCode::kInvalidArgument) {
-    // Not the caller's input: what KSeF published is not trusted here.
-    imported = absl::FailedPreconditionError(imported.message());
-  }
+      NotInput(deps_.ministry_certificates->Import(environment, list).status());
   return WithContext(imported,
                      "KSeF no longer knows the Ministry key (21470); storing "
                      "the certificates it lists now");
@@ -417,7 +422,7 @@ absl::StatusOr<KsefSessions::Login> KsefSessions::LogIn(
       retried = true;
       continue;
     }
-    return login.status();
+    return NotInput(login.status());
   }
 }
 

@@ -73,7 +73,10 @@
 //     API's retries, with the delay KSeF asked for; UNAVAILABLE: network,
 //     5xx, auth status 500/550; DEADLINE_EXCEEDED: the login still in
 //     progress (100) after poll_timeout.
-// No message contains a token.
+// An INVALID_ARGUMENT raised inside a login (e.g. a challenge or Ministry
+// certificate KSeF sent that our checks refuse) is not about the caller's
+// input and comes back as FAILED_PRECONDITION, untagged. No message
+// contains a token.
 //
 // Thread-safety: thread-safe. Deps must outlive the object. Concurrent
 // sessions proceed in parallel; several sejfd processes may share one

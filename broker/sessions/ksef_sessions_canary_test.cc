@@ -19,13 +19,13 @@ namespace sejf::broker {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::KsefHttpError;
 using testing::kRefresh;
+using testing::KsefHttpError;
 
 // Every text a SessionInfo shows.
 std::string Shown(const SessionInfo& s) {
   std::string text = absl::StrCat(s.name, s.credential_name, s.context,
-                                   s.environment, s.reference_number);
+                                  s.environment, s.reference_number);
   if (s.last_error) absl::StrAppend(&text, s.last_error->text);
   return text;
 }
@@ -88,7 +88,8 @@ TEST_F(SessionsCanaryTest, NoTokenInTheDatabaseListingsErrorsOrAudit) {
   auto page = sessions.List();
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->sessions.size(), 2u);
-  for (const SessionInfo& s : page->sessions) ExpectNoSecretIn(Shown(s), "list");
+  for (const SessionInfo& s : page->sessions)
+    ExpectNoSecretIn(Shown(s), "list");
 
   auto events = (*audit)->List({.operation = "ksef.call"}, 1000, "");
   ASSERT_TRUE(events.ok()) << events.status();
@@ -151,12 +152,12 @@ TEST(SessionRecordTest, RoundTripsAndRefusesDamage) {
 
   SessionRecord open_without_tokens = record;
   open_without_tokens.refresh.reset();
-  EXPECT_EQ(
-      DecodeSessionRecord(EncodeSessionRecord(open_without_tokens)).status().code(),
-      absl::StatusCode::kDataLoss);
-  for (absl::string_view bad :
-       {"", "{", "{\"format\":2}", "[]",
-        "{\"format\":1,\"credential_kind\":\"pin\"}"}) {
+  EXPECT_EQ(DecodeSessionRecord(EncodeSessionRecord(open_without_tokens))
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  for (absl::string_view bad : {"", "{", "{\"format\":2}", "[]",
+                                "{\"format\":1,\"credential_kind\":\"pin\"}"}) {
     EXPECT_EQ(DecodeSessionRecord(bad).status().code(),
               absl::StatusCode::kDataLoss)
         << bad;

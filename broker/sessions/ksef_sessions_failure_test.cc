@@ -1,5 +1,6 @@
 // KsefSessions when KSeF refuses or fails, and for bad input: each failure
 // maps to its status (session_errors.h) and a failed open leaves nothing.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,14 +18,14 @@ namespace sejf::broker {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::kAuthStatus;
 using testing::kChallenge;
-using testing::KsefHttpError;
 using testing::kKsefToken;
 using testing::kPublicKeys;
 using testing::kRedeem;
+using testing::KsefHttpError;
 using testing::kXades;
+using ::testing::Not;
 
 class KsefSessionsFailureTest : public testing::SessionsFixture {
  protected:
@@ -153,10 +154,9 @@ TEST_F(KsefSessionsFailureTest, UnknownMinistryKeyFetchesTheCertificatesAgain) {
   // KSeF rotated its key in an emergency: only the new one is known.
   const signer::testing::TestCert rotated =
       MakeMinistryCert(clock_.Now() - absl::Hours(1));
-  api_.SetMinistryKeys(
-      {KeyOf(rotated)},
-      signer::testing::JsonList(
-          {signer::testing::JsonItem(rotated, {"KsefTokenEncryption"})}));
+  api_.SetMinistryKeys({KeyOf(rotated)},
+                       signer::testing::JsonList({signer::testing::JsonItem(
+                           rotated, {"KsefTokenEncryption"})}));
   auto opened = sessions_->Open(TokenParams("acme"));
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(api_.Calls(kKsefToken), 2);
@@ -174,10 +174,9 @@ TEST_F(KsefSessionsFailureTest, FetchedCertificatesGoThroughTheTrustRules) {
   const signer::testing::TestCert rogue = signer::testing::MakeIssuedTestCert(
       rogue_ca, {.not_before = clock_.Now() - absl::Hours(1),
                  .key_usage = "keyEncipherment"});
-  api_.SetMinistryKeys(
-      {KeyOf(rogue)},
-      signer::testing::JsonList(
-          {signer::testing::JsonItem(rogue, {"KsefTokenEncryption"})}));
+  api_.SetMinistryKeys({KeyOf(rogue)},
+                       signer::testing::JsonList({signer::testing::JsonItem(
+                           rogue, {"KsefTokenEncryption"})}));
   auto opened = sessions_->Open(TokenParams("acme"));
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition)
       << opened.status();

@@ -21,8 +21,8 @@ namespace sejf::broker {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeKsefApi;
+using ::testing::HasSubstr;
 using testing::kAuthStatus;
 using testing::kChallenge;
 using testing::kCloseSession;
@@ -178,8 +178,8 @@ TEST_F(KsefSessionsTest, RefreshRefusedWith401OrStatus425MeansANewLogin) {
   EXPECT_EQ(api_.Calls(kRedeem), 2);
 
   // Auth status 425 (authentication revoked) counts as a refusal too.
-  absl::Status revoked = AuthStatusError(425, "Uwierzytelnienie unieważnione",
-                                         {}, "ref");
+  absl::Status revoked =
+      AuthStatusError(425, "Uwierzytelnienie unieważnione", {}, "ref");
   EXPECT_TRUE(IsRefusedRefresh(revoked));
 }
 
@@ -304,8 +304,9 @@ TEST_F(KsefSessionsTest, CloseEndsTheSessionInKsefAndDestroysTheTokens) {
   EXPECT_EQ(after.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(after.status().message(), HasSubstr("closed"));
   // KSeF refuses the refresh token now.
-  EXPECT_EQ(api_.Refresh(SecretFromView(api_.IssuedTokens()[1])).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      api_.Refresh(SecretFromView(api_.IssuedTokens()[1])).status().code(),
+      absl::StatusCode::kFailedPrecondition);
   // Closing again is a no-op; the name can be opened anew.
   EXPECT_TRUE(sessions_->Close("acme").ok());
   EXPECT_EQ(api_.Calls(kCloseSession), 1);
@@ -370,8 +371,7 @@ TEST_F(KsefSessionsTest, EveryKsefCallIsObservedWithItsReferenceNumber) {
   }
   EXPECT_THAT(endpoints, ElementsAre(kChallenge, kXades, kAuthStatus,
                                      kAuthStatus, kRedeem));
-  const vault::AuditEvent audit =
-      SessionCallAuditEvent(observer_.events()[1]);
+  const vault::AuditEvent audit = SessionCallAuditEvent(observer_.events()[1]);
   EXPECT_EQ(audit.operation, "ksef.call");
   EXPECT_EQ(audit.method, kXades);
   EXPECT_EQ(audit.resource, "sessions/acme");

@@ -29,10 +29,9 @@ void SessionsFixture::SetUp() {
   ca_ = signer::testing::MakeTestCert(
       {.common_name = "Test Ministry CA", .ca = true});
   ministry_ = MakeMinistryCert(absl::FromUnixSeconds(1759125799));
-  api_.SetMinistryKeys(
-      {KeyOf(ministry_)},
-      signer::testing::JsonList(
-          {signer::testing::JsonItem(ministry_, {"KsefTokenEncryption"})}));
+  api_.SetMinistryKeys({KeyOf(ministry_)},
+                       signer::testing::JsonList({signer::testing::JsonItem(
+                           ministry_, {"KsefTokenEncryption"})}));
   apis_.Add("test", &api_);
   absl::Status started = Start();
   ASSERT_TRUE(started.ok()) << started;
@@ -64,7 +63,8 @@ absl::Status SessionsFixture::Start(KsefSessions::Options options) {
   auto keyring = vault::Keyring::Open(storage_.get(), &hsm_->store(), &clock_);
   if (!keyring.ok()) return keyring.status();
   keyring_ = *std::move(keyring);
-  auto tokens = vault::TokenVault::Open(storage_.get(), keyring_.get(), &clock_);
+  auto tokens =
+      vault::TokenVault::Open(storage_.get(), keyring_.get(), &clock_);
   if (!tokens.ok()) return tokens.status();
   tokens_ = *std::move(tokens);
   custody_ = std::make_unique<signer::KeyCustody>(&hsm_->store(),
