@@ -19,20 +19,6 @@ namespace {
 
 constexpr std::size_t kMaxErrorText = 512;
 
-absl::Status StatusOf(const absl::Status& status) { return status; }
-template <typename T>
-absl::Status StatusOf(const absl::StatusOr<T>& result) {
-  return result.status();
-}
-
-template <typename T>
-std::string ReferenceOf(const T&) {
-  return "";
-}
-std::string ReferenceOf(const absl::StatusOr<AuthInit>& init) {
-  return init.ok() ? init->reference_number : "";
-}
-
 absl::Status SessionNotFound(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat("session \"", name, "\" not found"));
 }
@@ -54,14 +40,6 @@ SessionError ErrorOf(const absl::Status& status, absl::Time now) {
                       .time = now};
 }
 
-// An INVALID_ARGUMENT from inside a login is not about the caller's input
-// (validated before it started) but about what KSeF or the stored
-// credential gave: FAILED_PRECONDITION with the same message, untagged.
-absl::Status NotInput(absl::Status status) {
-  if (status.code() != absl::StatusCode::kInvalidArgument) return status;
-  return absl::FailedPreconditionError(status.message());
-}
-
 }  // namespace
 
 // One session's renewals: `mu` is held for the whole of an open, renewal or
@@ -73,52 +51,25 @@ struct KsefSessions::Flight {
   absl::Status last ABSL_GUARDED_BY(mu);
 };
 
-struct KsefSessions::Login {
-  std::string reference_number;
-  AuthTokens tokens;
-};
-
-// Makes the calls of one operation and tells the observer about each.
-class KsefSessions::CallRecorder {
- public:
-  CallRecorder(SessionCallObserver* observer, const Clock* clock,
-               SessionCallEvent base)
-      : observer_(observer), clock_(clock), base_(std::move(base)) {}
-
-  // Runs `f` (a KsefApi call) as `endpoint`, whose success is HTTP
-  // `ok_http`, for the operation `reference` (or the one it returns).
-  template <typename F>
-  auto Call(absl::string_view endpoint, int ok_http,
-            absl::string_view reference, F f) -> decltype(f()) {
-    const absl::Time start = clock_->Now();
-    auto result = f();
-    if (observer_ == nullptr) return result;
-    SessionCallEvent event = base_;
-    KsefCall& call = event.call;
-    call.endpoint = std::string(endpoint);
-    call.reference_number = std::string(reference);
-    if (call.reference_number.empty())
-      call.reference_number = ReferenceOf(result);
-    call.status = StatusOf(result);
-    call.duration = clock_->Now() - start;
-    if (call.status.ok()) {
-      call.http_status = ok_http;
-    } else if (std::optional<KsefError> error = KsefErrorOf(call.status)) {
-      call.http_status = error->http_status;
-      call.exception_codes = error->exception_codes;
-    }
-    observer_->OnKsefCall(event);
-    return result;
-  }
-
- private:
-  SessionCallObserver* const observer_;
-  const Clock* const clock_;
-  const SessionCallEvent base_;
-};
-
 KsefSessions::KsefSessions(Deps deps, Options options)
-    : deps_(deps), options_(std::move(options)) {}
+    : deps_(deps),
+      options_(options),
+      login_({.tokens = deps.tokens,
+              .signer = deps.signer,
+              .encryptor = deps.encryptor,
+              .ministry_certificates = deps.ministry_certificates,
+              .clock = deps.clock,
+              .observer = deps.observer},
+             {.poll_interval = options.poll_interval,
+              .poll_timeout = options.poll_timeout,
+              .sleep = options.sleep}) {}
+
+absl::StatusOr<KsefLoginResult> KsefSessions::LogIn(
+    absl::string_view name, const SessionRecord& record, absl::string_view step,
+    const SessionCaller& caller) {
+  ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(record.environment));
+  return login_.Run(*api, name, record, step, caller);
+}
 
 KsefSessions::~KsefSessions() = default;
 
@@ -296,136 +247,6 @@ SessionInfo KsefSessions::InfoOf(absl::string_view name,
   return info;
 }
 
-absl::StatusOr<std::string> KsefSessions::EncryptedTokenBody(
-    const SessionRecord& record, const AuthChallenge& challenge) {
-  ASSIGN_OR_RETURN(vault::UsableToken usable,
-                   deps_.tokens->OpenForUse(record.credential_name));
-  if (usable.token.record.context != record.context) {
-    return absl::NotFoundError(absl::StrCat("token \"", record.credential_name,
-                                            "\" not found in context ",
-                                            record.context));
-  }
-  ASSIGN_OR_RETURN(KsefContext context,
-                   ParseKsefContext(record.context, "context"));
-  signer::KsefTokenRequest request{.environment = record.environment,
-                                   .challenge = challenge.challenge,
-                                   .context = context,
-                                   .timestamp_ms = challenge.timestamp_ms,
-                                   .allowed_ips = record.allowed_ips};
-  ASSIGN_OR_RETURN(signer::EncryptedKsefToken encrypted,
-                   deps_.encryptor->Encrypt(usable.secret, request));
-  return std::move(encrypted.request_json);
-}
-
-absl::Status KsefSessions::RefetchMinistryCertificates(
-    KsefApi& api, CallRecorder& recorder, absl::string_view environment) {
-  ASSIGN_OR_RETURN(
-      std::string list,
-      recorder.Call("GET /security/public-key-certificates", 200, "",
-                    [&] { return api.PublicKeyCertificates(); }));
-  // What KSeF published and the trust refused is not the caller's input.
-  absl::Status imported =
-      NotInput(deps_.ministry_certificates->Import(environment, list).status());
-  return WithContext(imported,
-                     "KSeF no longer knows the Ministry key (21470); storing "
-                     "the certificates it lists now");
-}
-
-absl::StatusOr<KsefSessions::Login> KsefSessions::LogInOnce(
-    KsefApi& api, CallRecorder& recorder, const SessionRecord& record,
-    bool* retry_after_refetch) {
-  ASSIGN_OR_RETURN(AuthChallenge challenge,
-                   recorder.Call("POST /auth/challenge", 200, "",
-                                 [&] { return api.Challenge(); }));
-  AuthInit init;
-  if (record.credential_kind == SessionCredentialKind::kKey) {
-    ASSIGN_OR_RETURN(KsefContext context,
-                     ParseKsefContext(record.context, "context"));
-    ASSIGN_OR_RETURN(signer::SignedAuthTokenRequest signed_request,
-                     deps_.signer->Sign({.key_name = record.credential_name,
-                                         .challenge = challenge.challenge,
-                                         .context = context,
-                                         .subject_type = record.subject_type,
-                                         .allowed_ips = record.allowed_ips}));
-    ASSIGN_OR_RETURN(init,
-                     recorder.Call("POST /auth/xades-signature", 202, "", [&] {
-                       return api.SubmitXadesSignature(signed_request.xml);
-                     }));
-  } else {
-    ASSIGN_OR_RETURN(std::string body, EncryptedTokenBody(record, challenge));
-    absl::StatusOr<AuthInit> submitted =
-        recorder.Call("POST /auth/ksef-token", 202, "",
-                      [&] { return api.SubmitKsefToken(body); });
-    if (!submitted.ok()) {
-      *retry_after_refetch = HasKsefCode(submitted.status(), 21470);
-      return submitted.status();
-    }
-    init = *std::move(submitted);
-  }
-  const std::string& ref = init.reference_number;
-  const absl::Time deadline = deps_.clock->Now() + options_.poll_timeout;
-  for (;;) {
-    ASSIGN_OR_RETURN(
-        AuthOperationStatus status,
-        recorder.Call("GET /auth/{referenceNumber}", 200, ref, [&] {
-          return api.GetAuthStatus(ref, init.authentication_token.token);
-        }));
-    if (status.code == 200) break;
-    if (status.code != 100) {
-      return AuthStatusError(status.code, status.description, status.details,
-                             ref);
-    }
-    const absl::Time now = deps_.clock->Now();
-    if (now >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("KSeF authentication ", ref, " still in progress after ",
-                       absl::FormatDuration(options_.poll_timeout)));
-    }
-    options_.sleep(std::min(options_.poll_interval, deadline - now));
-  }
-  ASSIGN_OR_RETURN(AuthTokens tokens,
-                   recorder.Call("POST /auth/token/redeem", 200, ref, [&] {
-                     return api.Redeem(init.authentication_token.token);
-                   }));
-  return Login{.reference_number = ref, .tokens = std::move(tokens)};
-}
-
-absl::StatusOr<KsefSessions::Login> KsefSessions::LogIn(
-    absl::string_view name, const SessionRecord& record, absl::string_view step,
-    const SessionCaller& caller) {
-  ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(record.environment));
-  CallRecorder recorder(deps_.observer, deps_.clock,
-                        {.session = std::string(name),
-                         .context = record.context,
-                         .environment = record.environment,
-                         .step = std::string(step),
-                         .caller = caller});
-  bool refetched = false;
-  bool retried = false;
-  for (;;) {
-    bool refetch = false;
-    absl::StatusOr<Login> login = LogInOnce(*api, recorder, record, &refetch);
-    if (login.ok()) return login;
-    if (refetch && !refetched) {
-      refetched = true;
-      CallRecorder fetch_recorder(deps_.observer, deps_.clock,
-                                  {.session = std::string(name),
-                                   .context = record.context,
-                                   .environment = record.environment,
-                                   .step = "mfcert-fetch",
-                                   .caller = caller});
-      RETURN_IF_ERROR(RefetchMinistryCertificates(*api, fetch_recorder,
-                                                  record.environment));
-      continue;
-    }
-    if (KsefAuthStatusOf(login.status()) == 550 && !retried) {
-      retried = true;
-      continue;
-    }
-    return NotInput(login.status());
-  }
-}
-
 absl::StatusOr<SessionInfo> KsefSessions::Open(const OpenSessionParams& params,
                                                const SessionCaller& caller) {
   RETURN_IF_ERROR(CheckOpen(params));
@@ -468,7 +289,7 @@ absl::StatusOr<SessionInfo> KsefSessions::Open(const OpenSessionParams& params,
                        .state = SessionState::kActive,
                        .generation = generation};
   const std::string what = absl::StrCat("open session \"", name, "\"");
-  absl::StatusOr<Login> login = LogIn(name, record, "open", caller);
+  absl::StatusOr<KsefLoginResult> login = LogIn(name, record, "open", caller);
   if (!login.ok()) return SessionStatus(login.status(), what);
 
   const absl::Time now = deps_.clock->Now();
@@ -561,7 +382,7 @@ absl::StatusOr<AccessToken> KsefSessions::Renew(absl::string_view name,
   }
   // The refresh token is (nearly) expired or KSeF refused it: log in again
   // with the session's credential.
-  ASSIGN_OR_RETURN(Login login, LogIn(name, record, "login", caller));
+  ASSIGN_OR_RETURN(KsefLoginResult login, LogIn(name, record, "login", caller));
   const AuthTokens& tokens = login.tokens;
   absl::Status stored = SealTokens(
       name, record, tokens.access_token.token, tokens.access_token.valid_until,

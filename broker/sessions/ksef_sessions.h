@@ -99,6 +99,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "broker/ksef_api/ksef_api.h"
+#include "broker/sessions/ksef_login.h"
 #include "broker/sessions/session_call_observer.h"
 #include "broker/sessions/session_record.h"
 #include "common/clock.h"
@@ -240,8 +241,6 @@ class KsefSessions {
 
  private:
   struct Flight;  // one session's lock and last renewal
-  struct Login;   // the result of a login
-  class CallRecorder;
 
   KsefSessions(Deps deps, Options options);
 
@@ -260,20 +259,11 @@ class KsefSessions {
   absl::StatusOr<AccessToken> Renew(absl::string_view name,
                                     const SessionCaller& caller);
 
-  // The whole login for `record`'s credential (with the 550 and 21470
-  // retries).
-  absl::StatusOr<Login> LogIn(absl::string_view name,
-                              const SessionRecord& record,
-                              absl::string_view step,
-                              const SessionCaller& caller);
-  // One pass of the login.
-  absl::StatusOr<Login> LogInOnce(KsefApi& api, CallRecorder& recorder,
-                                  const SessionRecord& record,
-                                  bool* retry_after_refetch);
-  absl::StatusOr<std::string> EncryptedTokenBody(const SessionRecord& record,
-                                                 const AuthChallenge& ch);
-  absl::Status RefetchMinistryCertificates(KsefApi& api, CallRecorder& recorder,
-                                           absl::string_view environment);
+  // KsefLogin::Run against the environment's API.
+  absl::StatusOr<KsefLoginResult> LogIn(absl::string_view name,
+                                        const SessionRecord& record,
+                                        absl::string_view step,
+                                        const SessionCaller& caller);
 
   // `record` with `tokens` sealed at a new generation.
   absl::Status SealTokens(absl::string_view name, SessionRecord& record,
@@ -298,6 +288,7 @@ class KsefSessions {
 
   const Deps deps_;
   const Options options_;
+  const KsefLogin login_;
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Flight>> flights_

@@ -1,6 +1,7 @@
 // KsefSessions when KSeF refuses or fails, and for bad input: each failure
 // maps to its status (session_errors.h) and a failed open leaves nothing.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,23 @@ using testing::KsefHttpError;
 using testing::kXades;
 using ::testing::Not;
 
+// A storage whose read-write transactions fail while `fail_writes` is set.
+class WriteFailingStorage final : public vault::Storage {
+ public:
+  explicit WriteFailingStorage(vault::Storage* target) : target_(target) {}
+  absl::StatusOr<std::unique_ptr<vault::Transaction>> Begin(
+      vault::TransactionMode mode) override {
+    if (mode == vault::TransactionMode::kReadWrite && fail_writes) {
+      return absl::UnavailableError("disk on fire");
+    }
+    return target_->Begin(mode);
+  }
+  bool fail_writes = false;
+
+ private:
+  vault::Storage* target_;
+};
+
 class KsefSessionsFailureTest : public testing::SessionsFixture {
  protected:
   void SetUp() override {
@@ -46,7 +64,7 @@ class KsefSessionsFailureTest : public testing::SessionsFixture {
 };
 
 TEST_F(KsefSessionsFailureTest, FailedAuthStatusesAreFailedPrecondition) {
-  for (int code : {415, 450, 460, 470, 480, 400}) {
+  for (int code : {415, 425, 450, 460, 470, 480, 400}) {
     SCOPED_TRACE(code);
     api_.SetStatusScript({100, code});
     api_.SetStatusDetail("Uwierzytelnianie zakończone niepowodzeniem",
@@ -147,6 +165,31 @@ TEST_F(KsefSessionsFailureTest, RedeemRefusedLeavesNothing) {
     }
   }
   EXPECT_TRUE(redeem_seen);
+}
+
+TEST_F(KsefSessionsFailureTest, PairThatCannotBeStoredIsClosedInKsef) {
+  WriteFailingStorage failing(storage_.get());
+  auto sessions = KsefSessions::Create(
+      {.apis = &apis_,
+       .storage = &failing,
+       .keyring = keyring_.get(),
+       .tokens = tokens_.get(),
+       .signer = signer_.get(),
+       .encryptor = encryptor_.get(),
+       .ministry_certificates = ministry_certificates_.get(),
+       .clock = &clock_},
+      {.sleep = [this](absl::Duration d) { clock_.Advance(d); }});
+  ASSERT_TRUE(sessions.ok());
+  failing.fail_writes = true;
+  auto opened = (*sessions)->Open(KeyParams("acme"));
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(api_.Calls(kRedeem), 1);
+  // The redeemed session nobody can use is ended in KSeF.
+  EXPECT_EQ(api_.Calls(testing::kCloseSession), 1);
+  const std::string refresh = api_.IssuedTokens()[1];
+  EXPECT_EQ(api_.Refresh(SecretFromView(refresh)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ExpectNothingStored();
 }
 
 TEST_F(KsefSessionsFailureTest, UnknownMinistryKeyFetchesTheCertificatesAgain) {

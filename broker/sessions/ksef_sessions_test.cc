@@ -3,6 +3,7 @@
 // flight, restart, close.
 #include "broker/sessions/ksef_sessions.h"
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "broker/sessions/session_errors.h"
 #include "broker/sessions/testing/sessions_fixture.h"
 #include "gmock/gmock.h"
@@ -269,6 +271,53 @@ TEST_F(KsefSessionsTest, CallersWaitingForAFailedRenewalShareItsError) {
   // Those that waited did not start refreshes of their own (a late caller
   // may: it did not wait for the failed one).
   EXPECT_LT(api_.Calls(kRefresh), kCallers);
+}
+
+TEST_F(KsefSessionsTest, ARenewalHoldsUpOnlyItsOwnSession) {
+  OpenWithKey("slow");
+  ASSERT_TRUE(sessions_->Open(KeyParams("fast")).ok());
+  clock_.Advance(absl::Minutes(15));  // both need a refresh
+  absl::Notification slow_in_ksef, release;
+  std::atomic<bool> first = true;
+  api_.OnRefresh([&] {
+    if (first.exchange(false)) {
+      slow_in_ksef.Notify();
+      release.WaitForNotification();
+    }
+  });
+  std::thread slow(
+      [&] { EXPECT_TRUE(sessions_->GetAccessToken("slow").ok()); });
+  slow_in_ksef.WaitForNotification();
+  // While "slow" waits for KSeF, "fast" renews and answers.
+  absl::Notification fast_done;
+  std::thread fast([&] {
+    EXPECT_TRUE(sessions_->GetAccessToken("fast").ok());
+    fast_done.Notify();
+  });
+  // A bound against a hang, not a timing assertion.
+  EXPECT_TRUE(fast_done.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  release.Notify();
+  slow.join();
+  fast.join();
+  EXPECT_EQ(api_.Calls(kRefresh), 2);
+}
+
+TEST_F(KsefSessionsTest, ConcurrentOpensOfOneNameOpenItOnce) {
+  MakeKey("acme-auth");
+  constexpr int kCallers = 4;
+  std::vector<absl::StatusCode> codes(kCallers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCallers; ++i) {
+    threads.emplace_back([&, i] {
+      codes[i] = sessions_->Open(KeyParams("acme")).status().code();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), absl::StatusCode::kOk), 1);
+  EXPECT_EQ(
+      std::count(codes.begin(), codes.end(), absl::StatusCode::kAlreadyExists),
+      kCallers - 1);
+  EXPECT_EQ(api_.Calls(kRedeem), 1);
 }
 
 TEST_F(KsefSessionsTest, SessionsSurviveARestart) {
