@@ -125,7 +125,7 @@ KsefSessions::Flight& KsefSessions::FlightOf(absl::string_view name) {
 
 std::optional<AccessToken> KsefSessions::Cached(absl::string_view name) {
   const absl::Time now = deps_.clock->Now();
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = cache_.find(name);
   if (it == cache_.end() ||
       it->second.valid_until - now <= options_.refresh_margin) {
@@ -304,27 +304,30 @@ absl::StatusOr<SessionInfo> KsefSessions::Open(const OpenSessionParams& params,
   if (stored.ok()) stored = Write(name, record, version);
   if (!stored.ok()) {
     // Nobody could use this KSeF session: end it there (best effort).
-    absl::StatusOr<KsefApi*> api = deps_.apis->For(record.environment);
-    if (api.ok()) {
-      CallRecorder recorder(deps_.observer, deps_.clock,
-                            {.session = name,
-                             .context = record.context,
-                             .environment = record.environment,
-                             .step = "open",
-                             .caller = caller});
-      recorder
-          .Call(
-              "DELETE /auth/sessions/current", 204, record.reference_number,
-              [&] {
-                return (*api)->CloseCurrentSession(tokens.refresh_token.token);
-              })
-          .IgnoreError();
-    }
+    EndInKsef(name, record, tokens.refresh_token.token, "open", caller)
+        .IgnoreError();
     return SessionStatus(stored, what);
   }
   CacheAccess(name, tokens.access_token.token, tokens.access_token.valid_until);
   flight.last = absl::OkStatus();
   return InfoOf(name, record);
+}
+
+absl::Status KsefSessions::EndInKsef(absl::string_view name,
+                                     const SessionRecord& record,
+                                     const SecretBytes& refresh_token,
+                                     absl::string_view step,
+                                     const SessionCaller& caller) {
+  ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(record.environment));
+  CallRecorder recorder(deps_.observer, deps_.clock,
+                        {.session = std::string(name),
+                         .context = record.context,
+                         .environment = record.environment,
+                         .step = std::string(step),
+                         .caller = caller});
+  return recorder.Call("DELETE /auth/sessions/current", 204,
+                       record.reference_number,
+                       [&] { return api->CloseCurrentSession(refresh_token); });
 }
 
 void KsefSessions::RecordFailure(absl::string_view name,
@@ -395,17 +398,7 @@ absl::StatusOr<AccessToken> KsefSessions::Renew(absl::string_view name,
   record.update_time = done;
   if (stored.ok()) stored = Write(name, record, version);
   if (!stored.ok()) {
-    CallRecorder recorder(deps_.observer, deps_.clock,
-                          {.session = std::string(name),
-                           .context = record.context,
-                           .environment = record.environment,
-                           .step = "login",
-                           .caller = caller});
-    recorder
-        .Call("DELETE /auth/sessions/current", 204, login.reference_number,
-              [&] {
-                return api->CloseCurrentSession(tokens.refresh_token.token);
-              })
+    EndInKsef(name, record, tokens.refresh_token.token, "login", caller)
         .IgnoreError();
     return stored;
   }
@@ -419,6 +412,11 @@ absl::StatusOr<AccessToken> KsefSessions::GetAccessToken(
   if (std::optional<AccessToken> cached = Cached(name)) return *cached;
   RETURN_IF_ERROR(
       TagField("name", vault::ValidateCredentialName(name, "name")));
+  // Flights exist only for names that have (had) a session: asking for
+  // made-up names costs a read, never memory.
+  ASSIGN_OR_RETURN(std::optional<vault::Record> stored,
+                   deps_.storage->Get(kSessionRecordKind, name));
+  if (!stored.has_value()) return SessionNotFound(name);
   Flight& flight = FlightOf(name);
   const std::int64_t seen = flight.completed.load();
   absl::MutexLock lock(&flight.mu);
@@ -488,21 +486,8 @@ absl::StatusOr<SessionInfo> KsefSessions::Close(absl::string_view name,
   absl::Status in_ksef = absl::OkStatus();
   if (record.refresh->valid_until > now) {
     absl::StatusOr<SecretBytes> refresh = OpenRefresh(name, record);
-    absl::StatusOr<KsefApi*> api =
-        refresh.ok() ? deps_.apis->For(record.environment) : refresh.status();
-    if (api.ok()) {
-      CallRecorder recorder(deps_.observer, deps_.clock,
-                            {.session = std::string(name),
-                             .context = record.context,
-                             .environment = record.environment,
-                             .step = "close",
-                             .caller = caller});
-      in_ksef = recorder.Call(
-          "DELETE /auth/sessions/current", 204, record.reference_number,
-          [&] { return (*api)->CloseCurrentSession(*refresh); });
-    } else {
-      in_ksef = api.status();
-    }
+    in_ksef = refresh.ok() ? EndInKsef(name, record, *refresh, "close", caller)
+                           : refresh.status();
   }
   record.state = SessionState::kClosed;
   record.access.reset();

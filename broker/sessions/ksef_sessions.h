@@ -244,8 +244,9 @@ class KsefSessions {
 
   KsefSessions(Deps deps, Options options);
 
-  // The session's flight (created on first use; never removed while the
-  // object lives, one small entry per session name used).
+  // The session's flight (created on first use, for names that have a
+  // record; never removed while the object lives: one small entry per
+  // session).
   Flight& FlightOf(absl::string_view name) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The cached access token of `name` when it has more than the margin.
@@ -281,6 +282,11 @@ class KsefSessions {
   // Stores `record` over `version` (0: insert) in one transaction.
   absl::Status Write(absl::string_view name, const SessionRecord& record,
                      std::int64_t version);
+  // DELETE /auth/sessions/current for `record`'s KSeF session with its
+  // refresh token; what KSeF answered.
+  absl::Status EndInKsef(absl::string_view name, const SessionRecord& record,
+                         const SecretBytes& refresh_token,
+                         absl::string_view step, const SessionCaller& caller);
   // Records a failed renewal: state failing, last_error (best effort).
   void RecordFailure(absl::string_view name, const absl::Status& error);
 
