@@ -79,8 +79,12 @@
 // contains a token.
 //
 // Thread-safety: thread-safe. Deps must outlive the object. Concurrent
-// sessions proceed in parallel; several sejfd processes may share one
-// storage (each record change is one read-modify-write transaction).
+// sessions proceed in parallel. Several sejfd processes may share one
+// storage: a record is written at the version it was read at (a change by
+// another process meanwhile makes the write fail with ABORTED, nothing
+// lost); the access-token cache is per process, so a session closed by
+// another process may be served from this one's memory until its access
+// token nears expiry.
 #ifndef SEJF_BROKER_SESSIONS_KSEF_SESSIONS_H_
 #define SEJF_BROKER_SESSIONS_KSEF_SESSIONS_H_
 
