@@ -1,5 +1,7 @@
 // KSeF enrollment data (`GET /certificates/enrollments/data`,
 // ksef-protocol.md §6.2): the subject a KSeF certificate request must carry.
+// Clients read the JSON (client/enrollment_data.h) and send the fields;
+// this builds and judges the subject.
 //
 // Thread-safety: plain values and functions without shared state.
 #ifndef SEJF_SIGNER_X509_ENROLLMENT_DATA_H_
@@ -8,7 +10,6 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "signer/x509/distinguished_name.h"
 
 namespace sejf::signer {
@@ -28,13 +29,6 @@ struct EnrollmentData {
   friend bool operator==(const EnrollmentData&,
                          const EnrollmentData&) = default;
 };
-
-// Parses the JSON response body: an object whose known fields are strings
-// or null; unknown fields are ignored (later API versions may add some).
-// INVALID_ARGUMENT for malformed JSON (with the parser's position), a body
-// that is not an object, or a known field that is neither string nor null
-// (naming the field).
-absl::StatusOr<EnrollmentData> ParseEnrollmentDataJson(absl::string_view json);
 
 // The subject for a KSeF CSR, empty fields left out, in this fixed order
 // (the order of the KSeF C# SDK's CreateSubjectDistinguishedName; KSeF
