@@ -13,7 +13,7 @@
 
 #include "absl/time/time.h"
 #include "client/common_types.h"
-#include "client/enrollment_data.h"
+#include "common/enrollment_data.h"
 
 namespace sejf::client {
 
@@ -74,7 +74,7 @@ struct KeyFilter {
 };
 
 // The subject of a CSR: a DN ("CN=…,serialNumber=…,C=PL", order and values
-// kept) or the enrollment data KSeF returned.
+// kept) or the enrollment data KSeF returned (sejf::EnrollmentData).
 using CsrSubject = std::variant<std::string, EnrollmentData>;
 
 // A PKCS#10 request signed by the HSM key.

@@ -9,7 +9,7 @@
 #include "client/api_json.h"
 #include "client/cli/confirm.h"
 #include "client/cli/output.h"
-#include "client/enrollment_data.h"
+#include "common/enrollment_data.h"
 #include "common/files.h"
 
 namespace sejf::client::cli {

@@ -1,3 +1,4 @@
+// Parsing the JSON is common/enrollment_data_test.cc's; here, the subject.
 #include "signer/x509/enrollment_data.h"
 
 #include "gmock/gmock.h"
@@ -33,13 +34,13 @@ TEST(EnrollmentDataTest, SubjectHasTheDocumentedOrderWithEmptyFieldsLeftOut) {
   EXPECT_EQ(dn->ToString(), "CN=Łucja Żak,SN=Żak,GN=Łucja,C=PL");
 }
 
-TEST(EnrollmentDataTest, SubjectValuesAreEscaped) {
-  EnrollmentData data;
-  data.country_name = "PL";
-  data.common_name = "Firma, S.A.";
-  data.organization_name = "Firma, S.A.";
-  data.organization_identifier = "VATPL-5213814999";
-  auto dn = DistinguishedNameFromEnrollmentData(data);
+TEST(EnrollmentDataTest, JsonToSubjectEndToEnd) {
+  auto data = ParseEnrollmentDataJson(
+      R"({"countryName":"PL","commonName":"Firma, S.A.",)"
+      R"("organizationName":"Firma, S.A.",)"
+      R"("organizationIdentifier":"VATPL-5213814999","givenName":null})");
+  ASSERT_TRUE(data.ok()) << data.status();
+  auto dn = DistinguishedNameFromEnrollmentData(*data);
   ASSERT_TRUE(dn.ok()) << dn.status();
   EXPECT_EQ(dn->ToString(), R"(CN=Firma\, S.A.,O=Firma\, S.A.,)"
                             R"(organizationIdentifier=VATPL-5213814999,C=PL)");

@@ -1,24 +1,25 @@
 // KSeF enrollment data (`GET /certificates/enrollments/data`,
-// ksef-protocol.md §6.2) as a client reads it from the JSON KSeF returned,
-// to send as CreateCsr's subject. sejfd builds the subject from it and
-// judges every value; this only reads the JSON.
+// ksef-protocol.md §6.2): the fields KSeF wants in a certificate request's
+// subject, and the JSON KSeF returns them in. Whoever reads that JSON (the
+// `sejf` CLI from a file; later the broker from KSeF) parses it here;
+// signer/x509/enrollment_data.h builds and judges the subject from it.
 //
 // Thread-safety: plain values and functions without shared state.
-#ifndef SEJF_CLIENT_ENROLLMENT_DATA_H_
-#define SEJF_CLIENT_ENROLLMENT_DATA_H_
+#ifndef SEJF_COMMON_ENROLLMENT_DATA_H_
+#define SEJF_COMMON_ENROLLMENT_DATA_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace sejf::client {
+namespace sejf {
 
 // The fields of CertificateEnrollmentDataResponse; "" for a field that is
 // absent or null.
 struct EnrollmentData {
-  std::string common_name;              // commonName
-  std::string country_name;             // countryName
+  std::string common_name;              // commonName (required by KSeF)
+  std::string country_name;             // countryName (required by KSeF)
   std::string given_name;               // givenName
   std::string surname;                  // surname
   std::string serial_number;            // serialNumber
@@ -37,6 +38,6 @@ struct EnrollmentData {
 // (naming the field).
 absl::StatusOr<EnrollmentData> ParseEnrollmentDataJson(absl::string_view json);
 
-}  // namespace sejf::client
+}  // namespace sejf
 
-#endif  // SEJF_CLIENT_ENROLLMENT_DATA_H_
+#endif  // SEJF_COMMON_ENROLLMENT_DATA_H_

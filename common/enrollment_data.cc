@@ -1,9 +1,9 @@
-#include "client/enrollment_data.h"
+#include "common/enrollment_data.h"
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 
-namespace sejf::client {
+namespace sejf {
 namespace {
 
 struct Field {
@@ -51,4 +51,4 @@ absl::StatusOr<EnrollmentData> ParseEnrollmentDataJson(absl::string_view json) {
   return data;
 }
 
-}  // namespace sejf::client
+}  // namespace sejf

@@ -1,9 +1,9 @@
-#include "client/enrollment_data.h"
+#include "common/enrollment_data.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace sejf::client {
+namespace sejf {
 namespace {
 
 using ::testing::HasSubstr;
@@ -71,4 +71,4 @@ TEST(EnrollmentDataTest, FieldOfWrongTypeIsNamed) {
 }
 
 }  // namespace
-}  // namespace sejf::client
+}  // namespace sejf
