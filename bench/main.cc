@@ -24,14 +24,11 @@
 #include "bench/results.h"
 #include "bench/scale.h"
 #include "bench/setup.h"
-#include "common/files.h"
+#include "client/client.h"
 #include "common/random.h"
+#include "common/secret.h"
 #include "common/status_macros.h"
-#include "sejf/v1/identity.grpc.pb.h"
-#include "sejf/v1/ksef_auth.grpc.pb.h"
-#include "sejf/v1/token_vault.grpc.pb.h"
 #include "tests/testing/sejfd_process.h"
-#include "tests/testing/tls_client.h"
 
 namespace sejf::bench {
 namespace {
@@ -54,13 +51,6 @@ struct Flags {
   std::vector<std::string> only;
 };
 
-// grpc::Status → absl::Status (code and message).
-absl::Status FromGrpc(const grpc::Status& s) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      s.error_message());
-}
-
 class Bench {
  public:
   Bench(const Flags& flags, Report* report) : flags_(flags), report_(report) {}
@@ -80,14 +70,8 @@ class Bench {
       address = daemon_->tls_address();
       server_pid_ = daemon_->process().pid();
     }
-    ASSIGN_OR_RETURN(std::string ca, ReadFile(data_dir + "/tls/ca.pem"));
-    ASSIGN_OR_RETURN(std::string cert, ReadFile(data_dir + "/tls/admin.pem"));
-    ASSIGN_OR_RETURN(std::string key, ReadFile(data_dir + "/tls/admin.key"));
-    channel_ = testing::TlsChannel(address, ca, cert, key);
-    identity_ = v1::Identity::NewStub(channel_);
-    ksef_ = v1::KsefAuth::NewStub(channel_);
-    tokens_ = v1::TokenVault::NewStub(channel_);
-    RETURN_IF_ERROR(SetUpServer(channel_, auth_key_, enc_token_, kContext));
+    ASSIGN_OR_RETURN(client_, ConnectAsAdmin(data_dir, address));
+    RETURN_IF_ERROR(SetUpServer(*client_, auth_key_, enc_token_, kContext));
 
     // In-process scenarios on the daemon's own token (the daemon is idle).
     ASSIGN_OR_RETURN(std::unique_ptr<InProcessSigner> inproc,
@@ -107,12 +91,8 @@ class Bench {
     // as auth_xades_ec_p256 (the highest, hence strictest, limit).
     for (int concurrency : {1, 8, 32}) {
       if (!Selected("grpc_empty_call")) break;
-      LoadResult empty = Measure(concurrency, [&](int) {
-        grpc::ClientContext ctx;
-        v1::WhoAmIRequest req;
-        v1::WhoAmIResponse resp;
-        return FromGrpc(identity_->WhoAmI(&ctx, req, &resp));
-      });
+      LoadResult empty =
+          Measure(concurrency, [&](int) { return client_->WhoAmI().status(); });
       report_->grpc_empty_call_rps =
           std::max(report_->grpc_empty_call_rps, empty.rps);
       Add("grpc_empty_call", concurrency, empty, ServerPeakRssMb());
@@ -201,57 +181,53 @@ class Bench {
   double ServerPeakRssMb() { return PeakRssMb(server_pid_); }
 
   absl::Status AuthXades() {
-    grpc::ClientContext ctx;
-    v1::SignAuthTokenRequestRequest req;
-    req.set_key(absl::StrCat("keys/", auth_key_));
-    req.set_challenge(NewChallenge());
-    req.set_context(kContext);
-    v1::SignAuthTokenRequestResponse resp;
-    RETURN_IF_ERROR(FromGrpc(ksef_->SignAuthTokenRequest(&ctx, req, &resp)));
-    if (resp.signed_xml().empty()) return absl::InternalError("empty xml");
+    client::AuthTokenRequest request;
+    request.key = absl::StrCat("keys/", auth_key_);
+    request.challenge = NewChallenge();
+    request.context = kContext;
+    ASSIGN_OR_RETURN(client::SignedAuthTokenRequest signed_request,
+                     client_->ksef().SignAuthTokenRequest(request));
+    if (signed_request.signed_xml.empty()) {
+      return absl::InternalError("empty xml");
+    }
     return absl::OkStatus();
   }
 
   absl::Status AuthToken() {
-    grpc::ClientContext ctx;
-    v1::EncryptTokenRequest req;
-    req.set_token(absl::StrCat("tokens/", enc_token_));
-    req.set_challenge(NewChallenge());
-    req.set_timestamp_ms(absl::ToUnixMillis(absl::Now()));
-    req.set_environment("test");
-    v1::EncryptTokenResponse resp;
-    RETURN_IF_ERROR(FromGrpc(ksef_->EncryptToken(&ctx, req, &resp)));
-    if (resp.encrypted_token().empty()) return absl::InternalError("empty");
+    client::TokenEncryption request;
+    request.token = absl::StrCat("tokens/", enc_token_);
+    request.challenge = NewChallenge();
+    request.timestamp_ms = absl::ToUnixMillis(absl::Now());
+    request.environment = "test";
+    ASSIGN_OR_RETURN(client::EncryptedToken encrypted,
+                     client_->ksef().EncryptToken(request));
+    if (encrypted.encrypted_token.empty()) {
+      return absl::InternalError("empty");
+    }
     return absl::OkStatus();
   }
 
   absl::Status ImportToken(int i) {
-    grpc::ClientContext ctx;
-    v1::ImportTokenRequest req;
-    req.set_token_id(absl::StrFormat("bench-%s-%07d", run_, i));
-    req.set_context(kContext);
-    req.add_permissions(v1::TOKEN_PERMISSION_INVOICE_READ);
-    req.set_secret(absl::StrCat("bench-secret-", i, "-", NewChallenge()));
-    v1::ImportTokenResponse resp;
-    return FromGrpc(tokens_->ImportToken(&ctx, req, &resp));
+    client::TokenImport token;
+    token.token_id = absl::StrFormat("bench-%s-%07d", run_, i);
+    token.context = kContext;
+    token.permissions = {client::TokenPermission::kInvoiceRead};
+    token.secret =
+        SecretFromView(absl::StrCat("bench-secret-", i, "-", NewChallenge()));
+    return client_->tokens().Import(token).status();
   }
 
   absl::Status LookupToken(int i) {
-    grpc::ClientContext ctx;
-    v1::GetTokenRequest req;
-    req.set_name(absl::StrFormat("tokens/bench-%s-%07d", run_, i));
-    v1::GetTokenResponse resp;
-    return FromGrpc(tokens_->GetToken(&ctx, req, &resp));
+    return client_->tokens()
+        .Get(absl::StrFormat("tokens/bench-%s-%07d", run_, i))
+        .status();
   }
 
   const Flags& flags_;
   Report* report_;
   std::unique_ptr<testing::SejfdProcess> daemon_;  // when we started it
   pid_t server_pid_ = 0;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Identity::Stub> identity_;
-  std::unique_ptr<v1::KsefAuth::Stub> ksef_;
-  std::unique_ptr<v1::TokenVault::Stub> tokens_;
+  std::unique_ptr<client::Client> client_;
 };
 
 bool Valid(const Report& report, bool all_scenarios, std::string* why) {

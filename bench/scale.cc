@@ -13,15 +13,11 @@
 #include "bench/load.h"
 #include "bench/setup.h"
 #include "common/clock.h"
-#include "common/files.h"
 #include "common/secret.h"
 #include "common/status_macros.h"
 #include "hsm/pkcs11/pkcs11_key_store.h"
 #include "hsm/token.h"
-#include "sejf/v1/identity.grpc.pb.h"
-#include "sejf/v1/token_vault.grpc.pb.h"
 #include "tests/testing/sejfd_process.h"
-#include "tests/testing/tls_client.h"
 #include "vault/crypto/keyring.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
 #include "vault/tokens/token_vault.h"
@@ -143,24 +139,13 @@ absl::Status RunScale(const ScaleOptions& options, Report* report) {
   report->scale = scale;
   const pid_t pid = daemon->process().pid();
 
-  ASSIGN_OR_RETURN(std::string ca, ReadFile(data_dir + "/tls/ca.pem"));
-  ASSIGN_OR_RETURN(std::string cert, ReadFile(data_dir + "/tls/admin.pem"));
-  ASSIGN_OR_RETURN(std::string key, ReadFile(data_dir + "/tls/admin.key"));
-  auto channel = testing::TlsChannel(daemon->tls_address(), ca, cert, key);
-  auto stub = v1::TokenVault::NewStub(channel);
+  ASSIGN_OR_RETURN(std::unique_ptr<client::Client> client,
+                   ConnectAsAdmin(data_dir, daemon->tls_address()));
   const int count = options.stored_tokens;
   auto lookup = [&](int caller) -> absl::Status {
-    grpc::ClientContext ctx;
-    v1::GetTokenRequest req;
-    req.set_name(
-        absl::StrCat("tokens/", TokenName(RandomIndex(caller, count))));
-    v1::GetTokenResponse resp;
-    grpc::Status s = stub->GetToken(&ctx, req, &resp);
-    if (!s.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                          s.error_message());
-    }
-    return absl::OkStatus();
+    return client->tokens()
+        .Get(absl::StrCat("tokens/", TokenName(RandomIndex(caller, count))))
+        .status();
   };
   const LoadOptions load{.concurrency = 1,
                          .warmup = options.warmup,
@@ -168,18 +153,8 @@ absl::Status RunScale(const ScaleOptions& options, Report* report) {
                          .max_requests = 0};
   // Same-run baseline: the cheapest authenticated RPC (its durable audit
   // append included), which bounds every lookup's latency from below.
-  auto identity = v1::Identity::NewStub(channel);
   AddScenario(report, "grpc_empty_call", 1,
-              RunLoad(load,
-                      [&](int) -> absl::Status {
-                        grpc::ClientContext ctx;
-                        v1::WhoAmIResponse resp;
-                        grpc::Status s =
-                            identity->WhoAmI(&ctx, v1::WhoAmIRequest(), &resp);
-                        return s.ok()
-                                   ? absl::OkStatus()
-                                   : absl::UnavailableError(s.error_message());
-                      }),
+              RunLoad(load, [&](int) { return client->WhoAmI().status(); }),
               PeakRssMb(pid));
   for (int concurrency : {1, 32}) {
     LoadOptions o = load;

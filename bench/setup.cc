@@ -22,19 +22,17 @@
 #include "common/status_macros.h"
 #include "hsm/pkcs11/pkcs11_key_store.h"
 #include "hsm/token.h"
-#include "sejf/v1/key_custody.grpc.pb.h"
-#include "sejf/v1/ksef_auth.grpc.pb.h"
-#include "sejf/v1/token_vault.grpc.pb.h"
 #include "signer/x509/distinguished_name.h"
 #include "vault/storage/memory_storage.h"
 
 namespace sejf::bench {
 namespace {
 
-absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(what, ": ", s.error_message()));
+// `status` with `what` (the call) before its message.
+absl::Status Named(const absl::Status& status, absl::string_view what) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
 }
 
 struct BenchMinistryCertificate {
@@ -84,55 +82,46 @@ absl::StatusOr<BenchMinistryCertificate> MinistryCertificatePem() {
 
 }  // namespace
 
-absl::Status SetUpServer(const std::shared_ptr<grpc::Channel>& channel,
-                         const std::string& auth_key, const std::string& token,
-                         const std::string& context) {
-  auto keys = v1::KeyCustody::NewStub(channel);
-  {
-    grpc::ClientContext ctx;
-    v1::GenerateKeyRequest req;
-    req.set_key_id(auth_key);
-    req.set_algorithm(v1::KEY_ALGORITHM_EC_P256);
-    req.set_usage(v1::KEY_USAGE_AUTHENTICATION);
-    v1::GenerateKeyResponse resp;
-    RETURN_IF_ERROR(
-        FromGrpc(keys->GenerateKey(&ctx, req, &resp), "GenerateKey"));
-  }
-  {
-    grpc::ClientContext ctx;
-    v1::SelfSignCertificateRequest req;
-    req.set_name(absl::StrCat("keys/", auth_key));
-    req.set_subject("CN=sejf bench, C=PL");
-    req.set_validity_days(30);
-    v1::SelfSignCertificateResponse resp;
-    RETURN_IF_ERROR(FromGrpc(keys->SelfSignCertificate(&ctx, req, &resp),
-                             "SelfSignCertificate"));
-  }
-  auto ksef = v1::KsefAuth::NewStub(channel);
-  {
-    ASSIGN_OR_RETURN(BenchMinistryCertificate mf, MinistryCertificatePem());
-    grpc::ClientContext ctx;
-    v1::ImportMinistryCertificatesRequest req;
-    req.set_environment("test");
-    req.set_content(mf.pem);
-    req.add_pin_fingerprints(mf.fingerprint);
-    req.set_usage(v1::MINISTRY_CERTIFICATE_USAGE_KSEF_TOKEN_ENCRYPTION);
-    v1::ImportMinistryCertificatesResponse resp;
-    RETURN_IF_ERROR(FromGrpc(ksef->ImportMinistryCertificates(&ctx, req, &resp),
-                             "ImportMinistryCertificates"));
-  }
-  auto tokens = v1::TokenVault::NewStub(channel);
-  {
-    grpc::ClientContext ctx;
-    v1::ImportTokenRequest req;
-    req.set_token_id(token);
-    req.set_context(context);
-    req.add_permissions(v1::TOKEN_PERMISSION_INVOICE_READ);
-    req.set_secret(absl::StrCat("bench-token-", RandomHex(16)));
-    v1::ImportTokenResponse resp;
-    RETURN_IF_ERROR(
-        FromGrpc(tokens->ImportToken(&ctx, req, &resp), "ImportToken"));
-  }
+absl::StatusOr<std::unique_ptr<client::Client>> ConnectAsAdmin(
+    const std::string& data_dir, const std::string& address) {
+  return client::Client::Connect({.address = address,
+                                  .ca_file = data_dir + "/tls/ca.pem",
+                                  .cert_file = data_dir + "/tls/admin.pem",
+                                  .key_file = data_dir + "/tls/admin.key",
+                                  .timeout = absl::Minutes(1)});
+}
+
+absl::Status SetUpServer(client::Client& client, const std::string& auth_key,
+                         const std::string& token, const std::string& context) {
+  RETURN_IF_ERROR(
+      Named(client.keys()
+                .Generate({.key_id = auth_key,
+                           .algorithm = client::KeyAlgorithm::kEcP256,
+                           .usage = client::KeyUsage::kAuthentication})
+                .status(),
+            "GenerateKey"));
+  RETURN_IF_ERROR(Named(
+      client.keys()
+          .SelfSign(absl::StrCat("keys/", auth_key), "CN=sejf bench, C=PL", 30)
+          .status(),
+      "SelfSignCertificate"));
+  ASSIGN_OR_RETURN(BenchMinistryCertificate mf, MinistryCertificatePem());
+  RETURN_IF_ERROR(Named(
+      client.ksef()
+          .ImportMinistryCertificates(
+              {.environment = "test",
+               .content = mf.pem,
+               .usage = client::MinistryCertificateUsage::kKsefTokenEncryption,
+               .pin_fingerprints = {mf.fingerprint}})
+          .status(),
+      "ImportMinistryCertificates"));
+  client::TokenImport import;
+  import.token_id = token;
+  import.context = context;
+  import.permissions = {client::TokenPermission::kInvoiceRead};
+  import.secret = SecretFromView(absl::StrCat("bench-token-", RandomHex(16)));
+  RETURN_IF_ERROR(
+      Named(client.tokens().Import(import).status(), "ImportToken"));
   return absl::OkStatus();
 }
 

@@ -8,7 +8,6 @@
 #ifndef SEJF_BENCH_SETUP_H_
 #define SEJF_BENCH_SETUP_H_
 
-#include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
 #include <memory>
@@ -16,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "client/client.h"
 #include "hsm/key_store.h"
 #include "signer/custody/key_custody.h"
 #include "signer/ksef/auth_token_signer.h"
@@ -23,13 +23,17 @@
 
 namespace sejf::bench {
 
-// Through `channel` (an admin): an EC P-256 authentication key `auth_key`
+// A client of the dev sejfd with data dir `data_dir` at TLS `address`, as
+// its admin (tls/admin.pem), with a generous per-call deadline for load.
+absl::StatusOr<std::unique_ptr<client::Client>> ConnectAsAdmin(
+    const std::string& data_dir, const std::string& address);
+
+// Through `client` (an admin): an EC P-256 authentication key `auth_key`
 // with a self-signed certificate, an RSA-2048 Ministry certificate for the
 // "test" environment (made here with OpenSSL), and a token `token` for
 // `context`.
-absl::Status SetUpServer(const std::shared_ptr<grpc::Channel>& channel,
-                         const std::string& auth_key, const std::string& token,
-                         const std::string& context);
+absl::Status SetUpServer(client::Client& client, const std::string& auth_key,
+                         const std::string& token, const std::string& context);
 
 // A challenge of today (UTC): YYYYMMDD-CR-XXXXXXXXXX-XXXXXXXXXX-XX, the X
 // random uppercase hex.

@@ -1,34 +1,50 @@
 #include "client/audit_api.h"
 
+#include "client/audit_conversions.h"
 #include "client/unary_call.h"
+#include "sejf/v1/audit_log.grpc.pb.h"
 
 namespace sejf::client {
+namespace {
 
 using v1::AuditLog;
 
+const auto kFromProto = [](const auto& response) {
+  return FromProto(response);
+};
+
+}  // namespace
+
+struct AuditApi::Stub {
+  std::unique_ptr<AuditLog::Stub> rpc;
+};
+
 AuditApi::AuditApi(std::shared_ptr<grpc::Channel> channel,
                    absl::Duration timeout)
-    : stub_(AuditLog::NewStub(std::move(channel))), timeout_(timeout) {}
+    : stub_(new Stub{AuditLog::NewStub(std::move(channel))}),
+      timeout_(timeout) {}
 
-absl::StatusOr<v1::ListEventsResponse> AuditApi::ListPage(
-    const v1::ListEventsRequest& request) {
-  return UnaryCall(*stub_, &AuditLog::Stub::ListEvents, request, timeout_);
+AuditApi::~AuditApi() = default;
+
+absl::StatusOr<Page<AuditEvent>> AuditApi::ListPage(const AuditFilter& filter,
+                                                    const PageRequest& page) {
+  return Converted(UnaryCall(*stub_->rpc, &AuditLog::Stub::ListEvents,
+                             ToProto(filter, page), timeout_),
+                   kFromProto);
 }
 
-absl::StatusOr<std::vector<v1::AuditEvent>> AuditApi::ListAll(
-    v1::ListEventsRequest request) {
-  return FollowPages<v1::AuditEvent>(
-      std::move(request), [this](const auto& r) { return ListPage(r); },
-      [](const v1::ListEventsResponse& page) -> const auto& {
-        return page.events();
-      });
+absl::StatusOr<std::vector<AuditEvent>> AuditApi::ListAll(
+    const AuditFilter& filter) {
+  return FollowPages<AuditEvent>(
+      [&](const PageRequest& page) { return ListPage(filter, page); });
 }
 
-absl::StatusOr<v1::VerifyChainResponse> AuditApi::Verify(
-    const v1::VerifyChainRequest& request) {
+absl::StatusOr<ChainVerification> AuditApi::Verify(
+    const std::optional<ChainHead>& expect) {
   // Verification walks the whole chain: allow it more than one call's time.
-  return UnaryCall(*stub_, &AuditLog::Stub::VerifyChain, request,
-                   timeout_ * 30);
+  return Converted(UnaryCall(*stub_->rpc, &AuditLog::Stub::VerifyChain,
+                             ToProto(expect), timeout_ * 30),
+                   kFromProto);
 }
 
 }  // namespace sejf::client

@@ -1,35 +1,43 @@
-// The AuditLog API for clients (proto/sejf/v1/audit_log.proto), with the
-// client's deadline; errors carry the server's code and message.
+// The AuditLog API for clients (proto/sejf/v1/audit_log.proto), in client
+// types (client/audit_types.h), with the client's deadline; errors carry the
+// server's code and message.
 //
 // Thread-safety: thread-safe (the stub is).
 #ifndef SEJF_CLIENT_AUDIT_API_H_
 #define SEJF_CLIENT_AUDIT_API_H_
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "sejf/v1/audit_log.grpc.pb.h"
+#include "client/audit_types.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
 
 namespace sejf::client {
 
 class AuditApi {
  public:
   AuditApi(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
+  ~AuditApi();
 
-  absl::StatusOr<v1::ListEventsResponse> ListPage(
-      const v1::ListEventsRequest& request);
-  // Every event matching `request`'s filters, oldest first, following the
-  // pages (a page may be empty and still have a next token).
-  absl::StatusOr<std::vector<v1::AuditEvent>> ListAll(
-      v1::ListEventsRequest request);
-  // VerifyChain; `request` may carry an expected head (expect_*).
-  absl::StatusOr<v1::VerifyChainResponse> Verify(
-      const v1::VerifyChainRequest& request = {});
+  absl::StatusOr<Page<AuditEvent>> ListPage(const AuditFilter& filter,
+                                            const PageRequest& page);
+  // Every event matching `filter`, oldest first, following the pages.
+  absl::StatusOr<std::vector<AuditEvent>> ListAll(const AuditFilter& filter);
+  // VerifyChain: the whole chain, its checkpoints and anchor, and `expect`
+  // when given (the log must still hold that event with that hash). A chain
+  // that does not verify is a result with ok false, not an error.
+  absl::StatusOr<ChainVerification> Verify(
+      const std::optional<ChainHead>& expect = std::nullopt);
 
  private:
-  std::unique_ptr<v1::AuditLog::Stub> stub_;
+  struct Stub;  // holds the generated stub
+  std::unique_ptr<Stub> stub_;
   absl::Duration timeout_;
 };
 

@@ -76,38 +76,42 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
     if (!tls.ok()) return tls.status();
     credentials = *std::move(tls);
   }
+  return ForChannel(grpc::CreateChannel(options.address, credentials),
+                    options.timeout);
+}
+
+std::unique_ptr<Client> Client::ForChannel(
+    std::shared_ptr<grpc::Channel> channel, absl::Duration timeout) {
   auto stubs = std::make_unique<Stubs>();
-  stubs->channel = grpc::CreateChannel(options.address, credentials);
+  stubs->channel = std::move(channel);
   stubs->health = grpc::health::v1::Health::NewStub(stubs->channel);
   stubs->identity = sejf::v1::Identity::NewStub(stubs->channel);
-  return std::unique_ptr<Client>(new Client(std::move(stubs), options.timeout));
+  return std::unique_ptr<Client>(new Client(std::move(stubs), timeout));
 }
 
 absl::StatusOr<bool> Client::IsServing() {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  grpc::health::v1::HealthCheckRequest request;
-  grpc::health::v1::HealthCheckResponse response;
-  grpc::Status status = stubs_->health->Check(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
-  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  return Converted(
+      UnaryCall(*stubs_->health, &grpc::health::v1::Health::Stub::Check,
+                grpc::health::v1::HealthCheckRequest(), timeout_),
+      [](const grpc::health::v1::HealthCheckResponse& response) {
+        return response.status() ==
+               grpc::health::v1::HealthCheckResponse::SERVING;
+      });
 }
 
 absl::StatusOr<CallerIdentity> Client::WhoAmI() {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  sejf::v1::WhoAmIRequest request;
-  sejf::v1::WhoAmIResponse response;
-  grpc::Status status = stubs_->identity->WhoAmI(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
-  CallerIdentity out;
-  out.identity = response.identity();
-  out.transport = response.transport();
-  out.granted_operations.assign(response.granted_operations().begin(),
-                                response.granted_operations().end());
-  out.server_version = response.server_version();
-  out.dev_mode = response.dev_mode();
-  return out;
+  return Converted(
+      UnaryCall(*stubs_->identity, &v1::Identity::Stub::WhoAmI,
+                v1::WhoAmIRequest(), timeout_),
+      [](const v1::WhoAmIResponse& response) {
+        return CallerIdentity{
+            .identity = response.identity(),
+            .transport = response.transport(),
+            .granted_operations = {response.granted_operations().begin(),
+                                   response.granted_operations().end()},
+            .server_version = response.server_version(),
+            .dev_mode = response.dev_mode()};
+      });
 }
 
 }  // namespace sejf::client

@@ -1,8 +1,10 @@
 // sejf::client::Client — the thin client library over sejfd's gRPC API.
 //
 // Connects over the unix socket ("unix:PATH") or mutual TLS ("HOST:PORT"
-// with a CA, a client certificate and its key). Methods return absl::Status
-// with the server's gRPC code and message; the stubs stay inside.
+// with a CA, a client certificate and its key). Methods take and return the
+// client's own types (client/*_types.h) and absl::Status with the server's
+// gRPC code and message; the stubs and the API's messages stay inside
+// client/*.cc, so callers never include generated proto code.
 //
 // Thread-safety: a Client may be used from several threads at once.
 #ifndef SEJF_CLIENT_CLIENT_H_
@@ -18,6 +20,10 @@
 #include "client/keys_api.h"
 #include "client/ksef_api.h"
 #include "client/tokens_api.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
 
 namespace sejf::client {
 
@@ -48,6 +54,10 @@ class Client {
   // the option); does not contact the server yet.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(
       const ConnectOptions& options);
+  // A client over a channel made elsewhere (an in-process server in tests),
+  // each call with `timeout`.
+  static std::unique_ptr<Client> ForChannel(
+      std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
   ~Client();
 
   // True when the server's gRPC health service says SERVING.

@@ -1,78 +1,102 @@
 #include "client/keys_api.h"
 
+#include "client/key_conversions.h"
 #include "client/unary_call.h"
+#include "sejf/v1/key_custody.grpc.pb.h"
 
 namespace sejf::client {
 namespace {
 
 using v1::KeyCustody;
 
-const auto kKey = [](const auto& response) { return response.key(); };
+const auto kKey = [](const auto& response) {
+  return FromProto(response.key());
+};
+const auto kFromProto = [](const auto& response) {
+  return FromProto(response);
+};
 
 }  // namespace
 
+struct KeysApi::Stub {
+  std::unique_ptr<KeyCustody::Stub> rpc;
+};
+
 KeysApi::KeysApi(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
-    : stub_(KeyCustody::NewStub(std::move(channel))), timeout_(timeout) {}
+    : stub_(new Stub{KeyCustody::NewStub(std::move(channel))}),
+      timeout_(timeout) {}
 
-absl::StatusOr<v1::Key> KeysApi::Generate(
-    const v1::GenerateKeyRequest& request) {
-  return Picked(
-      UnaryCall(*stub_, &KeyCustody::Stub::GenerateKey, request, timeout_),
+KeysApi::~KeysApi() = default;
+
+absl::StatusOr<Key> KeysApi::Generate(const NewKey& key) {
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::GenerateKey,
+                             ToProto(key), timeout_),
+                   kKey);
+}
+
+absl::StatusOr<Key> KeysApi::Get(const std::string& name) {
+  return Converted(
+      CallWithName(*stub_->rpc, &KeyCustody::Stub::GetKey, name, timeout_),
       kKey);
 }
 
-absl::StatusOr<v1::Key> KeysApi::Get(const std::string& name) {
-  return Picked(CallWithName(*stub_, &KeyCustody::Stub::GetKey, name, timeout_),
-                kKey);
+absl::StatusOr<Page<Key>> KeysApi::ListPage(const KeyFilter& filter,
+                                            const PageRequest& page) {
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::ListKeys,
+                             ToProto(filter, page), timeout_),
+                   kFromProto);
 }
 
-absl::StatusOr<v1::ListKeysResponse> KeysApi::ListPage(
-    const v1::ListKeysRequest& request) {
-  return UnaryCall(*stub_, &KeyCustody::Stub::ListKeys, request, timeout_);
+absl::StatusOr<std::vector<Key>> KeysApi::ListAll(const KeyFilter& filter) {
+  return FollowPages<Key>(
+      [&](const PageRequest& page) { return ListPage(filter, page); });
 }
 
-absl::StatusOr<std::vector<v1::Key>> KeysApi::ListAll(
-    v1::ListKeysRequest request) {
-  return FollowPages<v1::Key>(
-      std::move(request), [this](const auto& r) { return ListPage(r); },
-      [](const v1::ListKeysResponse& page) -> const auto& {
-        return page.keys();
-      });
+absl::StatusOr<Csr> KeysApi::CreateCsr(const std::string& name,
+                                       const CsrSubject& subject) {
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::CreateCsr,
+                             ToProto(name, subject), timeout_),
+                   kFromProto);
 }
 
-absl::StatusOr<v1::CreateCsrResponse> KeysApi::CreateCsr(
-    const v1::CreateCsrRequest& request) {
-  return UnaryCall(*stub_, &KeyCustody::Stub::CreateCsr, request, timeout_);
-}
-
-absl::StatusOr<v1::Key> KeysApi::SelfSign(
-    const v1::SelfSignCertificateRequest& request) {
-  return Picked(UnaryCall(*stub_, &KeyCustody::Stub::SelfSignCertificate,
-                          request, timeout_),
-                kKey);
-}
-
-absl::StatusOr<v1::Key> KeysApi::AttachCertificate(
-    const v1::AttachCertificateRequest& request) {
-  return Picked(UnaryCall(*stub_, &KeyCustody::Stub::AttachCertificate, request,
-                          timeout_),
-                kKey);
-}
-
-absl::StatusOr<v1::Key> KeysApi::Disable(const std::string& name) {
-  return Picked(
-      CallWithName(*stub_, &KeyCustody::Stub::DisableKey, name, timeout_),
+absl::StatusOr<Key> KeysApi::SelfSign(const std::string& name,
+                                      const std::string& subject,
+                                      int validity_days) {
+  v1::SelfSignCertificateRequest request;
+  request.set_name(name);
+  request.set_subject(subject);
+  request.set_validity_days(validity_days);
+  return Converted(
+      UnaryCall(*stub_->rpc, &KeyCustody::Stub::SelfSignCertificate, request,
+                timeout_),
       kKey);
 }
 
-absl::StatusOr<v1::Key> KeysApi::Enable(const std::string& name) {
-  return Picked(
-      CallWithName(*stub_, &KeyCustody::Stub::EnableKey, name, timeout_), kKey);
+absl::StatusOr<Key> KeysApi::AttachCertificate(
+    const std::string& name, const std::string& certificate_chain) {
+  v1::AttachCertificateRequest request;
+  request.set_name(name);
+  request.set_certificate_chain(certificate_chain);
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::AttachCertificate,
+                             request, timeout_),
+                   kKey);
 }
 
-absl::StatusOr<v1::Key> KeysApi::Destroy(const std::string& name) {
-  return Picked(
-      CallWithName(*stub_, &KeyCustody::Stub::DestroyKey, name, timeout_),
+absl::StatusOr<Key> KeysApi::Disable(const std::string& name) {
+  return Converted(
+      CallWithName(*stub_->rpc, &KeyCustody::Stub::DisableKey, name, timeout_),
+      kKey);
+}
+
+absl::StatusOr<Key> KeysApi::Enable(const std::string& name) {
+  return Converted(
+      CallWithName(*stub_->rpc, &KeyCustody::Stub::EnableKey, name, timeout_),
+      kKey);
+}
+
+absl::StatusOr<Key> KeysApi::Destroy(const std::string& name) {
+  return Converted(
+      CallWithName(*stub_->rpc, &KeyCustody::Stub::DestroyKey, name, timeout_),
       kKey);
 }
 

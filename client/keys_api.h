@@ -1,42 +1,52 @@
-// The KeyCustody API for clients: one method per RPC, with the client's
-// deadline; errors carry the server's code and message. Messages are the
-// public API types of proto/sejf/v1/key_custody.proto.
+// The KeyCustody API for clients: one method per RPC, in client types
+// (client/key_types.h), with the client's deadline; errors carry the
+// server's code and message.
 //
 // Thread-safety: thread-safe (the stub is).
 #ifndef SEJF_CLIENT_KEYS_API_H_
 #define SEJF_CLIENT_KEYS_API_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "sejf/v1/key_custody.grpc.pb.h"
+#include "client/key_types.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
 
 namespace sejf::client {
 
 class KeysApi {
  public:
   KeysApi(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
+  ~KeysApi();
 
-  absl::StatusOr<v1::Key> Generate(const v1::GenerateKeyRequest& request);
-  absl::StatusOr<v1::Key> Get(const std::string& name);
-  absl::StatusOr<v1::ListKeysResponse> ListPage(
-      const v1::ListKeysRequest& request);
-  // Every key matching `request`'s filters, following the pages.
-  absl::StatusOr<std::vector<v1::Key>> ListAll(v1::ListKeysRequest request);
-  absl::StatusOr<v1::CreateCsrResponse> CreateCsr(
-      const v1::CreateCsrRequest& request);
-  absl::StatusOr<v1::Key> SelfSign(
-      const v1::SelfSignCertificateRequest& request);
-  absl::StatusOr<v1::Key> AttachCertificate(
-      const v1::AttachCertificateRequest& request);
-  absl::StatusOr<v1::Key> Disable(const std::string& name);
-  absl::StatusOr<v1::Key> Enable(const std::string& name);
-  absl::StatusOr<v1::Key> Destroy(const std::string& name);
+  absl::StatusOr<Key> Generate(const NewKey& key);
+  // `name` is the resource name, "keys/{key}", here and below.
+  absl::StatusOr<Key> Get(const std::string& name);
+  absl::StatusOr<Page<Key>> ListPage(const KeyFilter& filter,
+                                     const PageRequest& page);
+  // Every key matching `filter`, following the pages.
+  absl::StatusOr<std::vector<Key>> ListAll(const KeyFilter& filter);
+  absl::StatusOr<Csr> CreateCsr(const std::string& name,
+                                const CsrSubject& subject);
+  // A self-signed certificate for the KSeF TEST environment, attached.
+  absl::StatusOr<Key> SelfSign(const std::string& name,
+                               const std::string& subject, int validity_days);
+  // `certificate_chain`: PEM (one or more certificates) or DER, leaf first.
+  absl::StatusOr<Key> AttachCertificate(const std::string& name,
+                                        const std::string& certificate_chain);
+  absl::StatusOr<Key> Disable(const std::string& name);
+  absl::StatusOr<Key> Enable(const std::string& name);
+  absl::StatusOr<Key> Destroy(const std::string& name);
 
  private:
-  std::unique_ptr<v1::KeyCustody::Stub> stub_;
+  struct Stub;  // holds the generated stub
+  std::unique_ptr<Stub> stub_;
   absl::Duration timeout_;
 };
 

@@ -1,60 +1,79 @@
 #include "client/ksef_api.h"
 
+#include "client/ksef_conversions.h"
 #include "client/unary_call.h"
+#include "sejf/v1/ksef_auth.grpc.pb.h"
 
 namespace sejf::client {
+namespace {
 
 using v1::KsefAuth;
 
+const auto kFromProto = [](const auto& response) {
+  return FromProto(response);
+};
+
+}  // namespace
+
+struct KsefApi::Stub {
+  std::unique_ptr<KsefAuth::Stub> rpc;
+};
+
 KsefApi::KsefApi(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
-    : stub_(KsefAuth::NewStub(std::move(channel))), timeout_(timeout) {}
+    : stub_(new Stub{KsefAuth::NewStub(std::move(channel))}),
+      timeout_(timeout) {}
 
-absl::StatusOr<v1::SignAuthTokenRequestResponse> KsefApi::SignAuthTokenRequest(
-    const v1::SignAuthTokenRequestRequest& request) {
-  return UnaryCall(*stub_, &KsefAuth::Stub::SignAuthTokenRequest, request,
-                   timeout_);
+KsefApi::~KsefApi() = default;
+
+absl::StatusOr<SignedAuthTokenRequest> KsefApi::SignAuthTokenRequest(
+    const AuthTokenRequest& request) {
+  return Converted(UnaryCall(*stub_->rpc, &KsefAuth::Stub::SignAuthTokenRequest,
+                             ToProto(request), timeout_),
+                   kFromProto);
 }
 
-absl::StatusOr<v1::EncryptTokenResponse> KsefApi::EncryptToken(
-    const v1::EncryptTokenRequest& request) {
-  return UnaryCall(*stub_, &KsefAuth::Stub::EncryptToken, request, timeout_);
+absl::StatusOr<EncryptedToken> KsefApi::EncryptToken(
+    const TokenEncryption& request) {
+  return Converted(UnaryCall(*stub_->rpc, &KsefAuth::Stub::EncryptToken,
+                             ToProto(request), timeout_),
+                   kFromProto);
 }
 
-absl::StatusOr<v1::SignOfflineQrCodeResponse> KsefApi::SignOfflineQrCode(
-    const v1::SignOfflineQrCodeRequest& request) {
-  return UnaryCall(*stub_, &KsefAuth::Stub::SignOfflineQrCode, request,
-                   timeout_);
+absl::StatusOr<QrCode> KsefApi::SignOfflineQrCode(
+    const OfflineQrCodeSpec& spec) {
+  return Converted(UnaryCall(*stub_->rpc, &KsefAuth::Stub::SignOfflineQrCode,
+                             ToProto(spec), timeout_),
+                   kFromProto);
 }
 
-absl::StatusOr<v1::BuildInvoiceQrCodeResponse> KsefApi::BuildInvoiceQrCode(
-    const v1::BuildInvoiceQrCodeRequest& request) {
-  return UnaryCall(*stub_, &KsefAuth::Stub::BuildInvoiceQrCode, request,
-                   timeout_);
+absl::StatusOr<QrCode> KsefApi::BuildInvoiceQrCode(
+    const InvoiceQrCodeSpec& spec) {
+  return Converted(UnaryCall(*stub_->rpc, &KsefAuth::Stub::BuildInvoiceQrCode,
+                             ToProto(spec), timeout_),
+                   kFromProto);
 }
 
-absl::StatusOr<v1::ImportMinistryCertificatesResponse>
-KsefApi::ImportMinistryCertificates(
-    const v1::ImportMinistryCertificatesRequest& request) {
-  return UnaryCall(*stub_, &KsefAuth::Stub::ImportMinistryCertificates, request,
-                   timeout_);
+absl::StatusOr<std::vector<MinistryCertificate>>
+KsefApi::ImportMinistryCertificates(const MinistryCertificateImport& request) {
+  return Converted(
+      UnaryCall(*stub_->rpc, &KsefAuth::Stub::ImportMinistryCertificates,
+                ToProto(request), timeout_),
+      kFromProto);
 }
 
-absl::StatusOr<v1::ListMinistryCertificatesResponse>
-KsefApi::ListMinistryCertificatesPage(
-    const v1::ListMinistryCertificatesRequest& request) {
-  return UnaryCall(*stub_, &KsefAuth::Stub::ListMinistryCertificates, request,
-                   timeout_);
+absl::StatusOr<Page<MinistryCertificate>> KsefApi::ListMinistryCertificatesPage(
+    const std::string& environment, const PageRequest& page) {
+  return Converted(
+      UnaryCall(*stub_->rpc, &KsefAuth::Stub::ListMinistryCertificates,
+                ToListRequest(environment, page), timeout_),
+      kFromProto);
 }
 
-absl::StatusOr<std::vector<v1::MinistryCertificate>>
-KsefApi::ListAllMinistryCertificates(
-    v1::ListMinistryCertificatesRequest request) {
-  return FollowPages<v1::MinistryCertificate>(
-      std::move(request),
-      [this](const auto& r) { return ListMinistryCertificatesPage(r); },
-      [](const v1::ListMinistryCertificatesResponse& page) -> const auto& {
-        return page.certificates();
-      });
+absl::StatusOr<std::vector<MinistryCertificate>>
+KsefApi::ListAllMinistryCertificates(const std::string& environment) {
+  return FollowPages<MinistryCertificate>([&](const PageRequest& page) {
+    return ListMinistryCertificatesPage(environment, page);
+  });
 }
 
 }  // namespace sejf::client

@@ -1,90 +1,109 @@
 #include "client/tokens_api.h"
 
+#include "client/common_conversions.h"
+#include "client/token_conversions.h"
 #include "client/unary_call.h"
+#include "sejf/v1/token_vault.grpc.pb.h"
 
 namespace sejf::client {
-
 namespace {
 
 using v1::TokenVault;
 
-const auto kToken = [](const auto& response) { return response.token(); };
+const auto kToken = [](const auto& response) {
+  return FromProto(response.token());
+};
+const auto kFromProto = [](const auto& response) {
+  return FromProto(response);
+};
 
 }  // namespace
 
+struct TokensApi::Stub {
+  std::unique_ptr<TokenVault::Stub> rpc;
+};
+
 TokensApi::TokensApi(std::shared_ptr<grpc::Channel> channel,
                      absl::Duration timeout)
-    : stub_(TokenVault::NewStub(std::move(channel))), timeout_(timeout) {}
+    : stub_(new Stub{TokenVault::NewStub(std::move(channel))}),
+      timeout_(timeout) {}
 
-absl::StatusOr<v1::Token> TokensApi::Import(
-    const v1::ImportTokenRequest& request) {
-  return Picked(
-      UnaryCall(*stub_, &TokenVault::Stub::ImportToken, request, timeout_),
+TokensApi::~TokensApi() = default;
+
+absl::StatusOr<Token> TokensApi::Import(const TokenImport& token) {
+  v1::ImportTokenRequest request = ToProto(token);
+  auto response =
+      UnaryCall(*stub_->rpc, &TokenVault::Stub::ImportToken, request, timeout_);
+  WipeString(request.mutable_secret());
+  return Converted(response, kToken);
+}
+
+absl::StatusOr<Token> TokensApi::Rotate(const std::string& name,
+                                        const SecretBytes& secret) {
+  v1::RotateTokenRequest request;
+  request.set_name(name);
+  const absl::string_view view = SecretView(secret);
+  request.set_secret(view.data(), view.size());
+  auto response =
+      UnaryCall(*stub_->rpc, &TokenVault::Stub::RotateToken, request, timeout_);
+  WipeString(request.mutable_secret());
+  return Converted(response, kToken);
+}
+
+absl::StatusOr<Token> TokensApi::Get(const std::string& name) {
+  return Converted(
+      CallWithName(*stub_->rpc, &TokenVault::Stub::GetToken, name, timeout_),
       kToken);
 }
 
-absl::StatusOr<v1::Token> TokensApi::Rotate(
-    const v1::RotateTokenRequest& request) {
-  return Picked(
-      UnaryCall(*stub_, &TokenVault::Stub::RotateToken, request, timeout_),
+absl::StatusOr<Page<Token>> TokensApi::ListPage(const TokenFilter& filter,
+                                                const PageRequest& page) {
+  return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::ListTokens,
+                             ToProto(filter, page), timeout_),
+                   kFromProto);
+}
+
+absl::StatusOr<std::vector<Token>> TokensApi::ListAll(
+    const TokenFilter& filter) {
+  return FollowPages<Token>(
+      [&](const PageRequest& page) { return ListPage(filter, page); });
+}
+
+absl::StatusOr<Token> TokensApi::Disable(const std::string& name) {
+  return Converted(CallWithName(*stub_->rpc, &TokenVault::Stub::DisableToken,
+                                name, timeout_),
+                   kToken);
+}
+
+absl::StatusOr<Token> TokensApi::Enable(const std::string& name) {
+  return Converted(
+      CallWithName(*stub_->rpc, &TokenVault::Stub::EnableToken, name, timeout_),
       kToken);
 }
 
-absl::StatusOr<v1::ListTokensResponse> TokensApi::ListPage(
-    const v1::ListTokensRequest& request) {
-  return UnaryCall(*stub_, &TokenVault::Stub::ListTokens, request, timeout_);
+absl::StatusOr<Token> TokensApi::Destroy(const std::string& name) {
+  return Converted(CallWithName(*stub_->rpc, &TokenVault::Stub::DestroyToken,
+                                name, timeout_),
+                   kToken);
 }
 
-absl::StatusOr<std::vector<v1::Token>> TokensApi::ListAll(
-    v1::ListTokensRequest request) {
-  return FollowPages<v1::Token>(
-      std::move(request), [this](const auto& r) { return ListPage(r); },
-      [](const v1::ListTokensResponse& page) -> const auto& {
-        return page.tokens();
-      });
+absl::StatusOr<DataKeyRotation> TokensApi::RotateDataKey() {
+  return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::RotateDataKey,
+                             v1::RotateDataKeyRequest(), timeout_),
+                   kFromProto);
 }
 
-absl::StatusOr<v1::Token> TokensApi::Get(const std::string& name) {
-  return Picked(
-      CallWithName(*stub_, &TokenVault::Stub::GetToken, name, timeout_),
-      kToken);
+absl::StatusOr<KekRotation> TokensApi::RotateKeyEncryptionKey() {
+  return Converted(
+      UnaryCall(*stub_->rpc, &TokenVault::Stub::RotateKeyEncryptionKey,
+                v1::RotateKeyEncryptionKeyRequest(), timeout_),
+      kFromProto);
 }
 
-absl::StatusOr<v1::Token> TokensApi::Disable(const std::string& name) {
-  return Picked(
-      CallWithName(*stub_, &TokenVault::Stub::DisableToken, name, timeout_),
-      kToken);
-}
-
-absl::StatusOr<v1::Token> TokensApi::Enable(const std::string& name) {
-  return Picked(
-      CallWithName(*stub_, &TokenVault::Stub::EnableToken, name, timeout_),
-      kToken);
-}
-
-absl::StatusOr<v1::Token> TokensApi::Destroy(const std::string& name) {
-  return Picked(
-      CallWithName(*stub_, &TokenVault::Stub::DestroyToken, name, timeout_),
-      kToken);
-}
-
-absl::StatusOr<int64_t> TokensApi::RotateDataKey() {
-  auto r = UnaryCall(*stub_, &TokenVault::Stub::RotateDataKey,
-                     v1::RotateDataKeyRequest(), timeout_);
-  if (!r.ok()) return r.status();
-  return r->data_key_id();
-}
-
-absl::StatusOr<std::string> TokensApi::RotateKeyEncryptionKey() {
-  auto r = UnaryCall(*stub_, &TokenVault::Stub::RotateKeyEncryptionKey,
-                     v1::RotateKeyEncryptionKeyRequest(), timeout_);
-  if (!r.ok()) return r.status();
-  return r->kek_uri();
-}
-
-absl::StatusOr<v1::GetVaultStatusResponse> TokensApi::Status() {
-  return UnaryCall(*stub_, &TokenVault::Stub::GetVaultStatus,
-                   v1::GetVaultStatusRequest(), timeout_);
+absl::StatusOr<VaultStatus> TokensApi::Status() {
+  return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::GetVaultStatus,
+                             v1::GetVaultStatusRequest(), timeout_),
+                   kFromProto);
 }
 
 }  // namespace sejf::client

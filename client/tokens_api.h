@@ -1,10 +1,9 @@
-// The TokenVault API for clients: one method per RPC, with the client's
-// deadline; errors carry the server's code and message. Messages are the
-// public API types of proto/sejf/v1/token_vault.proto.
+// The TokenVault API for clients: one method per RPC, in client types
+// (client/token_types.h), with the client's deadline; errors carry the
+// server's code and message.
 //
-// Import and Rotate take the request holding the secret; the caller should
-// wipe its copy (the request's secret field) once the call returns — the
-// method does not keep it.
+// Import and Rotate take the secret as SecretBytes; the copy made for the
+// request is wiped once the call returns, and nothing keeps it.
 //
 // Thread-safety: thread-safe (the stub is).
 #ifndef SEJF_CLIENT_TOKENS_API_H_
@@ -16,33 +15,40 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "sejf/v1/token_vault.grpc.pb.h"
+#include "client/token_types.h"
+#include "common/secret.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
 
 namespace sejf::client {
 
 class TokensApi {
  public:
   TokensApi(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
+  ~TokensApi();
 
-  absl::StatusOr<v1::Token> Import(const v1::ImportTokenRequest& request);
-  absl::StatusOr<v1::Token> Rotate(const v1::RotateTokenRequest& request);
-  absl::StatusOr<v1::Token> Get(const std::string& name);
-  absl::StatusOr<v1::ListTokensResponse> ListPage(
-      const v1::ListTokensRequest& request);
-  // Every token matching `request`'s filters, following the pages.
-  absl::StatusOr<std::vector<v1::Token>> ListAll(v1::ListTokensRequest request);
-  absl::StatusOr<v1::Token> Disable(const std::string& name);
-  absl::StatusOr<v1::Token> Enable(const std::string& name);
-  absl::StatusOr<v1::Token> Destroy(const std::string& name);
+  absl::StatusOr<Token> Import(const TokenImport& token);
+  // `name` is the resource name, "tokens/{token}", here and below.
+  absl::StatusOr<Token> Rotate(const std::string& name,
+                               const SecretBytes& secret);
+  absl::StatusOr<Token> Get(const std::string& name);
+  absl::StatusOr<Page<Token>> ListPage(const TokenFilter& filter,
+                                       const PageRequest& page);
+  // Every token matching `filter`, following the pages.
+  absl::StatusOr<std::vector<Token>> ListAll(const TokenFilter& filter);
+  absl::StatusOr<Token> Disable(const std::string& name);
+  absl::StatusOr<Token> Enable(const std::string& name);
+  absl::StatusOr<Token> Destroy(const std::string& name);
 
-  // Returns the new data-encryption key's id.
-  absl::StatusOr<int64_t> RotateDataKey();
-  // Returns the new key-encryption key's PKCS#11 URI.
-  absl::StatusOr<std::string> RotateKeyEncryptionKey();
-  absl::StatusOr<v1::GetVaultStatusResponse> Status();
+  absl::StatusOr<DataKeyRotation> RotateDataKey();
+  absl::StatusOr<KekRotation> RotateKeyEncryptionKey();
+  absl::StatusOr<VaultStatus> Status();
 
  private:
-  std::unique_ptr<v1::TokenVault::Stub> stub_;
+  struct Stub;  // holds the generated stub
+  std::unique_ptr<Stub> stub_;
   absl::Duration timeout_;
 };
 

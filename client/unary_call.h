@@ -1,17 +1,21 @@
 // One unary call with the client's deadline, its grpc::Status mapped to an
-// absl::Status with the server's code and message. Internal to client/.
+// absl::Status with the server's code and message; and the paging loop of
+// the List* calls. Internal to client/.
 #ifndef SEJF_CLIENT_UNARY_CALL_H_
 #define SEJF_CLIENT_UNARY_CALL_H_
 
 #include <grpcpp/grpcpp.h>
 
+#include <iterator>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/common_types.h"
 
 namespace sejf::client {
 
@@ -47,29 +51,29 @@ absl::StatusOr<Response> CallWithName(
   return UnaryCall(stub, method, request, timeout);
 }
 
-// What `pick` takes out of a successful response (e.g. its `key()`), or the
-// call's error.
-template <typename Response, typename Pick>
-auto Picked(const absl::StatusOr<Response>& response, Pick pick)
-    -> absl::StatusOr<std::decay_t<decltype(pick(*response))>> {
+// `convert(*response)` of a successful response, or the call's error.
+template <typename Response, typename Convert>
+auto Converted(const absl::StatusOr<Response>& response, Convert convert)
+    -> absl::StatusOr<std::decay_t<decltype(convert(*response))>> {
   if (!response.ok()) return response.status();
-  return pick(*response);
+  return convert(*response);
 }
 
-// Every item of a paginated listing: calls `fetch(request)` page after page,
-// following next_page_token, and collects `items(page)` of each (a page may
-// be empty and still have a next token).
-template <typename Item, typename Request, typename Fetch, typename Items>
-absl::StatusOr<std::vector<Item>> FollowPages(Request request, Fetch fetch,
-                                              Items items) {
-  std::vector<Item> all;
+// Every item of a listing: calls `fetch(page_request)` (returning
+// absl::StatusOr<Page<T>>) page after page, following next_page_token, and
+// collects the items in order (a page may be empty and still have a next
+// token).
+template <typename T, typename Fetch>
+absl::StatusOr<std::vector<T>> FollowPages(Fetch fetch) {
+  std::vector<T> all;
+  PageRequest request;
   do {
-    auto page = fetch(request);
+    absl::StatusOr<Page<T>> page = fetch(request);
     if (!page.ok()) return page.status();
-    const auto& part = items(*page);
-    all.insert(all.end(), part.begin(), part.end());
-    request.set_page_token(page->next_page_token());
-  } while (!request.page_token().empty());
+    all.insert(all.end(), std::make_move_iterator(page->items.begin()),
+               std::make_move_iterator(page->items.end()));
+    request.page_token = std::move(page->next_page_token);
+  } while (!request.page_token.empty());
   return all;
 }
 

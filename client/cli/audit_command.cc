@@ -1,7 +1,5 @@
 #include "client/cli/audit_command.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include <cstdio>
 #include <iostream>
 
@@ -9,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "client/api_json.h"
 #include "client/cli/output.h"
 
 namespace sejf::client::cli {
@@ -24,15 +23,15 @@ struct AuditFlags {
 };
 
 // RFC 3339 ("2026-11-24T10:00:00Z") or a date ("2026-11-24", midnight UTC).
-bool ParseTimeFlag(const std::string& text, google::protobuf::Timestamp* out) {
+// Microseconds, the precision of the log's times.
+bool ParseTimeFlag(const std::string& text, std::optional<absl::Time>* out) {
   absl::Time t;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error) &&
       !absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &error)) {
     return false;
   }
-  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(t));
+  *out = absl::FromUnixMicros(absl::ToUnixMicros(t));
   return true;
 }
 
@@ -40,45 +39,41 @@ std::string Dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 int RunList(const AuditFlags& flags, const CliContext& context,
             Client& client) {
-  v1::ListEventsRequest request;
-  if (!flags.since.empty() &&
-      !ParseTimeFlag(flags.since, request.mutable_start_time())) {
+  AuditFilter filter;
+  if (!flags.since.empty() && !ParseTimeFlag(flags.since, &filter.start_time)) {
     std::cerr << "sejf: --since must be RFC 3339 (2026-11-24T10:00:00Z) or "
                  "a date (2026-11-24)\n";
     return kExitUsage;
   }
-  if (!flags.until.empty() &&
-      !ParseTimeFlag(flags.until, request.mutable_end_time())) {
+  if (!flags.until.empty() && !ParseTimeFlag(flags.until, &filter.end_time)) {
     std::cerr << "sejf: --until must be RFC 3339 (2026-11-24T10:00:00Z) or "
                  "a date (2026-11-24)\n";
     return kExitUsage;
   }
-  request.set_identity(flags.identity);
-  request.set_operation(flags.operation);
-  request.set_outcome(flags.outcome);
-  auto events = client.audit().ListAll(request);
+  filter.identity = flags.identity;
+  filter.operation = flags.operation;
+  filter.outcome = flags.outcome;
+  auto events = client.audit().ListAll(filter);
   if (!events.ok()) return CliContext::Fail(events.status());
   if (context.json()) {
-    v1::ListEventsResponse all;
-    for (const v1::AuditEvent& e : *events) *all.add_events() = e;
-    std::cout << ToJson(all);
+    std::cout << ToJson(*events);
     return kExitOk;
   }
   std::printf("%-6s %-20s %-16s %-14s %-28s %-20s %-17s %s\n", "SEQ", "TIME",
               "IDENTITY", "OPERATION", "RESOURCE", "CONTEXT", "OUTCOME",
               "RULE");
-  for (const v1::AuditEvent& e : *events) {
+  for (const AuditEvent& e : *events) {
     std::printf(
         "%-6lld %-20s %-16s %-14s %-28s %-20s %-17s %s\n",
-        static_cast<long long>(e.sequence()), FormatTime(e.time()).c_str(),
-        e.identity().c_str(), e.operation().c_str(), Dash(e.resource()).c_str(),
-        Dash(e.context()).c_str(), e.outcome().c_str(), Dash(e.rule()).c_str());
+        static_cast<long long>(e.sequence), FormatSeconds(e.time).c_str(),
+        e.identity.c_str(), e.operation.c_str(), Dash(e.resource).c_str(),
+        Dash(e.context).c_str(), e.outcome.c_str(), Dash(e.rule).c_str());
   }
   return kExitOk;
 }
 
-// SEQ:HASH as the request's expect_* fields; false when malformed.
-bool ParseExpect(const std::string& text, v1::VerifyChainRequest* request) {
+// SEQ:HASH as the head to expect; false when malformed.
+bool ParseExpect(const std::string& text, std::optional<ChainHead>* expect) {
   std::size_t colon = text.find(':');
   long long sequence = 0;
   if (colon == std::string::npos ||
@@ -86,35 +81,34 @@ bool ParseExpect(const std::string& text, v1::VerifyChainRequest* request) {
       text.size() - colon - 1 != 64) {
     return false;
   }
-  request->set_expect_sequence(sequence);
-  request->set_expect_hash(absl::AsciiStrToLower(text.substr(colon + 1)));
+  *expect = ChainHead{.sequence = sequence,
+                      .hash = absl::AsciiStrToLower(text.substr(colon + 1))};
   return true;
 }
 
 int RunVerify(const AuditFlags& flags, const CliContext& context,
               Client& client) {
-  v1::VerifyChainRequest request;
-  if (!flags.expect.empty() && !ParseExpect(flags.expect, &request)) {
+  std::optional<ChainHead> expect;
+  if (!flags.expect.empty() && !ParseExpect(flags.expect, &expect)) {
     std::cerr << "sejf: --expect must be SEQ:HASH, a sequence number and the "
                  "event's 64-digit hex hash, as `sejf audit verify` prints "
                  "the head\n";
     return kExitUsage;
   }
-  auto result = client.audit().Verify(request);
+  auto result = client.audit().Verify(expect);
   if (!result.ok()) return CliContext::Fail(result.status());
   if (context.json()) {
     std::cout << ToJson(*result);
-  } else if (result->ok()) {
-    std::cout << "audit chain OK: " << result->events_checked() << " events, "
-              << result->checkpoints_checked() << " signed checkpoints\n"
-              << result->message() << "\n"
-              << "head " << result->head_sequence() << ":"
-              << result->head_hash() << "\n";
-  }
-  if (!result->ok()) {
-    std::cerr << "sejf: audit chain does NOT verify; first bad sequence "
-              << result->first_bad_sequence() << ": " << result->message()
+  } else if (result->ok) {
+    std::cout << "audit chain OK: " << result->events_checked << " events, "
+              << result->checkpoints_checked << " signed checkpoints\n"
+              << result->message << "\n"
+              << "head " << result->head.sequence << ":" << result->head.hash
               << "\n";
+  }
+  if (!result->ok) {
+    std::cerr << "sejf: audit chain does NOT verify; first bad sequence "
+              << result->first_bad_sequence << ": " << result->message << "\n";
     return kExitRefused;
   }
   return kExitOk;

@@ -7,18 +7,17 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "client/api_json.h"
 #include "client/cli/output.h"
 
 namespace sejf::client::cli {
 namespace {
 
-const std::map<std::string, v1::SubjectIdentifierType> kSubjectTypes = {
-    {"certificateSubject", v1::SUBJECT_IDENTIFIER_TYPE_CERTIFICATE_SUBJECT},
-    {"certificateFingerprint",
-     v1::SUBJECT_IDENTIFIER_TYPE_CERTIFICATE_FINGERPRINT}};
-const std::map<std::string, v1::AuthTokenNamespace> kNamespaces = {
-    {"2.0", v1::AUTH_TOKEN_NAMESPACE_V2_0},
-    {"2.1", v1::AUTH_TOKEN_NAMESPACE_V2_1}};
+const std::map<std::string, SubjectIdentifierType> kSubjectTypes = {
+    {"certificateSubject", SubjectIdentifierType::kCertificateSubject},
+    {"certificateFingerprint", SubjectIdentifierType::kCertificateFingerprint}};
+const std::map<std::string, AuthTokenNamespace> kNamespaces = {
+    {"2.0", AuthTokenNamespace::kV2_0}, {"2.1", AuthTokenNamespace::kV2_1}};
 
 // Everything the auth subcommands parse into; lives as long as the process.
 struct AuthFlags {
@@ -35,27 +34,29 @@ struct AuthFlags {
 
 // Sorts each --allowed-ip into its kind by form: a.b.c.d-e.f.g.h is a
 // range, a.b.c.d/n a mask, anything else an address (the server checks).
-void AddAllowedIp(const std::string& ip, v1::AllowedIps* out) {
-  if (absl::StrContains(ip, '-')) {
-    out->add_ip4_ranges(ip);
-  } else if (absl::StrContains(ip, '/')) {
-    out->add_ip4_masks(ip);
-  } else {
-    out->add_ip4_addresses(ip);
+AllowedIps SortAllowedIps(const std::vector<std::string>& ips) {
+  AllowedIps out;
+  for (const std::string& ip : ips) {
+    if (absl::StrContains(ip, '-')) {
+      out.ip4_ranges.push_back(ip);
+    } else if (absl::StrContains(ip, '/')) {
+      out.ip4_masks.push_back(ip);
+    } else {
+      out.ip4_addresses.push_back(ip);
+    }
   }
+  return out;
 }
 
 int RunXades(const AuthFlags& flags, const CliContext& context,
              Client& client) {
-  v1::SignAuthTokenRequestRequest request;
-  request.set_key(ResourceName("keys", flags.key));
-  request.set_challenge(flags.challenge);
-  request.set_context(flags.context);
-  request.set_subject_identifier_type(kSubjectTypes.at(flags.subject_type));
-  request.set_namespace_(kNamespaces.at(flags.ns));
-  for (const std::string& ip : flags.allowed_ips) {
-    AddAllowedIp(ip, request.mutable_allowed_ips());
-  }
+  AuthTokenRequest request{
+      .key = ResourceName("keys", flags.key),
+      .challenge = flags.challenge,
+      .context = flags.context,
+      .subject_identifier_type = kSubjectTypes.at(flags.subject_type),
+      .allowed_ips = SortAllowedIps(flags.allowed_ips),
+      .ns = kNamespaces.at(flags.ns)};
   auto signed_request = client.ksef().SignAuthTokenRequest(request);
   if (!signed_request.ok()) return CliContext::Fail(signed_request.status());
   if (context.json()) {
@@ -63,28 +64,25 @@ int RunXades(const AuthFlags& flags, const CliContext& context,
   } else {
     // The document exactly as signed: any byte added would break nothing
     // in XML, but the promise is byte-for-byte.
-    std::cout << signed_request->signed_xml() << std::flush;
+    std::cout << signed_request->signed_xml << std::flush;
   }
   return kExitOk;
 }
 
 int RunToken(const AuthFlags& flags, const CliContext& context,
              Client& client) {
-  v1::EncryptTokenRequest request;
-  request.set_token(ResourceName("tokens", flags.token));
-  request.set_challenge(flags.challenge);
-  request.set_timestamp_ms(flags.timestamp_ms);
-  request.set_environment(flags.environment);
-  request.set_context(flags.context);
-  for (const std::string& ip : flags.allowed_ips) {
-    AddAllowedIp(ip, request.mutable_allowed_ips());
-  }
+  TokenEncryption request{.token = ResourceName("tokens", flags.token),
+                          .challenge = flags.challenge,
+                          .timestamp_ms = flags.timestamp_ms,
+                          .environment = flags.environment,
+                          .context = flags.context,
+                          .allowed_ips = SortAllowedIps(flags.allowed_ips)};
   auto encrypted = client.ksef().EncryptToken(request);
   if (!encrypted.ok()) return CliContext::Fail(encrypted.status());
   if (context.json()) {
     std::cout << ToJson(*encrypted);
   } else {
-    std::cout << encrypted->request_json() << std::flush;
+    std::cout << encrypted->request_json << std::flush;
   }
   return kExitOk;
 }

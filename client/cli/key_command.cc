@@ -6,20 +6,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/api_json.h"
 #include "client/cli/confirm.h"
 #include "client/cli/output.h"
+#include "common/enrollment_data.h"
 #include "common/files.h"
-#include "signer/x509/enrollment_data.h"
 
 namespace sejf::client::cli {
 namespace {
 
-const std::map<std::string, v1::KeyAlgorithm> kAlgorithms = {
-    {"ec-p256", v1::KEY_ALGORITHM_EC_P256},
-    {"rsa-2048", v1::KEY_ALGORITHM_RSA_2048}};
-const std::map<std::string, v1::KeyUsage> kUsages = {
-    {"authentication", v1::KEY_USAGE_AUTHENTICATION},
-    {"offline", v1::KEY_USAGE_OFFLINE}};
+const std::map<std::string, KeyAlgorithm> kAlgorithms = {
+    {"ec-p256", KeyAlgorithm::kEcP256}, {"rsa-2048", KeyAlgorithm::kRsa2048}};
+const std::map<std::string, KeyUsage> kUsages = {
+    {"authentication", KeyUsage::kAuthentication},
+    {"offline", KeyUsage::kOffline}};
 
 template <typename Enum>
 std::string NameOf(const std::map<std::string, Enum>& names, Enum value) {
@@ -48,33 +48,33 @@ std::string KeyName(const KeyFlags& flags) {
   return ResourceName("keys", flags.name);
 }
 
-void PrintKey(const v1::Key& key) {
-  std::cout << "name:         " << key.name() << "\n"
-            << "algorithm:    " << NameOf(kAlgorithms, key.algorithm()) << "\n"
-            << "usage:        " << NameOf(kUsages, key.usage()) << "\n"
-            << "state:        " << StateName(key.state()) << "\n"
-            << "created:      " << FormatTime(key.create_time()) << "\n"
-            << "pkcs11 uri:   " << key.pkcs11_uri() << "\n";
-  if (!key.has_certificate()) {
+void PrintKey(const Key& key) {
+  std::cout << "name:         " << key.name << "\n"
+            << "algorithm:    " << NameOf(kAlgorithms, key.algorithm) << "\n"
+            << "usage:        " << NameOf(kUsages, key.usage) << "\n"
+            << "state:        " << StateName(key.state) << "\n"
+            << "created:      " << FormatSeconds(key.create_time) << "\n"
+            << "pkcs11 uri:   " << key.pkcs11_uri << "\n";
+  if (!key.certificate.has_value()) {
     std::cout << "certificate:  none (sejf key csr for KSeF enrollment, or "
                  "sejf key self-sign for the KSeF TEST environment)\n";
     return;
   }
-  const v1::Certificate& cert = key.certificate();
-  std::cout << "subject:      " << cert.subject() << "\n"
-            << "issuer:       " << cert.issuer() << "\n"
-            << "serial:       " << cert.serial_number() << "\n"
-            << "not before:   " << FormatTime(cert.not_before()) << "\n"
-            << "not after:    " << FormatTime(cert.not_after()) << "\n"
-            << "expires:      " << DescribeExpiry(cert.not_after(), absl::Now())
+  const Certificate& cert = *key.certificate;
+  std::cout << "subject:      " << cert.subject << "\n"
+            << "issuer:       " << cert.issuer << "\n"
+            << "serial:       " << cert.serial_number << "\n"
+            << "not before:   " << FormatSeconds(cert.not_before) << "\n"
+            << "not after:    " << FormatSeconds(cert.not_after) << "\n"
+            << "expires:      " << DescribeExpiry(cert.not_after, absl::Now())
             << "\n"
-            << "fingerprint:  " << cert.sha256_fingerprint() << " (SHA-256)\n"
-            << "chain:        " << key.chain_der_size()
+            << "fingerprint:  " << cert.sha256_fingerprint << " (SHA-256)\n"
+            << "chain:        " << key.chain_der.size()
             << " intermediate certificate(s)\n"
-            << cert.pem();
+            << cert.pem;
 }
 
-int Show(const v1::Key& key, const CliContext& context) {
+int Show(const Key& key, const CliContext& context) {
   if (context.json()) {
     std::cout << ToJson(key);
   } else {
@@ -84,36 +84,34 @@ int Show(const v1::Key& key, const CliContext& context) {
 }
 
 // Runs a call returning a Key and shows it, or reports the failure.
-int ShowResult(const absl::StatusOr<v1::Key>& key, const CliContext& context) {
+int ShowResult(const absl::StatusOr<Key>& key, const CliContext& context) {
   if (!key.ok()) return CliContext::Fail(key.status());
   return Show(*key, context);
 }
 
 int RunList(const KeyFlags& flags, const CliContext& context, Client& client) {
-  v1::ListKeysRequest request;
-  if (!flags.usage.empty()) request.set_usage(kUsages.at(flags.usage));
-  if (!flags.state.empty()) request.set_state(*ParseState(flags.state));
-  request.set_expiring_within_days(flags.expiring_within_days);
-  auto keys = client.keys().ListAll(request);
+  KeyFilter filter;
+  if (!flags.usage.empty()) filter.usage = kUsages.at(flags.usage);
+  if (!flags.state.empty()) filter.state = ParseState(flags.state);
+  filter.expiring_within_days = flags.expiring_within_days;
+  auto keys = client.keys().ListAll(filter);
   if (!keys.ok()) return CliContext::Fail(keys.status());
   if (context.json()) {
-    v1::ListKeysResponse all;
-    for (const v1::Key& key : *keys) *all.add_keys() = key;
-    std::cout << ToJson(all);
+    std::cout << ToJson(*keys);
     return kExitOk;
   }
   std::printf("%-32s %-9s %-15s %-10s %s\n", "NAME", "ALGORITHM", "USAGE",
               "STATE", "CERTIFICATE EXPIRES");
   const absl::Time now = absl::Now();
-  for (const v1::Key& key : *keys) {
+  for (const Key& key : *keys) {
     std::string certificate = "(no certificate)";
-    if (key.has_certificate()) {
-      certificate = DescribeExpiry(key.certificate().not_after(), now);
+    if (key.certificate.has_value()) {
+      certificate = DescribeExpiry(key.certificate->not_after, now);
     }
-    std::printf("%-32s %-9s %-15s %-10s %s\n", key.name().c_str(),
-                NameOf(kAlgorithms, key.algorithm()).c_str(),
-                NameOf(kUsages, key.usage()).c_str(),
-                StateName(key.state()).c_str(), certificate.c_str());
+    std::printf("%-32s %-9s %-15s %-10s %s\n", key.name.c_str(),
+                NameOf(kAlgorithms, key.algorithm).c_str(),
+                NameOf(kUsages, key.usage).c_str(),
+                StateName(key.state).c_str(), certificate.c_str());
   }
   return kExitOk;
 }
@@ -124,31 +122,20 @@ int RunCsr(const KeyFlags& flags, Client& client) {
                  "FILE.json\n";
     return kExitUsage;
   }
-  v1::CreateCsrRequest request;
-  request.set_name(KeyName(flags));
+  CsrSubject subject = flags.subject;
   if (!flags.enrollment_data_file.empty()) {
     auto json = ReadFile(flags.enrollment_data_file);
     if (!json.ok()) return CliContext::Fail(json.status());
-    auto data = signer::ParseEnrollmentDataJson(*json);
+    auto data = ParseEnrollmentDataJson(*json);
     if (!data.ok()) {
       return CliContext::Fail(absl::InvalidArgumentError(absl::StrCat(
           flags.enrollment_data_file, ": ", data.status().message())));
     }
-    v1::EnrollmentData* out = request.mutable_enrollment_data();
-    out->set_common_name(data->common_name);
-    out->set_country_name(data->country_name);
-    out->set_given_name(data->given_name);
-    out->set_surname(data->surname);
-    out->set_serial_number(data->serial_number);
-    out->set_unique_identifier(data->unique_identifier);
-    out->set_organization_name(data->organization_name);
-    out->set_organization_identifier(data->organization_identifier);
-  } else {
-    request.set_subject(flags.subject);
+    subject = *std::move(data);
   }
-  auto csr = client.keys().CreateCsr(request);
+  auto csr = client.keys().CreateCsr(KeyName(flags), subject);
   if (!csr.ok()) return CliContext::Fail(csr.status());
-  std::cout << csr->csr_pem();
+  std::cout << csr->pem;
   return kExitOk;
 }
 
@@ -198,11 +185,11 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       ->required()
       ->check(CLI::IsMember({"authentication", "offline"}));
   run(generate, [&context](Client& client) {
-    v1::GenerateKeyRequest request;
-    request.set_key_id(flags.name);
-    request.set_algorithm(kAlgorithms.at(flags.algorithm));
-    request.set_usage(kUsages.at(flags.usage));
-    return ShowResult(client.keys().Generate(request), context);
+    return ShowResult(
+        client.keys().Generate({.key_id = flags.name,
+                                .algorithm = kAlgorithms.at(flags.algorithm),
+                                .usage = kUsages.at(flags.usage)}),
+        context);
   });
 
   CLI::App* show = key->add_subcommand(
@@ -214,7 +201,7 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
     auto key = client.keys().Get(KeyName(flags));
     if (!key.ok()) return CliContext::Fail(key.status());
     if (flags.public_key) {
-      std::cout << DerToPem(key->public_key_der(), "PUBLIC KEY");
+      std::cout << DerToPem(key->public_key_der, "PUBLIC KEY");
       return kExitOk;
     }
     return Show(*key, context);
@@ -252,11 +239,9 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   self_sign->add_option("--days", flags.days, "Validity in days (1-3650)")
       ->required();
   run(self_sign, [&context](Client& client) {
-    v1::SelfSignCertificateRequest request;
-    request.set_name(KeyName(flags));
-    request.set_subject(flags.subject);
-    request.set_validity_days(flags.days);
-    return ShowResult(client.keys().SelfSign(request), context);
+    return ShowResult(
+        client.keys().SelfSign(KeyName(flags), flags.subject, flags.days),
+        context);
   });
 
   CLI::App* attach = key->add_subcommand(
@@ -267,10 +252,8 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   run(attach, [&context](Client& client) {
     auto bytes = ReadFile(flags.certificate_file);
     if (!bytes.ok()) return CliContext::Fail(bytes.status());
-    v1::AttachCertificateRequest request;
-    request.set_name(KeyName(flags));
-    request.set_certificate_chain(*bytes);
-    return ShowResult(client.keys().AttachCertificate(request), context);
+    return ShowResult(client.keys().AttachCertificate(KeyName(flags), *bytes),
+                      context);
   });
 
   CLI::App* disable =

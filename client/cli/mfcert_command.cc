@@ -7,19 +7,19 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "client/api_json.h"
 #include "client/cli/output.h"
 #include "common/files.h"
 
 namespace sejf::client::cli {
 namespace {
 
-const std::map<std::string, v1::MinistryCertificateUsage> kUsages = {
-    {"KsefTokenEncryption",
-     v1::MINISTRY_CERTIFICATE_USAGE_KSEF_TOKEN_ENCRYPTION},
+const std::map<std::string, MinistryCertificateUsage> kUsages = {
+    {"KsefTokenEncryption", MinistryCertificateUsage::kKsefTokenEncryption},
     {"SymmetricKeyEncryption",
-     v1::MINISTRY_CERTIFICATE_USAGE_SYMMETRIC_KEY_ENCRYPTION}};
+     MinistryCertificateUsage::kSymmetricKeyEncryption}};
 
-std::string UsageName(int usage) {
+std::string UsageName(MinistryCertificateUsage usage) {
   for (const auto& [name, value] : kUsages) {
     if (value == usage) return name;
   }
@@ -34,19 +34,18 @@ struct MfcertFlags {
   std::vector<std::string> pin_fingerprints;
 };
 
-void PrintTable(const std::vector<v1::MinistryCertificate>& certificates) {
+void PrintTable(const std::vector<MinistryCertificate>& certificates) {
   std::printf("%-12s %-42s %-20s %-20s %-44s %-14s %s\n", "ENVIRONMENT",
               "USAGES", "VALID FROM", "VALID TO", "PUBLIC KEY ID", "TRUSTED BY",
               "SUBJECT");
-  for (const v1::MinistryCertificate& c : certificates) {
+  for (const MinistryCertificate& c : certificates) {
     std::vector<std::string> usages;
-    for (int u : c.usages()) usages.push_back(UsageName(u));
-    std::printf("%-12s %-42s %-20s %-20s %-44s %-14s %s\n",
-                c.environment().c_str(), absl::StrJoin(usages, ",").c_str(),
-                FormatTime(c.valid_from()).c_str(),
-                FormatTime(c.valid_to()).c_str(), c.public_key_id().c_str(),
-                c.trusted_by().empty() ? "-" : c.trusted_by().c_str(),
-                c.subject().c_str());
+    for (MinistryCertificateUsage u : c.usages) usages.push_back(UsageName(u));
+    std::printf(
+        "%-12s %-42s %-20s %-20s %-44s %-14s %s\n", c.environment.c_str(),
+        absl::StrJoin(usages, ",").c_str(), FormatSeconds(c.valid_from).c_str(),
+        FormatSeconds(c.valid_to).c_str(), c.public_key_id.c_str(),
+        c.trusted_by.empty() ? "-" : c.trusted_by.c_str(), c.subject.c_str());
   }
 }
 
@@ -57,37 +56,27 @@ int RunImport(const MfcertFlags& flags, const CliContext& context,
     std::cerr << "sejf: " << content.status().message() << "\n";
     return kExitUsage;
   }
-  v1::ImportMinistryCertificatesRequest request;
-  request.set_environment(flags.environment);
-  request.set_content(*content);
-  request.set_usage(kUsages.at(flags.usage));
-  for (const std::string& pin : flags.pin_fingerprints) {
-    request.add_pin_fingerprints(pin);
-  }
-  auto imported = client.ksef().ImportMinistryCertificates(request);
+  auto imported = client.ksef().ImportMinistryCertificates(
+      {.environment = flags.environment,
+       .content = *std::move(content),
+       .usage = kUsages.at(flags.usage),
+       .pin_fingerprints = flags.pin_fingerprints});
   if (!imported.ok()) return CliContext::Fail(imported.status());
   if (context.json()) {
     std::cout << ToJson(*imported);
     return kExitOk;
   }
-  std::vector<v1::MinistryCertificate> certificates(
-      imported->certificates().begin(), imported->certificates().end());
-  PrintTable(certificates);
+  PrintTable(*imported);
   return kExitOk;
 }
 
 int RunList(const MfcertFlags& flags, const CliContext& context,
             Client& client) {
-  v1::ListMinistryCertificatesRequest request;
-  request.set_environment(flags.environment);
-  auto certificates = client.ksef().ListAllMinistryCertificates(request);
+  auto certificates =
+      client.ksef().ListAllMinistryCertificates(flags.environment);
   if (!certificates.ok()) return CliContext::Fail(certificates.status());
   if (context.json()) {
-    v1::ListMinistryCertificatesResponse all;
-    for (const v1::MinistryCertificate& c : *certificates) {
-      *all.add_certificates() = c;
-    }
-    std::cout << ToJson(all);
+    std::cout << ToJson(*certificates);
     return kExitOk;
   }
   PrintTable(*certificates);

@@ -1,7 +1,5 @@
 #include "client/cli/output.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <cmath>
 
 #include "absl/strings/escaping.h"
@@ -10,42 +8,37 @@
 
 namespace sejf::client::cli {
 
-std::string StateName(v1::CredentialState state) {
+std::string StateName(CredentialState state) {
   switch (state) {
-    case v1::CREDENTIAL_STATE_ACTIVE:
+    case CredentialState::kActive:
       return "active";
-    case v1::CREDENTIAL_STATE_DISABLED:
+    case CredentialState::kDisabled:
       return "disabled";
-    case v1::CREDENTIAL_STATE_DESTROYED:
+    case CredentialState::kDestroyed:
       return "destroyed";
-    default:
-      return "unspecified";
+    case CredentialState::kUnspecified:
+      break;
   }
+  return "unspecified";
 }
 
-std::optional<v1::CredentialState> ParseState(absl::string_view name) {
-  if (name == "active") return v1::CREDENTIAL_STATE_ACTIVE;
-  if (name == "disabled") return v1::CREDENTIAL_STATE_DISABLED;
-  if (name == "destroyed") return v1::CREDENTIAL_STATE_DESTROYED;
+std::optional<CredentialState> ParseState(absl::string_view name) {
+  if (name == "active") return CredentialState::kActive;
+  if (name == "disabled") return CredentialState::kDisabled;
+  if (name == "destroyed") return CredentialState::kDestroyed;
   return std::nullopt;
 }
 
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+std::string FormatSeconds(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
-std::string FormatTime(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", FromProto(t),
-                          absl::UTCTimeZone());
-}
-
-int DaysUntil(const google::protobuf::Timestamp& t, absl::Time now) {
-  const double days = absl::FDivDuration(FromProto(t) - now, absl::Hours(24));
+int DaysUntil(absl::Time t, absl::Time now) {
+  const double days = absl::FDivDuration(t - now, absl::Hours(24));
   return static_cast<int>(days > 0 ? std::ceil(days) : std::floor(days));
 }
 
-std::string DescribeExpiry(const google::protobuf::Timestamp& not_after,
-                           absl::Time now) {
+std::string DescribeExpiry(absl::Time not_after, absl::Time now) {
   const int days = DaysUntil(not_after, now);
   if (days > 0) return absl::StrCat("in ", days, days == 1 ? " day" : " days");
   return absl::StrCat("EXPIRED ", -days, -days == 1 ? " day" : " days", " ago");
@@ -59,17 +52,6 @@ std::string DerToPem(absl::string_view der, absl::string_view label) {
   }
   absl::StrAppend(&pem, "-----END ", label, "-----\n");
   return pem;
-}
-
-std::string ToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
-           .ok()) {
-    return "{}\n";
-  }
-  return json;
 }
 
 std::string ResourceName(absl::string_view collection, absl::string_view name) {

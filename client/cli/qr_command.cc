@@ -9,9 +9,11 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "client/api_json.h"
 #include "client/cli/output.h"
 #include "common/files.h"
 
@@ -102,27 +104,23 @@ std::string PngPathProblem(const std::string& path) {
   return "";
 }
 
-// --png/--label into the request's options; false (after saying why) when
+// --png/--label as the spec's PNG options; false (after saying why) when
 // the file cannot be written.
-template <typename Request>
-bool SetPng(const QrFlags& flags, Request& request, int* exit_code) {
+bool SetPng(const QrFlags& flags, std::optional<QrPng>* png, int* exit_code) {
   if (flags.png_file.empty()) return true;
   if (std::string problem = PngPathProblem(flags.png_file); !problem.empty()) {
     std::cerr << "sejf: --png " << flags.png_file << ": " << problem << "\n";
     *exit_code = kExitUsage;
     return false;
   }
-  request.mutable_png()->set_label(flags.label);
+  *png = QrPng{.label = flags.label};
   return true;
 }
 
-// Prints the link (or the response as JSON, without the PNG bytes) and
-// writes the PNG to --png.
-template <typename Response>
-int PrintUrl(const QrFlags& flags, Response& response,
-             const CliContext& context) {
-  const std::string png = std::move(*response.mutable_png());
-  response.clear_png();
+// Prints the link (or the code as JSON, without the PNG bytes) and writes
+// the PNG to --png.
+int PrintUrl(const QrFlags& flags, QrCode& code, const CliContext& context) {
+  const std::string png = std::exchange(code.png, "");
   if (!flags.png_file.empty()) {
     if (png.empty()) {
       std::cerr << "sejf: the server sent no PNG (is sejfd older than this "
@@ -136,9 +134,9 @@ int PrintUrl(const QrFlags& flags, Response& response,
     }
   }
   if (context.json()) {
-    std::cout << ToJson(response);
+    std::cout << ToJson(code);
   } else {
-    std::cout << response.url() << "\n";
+    std::cout << code.url << "\n";
   }
   return kExitOk;
 }
@@ -148,14 +146,14 @@ int RunOffline(const QrFlags& flags, const CliContext& context,
   int exit_code = kExitOk;
   std::optional<std::string> digest = InvoiceSha256(flags, &exit_code);
   if (!digest) return exit_code;
-  v1::SignOfflineQrCodeRequest request;
-  request.set_key(ResourceName("keys", flags.key));
-  request.set_context(flags.context);
-  request.set_seller_nip(flags.seller_nip);
-  request.set_invoice_sha256(*digest);
-  request.set_environment(flags.environment);
-  if (!SetPng(flags, request, &exit_code)) return exit_code;
-  auto code = client.ksef().SignOfflineQrCode(request);
+  OfflineQrCodeSpec spec{.key = ResourceName("keys", flags.key),
+                         .context = flags.context,
+                         .seller_nip = flags.seller_nip,
+                         .invoice_sha256 = *std::move(digest),
+                         .environment = flags.environment,
+                         .png = std::nullopt};
+  if (!SetPng(flags, &spec.png, &exit_code)) return exit_code;
+  auto code = client.ksef().SignOfflineQrCode(spec);
   if (!code.ok()) return CliContext::Fail(code.status());
   return PrintUrl(flags, *code, context);
 }
@@ -165,13 +163,13 @@ int RunInvoice(const QrFlags& flags, const CliContext& context,
   int exit_code = kExitOk;
   std::optional<std::string> digest = InvoiceSha256(flags, &exit_code);
   if (!digest) return exit_code;
-  v1::BuildInvoiceQrCodeRequest request;
-  request.set_seller_nip(flags.seller_nip);
-  request.set_issue_date(flags.issue_date);
-  request.set_invoice_sha256(*digest);
-  request.set_environment(flags.environment);
-  if (!SetPng(flags, request, &exit_code)) return exit_code;
-  auto code = client.ksef().BuildInvoiceQrCode(request);
+  InvoiceQrCodeSpec spec{.seller_nip = flags.seller_nip,
+                         .issue_date = flags.issue_date,
+                         .invoice_sha256 = *std::move(digest),
+                         .environment = flags.environment,
+                         .png = std::nullopt};
+  if (!SetPng(flags, &spec.png, &exit_code)) return exit_code;
+  auto code = client.ksef().BuildInvoiceQrCode(spec);
   if (!code.ok()) return CliContext::Fail(code.status());
   return PrintUrl(flags, *code, context);
 }

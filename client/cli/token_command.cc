@@ -1,6 +1,5 @@
 #include "client/cli/token_command.h"
 
-#include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/api_json.h"
 #include "client/cli/confirm.h"
 #include "client/cli/output.h"
 #include "common/files.h"
@@ -28,25 +28,25 @@ namespace {
 // KSeF TokenPermissionType names, in the API's order.
 struct PermissionName {
   const char* name;
-  v1::TokenPermission value;
+  TokenPermission value;
 };
 constexpr PermissionName kPermissions[] = {
-    {"InvoiceRead", v1::TOKEN_PERMISSION_INVOICE_READ},
-    {"InvoiceWrite", v1::TOKEN_PERMISSION_INVOICE_WRITE},
-    {"CredentialsRead", v1::TOKEN_PERMISSION_CREDENTIALS_READ},
-    {"CredentialsManage", v1::TOKEN_PERMISSION_CREDENTIALS_MANAGE},
-    {"SubunitManage", v1::TOKEN_PERMISSION_SUBUNIT_MANAGE},
-    {"EnforcementOperations", v1::TOKEN_PERMISSION_ENFORCEMENT_OPERATIONS},
-    {"Introspection", v1::TOKEN_PERMISSION_INTROSPECTION},
+    {"InvoiceRead", TokenPermission::kInvoiceRead},
+    {"InvoiceWrite", TokenPermission::kInvoiceWrite},
+    {"CredentialsRead", TokenPermission::kCredentialsRead},
+    {"CredentialsManage", TokenPermission::kCredentialsManage},
+    {"SubunitManage", TokenPermission::kSubunitManage},
+    {"EnforcementOperations", TokenPermission::kEnforcementOperations},
+    {"Introspection", TokenPermission::kIntrospection},
     {"CollectiveIdentifierManage",
-     v1::TOKEN_PERMISSION_COLLECTIVE_IDENTIFIER_MANAGE},
+     TokenPermission::kCollectiveIdentifierManage},
 };
 
-std::string PermissionText(int value) {
+std::string PermissionText(TokenPermission value) {
   for (const PermissionName& p : kPermissions) {
     if (p.value == value) return p.name;
   }
-  return absl::StrCat("unknown(", value, ")");
+  return "unknown";
 }
 
 // Longest secret input read; anything longer is refused by the server's
@@ -119,37 +119,32 @@ absl::StatusOr<SecretBytes> ReadSecret(const TokenFlags& flags) {
   return ReadSecretFromStdin();
 }
 
-// Overwrites and clears a message's copy of the secret.
-void Wipe(std::string* secret) {
-  sodium_memzero(secret->data(), secret->size());
-  secret->clear();
-}
-
-void PrintToken(const v1::Token& token) {
+void PrintToken(const Token& token) {
   std::vector<std::string> permissions;
-  for (int p : token.permissions()) permissions.push_back(PermissionText(p));
-  std::cout << "name:         " << token.name() << "\n"
-            << "context:      " << token.context() << "\n"
+  for (TokenPermission p : token.permissions) {
+    permissions.push_back(PermissionText(p));
+  }
+  std::cout << "name:         " << token.name << "\n"
+            << "context:      " << token.context << "\n"
             << "permissions:  "
             << (permissions.empty() ? "(none declared)"
                                     : absl::StrJoin(permissions, ","))
             << "\n"
-            << "description:  " << token.description() << "\n"
-            << "state:        " << StateName(token.state()) << "\n"
-            << "version:      " << token.version() << "\n"
-            << "created:      " << FormatTime(token.create_time()) << "\n"
-            << "rotated:      " << FormatTime(token.rotate_time()) << "\n"
+            << "description:  " << token.description << "\n"
+            << "state:        " << StateName(token.state) << "\n"
+            << "version:      " << token.version << "\n"
+            << "created:      " << FormatSeconds(token.create_time) << "\n"
+            << "rotated:      " << FormatSeconds(token.rotate_time) << "\n"
             << "expires:      "
-            << (token.has_expire_time()
+            << (token.expire_time.has_value()
                     ? absl::StrCat(
-                          FormatTime(token.expire_time()), " (",
-                          DescribeExpiry(token.expire_time(), absl::Now()), ")")
+                          FormatSeconds(*token.expire_time), " (",
+                          DescribeExpiry(*token.expire_time, absl::Now()), ")")
                     : std::string("never"))
             << "\n";
 }
 
-int ShowResult(const absl::StatusOr<v1::Token>& token,
-               const CliContext& context) {
+int ShowResult(const absl::StatusOr<Token>& token, const CliContext& context) {
   if (!token.ok()) return CliContext::Fail(token.status());
   if (context.json()) {
     std::cout << ToJson(*token);
@@ -172,10 +167,10 @@ std::optional<absl::Time> ParseExpiry(const std::string& text) {
 
 int RunImport(const TokenFlags& flags, const CliContext& context,
               Client& client) {
-  v1::ImportTokenRequest request;
-  request.set_token_id(flags.name);
-  request.set_context(flags.context);
-  request.set_description(flags.description);
+  TokenImport request;
+  request.token_id = flags.name;
+  request.context = flags.context;
+  request.description = flags.description;
   if (!flags.permissions.empty()) {
     for (absl::string_view word :
          absl::StrSplit(flags.permissions, ',', absl::SkipWhitespace())) {
@@ -183,7 +178,7 @@ int RunImport(const TokenFlags& flags, const CliContext& context,
       bool known = false;
       for (const PermissionName& p : kPermissions) {
         if (word == p.name) {
-          request.add_permissions(p.value);
+          request.permissions.push_back(p.value);
           known = true;
         }
       }
@@ -204,53 +199,43 @@ int RunImport(const TokenFlags& flags, const CliContext& context,
                    "time, e.g. 2027-01-31\n";
       return kExitUsage;
     }
-    request.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(*t));
+    // Whole seconds: KSeF's expiry dates have no fraction.
+    request.expire_time = absl::FromUnixSeconds(absl::ToUnixSeconds(*t));
   }
   absl::StatusOr<SecretBytes> secret = ReadSecret(flags);
   if (!secret.ok()) return CliContext::Fail(secret.status());
-  request.set_secret(reinterpret_cast<const char*>(secret->data()),
-                     secret->size());
-  absl::StatusOr<v1::Token> token = client.tokens().Import(request);
-  Wipe(request.mutable_secret());
-  return ShowResult(token, context);
+  request.secret = *std::move(secret);
+  return ShowResult(client.tokens().Import(request), context);
 }
 
 int RunRotate(const TokenFlags& flags, const CliContext& context,
               Client& client) {
-  v1::RotateTokenRequest request;
-  request.set_name(TokenName(flags));
   absl::StatusOr<SecretBytes> secret = ReadSecret(flags);
   if (!secret.ok()) return CliContext::Fail(secret.status());
-  request.set_secret(reinterpret_cast<const char*>(secret->data()),
-                     secret->size());
-  absl::StatusOr<v1::Token> token = client.tokens().Rotate(request);
-  Wipe(request.mutable_secret());
-  return ShowResult(token, context);
+  return ShowResult(client.tokens().Rotate(TokenName(flags), *secret), context);
 }
 
 int RunList(const TokenFlags& flags, const CliContext& context,
             Client& client) {
-  v1::ListTokensRequest request;
-  request.set_context(flags.context);
-  if (!flags.state.empty()) request.set_state(*ParseState(flags.state));
-  auto tokens = client.tokens().ListAll(request);
+  TokenFilter filter;
+  filter.context = flags.context;
+  if (!flags.state.empty()) filter.state = ParseState(flags.state);
+  auto tokens = client.tokens().ListAll(filter);
   if (!tokens.ok()) return CliContext::Fail(tokens.status());
   if (context.json()) {
-    v1::ListTokensResponse all;
-    for (const v1::Token& token : *tokens) *all.add_tokens() = token;
-    std::cout << ToJson(all);
+    std::cout << ToJson(*tokens);
     return kExitOk;
   }
   std::printf("%-32s %-26s %-10s %-7s %s\n", "NAME", "CONTEXT", "STATE",
               "VERSION", "EXPIRES");
   const absl::Time now = absl::Now();
-  for (const v1::Token& token : *tokens) {
-    const std::string expires = token.has_expire_time()
-                                    ? DescribeExpiry(token.expire_time(), now)
+  for (const Token& token : *tokens) {
+    const std::string expires = token.expire_time.has_value()
+                                    ? DescribeExpiry(*token.expire_time, now)
                                     : "never";
-    std::printf("%-32s %-26s %-10s %-7lld %s\n", token.name().c_str(),
-                token.context().c_str(), StateName(token.state()).c_str(),
-                static_cast<long long>(token.version()), expires.c_str());
+    std::printf("%-32s %-26s %-10s %-7lld %s\n", token.name.c_str(),
+                token.context.c_str(), StateName(token.state).c_str(),
+                static_cast<long long>(token.version), expires.c_str());
   }
   return kExitOk;
 }

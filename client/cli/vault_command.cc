@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "client/cli/output.h"
+#include "client/api_json.h"
 
 namespace sejf::client::cli {
 
@@ -22,14 +22,12 @@ void AddVaultCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       "A new data-encryption key for new writes; older records are re-sealed "
       "in the background (see sejf vault status)");
   run(rotate, [&context](Client& client) {
-    auto id = client.tokens().RotateDataKey();
-    if (!id.ok()) return CliContext::Fail(id.status());
+    auto rotation = client.tokens().RotateDataKey();
+    if (!rotation.ok()) return CliContext::Fail(rotation.status());
     if (context.json()) {
-      v1::RotateDataKeyResponse response;
-      response.set_data_key_id(*id);
-      std::cout << ToJson(response);
+      std::cout << ToJson(*rotation);
     } else {
-      std::cout << "data key:     " << *id
+      std::cout << "data key:     " << rotation->data_key_id
                 << " (new writes); older records are being re-sealed in the "
                    "background: sejf vault status\n";
     }
@@ -39,14 +37,12 @@ void AddVaultCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   CLI::App* rotate_kek = vault->add_subcommand(
       "rotate-kek", "Re-wrap the data keys under a new HSM key-encryption key");
   run(rotate_kek, [&context](Client& client) {
-    auto uri = client.tokens().RotateKeyEncryptionKey();
-    if (!uri.ok()) return CliContext::Fail(uri.status());
+    auto rotation = client.tokens().RotateKeyEncryptionKey();
+    if (!rotation.ok()) return CliContext::Fail(rotation.status());
     if (context.json()) {
-      v1::RotateKeyEncryptionKeyResponse response;
-      response.set_kek_uri(*uri);
-      std::cout << ToJson(response);
+      std::cout << ToJson(*rotation);
     } else {
-      std::cout << "kek uri:      " << *uri << "\n";
+      std::cout << "kek uri:      " << rotation->kek_uri << "\n";
     }
     return kExitOk;
   });
@@ -60,14 +56,14 @@ void AddVaultCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       std::cout << ToJson(*s);
       return kExitOk;
     }
-    std::cout << "data key:     " << s->current_data_key_id() << " (current)\n"
-              << "data keys:    " << s->data_key_count() << "\n"
-              << "tokens:       " << s->token_count() << "\n"
-              << "pending:      " << s->records_pending_reseal()
+    std::cout << "data key:     " << s->current_data_key_id << " (current)\n"
+              << "data keys:    " << s->data_key_count << "\n"
+              << "tokens:       " << s->token_count << "\n"
+              << "pending:      " << s->records_pending_reseal
               << " record(s) to re-seal"
-              << (s->records_pending_reseal() == 0 ? " (rotation done)" : "")
+              << (s->records_pending_reseal == 0 ? " (rotation done)" : "")
               << "\n"
-              << "kek uri:      " << s->kek_uri() << "\n";
+              << "kek uri:      " << s->kek_uri << "\n";
     return kExitOk;
   });
 }

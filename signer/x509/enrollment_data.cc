@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "nlohmann/json.hpp"
+#include "absl/strings/string_view.h"
 
 namespace sejf::signer {
 namespace {
@@ -32,33 +32,6 @@ constexpr Field kFields[] = {
 };
 
 }  // namespace
-
-absl::StatusOr<EnrollmentData> ParseEnrollmentDataJson(absl::string_view json) {
-  nlohmann::json body;
-  try {
-    body = nlohmann::json::parse(json.begin(), json.end());
-  } catch (const nlohmann::json::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("enrollment data is not valid JSON: ", e.what()));
-  }
-  if (!body.is_object()) {
-    return absl::InvalidArgumentError(
-        "enrollment data must be a JSON object (the body of GET "
-        "/certificates/enrollments/data)");
-  }
-  EnrollmentData data;
-  for (const Field& field : kFields) {
-    auto it = body.find(std::string(field.json_name));
-    if (it == body.end() || it->is_null()) continue;
-    if (!it->is_string()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("enrollment data field \"", field.json_name,
-                       "\" must be a string or null, not ", it->type_name()));
-    }
-    data.*field.member = it->get<std::string>();
-  }
-  return data;
-}
 
 absl::StatusOr<DistinguishedName> DistinguishedNameFromEnrollmentData(
     const EnrollmentData& data) {

@@ -1,40 +1,20 @@
 // KSeF enrollment data (`GET /certificates/enrollments/data`,
 // ksef-protocol.md §6.2): the subject a KSeF certificate request must carry.
+// The fields and their JSON are common/enrollment_data.h's; this builds and
+// judges the subject.
 //
 // Thread-safety: plain values and functions without shared state.
 #ifndef SEJF_SIGNER_X509_ENROLLMENT_DATA_H_
 #define SEJF_SIGNER_X509_ENROLLMENT_DATA_H_
 
-#include <string>
-
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
+#include "common/enrollment_data.h"
 #include "signer/x509/distinguished_name.h"
 
 namespace sejf::signer {
 
-// The fields of CertificateEnrollmentDataResponse; "" for a field that is
-// absent or null.
-struct EnrollmentData {
-  std::string common_name;              // commonName (required by KSeF)
-  std::string country_name;             // countryName (required by KSeF)
-  std::string given_name;               // givenName
-  std::string surname;                  // surname
-  std::string serial_number;            // serialNumber
-  std::string unique_identifier;        // uniqueIdentifier
-  std::string organization_name;        // organizationName
-  std::string organization_identifier;  // organizationIdentifier
-
-  friend bool operator==(const EnrollmentData&,
-                         const EnrollmentData&) = default;
-};
-
-// Parses the JSON response body: an object whose known fields are strings
-// or null; unknown fields are ignored (later API versions may add some).
-// INVALID_ARGUMENT for malformed JSON (with the parser's position), a body
-// that is not an object, or a known field that is neither string nor null
-// (naming the field).
-absl::StatusOr<EnrollmentData> ParseEnrollmentDataJson(absl::string_view json);
+// The fields KSeF sends (common/enrollment_data.h).
+using ::sejf::EnrollmentData;
 
 // The subject for a KSeF CSR, empty fields left out, in this fixed order
 // (the order of the KSeF C# SDK's CreateSubjectDistinguishedName; KSeF

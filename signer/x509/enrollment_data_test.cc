@@ -1,3 +1,4 @@
+// Parsing the JSON is common/enrollment_data_test.cc's; here, the subject.
 #include "signer/x509/enrollment_data.h"
 
 #include "gmock/gmock.h"
@@ -7,28 +8,6 @@ namespace sejf::signer {
 namespace {
 
 using ::testing::HasSubstr;
-
-TEST(EnrollmentDataTest, ParsesTheKsefResponseLeavingNullsOut) {
-  auto data = ParseEnrollmentDataJson(R"json({
-    "commonName": "Jan Kowalski (uwierzytelnienie)",
-    "countryName": "PL",
-    "givenName": "Jan",
-    "surname": "Kowalski",
-    "serialNumber": "TINPL-5265877635",
-    "uniqueIdentifier": null,
-    "organizationName": null,
-    "organizationIdentifier": null,
-    "somethingNew": [1, 2, 3]
-  })json");
-  ASSERT_TRUE(data.ok()) << data.status();
-  EnrollmentData expected;
-  expected.common_name = "Jan Kowalski (uwierzytelnienie)";
-  expected.country_name = "PL";
-  expected.given_name = "Jan";
-  expected.surname = "Kowalski";
-  expected.serial_number = "TINPL-5265877635";
-  EXPECT_EQ(*data, expected);
-}
 
 TEST(EnrollmentDataTest, SubjectHasTheDocumentedOrderWithEmptyFieldsLeftOut) {
   EnrollmentData data;
@@ -65,30 +44,6 @@ TEST(EnrollmentDataTest, JsonToSubjectEndToEnd) {
   ASSERT_TRUE(dn.ok()) << dn.status();
   EXPECT_EQ(dn->ToString(), R"(CN=Firma\, S.A.,O=Firma\, S.A.,)"
                             R"(organizationIdentifier=VATPL-5213814999,C=PL)");
-}
-
-TEST(EnrollmentDataTest, MalformedJsonIsInvalidArgument) {
-  for (const char* bad : {"", "{", "{\"commonName\": }", "nope"}) {
-    auto data = ParseEnrollmentDataJson(bad);
-    EXPECT_EQ(data.status().code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_THAT(data.status().message(),
-                HasSubstr("enrollment data is not valid JSON"));
-  }
-}
-
-TEST(EnrollmentDataTest, NonObjectIsInvalidArgument) {
-  auto data = ParseEnrollmentDataJson(R"(["commonName"])");
-  EXPECT_EQ(data.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(data.status().message(), HasSubstr("must be a JSON object"));
-}
-
-TEST(EnrollmentDataTest, FieldOfWrongTypeIsNamed) {
-  auto data = ParseEnrollmentDataJson(
-      R"({"commonName":"a","countryName":"PL","givenName":["Jan","Maria"]})");
-  EXPECT_EQ(data.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(data.status().message(),
-              HasSubstr("field \"givenName\" must be a string or null, not "
-                        "array"));
 }
 
 TEST(EnrollmentDataTest, MissingCommonNameOrCountryIsNamed) {

@@ -1,0 +1,28 @@
+// KeyCustody messages ⇄ client key types (client/key_types.h). Internal to
+// client/: callers use client/keys_api.h.
+#ifndef SEJF_CLIENT_KEY_CONVERSIONS_H_
+#define SEJF_CLIENT_KEY_CONVERSIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "client/key_types.h"
+#include "sejf/v1/key_custody.pb.h"
+
+namespace sejf::client {
+
+// A response's key, and back (for the API's JSON of it).
+Key FromProto(const v1::Key& key);
+v1::Key ToProto(const Key& key);
+
+v1::GenerateKeyRequest ToProto(const NewKey& key);
+v1::ListKeysRequest ToProto(const KeyFilter& filter, const PageRequest& page);
+Page<Key> FromProto(const v1::ListKeysResponse& page);
+v1::ListKeysResponse ToProto(const std::vector<Key>& keys);
+v1::CreateCsrRequest ToProto(const std::string& name,
+                             const CsrSubject& subject);
+Csr FromProto(const v1::CreateCsrResponse& csr);
+
+}  // namespace sejf::client
+
+#endif  // SEJF_CLIENT_KEY_CONVERSIONS_H_

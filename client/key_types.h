@@ -1,0 +1,88 @@
+// Client-side types of the KeyCustody API (proto/sejf/v1/key_custody.proto):
+// keys in the HSM, their certificates, and what the calls take.
+//
+// Plain values; the server judges every field (names, subjects, validity),
+// the client only carries them.
+#ifndef SEJF_CLIENT_KEY_TYPES_H_
+#define SEJF_CLIENT_KEY_TYPES_H_
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "client/common_types.h"
+#include "common/enrollment_data.h"
+
+namespace sejf::client {
+
+// kUnspecified: the server's default in a request (EC P-256), a value this
+// client does not know in a response.
+enum class KeyAlgorithm { kUnspecified, kEcP256, kRsa2048 };
+
+// The KSeF certificate type a key serves: KSeF login (XAdES) or offline
+// invoice QR codes (KOD II).
+enum class KeyUsage { kUnspecified, kAuthentication, kOffline };
+
+// A key's attached leaf certificate.
+struct Certificate {
+  std::string der;
+  std::string pem;
+  // RFC 2253 subject and issuer.
+  std::string subject;
+  std::string issuer;
+  // Uppercase hex as KSeF writes it (no DER sign byte).
+  std::string serial_number;
+  absl::Time not_before;
+  absl::Time not_after;
+  // SHA-256 of the DER, uppercase hex.
+  std::string sha256_fingerprint;
+};
+
+struct Key {
+  // "keys/{key}".
+  std::string name;
+  KeyAlgorithm algorithm = KeyAlgorithm::kUnspecified;
+  KeyUsage usage = KeyUsage::kUnspecified;
+  CredentialState state = CredentialState::kUnspecified;
+  absl::Time create_time;
+  // RFC 7512 URI of the private key object in the HSM.
+  std::string pkcs11_uri;
+  // SubjectPublicKeyInfo, DER.
+  std::string public_key_der;
+  // Unset until a certificate is attached.
+  std::optional<Certificate> certificate;
+  // Intermediate certificates after the leaf, DER, issuer order.
+  std::vector<std::string> chain_der;
+};
+
+// What GenerateKey makes.
+struct NewKey {
+  // The {key} part of the new key's name.
+  std::string key_id;
+  KeyAlgorithm algorithm = KeyAlgorithm::kUnspecified;
+  KeyUsage usage = KeyUsage::kUnspecified;
+};
+
+// Which keys ListKeys returns; unset means any.
+struct KeyFilter {
+  std::optional<KeyUsage> usage;
+  std::optional<CredentialState> state;
+  // Only keys whose certificate expires within this many days (0: any).
+  int expiring_within_days = 0;
+};
+
+// The subject of a CSR: a DN ("CN=…,serialNumber=…,C=PL", order and values
+// kept) or the enrollment data KSeF returned (sejf::EnrollmentData).
+using CsrSubject = std::variant<std::string, EnrollmentData>;
+
+// A PKCS#10 request signed by the HSM key.
+struct Csr {
+  std::string pem;
+  std::string der;
+};
+
+}  // namespace sejf::client
+
+#endif  // SEJF_CLIENT_KEY_TYPES_H_

@@ -1,0 +1,142 @@
+#include "client/token_conversions.h"
+
+#include <utility>
+
+#include "client/common_conversions.h"
+
+namespace sejf::client {
+namespace {
+
+constexpr std::pair<TokenPermission, v1::TokenPermission> kPermissions[] = {
+    {TokenPermission::kInvoiceRead, v1::TOKEN_PERMISSION_INVOICE_READ},
+    {TokenPermission::kInvoiceWrite, v1::TOKEN_PERMISSION_INVOICE_WRITE},
+    {TokenPermission::kCredentialsRead, v1::TOKEN_PERMISSION_CREDENTIALS_READ},
+    {TokenPermission::kCredentialsManage,
+     v1::TOKEN_PERMISSION_CREDENTIALS_MANAGE},
+    {TokenPermission::kSubunitManage, v1::TOKEN_PERMISSION_SUBUNIT_MANAGE},
+    {TokenPermission::kEnforcementOperations,
+     v1::TOKEN_PERMISSION_ENFORCEMENT_OPERATIONS},
+    {TokenPermission::kIntrospection, v1::TOKEN_PERMISSION_INTROSPECTION},
+    {TokenPermission::kCollectiveIdentifierManage,
+     v1::TOKEN_PERMISSION_COLLECTIVE_IDENTIFIER_MANAGE},
+};
+
+}  // namespace
+
+// File-local conversions: static rather than in the unnamed namespace, so
+// they overload the public ones instead of hiding them.
+static v1::TokenPermission ToProto(TokenPermission permission) {
+  return Convert(kPermissions, permission, v1::TOKEN_PERMISSION_UNSPECIFIED);
+}
+
+Token FromProto(const v1::Token& token) {
+  Token out{.name = token.name(),
+            .context = token.context(),
+            .permissions = {},
+            .description = token.description(),
+            .state = FromProto(token.state()),
+            .version = token.version(),
+            .create_time = FromProto(token.create_time()),
+            .rotate_time = FromProto(token.rotate_time()),
+            .expire_time =
+                OptionalTime(token.has_expire_time(), token.expire_time())};
+  for (int p : token.permissions()) {
+    out.permissions.push_back(ConvertBack(kPermissions,
+                                          static_cast<v1::TokenPermission>(p),
+                                          TokenPermission::kUnspecified));
+  }
+  return out;
+}
+
+v1::Token ToProto(const Token& token) {
+  v1::Token out;
+  out.set_name(token.name);
+  out.set_context(token.context);
+  for (TokenPermission p : token.permissions) out.add_permissions(ToProto(p));
+  out.set_description(token.description);
+  out.set_state(ToProto(token.state));
+  out.set_version(token.version);
+  *out.mutable_create_time() = ToProto(token.create_time);
+  *out.mutable_rotate_time() = ToProto(token.rotate_time);
+  if (token.expire_time.has_value()) {
+    *out.mutable_expire_time() = ToProto(*token.expire_time);
+  }
+  return out;
+}
+
+v1::ImportTokenRequest ToProto(const TokenImport& token) {
+  v1::ImportTokenRequest out;
+  out.set_token_id(token.token_id);
+  out.set_context(token.context);
+  for (TokenPermission p : token.permissions) out.add_permissions(ToProto(p));
+  out.set_description(token.description);
+  if (token.expire_time.has_value()) {
+    *out.mutable_expire_time() = ToProto(*token.expire_time);
+  }
+  // Straight into the field: no temporary copy left unwiped.
+  const absl::string_view secret = SecretView(token.secret);
+  out.set_secret(secret.data(), secret.size());
+  return out;
+}
+
+v1::ListTokensRequest ToProto(const TokenFilter& filter,
+                              const PageRequest& page) {
+  v1::ListTokensRequest out;
+  SetPage(page, &out);
+  out.set_context(filter.context);
+  out.set_state(ToProto(filter.state));
+  return out;
+}
+
+Page<Token> FromProto(const v1::ListTokensResponse& page) {
+  Page<Token> out{.items = {}, .next_page_token = page.next_page_token()};
+  out.items.reserve(page.tokens_size());
+  for (const v1::Token& t : page.tokens()) out.items.push_back(FromProto(t));
+  return out;
+}
+
+v1::ListTokensResponse ToProto(const std::vector<Token>& tokens) {
+  v1::ListTokensResponse out;
+  for (const Token& token : tokens) *out.add_tokens() = ToProto(token);
+  return out;
+}
+
+VaultStatus FromProto(const v1::GetVaultStatusResponse& status) {
+  return VaultStatus{.current_data_key_id = status.current_data_key_id(),
+                     .data_key_count = status.data_key_count(),
+                     .token_count = status.token_count(),
+                     .records_pending_reseal = status.records_pending_reseal(),
+                     .kek_uri = status.kek_uri()};
+}
+
+v1::GetVaultStatusResponse ToProto(const VaultStatus& status) {
+  v1::GetVaultStatusResponse out;
+  out.set_current_data_key_id(status.current_data_key_id);
+  out.set_data_key_count(status.data_key_count);
+  out.set_token_count(status.token_count);
+  out.set_records_pending_reseal(status.records_pending_reseal);
+  out.set_kek_uri(status.kek_uri);
+  return out;
+}
+
+DataKeyRotation FromProto(const v1::RotateDataKeyResponse& rotation) {
+  return DataKeyRotation{.data_key_id = rotation.data_key_id()};
+}
+
+v1::RotateDataKeyResponse ToProto(const DataKeyRotation& rotation) {
+  v1::RotateDataKeyResponse out;
+  out.set_data_key_id(rotation.data_key_id);
+  return out;
+}
+
+KekRotation FromProto(const v1::RotateKeyEncryptionKeyResponse& rotation) {
+  return KekRotation{.kek_uri = rotation.kek_uri()};
+}
+
+v1::RotateKeyEncryptionKeyResponse ToProto(const KekRotation& rotation) {
+  v1::RotateKeyEncryptionKeyResponse out;
+  out.set_kek_uri(rotation.kek_uri);
+  return out;
+}
+
+}  // namespace sejf::client

@@ -1,0 +1,93 @@
+// Client-side types of the TokenVault API (proto/sejf/v1/token_vault.proto):
+// KSeF tokens stored sealed, and the vault's status.
+//
+// Plain values; the server judges every field (names, contexts, the secret's
+// form), the client only carries them.
+#ifndef SEJF_CLIENT_TOKEN_TYPES_H_
+#define SEJF_CLIENT_TOKEN_TYPES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "client/common_types.h"
+#include "common/secret.h"
+
+namespace sejf::client {
+
+// KSeF token permissions (TokenPermissionType). kUnspecified stands for a
+// value this client does not know.
+enum class TokenPermission {
+  kUnspecified,
+  kInvoiceRead,
+  kInvoiceWrite,
+  kCredentialsRead,
+  kCredentialsManage,
+  kSubunitManage,
+  kEnforcementOperations,
+  kIntrospection,
+  kCollectiveIdentifierManage,
+};
+
+// A stored token's metadata; no call ever returns the secret.
+struct Token {
+  // "tokens/{token}".
+  std::string name;
+  // The KSeF context it was issued in, e.g. "nip:5265877635".
+  std::string context;
+  std::vector<TokenPermission> permissions;
+  std::string description;
+  CredentialState state = CredentialState::kUnspecified;
+  // 1 at import, +1 on each rotation.
+  std::int64_t version = 0;
+  absl::Time create_time;
+  absl::Time rotate_time;
+  // Unset when the token does not expire.
+  std::optional<absl::Time> expire_time;
+};
+
+// A KSeF token to store. The secret lives in wiped memory; the API copies it
+// into the request only for the call and wipes that copy afterwards.
+struct TokenImport {
+  // The {token} part of the new token's name.
+  std::string token_id;
+  std::string context;
+  std::vector<TokenPermission> permissions;
+  std::string description;
+  // Unset: the token does not expire.
+  std::optional<absl::Time> expire_time;
+  SecretBytes secret;
+};
+
+// Which tokens ListTokens returns; empty / unset means any.
+struct TokenFilter {
+  std::string context;
+  std::optional<CredentialState> state;
+};
+
+// RotateDataKey's result: the new data-encryption key for new writes.
+struct DataKeyRotation {
+  std::int64_t data_key_id = 0;
+};
+
+// RotateKeyEncryptionKey's result: the new HSM key-encryption key.
+struct KekRotation {
+  // RFC 7512 URI.
+  std::string kek_uri;
+};
+
+struct VaultStatus {
+  // The data-encryption key new writes use.
+  std::int64_t current_data_key_id = 0;
+  std::int64_t data_key_count = 0;
+  std::int64_t token_count = 0;
+  // Records still sealed under an older data key (0 once a rotation is done).
+  std::int64_t records_pending_reseal = 0;
+  std::string kek_uri;
+};
+
+}  // namespace sejf::client
+
+#endif  // SEJF_CLIENT_TOKEN_TYPES_H_
