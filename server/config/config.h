@@ -78,6 +78,14 @@ struct ServerConfig {
 // Ministry's (signer/ministry/ministry_trust.h); with neither set, Ministry
 // certificates of the environment are admitted only with an operator pin.
 struct KsefEnvironmentConfig {
+  // The KSeF API base URL, https:// only (broker/ksef_api/ksef_api_url.h),
+  // without a trailing '/'; empty: the official one for test, demo and prod
+  // (BuiltInKsefApiUrl), none for a custom name.
+  std::string api_url = {};
+  // Absolute path of a PEM file of extra trust anchors for the API's TLS
+  // certificate (an emulator, a TLS-inspecting proxy), trusted together
+  // with the system store; empty: the system store alone. Read at start.
+  std::string ca_file = {};
   // Absolute path of a PEM file of roots and/or intermediates the Ministry's
   // certificates must chain to; empty: none. Read (and checked) at start.
   std::string mf_trust_anchors = {};
@@ -96,6 +104,13 @@ struct KsefConfig {
   // XAdES login documents is set back from now, for a clock slightly ahead
   // of KSeF's (the official C# SDK uses one minute).
   int signing_time_skew_seconds = 60;
+  // The KSeF API client (broker/ksef_api/ksef_http_api.h), every
+  // environment: ksef.api_connect_timeout_seconds 1..300, the whole of one
+  // attempt ksef.api_timeout_seconds 1..600, ksef.api_max_attempts 1..10
+  // (network errors, 5xx and 429 are retried with backoff).
+  int api_connect_timeout_seconds = 10;
+  int api_timeout_seconds = 30;
+  int api_max_attempts = 3;
   std::map<std::string, KsefEnvironmentConfig> environments;
 };
 
