@@ -202,11 +202,12 @@ HttpExchange CurlTransport::Exchange(const HttpRequest& request) {
   Slist headers;
   bool ok =
       Append(headers, "Accept: application/json") && Append(headers, "Expect:");
-  std::string content_type;
-  if (!request.content_type.empty()) {
-    content_type = absl::StrCat("Content-Type: ", request.content_type);
-    ok = ok && Append(headers, content_type.c_str());
-  }
+  // Without a body type libcurl would call an empty POST a form
+  // (application/x-www-form-urlencoded); "Content-Type:" drops the header.
+  std::string content_type =
+      absl::StrCat("Content-Type:", request.content_type.empty() ? "" : " ",
+                   request.content_type);
+  ok = ok && Append(headers, content_type.c_str());
   SecretBytes bearer;  // NUL-terminated, for libcurl
   if (request.bearer != nullptr) {
     bearer.reserve(request.bearer->size() + 1);

@@ -134,6 +134,8 @@ TEST_F(KsefHttpApiTest, ChallengeIsAnUnauthenticatedPostAndItsAnswerParsed) {
   EXPECT_EQ(requests[0].path, "/v2/auth/challenge");
   EXPECT_EQ(requests[0].headers["accept"], "application/json");
   EXPECT_FALSE(requests[0].headers.contains("authorization"));
+  EXPECT_FALSE(requests[0].headers.contains("content-type"));
+  EXPECT_EQ(requests[0].headers["content-length"], "0");
   EXPECT_EQ(requests[0].body, "");
   KsefCall call = LastCall();
   EXPECT_EQ(call.endpoint, "POST /auth/challenge");
@@ -231,6 +233,7 @@ TEST_F(KsefHttpApiTest, BearerCallsCarryTheTokenGivenAndParseTheAnswers) {
   EXPECT_EQ(r[0].headers["authorization"], "Bearer auth.jwt.0");
   EXPECT_EQ(r[1].method + " " + r[1].path, "POST /v2/auth/token/redeem");
   EXPECT_EQ(r[1].headers["authorization"], "Bearer auth.jwt.0");
+  EXPECT_FALSE(r[1].headers.contains("content-type"));
   EXPECT_EQ(r[2].method + " " + r[2].path, "POST /v2/auth/token/refresh");
   EXPECT_EQ(r[2].headers["authorization"], "Bearer refresh.jwt.1");
   EXPECT_EQ(r[3].method + " " + r[3].path, "DELETE /v2/auth/sessions/current");
