@@ -1,7 +1,9 @@
 #include "broker/ksef_api/ksef_http_api.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "absl/random/random.h"
 #include "absl/status/status.h"
@@ -46,12 +48,6 @@ absl::Status CheckReferenceNumber(absl::string_view reference) {
         "returned it, e.g. 20250514-AU-2DFC46C000-3AC6D5877F-D4)");
   }
   return absl::OkStatus();
-}
-
-KsefCall NewCall(absl::string_view endpoint) {
-  KsefCall call;
-  call.endpoint = std::string(endpoint);
-  return call;
 }
 
 std::string Seconds(absl::Duration d) { return absl::FormatDuration(d); }
@@ -177,7 +173,11 @@ absl::Status KsefHttpApi::Malformed(const Endpoint& endpoint,
   return Error(
       absl::StatusCode::kInternal, endpoint,
       absl::StrCat("the answer (HTTP ", http_status,
-                   ") does not have the documented shape: ", parse.message()),
+                   ") does not have the documented shape: ", parse.message(),
+                   endpoint.repeat_after_sent
+                       ? ""
+                       : "; KSeF hands out the tokens once: start a new "
+                         "authentication from the challenge"),
       KsefError{http_status}, nullptr);
 }
 
@@ -325,21 +325,37 @@ void KsefHttpApi::Report(KsefCall& call, absl::Time start,
   if (observer_) observer_(call);
 }
 
-absl::StatusOr<AuthChallenge> KsefHttpApi::Challenge() {
-  static constexpr Endpoint kEndpoint{"POST /auth/challenge"};
-  KsefCall call = NewCall(kEndpoint.name);
+template <typename T>
+absl::StatusOr<T> KsefHttpApi::Run(
+    const Endpoint& endpoint, const HttpRequest& request,
+    absl::StatusOr<T> (*parse)(const SecretBytes&), absl::Status precheck,
+    absl::string_view reference_number) {
+  KsefCall call;
+  call.endpoint = std::string(endpoint.name);
+  call.reference_number = std::string(reference_number);
   absl::Time start = absl::Now();
-  absl::StatusOr<AuthChallenge> result =
-      [&]() -> absl::StatusOr<AuthChallenge> {
-    HttpRequest request{.method = "POST", .url = Url("/auth/challenge")};
-    ASSIGN_OR_RETURN(HttpAnswer answer, Send(kEndpoint, request, call));
-    absl::StatusOr<AuthChallenge> parsed = wire::ParseChallenge(answer.body);
+  absl::StatusOr<T> result = [&]() -> absl::StatusOr<T> {
+    if (!precheck.ok()) {
+      return Error(absl::StatusCode::kInvalidArgument, endpoint,
+                   precheck.message(), {}, nullptr);
+    }
+    ASSIGN_OR_RETURN(HttpAnswer answer, Send(endpoint, request, call));
+    absl::StatusOr<T> parsed = parse(answer.body);
     if (!parsed.ok())
-      return Malformed(kEndpoint, parsed.status(), answer.status);
+      return Malformed(endpoint, parsed.status(), answer.status);
     return parsed;
   }();
+  if constexpr (std::is_same_v<T, AuthInit>) {
+    if (result.ok()) call.reference_number = result->reference_number;
+  }
   Report(call, start, result.status());
   return result;
+}
+
+absl::StatusOr<AuthChallenge> KsefHttpApi::Challenge() {
+  static constexpr Endpoint kEndpoint{"POST /auth/challenge"};
+  return Run(kEndpoint, {.method = "POST", .url = Url("/auth/challenge")},
+             &wire::ParseChallenge);
 }
 
 absl::StatusOr<AuthInit> KsefHttpApi::SubmitXadesSignature(
@@ -347,26 +363,15 @@ absl::StatusOr<AuthInit> KsefHttpApi::SubmitXadesSignature(
   static constexpr Endpoint kEndpoint{"POST /auth/xades-signature",
                                       /*repeat_after_sent=*/true,
                                       /*acts_once=*/true};
-  KsefCall call = NewCall(kEndpoint.name);
-  absl::Time start = absl::Now();
-  absl::StatusOr<AuthInit> result = [&]() -> absl::StatusOr<AuthInit> {
-    if (signed_xml.empty()) {
-      return Error(absl::StatusCode::kInvalidArgument, kEndpoint,
-                   "the signed document is empty", {}, nullptr);
-    }
-    HttpRequest request{.method = "POST",
-                        .url = Url("/auth/xades-signature"),
-                        .body = signed_xml,
-                        .content_type = "application/xml"};
-    ASSIGN_OR_RETURN(HttpAnswer answer, Send(kEndpoint, request, call));
-    absl::StatusOr<AuthInit> parsed = wire::ParseAuthInit(answer.body);
-    if (!parsed.ok())
-      return Malformed(kEndpoint, parsed.status(), answer.status);
-    call.reference_number = parsed->reference_number;
-    return parsed;
-  }();
-  Report(call, start, result.status());
-  return result;
+  return Run(kEndpoint,
+             {.method = "POST",
+              .url = Url("/auth/xades-signature"),
+              .body = signed_xml,
+              .content_type = "application/xml"},
+             &wire::ParseAuthInit,
+             signed_xml.empty()
+                 ? absl::InvalidArgumentError("the signed document is empty")
+                 : absl::OkStatus());
 }
 
 absl::StatusOr<AuthInit> KsefHttpApi::SubmitKsefToken(
@@ -374,154 +379,78 @@ absl::StatusOr<AuthInit> KsefHttpApi::SubmitKsefToken(
   static constexpr Endpoint kEndpoint{"POST /auth/ksef-token",
                                       /*repeat_after_sent=*/true,
                                       /*acts_once=*/true};
-  KsefCall call = NewCall(kEndpoint.name);
-  absl::Time start = absl::Now();
-  absl::StatusOr<AuthInit> result = [&]() -> absl::StatusOr<AuthInit> {
-    if (request_json.empty()) {
-      return Error(absl::StatusCode::kInvalidArgument, kEndpoint,
-                   "the request body is empty", {}, nullptr);
-    }
-    HttpRequest request{.method = "POST",
-                        .url = Url("/auth/ksef-token"),
-                        .body = request_json,
-                        .content_type = "application/json"};
-    ASSIGN_OR_RETURN(HttpAnswer answer, Send(kEndpoint, request, call));
-    absl::StatusOr<AuthInit> parsed = wire::ParseAuthInit(answer.body);
-    if (!parsed.ok())
-      return Malformed(kEndpoint, parsed.status(), answer.status);
-    call.reference_number = parsed->reference_number;
-    return parsed;
-  }();
-  Report(call, start, result.status());
-  return result;
+  return Run(kEndpoint,
+             {.method = "POST",
+              .url = Url("/auth/ksef-token"),
+              .body = request_json,
+              .content_type = "application/json"},
+             &wire::ParseAuthInit,
+             request_json.empty()
+                 ? absl::InvalidArgumentError("the request body is empty")
+                 : absl::OkStatus());
 }
 
 absl::StatusOr<AuthOperationStatus> KsefHttpApi::GetAuthStatus(
     absl::string_view reference_number,
     const SecretBytes& authentication_token) {
   static constexpr Endpoint kEndpoint{"GET /auth/{referenceNumber}"};
-  KsefCall call = NewCall(kEndpoint.name);
-  absl::Time start = absl::Now();
-  absl::StatusOr<AuthOperationStatus> result =
-      [&]() -> absl::StatusOr<AuthOperationStatus> {
-    absl::Status check = CheckReferenceNumber(reference_number);
-    if (check.ok()) {
-      call.reference_number = std::string(reference_number);
-      check = CheckBearer(authentication_token, "authentication token");
-    }
-    if (!check.ok()) {
-      return Error(absl::StatusCode::kInvalidArgument, kEndpoint,
-                   check.message(), {}, nullptr);
-    }
-    HttpRequest request{.method = "GET",
-                        .url = Url(absl::StrCat("/auth/", reference_number)),
-                        .bearer = &authentication_token};
-    ASSIGN_OR_RETURN(HttpAnswer answer, Send(kEndpoint, request, call));
-    absl::StatusOr<AuthOperationStatus> parsed =
-        wire::ParseAuthStatus(answer.body);
-    if (!parsed.ok())
-      return Malformed(kEndpoint, parsed.status(), answer.status);
-    return parsed;
-  }();
-  Report(call, start, result.status());
-  return result;
+  absl::Status precheck = CheckReferenceNumber(reference_number);
+  if (precheck.ok()) {
+    precheck = CheckBearer(authentication_token, "authentication token");
+  }
+  return Run(kEndpoint,
+             {.method = "GET",
+              .url = Url(absl::StrCat("/auth/", reference_number)),
+              .bearer = &authentication_token},
+             &wire::ParseAuthStatus, precheck,
+             precheck.ok() ? reference_number : "");
 }
 
 absl::StatusOr<AuthTokens> KsefHttpApi::Redeem(
     const SecretBytes& authentication_token) {
   static constexpr Endpoint kEndpoint{"POST /auth/token/redeem",
                                       /*repeat_after_sent=*/false};
-  KsefCall call = NewCall(kEndpoint.name);
-  absl::Time start = absl::Now();
-  absl::StatusOr<AuthTokens> result = [&]() -> absl::StatusOr<AuthTokens> {
-    absl::Status check =
-        CheckBearer(authentication_token, "authentication token");
-    if (!check.ok()) {
-      return Error(absl::StatusCode::kInvalidArgument, kEndpoint,
-                   check.message(), {}, nullptr);
-    }
-    HttpRequest request{.method = "POST",
-                        .url = Url("/auth/token/redeem"),
-                        .bearer = &authentication_token,
-                        .fresh_connection = true};
-    ASSIGN_OR_RETURN(HttpAnswer answer, Send(kEndpoint, request, call));
-    absl::StatusOr<AuthTokens> parsed = wire::ParseAuthTokens(answer.body);
-    if (!parsed.ok()) {
-      return Error(absl::StatusCode::kInternal, kEndpoint,
-                   absl::StrCat("the answer (HTTP ", answer.status,
-                                ") does not have the documented shape: ",
-                                parsed.status().message(),
-                                "; KSeF hands out the tokens once: start a new "
-                                "authentication from the challenge"),
-                   KsefError{answer.status}, nullptr);
-    }
-    return parsed;
-  }();
-  Report(call, start, result.status());
-  return result;
+  return Run(kEndpoint,
+             {.method = "POST",
+              .url = Url("/auth/token/redeem"),
+              .bearer = &authentication_token,
+              .fresh_connection = true},
+             &wire::ParseAuthTokens,
+             CheckBearer(authentication_token, "authentication token"));
 }
 
 absl::StatusOr<KsefBearer> KsefHttpApi::Refresh(
     const SecretBytes& refresh_token) {
   static constexpr Endpoint kEndpoint{"POST /auth/token/refresh"};
-  KsefCall call = NewCall(kEndpoint.name);
-  absl::Time start = absl::Now();
-  absl::StatusOr<KsefBearer> result = [&]() -> absl::StatusOr<KsefBearer> {
-    absl::Status check = CheckBearer(refresh_token, "refresh token");
-    if (!check.ok()) {
-      return Error(absl::StatusCode::kInvalidArgument, kEndpoint,
-                   check.message(), {}, nullptr);
-    }
-    HttpRequest request{.method = "POST",
-                        .url = Url("/auth/token/refresh"),
-                        .bearer = &refresh_token};
-    ASSIGN_OR_RETURN(HttpAnswer answer, Send(kEndpoint, request, call));
-    absl::StatusOr<KsefBearer> parsed = wire::ParseRefresh(answer.body);
-    if (!parsed.ok())
-      return Malformed(kEndpoint, parsed.status(), answer.status);
-    return parsed;
-  }();
-  Report(call, start, result.status());
-  return result;
+  return Run(kEndpoint,
+             {.method = "POST",
+              .url = Url("/auth/token/refresh"),
+              .bearer = &refresh_token},
+             &wire::ParseRefresh, CheckBearer(refresh_token, "refresh token"));
 }
 
 absl::Status KsefHttpApi::CloseCurrentSession(const SecretBytes& bearer) {
   static constexpr Endpoint kEndpoint{"DELETE /auth/sessions/current",
                                       /*repeat_after_sent=*/true,
                                       /*acts_once=*/true};
-  KsefCall call = NewCall(kEndpoint.name);
-  absl::Time start = absl::Now();
-  absl::Status result = [&]() -> absl::Status {
-    absl::Status check = CheckBearer(bearer, "bearer token");
-    if (!check.ok()) {
-      return Error(absl::StatusCode::kInvalidArgument, kEndpoint,
-                   check.message(), {}, nullptr);
-    }
-    HttpRequest request{.method = "DELETE",
-                        .url = Url("/auth/sessions/current"),
-                        .bearer = &bearer};
-    return Send(kEndpoint, request, call).status();
-  }();
-  Report(call, start, result);
-  return result;
+  // 204: no body to read.
+  absl::StatusOr<std::monostate> (*no_body)(const SecretBytes&) =
+      [](const SecretBytes&) -> absl::StatusOr<std::monostate> {
+    return std::monostate{};
+  };
+  return Run(kEndpoint,
+             {.method = "DELETE",
+              .url = Url("/auth/sessions/current"),
+              .bearer = &bearer},
+             no_body, CheckBearer(bearer, "bearer token"))
+      .status();
 }
 
 absl::StatusOr<std::string> KsefHttpApi::PublicKeyCertificates() {
   static constexpr Endpoint kEndpoint{"GET /security/public-key-certificates"};
-  KsefCall call = NewCall(kEndpoint.name);
-  absl::Time start = absl::Now();
-  absl::StatusOr<std::string> result = [&]() -> absl::StatusOr<std::string> {
-    HttpRequest request{.method = "GET",
-                        .url = Url("/security/public-key-certificates")};
-    ASSIGN_OR_RETURN(HttpAnswer answer, Send(kEndpoint, request, call));
-    absl::StatusOr<std::string> parsed =
-        wire::ParsePublicKeyCertificates(answer.body);
-    if (!parsed.ok())
-      return Malformed(kEndpoint, parsed.status(), answer.status);
-    return parsed;
-  }();
-  Report(call, start, result.status());
-  return result;
+  return Run(kEndpoint,
+             {.method = "GET", .url = Url("/security/public-key-certificates")},
+             &wire::ParsePublicKeyCertificates);
 }
 
 }  // namespace sejf::broker

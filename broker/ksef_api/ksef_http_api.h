@@ -137,8 +137,16 @@ class KsefHttpApi final : public KsefApi {
   KsefHttpApi(KsefHttpApiSettings settings, KsefCallObserver observer,
               std::unique_ptr<CurlTransport> transport);
 
-  // One logical call: attempts, waits, error mapping. The 2xx answer, or the
-  // error with its KsefError; `call` filled as it goes.
+  // One logical call reported to the observer: `precheck` (an argument
+  // error: INVALID_ARGUMENT, nothing sent), Send, then `parse` of the 2xx
+  // body (its error → INTERNAL naming the endpoint).
+  template <typename T>
+  absl::StatusOr<T> Run(const Endpoint& endpoint, const HttpRequest& request,
+                        absl::StatusOr<T> (*parse)(const SecretBytes&),
+                        absl::Status precheck = absl::OkStatus(),
+                        absl::string_view reference_number = {});
+  // Attempts, waits, error mapping: the 2xx answer, or the error with its
+  // KsefError; `call` filled as it goes.
   absl::StatusOr<HttpAnswer> Send(const Endpoint& endpoint,
                                   const HttpRequest& request, KsefCall& call);
   absl::Status Error(absl::StatusCode code, const Endpoint& endpoint,
