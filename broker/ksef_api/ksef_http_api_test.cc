@@ -3,8 +3,10 @@
 // TLS trust, timeouts, and that no token reaches a message.
 #include "broker/ksef_api/ksef_http_api.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -431,6 +433,42 @@ TEST_F(KsefHttpApiTest, RedeemIsNotRepeatedAfterAServerError) {
   EXPECT_THAT(status.message(), HasSubstr("from the challenge"));
   EXPECT_THAT(Requests(), SizeIs(1));
   EXPECT_THAT(Sleeps(), IsEmpty());
+}
+
+TEST_F(KsefHttpApiTest, RedeemTravelsAloneOnAFreshConnection) {
+  json tokens = Ok({{"accessToken", TokenInfo("a", "2025-07-11T12:53:56Z")},
+                    {"refreshToken", TokenInfo("r", "2025-07-18T12:53:56Z")}});
+  json challenge = Ok({{"challenge", "20250514-CR-226FB7B000-3ACF9BE4C0-10"},
+                       {"timestamp", "2025-07-11T12:23:56Z"},
+                       {"timestampMs", 1752236636000},
+                       {"clientIp", "127.0.0.1"}});
+  Serve({challenge, challenge, tokens, challenge});
+  auto api = Api();
+  ASSERT_TRUE(api->Challenge().ok());
+  ASSERT_TRUE(api->Challenge().ok());
+  ASSERT_TRUE(api->Redeem(SecretFromView("auth.jwt")).ok());
+  ASSERT_TRUE(api->Challenge().ok());
+  std::vector<RecordedRequest> r = Requests();
+  ASSERT_THAT(r, SizeIs(4));
+  EXPECT_EQ(r[0].client_port, r[1].client_port);  // kept alive
+  EXPECT_NE(r[2].client_port, r[1].client_port);  // redeem: a new one…
+  EXPECT_NE(r[3].client_port, r[2].client_port);  // …closed after it
+}
+
+TEST_F(KsefHttpApiTest, ConcurrentCallsAllGetTheirAnswers) {
+  constexpr int kCalls = 12;
+  Serve(std::vector<json>(kCalls, Ok(json::array())));
+  auto api = Api();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kCalls; ++i) {
+    threads.emplace_back([&] {
+      if (api->PublicKeyCertificates().ok()) ++ok;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kCalls);
+  EXPECT_THAT(Requests(), SizeIs(kCalls));
 }
 
 TEST_F(KsefHttpApiTest, RedeemIsNotRepeatedAfterALostAnswer) {

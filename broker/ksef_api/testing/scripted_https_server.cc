@@ -124,6 +124,7 @@ std::vector<RecordedRequest> ScriptedHttpsServer::Requests() const {
       request.headers[name] = value.get<std::string>();
     }
     request.body = record.at("body").get<std::string>();
+    request.client_port = record.at("client_port").get<int>();
     requests.push_back(std::move(request));
   }
   return requests;

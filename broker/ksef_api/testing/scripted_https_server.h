@@ -35,6 +35,7 @@ struct RecordedRequest {
   std::string path;                            // "/v2/auth/challenge"
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  int client_port = 0;  // tells connections apart
 };
 
 class ScriptedHttpsServer {

@@ -17,7 +17,7 @@ request; past the end every request gets 500):
   {"drop": true}                             close the connection, no answer
 Each request is appended to the log as one JSON line, before it is answered:
   {"method": "POST", "path": "/v2/auth/challenge",
-   "headers": {"content-type": "..."}, "body": "..."}
+   "headers": {"content-type": "..."}, "body": "...", "client_port": 51234}
 (header names in lower case).
 """
 
@@ -63,6 +63,7 @@ def main():
                 "path": self.path,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body.decode("utf-8", "replace"),
+                "client_port": self.client_address[1],
             }
             with lock:
                 log.write(json.dumps(record) + "\n")
