@@ -12,6 +12,10 @@
 // the system bundle and its extra anchors into `ca_pem` together (see
 // KsefHttpApi::Create), and both are trusted on every host.
 //
+// A proxy named by the environment (https_proxy, no_proxy) is used as libcurl
+// does; TLS is verified end to end through it (a TLS-inspecting proxy's CA
+// goes into `ca_pem`).
+//
 // Secrets. The bearer goes to libcurl as CURLOPT_XOAUTH2_BEARER with
 // CURLAUTH_BEARER from a NUL-terminated zeroing copy. libcurl keeps its own
 // copies — the option string (strdup), the "Authorization: Bearer …" header

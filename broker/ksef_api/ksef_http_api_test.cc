@@ -11,9 +11,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/ksef_api/curl_transport.h"
 #include "broker/ksef_api/ksef_error.h"
 #include "broker/ksef_api/ksef_http_api_directory.h"
 #include "broker/ksef_api/testing/scripted_https_server.h"
+#include "common/files.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -390,6 +392,13 @@ TEST_F(KsefHttpApiTest, CertificateNotFromTheCaFileIsRefused) {
 
   EXPECT_TRUE(Api()->PublicKeyCertificates().ok());
   EXPECT_THAT(Requests(), SizeIs(1));
+}
+
+TEST_F(KsefHttpApiTest, TheSystemBundleIsLibcurlsOwn) {
+  // What a ca_file is added to (Debian: /etc/ssl/certs/ca-certificates.crt).
+  std::string bundle = CurlDefaultCaBundle();
+  ASSERT_FALSE(bundle.empty());
+  EXPECT_TRUE(PathExists(bundle)) << bundle;
 }
 
 TEST_F(KsefHttpApiTest, SystemStoreAndCaFileAreTrustedTogether) {
