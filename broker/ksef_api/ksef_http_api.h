@@ -17,6 +17,9 @@
 //                    half and all of min(backoff_cap, backoff_base·2^(n-1)));
 //                    then UNAVAILABLE
 //   TLS refusal      → UNAVAILABLE at once (retrying cannot help)
+//   bad arguments    → INVALID_ARGUMENT, nothing sent (an empty body, a
+//                    reference number not of 36 letters, digits and '-', a
+//                    bearer that is not a printable token)
 // X-System-Warning headers of every answer go to KsefCall.system_warnings
 // (for the caller's log). A call takes at most max_attempts × timeout plus
 // the waits between attempts (each ≤ max(backoff_cap, max_retry_after)).
@@ -42,7 +45,7 @@
 //     once; the answer of a request it acted on cannot be fetched again (a
 //     repeat gets 21301 "already redeemed"). So redeem travels on a fresh
 //     connection and is retried only when it provably never left (no
-//     connection, TLS refused before sending) or KSeF refused it with 429;
+//     connection could be made) or KSeF refused it with 429;
 //     after a 5xx, a timeout or a broken connection it is UNAVAILABLE at once
 //     with a message saying the tokens cannot be fetched again and a new
 //     authentication must start from the challenge.
