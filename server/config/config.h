@@ -78,14 +78,6 @@ struct ServerConfig {
 // Ministry's (signer/ministry/ministry_trust.h); with neither set, Ministry
 // certificates of the environment are admitted only with an operator pin.
 struct KsefEnvironmentConfig {
-  // The KSeF API base URL, https:// only (broker/ksef_api/ksef_api_url.h),
-  // without a trailing '/'; empty: the official one for test, demo and prod
-  // (BuiltInKsefApiUrl), none for a custom name.
-  std::string api_url = {};
-  // Absolute path of a PEM file of extra trust anchors for the API's TLS
-  // certificate (an emulator, a TLS-inspecting proxy), trusted together
-  // with the system store; empty: the system store alone. Read at start.
-  std::string ca_file = {};
   // Absolute path of a PEM file of roots and/or intermediates the Ministry's
   // certificates must chain to; empty: none. Read (and checked) at start.
   std::string mf_trust_anchors = {};
@@ -96,6 +88,14 @@ struct KsefEnvironmentConfig {
   // KSeF requires it today; its removal is announced (ksef-api#741), so an
   // environment that has dropped it can be told to leave it out.
   bool token_context_identifier = true;
+  // The KSeF API base URL, https:// only (broker/ksef_api/ksef_api_url.h),
+  // without a trailing '/'; empty: the official one for test, demo and prod
+  // (BuiltInKsefApiUrl), none for a custom name.
+  std::string api_url = {};
+  // Absolute path of a PEM file of extra trust anchors for the API's TLS
+  // certificate (an emulator, a TLS-inspecting proxy), trusted together
+  // with the system store; empty: the system store alone. Read at start.
+  std::string ca_file = {};
 };
 
 // [ksef].
