@@ -15,6 +15,7 @@ packages=(
   libsqlite3-dev sqlite3
   libxml2-dev xmlsec1 libxmlsec1-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  libcurl4-openssl-dev python3
   libqrencode-dev libpng-dev zbar-tools file
   libgtest-dev libgmock-dev
   python3 python3-cryptography libxml2-utils curl

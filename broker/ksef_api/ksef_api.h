@@ -84,7 +84,11 @@ struct KsefCall {
   std::vector<int> exception_codes = {};  // KSeF's, from a 400 body
   int attempts = 0;
   absl::Duration duration;
-  absl::Status status;  // what the method returned (OK or the error)
+  absl::Status status;           // what the method returned (OK or the error)
+  std::string environment = {};  // the environment's name ("test")
+  // X-System-Warning headers of the answers ("[sig-001]: …"), for the
+  // caller's log (ksef-protocol.md §2).
+  std::vector<std::string> system_warnings = {};
 };
 
 class KsefApi {

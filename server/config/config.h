@@ -88,6 +88,14 @@ struct KsefEnvironmentConfig {
   // KSeF requires it today; its removal is announced (ksef-api#741), so an
   // environment that has dropped it can be told to leave it out.
   bool token_context_identifier = true;
+  // The KSeF API base URL, https:// only (broker/ksef_api/ksef_api_url.h),
+  // without a trailing '/'; empty: the official one for test, demo and prod
+  // (BuiltInKsefApiUrl), none for a custom name.
+  std::string api_url = {};
+  // Absolute path of a PEM file of extra trust anchors for the API's TLS
+  // certificate (an emulator, a TLS-inspecting proxy), trusted together
+  // with the system store; empty: the system store alone. Read at start.
+  std::string ca_file = {};
 };
 
 // [ksef].
@@ -96,6 +104,13 @@ struct KsefConfig {
   // XAdES login documents is set back from now, for a clock slightly ahead
   // of KSeF's (the official C# SDK uses one minute).
   int signing_time_skew_seconds = 60;
+  // The KSeF API client (broker/ksef_api/ksef_http_api.h), every
+  // environment: ksef.api_connect_timeout_seconds 1..300, the whole of one
+  // attempt ksef.api_timeout_seconds 1..600, ksef.api_max_attempts 1..10
+  // (network errors, 5xx and 429 are retried with backoff).
+  int api_connect_timeout_seconds = 10;
+  int api_timeout_seconds = 30;
+  int api_max_attempts = 3;
   std::map<std::string, KsefEnvironmentConfig> environments;
 };
 

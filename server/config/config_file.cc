@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "broker/ksef_api/ksef_api_url.h"
 #include "common/files.h"
 #include "common/status_macros.h"
 
@@ -246,7 +247,27 @@ class Reader {
     for (auto&& [k, value] : *table) {
       absl::string_view name = View(k.str());
       std::string key = absl::StrCat(prefix, ".", name);
-      if (name == "mf_trust_anchors") {
+      if (name == "api_url") {
+        const auto* s = value.as_string();
+        if (s == nullptr) return WrongType(key, value, "a string");
+        absl::StatusOr<std::string> url = broker::NormalizeKsefApiUrl(s->get());
+        if (!url.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(key, " \"", s->get(), "\" in ",
+                           Where(value.source()), " ", url.status().message()));
+        }
+        env.api_url = *std::move(url);
+      } else if (name == "ca_file") {
+        const auto* s = value.as_string();
+        if (s == nullptr) return WrongType(key, value, "a string");
+        if (s->get().empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(key, " in ", Where(value.source()),
+                           " is empty; name a PEM file of CA certificates, "
+                           "or leave the key out"));
+        }
+        env.ca_file = ResolvePath(s->get());
+      } else if (name == "mf_trust_anchors") {
         const auto* s = value.as_string();
         if (s == nullptr) return WrongType(key, value, "a string");
         if (s->get().empty()) {
@@ -278,7 +299,8 @@ class Reader {
       } else {
         return UnknownKey(key, k.source(),
                           absl::StrCat("keys in [", prefix,
-                                       "]: mf_trust_anchors, "
+                                       "]: api_url, ca_file, "
+                                       "mf_trust_anchors, "
                                        "mf_pinned_fingerprints, "
                                        "token_context_identifier"));
       }

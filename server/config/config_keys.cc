@@ -30,6 +30,14 @@ absl::Status PositiveInt(std::int64_t value, int* out) {
   return Ok();
 }
 
+absl::Status IntInRange(std::int64_t value, int min, int max, int* out) {
+  if (value < min || value > max) {
+    return absl::InvalidArgumentError(absl::StrCat("must be ", min, "..", max));
+  }
+  *out = static_cast<int>(value);
+  return Ok();
+}
+
 // Captureless lambdas: the table holds plain function pointers.
 const KeySpec kKeys[] = {
     {"data_dir", KeyType::kPath,
@@ -196,6 +204,23 @@ const KeySpec kKeys[] = {
      [](const Config& c) {
        return absl::StrCat(c.ksef.signing_time_skew_seconds);
      }},
+    {"ksef.api_connect_timeout_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 1, 300, &c.ksef.api_connect_timeout_seconds);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.ksef.api_connect_timeout_seconds);
+     }},
+    {"ksef.api_timeout_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 1, 600, &c.ksef.api_timeout_seconds);
+     },
+     [](const Config& c) { return absl::StrCat(c.ksef.api_timeout_seconds); }},
+    {"ksef.api_max_attempts", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 1, 10, &c.ksef.api_max_attempts);
+     },
+     [](const Config& c) { return absl::StrCat(c.ksef.api_max_attempts); }},
 };
 
 constexpr absl::string_view kSections[] = {

@@ -48,6 +48,9 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->audit.checkpoint_export_file,
             "/var/lib/sejf/audit-checkpoints.jsonl");
   EXPECT_EQ(config->ksef.signing_time_skew_seconds, 60);
+  EXPECT_EQ(config->ksef.api_connect_timeout_seconds, 10);
+  EXPECT_EQ(config->ksef.api_timeout_seconds, 30);
+  EXPECT_EQ(config->ksef.api_max_attempts, 3);
   EXPECT_THAT(config->warnings, IsEmpty());
 }
 
@@ -119,6 +122,10 @@ TEST_F(ExampleConfigTest, KsefEnvironmentsCarryTheMinistryTrust) {
   ASSERT_TRUE(config.ok()) << config.status();
   const auto& environments = config->ksef.environments;
   ASSERT_EQ(environments.size(), 2u);
+  EXPECT_EQ(environments.at("prod").api_url, "https://api.ksef.mf.gov.pl/v2");
+  EXPECT_EQ(environments.at("prod").ca_file, "");
+  EXPECT_EQ(environments.at("test").api_url, "");
+  EXPECT_EQ(environments.at("test").ca_file, "/etc/sejf/proxy-ca.pem");
   EXPECT_EQ(environments.at("prod").mf_trust_anchors,
             "/etc/sejf/mf-trust-anchors.pem");
   EXPECT_THAT(environments.at("prod").mf_pinned_fingerprints, IsEmpty());

@@ -216,5 +216,97 @@ TEST_F(KsefEnvironmentsTest, ReloadSaysAChangedTokenBodyNeedsARestart) {
       ElementsAre("ksef.signing_time_skew_seconds", "ksef.environments.prod"));
 }
 
+TEST_F(KsefEnvironmentsTest, ApiUrlAndCaFileAreReadPerEnvironment) {
+  auto config = LoadConfig(FileSources(std::string(kMinimalFile) + R"(
+[ksef.environments.emulator]
+api_url = "https://127.0.0.1:8443/v2/"
+ca_file = "tls/emulator-ca.pem"
+[ksef.environments.prod]
+mf_trust_anchors = "mf/anchors.pem"
+)"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& environments = config->ksef.environments;
+  EXPECT_EQ(environments.at("emulator").api_url, "https://127.0.0.1:8443/v2");
+  EXPECT_EQ(environments.at("emulator").ca_file, dir_ + "/tls/emulator-ca.pem");
+  EXPECT_EQ(environments.at("prod").api_url, "");  // the built-in one
+  EXPECT_EQ(environments.at("prod").ca_file, "");
+  EXPECT_THAT(DescribeConfig(*config),
+              HasSubstr("ksef.environments.emulator.api_url = "
+                        "\"https://127.0.0.1:8443/v2\""));
+}
+
+TEST_F(KsefEnvironmentsTest, PlainHttpApiUrlIsRefusedNamingKeyAndLine) {
+  std::string error = ErrorOf(
+      "[ksef.environments.emulator]\napi_url = \"http://127.0.0.1:8080/v2\"\n");
+  EXPECT_THAT(error, HasSubstr("ksef.environments.emulator.api_url "
+                               "\"http://127.0.0.1:8080/v2\""));
+  EXPECT_THAT(error, HasSubstr("sejfd.toml line 10"));
+  EXPECT_THAT(error, HasSubstr("https:// only"));
+  EXPECT_THAT(ErrorOf("[ksef.environments.prod]\napi_url = 1\n"),
+              HasSubstr("must be a string"));
+  EXPECT_THAT(
+      ErrorOf("[ksef.environments.prod]\napi_url = \"https://h/v2?x=1\"\n"),
+      HasSubstr("query"));
+}
+
+TEST_F(KsefEnvironmentsTest, EmptyOrMissingCaFileIsAnError) {
+  EXPECT_THAT(ErrorOf("[ksef.environments.test]\nca_file = \"\"\n"),
+              HasSubstr("ksef.environments.test.ca_file"));
+  auto config = LoadConfig(FileSources(std::string(kMinimalFile) +
+                                       "[ksef.environments.test]\n"
+                                       "ca_file = \"nowhere.pem\"\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  config->hsm.pin_file = Write("hsm-pin", "1234");
+  config->hsm.softhsm2_conf = "";
+  config->hsm.module = "libsofthsm2.so";
+  config->listen.unix_socket = dir_ + "/sejf.sock";
+  config->storage.sqlite_path = dir_ + "/sejf.db";
+  absl::Status status = VerifyReferencedFiles(*config);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("ksef.environments.test.ca_file"));
+  EXPECT_THAT(status.message(), HasSubstr(dir_ + "/nowhere.pem"));
+}
+
+TEST_F(KsefEnvironmentsTest, ApiClientKeysHaveDefaultsAndRanges) {
+  auto config = LoadConfig(FileSources(kMinimalFile));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ksef.api_connect_timeout_seconds, 10);
+  EXPECT_EQ(config->ksef.api_timeout_seconds, 30);
+  EXPECT_EQ(config->ksef.api_max_attempts, 3);
+  auto set = LoadConfig(FileSources(std::string(kMinimalFile) + R"(
+[ksef]
+api_connect_timeout_seconds = 2
+api_timeout_seconds = 5
+api_max_attempts = 1
+)"));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->ksef.api_connect_timeout_seconds, 2);
+  EXPECT_EQ(set->ksef.api_timeout_seconds, 5);
+  EXPECT_EQ(set->ksef.api_max_attempts, 1);
+  EXPECT_THAT(ErrorOf("[ksef]\napi_max_attempts = 0\n"),
+              HasSubstr("ksef.api_max_attempts 0"));
+  EXPECT_THAT(ErrorOf("[ksef]\napi_max_attempts = 11\n"),
+              HasSubstr("must be 1..10"));
+  EXPECT_THAT(ErrorOf("[ksef]\napi_timeout_seconds = 601\n"),
+              HasSubstr("must be 1..600"));
+  EXPECT_THAT(ErrorOf("[ksef]\napi_connect_timeout_seconds = 0\n"),
+              HasSubstr("must be 1..300"));
+}
+
+TEST_F(KsefEnvironmentsTest, ReloadSaysAChangedApiUrlNeedsARestart) {
+  ConfigSources sources = FileSources(std::string(kMinimalFile) +
+                                      "[ksef.environments.emulator]\n"
+                                      "api_url = \"https://127.0.0.1:1/v2\"\n");
+  auto running = LoadConfig(sources);
+  ASSERT_TRUE(running.ok()) << running.status();
+  Write("sejfd.toml", std::string(kMinimalFile) +
+                          "[ksef.environments.emulator]\n"
+                          "api_url = \"https://127.0.0.1:2/v2\"\n");
+  auto reload = ReloadPolicy(sources, *running);
+  ASSERT_TRUE(reload.ok()) << reload.status();
+  EXPECT_THAT(reload->restart_required,
+              ElementsAre("ksef.environments.emulator"));
+}
+
 }  // namespace
 }  // namespace sejf::server

@@ -333,6 +333,11 @@ absl::Status VerifyReferencedFiles(const Config& config) {
                        env.mf_trust_anchors, "\" does not exist (from ",
                        config.config_file, ")"));
     }
+    if (!env.ca_file.empty() && !PathExists(env.ca_file)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "ksef.environments.", name, ".ca_file: file \"", env.ca_file,
+          "\" does not exist (from ", config.config_file, ")"));
+    }
   }
   std::vector<std::pair<const char*, std::string>> parents;
   if (!config.listen.unix_socket.empty()) {
@@ -368,6 +373,8 @@ absl::StatusOr<PolicyReload> ReloadPolicy(const ConfigSources& sources,
   for (const auto& [name, env] : next.ksef.environments) {
     auto it = running.ksef.environments.find(name);
     if (it == running.ksef.environments.end() ||
+        it->second.api_url != env.api_url ||
+        it->second.ca_file != env.ca_file ||
         it->second.mf_trust_anchors != env.mf_trust_anchors ||
         it->second.mf_pinned_fingerprints != env.mf_pinned_fingerprints ||
         it->second.token_context_identifier != env.token_context_identifier) {
@@ -399,6 +406,9 @@ std::string DescribeConfig(const Config& config) {
                     Origin(config, key.name), "\n");
   }
   for (const auto& [name, env] : config.ksef.environments) {
+    absl::StrAppend(&out, "ksef.environments.", name, ".api_url = \"",
+                    env.api_url, "\"\n", "ksef.environments.", name,
+                    ".ca_file = \"", env.ca_file, "\"\n");
     absl::StrAppend(
         &out, "ksef.environments.", name, ".mf_trust_anchors = \"",
         env.mf_trust_anchors, "\"\n", "ksef.environments.", name,

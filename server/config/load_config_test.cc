@@ -267,6 +267,9 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_SERVER_MAX_THREADS", "5"},
       {"SEJF_AUDIT_CHECKPOINT_EXPORT_FILE", "/checkpoints.jsonl"},
       {"SEJF_KSEF_SIGNING_TIME_SKEW_SECONDS", "15"},
+      {"SEJF_KSEF_API_CONNECT_TIMEOUT_SECONDS", "4"},
+      {"SEJF_KSEF_API_TIMEOUT_SECONDS", "12"},
+      {"SEJF_KSEF_API_MAX_ATTEMPTS", "2"},
   };
   auto config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -288,6 +291,9 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->server.max_threads, 5);
   EXPECT_EQ(config->audit.checkpoint_export_file, "/checkpoints.jsonl");
   EXPECT_EQ(config->ksef.signing_time_skew_seconds, 15);
+  EXPECT_EQ(config->ksef.api_connect_timeout_seconds, 4);
+  EXPECT_EQ(config->ksef.api_timeout_seconds, 12);
+  EXPECT_EQ(config->ksef.api_max_attempts, 2);
   for (const auto& [key, origin] : config->origins) {
     EXPECT_THAT(origin, HasSubstr("environment variable SEJF_")) << key;
   }

@@ -1,0 +1,172 @@
+// KsefApi over HTTPS: one KSeF environment's API on libcurl
+// (curl_transport.h) with KSeF's wire formats (ksef_wire.h).
+//
+// Requests: JSON (Accept: application/json) except POST
+// /auth/xades-signature (Content-Type: application/xml, the signed document
+// byte for byte); bearers as "Authorization: Bearer …".
+//
+// Answers → status (every error carries a KsefError, see ksef_api.h):
+//   2xx              parsed; a body that does not have the documented shape
+//                    → INTERNAL naming the endpoint and the field
+//   400, 410, other 4xx → FAILED_PRECONDITION with KSeF's codes and words
+//   401, 403         → PERMISSION_DENIED (problem+json title, detail, reason)
+//   429              → retried after Retry-After (or the backoff when absent)
+//                    while attempts remain and Retry-After ≤ max_retry_after;
+//                    then RESOURCE_EXHAUSTED with retry_after
+//   5xx, no answer   → retried with exponential backoff (full jitter between
+//                    half and all of min(backoff_cap, backoff_base·2^(n-1)));
+//                    then UNAVAILABLE
+//   TLS refusal      → UNAVAILABLE at once (retrying cannot help)
+//   bad arguments    → INVALID_ARGUMENT, nothing sent (an empty body, a
+//                    reference number not of 36 letters, digits and '-', a
+//                    bearer that is not a printable token)
+// X-System-Warning headers of every answer go to KsefCall.system_warnings
+// (for the caller's log). A call takes at most max_attempts × timeout plus
+// the waits between attempts (each ≤ max(backoff_cap, max_retry_after)).
+//
+// Which calls are retried once KSeF may have acted on them:
+//   - POST /auth/challenge: a lost answer only leaves an unused challenge
+//     that expires in 10 minutes — retried.
+//   - GET /auth/{ref}, GET /security/public-key-certificates: reads —
+//     retried.
+//   - POST /auth/token/refresh: KSeF answers it any number of times and does
+//     not rotate the refresh token — retried.
+//   - POST /auth/xades-signature, POST /auth/ksef-token: a repeat starts a
+//     second authentication with the same challenge; KSeF either accepts it
+//     (the first is orphaned: its authentication token never reached anyone
+//     and expires) or refuses the used challenge (21111) — retried; an error
+//     answer that follows an attempt KSeF may have acted on is ambiguous and
+//     reported as UNAVAILABLE (KsefError keeps KSeF's codes): start again
+//     with a new challenge.
+//   - DELETE /auth/sessions/current: a repeat after a lost 204 meets a
+//     bearer KSeF no longer accepts — retried; an error answer after an
+//     attempt KSeF may have acted on is UNAVAILABLE likewise.
+//   - POST /auth/token/redeem: KSeF hands out an authentication's tokens
+//     once; the answer of a request it acted on cannot be fetched again (a
+//     repeat gets 21301 "already redeemed"). So redeem travels on a fresh
+//     connection and is retried only when it provably never left (no
+//     connection could be made) or KSeF refused it with 429;
+//     after a 5xx, a timeout or a broken connection it is UNAVAILABLE at once
+//     with a message saying the tokens cannot be fetched again and a new
+//     authentication must start from the challenge.
+//
+// Secrets: bearer tokens arrive and leave in SecretBytes (see
+// curl_transport.h for libcurl's copies); no message, KsefCall or log line
+// holds a token or a body — KSeF's error text is scrubbed of the bearer the
+// call used. Errors are prefixed "KSeF <environment> <METHOD /path>: ".
+//
+// Thread-safety: thread-safe (KsefApi's contract); the observer may be called
+// from several threads at once.
+#ifndef SEJF_BROKER_KSEF_API_KSEF_HTTP_API_H_
+#define SEJF_BROKER_KSEF_API_KSEF_HTTP_API_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "broker/ksef_api/ksef_api.h"
+#include "broker/ksef_api/ksef_error.h"
+#include "common/secret.h"
+
+namespace sejf::broker {
+
+class CurlTransport;
+struct HttpAnswer;
+struct HttpRequest;
+
+// Told of every finished call (after its retries), for audit and metrics.
+// Must not block for long; must be thread-safe.
+using KsefCallObserver = std::function<void(const KsefCall&)>;
+
+struct KsefHttpApiSettings {
+  std::string environment;  // its name, for messages and KsefCall ("test")
+  std::string base_url;     // NormalizeKsefApiUrl's rule (ksef_api_url.h)
+  // A PEM file of extra trust anchors for the API's TLS certificate (a local
+  // emulator, a TLS-inspecting proxy), trusted together with the system
+  // store; empty: the system store alone.
+  std::string ca_file = {};
+  // The system store's bundle that is read together with ca_file; empty:
+  // libcurl's built-in bundle (CurlDefaultCaBundle). A missing bundle leaves
+  // ca_file and libcurl's CA directory. Tests point it elsewhere.
+  std::string system_ca_file = {};
+  absl::Duration connect_timeout = absl::Seconds(10);
+  absl::Duration timeout = absl::Seconds(30);  // per attempt, whole exchange
+  int max_attempts = 3;                        // ≥ 1
+  absl::Duration backoff_base = absl::Milliseconds(500);
+  absl::Duration backoff_cap = absl::Seconds(8);
+  // A longer Retry-After is not waited for: RESOURCE_EXHAUSTED at once.
+  absl::Duration max_retry_after = absl::Seconds(30);
+  // How the waits between attempts are spent; null: absl::SleepFor.
+  std::function<void(absl::Duration)> sleep = nullptr;
+};
+
+class KsefHttpApi final : public KsefApi {
+ public:
+  // INVALID_ARGUMENT for a bad base_url (saying why) or settings out of
+  // range (timeouts and backoff positive, max_attempts ≥ 1); the ca_file's
+  // read error (NOT_FOUND, …) or INVALID_ARGUMENT when it holds no PEM
+  // CERTIFICATE block, naming the file. `observer` may be null.
+  static absl::StatusOr<std::unique_ptr<KsefHttpApi>> Create(
+      KsefHttpApiSettings settings, KsefCallObserver observer);
+  ~KsefHttpApi() override;
+
+  absl::StatusOr<AuthChallenge> Challenge() override;
+  absl::StatusOr<AuthInit> SubmitXadesSignature(
+      absl::string_view signed_xml) override;
+  absl::StatusOr<AuthInit> SubmitKsefToken(
+      absl::string_view request_json) override;
+  absl::StatusOr<AuthOperationStatus> GetAuthStatus(
+      absl::string_view reference_number,
+      const SecretBytes& authentication_token) override;
+  absl::StatusOr<AuthTokens> Redeem(
+      const SecretBytes& authentication_token) override;
+  absl::StatusOr<KsefBearer> Refresh(const SecretBytes& refresh_token) override;
+  absl::Status CloseCurrentSession(const SecretBytes& bearer) override;
+  absl::StatusOr<std::string> PublicKeyCertificates() override;
+
+  const KsefHttpApiSettings& settings() const { return settings_; }
+
+ private:
+  // How an endpoint may be repeated (see the header comment).
+  struct Endpoint {
+    absl::string_view name;         // "POST /auth/token/redeem"
+    bool repeat_after_sent = true;  // may be resent once KSeF may have acted
+    bool acts_once = false;  // an error after such an attempt is ambiguous
+  };
+
+  KsefHttpApi(KsefHttpApiSettings settings, KsefCallObserver observer,
+              std::unique_ptr<CurlTransport> transport);
+
+  // One logical call reported to the observer: `precheck` (an argument
+  // error: INVALID_ARGUMENT, nothing sent), Send, then `parse` of the 2xx
+  // body (its error → INTERNAL naming the endpoint).
+  template <typename T>
+  absl::StatusOr<T> Run(const Endpoint& endpoint, const HttpRequest& request,
+                        absl::StatusOr<T> (*parse)(const SecretBytes&),
+                        absl::Status precheck = absl::OkStatus(),
+                        absl::string_view reference_number = {});
+  // Attempts, waits, error mapping: the 2xx answer, or the error with its
+  // KsefError; `call` filled as it goes.
+  absl::StatusOr<HttpAnswer> Send(const Endpoint& endpoint,
+                                  const HttpRequest& request, KsefCall& call);
+  absl::Status Error(absl::StatusCode code, const Endpoint& endpoint,
+                     absl::string_view text, const KsefError& error,
+                     const SecretBytes* bearer) const;
+  absl::Status Malformed(const Endpoint& endpoint, const absl::Status& parse,
+                         int http_status) const;
+  absl::Duration Backoff(int attempt) const;
+  void Sleep(absl::Duration duration) const;
+  void Report(KsefCall& call, absl::Time start, const absl::Status& status);
+  std::string Url(absl::string_view path) const;
+
+  const KsefHttpApiSettings settings_;
+  const KsefCallObserver observer_;
+  const std::unique_ptr<CurlTransport> transport_;
+};
+
+}  // namespace sejf::broker
+
+#endif  // SEJF_BROKER_KSEF_API_KSEF_HTTP_API_H_
