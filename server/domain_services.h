@@ -2,6 +2,7 @@
 #ifndef SEJF_SERVER_DOMAIN_SERVICES_H_
 #define SEJF_SERVER_DOMAIN_SERVICES_H_
 
+#include "broker/sessions/ksef_sessions.h"
 #include "signer/custody/key_custody.h"
 #include "signer/ksef/auth_token_signer.h"
 #include "signer/ministry/ministry_certificate_store.h"
@@ -22,6 +23,8 @@ struct DomainServices {
   signer::MinistryCertificateStore* mfcerts = nullptr;
   signer::KsefTokenEncryptor* token_encryptor = nullptr;
   signer::OfflineQrSigner* qr_signer = nullptr;
+  // Standing KSeF logins (broker/sessions).
+  broker::KsefSessions* sessions = nullptr;
   // Every RPC's event.
   vault::AuditLog* audit = nullptr;
 };

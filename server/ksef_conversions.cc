@@ -61,6 +61,15 @@ signer::AllowedIps AllowedIpsFromProto(const sejf::v1::AllowedIps& ips) {
   return out;
 }
 
+void AllowedIpsToProto(const signer::AllowedIps& ips,
+                       sejf::v1::AllowedIps* out) {
+  out->mutable_ip4_addresses()->Assign(ips.ip4_addresses.begin(),
+                                       ips.ip4_addresses.end());
+  out->mutable_ip4_ranges()->Assign(ips.ip4_ranges.begin(),
+                                    ips.ip4_ranges.end());
+  out->mutable_ip4_masks()->Assign(ips.ip4_masks.begin(), ips.ip4_masks.end());
+}
+
 void MinistryCertificateToProto(const signer::MinistryCertificate& c,
                                 sejf::v1::MinistryCertificate* out) {
   out->set_name(absl::StrCat("environments/", c.environment,

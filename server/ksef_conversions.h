@@ -25,6 +25,8 @@ sejf::v1::MinistryCertificateUsage MinistryUsageToProto(
     signer::MinistryCertificateUsage u);
 
 signer::AllowedIps AllowedIpsFromProto(const sejf::v1::AllowedIps& ips);
+void AllowedIpsToProto(const signer::AllowedIps& ips,
+                       sejf::v1::AllowedIps* out);
 
 // Fills `out`; name is
 // "environments/{environment}/ministryCertificates/{fingerprint}".

@@ -15,6 +15,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/sessions/ksef_sessions.h"
+#include "broker/sessions/session_call_observer.h"
 #include "common/clock.h"
 #include "common/crypto_init.h"
 #include "common/files.h"
@@ -23,6 +25,7 @@
 #include "server/config/load_config.h"
 #include "server/daemon.h"
 #include "server/dev_bootstrap.h"
+#include "server/ksef_api_config.h"
 #include "server/logger.h"
 #include "server/ministry_trust_config.h"
 #include "server/tls/dev_pki.h"
@@ -69,6 +72,19 @@ signer::TokenEncryptionOptions TokenEncryptionOptionsOf(const Config& config) {
     }
   }
   return options;
+}
+
+// Logs the X-System-Warning headers KSeF answers with (e.g. sig-001: a
+// XAdES signature KSeF accepts today under a profile it will refuse).
+broker::KsefCallObserver LogKsefWarnings(const Logger& logger) {
+  return [&logger](const broker::KsefCall& call) {
+    for (const std::string& warning : call.system_warnings) {
+      logger.Log(LogLevel::kWarning, "ksef_system_warning",
+                 {{"environment", call.environment},
+                  {"endpoint", call.endpoint},
+                  {"warning", warning}});
+    }
+  };
 }
 
 absl::StatusOr<DaemonOptions> ListenerOptions(const Config& config) {
@@ -259,6 +275,25 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   signer::KsefTokenEncryptor token_encryptor(&mfcerts, mf_trust->get(), clock,
                                              TokenEncryptionOptionsOf(config));
   signer::OfflineQrSigner qr_signer(&key_custody);
+  absl::StatusOr<std::unique_ptr<broker::KsefHttpApiDirectory>> ksef_apis =
+      BuildKsefApiDirectory(config.ksef, LogKsefWarnings(logger));
+  if (!ksef_apis.ok()) return fail("config", ksef_apis.status());
+  // Every KSeF call of a session is audited (endpoint, reference number,
+  // status; never a token).
+  broker::AuditingSessionCallObserver session_calls(audit->get());
+  absl::StatusOr<std::unique_ptr<broker::KsefSessions>> sessions =
+      broker::KsefSessions::Create({.apis = ksef_apis->get(),
+                                    .storage = storage->get(),
+                                    .keyring = keyring->get(),
+                                    .tokens = tokens->get(),
+                                    .signer = &auth_signer,
+                                    .encryptor = &token_encryptor,
+                                    .ministry_certificates = &mfcerts,
+                                    .clock = clock,
+                                    .observer = &session_calls},
+                                   {.refresh_margin = absl::Seconds(
+                                        config.ksef.refresh_margin_seconds)});
+  if (!sessions.ok()) return fail("sessions", sessions.status());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
@@ -276,6 +311,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                    .mfcerts = &mfcerts,
                                    .token_encryptor = &token_encryptor,
                                    .qr_signer = &qr_signer,
+                                   .sessions = sessions->get(),
                                    .audit = audit->get()});
   if (!daemon.ok()) return fail("listen", daemon.status());
   PrintBanner(config, **daemon);

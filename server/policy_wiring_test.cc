@@ -16,6 +16,7 @@
 #include "sejf/v1/audit_log.grpc.pb.h"
 #include "sejf/v1/key_custody.grpc.pb.h"
 #include "sejf/v1/ksef_auth.grpc.pb.h"
+#include "sejf/v1/ksef_sessions.grpc.pb.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "server/policy/operations.h"
 #include "server/testing/in_process_sejfd.h"
@@ -36,10 +37,12 @@ struct Stubs {
       : keys(sejf::v1::KeyCustody::NewStub(channel)),
         tokens(sejf::v1::TokenVault::NewStub(channel)),
         ksef(sejf::v1::KsefAuth::NewStub(channel)),
+        sessions(sejf::v1::KsefSessions::NewStub(channel)),
         audit(sejf::v1::AuditLog::NewStub(channel)) {}
   std::unique_ptr<sejf::v1::KeyCustody::Stub> keys;
   std::unique_ptr<sejf::v1::TokenVault::Stub> tokens;
   std::unique_ptr<sejf::v1::KsefAuth::Stub> ksef;
+  std::unique_ptr<sejf::v1::KsefSessions::Stub> sessions;
   std::unique_ptr<sejf::v1::AuditLog::Stub> audit;
 };
 
@@ -130,6 +133,28 @@ std::vector<Case> Cases() {
          return Unary(s.tokens.get(), &TokenVault::Stub::GetVaultStatus, c,
                       GetVaultStatusRequest());
        }},
+      {Operation::kSessionsManage,
+       [](Stubs& s, grpc::ClientContext* c) {
+         OpenSessionRequest r;
+         r.set_session_id("s-new");
+         r.set_credential("keys/k-auth");
+         r.set_context(kContext);
+         r.set_environment("test");
+         return Unary(s.sessions.get(), &KsefSessions::Stub::OpenSession, c, r);
+       }},
+      {Operation::kSessionsToken,
+       [](Stubs& s, grpc::ClientContext* c) {
+         GetAccessTokenRequest r;
+         r.set_name("sessions/s1");
+         return Unary(s.sessions.get(), &KsefSessions::Stub::GetAccessToken, c,
+                      r);
+       }},
+      {Operation::kSessionsRead,
+       [](Stubs& s, grpc::ClientContext* c) {
+         GetSessionRequest r;
+         r.set_name("sessions/s1");
+         return Unary(s.sessions.get(), &KsefSessions::Stub::GetSession, c, r);
+       }},
   };
 }
 
@@ -161,7 +186,8 @@ class PolicyWiringTest : public ::testing::TestWithParam<Case> {
   }
 
   // As admin: an authentication and an offline key with self-signed
-  // certificates, token t1, and a pinned Ministry certificate for "test".
+  // certificates, token t1, a pinned Ministry certificate for "test", and
+  // session s1 (k-auth, in the fake KSeF).
   void Populate() {
     using namespace sejf::v1;
     for (auto [id, usage, dn] :
@@ -201,6 +227,14 @@ class PolicyWiringTest : public ::testing::TestWithParam<Case> {
         reinterpret_cast<const char*>(digest), sizeof(digest))));
     Expect(Unary(stubs_->ksef.get(),
                  &KsefAuth::Stub::ImportMinistryCertificates, Admin(), mfcert));
+    // A standing session s1, logged in to the fake KSeF with k-auth.
+    OpenSessionRequest session;
+    session.set_session_id("s1");
+    session.set_credential("keys/k-auth");
+    session.set_context(kContext);
+    session.set_environment("test");
+    Expect(Unary(stubs_->sessions.get(), &KsefSessions::Stub::OpenSession,
+                 Admin(), session));
   }
 
   grpc::ClientContext* Admin() {

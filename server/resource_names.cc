@@ -33,4 +33,9 @@ absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
   return NameFromResource(resource, "tokens", field);
 }
 
+absl::StatusOr<std::string> SessionNameFromResource(absl::string_view resource,
+                                                    absl::string_view field) {
+  return NameFromResource(resource, "sessions", field);
+}
+
 }  // namespace sejf::server

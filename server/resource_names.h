@@ -23,6 +23,11 @@ absl::StatusOr<std::string> KeyNameFromResource(absl::string_view resource,
 absl::StatusOr<std::string> TokenNameFromResource(absl::string_view resource,
                                                   absl::string_view field);
 
+// The same for "sessions/{name}" (the session-name rule is the credential
+// name rule).
+absl::StatusOr<std::string> SessionNameFromResource(absl::string_view resource,
+                                                    absl::string_view field);
+
 }  // namespace sejf::server
 
 #endif  // SEJF_SERVER_RESOURCE_NAMES_H_

@@ -6,6 +6,7 @@
 #include "server/identity_service.h"
 #include "server/key_custody_service.h"
 #include "server/ksef_auth_service.h"
+#include "server/ksef_sessions_service.h"
 #include "server/rpc_method.h"
 #include "server/token_vault_service.h"
 
@@ -18,11 +19,13 @@ struct SejfServices::Services {
         tokens(env, *domain.tokens),
         auth(env, *domain.auth_signer, *domain.token_encryptor, *domain.tokens,
              *domain.qr_signer, *domain.mfcerts),
+        sessions(env, *domain.sessions),
         audit(env) {}
   IdentityService identity;
   KeyCustodyService keys;
   TokenVaultService tokens;
   KsefAuthService auth;
+  KsefSessionsService sessions;
   AuditLogService audit;
 };
 
@@ -41,6 +44,7 @@ std::vector<std::string> SejfServices::ServiceNames() {
           sejf::v1::KeyCustody::service_full_name(),
           sejf::v1::TokenVault::service_full_name(),
           sejf::v1::KsefAuth::service_full_name(),
+          sejf::v1::KsefSessions::service_full_name(),
           sejf::v1::AuditLog::service_full_name()};
 }
 
@@ -55,6 +59,7 @@ absl::StatusOr<std::unique_ptr<SejfServices>> SejfServices::Create(
   RETURN_IF_ERROR(Required(domain.mfcerts, "the Ministry certificate store"));
   RETURN_IF_ERROR(Required(domain.token_encryptor, "the token encryptor"));
   RETURN_IF_ERROR(Required(domain.qr_signer, "the QR code signer"));
+  RETURN_IF_ERROR(Required(domain.sessions, "the KSeF sessions"));
   for (const std::string& name : ServiceNames()) {
     const google::protobuf::ServiceDescriptor* service =
         ServiceDescriptorOf(name);
@@ -77,6 +82,7 @@ void SejfServices::RegisterWith(grpc::ServerBuilder& builder) {
   builder.RegisterService(&services_->keys);
   builder.RegisterService(&services_->tokens);
   builder.RegisterService(&services_->auth);
+  builder.RegisterService(&services_->sessions);
   builder.RegisterService(&services_->audit);
 }
 

@@ -44,11 +44,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sejf/v1/audit_log.grpc.pb.h"
-#include "sejf/v1/ksef_sessions.pb.h"
+#include "sejf/v1/ksef_sessions.grpc.pb.h"
 #include "server/policy/operations.h"
 #include "server/tls/testing/openssl_ca.h"
 #include "tests/authz_matrix_columns.h"
 #include "tests/authz_matrix_table.h"
+#include "tests/testing/ksef_emulator.h"
 #include "tests/testing/reflection_client.h"
 #include "tests/testing/sejfd_test.h"
 #include "tests/testing/tls_client.h"
@@ -62,12 +63,6 @@ using ::testing::Not;
 
 constexpr char kSubject[] =
     "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL";
-
-bool NotServedYet(absl::string_view service) {
-  return std::find(std::begin(kServicesNotServedYet),
-                   std::end(kServicesNotServedYet),
-                   service) != std::end(kServicesNotServedYet);
-}
 
 std::string ServiceOf(absl::string_view method) {
   absl::ConsumePrefix(&method, "/");
@@ -104,8 +99,18 @@ class AuthzMatrixE2eTest : public SejfdTest {
   static void SetUpTestSuite() {
     served_.clear();
     vars_.clear();
+    absl::StatusOr<std::unique_ptr<KsefEmulator>> emulator =
+        KsefEmulator::Start();
+    ASSERT_TRUE(emulator.ok()) << emulator.status();
+    emulator_ = *std::move(emulator);
+    // No pending poll: a session opens without waiting.
+    ASSERT_TRUE(emulator_->Configure({.pending_polls = 0}).ok());
     SejfdConfig config;
-    config.config = PolicyConfig();
+    config.config = absl::StrCat(
+        PolicyConfig(), "[ksef.environments.", kSessionEnvironment,
+        "]\napi_url = \"", emulator_->base_url(), "\"\nca_file = \"",
+        emulator_->tls_ca_file(), "\"\nmf_trust_anchors = \"",
+        emulator_->mf_ca_file(), "\"\n");
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
     ASSERT_NO_FATAL_FAILURE(CreateResources());
     ASSERT_NO_FATAL_FAILURE(ReflectServices());
@@ -118,6 +123,7 @@ class AuthzMatrixE2eTest : public SejfdTest {
     pool_.reset();
     reflection_.reset();
     SejfdTest::TearDownTestSuite();
+    emulator_.reset();
   }
 
   // As the admin: the keys, tokens and Ministry certificate the requests of
@@ -137,11 +143,19 @@ class AuthzMatrixE2eTest : public SejfdTest {
       ASSERT_NO_FATAL_FAILURE(ok(Sejf(
           {"key", "self-sign", key, "--subject", kSubject, "--days", "30"})));
     }
-    for (const char* token : {"acme-tok", "acme-toggle", "acme-doomed"}) {
+    for (const char* token :
+         {"acme-tok", "acme-toggle", "acme-doomed", "acme-login"}) {
       ASSERT_NO_FATAL_FAILURE(ok(Sejf(
           {"token", "import", "--name", token, "--context", kTenantContext},
           "matrix-token-secret-0123456789\n")));
     }
+    // The tokens' secret is one the emulator knows, so sessions can log in
+    // with acme-login.
+    ASSERT_TRUE(emulator_
+                    ->RegisterKsefToken("matrix-token-secret-0123456789", "Nip",
+                                        "5265877635")
+                    .ok());
+    ASSERT_NO_FATAL_FAILURE(OpenSession("acme-sess", "tokens/acme-login"));
     nlohmann::json key = SejfJson({"key", "show", "acme-auth"});
     vars_["$AUTH_CERT_PEM"] =
         absl::CEscape(key["certificate"]["pem"].get<std::string>());
@@ -284,6 +298,22 @@ class AuthzMatrixE2eTest : public SejfdTest {
     }
   }
 
+  // As the admin, over the socket: session `id` in kSessionEnvironment.
+  static void OpenSession(const std::string& id,
+                          const std::string& credential) {
+    v1::OpenSessionRequest request;
+    request.set_session_id(id);
+    request.set_credential(credential);
+    request.set_context(kTenantContext);
+    request.set_environment(kSessionEnvironment);
+    v1::OpenSessionResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = v1::KsefSessions::NewStub(SocketChannel())
+                              ->OpenSession(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  static inline std::unique_ptr<KsefEmulator> emulator_;
   static inline std::unique_ptr<ServerReflectionDatabase> reflection_;
   static inline std::unique_ptr<google::protobuf::DescriptorPool> pool_;
   static inline std::map<std::string, const google::protobuf::MethodDescriptor*>
@@ -295,8 +325,7 @@ class AuthzMatrixE2eTest : public SejfdTest {
   static inline std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
 
-// Every method sejfd serves has a row; every row is served, or belongs to a
-// service listed as not served yet (and only while it is not).
+// Every method sejfd serves has a row; every row is served.
 TEST_F(AuthzMatrixE2eTest, EveryServedMethodHasARequestAndAPolicyMapping) {
   std::set<std::string> rows;
   for (const MethodCase& m : kMethods) {
@@ -319,32 +348,9 @@ TEST_F(AuthzMatrixE2eTest, EveryServedMethodHasARequestAndAPolicyMapping) {
            "new operation also goes in docs/access-control.md) and what the "
            "decision is about (Target).";
   }
-  std::set<std::string> tolerated;
   for (const MethodCase& m : kMethods) {
-    if (Served(m)) continue;
-    const std::string service = ServiceOf(m.method);
-    if (NotServedYet(service)) {
-      tolerated.insert(service);
-      continue;
-    }
-    ADD_FAILURE() << "kMethods has " << m.method
-                  << ", which sejfd does not serve: remove the row, or list "
-                     "its service in kServicesNotServedYet until it is "
-                     "served";
-  }
-  for (absl::string_view service : kServicesNotServedYet) {
-    bool served = false;
-    for (const auto& [method, descriptor] : served_) {
-      served = served || ServiceOf(method) == service;
-    }
-    EXPECT_FALSE(served) << "sejfd now serves " << service
-                         << ": delete it from kServicesNotServedYet so the "
-                            "matrix holds it to the same rules";
-  }
-  for (const std::string& service : tolerated) {
-    std::cout << "[ NOTE     ] not served yet (tolerated as UNIMPLEMENTED): "
-              << service << "\n";
-    RecordProperty("not_served_yet", service);
+    EXPECT_TRUE(Served(m)) << "kMethods has " << m.method
+                           << ", which sejfd does not serve: remove the row";
   }
 }
 
@@ -429,6 +435,8 @@ TEST_F(AuthzMatrixE2eTest, EveryMethodRefusesWhomPolicyDoesNotAllowAndAudits) {
     std::vector<v1::AuditEvent> results;
     bool intent = false;
     for (auto [it, end] = events.equal_range(r.request_id); it != end; ++it) {
+      // The KSeF calls a session RPC made carry its request id too.
+      if (it->second.operation() == "ksef.call") continue;
       if (it->second.outcome() == "STARTED") {
         intent = true;
       } else {
@@ -506,8 +514,7 @@ TEST_F(AuthzMatrixE2eTest, EveryMethodRefusesWhomPolicyDoesNotAllowAndAudits) {
   }
   std::cout << "[ NOTE     ] " << cells.size() << " calls: " << refused
             << " refused, " << quiet << " refused quietly (NOT_FOUND), "
-            << served << " served, " << unimplemented
-            << " UNIMPLEMENTED (not served yet)\n";
+            << served << " served, " << unimplemented << " UNIMPLEMENTED\n";
   // Both sides were exercised.
   EXPECT_GT(refused, 0);
   EXPECT_GT(served, 0);

@@ -17,20 +17,11 @@ namespace sejf::testing::authz {
 inline constexpr char kTenantContext[] = "nip:5265877635";
 inline constexpr char kOtherContext[] = "nip:1111111111";
 
-// Services defined in proto/sejf/v1 that sejfd does not serve yet. Their
-// methods are in kMethods all the same (requests and operations); every call
-// to them is reported and tolerated as UNIMPLEMENTED. Delete a service from
-// here when server/daemon.cc registers it: from then on the matrix holds it
-// to the same rules as the others (and fails while it is still listed here).
-// For KsefSessions the fixture must then also (1) point the environment its
-// requests name ("test") at the KSeF emulator (tests/ksef_emulator/), so
-// that the allowed calls of OpenSession and FetchMinistryCertificates do not
-// reach the real KSeF, and (2) open "sessions/acme-sess" (credential
-// tokens/acme-tok, context nip:5265877635) as the admin, so that the
-// other-nip caller's lookups of it are the quiet refusals the matrix
-// expects, not plain NOT_FOUNDs of a missing session.
-inline constexpr absl::string_view kServicesNotServedYet[] = {
-    "sejf.v1.KsefSessions"};
+// The KSeF environment the session rows log in to: the fixture points it at
+// the KSeF emulator (tests/ksef_emulator/), never at the real KSeF, and
+// opens "sessions/acme-sess" (tokens/acme-login, nip:5265877635) in it.
+// acme-login is a token of its own: the token rows rotate acme-tok.
+inline constexpr char kSessionEnvironment[] = "emu";
 
 // What a method's authorization decision is about (the AccessTarget its
 // handler authorizes), which decides which columns' rules allow it.
@@ -144,8 +135,8 @@ inline constexpr MethodCase kMethods[] = {
 
     {"/sejf.v1.KsefSessions/OpenSession", server::Operation::kSessionsManage,
      Target::kCredentialInContext,
-     R"(session_id: "acme-sess-$UNIQUE" credential: "tokens/acme-tok"
-        context: "nip:5265877635" environment: "test")"},
+     R"(session_id: "acme-sess-$UNIQUE" credential: "tokens/acme-login"
+        context: "nip:5265877635" environment: "emu")"},
     {"/sejf.v1.KsefSessions/GetAccessToken", server::Operation::kSessionsToken,
      Target::kCredentialInContext, R"(name: "sessions/acme-sess")"},
     {"/sejf.v1.KsefSessions/GetSession", server::Operation::kSessionsRead,
@@ -156,7 +147,7 @@ inline constexpr MethodCase kMethods[] = {
      Target::kCredentialInContext, R"(name: "sessions/acme-sess")"},
     {"/sejf.v1.KsefSessions/FetchMinistryCertificates",
      server::Operation::kMfcertsManage, Target::kWholeVault,
-     R"(environment: "test" pin_fingerprints: "$MF_CERT_SHA256")"},
+     R"(environment: "emu")"},
 };
 
 }  // namespace sejf::testing::authz

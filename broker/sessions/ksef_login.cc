@@ -45,7 +45,8 @@ absl::StatusOr<std::string> KsefLogin::TokenBody(
 }
 
 absl::Status KsefLogin::RefetchMinistryCertificates(
-    KsefApi& api, CallRecorder& recorder, absl::string_view environment) const {
+    KsefApi& api, CallRecorder& recorder, absl::string_view environment,
+    absl::string_view why) const {
   ASSIGN_OR_RETURN(
       std::string list,
       recorder.Call("GET /security/public-key-certificates", 200, "",
@@ -53,9 +54,8 @@ absl::Status KsefLogin::RefetchMinistryCertificates(
   // What KSeF published and the trust refused is not the caller's input.
   absl::Status imported =
       NotInput(deps_.ministry_certificates->Import(environment, list).status());
-  return WithContext(imported,
-                     "KSeF no longer knows the Ministry key (21470); storing "
-                     "the certificates it lists now");
+  return WithContext(
+      imported, absl::StrCat(why, "; storing the certificates KSeF lists now"));
 }
 
 absl::StatusOr<KsefLoginResult> KsefLogin::RunOnce(KsefApi& api,
@@ -127,6 +127,28 @@ absl::StatusOr<KsefLoginResult> KsefLogin::Run(
                          .environment = record.environment,
                          .step = std::string(step),
                          .caller = caller});
+  auto fetch_recorder = [&] {
+    return CallRecorder(deps_.observer, deps_.clock,
+                        {.session = std::string(name),
+                         .context = record.context,
+                         .environment = record.environment,
+                         .step = "mfcert-fetch",
+                         .caller = caller});
+  };
+  // A token login in an environment with no Ministry certificate stored
+  // yet fetches them first (the same trust rules as an import).
+  if (record.credential_kind == SessionCredentialKind::kToken) {
+    ASSIGN_OR_RETURN(
+        signer::MinistryCertificatePage stored,
+        deps_.ministry_certificates->List(record.environment, /*page_size=*/1));
+    if (stored.certificates.empty()) {
+      CallRecorder first_fetch = fetch_recorder();
+      RETURN_IF_ERROR(RefetchMinistryCertificates(
+          api, first_fetch, record.environment,
+          absl::StrCat("no Ministry certificate stored for environment ",
+                       record.environment)));
+    }
+  }
   bool refetched = false;
   bool retried = false;
   for (;;) {
@@ -136,14 +158,10 @@ absl::StatusOr<KsefLoginResult> KsefLogin::Run(
     if (login.ok()) return login;
     if (refetch && !refetched) {
       refetched = true;
-      CallRecorder fetch_recorder(deps_.observer, deps_.clock,
-                                  {.session = std::string(name),
-                                   .context = record.context,
-                                   .environment = record.environment,
-                                   .step = "mfcert-fetch",
-                                   .caller = caller});
-      RETURN_IF_ERROR(
-          RefetchMinistryCertificates(api, fetch_recorder, record.environment));
+      CallRecorder refetch_recorder = fetch_recorder();
+      RETURN_IF_ERROR(RefetchMinistryCertificates(
+          api, refetch_recorder, record.environment,
+          "KSeF no longer knows the Ministry key (21470)"));
       continue;
     }
     if (KsefAuthStatusOf(login.status()) == 550 && !retried) {

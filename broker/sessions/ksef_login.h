@@ -88,8 +88,11 @@ class KsefLogin {
   // The POST /auth/ksef-token body for `record`'s token and `challenge`.
   absl::StatusOr<std::string> TokenBody(const SessionRecord& record,
                                         const AuthChallenge& challenge) const;
+  // GET /security/public-key-certificates stored for `environment`; an
+  // error says `why` the certificates were fetched.
   absl::Status RefetchMinistryCertificates(KsefApi& api, CallRecorder& recorder,
-                                           absl::string_view environment) const;
+                                           absl::string_view environment,
+                                           absl::string_view why) const;
 
   const Deps deps_;
   const Options options_;

@@ -25,14 +25,15 @@
 // Options::sleep, so tests do not sleep) → POST /auth/token/redeem. The
 // redeemed pair is sealed and stored before success is reported; when
 // storing fails the new KSeF session is closed (best effort) and nothing is
-// kept. A token login answered with 400 21470 (the Ministry key is unknown)
-// fetches the environment's Ministry certificates again
-// (GET /security/public-key-certificates → MinistryCertificateStore::Import,
-// which applies the trust rules) and runs the login once more. An auth
-// status 550 (cancelled by the system, "retry") runs the whole login once
-// more. Nothing is written before the login succeeded: a failed Open leaves
-// no record; what it did in KSeF is in the audit trail (every call, with
-// its reference number, through the SessionCallObserver).
+// kept. A token login in an environment with no Ministry certificate stored
+// yet fetches them first; a token login answered with 400 21470 (the Ministry
+// key is unknown) fetches the environment's Ministry certificates again (GET
+// /security/public-key-certificates → MinistryCertificateStore::Import, which
+// applies the trust rules) and runs the login once more. An auth status 550
+// (cancelled by the system, "retry") runs the whole login once more. Nothing is
+// written before the login succeeded: a failed Open leaves no record; what it
+// did in KSeF is in the audit trail (every call, with its reference number,
+// through the SessionCallObserver).
 //
 // GetAccessToken returns the cached access token while it has more than
 // refresh_margin of life. Otherwise, under the session's own lock (one

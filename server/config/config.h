@@ -111,6 +111,11 @@ struct KsefConfig {
   int api_connect_timeout_seconds = 10;
   int api_timeout_seconds = 30;
   int api_max_attempts = 3;
+  // ksef.refresh_margin_seconds, 0..3600: a KSeF session's access token
+  // with less life than this is renewed before it is handed out, and a
+  // refresh token with less than this is not used (a new login instead)
+  // (docs/sessions.md).
+  int refresh_margin_seconds = 60;
   std::map<std::string, KsefEnvironmentConfig> environments;
 };
 

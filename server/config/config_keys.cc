@@ -221,6 +221,13 @@ const KeySpec kKeys[] = {
        return IntInRange(v, 1, 10, &c.ksef.api_max_attempts);
      },
      [](const Config& c) { return absl::StrCat(c.ksef.api_max_attempts); }},
+    {"ksef.refresh_margin_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 0, 3600, &c.ksef.refresh_margin_seconds);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.ksef.refresh_margin_seconds);
+     }},
 };
 
 constexpr absl::string_view kSections[] = {

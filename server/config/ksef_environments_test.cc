@@ -293,6 +293,20 @@ api_max_attempts = 1
               HasSubstr("must be 1..300"));
 }
 
+TEST_F(KsefEnvironmentsTest, RefreshMarginHasADefaultAndARange) {
+  auto config = LoadConfig(FileSources(kMinimalFile));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ksef.refresh_margin_seconds, 60);
+  auto set = LoadConfig(FileSources(std::string(kMinimalFile) +
+                                    "[ksef]\nrefresh_margin_seconds = 0\n"));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->ksef.refresh_margin_seconds, 0);
+  EXPECT_THAT(ErrorOf("[ksef]\nrefresh_margin_seconds = 3601\n"),
+              HasSubstr("must be 0..3600"));
+  EXPECT_THAT(ErrorOf("[ksef]\nrefresh_margin_seconds = -1\n"),
+              HasSubstr("ksef.refresh_margin_seconds -1"));
+}
+
 TEST_F(KsefEnvironmentsTest, ReloadSaysAChangedApiUrlNeedsARestart) {
   ConfigSources sources = FileSources(std::string(kMinimalFile) +
                                       "[ksef.environments.emulator]\n"

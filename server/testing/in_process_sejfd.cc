@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "broker/sessions/ksef_sessions.h"
+#include "broker/sessions/testing/fake_ksef_api.h"
 #include "common/status_macros.h"
 #include "hsm/testing/fake_key_store.h"
 #include "server/call_interceptor.h"
@@ -61,7 +63,8 @@ struct InProcessSejfd::Parts {
         storage(clock),
         policy(std::move(rules)),
         null_fd(open("/dev/null", O_WRONLY)),
-        logger(/*json=*/false, null_fd) {}
+        logger(/*json=*/false, null_fd),
+        ksef(&clock) {}
   ~Parts() {
     if (server) {
       server->Shutdown();
@@ -88,6 +91,11 @@ struct InProcessSejfd::Parts {
   std::unique_ptr<signer::MinistryCertificateStore> mfcerts;
   std::unique_ptr<signer::KsefTokenEncryptor> token_encryptor;
   std::unique_ptr<signer::OfflineQrSigner> qr_signer;
+  // KSeF environment "test" is the fake; sessions wait by advancing the
+  // clock.
+  broker::testing::FakeKsefApi ksef;
+  broker::testing::FakeKsefApiDirectory ksef_apis;
+  std::unique_ptr<broker::KsefSessions> sessions;
   ServiceEnvironment env;
   std::unique_ptr<SejfServices> services;
   std::unique_ptr<grpc::Server> server;
@@ -122,6 +130,19 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
   p.token_encryptor = std::make_unique<signer::KsefTokenEncryptor>(
       p.mfcerts.get(), p.trust.get(), &p.clock);
   p.qr_signer = std::make_unique<signer::OfflineQrSigner>(p.custody.get());
+  p.ksef_apis.Add("test", &p.ksef);
+  ASSIGN_OR_RETURN(
+      p.sessions,
+      broker::KsefSessions::Create(
+          {.apis = &p.ksef_apis,
+           .storage = &p.storage,
+           .keyring = p.keyring.get(),
+           .tokens = p.tokens.get(),
+           .signer = p.auth_signer.get(),
+           .encryptor = p.token_encryptor.get(),
+           .ministry_certificates = p.mfcerts.get(),
+           .clock = &p.clock},
+          {.sleep = [&p](absl::Duration d) { p.clock.Advance(d); }}));
 
   p.env.policy = &p.policy;
   p.env.logger = &p.logger;
@@ -136,6 +157,7 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
                                 .mfcerts = p.mfcerts.get(),
                                 .token_encryptor = p.token_encryptor.get(),
                                 .qr_signer = p.qr_signer.get(),
+                                .sessions = p.sessions.get(),
                                 .audit = p.audit.get()}));
   grpc::ServerBuilder builder;
   std::vector<
@@ -153,6 +175,7 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
 }
 
 FakeClock& InProcessSejfd::clock() { return parts_->clock; }
+broker::testing::FakeKsefApi& InProcessSejfd::ksef() { return parts_->ksef; }
 
 std::vector<vault::AuditEvent> InProcessSejfd::AuditEvents() const {
   std::vector<vault::AuditEvent> events;

@@ -39,6 +39,10 @@
 #include "server/rpc_call.h"
 #include "vault/audit/audit_event.h"
 
+namespace sejf::broker::testing {
+class FakeKsefApi;
+}  // namespace sejf::broker::testing
+
 namespace sejf::server::testing {
 
 // The fixed time of the domain's clock: 2026-06-01T12:00:00Z.
@@ -74,6 +78,8 @@ class InProcessSejfd {
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   FakeClock& clock();
+  // KSeF environment "test" of the sessions (broker/sessions/testing).
+  broker::testing::FakeKsefApi& ksef();
   // Every event stored so far, oldest first.
   std::vector<vault::AuditEvent> AuditEvents() const;
 
