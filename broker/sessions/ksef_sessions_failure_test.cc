@@ -209,6 +209,29 @@ TEST_F(KsefSessionsFailureTest, UnknownMinistryKeyFetchesTheCertificatesAgain) {
   EXPECT_EQ(listed->certificates.size(), 2u);
 }
 
+TEST_F(KsefSessionsFailureTest,
+       TokenLoginWithNoCertificateStoredFetchesThemFirst) {
+  ImportToken("acme-token", kTokenSecret);
+  apis_.Add("fresh", &api_);
+  OpenSessionParams params = TokenParams("acme");
+  params.environment = "fresh";
+  auto opened = sessions_->Open(params);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(api_.Calls(kPublicKeys), 1);
+  EXPECT_EQ(api_.Calls(kKsefToken), 1);  // no 21470 round: the right key
+  auto listed = ministry_certificates_->List("fresh");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->certificates.size(), 1u);
+  // Stored now: the next token login does not fetch again, and a key login
+  // never needs them.
+  ASSERT_TRUE(sessions_->Close("acme").ok());
+  ASSERT_TRUE(sessions_->Open(params).ok());
+  OpenSessionParams key = KeyParams("acme-key");
+  key.environment = "fresh";
+  ASSERT_TRUE(sessions_->Open(key).ok());
+  EXPECT_EQ(api_.Calls(kPublicKeys), 1);
+}
+
 TEST_F(KsefSessionsFailureTest, FetchedCertificatesGoThroughTheTrustRules) {
   ImportToken("acme-token", kTokenSecret);
   // A certificate from someone else's CA is offered.

@@ -72,6 +72,8 @@ absl::Status SessionsFixture::Start(KsefSessions::Options options) {
   signer_ = std::make_unique<signer::AuthTokenSigner>(custody_.get(), &clock_);
   auto trust = signer::MinistryTrust::Create(
       {{"test",
+        {.anchors_pem = ca_.pem, .anchors_source = "the test Ministry CA"}},
+       {"fresh",
         {.anchors_pem = ca_.pem, .anchors_source = "the test Ministry CA"}}},
       keyring_.get());
   if (!trust.ok()) return trust.status();

@@ -1,8 +1,9 @@
 // For tests only: KsefSessions over real parts — SQLite in a temporary
 // directory, a throwaway SoftHSM2 token for the keyring and key custody,
 // the token vault, the XAdES signer, Ministry certificates issued by a test
-// CA the environment "test" trusts — and the fake KSeF (fake_ksef_api.h),
-// whose waiting between polls advances the FakeClock instead of sleeping.
+// CA the environments "test" and "fresh" trust (only "test" has them stored) —
+// and the fake KSeF (fake_ksef_api.h), whose waiting between polls advances the
+// FakeClock instead of sleeping.
 //
 // Not thread-safe to set up; the sessions it makes are.
 #ifndef SEJF_BROKER_SESSIONS_TESTING_SESSIONS_FIXTURE_H_
