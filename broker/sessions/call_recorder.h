@@ -18,6 +18,7 @@
 #include "broker/ksef_api/ksef_api.h"
 #include "broker/ksef_api/ksef_error.h"
 #include "broker/sessions/session_call_observer.h"
+#include "broker/sessions/session_record.h"
 #include "common/clock.h"
 
 namespace sejf::broker {
@@ -30,6 +31,20 @@ class CallRecorder {
   CallRecorder(SessionCallObserver* observer, const Clock* clock,
                SessionCallEvent base)
       : observer_(observer), clock_(clock), base_(std::move(base)) {}
+
+  // The recorder of the calls `step` makes for session `name` (`record`).
+  static CallRecorder ForSession(SessionCallObserver* observer,
+                                 const Clock* clock, absl::string_view name,
+                                 const SessionRecord& record,
+                                 absl::string_view step,
+                                 const SessionCaller& caller) {
+    return CallRecorder(observer, clock,
+                        {.session = std::string(name),
+                         .context = record.context,
+                         .environment = record.environment,
+                         .step = std::string(step),
+                         .caller = caller});
+  }
 
   // Runs `f` (one KsefApi call) as `endpoint`, whose success is HTTP
   // `ok_http`, for the authentication operation `reference` (empty: the

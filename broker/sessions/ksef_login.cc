@@ -121,19 +121,11 @@ absl::StatusOr<KsefLoginResult> KsefLogin::RunOnce(KsefApi& api,
 absl::StatusOr<KsefLoginResult> KsefLogin::Run(
     KsefApi& api, absl::string_view name, const SessionRecord& record,
     absl::string_view step, const SessionCaller& caller) const {
-  CallRecorder recorder(deps_.observer, deps_.clock,
-                        {.session = std::string(name),
-                         .context = record.context,
-                         .environment = record.environment,
-                         .step = std::string(step),
-                         .caller = caller});
+  CallRecorder recorder = CallRecorder::ForSession(deps_.observer, deps_.clock,
+                                                   name, record, step, caller);
   auto fetch_recorder = [&] {
-    return CallRecorder(deps_.observer, deps_.clock,
-                        {.session = std::string(name),
-                         .context = record.context,
-                         .environment = record.environment,
-                         .step = "mfcert-fetch",
-                         .caller = caller});
+    return CallRecorder::ForSession(deps_.observer, deps_.clock, name, record,
+                                    "mfcert-fetch", caller);
   };
   // A token login in an environment with no Ministry certificate stored
   // yet fetches them first (the same trust rules as an import).

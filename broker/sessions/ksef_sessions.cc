@@ -319,12 +319,8 @@ absl::Status KsefSessions::EndInKsef(absl::string_view name,
                                      absl::string_view step,
                                      const SessionCaller& caller) {
   ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(record.environment));
-  CallRecorder recorder(deps_.observer, deps_.clock,
-                        {.session = std::string(name),
-                         .context = record.context,
-                         .environment = record.environment,
-                         .step = std::string(step),
-                         .caller = caller});
+  CallRecorder recorder = CallRecorder::ForSession(deps_.observer, deps_.clock,
+                                                   name, record, step, caller);
   return recorder.Call("DELETE /auth/sessions/current", 204,
                        record.reference_number,
                        [&] { return api->CloseCurrentSession(refresh_token); });
@@ -359,12 +355,8 @@ absl::StatusOr<AccessToken> KsefSessions::Renew(absl::string_view name,
   ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(record.environment));
   if (record.refresh->valid_until - now > options_.refresh_margin) {
     ASSIGN_OR_RETURN(SecretBytes refresh, OpenRefresh(name, record));
-    CallRecorder recorder(deps_.observer, deps_.clock,
-                          {.session = std::string(name),
-                           .context = record.context,
-                           .environment = record.environment,
-                           .step = "refresh",
-                           .caller = caller});
+    CallRecorder recorder = CallRecorder::ForSession(
+        deps_.observer, deps_.clock, name, record, "refresh", caller);
     absl::StatusOr<KsefBearer> access =
         recorder.Call("POST /auth/token/refresh", 200, record.reference_number,
                       [&] { return api->Refresh(refresh); });
