@@ -21,6 +21,7 @@ std::map<std::string, broker::KsefHttpApiSettings> KsefApiSettings(
         absl::Seconds(config.api_connect_timeout_seconds);
     settings.timeout = absl::Seconds(config.api_timeout_seconds);
     settings.max_attempts = config.api_max_attempts;
+    settings.max_requests_per_second = config.api_requests_per_second;
     return settings;
   };
   std::map<std::string, broker::KsefHttpApiSettings> environments;

@@ -16,6 +16,7 @@
 #include "broker/ksef_api/ksef_api_url.h"
 #include "broker/ksef_api/ksef_error.h"
 #include "broker/ksef_api/ksef_wire.h"
+#include "common/clock.h"
 #include "common/files.h"
 #include "common/pem_blocks.h"
 #include "common/status_macros.h"
@@ -103,11 +104,11 @@ absl::StatusOr<std::unique_ptr<KsefHttpApi>> KsefHttpApi::Create(
       settings.backoff_base <= absl::ZeroDuration() ||
       settings.backoff_cap < settings.backoff_base ||
       settings.max_retry_after < absl::ZeroDuration() ||
-      settings.max_attempts < 1) {
+      settings.max_attempts < 1 || settings.max_requests_per_second < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "KSeF environment ", settings.environment,
-        ": timeouts and backoff must be positive (backoff cap ≥ base) and "
-        "max attempts at least 1"));
+        ": timeouts and backoff must be positive (backoff cap ≥ base), "
+        "max attempts at least 1 and the request rate not negative"));
   }
   absl::StatusOr<std::string> anchors = TrustAnchors(settings);
   if (!anchors.ok()) {
@@ -129,7 +130,9 @@ KsefHttpApi::KsefHttpApi(KsefHttpApiSettings settings,
                          std::unique_ptr<CurlTransport> transport)
     : settings_(std::move(settings)),
       observer_(std::move(observer)),
-      transport_(std::move(transport)) {}
+      transport_(std::move(transport)),
+      pacer_(settings_.max_requests_per_second, settings_.timeout,
+             &SystemClock::Get(), settings_.sleep) {}
 
 KsefHttpApi::~KsefHttpApi() = default;
 
@@ -190,6 +193,12 @@ absl::StatusOr<HttpAnswer> KsefHttpApi::Send(const Endpoint& endpoint,
   const SecretBytes* bearer = request.bearer;
   for (int attempt = 1;; ++attempt) {
     call.attempts = attempt;
+    if (absl::Status paced = pacer_.Acquire(); !paced.ok()) {
+      return Error(
+          absl::StatusCode::kResourceExhausted, endpoint, paced.message(),
+          KsefError{.http_status = 0, .retry_after = settings_.timeout},
+          nullptr);
+    }
     HttpExchange exchange = transport_->Exchange(request);
     const bool last = attempt >= settings_.max_attempts;
     if (!exchange.answer.has_value()) {

@@ -20,6 +20,8 @@
 //   bad arguments    → INVALID_ARGUMENT, nothing sent (an empty body, a
 //                    reference number not of 36 letters, digits and '-', a
 //                    bearer that is not a printable token)
+// Every attempt first waits for its slot of max_requests_per_second (a
+// slot further away than `timeout` → RESOURCE_EXHAUSTED, nothing sent).
 // X-System-Warning headers of every answer go to KsefCall.system_warnings
 // (for the caller's log). A call takes at most max_attempts × timeout plus
 // the waits between attempts (each ≤ max(backoff_cap, max_retry_after)).
@@ -69,6 +71,7 @@
 #include "absl/time/time.h"
 #include "broker/ksef_api/ksef_api.h"
 #include "broker/ksef_api/ksef_error.h"
+#include "broker/ksef_api/request_pacer.h"
 #include "common/secret.h"
 
 namespace sejf::broker {
@@ -99,6 +102,11 @@ struct KsefHttpApiSettings {
   absl::Duration backoff_cap = absl::Seconds(8);
   // A longer Retry-After is not waited for: RESOURCE_EXHAUSTED at once.
   absl::Duration max_retry_after = absl::Seconds(30);
+  // Every request (each attempt) waits for its slot at this rate
+  // (request_pacer.h), so that sejfd stays under KSeF's limit instead of
+  // collecting 429s; 0: unpaced. A slot more than `timeout` away is
+  // refused: RESOURCE_EXHAUSTED, nothing sent.
+  double max_requests_per_second = 0;
   // How the waits between attempts are spent; null: absl::SleepFor.
   std::function<void(absl::Duration)> sleep = nullptr;
 };
@@ -165,6 +173,7 @@ class KsefHttpApi final : public KsefApi {
   const KsefHttpApiSettings settings_;
   const KsefCallObserver observer_;
   const std::unique_ptr<CurlTransport> transport_;
+  RequestPacer pacer_;
 };
 
 }  // namespace sejf::broker

@@ -332,6 +332,35 @@ TEST_F(KsefHttpApiTest, ServerErrorsAreRetriedWithBackoffThenUnavailable) {
   EXPECT_EQ(LastCall().attempts, 3);
 }
 
+TEST_F(KsefHttpApiTest, RequestsWaitForTheirSlotAtTheConfiguredRate) {
+  const nlohmann::json challenge = {
+      {"challenge", "20250514-CR-226FB7B000-3ACF9BE4C0-10"},
+      {"timestamp", "2025-07-11T12:23:56.0154302+00:00"},
+      {"timestampMs", 1752236636015},
+      {"clientIp", "192.0.2.7"}};
+  Serve({Ok(challenge), Ok(challenge), Ok(challenge)});
+  KsefHttpApiSettings settings = Settings();
+  settings.max_requests_per_second = 0.1;  // one slot every 10 s
+  settings.timeout = absl::Seconds(25);    // the longest wait for a slot
+  auto api = Api(settings);
+  ASSERT_TRUE(api->Challenge().ok());
+  ASSERT_TRUE(api->Challenge().ok());
+  // The recorded waits do not pass: the third slot is 20 s away.
+  ASSERT_TRUE(api->Challenge().ok());
+  std::vector<absl::Duration> sleeps = Sleeps();
+  ASSERT_THAT(sleeps, SizeIs(2));
+  EXPECT_GT(sleeps[0], absl::Seconds(9));
+  EXPECT_LE(sleeps[0], absl::Seconds(10));
+  EXPECT_GT(sleeps[1], absl::Seconds(19));
+  EXPECT_LE(sleeps[1], absl::Seconds(20));
+  // A fourth slot would be 30 s away, beyond the 25 s timeout: refused
+  // without a request.
+  absl::Status refused = api->Challenge().status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("queue of KSeF requests"));
+  EXPECT_THAT(Requests(), SizeIs(3));
+}
+
 TEST_F(KsefHttpApiTest, ARetryThatSucceedsIsOk) {
   Serve({{{"status", 503}, {"body", ""}},
          Ok({{"accessToken",

@@ -111,6 +111,10 @@ struct KsefConfig {
   int api_connect_timeout_seconds = 10;
   int api_timeout_seconds = 30;
   int api_max_attempts = 3;
+  // ksef.api_requests_per_second 0..1000: sejfd paces its requests to each
+  // environment at this rate (KSeF allows 60/s per client IP on the
+  // authentication endpoints); 0: unpaced.
+  int api_requests_per_second = 50;
   // ksef.refresh_margin_seconds, 0..3600: a KSeF session's access token
   // with less life than this is renewed before it is handed out, and a
   // refresh token with less than this is not used (a new login instead)

@@ -221,6 +221,13 @@ const KeySpec kKeys[] = {
        return IntInRange(v, 1, 10, &c.ksef.api_max_attempts);
      },
      [](const Config& c) { return absl::StrCat(c.ksef.api_max_attempts); }},
+    {"ksef.api_requests_per_second", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 0, 1000, &c.ksef.api_requests_per_second);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.ksef.api_requests_per_second);
+     }},
     {"ksef.refresh_margin_seconds", KeyType::kInteger, nullptr,
      [](Config& c, std::int64_t v) {
        return IntInRange(v, 0, 3600, &c.ksef.refresh_margin_seconds);

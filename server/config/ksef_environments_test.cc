@@ -291,6 +291,9 @@ api_max_attempts = 1
               HasSubstr("must be 1..600"));
   EXPECT_THAT(ErrorOf("[ksef]\napi_connect_timeout_seconds = 0\n"),
               HasSubstr("must be 1..300"));
+  EXPECT_EQ(config->ksef.api_requests_per_second, 50);
+  EXPECT_THAT(ErrorOf("[ksef]\napi_requests_per_second = 1001\n"),
+              HasSubstr("must be 0..1000"));
 }
 
 TEST_F(KsefEnvironmentsTest, RefreshMarginHasADefaultAndARange) {

@@ -271,6 +271,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_KSEF_API_TIMEOUT_SECONDS", "12"},
       {"SEJF_KSEF_API_MAX_ATTEMPTS", "2"},
       {"SEJF_KSEF_REFRESH_MARGIN_SECONDS", "90"},
+      {"SEJF_KSEF_API_REQUESTS_PER_SECOND", "20"},
   };
   auto config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -296,6 +297,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->ksef.api_timeout_seconds, 12);
   EXPECT_EQ(config->ksef.api_max_attempts, 2);
   EXPECT_EQ(config->ksef.refresh_margin_seconds, 90);
+  EXPECT_EQ(config->ksef.api_requests_per_second, 20);
   for (const auto& [key, origin] : config->origins) {
     EXPECT_THAT(origin, HasSubstr("environment variable SEJF_")) << key;
   }
