@@ -130,11 +130,26 @@ grpc::Status KsefSessionsService::GetAccessToken(
     const sejf::v1::GetAccessTokenRequest* request,
     sejf::v1::GetAccessTokenResponse* response) {
   return RunRpc(env_, context, *request, [&](RpcCall& call) -> absl::Status {
-    ASSIGN_OR_RETURN(
-        broker::SessionInfo session,
-        AuthorizedSession(call, request->name(), Operation::kSessionsToken));
-    ASSIGN_OR_RETURN(broker::AccessToken token,
-                     sessions_.GetAccessToken(session.name, CallerOf(call)));
+    broker::AccessToken token;
+    ASSIGN_OR_RETURN(std::string name,
+                     SessionNameFromResource(request->name(), "name"));
+    if (std::optional<broker::CachedAccess> cached =
+            sessions_.CachedAccessToken(name)) {
+      // The hot path: authorized in the context the cached token was
+      // issued for, as AuthorizedSession would, without reading storage.
+      RETURN_IF_ERROR(
+          call.AuthorizeName(Operation::kSessionsToken, SessionTarget(name)));
+      RETURN_IF_ERROR(call.AuthorizeFound(Operation::kSessionsToken,
+                                          SessionTarget(name, cached->context),
+                                          SessionNotFound(name)));
+      token = std::move(cached->token);
+    } else {
+      ASSIGN_OR_RETURN(
+          broker::SessionInfo session,
+          AuthorizedSession(call, request->name(), Operation::kSessionsToken));
+      ASSIGN_OR_RETURN(token,
+                       sessions_.GetAccessToken(session.name, CallerOf(call)));
+    }
     // The one copy outside zeroing memory is the response message, which
     // gRPC serializes and frees.
     response->set_access_token(std::string(SecretView(token.token)));

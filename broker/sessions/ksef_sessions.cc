@@ -123,7 +123,8 @@ KsefSessions::Flight& KsefSessions::FlightOf(absl::string_view name) {
   return *flight;
 }
 
-std::optional<AccessToken> KsefSessions::Cached(absl::string_view name) {
+std::optional<CachedAccess> KsefSessions::CachedAccessToken(
+    absl::string_view name) {
   const absl::Time now = deps_.clock->Now();
   absl::ReaderMutexLock lock(&mu_);
   auto it = cache_.find(name);
@@ -131,14 +132,24 @@ std::optional<AccessToken> KsefSessions::Cached(absl::string_view name) {
       it->second.valid_until - now <= options_.refresh_margin) {
     return std::nullopt;
   }
-  return AccessToken{.token = it->second.token,
-                     .valid_until = it->second.valid_until};
+  return CachedAccess{.context = it->second.context,
+                      .token = {.token = it->second.token,
+                                .valid_until = it->second.valid_until}};
 }
 
-void KsefSessions::CacheAccess(absl::string_view name, const SecretBytes& token,
+std::optional<AccessToken> KsefSessions::Cached(absl::string_view name) {
+  std::optional<CachedAccess> cached = CachedAccessToken(name);
+  if (!cached) return std::nullopt;
+  return std::move(cached->token);
+}
+
+void KsefSessions::CacheAccess(absl::string_view name,
+                               const std::string& context,
+                               const SecretBytes& token,
                                absl::Time valid_until) {
   absl::MutexLock lock(&mu_);
-  cache_[name] = CachedToken{.token = token, .valid_until = valid_until};
+  cache_[name] = CachedToken{
+      .context = context, .token = token, .valid_until = valid_until};
 }
 
 void KsefSessions::Forget(absl::string_view name) {
@@ -308,7 +319,8 @@ absl::StatusOr<SessionInfo> KsefSessions::Open(const OpenSessionParams& params,
         .IgnoreError();
     return SessionStatus(stored, what);
   }
-  CacheAccess(name, tokens.access_token.token, tokens.access_token.valid_until);
+  CacheAccess(name, record.context, tokens.access_token.token,
+              tokens.access_token.valid_until);
   flight.last = absl::OkStatus();
   return InfoOf(name, record);
 }
@@ -348,7 +360,7 @@ absl::StatusOr<AccessToken> KsefSessions::Renew(absl::string_view name,
     // Renewed by another process meanwhile, or a cold cache after a
     // restart.
     ASSIGN_OR_RETURN(SecretBytes access, OpenAccess(name, record));
-    CacheAccess(name, access, record.access->valid_until);
+    CacheAccess(name, record.context, access, record.access->valid_until);
     return AccessToken{.token = std::move(access),
                        .valid_until = record.access->valid_until};
   }
@@ -369,7 +381,7 @@ absl::StatusOr<AccessToken> KsefSessions::Renew(absl::string_view name,
       record.last_error.reset();
       record.update_time = now;
       RETURN_IF_ERROR(Write(name, record, version));
-      CacheAccess(name, access->token, access->valid_until);
+      CacheAccess(name, record.context, access->token, access->valid_until);
       return AccessToken{.token = std::move(access->token),
                          .valid_until = access->valid_until};
     }
@@ -394,7 +406,8 @@ absl::StatusOr<AccessToken> KsefSessions::Renew(absl::string_view name,
         .IgnoreError();
     return stored;
   }
-  CacheAccess(name, tokens.access_token.token, tokens.access_token.valid_until);
+  CacheAccess(name, record.context, tokens.access_token.token,
+              tokens.access_token.valid_until);
   return AccessToken{.token = tokens.access_token.token,
                      .valid_until = tokens.access_token.valid_until};
 }

@@ -163,6 +163,12 @@ struct AccessToken {
   absl::Time valid_until = absl::InfinitePast();
 };
 
+// A cached access token and the context of the session it was issued for.
+struct CachedAccess {
+  std::string context = {};
+  AccessToken token = {};
+};
+
 inline constexpr int kDefaultSessionPageSize = 50;
 inline constexpr int kMaxSessionPageSize = 500;
 
@@ -221,6 +227,14 @@ class KsefSessions {
   absl::StatusOr<AccessToken> GetAccessToken(absl::string_view name,
                                              const SessionCaller& caller = {});
 
+  // The access token of `name` when this process holds it in memory with
+  // more than refresh_margin of life, with the context of the session it
+  // was issued for (a consistent pair, replaced together), so an adapter
+  // can authorize the caller before handing it out without reading
+  // storage; nullopt otherwise (then Get, authorize, GetAccessToken). Never
+  // calls KSeF.
+  std::optional<CachedAccess> CachedAccessToken(absl::string_view name);
+
   // NOT_FOUND when there is no session of that name.
   absl::StatusOr<SessionInfo> Get(absl::string_view name);
 
@@ -257,8 +271,9 @@ class KsefSessions {
   // The cached access token of `name` when it has more than the margin.
   std::optional<AccessToken> Cached(absl::string_view name)
       ABSL_LOCKS_EXCLUDED(mu_);
-  void CacheAccess(absl::string_view name, const SecretBytes& token,
-                   absl::Time valid_until) ABSL_LOCKS_EXCLUDED(mu_);
+  void CacheAccess(absl::string_view name, const std::string& context,
+                   const SecretBytes& token, absl::Time valid_until)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Forget(absl::string_view name) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Renews the access token of `name` (the caller holds its flight).
@@ -305,6 +320,7 @@ class KsefSessions {
   absl::flat_hash_map<std::string, std::unique_ptr<Flight>> flights_
       ABSL_GUARDED_BY(mu_);
   struct CachedToken {
+    std::string context;
     SecretBytes token;
     absl::Time valid_until;
   };

@@ -118,6 +118,24 @@ TEST_F(KsefSessionsTest, CachedAccessTokenIsServedWithoutCallingKsef) {
   EXPECT_EQ(TotalCalls(), calls);
 }
 
+TEST_F(KsefSessionsTest, CachedAccessTokenComesWithItsSessionsContext) {
+  OpenWithKey("acme");
+  const std::string token = Token("acme");
+  std::optional<CachedAccess> cached = sessions_->CachedAccessToken("acme");
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(cached->context, kNip);
+  EXPECT_EQ(std::string(SecretView(cached->token.token)), token);
+  EXPECT_FALSE(sessions_->CachedAccessToken("nobody").has_value());
+  // Within the margin of expiry it is not offered (GetAccessToken renews).
+  clock_.Advance(absl::Minutes(14) + absl::Seconds(1));
+  EXPECT_FALSE(sessions_->CachedAccessToken("acme").has_value());
+  Token("acme");
+  ASSERT_TRUE(sessions_->CachedAccessToken("acme").has_value());
+  // Closed: gone.
+  ASSERT_TRUE(sessions_->Close("acme").ok());
+  EXPECT_FALSE(sessions_->CachedAccessToken("acme").has_value());
+}
+
 TEST_F(KsefSessionsTest, AccessTokenNearExpiryIsRefreshed) {
   const SessionInfo opened = OpenWithKey("acme");
   const std::string first = Token("acme");
