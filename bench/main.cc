@@ -23,8 +23,10 @@
 #include "bench/load.h"
 #include "bench/results.h"
 #include "bench/scale.h"
+#include "bench/sessions.h"
 #include "bench/setup.h"
 #include "client/client.h"
+#include "common/files.h"
 #include "common/random.h"
 #include "common/secret.h"
 #include "common/status_macros.h"
@@ -62,9 +64,18 @@ class Bench {
     server_pid_ = flags_.pid;
     if (data_dir.empty()) {
       data_dir = dir.path() + "/data";
+      // The KSeF emulator first: the daemon's config points an environment
+      // at it for the session scenarios.
+      std::string config_file;
+      if (SessionScenariosSelected()) {
+        ASSIGN_OR_RETURN(emulator_, StartEmulator());
+        config_file = dir.path() + "/sejfd.toml";
+        RETURN_IF_ERROR(
+            WriteFileAtomically(config_file, EmulatorConfig(*emulator_), 0600));
+      }
       ASSIGN_OR_RETURN(daemon_,
                        testing::SejfdProcess::Start({.data_dir = data_dir,
-                                                     .config_file = {},
+                                                     .config_file = config_file,
                                                      .extra_args = {},
                                                      .env = {}}));
       address = daemon_->tls_address();
@@ -108,6 +119,13 @@ class Bench {
       Add("auth_token", 32, Measure(32, [&](int) { return AuthToken(); }),
           ServerPeakRssMb());
     }
+    if (emulator_ != nullptr) {
+      RETURN_IF_ERROR(SessionScenarios());
+    } else if (SessionScenariosSelected()) {
+      report_->notes.push_back(
+          "session scenarios skipped: they need the daemon sejf-bench starts "
+          "(with the KSeF emulator), not --sejfd-data-dir");
+    }
     if (!Selected("token_import") && !Selected("token_lookup")) {
       return Finish();
     }
@@ -147,6 +165,51 @@ class Bench {
   const std::string enc_token_ = absl::StrCat("bench-enc-", run_);
   static constexpr char kContext[] = "nip:5265877635";
 
+  bool SessionScenariosSelected() const {
+    return Selected("session_token_cached") || Selected("login_storm");
+  }
+
+  // session_token_cached and login_storm (bench/sessions.h).
+  absl::Status SessionScenarios() {
+    if (Selected("session_token_cached")) {
+      const std::string token = absl::StrCat("bench-sess-", run_);
+      RETURN_IF_ERROR(ImportKnownToken(*client_, *emulator_, token, kContext));
+      ASSIGN_OR_RETURN(std::string session,
+                       OpenSession(*client_, token, token, kContext));
+      Add("session_token_cached", 32,
+          Measure(32,
+                  [&](int) {
+                    return client_->sessions().GetAccessToken(session).status();
+                  }),
+          ServerPeakRssMb());
+    }
+    if (Selected("login_storm")) {
+      const int sessions = flags_.smoke ? 20 : 200;
+      const int contexts = flags_.smoke ? 5 : 50;
+      // The sync gRPC server serves server.max_threads (64) calls at once.
+      constexpr int kCallers = 50;
+      ASSIGN_OR_RETURN(
+          StormResult storm,
+          LoginStorm(*client_, *emulator_, run_, sessions, contexts, kCallers));
+      LoadResult load;
+      load.ok = storm.opened;
+      load.errors = storm.failed;
+      load.first_error = storm.first_error;
+      load.seconds = absl::ToDoubleSeconds(storm.elapsed);
+      load.rps = storm.opened / load.seconds;
+      Add("login_storm", kCallers, load, ServerPeakRssMb());
+      report_->notes.push_back(absl::StrFormat(
+          "login_storm: %d of %d sessions over %d contexts opened in %.1f s "
+          "by %d callers against KSeF's published rate limits; %d failed, "
+          "%d with a 429 (RESOURCE_EXHAUSTED) reaching the caller; the "
+          "emulator answered %d requests with 429",
+          storm.opened, sessions, contexts,
+          absl::ToDoubleSeconds(storm.elapsed), kCallers, storm.failed,
+          storm.rate_limited, storm.emulator_429s));
+    }
+    return absl::OkStatus();
+  }
+
   bool Selected(const std::string& scenario) const {
     return flags_.only.empty() ||
            std::find(flags_.only.begin(), flags_.only.end(), scenario) !=
@@ -161,6 +224,7 @@ class Bench {
       report_->notes.push_back("only some scenarios ran (--only)");
     }
     if (daemon_ != nullptr) daemon_->Stop();
+    emulator_.reset();
     return absl::OkStatus();
   }
 
@@ -225,7 +289,8 @@ class Bench {
 
   const Flags& flags_;
   Report* report_;
-  std::unique_ptr<testing::SejfdProcess> daemon_;  // when we started it
+  std::unique_ptr<testing::KsefEmulator> emulator_;  // with daemon_
+  std::unique_ptr<testing::SejfdProcess> daemon_;    // when we started it
   pid_t server_pid_ = 0;
   std::unique_ptr<client::Client> client_;
 };
@@ -243,7 +308,7 @@ bool Valid(const Report& report, bool all_scenarios, std::string* why) {
     if (s.errors > 0) *why += absl::StrCat(s.name, " had errors; ");
   }
   if (all_scenarios) {
-    if (report.scenarios.size() != 11) *why += "not every scenario ran; ";
+    if (report.scenarios.size() != 13) *why += "not every scenario ran; ";
     if (!(AuthXadesVsLimit(report) > 0)) *why += "no ratio; ";
   }
   return why->empty();
@@ -282,7 +347,8 @@ int main(int argc, char** argv) {
                  "run only these scenarios (e.g. grpc_empty_call), to profile")
       ->check(CLI::IsMember({"pkcs11_sign_ec_p256", "signer_inprocess_xades",
                              "grpc_empty_call", "auth_xades_ec_p256",
-                             "auth_token", "token_import", "token_lookup"}));
+                             "auth_token", "session_token_cached",
+                             "login_storm", "token_import", "token_lookup"}));
   CLI11_PARSE(app, argc, argv);
   if (flags.smoke) {
     flags.warmup_s = 0.1;

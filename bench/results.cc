@@ -43,6 +43,14 @@ double AuthXadesVsLimit(const Report& report) {
   return limit > 0 ? best / limit : 0;
 }
 
+double SessionTokenVsEmptyCall(const Report& report) {
+  double best = 0;
+  for (const ScenarioResult& s : report.scenarios) {
+    if (s.name == "session_token_cached") best = std::max(best, s.rps);
+  }
+  return report.grpc_empty_call_rps > 0 ? best / report.grpc_empty_call_rps : 0;
+}
+
 std::string FormatTable(const Report& report) {
   std::string out =
       absl::StrFormat("%-24s %5s %10s %9s %9s %8s %7s\n", "scenario", "conc",
@@ -61,6 +69,9 @@ std::string FormatTable(const Report& report) {
         "%.3f\n",
         report.grpc_empty_call_rps, report.pkcs11_sign_ec_p256_rps, limit,
         AuthXadesVsLimit(report));
+  }
+  if (const double ratio = SessionTokenVsEmptyCall(report); ratio > 0) {
+    absl::StrAppendFormat(&out, "session_token_vs_empty_call = %.3f\n", ratio);
   }
   if (report.scale.has_value()) {
     const ScaleResult& s = *report.scale;
@@ -97,7 +108,9 @@ std::string ToJson(const Report& report) {
     j["baselines"] = {
         {"pkcs11_sign_ec_p256_rps", report.pkcs11_sign_ec_p256_rps},
         {"grpc_empty_call_rps", report.grpc_empty_call_rps}};
-    j["ratios"] = {{"auth_xades_vs_limit", AuthXadesVsLimit(report)}};
+    j["ratios"] = {
+        {"auth_xades_vs_limit", AuthXadesVsLimit(report)},
+        {"session_token_vs_empty_call", SessionTokenVsEmptyCall(report)}};
   }
   return j.dump(2) + "\n";
 }

@@ -4,7 +4,7 @@
 //   {"baselines": {"pkcs11_sign_ec_p256_rps": R, "grpc_empty_call_rps": R},
 //    "scenarios": [{"name": S, "concurrency": N, "rps": R, "p50_ms": R,
 //                   "p99_ms": R, "server_rss_mb": R}, ...],
-//    "ratios": {"auth_xades_vs_limit": R},
+//    "ratios": {"auth_xades_vs_limit": R, "session_token_vs_empty_call": R},
 //    "notes": [S, ...]}
 //
 // A `--scale` run writes "scale": {"stored_tokens": N, "seed_seconds": R,
@@ -13,7 +13,10 @@
 //
 // auth_xades_vs_limit = the best auth_xades_ec_p256 rps divided by
 // 1 / (1/grpc_empty_call_rps + 1/pkcs11_sign_ec_p256_rps); 0 when a rate is
-// missing. server_rss_mb is the daemon's VmHWM (peak RSS since it started,
+// missing. session_token_vs_empty_call = the session_token_cached rps
+// divided by grpc_empty_call_rps (target ≥ 0.9: a cached access token costs
+// little more than an empty call); 0 when either is missing.
+// server_rss_mb is the daemon's VmHWM (peak RSS since it started,
 // MiB) read right after the scenario; for the in-process scenarios it is
 // sejf-bench's own VmHWM. "notes" says what was scaled down (stored tokens,
 // smoke mode). grpc_empty_call_rps is the best grpc_empty_call scenario.
@@ -65,6 +68,7 @@ void AddScenario(Report* report, const std::string& name, int concurrency,
 // 1 / (1/a + 1/b), 0 when either is not positive.
 double Limit(double empty_rps, double sign_rps);
 double AuthXadesVsLimit(const Report& report);
+double SessionTokenVsEmptyCall(const Report& report);
 
 // The table, baselines and ratio as text.
 std::string FormatTable(const Report& report);

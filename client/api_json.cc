@@ -4,8 +4,10 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "client/audit_conversions.h"
+#include "client/common_conversions.h"
 #include "client/key_conversions.h"
 #include "client/ksef_conversions.h"
+#include "client/session_conversions.h"
 #include "client/token_conversions.h"
 
 namespace sejf::client {
@@ -56,6 +58,21 @@ std::string ToJson(const EncryptedToken& encrypted) {
 std::string ToJson(const QrCode& code) { return MessageJson(ToProto(code)); }
 std::string ToJson(const std::vector<MinistryCertificate>& certificates) {
   return MessageJson(ToProto(certificates));
+}
+
+std::string ToJson(const KsefSession& session) {
+  return MessageJson(ToProto(session));
+}
+std::string ToJson(const std::vector<KsefSession>& sessions) {
+  return MessageJson(ToProto(sessions));
+}
+SecretBytes ToJson(const AccessToken& token) {
+  v1::GetAccessTokenResponse message = ToProto(token);
+  std::string json = MessageJson(message);
+  WipeString(message.mutable_access_token());
+  SecretBytes out = SecretFromView(json);
+  WipeString(&json);
+  return out;
 }
 
 }  // namespace sejf::client

@@ -14,6 +14,7 @@
 #include "client/audit_types.h"
 #include "client/key_types.h"
 #include "client/ksef_types.h"
+#include "client/session_types.h"
 #include "client/token_types.h"
 
 namespace sejf::client {
@@ -31,6 +32,11 @@ std::string ToJson(const SignedAuthTokenRequest& signed_request);
 std::string ToJson(const EncryptedToken& encrypted);
 std::string ToJson(const QrCode& code);
 std::string ToJson(const std::vector<MinistryCertificate>& certificates);
+std::string ToJson(const KsefSession& session);
+std::string ToJson(const std::vector<KsefSession>& sessions);
+// {"accessToken": …, "validUntil": …}: holds the bearer token, kept in wiped
+// memory; print it and let it go.
+SecretBytes ToJson(const AccessToken& token);
 
 }  // namespace sejf::client
 

@@ -57,7 +57,8 @@ Client::Client(std::unique_ptr<Stubs> stubs, absl::Duration timeout)
       keys_(std::make_unique<KeysApi>(stubs_->channel, timeout)),
       audit_(std::make_unique<AuditApi>(stubs_->channel, timeout)),
       ksef_(std::make_unique<KsefApi>(stubs_->channel, timeout)),
-      tokens_(std::make_unique<TokensApi>(stubs_->channel, timeout)) {}
+      tokens_(std::make_unique<TokensApi>(stubs_->channel, timeout)),
+      sessions_(std::make_unique<SessionsApi>(stubs_->channel, timeout)) {}
 
 Client::~Client() = default;
 

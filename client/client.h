@@ -19,6 +19,7 @@
 #include "client/audit_api.h"
 #include "client/keys_api.h"
 #include "client/ksef_api.h"
+#include "client/sessions_api.h"
 #include "client/tokens_api.h"
 
 namespace grpc {
@@ -71,6 +72,7 @@ class Client {
   AuditApi& audit() { return *audit_; }
   KsefApi& ksef() { return *ksef_; }
   TokensApi& tokens() { return *tokens_; }
+  SessionsApi& sessions() { return *sessions_; }
 
  private:
   struct Stubs;
@@ -82,6 +84,7 @@ class Client {
   std::unique_ptr<AuditApi> audit_;
   std::unique_ptr<KsefApi> ksef_;
   std::unique_ptr<TokensApi> tokens_;
+  std::unique_ptr<SessionsApi> sessions_;
 };
 
 }  // namespace sejf::client

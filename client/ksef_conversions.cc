@@ -34,10 +34,7 @@ constexpr std::pair<MinistryCertificateUsage, v1::MinistryCertificateUsage>
 template <typename Request>
 void SetAllowedIps(const AllowedIps& ips, Request* request) {
   if (ips.empty()) return;
-  v1::AllowedIps* out = request->mutable_allowed_ips();
-  for (const std::string& ip : ips.ip4_addresses) out->add_ip4_addresses(ip);
-  for (const std::string& ip : ips.ip4_ranges) out->add_ip4_ranges(ip);
-  for (const std::string& ip : ips.ip4_masks) out->add_ip4_masks(ip);
+  *request->mutable_allowed_ips() = ToProto(ips);
 }
 
 template <typename Request>
@@ -48,6 +45,25 @@ void SetPng(const std::optional<QrPng>& png, Request* request) {
 }
 
 }  // namespace
+
+v1::AllowedIps ToProto(const AllowedIps& ips) {
+  v1::AllowedIps out;
+  for (const std::string& ip : ips.ip4_addresses) out.add_ip4_addresses(ip);
+  for (const std::string& ip : ips.ip4_ranges) out.add_ip4_ranges(ip);
+  for (const std::string& ip : ips.ip4_masks) out.add_ip4_masks(ip);
+  return out;
+}
+
+AllowedIps FromProto(const v1::AllowedIps& ips) {
+  return AllowedIps{
+      .ip4_addresses = {ips.ip4_addresses().begin(), ips.ip4_addresses().end()},
+      .ip4_ranges = {ips.ip4_ranges().begin(), ips.ip4_ranges().end()},
+      .ip4_masks = {ips.ip4_masks().begin(), ips.ip4_masks().end()}};
+}
+
+v1::SubjectIdentifierType ToProto(SubjectIdentifierType type) {
+  return Convert(kSubjectTypes, type, v1::SUBJECT_IDENTIFIER_TYPE_UNSPECIFIED);
+}
 
 // File-local conversions: static rather than in the unnamed namespace, so
 // they overload the public ones instead of hiding them.
@@ -61,9 +77,7 @@ v1::SignAuthTokenRequestRequest ToProto(const AuthTokenRequest& request) {
   out.set_key(request.key);
   out.set_challenge(request.challenge);
   out.set_context(request.context);
-  out.set_subject_identifier_type(
-      Convert(kSubjectTypes, request.subject_identifier_type,
-              v1::SUBJECT_IDENTIFIER_TYPE_UNSPECIFIED));
+  out.set_subject_identifier_type(ToProto(request.subject_identifier_type));
   SetAllowedIps(request.allowed_ips, &out);
   out.set_namespace_(
       Convert(kNamespaces, request.ns, v1::AUTH_TOKEN_NAMESPACE_UNSPECIFIED));

@@ -10,6 +10,11 @@
 
 namespace sejf::client {
 
+// Shared with the KsefSessions conversions.
+v1::AllowedIps ToProto(const AllowedIps& ips);
+AllowedIps FromProto(const v1::AllowedIps& ips);
+v1::SubjectIdentifierType ToProto(SubjectIdentifierType type);
+
 v1::SignAuthTokenRequestRequest ToProto(const AuthTokenRequest& request);
 SignedAuthTokenRequest FromProto(const v1::SignAuthTokenRequestResponse& r);
 v1::SignAuthTokenRequestResponse ToProto(const SignedAuthTokenRequest& r);
