@@ -332,7 +332,7 @@ TEST_F(KsefSessionE2eTest, KsefOutagesAndRateLimitsAreRetriedWithinBounds) {
   EXPECT_THAT(down.err, HasSubstr("UNAVAILABLE"));
   const int attempts = Count("challenge") - challenges;
   EXPECT_GT(attempts, 1) << "not retried";
-  EXPECT_LE(attempts, 3) << "more than KsefHttpApi's max_attempts (3)";
+  EXPECT_LE(attempts, 3) << "more than [ksef] api_max_attempts (default 3)";
   EXPECT_FALSE(SessionNames().contains("sessions/tok-down"));
   ASSERT_TRUE(emulator_->ClearFaults().ok());
 
