@@ -239,7 +239,9 @@ TEST_F(KsefSessionE2eTest, EachCredentialOpensRefreshesLogsInAgainAndCloses) {
     CommandResult refused = Sejf({"session", "token", session});
     EXPECT_EQ(refused.exit_code, 1);
     EXPECT_THAT(refused.out, IsEmpty());
-    EXPECT_THAT(refused.err, HasSubstr(session));
+    EXPECT_THAT(refused.err,
+                HasSubstr(absl::StrCat("FAILED_PRECONDITION: session \"",
+                                       session, "\": closed")));
   }
 }
 
@@ -334,6 +336,24 @@ TEST_F(KsefSessionE2eTest, KsefOutagesAndRateLimitsAreRetriedWithinBounds) {
   EXPECT_GT(attempts, 1) << "not retried";
   EXPECT_LE(attempts, 3) << "more than [ksef] api_max_attempts (default 3)";
   EXPECT_FALSE(SessionNames().contains("sessions/tok-down"));
+  ASSERT_TRUE(emulator_->ClearFaults().ok());
+
+  // 429 on every challenge: retried after Retry-After, then
+  // RESOURCE_EXHAUSTED and no session.
+  challenges = Count("challenge");
+  ASSERT_TRUE(emulator_
+                  ->QueueFault({.path_regex = "/auth/challenge$",
+                                .http_status = 429,
+                                .retry_after_seconds = 1,
+                                .count = 20})
+                  .ok());
+  CommandResult limited = Open("tok-limited", kToken);
+  EXPECT_EQ(limited.exit_code, 1);
+  EXPECT_THAT(limited.err, HasSubstr("RESOURCE_EXHAUSTED"));
+  const int limited_attempts = Count("challenge") - challenges;
+  EXPECT_GT(limited_attempts, 1) << "not retried";
+  EXPECT_LE(limited_attempts, 3);
+  EXPECT_FALSE(SessionNames().contains("sessions/tok-limited"));
   ASSERT_TRUE(emulator_->ClearFaults().ok());
 
   // One 429 with Retry-After: 1: waited for, retried once, and the session
