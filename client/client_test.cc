@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "sejf/v1/audit_log.grpc.pb.h"
 #include "sejf/v1/key_custody.grpc.pb.h"
+#include "sejf/v1/ksef_sessions.grpc.pb.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
 
 namespace sejf::client {
@@ -130,12 +131,65 @@ class FakeAuditLog final : public v1::AuditLog::Service {
   }
 };
 
+// Sessions: "sessions/a" and "sessions/b" on two pages; an access token for
+// "sessions/a" only; Open echoes its request and records it.
+class FakeKsefSessions final : public v1::KsefSessions::Service {
+ public:
+  grpc::Status OpenSession(grpc::ServerContext*,
+                           const v1::OpenSessionRequest* request,
+                           v1::OpenSessionResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    open_requests_.push_back(*request);
+    v1::KsefSession* s = response->mutable_session();
+    s->set_name("sessions/" + request->session_id());
+    s->set_credential(request->credential());
+    *s->mutable_allowed_ips() = request->allowed_ips();
+    s->set_state(v1::SESSION_STATE_ACTIVE);
+    s->mutable_access_token_expire_time()->set_seconds(1764000900);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetAccessToken(grpc::ServerContext*,
+                              const v1::GetAccessTokenRequest* request,
+                              v1::GetAccessTokenResponse* response) override {
+    if (request->name() != "sessions/a") {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "session \"b\": KSeF status 450");
+    }
+    response->set_access_token("eyJ.access.a");
+    response->mutable_valid_until()->set_seconds(1764000900);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListSessions(grpc::ServerContext*,
+                            const v1::ListSessionsRequest* request,
+                            v1::ListSessionsResponse* response) override {
+    if (request->page_token().empty()) {
+      response->add_sessions()->set_name("sessions/a");
+      response->set_next_page_token("sessions/a");
+    } else {
+      response->add_sessions()->set_name("sessions/b");
+    }
+    return grpc::Status::OK;
+  }
+
+  std::vector<v1::OpenSessionRequest> open_requests() {
+    absl::MutexLock lock(&mu_);
+    return open_requests_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<v1::OpenSessionRequest> open_requests_ ABSL_GUARDED_BY(mu_);
+};
+
 class ClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::ServerBuilder builder;
     builder.RegisterService(&tokens_);
     builder.RegisterService(&audit_);
+    builder.RegisterService(&sessions_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     client_ = Client::ForChannel(
@@ -148,6 +202,7 @@ class ClientTest : public ::testing::Test {
 
   FakeTokenVault tokens_;
   FakeAuditLog audit_;
+  FakeKsefSessions sessions_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Client> client_;
 };
@@ -262,6 +317,54 @@ TEST_F(ClientTest, VerifySendsTheExpectedHeadOnlyWhenGiven) {
   EXPECT_FALSE(expecting->ok);
   EXPECT_EQ(expecting->first_bad_sequence, 5);
   EXPECT_EQ(expecting->message, "ab");
+}
+
+TEST_F(ClientTest, SessionOpensWithEveryFieldAsSent) {
+  auto opened = client_->sessions().Open(
+      {.session_id = "acme",
+       .credential = "keys/acme-auth",
+       .context = "nip:5265877635",
+       .environment = "test",
+       .allowed_ips = {.ip4_addresses = {"127.0.0.1"},
+                       .ip4_ranges = {},
+                       .ip4_masks = {"10.0.0.0/8"}},
+       .subject_identifier_type =
+           SubjectIdentifierType::kCertificateFingerprint});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(opened->name, "sessions/acme");
+  EXPECT_EQ(opened->state, SessionState::kActive);
+  EXPECT_EQ(opened->access_token_expire_time,
+            absl::FromUnixSeconds(1764000900));
+  EXPECT_FALSE(opened->refresh_token_expire_time.has_value());
+  EXPECT_THAT(opened->allowed_ips.ip4_masks, ElementsAre("10.0.0.0/8"));
+
+  std::vector<v1::OpenSessionRequest> requests = sessions_.open_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].context(), "nip:5265877635");
+  EXPECT_EQ(requests[0].environment(), "test");
+  EXPECT_EQ(requests[0].subject_identifier_type(),
+            v1::SUBJECT_IDENTIFIER_TYPE_CERTIFICATE_FINGERPRINT);
+  EXPECT_THAT(requests[0].allowed_ips().ip4_addresses(),
+              ElementsAre("127.0.0.1"));
+}
+
+TEST_F(ClientTest, AccessTokenComesBackInSecretBytesOrWithTheKsefRefusal) {
+  auto token = client_->sessions().GetAccessToken("sessions/a");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(SecretView(token->token), "eyJ.access.a");
+  EXPECT_EQ(token->valid_until, absl::FromUnixSeconds(1764000900));
+
+  auto refused = client_->sessions().GetAccessToken("sessions/b");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message(), "session \"b\": KSeF status 450");
+}
+
+TEST_F(ClientTest, SessionListFollowsThePages) {
+  auto all = client_->sessions().ListAll();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "sessions/a");
+  EXPECT_EQ((*all)[1].name, "sessions/b");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "client/common_conversions.h"
 #include "client/key_conversions.h"
 #include "client/ksef_conversions.h"
+#include "client/session_conversions.h"
 #include "client/token_conversions.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -359,6 +360,51 @@ TEST(ConversionsTest, ApiJsonIsTheJsonOfTheMessage) {
   v1::SignOfflineQrCodeResponse qr;
   qr.set_url("https://qr-test.ksef.mf.gov.pl/certificate/x");
   EXPECT_EQ(ToJson(FromProto(qr)), ProtoJson(qr));
+}
+
+TEST(ConversionsTest, SessionRoundTripsWithEveryStateAndOptionalTime) {
+  v1::KsefSession s;
+  s.set_name("sessions/acme");
+  s.set_credential("tokens/acme");
+  s.set_context("nip:5265877635");
+  s.set_environment("test");
+  s.mutable_allowed_ips()->add_ip4_addresses("127.0.0.1");
+  s.mutable_allowed_ips()->add_ip4_ranges("10.0.0.1-10.0.0.9");
+  s.mutable_allowed_ips()->add_ip4_masks("10.0.0.0/8");
+  s.set_reference_number("20250514-AU-2DFC46C000-3AC6D5877F-D4");
+  *s.mutable_access_token_expire_time() = Ts(1764000900, 5);
+  *s.mutable_refresh_token_expire_time() = Ts(1764604800, 0);
+  *s.mutable_last_refresh_time() = Ts(1764000300, 0);
+  s.set_last_error("FAILED_PRECONDITION: KSeF status 450");
+  *s.mutable_create_time() = Ts(1764000000, 0);
+  *s.mutable_update_time() = Ts(1764000300, 0);
+  const auto* states = v1::SessionState_descriptor();
+  for (int i = 1; i < states->value_count(); ++i) {
+    s.set_state(static_cast<v1::SessionState>(states->value(i)->number()));
+    const KsefSession converted = FromProto(s);
+    EXPECT_NE(converted.state, SessionState::kUnspecified);
+    EXPECT_TRUE(MessageDifferencer::Equals(ToProto(converted), s));
+    EXPECT_EQ(ToJson(converted), ProtoJson(s));
+  }
+
+  // A closed session has no token times: they stay unset.
+  s.clear_access_token_expire_time();
+  s.clear_refresh_token_expire_time();
+  s.clear_last_refresh_time();
+  const KsefSession closed = FromProto(s);
+  EXPECT_FALSE(closed.access_token_expire_time.has_value());
+  EXPECT_FALSE(closed.last_refresh_time.has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(ToProto(closed), s));
+}
+
+TEST(ConversionsTest, AccessTokenJsonCarriesTheTokenAndItsExpiry) {
+  v1::GetAccessTokenResponse response;
+  response.set_access_token("eyJ.access.token");
+  *response.mutable_valid_until() = Ts(1764000900, 0);
+  const AccessToken token = FromProto(response);
+  EXPECT_EQ(SecretView(token.token), "eyJ.access.token");
+  const SecretBytes json = ToJson(token);
+  EXPECT_EQ(SecretView(json), ProtoJson(response));
 }
 
 }  // namespace

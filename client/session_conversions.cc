@@ -14,11 +14,6 @@ constexpr std::pair<SessionState, v1::SessionState> kStates[] = {
     {SessionState::kClosed, v1::SESSION_STATE_CLOSED},
 };
 
-void SetOptionalTime(const std::optional<absl::Time>& t,
-                     google::protobuf::Timestamp* out) {
-  if (t.has_value()) *out = ToProto(*t);
-}
-
 }  // namespace
 
 KsefSession FromProto(const v1::KsefSession& s) {
@@ -51,11 +46,18 @@ v1::KsefSession ToProto(const KsefSession& s) {
     *out.mutable_allowed_ips() = ToProto(s.allowed_ips);
   out.set_state(Convert(kStates, s.state, v1::SESSION_STATE_UNSPECIFIED));
   out.set_reference_number(s.reference_number);
-  SetOptionalTime(s.access_token_expire_time,
-                  out.mutable_access_token_expire_time());
-  SetOptionalTime(s.refresh_token_expire_time,
-                  out.mutable_refresh_token_expire_time());
-  SetOptionalTime(s.last_refresh_time, out.mutable_last_refresh_time());
+  // Left unset when absent, as the server leaves them.
+  if (s.access_token_expire_time.has_value()) {
+    *out.mutable_access_token_expire_time() =
+        ToProto(*s.access_token_expire_time);
+  }
+  if (s.refresh_token_expire_time.has_value()) {
+    *out.mutable_refresh_token_expire_time() =
+        ToProto(*s.refresh_token_expire_time);
+  }
+  if (s.last_refresh_time.has_value()) {
+    *out.mutable_last_refresh_time() = ToProto(*s.last_refresh_time);
+  }
   out.set_last_error(s.last_error);
   *out.mutable_create_time() = ToProto(s.create_time);
   *out.mutable_update_time() = ToProto(s.update_time);

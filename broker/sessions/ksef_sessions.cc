@@ -23,10 +23,10 @@ absl::Status SessionNotFound(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat("session \"", name, "\" not found"));
 }
 
-absl::Status Closed(absl::string_view name) {
+// GetAccessToken puts the session's name before it.
+absl::Status Closed() {
   return absl::FailedPreconditionError(
-      absl::StrCat("session \"", name,
-                   "\" is closed; open it again with sejf session open"));
+      "closed; open it again with sejf session open");
 }
 
 // The error text kept in the record and shown by Get/List: the status
@@ -354,7 +354,7 @@ absl::StatusOr<AccessToken> KsefSessions::Renew(absl::string_view name,
                                                 const SessionCaller& caller) {
   ASSIGN_OR_RETURN(auto read, Read(name));
   auto& [record, version] = read;
-  if (record.state == SessionState::kClosed) return Closed(name);
+  if (record.state == SessionState::kClosed) return Closed();
   const absl::Time now = deps_.clock->Now();
   if (record.access->valid_until - now > options_.refresh_margin) {
     // Renewed by another process meanwhile, or a cold cache after a

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "client/api_json.h"
+#include "client/cli/allowed_ips.h"
 #include "client/cli/output.h"
 
 namespace sejf::client::cli {
@@ -31,22 +31,6 @@ struct AuthFlags {
   std::int64_t timestamp_ms = 0;
   std::string environment;
 };
-
-// Sorts each --allowed-ip into its kind by form: a.b.c.d-e.f.g.h is a
-// range, a.b.c.d/n a mask, anything else an address (the server checks).
-AllowedIps SortAllowedIps(const std::vector<std::string>& ips) {
-  AllowedIps out;
-  for (const std::string& ip : ips) {
-    if (absl::StrContains(ip, '-')) {
-      out.ip4_ranges.push_back(ip);
-    } else if (absl::StrContains(ip, '/')) {
-      out.ip4_masks.push_back(ip);
-    } else {
-      out.ip4_addresses.push_back(ip);
-    }
-  }
-  return out;
-}
 
 int RunXades(const AuthFlags& flags, const CliContext& context,
              Client& client) {
@@ -119,9 +103,6 @@ void AddAuthCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       ->add_option("--subject-type", flags.subject_type,
                    "certificateSubject (default) or certificateFingerprint")
       ->check(CLI::IsMember({"certificateSubject", "certificateFingerprint"}));
-  constexpr char kAllowedIpHelp[] =
-      "An IPv4 address, range a.b.c.d-e.f.g.h or mask a.b.c.d/n KSeF accepts "
-      "the tokens from (repeatable)";
   xades->add_option("--allowed-ip", flags.allowed_ips, kAllowedIpHelp);
   xades->add_option("--namespace", flags.ns, "Schema version: 2.0 or 2.1")
       ->check(CLI::IsMember({"2.0", "2.1"}));

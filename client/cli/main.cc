@@ -8,6 +8,7 @@
 #include "client/cli/key_command.h"
 #include "client/cli/mfcert_command.h"
 #include "client/cli/qr_command.h"
+#include "client/cli/session_command.h"
 #include "client/cli/status_command.h"
 #include "client/cli/token_command.h"
 #include "client/cli/vault_command.h"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   AddAuthCommand(app, context, &exit_code);
   AddQrCommand(app, context, &exit_code);
   AddMfcertCommand(app, context, &exit_code);
+  AddSessionCommand(app, context, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -70,6 +70,20 @@ int RunImport(const MfcertFlags& flags, const CliContext& context,
   return kExitOk;
 }
 
+int RunFetch(const MfcertFlags& flags, const CliContext& context,
+             Client& client) {
+  auto fetched = client.sessions().FetchMinistryCertificates(
+      {.environment = flags.environment,
+       .pin_fingerprints = flags.pin_fingerprints});
+  if (!fetched.ok()) return CliContext::Fail(fetched.status());
+  if (context.json()) {
+    std::cout << ToJson(*fetched);
+    return kExitOk;
+  }
+  PrintTable(*fetched);
+  return kExitOk;
+}
+
 int RunList(const MfcertFlags& flags, const CliContext& context,
             Client& client) {
   auto certificates =
@@ -121,6 +135,24 @@ void AddMfcertCommand(CLI::App& app, const CliContext& context,
   import->add_option("file", flags.file, "The certificates file")->required();
   run(import,
       [&context](Client& client) { return RunImport(flags, context, client); });
+
+  CLI::App* fetch = mfcert->add_subcommand(
+      "fetch",
+      "Download the certificates from the environment's KSeF (GET "
+      "/security/public-key-certificates) and store them as import does");
+  fetch
+      ->add_option("--environment", flags.environment,
+                   "test, demo, prod or an environment configured in sejfd")
+      ->required();
+  fetch->add_option(
+      "--pin-fingerprint", flags.pin_fingerprints,
+      "SHA-256 fingerprint of a certificate KSeF publishes (64 hex digits or "
+      "AA:BB:… pairs), compared with the Ministry's published value; "
+      "repeatable. Required when the environment has no trust configured "
+      "(mf_trust_anchors in [ksef.environments.NAME] of sejfd's "
+      "configuration)");
+  run(fetch,
+      [&context](Client& client) { return RunFetch(flags, context, client); });
 
   CLI::App* list = mfcert->add_subcommand("list", "The pinned certificates");
   list->add_option("--environment", flags.environment,

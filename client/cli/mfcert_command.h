@@ -1,6 +1,7 @@
-// `sejf mfcert import` and `sejf mfcert list` over the KsefAuth API: the
-// Ministry of Finance certificates KSeF tokens are encrypted to, pinned per
-// environment by an administrator.
+// `sejf mfcert import`, `fetch` and `list` over the KsefAuth and KsefSessions
+// APIs: the Ministry of Finance certificates KSeF tokens are encrypted to,
+// pinned per environment by an administrator (or fetched from KSeF and
+// checked against the environment's trust anchors or pins).
 //
 // Text output: one line per certificate under a header,
 //   ENVIRONMENT  USAGES  VALID FROM  VALID TO  PUBLIC KEY ID  SUBJECT
