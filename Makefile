@@ -43,8 +43,11 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure --parallel $(JOBS)
 
+# SEJFD_ARGS: more flags, e.g. SEJFD_ARGS="--config $(DATA_DIR)/ksef-emulator.toml"
+# (written by `make ksef-emulator`) for KSeF sessions against the emulator.
+SEJFD_ARGS ?=
 run: build
-	$(BUILD)/bin/sejfd --dev --data-dir $(DATA_DIR)
+	$(BUILD)/bin/sejfd --dev --data-dir $(DATA_DIR) $(SEJFD_ARGS)
 
 # The KSeF emulator of the tests (tests/ksef_emulator/README.md), to try
 # sejfd's KSeF sessions by hand next to `make run`: HTTPS on
@@ -53,6 +56,11 @@ run: build
 KSEF_EMULATOR_PORT ?= 8443
 .PHONY: ksef-emulator
 ksef-emulator:
+	mkdir -p -m 0700 $(DATA_DIR) $(DATA_DIR)/ksef-emulator
+	printf '[ksef.environments.emu]\napi_url = "https://127.0.0.1:%s/v2"\nca_file = "%s"\nmf_trust_anchors = "%s"\n' \
+	  $(KSEF_EMULATOR_PORT) $(abspath $(DATA_DIR))/ksef-emulator/tls-ca.pem \
+	  $(abspath $(DATA_DIR))/ksef-emulator/mf-ca.pem > $(DATA_DIR)/ksef-emulator.toml
+	@echo "sejfd's config for it: $(DATA_DIR)/ksef-emulator.toml (make run SEJFD_ARGS=\"--config $(DATA_DIR)/ksef-emulator.toml\")"
 	/usr/bin/python3 tests/ksef_emulator/ksef_emulator.py \
 	  --state-dir $(DATA_DIR)/ksef-emulator --port $(KSEF_EMULATOR_PORT)
 
