@@ -73,7 +73,8 @@ class KsefSessionE2eTest : public SejfdTest {
     emulator_ = *std::move(emulator);
     SejfdConfig config;
     config.config = absl::StrCat(
-        "[ksef]\nrefresh_margin_seconds = 1\n\n[ksef.environments.",
+        "[ksef]\nrefresh_margin_seconds = 1\napi_timeout_seconds = 4\n\n"
+        "[ksef.environments.",
         kEnvironment, "]\napi_url = \"", emulator_->base_url(),
         "\"\nca_file = \"", emulator_->tls_ca_file(),
         "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
@@ -369,6 +370,20 @@ TEST_F(KsefSessionE2eTest, KsefOutagesAndRateLimitsAreRetriedWithinBounds) {
   EXPECT_EQ(busy.exit_code, 0) << busy.err;
   EXPECT_EQ(Count("challenge"), challenges + 2);
   EXPECT_EQ(SessionsListStatus(Token("tok-busy")), 200);
+  ASSERT_TRUE(emulator_->ClearFaults().ok());
+
+  // A challenge answered only after [ksef] api_timeout_seconds (4 s here):
+  // that attempt is given up, the next one answers, and the session opens.
+  challenges = Count("challenge");
+  ASSERT_TRUE(emulator_
+                  ->QueueFault({.path_regex = "/auth/challenge$",
+                                .delay_seconds = 6,
+                                .count = 1})
+                  .ok());
+  CommandResult slow = Open("tok-slow", kToken);
+  EXPECT_EQ(slow.exit_code, 0) << slow.err;
+  EXPECT_EQ(Count("challenge"), challenges + 2);
+  EXPECT_EQ(SessionsListStatus(Token("tok-slow")), 200);
 }
 
 TEST_F(KsefSessionE2eTest, MfcertFetchStoresTheEmulatorsCertificates) {
