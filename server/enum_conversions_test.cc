@@ -94,5 +94,23 @@ TEST(EnumConversionsTest, ConversionsLeaveUnspecifiedToTheRule) {
   ExpectConvertsEveryDeclaredValue(MinistryUsageFromProto);
 }
 
+TEST(KsefConversionsTest, RetireTimeIsSetOnlyForRetiredCertificates) {
+  signer::MinistryCertificate c{
+      .environment = "test",
+      .usages = {signer::MinistryCertificateUsage::kKsefTokenEncryption},
+      .der = "not really DER",
+      .valid_from = absl::FromUnixSeconds(1772323200),
+      .valid_to = absl::FromUnixSeconds(1803859200)};
+  sejf::v1::MinistryCertificate current;
+  MinistryCertificateToProto(c, &current);
+  EXPECT_FALSE(current.has_retire_time());
+  c.retire_time = absl::FromUnixSeconds(1772323200);
+  sejf::v1::MinistryCertificate retired;
+  MinistryCertificateToProto(c, &retired);
+  ASSERT_TRUE(retired.has_retire_time());
+  EXPECT_EQ(retired.retire_time().seconds(), 1772323200);
+  EXPECT_EQ(retired.name(), current.name());
+}
+
 }  // namespace
 }  // namespace sejf::server

@@ -85,6 +85,9 @@ void MinistryCertificateToProto(const signer::MinistryCertificate& c,
   out->set_subject(c.subject);
   out->set_der(c.der);
   out->set_trusted_by(c.trusted_by);
+  if (c.retire_time.has_value()) {
+    *out->mutable_retire_time() = ToTimestamp(*c.retire_time);
+  }
 }
 
 }  // namespace sejf::server

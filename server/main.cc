@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/sessions/ksef_sessions.h"
+#include "broker/sessions/ministry_key_refresher.h"
 #include "broker/sessions/session_call_observer.h"
 #include "common/clock.h"
 #include "common/crypto_init.h"
@@ -294,6 +295,21 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                    {.refresh_margin = absl::Seconds(
                                         config.ksef.refresh_margin_seconds)});
   if (!sessions.ok()) return fail("sessions", sessions.status());
+  // The Ministry certificates of every environment with open sessions, as
+  // KSeF lists them: at start and daily (withdrawn keys retired, every
+  // change audited). Stopped before the sessions and the audit log go.
+  absl::StatusOr<std::unique_ptr<broker::MinistryKeyRefresher>> mfcert_refresh =
+      broker::MinistryKeyRefresher::Start(
+          sessions->get(),
+          {.on_failure = [&logger](absl::string_view environment,
+                                   const absl::Status& error) {
+            logger.Log(LogLevel::kWarning, "mfcert_refresh_failed",
+                       {{"environment", std::string(environment)},
+                        {"code", absl::StatusCodeToString(error.code())},
+                        {"error", error.message()},
+                        {"kept", "the stored certificates stay in force"}});
+          }});
+  if (!mfcert_refresh.ok()) return fail("sessions", mfcert_refresh.status());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
@@ -363,6 +379,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   }
   (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
   daemon->reset();
+  mfcert_refresh->reset();
   // After the last RPC: the final checkpoint signs the chain's end.
   if (absl::Status s = (*audit)->Close(); !s.ok()) {
     logger.Log(LogLevel::kError, "audit_close_failed",

@@ -46,6 +46,9 @@ class CallRecorder {
                          .caller = caller});
   }
 
+  // What every event of this recorder names.
+  const SessionCallEvent& base() const { return base_; }
+
   // Runs `f` (one KsefApi call) as `endpoint`, whose success is HTTP
   // `ok_http`, for the authentication operation `reference` (empty: the
   // one an AuthInit result names), reports it and returns its result.

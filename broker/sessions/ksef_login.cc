@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/ksef_api/ksef_error.h"
+#include "broker/sessions/ministry_list.h"
 #include "broker/sessions/session_errors.h"
 #include "common/ksef_context.h"
 #include "common/status_context.h"
@@ -47,13 +48,16 @@ absl::StatusOr<std::string> KsefLogin::TokenBody(
 absl::Status KsefLogin::RefetchMinistryCertificates(
     KsefApi& api, CallRecorder& recorder, absl::string_view environment,
     absl::string_view why) const {
-  ASSIGN_OR_RETURN(
-      std::string list,
-      recorder.Call("GET /security/public-key-certificates", 200, "",
-                    [&] { return api.PublicKeyCertificates(); }));
   // What KSeF published and the trust refused is not the caller's input.
   absl::Status imported =
-      NotInput(deps_.ministry_certificates->Import(environment, list).status());
+      NotInput(FetchMinistryCertificateList(
+                   api, recorder, *deps_.ministry_certificates, deps_.observer,
+                   {.environment = std::string(environment),
+                    .step = std::string(recorder.base().step),
+                    .session = recorder.base().session,
+                    .context = recorder.base().context,
+                    .caller = recorder.base().caller})
+                   .status());
   return WithContext(
       imported, absl::StrCat(why, "; storing the certificates KSeF lists now"));
 }

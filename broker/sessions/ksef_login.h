@@ -13,8 +13,9 @@
 // Two retries of the whole login, each at most once: after auth status 550
 // ("cancelled by the system") and, for tokens, after 400 21470 (the
 // Ministry key is unknown to KSeF), once the environment's certificates
-// were fetched again (GET /security/public-key-certificates →
-// MinistryCertificateStore::Import, which applies the trust rules).
+// were fetched again (GET /security/public-key-certificates stored as the
+// complete list, ministry_list.h: the trust rules of an import, withdrawn
+// keys retired).
 //
 // Every KSeF call goes through a CallRecorder (the observer hears of it).
 // Errors: the steps' own (key custody, token vault, encryptor, KsefApi

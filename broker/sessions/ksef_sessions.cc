@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/ksef_api/ksef_error.h"
+#include "broker/sessions/ministry_list.h"
 #include "broker/sessions/session_errors.h"
 #include "common/ksef_context.h"
 #include "common/status_context.h"
@@ -514,22 +515,24 @@ absl::StatusOr<SessionInfo> KsefSessions::Close(absl::string_view name,
 absl::StatusOr<std::vector<signer::MinistryCertificate>>
 KsefSessions::FetchMinistryCertificates(
     absl::string_view environment,
-    absl::Span<const std::string> pin_fingerprints,
-    const SessionCaller& caller) {
+    absl::Span<const std::string> pin_fingerprints, const SessionCaller& caller,
+    absl::string_view step) {
   RETURN_IF_ERROR(
       TagField("environment", signer::ValidateEnvironmentName(environment)));
   ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(environment));
   CallRecorder recorder(deps_.observer, deps_.clock,
                         {.environment = std::string(environment),
-                         .step = "mfcert-fetch",
+                         .step = std::string(step),
                          .caller = caller});
   ASSIGN_OR_RETURN(
-      std::string list,
-      recorder.Call("GET /security/public-key-certificates", 200, "",
-                    [&] { return api->PublicKeyCertificates(); }));
-  return deps_.ministry_certificates->Import(
-      environment, list, signer::MinistryCertificateUsage::kKsefTokenEncryption,
-      pin_fingerprints);
+      signer::MinistryCertificateRefresh refresh,
+      FetchMinistryCertificateList(*api, recorder, *deps_.ministry_certificates,
+                                   deps_.observer,
+                                   {.environment = std::string(environment),
+                                    .step = std::string(step),
+                                    .caller = caller},
+                                   pin_fingerprints));
+  return std::move(refresh.certificates);
 }
 
 }  // namespace sejf::broker

@@ -28,8 +28,9 @@
 // kept. A token login in an environment with no Ministry certificate stored
 // yet fetches them first; a token login answered with 400 21470 (the Ministry
 // key is unknown) fetches the environment's Ministry certificates again (GET
-// /security/public-key-certificates → MinistryCertificateStore::Import, which
-// applies the trust rules) and runs the login once more. An auth status 550
+// /security/public-key-certificates stored as the complete list,
+// ministry_list.h: the trust rules of an import; keys KSeF withdrew are
+// retired) and runs the login once more. An auth status 550
 // (cancelled by the system, "retry") runs the whole login once more. Nothing is
 // written before the login succeeded: a failed Open leaves no record; what it
 // did in KSeF is in the audit trail (every call, with its reference number,
@@ -249,14 +250,19 @@ class KsefSessions {
   absl::StatusOr<SessionInfo> Close(absl::string_view name,
                                     const SessionCaller& caller = {});
 
-  // GET /security/public-key-certificates of `environment`, stored with
-  // MinistryCertificateStore::Import (the same trust rules as an import;
-  // `pin_fingerprints` as there). What the FetchMinistryCertificates RPC
-  // and the 21470 retry use.
+  // GET /security/public-key-certificates of `environment`, stored as the
+  // complete list (ministry_list.h: MinistryCertificateStore::ImportFromKsef,
+  // the same trust rules as an import, `pin_fingerprints` as there;
+  // certificates no longer listed are retired). What the
+  // FetchMinistryCertificates RPC (step "mfcert-fetch") and the
+  // MinistryKeyRefresher (step "mfcert-refresh") use; the step names the
+  // calls and the change in the audit trail. Returns what is stored for
+  // each certificate of the list.
   absl::StatusOr<std::vector<signer::MinistryCertificate>>
   FetchMinistryCertificates(absl::string_view environment,
                             absl::Span<const std::string> pin_fingerprints = {},
-                            const SessionCaller& caller = {});
+                            const SessionCaller& caller = {},
+                            absl::string_view step = "mfcert-fetch");
 
  private:
   struct Flight;  // one session's lock and last renewal

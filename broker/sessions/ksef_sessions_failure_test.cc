@@ -206,7 +206,23 @@ TEST_F(KsefSessionsFailureTest, UnknownMinistryKeyFetchesTheCertificatesAgain) {
   EXPECT_EQ(api_.Calls(kPublicKeys), 1);
   auto listed = ministry_certificates_->List("test");
   ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(listed->certificates.size(), 2u);
+  ASSERT_EQ(listed->certificates.size(), 2u);
+  // The key KSeF no longer lists is retired, and the change audited.
+  for (const signer::MinistryCertificate& c : listed->certificates) {
+    EXPECT_EQ(c.retire_time.has_value(), c.der == ministry_.der)
+        << c.record_name;
+  }
+  auto changes = observer_.ministry_events();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].session, "acme");
+  EXPECT_EQ(changes[0].step, "mfcert-fetch");
+  EXPECT_EQ(changes[0].added,
+            std::vector<std::string>{
+                signer::MinistryCertificate{.der = rotated.der}.Fingerprint()});
+  EXPECT_EQ(
+      changes[0].retired,
+      std::vector<std::string>{
+          signer::MinistryCertificate{.der = ministry_.der}.Fingerprint()});
 }
 
 TEST_F(KsefSessionsFailureTest,

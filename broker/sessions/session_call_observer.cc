@@ -34,9 +34,50 @@ vault::AuditEvent SessionCallAuditEvent(const SessionCallEvent& event) {
       .detail = vault::ClipAuditField(detail, vault::kMaxAuditDetailSize)};
 }
 
+vault::AuditEvent MinistryCertificatesAuditEvent(
+    const MinistryCertificatesEvent& event) {
+  std::vector<std::string> parts;
+  if (!event.status.ok()) {
+    parts.push_back(absl::StrCat("error=", event.status.message()));
+  }
+  if (!event.added.empty()) {
+    parts.push_back(absl::StrCat("added=", absl::StrJoin(event.added, ",")));
+  }
+  if (!event.retired.empty()) {
+    parts.push_back(
+        absl::StrCat("retired=", absl::StrJoin(event.retired, ",")));
+  }
+  if (!event.unretired.empty()) {
+    parts.push_back(
+        absl::StrCat("unretired=", absl::StrJoin(event.unretired, ",")));
+  }
+  return vault::AuditEvent{
+      .request_id = vault::ClipAuditField(event.caller.request_id,
+                                          vault::kMaxAuditFieldSize),
+      .identity = vault::ClipAuditField(
+          event.caller.identity.empty() ? "sejfd" : event.caller.identity,
+          vault::kMaxAuditFieldSize),
+      .operation = "mfcerts.refresh",
+      .method = vault::ClipAuditField(event.step, vault::kMaxAuditFieldSize),
+      .resource = absl::StrCat("environments/", event.environment,
+                               "/ministryCertificates"),
+      .context = event.context,
+      .outcome = absl::StatusCodeToString(event.status.code()),
+      .detail = vault::ClipAuditField(absl::StrJoin(parts, " "),
+                                      vault::kMaxAuditDetailSize)};
+}
+
 void AuditingSessionCallObserver::OnKsefCall(const SessionCallEvent& event) {
-  absl::StatusOr<std::int64_t> appended =
-      log_->Append(SessionCallAuditEvent(event));
+  Append(SessionCallAuditEvent(event));
+}
+
+void AuditingSessionCallObserver::OnMinistryCertificates(
+    const MinistryCertificatesEvent& event) {
+  Append(MinistryCertificatesAuditEvent(event));
+}
+
+void AuditingSessionCallObserver::Append(const vault::AuditEvent& event) {
+  absl::StatusOr<std::int64_t> appended = log_->Append(event);
   if (!appended.ok()) {
     failed_appends_.fetch_add(1);
     absl::MutexLock lock(&mu_);

@@ -1,6 +1,7 @@
-// Who hears about every KSeF call the sessions make: the seam through which
-// sejfd audits them (AuditingSessionCallObserver below appends each to the
-// vault::AuditLog) and tests count them.
+// Who hears about every KSeF call the sessions make, and about every change
+// to the Ministry certificates that a fetched list made: the seam through
+// which sejfd audits them (AuditingSessionCallObserver below appends each to
+// the vault::AuditLog) and tests count them.
 //
 // An event names the session, its context and environment, the step that
 // made the call, the RPC it served (request id and caller, when the caller
@@ -16,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -33,8 +35,9 @@ struct SessionCaller {
 };
 
 // What made a call: "open", "refresh", "login" (an unattended login of an
-// open session), "close", "mfcert-fetch" (Ministry certificates after
-// 21470).
+// open session), "close", "mfcert-fetch" (Ministry certificates: the RPC,
+// a token login's first fetch, after 21470), "mfcert-refresh" (sejfd's own
+// refresh of an environment's Ministry certificates).
 struct SessionCallEvent {
   std::string session = {};
   std::string context = {};
@@ -44,12 +47,37 @@ struct SessionCallEvent {
   KsefCall call = {};
 };
 
+// KSeF's list of Ministry certificates of an environment, fetched and
+// stored as the complete list (MinistryCertificateStore::ImportFromKsef):
+// what changed, by certificate fingerprint (lowercase hex SHA-256 of the
+// DER), or why nothing was stored. `step` is who fetched: "mfcert-fetch"
+// (the FetchMinistryCertificates RPC, or a token login that needed the
+// certificates: then `session` and `context` name it), "mfcert-refresh"
+// (sejfd's own refresh, ministry_key_refresher.h).
+struct MinistryCertificatesEvent {
+  std::string environment = {};
+  std::string step = {};
+  std::string session = {};
+  std::string context = {};
+  SessionCaller caller = {};
+  absl::Status status = {};  // not OK: the list was refused, nothing changed
+  std::vector<std::string> added = {};
+  std::vector<std::string> retired = {};
+  std::vector<std::string> unretired = {};
+};
+
 class SessionCallObserver {
  public:
   virtual ~SessionCallObserver() = default;
   // Called once per finished KSeF call (after the API's retries). Must not
   // block for long and must not call back into KsefSessions.
   virtual void OnKsefCall(const SessionCallEvent& event) = 0;
+  // Called once per fetched list that changed what is stored, and once per
+  // list that could not be stored (the same rules as OnKsefCall). A list
+  // that changed nothing is not reported (its KSeF call is).
+  virtual void OnMinistryCertificates(const MinistryCertificatesEvent& event) {
+    (void)event;
+  }
 };
 
 // The audit record of a call: operation "ksef.call", method = the endpoint
@@ -61,6 +89,16 @@ class SessionCallObserver {
 // or "sejfd" when none; request id the caller's.
 vault::AuditEvent SessionCallAuditEvent(const SessionCallEvent& event);
 
+// The audit record of a stored (or refused) certificate list: operation
+// "mfcerts.refresh", method the step, resource
+// "environments/<env>/ministryCertificates", the context when a session's
+// login fetched, outcome the status code name, detail "added=<fp>,<fp>
+// retired=<fp> unretired=<fp>" (the lists that are not empty; on failure
+// "error=<message>"; clipped to the audit limit), identity and request id
+// as for SessionCallAuditEvent.
+vault::AuditEvent MinistryCertificatesAuditEvent(
+    const MinistryCertificatesEvent& event);
+
 // Appends SessionCallAuditEvent of each call to `log`. A failed append does
 // not fail the session operation (the KSeF call has happened; withholding
 // its result would lose tokens KSeF hands out once): it is counted and its
@@ -71,11 +109,14 @@ class AuditingSessionCallObserver final : public SessionCallObserver {
   explicit AuditingSessionCallObserver(vault::AuditLog* log) : log_(log) {}
 
   void OnKsefCall(const SessionCallEvent& event) override;
+  void OnMinistryCertificates(const MinistryCertificatesEvent& event) override;
 
   std::int64_t failed_appends() const { return failed_appends_.load(); }
   absl::Status last_failure() const;
 
  private:
+  void Append(const vault::AuditEvent& event);
+
   vault::AuditLog* const log_;
   std::atomic<std::int64_t> failed_appends_ = 0;
   mutable absl::Mutex mu_;

@@ -88,6 +88,11 @@ struct MinistryCertificate {
   // MinistryTrust::CheckForUse opens at every use.
   std::string trusted_by = {};
   std::string pin_seal = {};
+  // Set by the store (MinistryCertificateStore::ImportFromKsef): when the
+  // certificate was found missing from KSeF's list of the environment. A
+  // retired certificate is kept (for listing and audit) but never chosen for
+  // a new encryption; nullopt while it is current.
+  std::optional<absl::Time> retire_time = std::nullopt;
   // Set by the store: when this content was first stored, its record name
   // and storage version.
   absl::Time import_time = absl::InfinitePast();

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,7 @@ bool SameContent(MinistryCertificate a, MinistryCertificate b) {
   a.version = b.version;
   a.trusted_by = b.trusted_by;
   a.pin_seal = b.pin_seal;
+  a.retire_time = b.retire_time;
   return EncodeMinistryCertificateRecord(a) ==
          EncodeMinistryCertificateRecord(b);
 }
@@ -53,6 +55,36 @@ absl::StatusOr<MinistryCertificate> FromRecord(const vault::Record& record) {
   c->record_name = record.name;
   c->version = record.version;
   return c;
+}
+
+// Retires, within `tx`, every current certificate of `environment` whose
+// record name is not in `listed` (damaged records are left as they are).
+absl::Status RetireUnlisted(vault::Transaction& tx,
+                            absl::string_view environment,
+                            const absl::flat_hash_set<std::string>& listed,
+                            absl::Time now,
+                            MinistryCertificateRefresh& refresh) {
+  const std::string prefix = absl::StrCat(environment, "/");
+  vault::ListOptions options{.start_after = prefix,
+                             .limit = vault::kMaxListLimit};
+  for (;;) {
+    ASSIGN_OR_RETURN(vault::ListPage page,
+                     tx.List(kMinistryCertificateKind, options));
+    for (const vault::Record& record : page.records) {
+      if (!absl::StartsWith(record.name, prefix)) return absl::OkStatus();
+      if (listed.contains(record.name)) continue;
+      absl::StatusOr<MinistryCertificate> c = FromRecord(record);
+      if (!c.ok() || c->retire_time.has_value()) continue;
+      c->retire_time = now;
+      RETURN_IF_ERROR(tx.Update(kMinistryCertificateKind, record.name,
+                                record.version,
+                                EncodeMinistryCertificateRecord(*c))
+                          .status());
+      refresh.retired.push_back(c->Fingerprint());
+    }
+    if (!page.next_start_after.has_value()) return absl::OkStatus();
+    options.start_after = *page.next_start_after;
+  }
 }
 
 }  // namespace
@@ -87,6 +119,9 @@ std::string EncodeMinistryCertificateRecord(const MinistryCertificate& c) {
             {"import_time_us", absl::ToUnixMicros(c.import_time)}};
   if (!c.trusted_by.empty()) j["trusted_by"] = c.trusted_by;
   if (!c.pin_seal.empty()) j["pin_seal"] = absl::Base64Escape(c.pin_seal);
+  if (c.retire_time.has_value()) {
+    j["retired_time_us"] = absl::ToUnixMicros(*c.retire_time);
+  }
   return j.dump();
 }
 
@@ -134,6 +169,10 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
       c.pin_seal =
           vault::Unb64(j.at("pin_seal").get<std::string>(), "pin_seal");
     }
+    if (j.contains("retired_time_us")) {
+      c.retire_time =
+          absl::FromUnixMicros(j.at("retired_time_us").get<int64_t>());
+    }
     return c;
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("record is damaged: ", e.what()));
@@ -150,10 +189,43 @@ MinistryCertificateStore::Import(
     absl::string_view environment, absl::string_view content,
     MinistryCertificateUsage usage,
     absl::Span<const std::string> pin_fingerprints) {
+  return DoImport(environment, content, usage, pin_fingerprints, nullptr);
+}
+
+absl::StatusOr<MinistryCertificateRefresh>
+MinistryCertificateStore::ImportFromKsef(
+    absl::string_view environment, absl::string_view json,
+    absl::Span<const std::string> pin_fingerprints) {
+  MinistryCertificateRefresh refresh;
+  ASSIGN_OR_RETURN(refresh.certificates,
+                   DoImport(environment, json,
+                            MinistryCertificateUsage::kKsefTokenEncryption,
+                            pin_fingerprints, &refresh));
+  std::sort(refresh.added.begin(), refresh.added.end());
+  std::sort(refresh.retired.begin(), refresh.retired.end());
+  std::sort(refresh.unretired.begin(), refresh.unretired.end());
+  return refresh;
+}
+
+absl::StatusOr<std::vector<MinistryCertificate>>
+MinistryCertificateStore::DoImport(
+    absl::string_view environment, absl::string_view content,
+    MinistryCertificateUsage usage,
+    absl::Span<const std::string> pin_fingerprints,
+    MinistryCertificateRefresh* refresh) {
   RETURN_IF_ERROR(ValidateEnvironmentName(environment));
   absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(std::vector<MinistryCertificate> parsed,
                    ParseMinistryCertificates(content, usage, now));
+  if (refresh != nullptr) {
+    for (const MinistryCertificate& c : parsed) {
+      if (c.source != MinistryCertificateSource::kJson) {
+        return absl::InvalidArgumentError(
+            "KSeF's certificate list must be the JSON of GET "
+            "/security/public-key-certificates, not PEM or DER");
+      }
+    }
+  }
   for (MinistryCertificate& c : parsed)
     c.environment = std::string(environment);
   ASSIGN_OR_RETURN(std::vector<MinistryTrustGrant> grants,
@@ -161,6 +233,7 @@ MinistryCertificateStore::Import(
   ASSIGN_OR_RETURN(std::unique_ptr<vault::Transaction> tx,
                    storage_->Begin(vault::TransactionMode::kReadWrite));
   std::vector<MinistryCertificate> stored;
+  absl::flat_hash_set<std::string> listed;  // record names
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     MinistryCertificate& c = parsed[i];
     c.trusted_by = std::move(grants[i].trusted_by);
@@ -169,22 +242,28 @@ MinistryCertificateStore::Import(
     std::string name = RecordName(environment, c);
     ASSIGN_OR_RETURN(std::optional<vault::Record> existing,
                      tx->Get(kMinistryCertificateKind, name));
+    listed.insert(name);
     vault::Record written;
     if (!existing.has_value()) {
       ASSIGN_OR_RETURN(written, tx->Insert(kMinistryCertificateKind, name,
                                            EncodeMinistryCertificateRecord(c)));
+      if (refresh != nullptr) refresh->added.push_back(c.Fingerprint());
     } else {
       // A damaged record is replaced by the certificate just admitted.
       absl::StatusOr<MinistryCertificate> old = FromRecord(*existing);
-      // Kept as it is only while it still passes the trust (at its own
-      // notBefore when that is still ahead: rotation publishes early).
-      if (old.ok() && SameContent(*old, c) &&
+      // Kept as it is only while it is current and still passes the trust
+      // (at its own notBefore when that is still ahead: rotation publishes
+      // early).
+      if (old.ok() && !old->retire_time.has_value() && SameContent(*old, c) &&
           trust_->CheckForUse(*old, std::max(now, old->valid_from)).ok()) {
         stored.push_back(*std::move(old));
         continue;
       }
       // First stored; kept across updates.
       if (old.ok()) c.import_time = old->import_time;
+      if (refresh != nullptr && old.ok() && old->retire_time.has_value()) {
+        refresh->unretired.push_back(c.Fingerprint());
+      }
       ASSIGN_OR_RETURN(
           written, tx->Update(kMinistryCertificateKind, name, existing->version,
                               EncodeMinistryCertificateRecord(c)));
@@ -192,6 +271,9 @@ MinistryCertificateStore::Import(
     c.record_name = written.name;
     c.version = written.version;
     stored.push_back(std::move(c));
+  }
+  if (refresh != nullptr) {
+    RETURN_IF_ERROR(RetireUnlisted(*tx, environment, listed, now, *refresh));
   }
   RETURN_IF_ERROR(tx->Commit());
   return stored;
@@ -262,8 +344,13 @@ MinistryCertificateStore::SelectForTokenEncryption(
   ASSIGN_OR_RETURN(std::vector<MinistryCertificate> all, LoadAll(environment));
   const MinistryCertificate* best = nullptr;
   int with_usage = 0;
+  int retired = 0;
   for (const MinistryCertificate& c : all) {
     if (!c.HasUsage(MinistryCertificateUsage::kKsefTokenEncryption)) continue;
+    if (c.retire_time.has_value()) {
+      ++retired;
+      continue;
+    }
     ++with_usage;
     if (!c.ValidAt(now)) continue;
     if (best == nullptr ||
@@ -278,7 +365,11 @@ MinistryCertificateStore::SelectForTokenEncryption(
         "in environment ",
         environment, " (", with_usage,
         with_usage == 1 ? " such certificate is" : " such certificates are",
-        " stored, none valid now); import with sejf mfcert import "
+        " stored, none valid now",
+        retired > 0
+            ? absl::StrCat("; ", retired, " retired: no longer in KSeF's list")
+            : "",
+        "); import with sejf mfcert import "
         "--environment ",
         environment));
   }

@@ -18,10 +18,12 @@
 //    "valid_from_us":<unix µs>, "valid_to_us":<unix µs>,
 //    "source":"json|pem|der", "import_time_us":<unix µs>,
 //    "trusted_by":"anchors|configured-pin|operator-pin",
-//    "pin_seal":"<Base64 of the pin seal>"}   (operator pins only)
+//    "pin_seal":"<Base64 of the pin seal>",   (operator pins only)
+//    "retired_time_us":<unix µs>}             (retired certificates only)
 // Unknown members are ignored on read; trusted_by and pin_seal may be
 // absent (records from before trust was checked: MinistryTrust refuses
-// them at use unless the configured trust admits them).
+// them at use unless the configured trust admits them); a record without
+// retired_time_us is not retired (records from before retirement existed).
 //
 // Nothing in a record is taken on trust: every certificate passes
 // MinistryTrust (ministry_trust.h) at import, and the one selected for token
@@ -52,6 +54,20 @@ inline constexpr absl::string_view kMinistryCertificateKind = "mfcerts";
 // naming "environment" otherwise.
 absl::Status ValidateEnvironmentName(absl::string_view environment);
 
+// What MinistryCertificateStore::ImportFromKsef changed, by fingerprint
+// (MinistryCertificate::Fingerprint()), each list sorted.
+struct MinistryCertificateRefresh {
+  // What is stored for each certificate of KSeF's list, in its order.
+  std::vector<MinistryCertificate> certificates;
+  std::vector<std::string> added;      // not stored before
+  std::vector<std::string> retired;    // stored, current, absent from the list
+  std::vector<std::string> unretired;  // stored retired, listed again
+
+  bool changed() const {
+    return !added.empty() || !retired.empty() || !unretired.empty();
+  }
+};
+
 struct MinistryCertificatePage {
   std::vector<MinistryCertificate> certificates;  // in record-name order
   std::string next_page_token;                    // empty on the last page
@@ -74,7 +90,9 @@ class MinistryCertificateStore {
   // or validity (e.g. a fresh JSON list) replaces them, and so does
   // importing it again when the stored record no longer passes
   // MinistryTrust::CheckForUse (an altered or pre-trust record is repaired).
-  // Certificates stored earlier and absent from `content` are kept.
+  // Certificates stored earlier and absent from `content` are kept (an
+  // operator's import is not a complete list); a retired certificate of
+  // `content` is current again.
   // Returns what is stored for each certificate of `content`, in its order.
   // INVALID_ARGUMENT for a bad environment, content or pin, or a
   // certificate the trust refuses; FAILED_PRECONDITION when the environment
@@ -85,6 +103,21 @@ class MinistryCertificateStore {
       absl::string_view environment, absl::string_view content,
       MinistryCertificateUsage usage =
           MinistryCertificateUsage::kKsefTokenEncryption,
+      absl::Span<const std::string> pin_fingerprints = {});
+
+  // KSeF's list of `environment` (the JSON of GET
+  // /security/public-key-certificates), stored as the complete list: its
+  // certificates exactly as Import stores them (same trust rules,
+  // `pin_fingerprints` as there), and, in the same transaction, every
+  // certificate of `environment` stored and absent from the list is retired
+  // (retire_time = now; one already retired keeps its time) and every
+  // retired one the list holds again is current again. All or nothing:
+  // when anything is refused, nothing is stored and nothing retired.
+  // INVALID_ARGUMENT also when `json` is not a JSON list (PEM or DER is an
+  // operator's file, not KSeF's list) or is empty; other errors as Import.
+  // A damaged stored record is left as it is.
+  absl::StatusOr<MinistryCertificateRefresh> ImportFromKsef(
+      absl::string_view environment, absl::string_view json,
       absl::Span<const std::string> pin_fingerprints = {});
 
   // The certificates of `environment` (every environment when empty), in
@@ -99,7 +132,8 @@ class MinistryCertificateStore {
       absl::string_view page_token = "");
 
   // The certificate a KSeF token is encrypted to in `environment` at `now`
-  // (§4.3 selection rule): usage KsefTokenEncryption, valid at `now`, the
+  // (§4.3 selection rule): usage KsefTokenEncryption, not retired, valid at
+  // `now`, the
   // latest valid_from (ties: the later valid_to, then the smaller record
   // name). FAILED_PRECONDITION when there is none, saying "import with sejf
   // mfcert import --environment E"; INVALID_ARGUMENT for a bad environment;
@@ -109,6 +143,14 @@ class MinistryCertificateStore {
       absl::string_view environment, absl::Time now);
 
  private:
+  // Import and ImportFromKsef (`refresh` non-null: the authoritative list,
+  // what changed is recorded there).
+  absl::StatusOr<std::vector<MinistryCertificate>> DoImport(
+      absl::string_view environment, absl::string_view content,
+      MinistryCertificateUsage usage,
+      absl::Span<const std::string> pin_fingerprints,
+      MinistryCertificateRefresh* refresh);
+
   // Every stored certificate of `environment` (all when empty).
   absl::StatusOr<std::vector<MinistryCertificate>> LoadAll(
       absl::string_view environment);

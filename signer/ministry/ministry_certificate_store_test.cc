@@ -283,6 +283,139 @@ TEST_F(MinistryCertificateStoreTest, SelectionNeedsTheTokenUsage) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(MinistryCertificateStoreTest, KsefListRetiresWhatItNoLongerHolds) {
+  TestCert kept = Cert(kNow - 10 * kDay, kNow + 400 * kDay);
+  TestCert withdrawn = Cert(kNow - kDay, kNow + 400 * kDay);
+  TestCert other_env = Cert(kNow - kDay, kNow + 400 * kDay);
+  const std::string withdrawn_fp =
+      MinistryCertificate{.der = withdrawn.der}.Fingerprint();
+  ASSERT_TRUE(store_->Import("demo", other_env.der).ok());
+  auto first = store_->ImportFromKsef(
+      "test", JsonList({JsonItem(kept, {"KsefTokenEncryption"}),
+                        JsonItem(withdrawn, {"KsefTokenEncryption"})}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->certificates.size(), 2u);
+  EXPECT_EQ(first->added.size(), 2u);
+  EXPECT_TRUE(first->retired.empty());
+  // The newer one is chosen while KSeF lists it.
+  EXPECT_EQ(store_->SelectForTokenEncryption("test", kNow)->der, withdrawn.der);
+
+  clock_.Advance(absl::Hours(1));
+  const absl::Time withdrawn_at = clock_.Now();
+  auto second = store_->ImportFromKsef(
+      "test", JsonList({JsonItem(kept, {"KsefTokenEncryption"})}));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(second->added.empty());
+  EXPECT_THAT(second->retired, ElementsAre(withdrawn_fp));
+  EXPECT_TRUE(second->unretired.empty());
+  EXPECT_EQ(store_->SelectForTokenEncryption("test", clock_.Now())->der,
+            kept.der);
+  auto listed = store_->List("");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->certificates.size(), 3u) << "retired is kept, listed";
+  for (const MinistryCertificate& c : listed->certificates) {
+    if (c.der == withdrawn.der) {
+      EXPECT_EQ(c.retire_time, withdrawn_at);
+    } else {
+      EXPECT_EQ(c.retire_time, std::nullopt) << c.record_name;
+    }
+  }
+
+  // The same list again changes nothing; a retired one keeps its time.
+  clock_.Advance(absl::Hours(1));
+  auto same = store_->ImportFromKsef(
+      "test", JsonList({JsonItem(kept, {"KsefTokenEncryption"})}));
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_FALSE(same->changed());
+  EXPECT_EQ((*same).certificates[0].version, 1);
+
+  // Listed again: current again, chosen again.
+  auto back = store_->ImportFromKsef(
+      "test", JsonList({JsonItem(kept, {"KsefTokenEncryption"}),
+                        JsonItem(withdrawn, {"KsefTokenEncryption"})}));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_THAT(back->unretired, ElementsAre(withdrawn_fp));
+  EXPECT_TRUE(back->added.empty());
+  EXPECT_TRUE(back->retired.empty());
+  EXPECT_EQ(back->certificates[1].retire_time, std::nullopt);
+  EXPECT_EQ(back->certificates[1].import_time, kNow) << "first import kept";
+  EXPECT_EQ(store_->SelectForTokenEncryption("test", clock_.Now())->der,
+            withdrawn.der);
+}
+
+TEST_F(MinistryCertificateStoreTest, EveryKeyRetiredLeavesNoneToChoose) {
+  TestCert old_key = Cert(kNow - kDay, kNow + 400 * kDay);
+  TestCert symmetric = Cert(kNow - kDay, kNow + 400 * kDay);
+  ASSERT_TRUE(store_->Import("prod", old_key.der).ok());
+  ASSERT_TRUE(
+      store_
+          ->ImportFromKsef("prod", JsonList({JsonItem(
+                                       symmetric, {"SymmetricKeyEncryption"})}))
+          .ok());
+  auto none = store_->SelectForTokenEncryption("prod", kNow);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(none.status().message(), HasSubstr("1 retired"));
+}
+
+TEST_F(MinistryCertificateStoreTest, RefusedKsefListRetiresNothing) {
+  TestCert current = Cert(kNow - kDay, kNow + 400 * kDay);
+  TestCert fresh = Cert(kNow - kDay, kNow + 400 * kDay);
+  TestCert rogue = MakeTestCert({.common_name = "Not the Ministry"});
+  ASSERT_TRUE(store_->Import("test", current.der).ok());
+  auto refused = store_->ImportFromKsef(
+      "test", JsonList({JsonItem(fresh, {"KsefTokenEncryption"}),
+                        JsonItem(rogue, {"KsefTokenEncryption"})}));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  auto listed = store_->List("test");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->certificates.size(), 1u);
+  EXPECT_EQ(listed->certificates[0].retire_time, std::nullopt);
+  EXPECT_EQ(listed->certificates[0].version, 1);
+  // KSeF's list is JSON, never an operator's PEM, and never empty.
+  EXPECT_EQ(store_->ImportFromKsef("test", fresh.pem).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ImportFromKsef("test", "[]").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->List("test")->certificates[0].retire_time, std::nullopt);
+}
+
+TEST_F(MinistryCertificateStoreTest, OperatorImportUnretires) {
+  TestCert a = Cert(kNow - kDay, kNow + 400 * kDay);
+  TestCert b = Cert(kNow - kDay, kNow + 400 * kDay);
+  ASSERT_TRUE(store_->Import("test", a.der).ok());
+  ASSERT_TRUE(store_
+                  ->ImportFromKsef(
+                      "test", JsonList({JsonItem(b, {"KsefTokenEncryption"})}))
+                  .ok());
+  auto again = store_->Import("test", a.der);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)[0].retire_time, std::nullopt);
+  auto listed = store_->List("test");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  for (const MinistryCertificate& c : listed->certificates) {
+    EXPECT_EQ(c.retire_time, std::nullopt) << c.record_name;
+  }
+}
+
+TEST(MinistryCertificateRecordTest,
+     RetireTimeRoundTripsAndOldRecordsAreCurrent) {
+  MinistryCertificate c{
+      .environment = "test",
+      .usages = {MinistryCertificateUsage::kKsefTokenEncryption},
+      .valid_from = kNow,
+      .valid_to = kNow + kDay,
+      .import_time = kNow};
+  std::string current = EncodeMinistryCertificateRecord(c);
+  EXPECT_THAT(current, ::testing::Not(HasSubstr("retired_time_us")));
+  EXPECT_EQ(DecodeMinistryCertificateRecord(current)->retire_time,
+            std::nullopt);
+  c.retire_time = kNow + absl::Hours(2);
+  std::string retired = EncodeMinistryCertificateRecord(c);
+  EXPECT_THAT(retired, HasSubstr("\"retired_time_us\":"));
+  EXPECT_EQ(DecodeMinistryCertificateRecord(retired)->retire_time,
+            kNow + absl::Hours(2));
+}
+
 TEST(MinistryCertificateRecordTest, DamagedRecordIsDataLoss) {
   EXPECT_EQ(DecodeMinistryCertificateRecord("{").status().code(),
             absl::StatusCode::kDataLoss);

@@ -148,6 +148,11 @@ absl::StatusOr<EncryptedKsefToken> KsefTokenEncryptor::Encrypt(
   ASSIGN_OR_RETURN(
       MinistryCertificate certificate,
       certificates_->SelectForTokenEncryption(request.environment, now));
+  if (certificate.retire_time.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the Ministry certificate ", certificate.record_name,
+        " was retired (no longer in KSeF's list); nothing is encrypted to it"));
+  }
   RETURN_IF_ERROR(trust_->CheckForUse(certificate, now));
   ASSIGN_OR_RETURN(EvpPkeyPtr key, EncryptionKey(certificate));
 

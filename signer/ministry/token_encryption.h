@@ -6,7 +6,8 @@
 // MinistryCertificateStore::SelectForTokenEncryption — never one from the
 // caller (a caller-chosen key would leak the token) — and checked again by
 // MinistryTrust::CheckForUse at every encryption: a record altered in the
-// database after import is refused, and nothing is encrypted to it.
+// database after import is refused, and nothing is encrypted to it; so is
+// a retired certificate (MinistryCertificateStore::ImportFromKsef).
 //
 // The request body produced (compact JSON, members in this order; the
 // OpenAPI schema InitTokenAuthenticationRequest; publicKeyId is optional

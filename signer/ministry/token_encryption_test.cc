@@ -74,12 +74,12 @@ class TokenEncryptionTest : public ::testing::Test {
     ASSERT_TRUE(InitCrypto().ok());
     current_ = MakeIssuedTestCert(
         ca_, {.not_before = kNow - 30 * kDay, .not_after = kNow + 700 * kDay});
-    TestCert older = MakeIssuedTestCert(
+    older_ = MakeIssuedTestCert(
         ca_, {.not_before = kNow - 300 * kDay, .not_after = kNow + 300 * kDay});
     ASSERT_TRUE(
         store_
             .Import("test",
-                    JsonList({JsonItem(older, {"KsefTokenEncryption"}),
+                    JsonList({JsonItem(older_, {"KsefTokenEncryption"}),
                               JsonItem(current_, {"KsefTokenEncryption"})}))
             .ok());
   }
@@ -121,6 +121,7 @@ class TokenEncryptionTest : public ::testing::Test {
   MinistryCertificateStore store_{&storage_, trust_.get(), &clock_};
   KsefTokenEncryptor encryptor_{&store_, trust_.get(), &clock_};
   TestCert current_;
+  TestCert older_;
 };
 
 TEST_F(TokenEncryptionTest, OpensslDecryptsTokenBarTimestamp) {
@@ -132,6 +133,19 @@ TEST_F(TokenEncryptionTest, OpensslDecryptsTokenBarTimestamp) {
       << "encrypted to the certificate with the latest validFrom";
   EXPECT_EQ(encrypted->public_key_id, Sha256Base64(current_.spki_der));
   EXPECT_EQ(encrypted->certificate_id, Sha256Base64(current_.der));
+}
+
+TEST_F(TokenEncryptionTest, KeyWithdrawnByKsefIsNoLongerUsed) {
+  ASSERT_TRUE(
+      store_
+          .ImportFromKsef("test",
+                          JsonList({JsonItem(older_, {"KsefTokenEncryption"})}))
+          .ok());
+  auto encrypted = encryptor_.Encrypt(SecretFromView(kToken), Request());
+  ASSERT_TRUE(encrypted.ok()) << encrypted.status();
+  EXPECT_EQ(encrypted->public_key_id, Sha256Base64(older_.spki_der));
+  EXPECT_EQ(OpensslDecrypt(encrypted->encrypted_token, older_.key_pem),
+            absl::StrCat(kToken, "|", absl::ToUnixMillis(kNow) - 1234));
 }
 
 TEST_F(TokenEncryptionTest, EachEncryptionIsFresh) {

@@ -34,14 +34,23 @@ class RecordingObserver final : public SessionCallObserver {
     absl::MutexLock lock(&mu_);
     events_.push_back(event);
   }
+  void OnMinistryCertificates(const MinistryCertificatesEvent& event) override {
+    absl::MutexLock lock(&mu_);
+    ministry_events_.push_back(event);
+  }
   std::vector<SessionCallEvent> events() const {
     absl::MutexLock lock(&mu_);
     return events_;
+  }
+  std::vector<MinistryCertificatesEvent> ministry_events() const {
+    absl::MutexLock lock(&mu_);
+    return ministry_events_;
   }
 
  private:
   mutable absl::Mutex mu_;
   std::vector<SessionCallEvent> events_;
+  std::vector<MinistryCertificatesEvent> ministry_events_;
 };
 
 // Base64 SHA-256 of `der` (a Ministry key's publicKeyId from its SPKI).
