@@ -308,7 +308,13 @@ TEST(ConversionsTest, MinistryCertificateUsagesRoundTrip) {
   for (MinistryCertificateUsage u : converted.usages) {
     EXPECT_NE(u, MinistryCertificateUsage::kUnspecified);
   }
+  EXPECT_FALSE(converted.retire_time.has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(ToProto(converted), c));
+  // A retired one keeps its retire time, to the nanosecond.
+  *c.mutable_retire_time() = Ts(1780000000, 123456789);
+  const MinistryCertificate retired = FromProto(c);
+  ASSERT_TRUE(retired.retire_time.has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(ToProto(retired), c));
 }
 
 // The CLI prints the client's JSON where it printed the message's: the two

@@ -161,16 +161,18 @@ v1::BuildInvoiceQrCodeResponse ToProto(const QrCode& code) {
 }
 
 MinistryCertificate FromProto(const v1::MinistryCertificate& c) {
-  MinistryCertificate out{.name = c.name(),
-                          .environment = c.environment(),
-                          .usages = {},
-                          .certificate_id = c.certificate_id(),
-                          .public_key_id = c.public_key_id(),
-                          .valid_from = FromProto(c.valid_from()),
-                          .valid_to = FromProto(c.valid_to()),
-                          .subject = c.subject(),
-                          .der = c.der(),
-                          .trusted_by = c.trusted_by()};
+  MinistryCertificate out{
+      .name = c.name(),
+      .environment = c.environment(),
+      .usages = {},
+      .certificate_id = c.certificate_id(),
+      .public_key_id = c.public_key_id(),
+      .valid_from = FromProto(c.valid_from()),
+      .valid_to = FromProto(c.valid_to()),
+      .subject = c.subject(),
+      .der = c.der(),
+      .trusted_by = c.trusted_by(),
+      .retire_time = OptionalTime(c.has_retire_time(), c.retire_time())};
   for (int u : c.usages()) {
     out.usages.push_back(ConvertBack(
         kMinistryUsages, static_cast<v1::MinistryCertificateUsage>(u),
@@ -191,6 +193,9 @@ v1::MinistryCertificate ToProto(const MinistryCertificate& c) {
   out.set_subject(c.subject);
   out.set_der(c.der);
   out.set_trusted_by(c.trusted_by);
+  if (c.retire_time.has_value()) {
+    *out.mutable_retire_time() = ToProto(*c.retire_time);
+  }
   return out;
 }
 

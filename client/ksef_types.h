@@ -148,6 +148,9 @@ struct MinistryCertificate {
   std::string der;
   // "anchors", "configured-pin", "operator-pin" or "untrusted".
   std::string trusted_by;
+  // When KSeF's list stopped holding it: never used for new encryptions
+  // since. Unset while it is current.
+  std::optional<absl::Time> retire_time;
 };
 
 // Ministry certificates to import into an environment.

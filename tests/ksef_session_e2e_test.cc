@@ -405,6 +405,24 @@ TEST_F(KsefSessionE2eTest, MfcertFetchStoresTheEmulatorsCertificates) {
   CommandResult text = Sejf({"mfcert", "fetch", "--environment", kEnvironment});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr("anchors"));
+
+  // KSeF withdraws its token-encryption key (an emergency rotation): the
+  // next fetch retires it, `mfcert list` shows when, and a token login
+  // encrypts to the new key without a 21470 round.
+  ASSERT_TRUE(emulator_->RotateMinistryKey(/*keep_old=*/false).ok());
+  Expect0(Sejf({"mfcert", "fetch", "--environment", kEnvironment}));
+  nlohmann::json after =
+      SejfJson({"mfcert", "list", "--environment", kEnvironment});
+  int retired = 0;
+  for (const auto& c : after["certificates"]) {
+    if (c.contains("retireTime")) ++retired;
+  }
+  EXPECT_EQ(retired, 1) << after;
+  CommandResult table = Sejf({"mfcert", "list", "--environment", kEnvironment});
+  EXPECT_THAT(table.out, HasSubstr("RETIRED"));
+  const int submits = Count("ksef_token");
+  ASSERT_EQ(Open("tok-rotated", kToken).exit_code, 0);
+  EXPECT_EQ(Count("ksef_token"), submits + 1);
 }
 
 // After logins with both credentials, a refresh and a close (and whatever

@@ -35,17 +35,20 @@ struct MfcertFlags {
 };
 
 void PrintTable(const std::vector<MinistryCertificate>& certificates) {
-  std::printf("%-12s %-42s %-20s %-20s %-44s %-14s %s\n", "ENVIRONMENT",
+  std::printf("%-12s %-42s %-20s %-20s %-44s %-14s %-20s %s\n", "ENVIRONMENT",
               "USAGES", "VALID FROM", "VALID TO", "PUBLIC KEY ID", "TRUSTED BY",
-              "SUBJECT");
+              "RETIRED", "SUBJECT");
   for (const MinistryCertificate& c : certificates) {
     std::vector<std::string> usages;
     for (MinistryCertificateUsage u : c.usages) usages.push_back(UsageName(u));
-    std::printf(
-        "%-12s %-42s %-20s %-20s %-44s %-14s %s\n", c.environment.c_str(),
-        absl::StrJoin(usages, ",").c_str(), FormatSeconds(c.valid_from).c_str(),
-        FormatSeconds(c.valid_to).c_str(), c.public_key_id.c_str(),
-        c.trusted_by.empty() ? "-" : c.trusted_by.c_str(), c.subject.c_str());
+    const std::string retired =
+        c.retire_time.has_value() ? FormatSeconds(*c.retire_time) : "-";
+    std::printf("%-12s %-42s %-20s %-20s %-44s %-14s %-20s %s\n",
+                c.environment.c_str(), absl::StrJoin(usages, ",").c_str(),
+                FormatSeconds(c.valid_from).c_str(),
+                FormatSeconds(c.valid_to).c_str(), c.public_key_id.c_str(),
+                c.trusted_by.empty() ? "-" : c.trusted_by.c_str(),
+                retired.c_str(), c.subject.c_str());
   }
 }
 

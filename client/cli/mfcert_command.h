@@ -4,7 +4,9 @@
 // checked against the environment's trust anchors or pins).
 //
 // Text output: one line per certificate under a header,
-//   ENVIRONMENT  USAGES  VALID FROM  VALID TO  PUBLIC KEY ID  SUBJECT
+//   ENVIRONMENT  USAGES  VALID FROM  VALID TO  PUBLIC KEY ID  TRUSTED BY
+//   RETIRED  SUBJECT
+// (RETIRED: when KSeF's list stopped holding it, "-" while current)
 // (usages as KSeF names them, comma-separated; times RFC 3339 UTC).
 // --output json prints the response message.
 #ifndef SEJF_CLIENT_CLI_MFCERT_COMMAND_H_
