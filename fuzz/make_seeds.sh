@@ -64,6 +64,9 @@ for name, data in [("v1", v1), ("v2", v2), ("row", v1 + bytes(range(32))),
                    ("name", b"00000000000000000042")]:
     open("corpus/audit_event/" + name, "wb").write(data)
 PY
+# Sealed records: a secret to seal, and a header-shaped stored record.
+seed sealed_record secret 'KSeF-token-20250514-0123456789abcdef'
+seed sealed_record stored '\x01\x00\x00\x00\x01%s' "$(printf '%040d' 0)"
 # KSeF responses: the first byte picks the parser (ksef_wire_fuzz.cc).
 seed ksef_wire challenge '\x00{"challenge":"20250514-CR-226FB7B000-3ACF9BE4C0-10","timestamp":"2025-05-14T12:00:00.1234567+00:00","timestampMs":1747224000123}'
 seed ksef_wire init '\x01{"referenceNumber":"20250514-AU-2A3B4C5D6E-7F8A9B0C1D-2E","authenticationToken":{"token":"a.b.c","validUntil":"2025-05-14T12:15:00Z"}}'
