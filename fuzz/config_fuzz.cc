@@ -3,9 +3,12 @@
 // in a directory of this process's own, then loaded. Loading is
 // deterministic: the same file gives the same verdict.
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -14,11 +17,19 @@
 
 namespace {
 
+char config_dir[] = "/tmp/sejf-config-fuzz-XXXXXX";
+
+void RemoveConfigDir() {
+  std::remove((std::string(config_dir) + "/sejfd.toml").c_str());
+  rmdir(config_dir);
+}
+
+// A file in a directory of this process's own, removed at exit.
 const std::string& ConfigPath() {
   static const std::string* path = [] {
-    char dir[] = "/tmp/sejf-config-fuzz-XXXXXX";
-    FUZZ_CHECK(mkdtemp(dir) != nullptr);
-    return new std::string(std::string(dir) + "/sejfd.toml");
+    FUZZ_CHECK(mkdtemp(config_dir) != nullptr);
+    std::atexit(RemoveConfigDir);
+    return new std::string(std::string(config_dir) + "/sejfd.toml");
   }();
   return *path;
 }
