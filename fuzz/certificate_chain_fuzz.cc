@@ -7,15 +7,23 @@
 
 #include "common/pem_blocks.h"
 #include "fuzz/fuzz_check.h"
+#include "openssl/err.h"
 #include "signer/x509/certificate_info.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
+  // OpenSSL keeps the buffers of popped errors per thread; freeing them here
+  // keeps each input's allocations balanced, so libFuzzer does not run a
+  // leak scan after almost every input (about 20 times faster).
+  ERR_clear_error();
   absl::string_view input = sejf::fuzz::Input(data, size);
   (void)sejf::ReadPemBlocks(input);
+  FUZZ_CHECK(ERR_peek_error() == 0);
   (void)sejf::signer::ParseCertificate(input);
+  FUZZ_CHECK(ERR_peek_error() == 0);
   absl::StatusOr<sejf::signer::CertificateChain> chain =
       sejf::signer::ParseCertificateChain(input);
+  FUZZ_CHECK(ERR_peek_error() == 0);
   if (!chain.ok()) return 0;
   FUZZ_CHECK(chain->intermediates_der.size() < sejf::signer::kMaxChainLength);
   absl::StatusOr<sejf::signer::CertificateInfo> leaf =

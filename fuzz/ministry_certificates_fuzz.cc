@@ -9,6 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "fuzz/fuzz_check.h"
+#include "openssl/err.h"
 #include "signer/ministry/ministry_certificate.h"
 #include "signer/x509/certificate_info.h"
 
@@ -20,6 +21,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   // Before every certificate's notBefore in the seeds, so they are accepted.
   static const absl::Time kNow = absl::FromCivil(
       absl::CivilSecond(2025, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+  // OpenSSL keeps the buffers of popped errors per thread; freeing them here
+  // keeps each input's allocations balanced, so libFuzzer does not run a
+  // leak scan after almost every input (about 20 times faster).
+  ERR_clear_error();
   absl::StatusOr<std::vector<MinistryCertificate>> certificates =
       sejf::signer::ParseMinistryCertificates(
           sejf::fuzz::Input(data, size),
