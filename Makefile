@@ -68,7 +68,7 @@ lint-proto: deps
 	cd proto && ../tools/node_modules/.bin/buf lint
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
 
 # Performance (docs/performance.md): sejf-bench starts its own dev sejfd in a
 # temporary directory and writes $(BUILD)/bench/results.json.
@@ -95,3 +95,41 @@ bench-smoke: configure
 	$(BUILD)/bin/sejf-bench --smoke --output $(BUILD)/bench/smoke-results.json
 	$(BUILD)/bin/sejf-bench --scale --smoke \
 	  --output $(BUILD)/bench/scale-smoke-results.json
+
+# Fuzzing (docs/reliability.md): every fuzz/ target for FUZZ_SECONDS under
+# ASan+UBSan, starting from fuzz/corpus/NAME, writing what it finds to
+# $(BUILD_FUZZ)/corpus/NAME (never the source tree); fails on any crash,
+# leaving the input in $(BUILD_FUZZ)/findings/. `make fuzz-smoke`: 5 s each.
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst fuzz/%_fuzz.cc,%,$(wildcard fuzz/*_fuzz.cc))
+.PHONY: fuzz fuzz-build fuzz-smoke
+$(BUILD_FUZZ)/build.ninja:
+	cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSEJF_FUZZ=ON \
+	  -DSEJF_COMPONENTS="proto;common;hsm;vault;signer;broker;server" \
+	  $(CMAKE_LAUNCHER) $(CMAKE_ARGS)
+
+fuzz-build: deps $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target sejf_fuzz
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$t $(BUILD_FUZZ)/findings/$$t; \
+	  dict=; [ -f fuzz/dict/$$t.dict ] && dict=-dict=fuzz/dict/$$t.dict; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(BUILD_FUZZ)/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $$dict \
+	    -artifact_prefix=$(BUILD_FUZZ)/findings/$$t/ \
+	    $(BUILD_FUZZ)/corpus/$$t fuzz/corpus/$$t \
+	    > $(BUILD_FUZZ)/findings/$$t/log 2>&1 \
+	    || { tail -50 $(BUILD_FUZZ)/findings/$$t/log; \
+	         echo "fuzz: $$t FAILED (input in $(BUILD_FUZZ)/findings/$$t/)"; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' $(BUILD_FUZZ)/findings/$$t/log \
+	    | sed "s/^stat::number_of_executed_units: */fuzz: $$t executions: /"; \
+	done
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=5

@@ -18,6 +18,7 @@ packages=(
   libcurl4-openssl-dev python3
   libqrencode-dev libpng-dev zbar-tools file
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev  # make fuzz: clang++ with libFuzzer (fuzz/)
   python3 python3-cryptography libxml2-utils curl
   nodejs npm
 )

@@ -195,5 +195,30 @@ TEST_F(SessionsCanaryTest, SealedTokensOpenOnlyInTheirOwnPlace) {
                    .ok());
 }
 
+// Found by fuzz/session_record_fuzz.cc: a time member too large for int64
+// (1e21) was converted without a check (undefined behaviour); numbers that
+// are not 64-bit integers are damage like any other.
+TEST(SessionRecordTest, NumbersThatAreNotInt64AreDataLoss) {
+  const std::string closed =
+      R"({"format":1,"credential_kind":"token","credential_name":"acme",)"
+      R"("context":"nip:5265877635","environment":"test","state":"closed",)"
+      R"("generation":1,"login_time_us":10,"create_time_us":1,)"
+      R"("update_time_us":30})";
+  ASSERT_TRUE(DecodeSessionRecord(closed).ok());
+  for (absl::string_view number : {"1e21", "1747000000000009999999", "1.5",
+                                   "-1e300", "9223372036854775808", "\"1\""}) {
+    std::string bad = closed;
+    bad.replace(bad.find("10,"), 2, std::string(number));
+    EXPECT_EQ(DecodeSessionRecord(bad).status().code(),
+              absl::StatusCode::kDataLoss)
+        << bad;
+  }
+  std::string bad_generation = closed;
+  bad_generation.replace(bad_generation.find("\"generation\":1"), 14,
+                         "\"generation\":1e30");
+  EXPECT_EQ(DecodeSessionRecord(bad_generation).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace sejf::broker

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "vault/records/record_base64.h"
+#include "vault/records/record_json.h"
 
 namespace sejf::broker {
 namespace {
@@ -17,7 +18,7 @@ constexpr int kFormat = 1;
 
 std::int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 absl::Time FromMicros(const json& j) {
-  return absl::FromUnixMicros(j.get<std::int64_t>());
+  return absl::FromUnixMicros(vault::RecordInt64(j, "a time"));
 }
 
 std::optional<absl::Time> OptionalTime(const json& j, const char* member) {
@@ -116,7 +117,7 @@ std::string EncodeSessionRecord(const SessionRecord& r) {
 absl::StatusOr<SessionRecord> DecodeSessionRecord(absl::string_view data) {
   try {
     json j = json::parse(data.begin(), data.end());
-    if (j.at("format").get<int>() != kFormat) {
+    if (vault::RecordInt64(j.at("format"), "format") != kFormat) {
       return absl::DataLossError(
           absl::StrCat("session record has format ", j.at("format").dump(),
                        "; this sejfd reads format ", kFormat));
@@ -162,7 +163,7 @@ absl::StatusOr<SessionRecord> DecodeSessionRecord(absl::string_view data) {
     if (j.contains("reference_number")) {
       r.reference_number = j.at("reference_number").get<std::string>();
     }
-    r.generation = j.at("generation").get<std::int64_t>();
+    r.generation = vault::RecordInt64(j.at("generation"), "generation");
     r.access = DecodeBearer(j, "access_sealed", "access_valid_until_us");
     r.refresh = DecodeBearer(j, "refresh_sealed", "refresh_valid_until_us");
     r.login_time = OptionalTime(j, "login_time_us");

@@ -200,6 +200,10 @@ absl::StatusOr<CertificateChain> ParseCertificateChain(absl::string_view data) {
   CertificateChain chain;
   ASSIGN_OR_RETURN(chain.leaf, Describe(certs[0].get(), std::move(ders[0])));
   for (std::size_t i = 1; i < ders.size(); ++i) {
+    // Each intermediate must be a certificate ParseCertificate accepts (it
+    // is stored with the key and read back), e.g. with valid dates.
+    absl::StatusOr<CertificateInfo> info = Describe(certs[i].get(), ders[i]);
+    if (!info.ok()) return InCertificate(i, info.status());
     chain.intermediates_der.push_back(std::move(ders[i]));
   }
   return chain;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -229,6 +230,28 @@ TEST_F(CertificateInfoTest, ChainOutOfOrderIsInvalidArgument) {
   EXPECT_EQ(chain.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(chain.status().message(),
               HasSubstr("certificate 2 is not the issuer of certificate 1"));
+}
+
+// Found by fuzz/certificate_chain_fuzz.cc: an intermediate whose dates do
+// not parse was accepted in a chain, though refused on its own.
+TEST_F(CertificateInfoTest, IntermediateWithABadDateIsInvalidArgument) {
+  InMemoryKey leaf_key = InMemoryKey::EcP256();
+  auto [leaf, ca] = IssuedChain(leaf_key);
+  std::string ca_der = ToDer(ca);
+  // The first UTCTime (notBefore, "YYMMDDHHMMSSZ"): a non-digit in it.
+  std::size_t at = ca_der.find("\x17\x0d");
+  ASSERT_NE(at, std::string::npos);
+  ca_der[at + 2 + 9] = '\'';
+  ASSERT_FALSE(ParseCertificate(ca_der).ok());
+  std::string bad_ca = "-----BEGIN CERTIFICATE-----\n";
+  std::string base64 = absl::Base64Escape(ca_der);
+  for (std::size_t i = 0; i < base64.size(); i += 64) {
+    absl::StrAppend(&bad_ca, base64.substr(i, 64), "\n");
+  }
+  bad_ca += "-----END CERTIFICATE-----\n";
+  auto chain = ParseCertificateChain(leaf + bad_ca);
+  EXPECT_EQ(chain.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(chain.status().message(), HasSubstr("certificate 2: "));
 }
 
 TEST_F(CertificateInfoTest, PrivateKeyInThePemIsRefused) {

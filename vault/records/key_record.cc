@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "vault/records/record_base64.h"
+#include "vault/records/record_json.h"
 
 namespace sejf::vault {
 namespace {
@@ -76,8 +77,10 @@ KeyCertificate DecodeCertificate(const json& j) {
   c.subject = j.at("subject").get<std::string>();
   c.issuer = j.at("issuer").get<std::string>();
   c.serial = SerialWithoutSignByte(j.at("serial").get<std::string>());
-  c.not_before = absl::FromUnixMicros(j.at("not_before_us").get<int64_t>());
-  c.not_after = absl::FromUnixMicros(j.at("not_after_us").get<int64_t>());
+  c.not_before =
+      absl::FromUnixMicros(RecordInt64(j.at("not_before_us"), "not_before_us"));
+  c.not_after =
+      absl::FromUnixMicros(RecordInt64(j.at("not_after_us"), "not_after_us"));
   c.sha256_fingerprint = j.at("sha256").get<std::string>();
   return c;
 }
@@ -113,7 +116,7 @@ std::string EncodeKeyRecord(const KeyRecord& r) {
 absl::StatusOr<KeyRecord> DecodeKeyRecord(absl::string_view data) {
   try {
     json j = json::parse(data.begin(), data.end());
-    if (j.at("format").get<int>() != kFormat) {
+    if (RecordInt64(j.at("format"), "format") != kFormat) {
       return absl::DataLossError(
           absl::StrCat("key record has format ", j.at("format").dump(),
                        "; this sejfd reads format ", kFormat));
@@ -128,7 +131,8 @@ absl::StatusOr<KeyRecord> DecodeKeyRecord(absl::string_view data) {
     }
     r.usage = *usage;
     r.state = *state;
-    r.create_time = absl::FromUnixMicros(j.at("create_time_us").get<int64_t>());
+    r.create_time = absl::FromUnixMicros(
+        RecordInt64(j.at("create_time_us"), "create_time_us"));
     r.pkcs11_uri = j.at("pkcs11_uri").get<std::string>();
     r.public_key_der =
         Unb64(j.at("public_key").get<std::string>(), "public_key");

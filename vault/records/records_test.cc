@@ -106,6 +106,27 @@ TEST(KeyRecordTest, DamagedOrForeignDataIsDataLoss) {
   }
 }
 
+// Found by fuzzing (fuzz/vault_records_fuzz.cc covers this decoder): a
+// number too large for int64 was converted without a check (undefined
+// behaviour); numbers that are not 64-bit integers are DATA_LOSS.
+TEST(KeyRecordTest, NumbersThatAreNotInt64AreDataLoss) {
+  std::string good = EncodeKeyRecord(SampleRecord());
+  for (const char* member : {"\"format\":", "\"create_time_us\":",
+                             "\"not_before_us\":", "\"not_after_us\":"}) {
+    for (const char* number :
+         {"1e21", "1.5", "-1e300", "9223372036854775808"}) {
+      std::string bad = good;
+      std::size_t at = bad.find(member);
+      ASSERT_NE(at, std::string::npos) << member;
+      at += std::string(member).size();
+      bad.replace(at, bad.find_first_of(",}", at) - at, number);
+      EXPECT_EQ(DecodeKeyRecord(bad).status().code(),
+                absl::StatusCode::kDataLoss)
+          << bad;
+    }
+  }
+}
+
 TEST(KeyRecordTest, UnknownMembersAreIgnored) {
   std::string data = EncodeKeyRecord(SampleRecord());
   data.insert(1, R"("added_later":{"x":1},)");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "vault/records/record_json.h"
 
 namespace sejf::vault {
 namespace {
@@ -173,7 +174,7 @@ std::string EncodeTokenRecord(const TokenRecord& r) {
 absl::StatusOr<TokenRecord> DecodeTokenRecord(absl::string_view data) {
   try {
     json j = json::parse(data.begin(), data.end());
-    if (j.at("format").get<int>() != kFormat) {
+    if (RecordInt64(j.at("format"), "format") != kFormat) {
       return absl::DataLossError(
           absl::StrCat("token record has format ", j.at("format").dump(),
                        "; this sejfd reads format ", kFormat));
@@ -194,15 +195,17 @@ absl::StatusOr<TokenRecord> DecodeTokenRecord(absl::string_view data) {
       return absl::DataLossError("token record has an unknown state");
     }
     r.state = *state;
-    r.version = j.at("version").get<std::int64_t>();
+    r.version = RecordInt64(j.at("version"), "version");
     if (r.version < 1) {
       return absl::DataLossError("token record has a version below 1");
     }
-    r.create_time = absl::FromUnixMicros(j.at("create_time_us").get<int64_t>());
-    r.rotate_time = absl::FromUnixMicros(j.at("rotate_time_us").get<int64_t>());
+    r.create_time = absl::FromUnixMicros(
+        RecordInt64(j.at("create_time_us"), "create_time_us"));
+    r.rotate_time = absl::FromUnixMicros(
+        RecordInt64(j.at("rotate_time_us"), "rotate_time_us"));
     if (j.contains("expire_time_us")) {
-      r.expire_time =
-          absl::FromUnixMicros(j.at("expire_time_us").get<int64_t>());
+      r.expire_time = absl::FromUnixMicros(
+          RecordInt64(j.at("expire_time_us"), "expire_time_us"));
     }
     if (j.contains("sealed")) {
       if (!absl::Base64Unescape(j.at("sealed").get<std::string>(),

@@ -145,6 +145,28 @@ TEST(TokenRecordTest, RoundTripsThroughJson) {
   EXPECT_THAT(EncodeTokenRecord(r), Not(HasSubstr("expire_time_us")));
 }
 
+// Found by fuzzing (fuzz/vault_records_fuzz.cc covers this decoder): a
+// number too large for int64 was converted without a check (undefined
+// behaviour); numbers that are not 64-bit integers are DATA_LOSS.
+TEST(TokenRecordTest, NumbersThatAreNotInt64AreDataLoss) {
+  const std::string good = EncodeTokenRecord(Example());
+  for (const char* member :
+       {"\"format\":", "\"version\":", "\"create_time_us\":",
+        "\"rotate_time_us\":", "\"expire_time_us\":"}) {
+    for (const char* number :
+         {"1e21", "1.5", "-1e300", "9223372036854775808"}) {
+      std::string bad = good;
+      std::size_t at = bad.find(member);
+      ASSERT_NE(at, std::string::npos) << member;
+      at += std::string(member).size();
+      bad.replace(at, bad.find_first_of(",}", at) - at, number);
+      EXPECT_EQ(DecodeTokenRecord(bad).status().code(),
+                absl::StatusCode::kDataLoss)
+          << bad;
+    }
+  }
+}
+
 TEST(TokenRecordTest, FormatIsAsDocumented) {
   const std::string json = EncodeTokenRecord(Example());
   for (const char* member :
