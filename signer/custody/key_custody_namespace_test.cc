@@ -186,7 +186,9 @@ TEST(KeyIntentTest, RoundTripsAndRefusesDamage) {
   EXPECT_EQ(*back, intent);
   for (const char* bad : {"", "{}", R"({"format":2,"key_id":"00","label":"x"})",
                           R"({"format":1,"key_id":"0g","label":"x"})",
-                          R"({"format":1,"key_id":"","label":"x"})"}) {
+                          R"({"format":1,"key_id":"","label":"x"})",
+                          R"({"format":1e30,"key_id":"00","label":"x"})",
+                          R"({"format":1.0,"key_id":"00","label":"x"})"}) {
     EXPECT_EQ(DecodeKeyIntent(bad).status().code(), absl::StatusCode::kDataLoss)
         << bad;
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "vault/records/record_json.h"
 
 namespace sejf::signer {
 namespace {
@@ -24,7 +25,7 @@ std::string EncodeKeyIntent(const KeyIntent& intent) {
 absl::StatusOr<KeyIntent> DecodeKeyIntent(absl::string_view data) {
   try {
     nlohmann::json j = nlohmann::json::parse(data.begin(), data.end());
-    if (j.at("format").get<int>() != kFormat) {
+    if (vault::RecordInt64(j.at("format"), "format") != kFormat) {
       return absl::DataLossError(
           absl::StrCat("key intent record has format ", j.at("format").dump(),
                        "; this sejfd reads format ", kFormat));

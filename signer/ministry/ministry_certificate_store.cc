@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "vault/records/credential_name.h"
 #include "vault/records/record_base64.h"
+#include "vault/records/record_json.h"
 
 namespace sejf::signer {
 namespace {
@@ -129,7 +130,7 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
     absl::string_view data) {
   try {
     Json j = Json::parse(data.begin(), data.end());
-    if (j.at("format").get<int>() != kFormat) {
+    if (vault::RecordInt64(j.at("format"), "format") != kFormat) {
       return absl::DataLossError(
           absl::StrCat("record has format ", j.at("format").dump(),
                        "; this sejfd reads format ", kFormat));
@@ -149,8 +150,10 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
     c.subject = j.at("subject").get<std::string>();
     c.issuer = j.at("issuer").get<std::string>();
     c.serial_hex = j.at("serial").get<std::string>();
-    c.valid_from = absl::FromUnixMicros(j.at("valid_from_us").get<int64_t>());
-    c.valid_to = absl::FromUnixMicros(j.at("valid_to_us").get<int64_t>());
+    c.valid_from = absl::FromUnixMicros(
+        vault::RecordInt64(j.at("valid_from_us"), "valid_from_us"));
+    c.valid_to = absl::FromUnixMicros(
+        vault::RecordInt64(j.at("valid_to_us"), "valid_to_us"));
     std::string source = j.at("source").get<std::string>();
     if (source == "json") {
       c.source = MinistryCertificateSource::kJson;
@@ -161,7 +164,8 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
     } else {
       return absl::DataLossError("record has an unknown source");
     }
-    c.import_time = absl::FromUnixMicros(j.at("import_time_us").get<int64_t>());
+    c.import_time = absl::FromUnixMicros(
+        vault::RecordInt64(j.at("import_time_us"), "import_time_us"));
     if (j.contains("trusted_by")) {
       c.trusted_by = j.at("trusted_by").get<std::string>();
     }
@@ -170,8 +174,8 @@ absl::StatusOr<MinistryCertificate> DecodeMinistryCertificateRecord(
           vault::Unb64(j.at("pin_seal").get<std::string>(), "pin_seal");
     }
     if (j.contains("retired_time_us")) {
-      c.retire_time =
-          absl::FromUnixMicros(j.at("retired_time_us").get<int64_t>());
+      c.retire_time = absl::FromUnixMicros(
+          vault::RecordInt64(j.at("retired_time_us"), "retired_time_us"));
     }
     return c;
   } catch (const std::exception& e) {

@@ -421,6 +421,24 @@ TEST(MinistryCertificateRecordTest, DamagedRecordIsDataLoss) {
             absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeMinistryCertificateRecord("{\"format\":2}").status().code(),
             absl::StatusCode::kDataLoss);
+  // Numbers that are not 64-bit integers are damage, not a conversion.
+  for (const char* number : {"1e30", "1.5", "18446744073709551615", "\"1\""}) {
+    MinistryCertificate c{
+        .environment = "test",
+        .usages = {MinistryCertificateUsage::kKsefTokenEncryption},
+        .der = "der",
+        .import_time = absl::FromUnixSeconds(1764000000)};
+    std::string record = EncodeMinistryCertificateRecord(c);
+    const std::string key = "\"valid_from_us\":";
+    const std::size_t at = record.find(key) + key.size();
+    record.replace(at, record.find(',', at) - at, number);
+    EXPECT_EQ(DecodeMinistryCertificateRecord(record).status().code(),
+              absl::StatusCode::kDataLoss)
+        << record;
+  }
+  EXPECT_EQ(
+      DecodeMinistryCertificateRecord("{\"format\":1e30}").status().code(),
+      absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

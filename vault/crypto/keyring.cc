@@ -17,6 +17,7 @@
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "vault/crypto/xchacha20_poly1305_aead.h"
+#include "vault/records/record_json.h"
 
 namespace sejf::vault {
 namespace {
@@ -89,24 +90,25 @@ std::string Encode(const KeyringRecord& r) {
 absl::StatusOr<KeyringRecord> Decode(absl::string_view data) {
   try {
     json j = json::parse(data.begin(), data.end());
-    if (j.at("format").get<int>() != kFormat) {
+    if (RecordInt64(j.at("format"), "format") != kFormat) {
       return absl::DataLossError(
           absl::StrCat("keyring record has format ", j.at("format").dump(),
                        "; this sejfd reads format ", kFormat));
     }
     KeyringRecord r;
     r.kek_label = j.at("kek_label").get<std::string>();
-    r.current = j.at("current").get<std::uint32_t>();
+    r.current = RecordUint32(j.at("current"), "current");
     bool has_current = false;
     for (const json& k : j.at("keys")) {
       WrappedKey key;
-      key.id = k.at("id").get<std::uint32_t>();
+      key.id = RecordUint32(k.at("id"), "id");
       if (!absl::Base64Unescape(k.at("wrapped").get<std::string>(),
                                 &key.wrapped)) {
         return absl::DataLossError(absl::StrCat("keyring record: data key ",
                                                 key.id, " is not Base64"));
       }
-      key.create_time_us = k.at("create_time_us").get<std::int64_t>();
+      key.create_time_us =
+          RecordInt64(k.at("create_time_us"), "create_time_us");
       has_current |= key.id == r.current;
       r.keys.push_back(std::move(key));
     }

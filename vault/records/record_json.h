@@ -34,6 +34,17 @@ inline std::int64_t RecordInt64(const nlohmann::json& value,
   throw std::invalid_argument(absl::StrCat(what, " is not a 64-bit integer"));
 }
 
+// The same for a member that must fit in 32 bits unsigned (data key ids).
+inline std::uint32_t RecordUint32(const nlohmann::json& value,
+                                  absl::string_view what) {
+  const std::int64_t v = RecordInt64(value, what);
+  if (v < 0 || v > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::invalid_argument(
+        absl::StrCat(what, " is not a 32-bit unsigned integer"));
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
 }  // namespace sejf::vault
 
 #endif  // SEJF_VAULT_RECORDS_RECORD_JSON_H_

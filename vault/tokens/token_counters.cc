@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "vault/records/record_json.h"
 
 namespace sejf::vault {
 namespace {
@@ -41,7 +42,7 @@ std::string EncodeTokenCounters(const TokenCounters& counters) {
 absl::StatusOr<TokenCounters> DecodeTokenCounters(absl::string_view data) {
   try {
     json j = json::parse(data.begin(), data.end());
-    if (j.at("format").get<int>() != kFormat) {
+    if (RecordInt64(j.at("format"), "format") != kFormat) {
       return absl::DataLossError(
           absl::StrCat("token counters have format ", j.at("format").dump(),
                        "; this sejfd reads format ", kFormat));
@@ -53,7 +54,7 @@ absl::StatusOr<TokenCounters> DecodeTokenCounters(absl::string_view data) {
         return absl::DataLossError(
             "token counters: a data key id is not a number");
       }
-      counters.sealed_by_dek[dek] = value.get<std::int64_t>();
+      counters.sealed_by_dek[dek] = RecordInt64(value, "sealed_by_dek");
     }
     return counters;
   } catch (const std::exception& e) {
