@@ -4,6 +4,27 @@
 #include "absl/strings/str_join.h"
 
 namespace sejf::broker {
+namespace {
+
+// An event of the broker's own work for `caller` (the RPC it served; sejfd
+// itself when none), its caller-supplied fields clipped.
+vault::AuditEvent BrokerEvent(const SessionCaller& caller,
+                              std::string operation, absl::string_view method,
+                              const absl::Status& outcome,
+                              absl::string_view detail) {
+  return vault::AuditEvent{
+      .request_id =
+          vault::ClipAuditField(caller.request_id, vault::kMaxAuditFieldSize),
+      .identity = vault::ClipAuditField(
+          caller.identity.empty() ? "sejfd" : caller.identity,
+          vault::kMaxAuditFieldSize),
+      .operation = std::move(operation),
+      .method = vault::ClipAuditField(method, vault::kMaxAuditFieldSize),
+      .outcome = absl::StatusCodeToString(outcome.code()),
+      .detail = vault::ClipAuditField(detail, vault::kMaxAuditDetailSize)};
+}
+
+}  // namespace
 
 vault::AuditEvent SessionCallAuditEvent(const SessionCallEvent& event) {
   const KsefCall& call = event.call;
@@ -18,20 +39,13 @@ vault::AuditEvent SessionCallAuditEvent(const SessionCallEvent& event) {
   }
   if (call.attempts > 0) absl::StrAppend(&detail, " attempts=", call.attempts);
   absl::StrAppend(&detail, " ms=", absl::ToInt64Milliseconds(call.duration));
-  return vault::AuditEvent{
-      .request_id = vault::ClipAuditField(event.caller.request_id,
-                                          vault::kMaxAuditFieldSize),
-      .identity = vault::ClipAuditField(
-          event.caller.identity.empty() ? "sejfd" : event.caller.identity,
-          vault::kMaxAuditFieldSize),
-      .operation = "ksef.call",
-      .method = vault::ClipAuditField(call.endpoint, vault::kMaxAuditFieldSize),
-      .resource = event.session.empty()
-                      ? absl::StrCat("environments/", event.environment)
-                      : absl::StrCat("sessions/", event.session),
-      .context = event.context,
-      .outcome = absl::StatusCodeToString(call.status.code()),
-      .detail = vault::ClipAuditField(detail, vault::kMaxAuditDetailSize)};
+  vault::AuditEvent audit = BrokerEvent(event.caller, "ksef.call",
+                                        call.endpoint, call.status, detail);
+  audit.resource = event.session.empty()
+                       ? absl::StrCat("environments/", event.environment)
+                       : absl::StrCat("sessions/", event.session);
+  audit.context = event.context;
+  return audit;
 }
 
 vault::AuditEvent MinistryCertificatesAuditEvent(
@@ -51,20 +65,13 @@ vault::AuditEvent MinistryCertificatesAuditEvent(
     parts.push_back(
         absl::StrCat("unretired=", absl::StrJoin(event.unretired, ",")));
   }
-  return vault::AuditEvent{
-      .request_id = vault::ClipAuditField(event.caller.request_id,
-                                          vault::kMaxAuditFieldSize),
-      .identity = vault::ClipAuditField(
-          event.caller.identity.empty() ? "sejfd" : event.caller.identity,
-          vault::kMaxAuditFieldSize),
-      .operation = "mfcerts.refresh",
-      .method = vault::ClipAuditField(event.step, vault::kMaxAuditFieldSize),
-      .resource = absl::StrCat("environments/", event.environment,
-                               "/ministryCertificates"),
-      .context = event.context,
-      .outcome = absl::StatusCodeToString(event.status.code()),
-      .detail = vault::ClipAuditField(absl::StrJoin(parts, " "),
-                                      vault::kMaxAuditDetailSize)};
+  vault::AuditEvent audit =
+      BrokerEvent(event.caller, "mfcerts.refresh", event.step, event.status,
+                  absl::StrJoin(parts, " "));
+  audit.resource =
+      absl::StrCat("environments/", event.environment, "/ministryCertificates");
+  audit.context = event.context;
+  return audit;
 }
 
 void AuditingSessionCallObserver::OnKsefCall(const SessionCallEvent& event) {
