@@ -97,7 +97,8 @@ bench-smoke: configure
 	  --output $(BUILD)/bench/scale-smoke-results.json
 
 # Fuzzing (docs/reliability.md): every fuzz/ target for FUZZ_SECONDS under
-# ASan+UBSan, starting from fuzz/corpus/NAME, writing what it finds to
+# ASan+UBSan, starting from fuzz/corpus/NAME and the certificate and key
+# seeds made afresh in $(BUILD_FUZZ)/seeds/NAME, writing what it finds to
 # $(BUILD_FUZZ)/corpus/NAME (never the source tree); fails on any crash,
 # leaving the input in $(BUILD_FUZZ)/findings/. `make fuzz-smoke`: 5 s each.
 BUILD_FUZZ   ?= build-fuzz
@@ -112,18 +113,21 @@ $(BUILD_FUZZ)/build.ninja:
 
 fuzz-build: deps $(BUILD_FUZZ)/build.ninja
 	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target sejf_fuzz
+	rm -rf $(BUILD_FUZZ)/seeds && fuzz/make_generated_seeds.sh $(BUILD_FUZZ)/seeds
 
 fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(BUILD_FUZZ)/corpus/$$t $(BUILD_FUZZ)/findings/$$t; \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$t $(BUILD_FUZZ)/findings/$$t \
+	    $(BUILD_FUZZ)/seeds/$$t; \
 	  dict=; [ -f fuzz/dict/$$t.dict ] && dict=-dict=fuzz/dict/$$t.dict; \
+	  seeds=; [ -d fuzz/corpus/$$t ] && seeds=fuzz/corpus/$$t; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(BUILD_FUZZ)/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) \
 	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $$dict \
 	    -artifact_prefix=$(BUILD_FUZZ)/findings/$$t/ \
-	    $(BUILD_FUZZ)/corpus/$$t fuzz/corpus/$$t \
+	    $(BUILD_FUZZ)/corpus/$$t $$seeds $(BUILD_FUZZ)/seeds/$$t \
 	    > $(BUILD_FUZZ)/findings/$$t/log 2>&1 \
 	    || { tail -50 $(BUILD_FUZZ)/findings/$$t/log; \
 	         echo "fuzz: $$t FAILED (input in $(BUILD_FUZZ)/findings/$$t/)"; exit 1; }; \

@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# Writes the seed corpora fuzz/corpus/NAME/ (committed; rerun only to change
-# them). The certificates are public test certificates made here with
-# openssl; their private keys stay in a temporary directory and are removed.
+# Writes the text seed corpora fuzz/corpus/NAME/ (committed; rerun only to
+# change them). Seeds holding certificates or keys are never committed:
+# make_generated_seeds.sh makes them afresh for each `make fuzz`.
 set -euo pipefail
 cd "$(dirname "$0")"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 seed() {  # seed TARGET NAME FORMAT [ARGS...] (as printf)
   local target=$1 name=$2
   shift 2
@@ -13,26 +11,6 @@ seed() {  # seed TARGET NAME FORMAT [ARGS...] (as printf)
   printf "$@" > "corpus/$target/$name"
 }
 
-# Certificates: an RSA-2048 CA and an EC P-256 leaf it issued.
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" \
-  -subj "/C=PL/O=Sejf Fuzz CA/CN=Sejf Fuzz Root" -days 3650 \
-  -addext keyUsage=keyCertSign,cRLSign -out "$tmp/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-  -keyout "$tmp/leaf.key" -subj "/C=PL/CN=Jan Kowalski/serialNumber=PNOPL-80010112345" \
-  -out "$tmp/leaf.csr" 2>/dev/null
-openssl x509 -req -in "$tmp/leaf.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
-  -days 365 -extfile <(printf 'keyUsage=digitalSignature\n') \
-  -out "$tmp/leaf.pem" 2>/dev/null
-mkdir -p corpus/certificate_chain corpus/ministry_certificates
-cat "$tmp/leaf.pem" "$tmp/ca.pem" > corpus/certificate_chain/chain.pem
-cp "$tmp/leaf.pem" corpus/certificate_chain/leaf.pem
-openssl x509 -in "$tmp/leaf.pem" -outform DER -out corpus/certificate_chain/leaf.der
-cp "$tmp/ca.pem" corpus/ministry_certificates/rsa.pem
-openssl x509 -in "$tmp/ca.pem" -outform DER -out corpus/ministry_certificates/rsa.der
-ca_b64=$(openssl x509 -in "$tmp/ca.pem" -outform DER | base64 -w0)
-seed ministry_certificates list.json \
-  '[{"certificate":"%s","certificateId":"aWQ=","publicKeyId":"a2V5","validFrom":"2025-01-01T00:00:00Z","validTo":"2035-01-01T00:00:00+01:00","usage":["KsefTokenEncryption","SymmetricKeyEncryption"]}]' \
-  "$ca_b64"
 
 seed ksef_challenge ok '20250514-CR-226FB7B000-3ACF9BE4C0-10'
 seed ksef_challenge stale '20240101-CR-226FB7B000-3ACF9BE4C0-10'
@@ -47,8 +25,6 @@ seed enrollment_data full '{"commonName":"Jan Kowalski","countryName":"PL","give
 seed config dev '[listen]\nunix_socket = "sejf.sock"\n[hsm]\ntoken_label = "sejf"\npin_file = "pin"\n[storage]\nbackend = "sqlite"\nsqlite_path = "sejf.db"\n\n[[policy]]\nname = "ops"\nidentities = ["unix:1000"]\noperations = ["*"]\nnips = ["5265877635"]\n'
 cp ../deploy/sejfd.example.toml corpus/config/example.toml
 seed vault_records token '{"format":1,"context":"nip:5265877635","permissions":["InvoiceRead","InvoiceWrite"],"description":"ksiegowosc","state":"active","version":1,"create_time_us":1747000000000000,"rotate_time_us":1747000000000000,"expire_time_us":1778000000000000,"sealed":"AQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}'
-seed vault_records key '{"format":1,"key_id":"0a1b2c","algorithm":"ec-p256","usage":"authentication","state":"active","create_time_us":1747000000000000,"pkcs11_uri":"pkcs11:token=sejf;id=%%0a%%1b%%2c","public_key":"%s"}' \
-  "$(openssl pkey -in "$tmp/leaf.key" -pubout -outform DER | base64 -w0)"
 seed session_record active '{"format":1,"credential_kind":"key","credential_name":"acme-auth","context":"nip:5265877635","environment":"test","allowed_ips":{"ip4_addresses":["192.168.0.1"],"ip4_ranges":[],"ip4_masks":[]},"subject_type":"certificateSubject","state":"active","reference_number":"20250514-AU-2A3B4C5D6E-7F8A9B0C1D-2E","generation":3,"access_sealed":"AQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","access_valid_until_us":1747000900000000,"refresh_sealed":"AQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","refresh_valid_until_us":1747600000000000,"login_time_us":1747000000000000,"last_refresh_time_us":1747000100000000,"last_error":{"code":"UNAVAILABLE","text":"KSeF 503","time_us":1747000050000000},"create_time_us":1747000000000000,"update_time_us":1747000100000000}'
 seed session_record closed '{"format":1,"credential_kind":"token","credential_name":"acme-token","context":"nip:5265877635","environment":"prod","state":"closed","generation":1,"login_time_us":1747000000000000,"create_time_us":1747000000000000,"update_time_us":1747000100000000}'
 # Audit events: canonical v1 and v2, and a stored row (v1 + 32-byte hash).
