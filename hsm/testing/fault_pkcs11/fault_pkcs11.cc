@@ -1,0 +1,326 @@
+// sejf_fault_pkcs11: a PKCS#11 module for tests that forwards every call to
+// a real module (SoftHSM2) and, on command, fails, slows down or hangs
+// chosen functions. See README.md beside this file for the control file.
+//
+// Built as a shared library (never installed, never linked into sejfd or
+// sejf); sejfd loads it through `[hsm] module` like any module. Only
+// C_GetFunctionList is exported.
+//
+// Environment (read once, at the first C_GetFunctionList):
+//   SEJF_FAULT_PKCS11_MODULE   the real module; default
+//                              /usr/lib/softhsm/libsofthsm2.so
+//   SEJF_FAULT_PKCS11_CONTROL  the control file; unset or missing: no faults
+//   SEJF_FAULT_PKCS11_STATS    optional: rewritten after each injected
+//                              fault with "injected N\nhung N\ndelayed N\n"
+//
+// The control file is re-read when its identity (inode, size, mtime)
+// changes, checked with one stat() per call, so a test flips faults while
+// the process using the module runs. Write it by rename() for an atomic
+// switch.
+//
+// Thread-safety: every function may be called from any thread, as the real
+// module allows (the forwarded module is initialised with the caller's
+// C_Initialize arguments).
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <p11-kit/pkcs11.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+// ---- the control file -----------------------------------------------------
+
+struct Rule {
+  enum class Kind { kFail, kLatency, kHang } kind;
+  std::string function;  // "C_Sign", or "all"
+  CK_RV rv = CKR_OK;     // kFail
+  long millis = 0;       // kLatency
+};
+
+struct FileIdentity {
+  bool exists = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  timespec mtime = {};
+
+  bool operator==(const FileIdentity& o) const {
+    return exists == o.exists && dev == o.dev && ino == o.ino &&
+           size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+           mtime.tv_nsec == o.mtime.tv_nsec;
+  }
+};
+
+struct NamedRv {
+  const char* name;
+  CK_RV rv;
+};
+constexpr NamedRv kInjectable[] = {
+    {"CKR_DEVICE_ERROR", CKR_DEVICE_ERROR},
+    {"CKR_SESSION_HANDLE_INVALID", CKR_SESSION_HANDLE_INVALID},
+    {"CKR_USER_NOT_LOGGED_IN", CKR_USER_NOT_LOGGED_IN},
+    {"CKR_DEVICE_REMOVED", CKR_DEVICE_REMOVED},
+    {"CKR_TOKEN_NOT_PRESENT", CKR_TOKEN_NOT_PRESENT},
+    {"CKR_SESSION_CLOSED", CKR_SESSION_CLOSED},
+    {"CKR_GENERAL_ERROR", CKR_GENERAL_ERROR},
+    {"CKR_FUNCTION_FAILED", CKR_FUNCTION_FAILED},
+};
+
+std::string Env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+FileIdentity Identify(const std::string& path) {
+  FileIdentity id;
+  struct stat st;
+  if (path.empty() || stat(path.c_str(), &st) != 0) return id;
+  id.exists = true;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.size = st.st_size;
+  id.mtime = st.st_mtim;
+  return id;
+}
+
+// Unknown lines are ignored (with a note on stderr): the module must never
+// be the thing that breaks.
+std::vector<Rule> ParseRules(const std::string& path) {
+  std::vector<Rule> rules;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (auto hash = line.find('#'); hash != std::string::npos) {
+      line.resize(hash);
+    }
+    std::istringstream words(line);
+    std::string verb, function, arg;
+    if (!(words >> verb)) continue;
+    words >> function >> arg;
+    bool ok = !function.empty();
+    Rule rule{Rule::Kind::kFail, function};
+    if (ok && verb == "fail") {
+      ok = false;
+      for (const NamedRv& n : kInjectable) {
+        if (arg == n.name) {
+          rule.rv = n.rv;
+          ok = true;
+        }
+      }
+    } else if (ok && verb == "latency") {
+      rule.kind = Rule::Kind::kLatency;
+      char* end = nullptr;
+      rule.millis = std::strtol(arg.c_str(), &end, 10);
+      ok = !arg.empty() && *end == '\0' && rule.millis >= 0;
+    } else if (ok && verb == "hang") {
+      rule.kind = Rule::Kind::kHang;
+    } else {
+      ok = false;
+    }
+    if (ok) {
+      rules.push_back(rule);
+    } else {
+      std::fprintf(stderr, "sejf_fault_pkcs11: ignoring control line \"%s\"\n",
+                   line.c_str());
+    }
+  }
+  return rules;
+}
+
+struct State {
+  std::string control_path;
+  std::string stats_path;
+  void* library = nullptr;
+  CK_FUNCTION_LIST* real = nullptr;
+  CK_FUNCTION_LIST list = {};
+
+  std::mutex mu;
+  FileIdentity seen;        // guarded by mu
+  std::vector<Rule> rules;  // guarded by mu
+  std::atomic<long> injected{0}, hung{0}, delayed{0};
+};
+
+State& GetState() {
+  static State* state = new State;  // never destroyed: calls may outlive exit
+  return *state;
+}
+
+// The rules now in force, re-read if the file changed.
+std::vector<Rule> CurrentRules(State& s, FileIdentity* identity) {
+  FileIdentity now = Identify(s.control_path);
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!(now == s.seen)) {
+    s.seen = now;
+    s.rules = now.exists ? ParseRules(s.control_path) : std::vector<Rule>{};
+  }
+  if (identity != nullptr) *identity = now;
+  return s.rules;
+}
+
+void WriteStats(State& s) {
+  if (s.stats_path.empty()) return;
+  char text[128];
+  int n =
+      std::snprintf(text, sizeof(text), "injected %ld\nhung %ld\ndelayed %ld\n",
+                    s.injected.load(), s.hung.load(), s.delayed.load());
+  std::string tmp = s.stats_path + ".tmp." + std::to_string(gettid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  bool ok = write(fd, text, static_cast<size_t>(n)) == n;
+  close(fd);
+  if (ok) rename(tmp.c_str(), s.stats_path.c_str());
+}
+
+bool Applies(const Rule& rule, const char* function) {
+  return rule.function == function ||
+         (rule.function == "all" &&
+          std::strcmp(function, "C_Initialize") != 0 &&
+          std::strcmp(function, "C_Finalize") != 0);
+}
+
+// CKR_OK to forward the call, else the value to return instead.
+CK_RV Inject(const char* function) {
+  State& s = GetState();
+  if (s.control_path.empty()) return CKR_OK;
+  bool counted_hang = false;
+  for (;;) {
+    FileIdentity identity;
+    std::vector<Rule> rules = CurrentRules(s, &identity);
+    bool hang = false;
+    long millis = 0;
+    for (const Rule& rule : rules) {
+      if (!Applies(rule, function)) continue;
+      if (rule.kind == Rule::Kind::kFail) {
+        ++s.injected;
+        WriteStats(s);
+        return rule.rv;
+      }
+      if (rule.kind == Rule::Kind::kHang) hang = true;
+      if (rule.kind == Rule::Kind::kLatency) millis += rule.millis;
+    }
+    if (!hang) {
+      if (millis > 0) {
+        ++s.delayed;
+        WriteStats(s);
+        std::this_thread::sleep_for(std::chrono::milliseconds(millis));
+      }
+      return CKR_OK;
+    }
+    if (!counted_hang) {
+      counted_hang = true;
+      ++s.hung;
+      WriteStats(s);
+    }
+    // Hung until the control file changes; then its new rules decide.
+    while (Identify(s.control_path) == identity) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+// ---- forwarding -----------------------------------------------------------
+
+template <typename Fn>
+struct Forward;
+
+template <typename... Args>
+struct Forward<CK_RV (*)(Args...)> {
+  template <CK_RV (*CK_FUNCTION_LIST::*Member)(Args...), const char* kName>
+  static CK_RV Call(Args... args) {
+    if (CK_RV rv = Inject(kName); rv != CKR_OK) return rv;
+    return (GetState().real->*Member)(args...);
+  }
+};
+
+// Every function of the 2.40 list except C_GetFunctionList (ours).
+#define SEJF_FAULT_FUNCTIONS(X)                                                   \
+  X(C_Initialize)                                                                 \
+  X(C_Finalize) X(C_GetInfo) X(C_GetSlotList) X(C_GetSlotInfo) X(                 \
+      C_GetTokenInfo) X(C_GetMechanismList) X(C_GetMechanismInfo)                 \
+      X(C_InitToken) X(C_InitPIN) X(C_SetPIN) X(C_OpenSession) X(                 \
+          C_CloseSession) X(C_CloseAllSessions) X(C_GetSessionInfo)               \
+          X(C_GetOperationState) X(C_SetOperationState) X(C_Login) X(             \
+              C_Logout) X(C_CreateObject) X(C_CopyObject) X(C_DestroyObject)      \
+              X(C_GetObjectSize) X(C_GetAttributeValue) X(                        \
+                  C_SetAttributeValue) X(C_FindObjectsInit) X(C_FindObjects)      \
+                  X(C_FindObjectsFinal) X(C_EncryptInit) X(C_Encrypt) X(          \
+                      C_EncryptUpdate) X(C_EncryptFinal) X(C_DecryptInit)         \
+                      X(C_Decrypt) X(C_DecryptUpdate) X(C_DecryptFinal) X(        \
+                          C_DigestInit) X(C_Digest) X(C_DigestUpdate)             \
+                          X(C_DigestKey) X(C_DigestFinal) X(C_SignInit) X(        \
+                              C_Sign) X(C_SignUpdate) X(C_SignFinal)              \
+                              X(C_SignRecoverInit) X(C_SignRecover) X(            \
+                                  C_VerifyInit) X(C_Verify) X(C_VerifyUpdate)     \
+                                  X(C_VerifyFinal) X(C_VerifyRecoverInit) X(      \
+                                      C_VerifyRecover) X(C_DigestEncryptUpdate)   \
+                                      X(C_DecryptDigestUpdate) X(                 \
+                                          C_SignEncryptUpdate)                    \
+                                          X(C_DecryptVerifyUpdate) X(             \
+                                              C_GenerateKey) X(C_GenerateKeyPair) \
+                                              X(C_WrapKey) X(C_UnwrapKey) X(      \
+                                                  C_DeriveKey) X(C_SeedRandom)    \
+                                                  X(C_GenerateRandom) X(          \
+                                                      C_GetFunctionStatus)        \
+                                                      X(C_CancelFunction) X(      \
+                                                          C_WaitForSlotEvent)
+
+#define SEJF_FAULT_NAME(name) constexpr char k##name[] = #name;
+SEJF_FAULT_FUNCTIONS(SEJF_FAULT_NAME)
+#undef SEJF_FAULT_NAME
+
+CK_RV Load(State& s) {
+  if (s.real != nullptr) return CKR_OK;
+  const std::string path =
+      Env("SEJF_FAULT_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so");
+  s.control_path = Env("SEJF_FAULT_PKCS11_CONTROL", "");
+  s.stats_path = Env("SEJF_FAULT_PKCS11_STATS", "");
+  s.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (s.library == nullptr) {
+    std::fprintf(stderr, "sejf_fault_pkcs11: %s\n", dlerror());
+    return CKR_GENERAL_ERROR;
+  }
+  auto get = reinterpret_cast<CK_RV (*)(CK_FUNCTION_LIST**)>(
+      dlsym(s.library, "C_GetFunctionList"));
+  if (get == nullptr) return CKR_GENERAL_ERROR;
+  CK_FUNCTION_LIST* real = nullptr;
+  if (CK_RV rv = get(&real); rv != CKR_OK) return rv;
+  s.list = *real;
+#define SEJF_FAULT_WRAP(name)                                              \
+  s.list.name = &Forward<decltype(CK_FUNCTION_LIST::name)>::template Call< \
+      &CK_FUNCTION_LIST::name, k##name>;
+  SEJF_FAULT_FUNCTIONS(SEJF_FAULT_WRAP)
+#undef SEJF_FAULT_WRAP
+  s.list.C_GetFunctionList = &C_GetFunctionList;
+  s.real = real;
+  return CKR_OK;
+}
+
+CK_RV GetFunctionList(CK_FUNCTION_LIST** list) {
+  if (list == nullptr) return CKR_ARGUMENTS_BAD;
+  State& s = GetState();
+  static std::mutex load_mu;
+  std::lock_guard<std::mutex> lock(load_mu);
+  if (CK_RV rv = Load(s); rv != CKR_OK) return rv;
+  *list = &s.list;
+  return CKR_OK;
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) CK_RV C_GetFunctionList(
+    CK_FUNCTION_LIST** list) {
+  return GetFunctionList(list);
+}
