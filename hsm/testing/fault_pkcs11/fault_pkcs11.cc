@@ -11,7 +11,8 @@
 //                              /usr/lib/softhsm/libsofthsm2.so
 //   SEJF_FAULT_PKCS11_CONTROL  the control file; unset or missing: no faults
 //   SEJF_FAULT_PKCS11_STATS    optional: rewritten after each injected
-//                              fault with "injected N\nhung N\ndelayed N\n"
+//                              fault: "injected N", "hung N", "delayed N",
+//                              "token_actions N" lines
 //
 // The control file is re-read when its identity (inode, size, mtime)
 // changes, checked with one stat() per call, so a test flips faults while
@@ -34,6 +35,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <shared_mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -148,9 +150,14 @@ struct State {
   CK_FUNCTION_LIST list = {};
 
   std::mutex mu;
-  FileIdentity seen;        // guarded by mu
-  std::vector<Rule> rules;  // guarded by mu
-  std::atomic<long> injected{0}, hung{0}, delayed{0};
+  FileIdentity seen;             // guarded by mu
+  unsigned long generation = 0;  // guarded by mu; +1 per re-read
+  unsigned long acted_on = 0;    // guarded by mu; see ActOnToken
+  std::vector<Rule> rules;       // guarded by mu
+  std::atomic<long> injected{0}, hung{0}, delayed{0}, token_actions{0};
+  // Forwarded calls hold it shared; ActOnToken exclusively, so that no call
+  // is inside the real module while its sessions are closed under it.
+  std::shared_mutex forward_mu;
 };
 
 State& GetState() {
@@ -164,6 +171,7 @@ std::vector<Rule> CurrentRules(State& s, FileIdentity* identity) {
   std::lock_guard<std::mutex> lock(s.mu);
   if (!(now == s.seen)) {
     s.seen = now;
+    ++s.generation;
     s.rules = now.exists ? ParseRules(s.control_path) : std::vector<Rule>{};
   }
   if (identity != nullptr) *identity = now;
@@ -174,14 +182,51 @@ void WriteStats(State& s) {
   if (s.stats_path.empty()) return;
   char text[128];
   int n =
-      std::snprintf(text, sizeof(text), "injected %ld\nhung %ld\ndelayed %ld\n",
-                    s.injected.load(), s.hung.load(), s.delayed.load());
+      std::snprintf(text, sizeof(text),
+                    "injected %ld\nhung %ld\ndelayed %ld\ntoken_actions %ld\n",
+                    s.injected.load(), s.hung.load(), s.delayed.load(),
+                    s.token_actions.load());
   std::string tmp = s.stats_path + ".tmp." + std::to_string(gettid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
   bool ok = write(fd, text, static_cast<size_t>(n)) == n;
   close(fd);
   if (ok) rename(tmp.c_str(), s.stats_path.c_str());
+}
+
+// What the real token does when these faults happen, done once per version
+// of the control file: CKR_DEVICE_REMOVED closes every session of the real
+// module (a removed token loses them, and with the last one the login);
+// CKR_USER_NOT_LOGGED_IN logs the application out of every token (through a
+// session of our own) while the caller's sessions stay open. So when the
+// fault clears, the caller meets the real consequences and must open new
+// sessions or log in again.
+void ActOnToken(State& s, CK_RV rv) {
+  if (rv != CKR_DEVICE_REMOVED && rv != CKR_USER_NOT_LOGGED_IN) return;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.acted_on == s.generation) return;
+    s.acted_on = s.generation;
+  }
+  CK_ULONG count = 0;
+  if (s.real->C_GetSlotList(CK_TRUE, nullptr, &count) != CKR_OK) return;
+  std::vector<CK_SLOT_ID> slots(count);
+  if (s.real->C_GetSlotList(CK_TRUE, slots.data(), &count) != CKR_OK) return;
+  slots.resize(count);
+  std::unique_lock<std::shared_mutex> no_calls_inside(s.forward_mu);
+  ++s.token_actions;
+  for (CK_SLOT_ID slot : slots) {
+    if (rv == CKR_DEVICE_REMOVED) {
+      s.real->C_CloseAllSessions(slot);
+      continue;
+    }
+    CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+    if (s.real->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr,
+                              &session) == CKR_OK) {
+      s.real->C_Logout(session);
+      s.real->C_CloseSession(session);
+    }
+  }
 }
 
 bool Applies(const Rule& rule, const char* function) {
@@ -204,6 +249,7 @@ CK_RV Inject(const char* function) {
     for (const Rule& rule : rules) {
       if (!Applies(rule, function)) continue;
       if (rule.kind == Rule::Kind::kFail) {
+        ActOnToken(s, rule.rv);
         ++s.injected;
         WriteStats(s);
         return rule.rv;
@@ -241,40 +287,45 @@ struct Forward<CK_RV (*)(Args...)> {
   template <CK_RV (*CK_FUNCTION_LIST::*Member)(Args...), const char* kName>
   static CK_RV Call(Args... args) {
     if (CK_RV rv = Inject(kName); rv != CKR_OK) return rv;
-    return (GetState().real->*Member)(args...);
+    State& s = GetState();
+    std::shared_lock<std::shared_mutex> inside(s.forward_mu);
+    return (s.real->*Member)(args...);
   }
 };
 
 // Every function of the 2.40 list except C_GetFunctionList (ours).
-#define SEJF_FAULT_FUNCTIONS(X)                                                   \
-  X(C_Initialize)                                                                 \
-  X(C_Finalize) X(C_GetInfo) X(C_GetSlotList) X(C_GetSlotInfo) X(                 \
-      C_GetTokenInfo) X(C_GetMechanismList) X(C_GetMechanismInfo)                 \
-      X(C_InitToken) X(C_InitPIN) X(C_SetPIN) X(C_OpenSession) X(                 \
-          C_CloseSession) X(C_CloseAllSessions) X(C_GetSessionInfo)               \
-          X(C_GetOperationState) X(C_SetOperationState) X(C_Login) X(             \
-              C_Logout) X(C_CreateObject) X(C_CopyObject) X(C_DestroyObject)      \
-              X(C_GetObjectSize) X(C_GetAttributeValue) X(                        \
-                  C_SetAttributeValue) X(C_FindObjectsInit) X(C_FindObjects)      \
-                  X(C_FindObjectsFinal) X(C_EncryptInit) X(C_Encrypt) X(          \
-                      C_EncryptUpdate) X(C_EncryptFinal) X(C_DecryptInit)         \
-                      X(C_Decrypt) X(C_DecryptUpdate) X(C_DecryptFinal) X(        \
-                          C_DigestInit) X(C_Digest) X(C_DigestUpdate)             \
-                          X(C_DigestKey) X(C_DigestFinal) X(C_SignInit) X(        \
-                              C_Sign) X(C_SignUpdate) X(C_SignFinal)              \
-                              X(C_SignRecoverInit) X(C_SignRecover) X(            \
-                                  C_VerifyInit) X(C_Verify) X(C_VerifyUpdate)     \
-                                  X(C_VerifyFinal) X(C_VerifyRecoverInit) X(      \
-                                      C_VerifyRecover) X(C_DigestEncryptUpdate)   \
-                                      X(C_DecryptDigestUpdate) X(                 \
-                                          C_SignEncryptUpdate)                    \
-                                          X(C_DecryptVerifyUpdate) X(             \
-                                              C_GenerateKey) X(C_GenerateKeyPair) \
-                                              X(C_WrapKey) X(C_UnwrapKey) X(      \
-                                                  C_DeriveKey) X(C_SeedRandom)    \
-                                                  X(C_GenerateRandom) X(          \
-                                                      C_GetFunctionStatus)        \
-                                                      X(C_CancelFunction) X(      \
+#define SEJF_FAULT_FUNCTIONS(X)                                                  \
+  X(C_Initialize)                                                                \
+  X(C_Finalize)                                                                  \
+  X(C_GetInfo)                                                                   \
+  X(C_GetSlotList)                                                               \
+  X(C_GetSlotInfo) X(C_GetTokenInfo) X(C_GetMechanismList) X(                    \
+      C_GetMechanismInfo) X(C_InitToken) X(C_InitPIN) X(C_SetPIN)                \
+      X(C_OpenSession) X(C_CloseSession) X(C_CloseAllSessions) X(                \
+          C_GetSessionInfo) X(C_GetOperationState) X(C_SetOperationState)        \
+          X(C_Login) X(C_Logout) X(C_CreateObject) X(C_CopyObject) X(            \
+              C_DestroyObject) X(C_GetObjectSize) X(C_GetAttributeValue)         \
+              X(C_SetAttributeValue) X(C_FindObjectsInit) X(C_FindObjects) X(    \
+                  C_FindObjectsFinal) X(C_EncryptInit) X(C_Encrypt)              \
+                  X(C_EncryptUpdate) X(C_EncryptFinal) X(C_DecryptInit) X(       \
+                      C_Decrypt) X(C_DecryptUpdate) X(C_DecryptFinal)            \
+                      X(C_DigestInit) X(C_Digest) X(C_DigestUpdate) X(           \
+                          C_DigestKey) X(C_DigestFinal) X(C_SignInit)            \
+                          X(C_Sign) X(C_SignUpdate) X(C_SignFinal) X(            \
+                              C_SignRecoverInit) X(C_SignRecover)                \
+                              X(C_VerifyInit) X(C_Verify) X(C_VerifyUpdate) X(   \
+                                  C_VerifyFinal) X(C_VerifyRecoverInit)          \
+                                  X(C_VerifyRecover) X(C_DigestEncryptUpdate) X( \
+                                      C_DecryptDigestUpdate)                     \
+                                      X(C_SignEncryptUpdate) X(                  \
+                                          C_DecryptVerifyUpdate)                 \
+                                          X(C_GenerateKey) X(                    \
+                                              C_GenerateKeyPair) X(C_WrapKey)    \
+                                              X(C_UnwrapKey) X(C_DeriveKey) X(   \
+                                                  C_SeedRandom)                  \
+                                                  X(C_GenerateRandom) X(         \
+                                                      C_GetFunctionStatus)       \
+                                                      X(C_CancelFunction) X(     \
                                                           C_WaitForSlotEvent)
 
 #define SEJF_FAULT_NAME(name) constexpr char k##name[] = #name;
