@@ -6,7 +6,7 @@
 // sejf); sejfd loads it through `[hsm] module` like any module. Only
 // C_GetFunctionList is exported.
 //
-// Environment (read once, at the first C_GetFunctionList):
+// Environment (read at each C_GetFunctionList, i.e. each load):
 //   SEJF_FAULT_PKCS11_MODULE   the real module; default
 //                              /usr/lib/softhsm/libsofthsm2.so
 //   SEJF_FAULT_PKCS11_CONTROL  the control file; unset or missing: no faults
@@ -14,10 +14,10 @@
 //                              fault: "injected N", "hung N", "delayed N",
 //                              "token_actions N" lines
 //
-// The control file is re-read when its identity (inode, size, mtime)
-// changes, checked with one stat() per call, so a test flips faults while
-// the process using the module runs. Write it by rename() for an atomic
-// switch.
+// The control file is read before every call (a few system calls; this is
+// a test module) and its rules change when its contents do, so a test flips
+// faults while the process using the module runs. Write it by rename() for
+// an atomic switch.
 //
 // Thread-safety: every function may be called from any thread, as the real
 // module allows (the forwarded module is initialised with the caller's
@@ -25,7 +25,6 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <p11-kit/pkcs11.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -33,8 +32,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <sstream>
 #include <string>
@@ -52,19 +51,10 @@ struct Rule {
   long millis = 0;       // kLatency
 };
 
-struct FileIdentity {
-  bool exists = false;
-  dev_t dev = 0;
-  ino_t ino = 0;
-  off_t size = 0;
-  timespec mtime = {};
-
-  bool operator==(const FileIdentity& o) const {
-    return exists == o.exists && dev == o.dev && ino == o.ino &&
-           size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
-           mtime.tv_nsec == o.mtime.tv_nsec;
-  }
-};
+// The control file as it is now: its bytes, or nullopt when it is missing.
+// Compared by content, so every change counts, whatever the file system's
+// timestamp granularity or inode reuse.
+using Contents = std::optional<std::string>;
 
 struct NamedRv {
   const char* name;
@@ -86,23 +76,25 @@ std::string Env(const char* name, const char* fallback) {
   return v != nullptr && *v != '\0' ? v : fallback;
 }
 
-FileIdentity Identify(const std::string& path) {
-  FileIdentity id;
-  struct stat st;
-  if (path.empty() || stat(path.c_str(), &st) != 0) return id;
-  id.exists = true;
-  id.dev = st.st_dev;
-  id.ino = st.st_ino;
-  id.size = st.st_size;
-  id.mtime = st.st_mtim;
-  return id;
+Contents ReadControl(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0 && text.size() < 65536) {
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
 }
 
 // Unknown lines are ignored (with a note on stderr): the module must never
 // be the thing that breaks.
-std::vector<Rule> ParseRules(const std::string& path) {
+std::vector<Rule> ParseRules(const std::string& text) {
   std::vector<Rule> rules;
-  std::ifstream in(path);
+  std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     if (auto hash = line.find('#'); hash != std::string::npos) {
@@ -143,14 +135,14 @@ std::vector<Rule> ParseRules(const std::string& path) {
 }
 
 struct State {
-  std::string control_path;
-  std::string stats_path;
+  std::string control_path;  // guarded by mu
+  std::string stats_path;    // guarded by mu
   void* library = nullptr;
   CK_FUNCTION_LIST* real = nullptr;
   CK_FUNCTION_LIST list = {};
 
   std::mutex mu;
-  FileIdentity seen;             // guarded by mu
+  Contents seen;                 // guarded by mu
   unsigned long generation = 0;  // guarded by mu; +1 per re-read
   unsigned long acted_on = 0;    // guarded by mu; see ActOnToken
   std::vector<Rule> rules;       // guarded by mu
@@ -165,33 +157,41 @@ State& GetState() {
   return *state;
 }
 
-// The rules now in force, re-read if the file changed.
-std::vector<Rule> CurrentRules(State& s, FileIdentity* identity) {
-  FileIdentity now = Identify(s.control_path);
+// The rules now in force, re-read if the file changed; `control` is set to
+// the control file's path (empty: no faults).
+std::vector<Rule> CurrentRules(State& s, Contents* contents,
+                               std::string* control) {
   std::lock_guard<std::mutex> lock(s.mu);
-  if (!(now == s.seen)) {
-    s.seen = now;
+  *control = s.control_path;
+  Contents now = ReadControl(s.control_path);
+  if (now != s.seen) {
     ++s.generation;
-    s.rules = now.exists ? ParseRules(s.control_path) : std::vector<Rule>{};
+    s.rules = now ? ParseRules(*now) : std::vector<Rule>{};
+    s.seen = now;
   }
-  if (identity != nullptr) *identity = now;
+  *contents = std::move(now);
   return s.rules;
 }
 
 void WriteStats(State& s) {
-  if (s.stats_path.empty()) return;
+  std::string path;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    path = s.stats_path;
+  }
+  if (path.empty()) return;
   char text[128];
   int n =
       std::snprintf(text, sizeof(text),
                     "injected %ld\nhung %ld\ndelayed %ld\ntoken_actions %ld\n",
                     s.injected.load(), s.hung.load(), s.delayed.load(),
                     s.token_actions.load());
-  std::string tmp = s.stats_path + ".tmp." + std::to_string(gettid());
+  std::string tmp = path + ".tmp." + std::to_string(gettid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
   bool ok = write(fd, text, static_cast<size_t>(n)) == n;
   close(fd);
-  if (ok) rename(tmp.c_str(), s.stats_path.c_str());
+  if (ok) rename(tmp.c_str(), path.c_str());
 }
 
 // What the real token does when these faults happen, done once per version
@@ -239,11 +239,12 @@ bool Applies(const Rule& rule, const char* function) {
 // CKR_OK to forward the call, else the value to return instead.
 CK_RV Inject(const char* function) {
   State& s = GetState();
-  if (s.control_path.empty()) return CKR_OK;
   bool counted_hang = false;
   for (;;) {
-    FileIdentity identity;
-    std::vector<Rule> rules = CurrentRules(s, &identity);
+    Contents contents;
+    std::string control;
+    std::vector<Rule> rules = CurrentRules(s, &contents, &control);
+    if (control.empty()) return CKR_OK;
     bool hang = false;
     long millis = 0;
     for (const Rule& rule : rules) {
@@ -271,7 +272,7 @@ CK_RV Inject(const char* function) {
       WriteStats(s);
     }
     // Hung until the control file changes; then its new rules decide.
-    while (Identify(s.control_path) == identity) {
+    while (ReadControl(control) == contents) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
@@ -294,38 +295,38 @@ struct Forward<CK_RV (*)(Args...)> {
 };
 
 // Every function of the 2.40 list except C_GetFunctionList (ours).
-#define SEJF_FAULT_FUNCTIONS(X)                                                  \
-  X(C_Initialize)                                                                \
-  X(C_Finalize)                                                                  \
-  X(C_GetInfo)                                                                   \
-  X(C_GetSlotList)                                                               \
-  X(C_GetSlotInfo) X(C_GetTokenInfo) X(C_GetMechanismList) X(                    \
-      C_GetMechanismInfo) X(C_InitToken) X(C_InitPIN) X(C_SetPIN)                \
-      X(C_OpenSession) X(C_CloseSession) X(C_CloseAllSessions) X(                \
-          C_GetSessionInfo) X(C_GetOperationState) X(C_SetOperationState)        \
-          X(C_Login) X(C_Logout) X(C_CreateObject) X(C_CopyObject) X(            \
-              C_DestroyObject) X(C_GetObjectSize) X(C_GetAttributeValue)         \
-              X(C_SetAttributeValue) X(C_FindObjectsInit) X(C_FindObjects) X(    \
-                  C_FindObjectsFinal) X(C_EncryptInit) X(C_Encrypt)              \
-                  X(C_EncryptUpdate) X(C_EncryptFinal) X(C_DecryptInit) X(       \
-                      C_Decrypt) X(C_DecryptUpdate) X(C_DecryptFinal)            \
-                      X(C_DigestInit) X(C_Digest) X(C_DigestUpdate) X(           \
-                          C_DigestKey) X(C_DigestFinal) X(C_SignInit)            \
-                          X(C_Sign) X(C_SignUpdate) X(C_SignFinal) X(            \
-                              C_SignRecoverInit) X(C_SignRecover)                \
-                              X(C_VerifyInit) X(C_Verify) X(C_VerifyUpdate) X(   \
-                                  C_VerifyFinal) X(C_VerifyRecoverInit)          \
-                                  X(C_VerifyRecover) X(C_DigestEncryptUpdate) X( \
-                                      C_DecryptDigestUpdate)                     \
-                                      X(C_SignEncryptUpdate) X(                  \
-                                          C_DecryptVerifyUpdate)                 \
-                                          X(C_GenerateKey) X(                    \
-                                              C_GenerateKeyPair) X(C_WrapKey)    \
-                                              X(C_UnwrapKey) X(C_DeriveKey) X(   \
-                                                  C_SeedRandom)                  \
-                                                  X(C_GenerateRandom) X(         \
-                                                      C_GetFunctionStatus)       \
-                                                      X(C_CancelFunction) X(     \
+#define SEJF_FAULT_FUNCTIONS(X)                                               \
+  X(C_Initialize)                                                             \
+  X(C_Finalize)                                                               \
+  X(C_GetInfo)                                                                \
+  X(C_GetSlotList)                                                            \
+  X(C_GetSlotInfo)                                                            \
+  X(C_GetTokenInfo)                                                           \
+  X(C_GetMechanismList) X(C_GetMechanismInfo) X(C_InitToken) X(C_InitPIN) X(  \
+      C_SetPIN) X(C_OpenSession) X(C_CloseSession) X(C_CloseAllSessions)      \
+      X(C_GetSessionInfo) X(C_GetOperationState) X(C_SetOperationState) X(    \
+          C_Login) X(C_Logout) X(C_CreateObject) X(C_CopyObject)              \
+          X(C_DestroyObject) X(C_GetObjectSize) X(C_GetAttributeValue) X(     \
+              C_SetAttributeValue) X(C_FindObjectsInit) X(C_FindObjects)      \
+              X(C_FindObjectsFinal) X(C_EncryptInit) X(C_Encrypt) X(          \
+                  C_EncryptUpdate) X(C_EncryptFinal) X(C_DecryptInit)         \
+                  X(C_Decrypt) X(C_DecryptUpdate) X(C_DecryptFinal) X(        \
+                      C_DigestInit) X(C_Digest) X(C_DigestUpdate)             \
+                      X(C_DigestKey) X(C_DigestFinal) X(C_SignInit) X(        \
+                          C_Sign) X(C_SignUpdate) X(C_SignFinal)              \
+                          X(C_SignRecoverInit) X(C_SignRecover) X(            \
+                              C_VerifyInit) X(C_Verify) X(C_VerifyUpdate)     \
+                              X(C_VerifyFinal) X(C_VerifyRecoverInit) X(      \
+                                  C_VerifyRecover) X(C_DigestEncryptUpdate)   \
+                                  X(C_DecryptDigestUpdate) X(                 \
+                                      C_SignEncryptUpdate)                    \
+                                      X(C_DecryptVerifyUpdate) X(             \
+                                          C_GenerateKey) X(C_GenerateKeyPair) \
+                                          X(C_WrapKey) X(C_UnwrapKey)         \
+                                              X(C_DeriveKey) X(C_SeedRandom)  \
+                                                  X(C_GenerateRandom) X(      \
+                                                      C_GetFunctionStatus)    \
+                                                      X(C_CancelFunction) X(  \
                                                           C_WaitForSlotEvent)
 
 #define SEJF_FAULT_NAME(name) constexpr char k##name[] = #name;
@@ -333,11 +334,18 @@ SEJF_FAULT_FUNCTIONS(SEJF_FAULT_NAME)
 #undef SEJF_FAULT_NAME
 
 CK_RV Load(State& s) {
+  {
+    // Read at every load: a process may load the module again (a test with
+    // a new control file), and the library may stay mapped in between.
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.control_path = Env("SEJF_FAULT_PKCS11_CONTROL", "");
+    s.stats_path = Env("SEJF_FAULT_PKCS11_STATS", "");
+    s.seen = std::nullopt;
+    s.rules.clear();
+  }
   if (s.real != nullptr) return CKR_OK;
   const std::string path =
       Env("SEJF_FAULT_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so");
-  s.control_path = Env("SEJF_FAULT_PKCS11_CONTROL", "");
-  s.stats_path = Env("SEJF_FAULT_PKCS11_STATS", "");
   s.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (s.library == nullptr) {
     std::fprintf(stderr, "sejf_fault_pkcs11: %s\n", dlerror());
