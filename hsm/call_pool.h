@@ -30,6 +30,7 @@
 #ifndef SEJF_HSM_CALL_POOL_H_
 #define SEJF_HSM_CALL_POOL_H_
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
