@@ -22,6 +22,7 @@
 #include "common/crypto_init.h"
 #include "common/files.h"
 #include "common/version.h"
+#include "hsm/bounded_key_store.h"
 #include "hsm/pkcs11/pkcs11_key_store.h"
 #include "server/config/load_config.h"
 #include "server/daemon.h"
@@ -241,18 +242,27 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   absl::StatusOr<std::unique_ptr<hsm::pkcs11::Pkcs11KeyStore>> key_store =
       hsm::pkcs11::Pkcs11KeyStore::Create(*std::move(token));
   if (!key_store.ok()) return fail("hsm", key_store.status());
+  // Every HSM call from here on is bounded by [hsm] call_timeout_seconds on
+  // as many workers as the store has sessions: a hung HSM answers
+  // UNAVAILABLE and holds no server thread (hsm/bounded_key_store.h).
+  absl::StatusOr<std::unique_ptr<hsm::BoundedKeyStore>> hsm_keys =
+      hsm::BoundedKeyStore::Create(
+          key_store->get(),
+          {.workers = (*key_store)->pool().max_sessions(),
+           .call_timeout = absl::Seconds(config.hsm.call_timeout_seconds)});
+  if (!hsm_keys.ok()) return fail("hsm", hsm_keys.status());
   absl::StatusOr<std::unique_ptr<vault::Storage>> storage = OpenStorage(config);
   if (!storage.ok()) return fail("storage", storage.status());
   const Clock* clock = &SystemClock::Get();
   if (start.verify_audit_log) {
-    return VerifyAuditLogAndExit(**storage, **key_store);
+    return VerifyAuditLogAndExit(**storage, **hsm_keys);
   }
-  signer::KeyCustody key_custody(key_store->get(), storage->get(), clock);
+  signer::KeyCustody key_custody(hsm_keys->get(), storage->get(), clock);
   // Refuses a log that was wiped, cut short or rolled back below its HSM
   // anchor (DATA_LOSS saying what it found and what to do).
   absl::StatusOr<std::unique_ptr<vault::AuditLog>> audit =
       vault::AuditLog::Open(
-          storage->get(), key_store->get(), clock,
+          storage->get(), hsm_keys->get(), clock,
           {.reanchor = start.reanchor_audit_log,
            .checkpoint_export_file = config.audit.checkpoint_export_file});
   if (!audit.ok()) return fail("audit", audit.status());
@@ -261,7 +271,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                {{"notice", (*audit)->notice()}});
   }
   absl::StatusOr<std::unique_ptr<vault::Keyring>> keyring =
-      vault::Keyring::Open(storage->get(), key_store->get(), clock);
+      vault::Keyring::Open(storage->get(), hsm_keys->get(), clock);
   if (!keyring.ok()) return fail("keyring", keyring.status());
   absl::StatusOr<std::unique_ptr<vault::TokenVault>> tokens =
       vault::TokenVault::Open(storage->get(), keyring->get(), clock);

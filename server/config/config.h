@@ -53,6 +53,9 @@ struct HsmConfig {
   std::string token_label;    // the token's CKA_LABEL, ≤ 32 bytes; required
   std::string pin_file;       // absolute path of the user-PIN file; required
   std::string softhsm2_conf;  // SOFTHSM2_CONF for the module; may be empty
+  // 1..3600: how long an HSM call may take before its caller is answered
+  // UNAVAILABLE (hsm/bounded_key_store.h).
+  int call_timeout_seconds = 10;
 };
 
 // [storage].

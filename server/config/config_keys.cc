@@ -131,6 +131,11 @@ const KeySpec kKeys[] = {
        return Ok();
      },
      nullptr, [](const Config& c) { return c.hsm.softhsm2_conf; }},
+    {"hsm.call_timeout_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 1, 3600, &c.hsm.call_timeout_seconds);
+     },
+     [](const Config& c) { return absl::StrCat(c.hsm.call_timeout_seconds); }},
 
     {"storage.backend", KeyType::kString,
      [](Config& c, const std::string& v) {

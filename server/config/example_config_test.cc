@@ -40,6 +40,7 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->hsm.token_label, "sejf");
   EXPECT_EQ(config->hsm.pin_file, "/etc/sejf/hsm-pin");
   EXPECT_EQ(config->hsm.softhsm2_conf, "/etc/sejf/softhsm2.conf");
+  EXPECT_EQ(config->hsm.call_timeout_seconds, 10);
   EXPECT_EQ(config->storage.backend, StorageBackend::kSqlite);
   EXPECT_EQ(config->storage.sqlite_path, "/var/lib/sejf/sejf.db");
   EXPECT_EQ(config->log.format, LogFormat::kJson);

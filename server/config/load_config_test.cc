@@ -260,6 +260,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_HSM_TOKEN_LABEL", "label"},
       {"SEJF_HSM_PIN_FILE", "/pin"},
       {"SEJF_HSM_SOFTHSM2_CONF", "/softhsm2.conf"},
+      {"SEJF_HSM_CALL_TIMEOUT_SECONDS", "7"},
       {"SEJF_STORAGE_BACKEND", "memory"},
       {"SEJF_STORAGE_SQLITE_PATH", "/db"},
       {"SEJF_LOG_FORMAT", "json"},
@@ -286,6 +287,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->hsm.token_label, "label");
   EXPECT_EQ(config->hsm.pin_file, "/pin");
   EXPECT_EQ(config->hsm.softhsm2_conf, "/softhsm2.conf");
+  EXPECT_EQ(config->hsm.call_timeout_seconds, 7);
   EXPECT_EQ(config->storage.backend, StorageBackend::kMemory);
   EXPECT_EQ(config->storage.sqlite_path, "/db");
   EXPECT_EQ(config->log.format, LogFormat::kJson);
@@ -433,6 +435,20 @@ TEST_F(LoadConfigTest, NumbersMustBePositive) {
   EXPECT_THAT(ErrorOf(FileSources(std::string(kMinimalFile) +
                                   "[server]\nmax_threads = 4294967296\n")),
               HasSubstr("must be at most 2147483647"));
+}
+
+TEST_F(LoadConfigTest, HsmCallTimeoutIsBounded) {
+  for (const char* bad : {"0", "3601"}) {
+    ConfigSources sources = FileSources(kMinimalFile);
+    sources.environment["SEJF_HSM_CALL_TIMEOUT_SECONDS"] = bad;
+    EXPECT_THAT(ErrorOf(sources), AllOf(HasSubstr("hsm.call_timeout_seconds"),
+                                        HasSubstr("must be 1..3600")));
+  }
+  ConfigSources sources = FileSources(kMinimalFile);
+  sources.environment["SEJF_HSM_CALL_TIMEOUT_SECONDS"] = "2";
+  absl::StatusOr<Config> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->hsm.call_timeout_seconds, 2);
 }
 
 TEST_F(LoadConfigTest, UnknownStorageBackendIsAnError) {
