@@ -18,7 +18,9 @@
 //   kPendingKeyIntent   a generate that recorded its intent and created
 //                       nothing (or whose object is reported as an orphan)
 //   kUnreadableToken    a token whose sealed secret no keyring key opens
-//   kUnreadableDataKey  a data key of the keyring record that does not open
+//   kUnreadableDataKey  a data key the keyring record lists that the keyring
+//                       cannot load (Keyring::Get: held since start, else
+//                       the record is read and unwrapped again)
 //   kMissingKek         the keyring's current KEK is not in the HSM
 //   kPendingKek         a KEK rotation that stopped before it committed
 //   kRetiredKek         a retired KEK not destroyed yet
