@@ -37,6 +37,18 @@ std::string ToJson(const std::vector<Token>& tokens) {
 std::string ToJson(const VaultStatus& status) {
   return MessageJson(ToProto(status));
 }
+std::string ToJson(const VaultCheck& check) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(ToProto(check), &json,
+                                                   options)
+           .ok()) {
+    return "{}\n";
+  }
+  return json;
+}
 std::string ToJson(const DataKeyRotation& rotation) {
   return MessageJson(ToProto(rotation));
 }

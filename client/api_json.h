@@ -24,6 +24,8 @@ std::string ToJson(const std::vector<Key>& keys);
 std::string ToJson(const Token& token);
 std::string ToJson(const std::vector<Token>& tokens);
 std::string ToJson(const VaultStatus& status);
+// Every field printed, also `"clean": false` and zero counts.
+std::string ToJson(const VaultCheck& check);
 std::string ToJson(const DataKeyRotation& rotation);
 std::string ToJson(const KekRotation& rotation);
 std::string ToJson(const std::vector<AuditEvent>& events);

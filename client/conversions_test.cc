@@ -368,6 +368,28 @@ TEST(ConversionsTest, ApiJsonIsTheJsonOfTheMessage) {
   EXPECT_EQ(ToJson(FromProto(qr)), ProtoJson(qr));
 }
 
+TEST(ConversionsTest, VaultCheckRoundTripsEveryKindAndPrintsCleanFalse) {
+  v1::CheckVaultResponse check;
+  check.set_keys_checked(2);
+  check.set_tokens_checked(3);
+  for (int kind = v1::VAULT_FINDING_KIND_ORPHAN_KEY_OBJECT;
+       kind <= v1::VAULT_FINDING_KIND_UNRECORDED_KEK; ++kind) {
+    v1::VaultFinding* finding = check.add_findings();
+    finding->set_kind(static_cast<v1::VaultFindingKind>(kind));
+    finding->set_subject("keys/acme");
+    finding->set_detail("found");
+    finding->set_remedy("repair");
+  }
+  const VaultCheck converted = FromProto(check);
+  ASSERT_EQ(converted.findings.size(), 10u);
+  EXPECT_EQ(converted.findings.front().kind, "orphan_key_object");
+  EXPECT_EQ(converted.findings.back().kind, "unrecorded_kek");
+  EXPECT_EQ(ToProto(converted).SerializeAsString(), check.SerializeAsString());
+  // Every field is printed: a script reads "clean": false, not its absence.
+  EXPECT_NE(ToJson(converted).find("\"clean\": false"), std::string::npos);
+  EXPECT_NE(ToJson(converted).find("\"hsmObjects\": \"0\""), std::string::npos);
+}
+
 TEST(ConversionsTest, SessionRoundTripsWithEveryStateAndOptionalTime) {
   v1::KsefSession s;
   s.set_name("sessions/acme");

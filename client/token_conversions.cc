@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "client/common_conversions.h"
 
 namespace sejf::client {
@@ -136,6 +139,58 @@ KekRotation FromProto(const v1::RotateKeyEncryptionKeyResponse& rotation) {
 v1::RotateKeyEncryptionKeyResponse ToProto(const KekRotation& rotation) {
   v1::RotateKeyEncryptionKeyResponse out;
   out.set_kek_uri(rotation.kek_uri);
+  return out;
+}
+
+namespace {
+
+constexpr absl::string_view kFindingPrefix = "VAULT_FINDING_KIND_";
+
+}  // namespace
+
+VaultCheck FromProto(const v1::CheckVaultResponse& check) {
+  VaultCheck out{.clean = check.clean(),
+                 .findings = {},
+                 .keys_checked = check.keys_checked(),
+                 .tokens_checked = check.tokens_checked(),
+                 .hsm_objects = check.hsm_objects(),
+                 .data_keys_checked = check.data_keys_checked()};
+  for (const v1::VaultFinding& f : check.findings()) {
+    std::string kind = v1::VaultFindingKind_Name(f.kind());
+    if (absl::StartsWith(kind, kFindingPrefix) &&
+        f.kind() != v1::VAULT_FINDING_KIND_UNSPECIFIED) {
+      kind = absl::AsciiStrToLower(kind.substr(kFindingPrefix.size()));
+    } else {
+      kind = "unspecified";
+    }
+    out.findings.push_back({.kind = std::move(kind),
+                            .subject = f.subject(),
+                            .detail = f.detail(),
+                            .remedy = f.remedy()});
+  }
+  return out;
+}
+
+v1::CheckVaultResponse ToProto(const VaultCheck& check) {
+  v1::CheckVaultResponse out;
+  out.set_clean(check.clean);
+  out.set_keys_checked(check.keys_checked);
+  out.set_tokens_checked(check.tokens_checked);
+  out.set_hsm_objects(check.hsm_objects);
+  out.set_data_keys_checked(check.data_keys_checked);
+  for (const VaultFinding& f : check.findings) {
+    v1::VaultFinding* finding = out.add_findings();
+    v1::VaultFindingKind kind = v1::VAULT_FINDING_KIND_UNSPECIFIED;
+    if (!v1::VaultFindingKind_Parse(
+            absl::StrCat(kFindingPrefix, absl::AsciiStrToUpper(f.kind)),
+            &kind)) {
+      kind = v1::VAULT_FINDING_KIND_UNSPECIFIED;
+    }
+    finding->set_kind(kind);
+    finding->set_subject(f.subject);
+    finding->set_detail(f.detail);
+    finding->set_remedy(f.remedy);
+  }
   return out;
 }
 

@@ -30,6 +30,8 @@ DataKeyRotation FromProto(const v1::RotateDataKeyResponse& rotation);
 v1::RotateDataKeyResponse ToProto(const DataKeyRotation& rotation);
 KekRotation FromProto(const v1::RotateKeyEncryptionKeyResponse& rotation);
 v1::RotateKeyEncryptionKeyResponse ToProto(const KekRotation& rotation);
+VaultCheck FromProto(const v1::CheckVaultResponse& check);
+v1::CheckVaultResponse ToProto(const VaultCheck& check);
 
 }  // namespace sejf::client
 

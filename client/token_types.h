@@ -88,6 +88,26 @@ struct VaultStatus {
   std::string kek_uri;
 };
 
+// One finding of CheckVault (proto/sejf/v1/token_vault.proto).
+struct VaultFinding {
+  // The kind in snake case without its prefix: "orphan_key_object",
+  // "pending_kek", … ("unspecified" for a kind this client does not know).
+  std::string kind;
+  std::string subject;
+  std::string detail;
+  std::string remedy;
+};
+
+// CheckVault's result.
+struct VaultCheck {
+  bool clean = false;
+  std::vector<VaultFinding> findings;
+  std::int64_t keys_checked = 0;
+  std::int64_t tokens_checked = 0;
+  std::int64_t hsm_objects = 0;
+  std::int64_t data_keys_checked = 0;
+};
+
 }  // namespace sejf::client
 
 #endif  // SEJF_CLIENT_TOKEN_TYPES_H_

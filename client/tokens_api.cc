@@ -100,6 +100,12 @@ absl::StatusOr<KekRotation> TokensApi::RotateKeyEncryptionKey() {
       kFromProto);
 }
 
+absl::StatusOr<VaultCheck> TokensApi::Check() {
+  return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::CheckVault,
+                             v1::CheckVaultRequest(), timeout_),
+                   kFromProto);
+}
+
 absl::StatusOr<VaultStatus> TokensApi::Status() {
   return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::GetVaultStatus,
                              v1::GetVaultStatusRequest(), timeout_),

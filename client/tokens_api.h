@@ -45,6 +45,8 @@ class TokensApi {
   absl::StatusOr<DataKeyRotation> RotateDataKey();
   absl::StatusOr<KekRotation> RotateKeyEncryptionKey();
   absl::StatusOr<VaultStatus> Status();
+  // What the HSM holds against what the vault records; changes nothing.
+  absl::StatusOr<VaultCheck> Check();
 
  private:
   struct Stub;  // holds the generated stub

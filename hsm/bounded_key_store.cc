@@ -148,4 +148,9 @@ absl::Status BoundedKeyStore::DestroyKek(absl::string_view kek_label,
       });
 }
 
+absl::StatusOr<std::vector<KeyObject>> BoundedKeyStore::ListKeyObjects() {
+  return pool_->Run<std::vector<KeyObject>>(
+      "ListKeyObjects", [t = target()] { return t->ListKeyObjects(); });
+}
+
 }  // namespace sejf::hsm

@@ -70,6 +70,7 @@ class BoundedKeyStore : public KeyStoreWrapper {
   absl::Status CreateKekWithId(absl::string_view kek_label,
                                absl::string_view id) override;
   absl::StatusOr<std::string> KekId(absl::string_view kek_label) override;
+  absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() override;
   absl::Status DestroyKek(absl::string_view kek_label,
                           absl::string_view id) override;
 

@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -87,6 +88,21 @@ struct KeyRef {
   std::string uri;  // RFC 7512: pkcs11:token=..;object=..;id=..;type=private
 
   friend bool operator==(const KeyRef&, const KeyRef&) = default;
+};
+
+// A key object in a store as ListKeyObjects reports it.
+enum class KeyObjectClass {
+  kPrivateKey,  // the private half of a key pair
+  kPublicKey,   // the public half of a key pair
+  kSecretKey,   // a KEK
+};
+
+struct KeyObject {
+  KeyObjectClass object_class = KeyObjectClass::kPrivateKey;
+  std::string label = {};  // CKA_LABEL (empty when the object has none)
+  std::string id = {};     // CKA_ID, binary (empty when the object has none)
+
+  friend bool operator==(const KeyObject&, const KeyObject&) = default;
 };
 
 class KeyStore {
@@ -227,6 +243,13 @@ class KeyStore {
   // (the old or the new value may be stored).
   virtual absl::Status WriteDataObject(absl::string_view label,
                                        absl::string_view value) = 0;
+
+  // Every key object the store holds (private and public halves of key
+  // pairs, secret keys), whoever made it, in no particular order; data
+  // objects are not listed. For consistency checks (`sejf vault check`):
+  // nothing here is used to find a key to sign or unwrap with.
+  // Errors: UNAVAILABLE.
+  virtual absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() = 0;
 };
 
 // A KeyStore that forwards every call to another one (after leveldb's
@@ -289,6 +312,9 @@ class KeyStoreWrapper : public KeyStore {
   absl::Status WriteDataObject(absl::string_view label,
                                absl::string_view value) override {
     return target_->WriteDataObject(label, value);
+  }
+  absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() override {
+    return target_->ListKeyObjects();
   }
 
   // Keys and KEKs named by a caller-chosen id.

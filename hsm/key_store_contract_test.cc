@@ -246,6 +246,28 @@ TEST_P(KeyStoreContractTest, LabelsAreUniqueAndValidated) {
                   .ok());
 }
 
+TEST_P(KeyStoreContractTest,
+       ListKeyObjectsShowsBothHalvesAndKeksUntilDestroyed) {
+  const KeyRef key = GenerateOrDie("listed", KeyAlgorithm::kEcP256);
+  ASSERT_TRUE(store().CreateKekWithId("listed-kek", std::string(16, 'k')).ok());
+  auto listed = store().ListKeyObjects();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(*listed,
+              ::testing::IsSupersetOf(
+                  {KeyObject{KeyObjectClass::kPrivateKey, "listed", key.id},
+                   KeyObject{KeyObjectClass::kPublicKey, "listed", key.id},
+                   KeyObject{KeyObjectClass::kSecretKey, "listed-kek",
+                             std::string(16, 'k')}}));
+  ASSERT_TRUE(store().Destroy(key).ok());
+  ASSERT_TRUE(store().DestroyKek("listed-kek", std::string(16, 'k')).ok());
+  listed = store().ListKeyObjects();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  for (const KeyObject& object : *listed) {
+    EXPECT_NE(object.id, key.id);
+    EXPECT_NE(object.label, "listed-kek");
+  }
+}
+
 TEST_P(KeyStoreContractTest, DestroyRemovesTheKeyAndFreesItsLabel) {
   const KeyRef key = GenerateOrDie("doomed", KeyAlgorithm::kEcP256);
   const KeyRef other = GenerateOrDie("survivor", KeyAlgorithm::kEcP256);

@@ -4,6 +4,7 @@
 
 #include "broker/sessions/ksef_sessions.h"
 #include "signer/custody/key_custody.h"
+#include "signer/custody/vault_check.h"
 #include "signer/ksef/auth_token_signer.h"
 #include "signer/ministry/ministry_certificate_store.h"
 #include "signer/ministry/token_encryption.h"
@@ -27,6 +28,8 @@ struct DomainServices {
   broker::KsefSessions* sessions = nullptr;
   // Every RPC's event.
   vault::AuditLog* audit = nullptr;
+  // `sejf vault check` (TokenVault.CheckVault).
+  const signer::VaultChecker* vault_check = nullptr;
 };
 
 }  // namespace sejf::server

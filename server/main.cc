@@ -19,6 +19,7 @@
 #include "broker/sessions/ministry_key_refresher.h"
 #include "broker/sessions/session_call_observer.h"
 #include "common/clock.h"
+#include "common/crash_point.h"
 #include "common/crypto_init.h"
 #include "common/files.h"
 #include "common/version.h"
@@ -221,6 +222,19 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   };
 
   if (absl::Status s = InitCrypto(); !s.ok()) return fail("crypto", s);
+  // Test hook (common/crash_point.h): honoured only with --dev.
+  bool crash_point_ignored = false;
+  absl::StatusOr<std::string> crash_point =
+      ArmCrashPointFromEnvironment(config.dev, &crash_point_ignored);
+  if (!crash_point.ok()) return fail("config", crash_point.status());
+  if (crash_point_ignored) {
+    logger.Log(LogLevel::kWarning, "crash_point_ignored",
+               {{"variable", kCrashPointVariable},
+                {"reason", "crash points are armed only with --dev"}});
+  } else if (!crash_point->empty()) {
+    logger.Log(LogLevel::kWarning, "crash_point_armed",
+               {{"point", *crash_point}});
+  }
   // Production: a missing file is named by the configuration check before
   // the HSM sees it. --dev creates the files first, then checks.
   if (!config.dev) {
@@ -321,6 +335,9 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
           }});
   if (!mfcert_refresh.ok()) return fail("sessions", mfcert_refresh.status());
 
+  signer::VaultChecker vault_check(key_store->get(), storage->get(),
+                                   keyring->get(), tokens->get());
+
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
   RevocationHolder revocations;
@@ -338,7 +355,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                    .token_encryptor = &token_encryptor,
                                    .qr_signer = &qr_signer,
                                    .sessions = sessions->get(),
-                                   .audit = audit->get()});
+                                   .audit = audit->get(),
+                                   .vault_check = &vault_check});
   if (!daemon.ok()) return fail("listen", daemon.status());
   PrintBanner(config, **daemon);
   logger.Log(LogLevel::kInfo, "started",

@@ -5,8 +5,8 @@
 // only the tokens the caller may read. The secret of Import/Rotate is moved
 // into a zeroing buffer and wiped from the request message at once; no
 // response carries a secret.
-// Data-key rotation and status have no single resource: tokens.manage for
-// the rotations, tokens.read for GetVaultStatus.
+// Data-key and KEK rotation, status and the vault check have no single
+// resource: vault.admin, whole-vault.
 #ifndef SEJF_SERVER_TOKEN_VAULT_SERVICE_H_
 #define SEJF_SERVER_TOKEN_VAULT_SERVICE_H_
 
@@ -15,6 +15,7 @@
 
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "server/rpc_call.h"
+#include "signer/custody/vault_check.h"
 #include "vault/tokens/token_vault.h"
 
 namespace sejf::server {
@@ -22,9 +23,10 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
-  // `env` and `tokens` must outlive the service.
-  TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens)
-      : env_(env), tokens_(tokens) {}
+  // `env`, `tokens` and `vault_check` must outlive the service.
+  TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens,
+                    const signer::VaultChecker& vault_check)
+      : env_(env), tokens_(tokens), vault_check_(vault_check) {}
 
   grpc::Status ImportToken(grpc::ServerContext* context,
                            const sejf::v1::ImportTokenRequest* request,
@@ -59,6 +61,10 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       grpc::ServerContext* context,
       const sejf::v1::GetVaultStatusRequest* request,
       sejf::v1::GetVaultStatusResponse* response) override;
+  // In token_vault_check.cc.
+  grpc::Status CheckVault(grpc::ServerContext* context,
+                          const sejf::v1::CheckVaultRequest* request,
+                          sejf::v1::CheckVaultResponse* response) override;
 
  private:
   // The token of request field "name" ("tokens/{token}"), authorized for
@@ -79,6 +85,7 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
 
   const ServiceEnvironment& env_;
   vault::TokenVault& tokens_;
+  const signer::VaultChecker& vault_check_;
 };
 
 }  // namespace sejf::server

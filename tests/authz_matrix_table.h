@@ -100,6 +100,8 @@ inline constexpr MethodCase kMethods[] = {
      Target::kWholeVault, ""},
     {"/sejf.v1.TokenVault/RotateKeyEncryptionKey",
      server::Operation::kVaultAdmin, Target::kWholeVault, ""},
+    {"/sejf.v1.TokenVault/CheckVault", server::Operation::kVaultAdmin,
+     Target::kWholeVault, ""},
 
     {"/sejf.v1.KsefAuth/SignAuthTokenRequest", server::Operation::kAuthXades,
      Target::kCredentialInContext,

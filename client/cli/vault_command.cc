@@ -1,6 +1,7 @@
 #include "client/cli/vault_command.h"
 
 #include <iostream>
+#include <string>
 
 #include "client/api_json.h"
 
@@ -8,7 +9,9 @@ namespace sejf::client::cli {
 
 void AddVaultCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   CLI::App* vault = app.add_subcommand(
-      "vault", "The token vault's encryption keys: rotation and status");
+      "vault",
+      "The token vault's encryption keys: rotation, status and the "
+      "consistency check");
   vault->require_subcommand(1);
   const auto run = [&context, exit_code](CLI::App* command, auto body) {
     command->callback([&context, exit_code, body] {
@@ -45,6 +48,37 @@ void AddVaultCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       std::cout << "kek uri:      " << rotation->kek_uri << "\n";
     }
     return kExitOk;
+  });
+
+  CLI::App* check = vault->add_subcommand(
+      "check",
+      "Check the HSM's objects against the vault's records (after a crash): "
+      "orphaned HSM keys, keys missing from the HSM, tokens no data key "
+      "opens, unfinished key generations and KEK rotations. Changes "
+      "nothing; exit 1 when something is found");
+  run(check, [&context](Client& client) {
+    auto result = client.tokens().Check();
+    if (!result.ok()) return CliContext::Fail(result.status());
+    if (context.json()) {
+      std::cout << ToJson(*result);
+    } else {
+      std::cout << "checked:      " << result->keys_checked << " key(s), "
+                << result->tokens_checked << " sealed token(s), "
+                << result->data_keys_checked << " data key(s), "
+                << result->hsm_objects << " HSM key object(s)\n";
+      for (const VaultFinding& f : result->findings) {
+        std::cout << "\n"
+                  << f.kind << ": " << f.subject << "\n"
+                  << "  found:      " << f.detail << "\n"
+                  << "  to repair:  " << f.remedy << "\n";
+      }
+      std::cout << (result->clean
+                        ? "result:       clean\n"
+                        : "\nresult:       " +
+                              std::to_string(result->findings.size()) +
+                              " finding(s)\n");
+    }
+    return result->clean ? kExitOk : kExitRefused;
   });
 
   CLI::App* status = vault->add_subcommand(

@@ -44,6 +44,29 @@ absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> FindObjects(
   return found;
 }
 
+absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> FindAllObjects(
+    SessionPool::Lease& lease, std::vector<CK_ATTRIBUTE> attributes) {
+  const CK_FUNCTION_LIST& f = lease.functions();
+  CK_RV rv = f.C_FindObjectsInit(lease.handle(), attributes.data(),
+                                 static_cast<CK_ULONG>(attributes.size()));
+  if (rv != CKR_OK) return CkRvToStatus(rv, "C_FindObjectsInit");
+  constexpr std::size_t kBatch = 256;
+  std::vector<CK_OBJECT_HANDLE> found;
+  for (;;) {
+    const std::size_t start = found.size();
+    found.resize(start + kBatch);
+    CK_ULONG count = 0;
+    rv = f.C_FindObjects(lease.handle(), found.data() + start, kBatch, &count);
+    found.resize(start + (rv == CKR_OK ? count : 0));
+    if (rv != CKR_OK || count < kBatch) break;
+  }
+  // Always end the search, or the session stays busy with it.
+  const CK_RV final_rv = f.C_FindObjectsFinal(lease.handle());
+  if (rv != CKR_OK) return CkRvToStatus(rv, "C_FindObjects");
+  if (final_rv != CKR_OK) return CkRvToStatus(final_rv, "C_FindObjectsFinal");
+  return found;
+}
+
 absl::StatusOr<std::string> GetBytesAttribute(SessionPool::Lease& lease,
                                               CK_OBJECT_HANDLE object,
                                               CK_ATTRIBUTE_TYPE type) {

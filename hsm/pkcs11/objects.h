@@ -31,6 +31,11 @@ absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> FindObjects(
     SessionPool::Lease& lease, std::vector<CK_ATTRIBUTE> attributes,
     std::size_t limit = 16);
 
+// The handles of every object matching `attributes` (C_FindObjects called
+// until the token has no more).
+absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> FindAllObjects(
+    SessionPool::Lease& lease, std::vector<CK_ATTRIBUTE> attributes);
+
 // The value of a non-sensitive attribute (C_GetAttributeValue twice: size,
 // then value). NOT_FOUND when the object is gone; INVALID_ARGUMENT when the
 // object has no such attribute.

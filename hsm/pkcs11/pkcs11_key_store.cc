@@ -572,4 +572,41 @@ absl::Status Pkcs11KeyStore::WriteDataObject(absl::string_view label,
                      absl::StrCat("writing data object \"", label, "\""));
 }
 
+absl::StatusOr<std::vector<KeyObject>> Pkcs11KeyStore::ListKeyObjects() {
+  auto op = [&](Lease& lease) -> absl::StatusOr<std::vector<KeyObject>> {
+    // Private objects are invisible to a session that is not logged in.
+    RETURN_IF_ERROR(lease.EnsureLoggedIn());
+    std::vector<KeyObject> objects;
+    constexpr std::pair<CK_ULONG, KeyObjectClass> kClasses[] = {
+        {CKO_PRIVATE_KEY, KeyObjectClass::kPrivateKey},
+        {CKO_PUBLIC_KEY, KeyObjectClass::kPublicKey},
+        {CKO_SECRET_KEY, KeyObjectClass::kSecretKey}};
+    for (const auto& [ck_class, object_class] : kClasses) {
+      ASSIGN_OR_RETURN(
+          std::vector<CK_OBJECT_HANDLE> found,
+          FindAllObjects(lease, {UlongAttribute(CKA_CLASS, ck_class)}));
+      for (CK_OBJECT_HANDLE handle : found) {
+        KeyObject object{.object_class = object_class};
+        for (auto [type, value] : {std::pair{CKA_LABEL, &object.label},
+                                   std::pair{CKA_ID, &object.id}}) {
+          absl::StatusOr<std::string> read =
+              GetBytesAttribute(lease, handle, type);
+          if (read.ok()) {
+            *value = *std::move(read);
+          } else if (absl::IsNotFound(read.status())) {
+            break;  // destroyed meanwhile
+          } else if (!absl::IsInvalidArgument(read.status())) {
+            return read.status();
+          }
+        }
+        objects.push_back(std::move(object));
+      }
+    }
+    return objects;
+  };
+  return WithContext(
+      Run<std::vector<KeyObject>>(op),
+      absl::StrCat("listing the key objects of token \"", token_label_, "\""));
+}
+
 }  // namespace sejf::hsm::pkcs11

@@ -111,6 +111,7 @@ class Pkcs11KeyStore : public KeyStore {
       absl::string_view label) override;
   absl::Status WriteDataObject(absl::string_view label,
                                absl::string_view value) override;
+  absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() override;
 
   // Keys and KEKs named by a caller-chosen id.
   absl::StatusOr<KeyRef> GenerateKeyPairWithId(absl::string_view label,

@@ -321,4 +321,22 @@ absl::Status FakeKeyStore::WriteDataObject(absl::string_view label,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<KeyObject>> FakeKeyStore::ListKeyObjects() {
+  absl::MutexLock lock(&mu_);
+  std::vector<KeyObject> objects;
+  for (const auto& [id, entry] : keys_) {
+    for (KeyObjectClass half :
+         {KeyObjectClass::kPrivateKey, KeyObjectClass::kPublicKey}) {
+      objects.push_back(
+          {.object_class = half, .label = entry.ref.label, .id = id});
+    }
+  }
+  for (const auto& [label, kek] : keks_) {
+    objects.push_back({.object_class = KeyObjectClass::kSecretKey,
+                       .label = label,
+                       .id = kek.id});
+  }
+  return objects;
+}
+
 }  // namespace sejf::hsm::testing

@@ -91,6 +91,7 @@ struct InProcessSejfd::Parts {
   std::unique_ptr<signer::MinistryCertificateStore> mfcerts;
   std::unique_ptr<signer::KsefTokenEncryptor> token_encryptor;
   std::unique_ptr<signer::OfflineQrSigner> qr_signer;
+  std::unique_ptr<signer::VaultChecker> vault_check;
   // KSeF environment "test" is the fake; sessions wait by advancing the
   // clock.
   broker::testing::FakeKsefApi ksef;
@@ -130,6 +131,8 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
   p.token_encryptor = std::make_unique<signer::KsefTokenEncryptor>(
       p.mfcerts.get(), p.trust.get(), &p.clock);
   p.qr_signer = std::make_unique<signer::OfflineQrSigner>(p.custody.get());
+  p.vault_check = std::make_unique<signer::VaultChecker>(
+      &p.keys, &p.storage, p.keyring.get(), p.tokens.get());
   p.ksef_apis.Add("test", &p.ksef);
   ASSIGN_OR_RETURN(
       p.sessions,
@@ -158,7 +161,8 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
                                 .token_encryptor = p.token_encryptor.get(),
                                 .qr_signer = p.qr_signer.get(),
                                 .sessions = p.sessions.get(),
-                                .audit = p.audit.get()}));
+                                .audit = p.audit.get(),
+                                .vault_check = p.vault_check.get()}));
   grpc::ServerBuilder builder;
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

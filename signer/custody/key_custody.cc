@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/crash_point.h"
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "signer/x509/certificate_info.h"
@@ -172,6 +173,7 @@ absl::StatusOr<Key> KeyCustody::Generate(absl::string_view name,
   const KeyIntent intent{.key_id = RandomBytes(hsm::kKeyIdSize),
                          .label = CustodyKeyLabel(name)};
   ASSIGN_OR_RETURN(const int64_t intent_version, RecordIntent(name, intent));
+  SEJF_CRASH_POINT(crash_points::kKeyGenerateAfterIntent);
 
   // 2. Create it with exactly that id. Failures leave the intent for the
   // next Generate to recover from (an UNAVAILABLE generate may have
@@ -189,6 +191,7 @@ absl::StatusOr<Key> KeyCustody::Generate(absl::string_view name,
         "with the HSM's own tools)"));
   }
   if (!ref.ok()) return ref.status();
+  SEJF_CRASH_POINT(crash_points::kKeyGenerateAfterHsmCreate);
   absl::StatusOr<std::string> spki = keys_->PublicKey(*ref);
   if (!spki.ok()) {
     if (keys_->Destroy(*ref).ok()) AbandonIntent(name, intent);
@@ -220,6 +223,7 @@ absl::StatusOr<Key> KeyCustody::Generate(absl::string_view name,
                      txn->Insert(vault::kKeyRecordKind, name,
                                  vault::EncodeKeyRecord(record)));
     RETURN_IF_ERROR(txn->Commit());
+    SEJF_CRASH_POINT(crash_points::kKeyGenerateAfterCommit);
     return r;
   }();
   if (!stored.ok()) {
@@ -458,8 +462,11 @@ absl::StatusOr<Key> KeyCustody::Destroy(absl::string_view name) {
   if (!destroyed.ok() && destroyed.code() != absl::StatusCode::kNotFound) {
     return destroyed;
   }
+  SEJF_CRASH_POINT(crash_points::kKeyDestroyAfterHsmDestroy);
   key.record.state = vault::CredentialState::kDestroyed;
-  return Save(std::move(key));
+  ASSIGN_OR_RETURN(Key saved, Save(std::move(key)));
+  SEJF_CRASH_POINT(crash_points::kKeyDestroyAfterCommit);
+  return saved;
 }
 
 }  // namespace sejf::signer

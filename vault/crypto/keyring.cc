@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/crash_point.h"
 #include "common/crypto_init.h"
 #include "common/random.h"
 #include "common/status_context.h"
@@ -253,6 +254,28 @@ KeyringInfo Keyring::Info() const {
                      .kek_uri = keys_->KekUri(kek_label_)};
 }
 
+absl::StatusOr<KeyringRecordFacts> Keyring::RecordFacts() const {
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   storage_->Get(kKeyringKind, kKeyringRecordName));
+  if (!stored.has_value()) {
+    return absl::DataLossError("the keyring record has disappeared");
+  }
+  ASSIGN_OR_RETURN(KeyringRecord record, Decode(stored->data));
+  auto facts_of = [](const KekRef& kek) {
+    return KeyringKek{.label = kek.label, .id = kek.id};
+  };
+  KeyringRecordFacts facts{
+      .current_kek = {.label = record.kek_label, .id = record.kek_id}};
+  if (record.pending_kek) facts.pending_kek = facts_of(*record.pending_kek);
+  for (const KekRef& kek : record.retired_keks) {
+    facts.retired_keks.push_back(facts_of(kek));
+  }
+  for (const WrappedKey& key : record.keys) {
+    facts.data_key_ids.push_back(key.id);
+  }
+  return facts;
+}
+
 absl::Status Keyring::Reload() {
   absl::MutexLock rotate(&rotate_mu_);
   ASSIGN_OR_RETURN(std::optional<Record> record,
@@ -292,7 +315,9 @@ absl::StatusOr<std::uint32_t> Keyring::Rotate() {
   RETURN_IF_ERROR(
       txn->Update(kKeyringKind, kKeyringRecordName, stored->version, data)
           .status());
+  SEJF_CRASH_POINT(crash_points::kDekRotationBeforeCommit);
   RETURN_IF_ERROR(txn->Commit());
+  SEJF_CRASH_POINT(crash_points::kDekRotationAfterCommit);
   {
     // After the commit: a DEK that never made it to storage must not be
     // held under an id another process may then use for its own.
@@ -357,6 +382,7 @@ absl::Status Keyring::RetireKeks() {
     }
   }
   if (gone.empty()) return result;
+  SEJF_CRASH_POINT(crash_points::kKekRotationAfterOldKekDestroyed);
   ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
   ASSIGN_OR_RETURN(stored, txn->Get(kKeyringKind, kKeyringRecordName));
   if (!stored.has_value()) return result;
@@ -380,6 +406,7 @@ absl::StatusOr<std::string> Keyring::RotateKek() {
   std::string after;
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(next, RecordPendingKek(after));
+    SEJF_CRASH_POINT(crash_points::kKekRotationAfterPendingRecorded);
     absl::Status created = keys_->CreateKekWithId(next.label, next.id);
     if (created.ok()) break;
     if (!absl::IsAlreadyExists(created) ||
@@ -389,6 +416,7 @@ absl::StatusOr<std::string> Keyring::RotateKek() {
     after = next.label;
   }
   const std::string& label = next.label;
+  SEJF_CRASH_POINT(crash_points::kKekRotationAfterKekCreated);
 
   // 3. Re-wrap every DEK under it and make it current; the old KEK becomes
   // retired in the same commit.
@@ -442,6 +470,7 @@ absl::StatusOr<std::string> Keyring::RotateKek() {
           .status());
   RETURN_IF_ERROR(txn->Commit());
   txn.reset();
+  SEJF_CRASH_POINT(crash_points::kKekRotationAfterCommit);
   RETURN_IF_ERROR(Load(data));
   // 4. Destroy the retired KEKs in the HSM. Best effort: the rotation is
   // done; what is left is retried at the next start or rotation.

@@ -40,7 +40,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -63,6 +65,20 @@ struct KeyringInfo {
   std::int64_t key_count = 0;
   std::string kek_label = {};
   std::string kek_uri = {};  // RFC 7512, from hsm::KeyStore::KekUri
+};
+
+// A KEK as the keyring record names it.
+struct KeyringKek {
+  std::string label = {};
+  std::string id = {};  // binary CKA_ID; empty in records from before ids
+};
+
+// What the stored keyring record says (for `sejf vault check`).
+struct KeyringRecordFacts {
+  KeyringKek current_kek = {};
+  std::optional<KeyringKek> pending_kek = std::nullopt;
+  std::vector<KeyringKek> retired_keks = {};
+  std::vector<std::uint32_t> data_key_ids = {};
 };
 
 class Keyring {
@@ -123,6 +139,10 @@ class Keyring {
   // Open; callers rarely need it. Errors: the first failure (the others are
   // still tried; what failed stays listed for the next call).
   absl::Status RetireKeks();
+
+  // The stored record's facts, read afresh. Errors: storage errors;
+  // DATA_LOSS when the record is gone or damaged.
+  absl::StatusOr<KeyringRecordFacts> RecordFacts() const;
 
   // Reads the record again and takes up DEKs and KEK changes other
   // processes made. Done by Get on an unknown id; callers rarely need it.

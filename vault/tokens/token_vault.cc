@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/crash_point.h"
 #include "common/status_macros.h"
 #include "vault/crypto/sealed_record.h"
 #include "vault/records/credential_name.h"
@@ -165,8 +166,9 @@ absl::Status TokenVault::ImportBatch(const std::vector<TokenImport>& requests) {
 }
 
 template <typename Change>
-absl::StatusOr<Token> TokenVault::Modify(absl::string_view name,
-                                         Change change) {
+absl::StatusOr<Token> TokenVault::Modify(absl::string_view name, Change change,
+                                         absl::string_view before_commit,
+                                         absl::string_view after_commit) {
   RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
   ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadWrite));
   ASSIGN_OR_RETURN(std::optional<Record> stored,
@@ -180,7 +182,9 @@ absl::StatusOr<Token> TokenVault::Modify(absl::string_view name,
                                 EncodeTokenRecord(record))
                         .status());
     if (!delta.empty()) RETURN_IF_ERROR(AddToTokenCounters(*txn, delta));
+    CrashPoint(before_commit);
     RETURN_IF_ERROR(txn->Commit());
+    CrashPoint(after_commit);
   }
   return Public(name, std::move(record));
 }
@@ -190,7 +194,8 @@ absl::StatusOr<Token> TokenVault::Rotate(absl::string_view name,
   RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
   RETURN_IF_ERROR(ValidateTokenSecret(secret, "secret"));
   return Modify(
-      name, [&](TokenRecord& record, DekDelta& delta) -> absl::StatusOr<bool> {
+      name,
+      [&](TokenRecord& record, DekDelta& delta) -> absl::StatusOr<bool> {
         if (record.state == CredentialState::kDestroyed) return Destroyed(name);
         ASSIGN_OR_RETURN(std::uint32_t old_dek,
                          SealedDataKeyId(record.sealed_secret));
@@ -204,7 +209,9 @@ absl::StatusOr<Token> TokenVault::Rotate(absl::string_view name,
         delta[old_dek] -= 1;
         delta[new_dek] += 1;
         return true;
-      });
+      },
+      crash_points::kTokenRotationBeforeCommit,
+      crash_points::kTokenRotationAfterCommit);
 }
 
 absl::StatusOr<Token> TokenVault::Get(absl::string_view name) {
@@ -353,6 +360,33 @@ absl::StatusOr<VaultStatus> TokenVault::Status() {
   return status;
 }
 
+absl::StatusOr<SealCheck> TokenVault::CheckSeals() {
+  SealCheck check;
+  ListOptions options{.limit = 500};
+  for (;;) {
+    ASSIGN_OR_RETURN(ListPage page, storage_->List(kTokenRecordKind, options));
+    for (const Record& stored : page.records) {
+      absl::StatusOr<TokenRecord> record = DecodeAt(stored);
+      if (!record.ok()) {
+        check.unreadable.emplace_back(stored.name,
+                                      std::string(record.status().message()));
+        continue;
+      }
+      if (record->sealed_secret.empty()) continue;
+      ++check.checked;
+      absl::StatusOr<SecretBytes> secret =
+          vault::Open(*keyring_, record->sealed_secret,
+                      PlaceOf(stored.name, record->version));
+      if (!secret.ok()) {
+        check.unreadable.emplace_back(stored.name,
+                                      std::string(secret.status().message()));
+      }
+    }
+    if (!page.next_start_after.has_value()) return check;
+    options.start_after = *page.next_start_after;
+  }
+}
+
 absl::StatusOr<bool> TokenVault::ResealStep() {
   absl::MutexLock step(&reseal_step_mu_);
   const std::uint32_t current = keyring_->Current().first;
@@ -395,7 +429,9 @@ absl::StatusOr<bool> TokenVault::ResealStep() {
       delta[now_dek] += 1;
     }
     if (!delta.empty()) RETURN_IF_ERROR(AddToTokenCounters(*txn, delta));
+    SEJF_CRASH_POINT(crash_points::kResealBeforeBatchCommit);
     RETURN_IF_ERROR(txn->Commit());
+    SEJF_CRASH_POINT(crash_points::kResealAfterBatchCommit);
     resealed_this_pass_ += static_cast<std::int64_t>(stale.size());
   }
   if (page.next_start_after.has_value()) {

@@ -101,6 +101,14 @@ struct VaultStatus {
   std::string reseal_error = {};
 };
 
+// What CheckSeals found.
+struct SealCheck {
+  std::int64_t checked = 0;  // sealed secrets opened (destroyed tokens: none)
+  // Tokens whose sealed secret no keyring key opens at its place, each with
+  // the reason (never the secret).
+  std::vector<std::pair<std::string, std::string>> unreadable = {};
+};
+
 struct TokenVaultOptions {
   // Records re-sealed per write transaction.
   int reseal_batch_size = 100;
@@ -183,6 +191,12 @@ class TokenVault {
 
   absl::StatusOr<VaultStatus> Status();
 
+  // Opens every stored sealed secret with the keyring (each wiped at once),
+  // for `sejf vault check`: a record that does not decode or a secret that
+  // does not open is listed in the result, not an error. Reads in pages;
+  // cost grows with the number of tokens. Errors: storage errors.
+  absl::StatusOr<SealCheck> CheckSeals();
+
   // One batch of re-sealing (what the background thread repeats): re-seals
   // up to reseal_batch_size records sealed under an older data key, in one
   // write transaction. Returns whether more work may remain. Safe to call
@@ -202,9 +216,13 @@ class TokenVault {
   void ResealLoop() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Reads, changes (via `change`, which may refuse) and writes one token in
-  // a write transaction, keeping the counters in step.
+  // a write transaction, keeping the counters in step. `before_commit` and
+  // `after_commit` name crash points (common/crash_point.h) around the
+  // commit; empty: none.
   template <typename Change>
-  absl::StatusOr<Token> Modify(absl::string_view name, Change change);
+  absl::StatusOr<Token> Modify(absl::string_view name, Change change,
+                               absl::string_view before_commit = {},
+                               absl::string_view after_commit = {});
 
   absl::StatusOr<Token> SetState(absl::string_view name, CredentialState state);
 
