@@ -1,5 +1,7 @@
 #include "vault/storage/sqlite/sqlite_connection.h"
 
+#include <sys/stat.h>
+
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -27,6 +29,9 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     return absl::Status(s.code(), absl::StrCat("cannot open database ", path,
                                                ": ", s.message()));
   }
+  // Configure read the database, which opened its log (a new, empty
+  // database gets one at its first write).
+  connection->RememberWalFile();
   return connection;
 }
 
@@ -71,6 +76,22 @@ absl::Status SqliteConnection::TruncateWal(absl::Duration max_wait) {
   sqlite3_busy_timeout(db_, ms(busy_timeout_));
   if (rc == SQLITE_OK) return absl::OkStatus();
   return SqliteError(db_, rc, absl::StrCat("checkpointing the WAL of ", path_));
+}
+
+std::optional<std::pair<dev_t, ino_t>> SqliteConnection::WalFileId() const {
+  struct stat st;
+  if (stat((path_ + "-wal").c_str(), &st) != 0) return std::nullopt;
+  return std::make_pair(st.st_dev, st.st_ino);
+}
+
+bool SqliteConnection::WalReplaced() const {
+  // SQLite's unix VFS opens the WAL without inode tracking, so
+  // SQLITE_FCNTL_HAS_MOVED cannot answer for it; the file at the path is
+  // compared with the one found when this connection opened instead. While
+  // this connection is open it holds a shared lock on the database, so
+  // SQLite itself never deletes or recreates the log meanwhile.
+  if (!wal_file_id_) return false;
+  return WalFileId() != wal_file_id_;
 }
 
 absl::Status SqliteConnection::Execute(absl::string_view sql) {

@@ -21,10 +21,13 @@
 #define SEJF_VAULT_STORAGE_SQLITE_SQLITE_CONNECTION_H_
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -61,6 +64,19 @@ class SqliteConnection {
   // the busy timeout. UNAVAILABLE when they did not finish in time.
   absl::Status TruncateWal(absl::Duration max_wait);
 
+  // True when the file at path()-wal is no longer the write-ahead log this
+  // connection opened: it was removed (or replaced) under the running
+  // process. The connection then still reads and writes the unlinked log,
+  // which no other process or later connection sees and which vanishes
+  // with this process (sqlite_wal_guard.h). One stat(2).
+  bool WalReplaced() const;
+
+  absl::Duration busy_timeout() const { return busy_timeout_; }
+
+  // Takes the file now at path()-wal as this connection's log (Open does;
+  // call it again once the first write of a new database created the log).
+  void RememberWalFile() { wal_file_id_ = WalFileId(); }
+
   // Runs one or more `;`-separated statements, discarding any rows.
   absl::Status Execute(absl::string_view sql);
 
@@ -78,10 +94,14 @@ class SqliteConnection {
   SqliteConnection(sqlite3* db, std::string path, absl::Duration busy_timeout)
       : db_(db), path_(std::move(path)), busy_timeout_(busy_timeout) {}
   absl::Status Configure();
+  // Device and inode of path()-wal; nullopt when there is none.
+  std::optional<std::pair<dev_t, ino_t>> WalFileId() const;
 
   sqlite3* db_;
   const std::string path_;
   const absl::Duration busy_timeout_;
+  // The log's WalFileId when the connection opened.
+  std::optional<std::pair<dev_t, ino_t>> wal_file_id_;
   absl::flat_hash_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 

@@ -352,5 +352,82 @@ TEST_F(SqliteStorageTest, AnotherProcessSharesTheDatabase) {
   EXPECT_EQ((*record)->data, std::string("\0\xff", 2));
 }
 
+// The database file alone, as a crash that took an unlinked log would leave
+// it: how many records of `kind` it holds.
+std::int64_t CountInDatabaseFileAlone(const std::string& db,
+                                      const std::string& copy,
+                                      const std::string& kind) {
+  std::filesystem::copy_file(db, copy);
+  auto connection = SqliteConnection::Open(copy, absl::Seconds(1));
+  EXPECT_TRUE(connection.ok()) << connection.status();
+  if (!connection.ok()) return -1;
+  auto count =
+      (*connection)
+          ->QueryInt64(absl::StrCat(
+              "SELECT count(*) FROM records WHERE kind = '", kind, "'"));
+  EXPECT_TRUE(count.ok()) << count.status();
+  return count.value_or(-1);
+}
+
+TEST_F(SqliteStorageTest, CommitIntoARemovedWalIsSavedInTheDatabaseFile) {
+  std::vector<std::string> alerts;
+  SqliteStorageOptions options;
+  options.on_wal_removed = [&alerts](absl::string_view message) {
+    alerts.emplace_back(message);
+  };
+  auto storage = Open(options);
+  ASSERT_NE(storage, nullptr);
+  Put(*storage, "k", "before", "1");
+
+  // A transaction running when someone deletes the log commits into the
+  // unlinked file; the commit is acknowledged only once it is saved.
+  auto txn = storage->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  ASSERT_TRUE((*txn)->Insert("k", "during", "2").ok());
+  ASSERT_EQ(unlink((path_ + "-wal").c_str()), 0);
+  ASSERT_TRUE((*txn)->Commit().ok());
+  txn->reset();
+
+  EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 2);
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_THAT(alerts[0], HasSubstr("sejf.db-wal was removed"));
+
+  // Service goes on, on a new log, without reopening the storage.
+  Put(*storage, "k", "later", "3");
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+  storage.reset();
+  storage = Open();
+  ASSERT_NE(storage, nullptr);
+  auto read = storage->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(read.ok()) << read.status();
+  auto page = (*read)->List("k", {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->records.size(), 3u);
+}
+
+TEST_F(SqliteStorageTest, TransactionAfterTheWalWasRemovedRunsOnANewLog) {
+  int alerts = 0;
+  SqliteStorageOptions options;
+  options.on_wal_removed = [&alerts](absl::string_view) { ++alerts; };
+  auto storage = Open(options);
+  ASSERT_NE(storage, nullptr);
+  Put(*storage, "k", "before", "1");
+  ASSERT_EQ(unlink((path_ + "-wal").c_str()), 0);
+
+  // The next transaction finds it before it starts: what the old log held
+  // is saved, and the new transaction runs on a fresh one.
+  Put(*storage, "k", "after", "2");
+  EXPECT_EQ(alerts, 1);
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 1);
+  auto read = storage->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(read.ok()) << read.status();
+  auto page = (*read)->List("k", {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->records.size(), 2u);
+}
+
 }  // namespace
 }  // namespace sejf::vault
