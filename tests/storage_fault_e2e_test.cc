@@ -24,6 +24,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -38,7 +39,8 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr char kContext[] = "nip:5265877635";
-constexpr char kSubject[] = "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL";
+constexpr char kSubject[] =
+    "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL";
 constexpr int kClients = 3;
 
 std::string Challenge() {
@@ -72,11 +74,12 @@ class StorageFaultE2eTest : public SejfdTest {
     ASSERT_TRUE(fs.ok()) << fs.status();
     fs_ = *std::move(fs);
     StartSejfd(Config());
-    CommandResult r = Sejf({"key", "generate", "--name", "signer", "--usage",
-                            "authentication"});
+    if (HasFatalFailure()) return;
+    CommandResult r = Sejf(
+        {"key", "generate", "--name", "signer", "--usage", "authentication"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = Sejf({"key", "self-sign", "signer", "--subject", kSubject, "--days",
-              "30"});
+    r = Sejf(
+        {"key", "self-sign", "signer", "--subject", kSubject, "--days", "30"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -99,14 +102,13 @@ class StorageFaultE2eTest : public SejfdTest {
   static void Run(Request& request) {
     switch (request.kind) {
       case Request::kImportToken:
-        request.result =
-            Sejf({"token", "import", "--name", request.name, "--context",
-                  kContext},
-                 request.secret + "\n");
+        request.result = Sejf(
+            {"token", "import", "--name", request.name, "--context", kContext},
+            request.secret + "\n");
         break;
       case Request::kGenerateKey:
-        request.result = Sejf({"key", "generate", "--name", request.name,
-                               "--usage", "offline"});
+        request.result = Sejf(
+            {"key", "generate", "--name", request.name, "--usage", "offline"});
         break;
       case Request::kSign:
         request.result =
@@ -123,7 +125,8 @@ class StorageFaultE2eTest : public SejfdTest {
     for (int round = 0; round < rounds; ++round) {
       for (int client = 0; client < kClients; ++client) {
         const std::string id = absl::StrCat(tag, "-", round, "-", client);
-        requests.push_back({Request::kImportToken, "t-" + id, RandomSecret(), {}});
+        requests.push_back(
+            {Request::kImportToken, "t-" + id, RandomSecret(), {}});
         requests.push_back({Request::kGenerateKey, "k-" + id, "", {}});
         requests.push_back({Request::kSign, "", "", {}});
       }
@@ -152,7 +155,7 @@ class StorageFaultE2eTest : public SejfdTest {
         EXPECT_FALSE(absl::StrContains(r.result.err, r.secret));
       }
       if (r.result.exit_code == 0) continue;
-      ++failed;
+      if (failed++ == 0) RecordProperty("first_error", r.result.err);
       EXPECT_EQ(r.result.exit_code, 1) << r.result.err;
       bool documented = false;
       for (const std::string& code : codes) {
@@ -197,8 +200,9 @@ class StorageFaultE2eTest : public SejfdTest {
   }
 
   // Every acknowledged token and key is there, with its audit event, and
-  // the audit chain verifies.
-  static void ExpectAcknowledgedAreStored(const std::vector<Request>& done) {
+  // the audit chain verifies. Returns the head verify printed (SEQ:HASH).
+  static std::string ExpectAcknowledgedAreStored(
+      const std::vector<Request>& done) {
     std::set<std::string> tokens = Names("token", "tokens");
     std::set<std::string> keys = Names("key", "keys");
     std::set<std::string> audited;
@@ -228,6 +232,21 @@ class StorageFaultE2eTest : public SejfdTest {
     EXPECT_GE(signs_audited, signs);
     CommandResult verify = Sejf({"audit", "verify"});
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    std::size_t head = verify.out.rfind("head ");
+    EXPECT_NE(head, std::string::npos) << verify.out;
+    if (head == std::string::npos) return "";
+    return std::string(absl::StripAsciiWhitespace(verify.out.substr(head + 5)));
+  }
+
+  // kill -9 and start again on the same files: what was acknowledged is
+  // durable, and so is every audit event up to `head` (the event of the
+  // last verify, acknowledged too).
+  void ExpectDurableAfterCrash(const std::vector<Request>& done,
+                               const std::string& head) {
+    CrashAndRestart();
+    CommandResult expect = Sejf({"audit", "verify", "--expect", head});
+    EXPECT_EQ(expect.exit_code, 0) << expect.out << expect.err;
+    ExpectAcknowledgedAreStored(done);
   }
 
   // kill -9 and start again on the same files: what was acknowledged is
@@ -259,9 +278,7 @@ TEST_F(StorageFaultE2eTest, ReadOnlyDatabaseFailsCleanlyAndHeals) {
   ExpectAllSucceeded(Load("after"));  // no restart
   RetryFailed(faulted);
   faulted.insert(faulted.end(), before.begin(), before.end());
-  ExpectAcknowledgedAreStored(faulted);
-  CrashAndRestart();
-  ExpectAcknowledgedAreStored(faulted);
+  ExpectDurableAfterCrash(faulted, ExpectAcknowledgedAreStored(faulted));
 }
 
 TEST_F(StorageFaultE2eTest, FullDiskFailsCleanlyAndHeals) {
@@ -280,9 +297,7 @@ TEST_F(StorageFaultE2eTest, FullDiskFailsCleanlyAndHeals) {
   ExpectAllSucceeded(Load("after"));
   RetryFailed(faulted);
   faulted.insert(faulted.end(), before.begin(), before.end());
-  ExpectAcknowledgedAreStored(faulted);
-  CrashAndRestart();
-  ExpectAcknowledgedAreStored(faulted);
+  ExpectDurableAfterCrash(faulted, ExpectAcknowledgedAreStored(faulted));
 }
 
 TEST_F(StorageFaultE2eTest, RemovedWalLosesNothingAcknowledged) {
@@ -296,18 +311,22 @@ TEST_F(StorageFaultE2eTest, RemovedWalLosesNothingAcknowledged) {
   int failed =
       ExpectSucceededOrFailedCleanly(faulted, {"UNAVAILABLE", "DATA_LOSS"});
   RecordProperty("failed_wal_removed", failed);
-
-  ExpectAllSucceeded(Load("after"));
-  RetryFailed(faulted);
+  // sejfd noticed, said so, and went on with a new log.
+  EXPECT_THAT(daemon().Stderr(), HasSubstr("storage_wal_removed"));
+  EXPECT_TRUE(std::filesystem::exists(wal));
   faulted.insert(faulted.end(), before.begin(), before.end());
-  ExpectAcknowledgedAreStored(faulted);
-  // The crash right after is what a removed WAL makes dangerous: whatever
-  // only the unlinked log held is gone with the process.
-  CrashAndRestart();
-  ExpectAcknowledgedAreStored(faulted);
-  CommandResult integrity = RunCommand(
-      {"/usr/bin/sqlite3", DbPath(), "pragma integrity_check"});
+  // A kill -9 right after is what a removed WAL makes dangerous: whatever
+  // only the unlinked log held would be gone with the process.
+  ExpectDurableAfterCrash(faulted, ExpectAcknowledgedAreStored(faulted));
+  CommandResult integrity =
+      RunCommand({"/usr/bin/sqlite3", DbPath(), "pragma integrity_check"});
   EXPECT_EQ(integrity.out, "ok\n") << integrity.err;
+
+  std::vector<Request> after = Load("after");
+  ExpectAllSucceeded(after);
+  RetryFailed(faulted);
+  faulted.insert(faulted.end(), after.begin(), after.end());
+  ExpectAcknowledgedAreStored(faulted);
 }
 
 }  // namespace

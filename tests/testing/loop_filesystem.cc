@@ -33,8 +33,8 @@ absl::StatusOr<std::unique_ptr<LoopFilesystem>> LoopFilesystem::Mount(
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create ", mount_point, ": ", ec.message()));
   }
-  absl::Status made = Run({"/usr/bin/truncate", "-s",
-                           absl::StrCat(size_mb, "M"), image});
+  absl::Status made =
+      Run({"/usr/bin/truncate", "-s", absl::StrCat(size_mb, "M"), image});
   if (made.ok()) {
     made = Run({"/usr/sbin/mkfs.ext4", "-q", "-F", "-m", "0", image});
   }
@@ -106,8 +106,8 @@ absl::Status LoopFilesystem::Fill() {
   close(fd);
   if (err != ENOSPC) {
     return absl::FailedPreconditionError(
-        absl::StrCat("filling ", mount_point_, " stopped with ",
-                     strerror(err), ", not ENOSPC"));
+        absl::StrCat("filling ", mount_point_, " stopped with ", strerror(err),
+                     ", not ENOSPC"));
   }
   return absl::OkStatus();
 }
