@@ -144,9 +144,11 @@ class StorageFaultE2eTest : public SejfdTest {
   }
 
   // What every request under a fault must satisfy; `codes` are the gRPC
-  // codes a failure may carry. Returns how many failed.
+  // codes a failure may carry, `advice` what its message tells the
+  // operator. Returns how many failed.
   int ExpectSucceededOrFailedCleanly(const std::vector<Request>& requests,
-                                     const std::vector<std::string>& codes) {
+                                     const std::vector<std::string>& codes,
+                                     const std::string& advice = "") {
     int failed = 0;
     for (const Request& r : requests) {
       SCOPED_TRACE(absl::StrCat("request ", r.kind, " ", r.name));
@@ -162,6 +164,7 @@ class StorageFaultE2eTest : public SejfdTest {
         documented |= absl::StrContains(r.result.err, code);
       }
       EXPECT_TRUE(documented) << r.result.err;
+      EXPECT_THAT(r.result.err, HasSubstr(advice));
     }
     // No crash: the daemon still runs.
     EXPECT_FALSE(daemon().process().Wait(absl::ZeroDuration()).has_value())
@@ -269,7 +272,7 @@ TEST_F(StorageFaultE2eTest, ReadOnlyDatabaseFailsCleanlyAndHeals) {
   ASSERT_TRUE(fs_->Freeze({"sejf.db", "sejf.db-wal"}).ok());
   std::vector<Request> faulted = Load("ro");
   int failed = ExpectSucceededOrFailedCleanly(
-      faulted, {"UNAVAILABLE", "FAILED_PRECONDITION"});
+      faulted, {"UNAVAILABLE", "FAILED_PRECONDITION"}, "writable");
   // Every request writes (at least its audit event): none can succeed.
   EXPECT_EQ(failed, static_cast<int>(faulted.size()));
   RecordProperty("failed_read_only", failed);
@@ -288,7 +291,7 @@ TEST_F(StorageFaultE2eTest, FullDiskFailsCleanlyAndHeals) {
   ASSERT_TRUE(fs_->Fill().ok());
   std::vector<Request> faulted = Load("full");
   int failed = ExpectSucceededOrFailedCleanly(
-      faulted, {"RESOURCE_EXHAUSTED", "UNAVAILABLE"});
+      faulted, {"RESOURCE_EXHAUSTED", "UNAVAILABLE"}, "free disk space");
   RecordProperty("failed_disk_full", failed);
   // What succeeded got a page the WAL already had room for; what failed
   // says so.

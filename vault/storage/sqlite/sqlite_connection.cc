@@ -25,6 +25,13 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   if (rc != SQLITE_OK) {
     return SqliteError(db, rc, absl::StrCat("cannot open database ", path));
   }
+  // SQLite quietly opens a file it may not write read-only; such a
+  // connection would fail every write after the file became writable again.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open database ", path,
+                     " for writing; make it and its directory writable"));
+  }
   if (absl::Status s = connection->Configure(); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("cannot open database ", path,
                                                ": ", s.message()));

@@ -41,9 +41,9 @@ namespace sejf::vault {
 class SqliteConnection {
  public:
   // Opens the existing database file `path` read-write and configures it as
-  // above. FAILED_PRECONDITION when the file cannot be opened or WAL cannot
-  // be enabled (e.g. a file system without shared memory); DATA_LOSS when
-  // the file is not a database.
+  // above. FAILED_PRECONDITION when the file cannot be opened, or only for
+  // reading, or WAL cannot be enabled (e.g. a file system without shared
+  // memory); DATA_LOSS when the file is not a database.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(
       const std::string& path, absl::Duration busy_timeout);
 

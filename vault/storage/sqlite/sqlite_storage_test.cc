@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -427,6 +428,19 @@ TEST_F(SqliteStorageTest, TransactionAfterTheWalWasRemovedRunsOnANewLog) {
   auto page = (*read)->List("k", {});
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->records.size(), 2u);
+}
+
+TEST_F(SqliteStorageTest, ConnectionToAnUnwritableFileIsRefusedNotReadOnly) {
+  ASSERT_NE(Open(), nullptr);
+  // Root ignores file modes; the immutable flag holds for root too.
+  if (system(absl::StrCat("chattr +i ", path_, " 2>/dev/null").c_str()) != 0) {
+    GTEST_SKIP() << "chattr +i is not supported here";
+  }
+  auto connection = SqliteConnection::Open(path_, absl::Seconds(1));
+  system(absl::StrCat("chattr -i ", path_).c_str());
+  ASSERT_FALSE(connection.ok());
+  EXPECT_EQ(connection.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(connection.status().message(), HasSubstr("for writing"));
 }
 
 }  // namespace
