@@ -11,6 +11,12 @@
 
 namespace sejf::vault {
 
+std::optional<SqliteWalFileId> SqliteWalFileIdOf(const std::string& db_path) {
+  struct stat st;
+  if (stat((db_path + "-wal").c_str(), &st) != 0) return std::nullopt;
+  return SqliteWalFileId(st.st_dev, st.st_ino);
+}
+
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     const std::string& path, absl::Duration busy_timeout) {
   sqlite3* db = nullptr;
@@ -74,21 +80,26 @@ absl::Status SqliteConnection::Configure() {
 }
 
 absl::Status SqliteConnection::TruncateWal(absl::Duration max_wait) {
+  return Checkpoint(SQLITE_CHECKPOINT_TRUNCATE, max_wait);
+}
+
+absl::Status SqliteConnection::CheckpointWal(absl::Duration max_wait) {
+  return Checkpoint(SQLITE_CHECKPOINT_FULL, max_wait);
+}
+
+absl::Status SqliteConnection::Checkpoint(int mode, absl::Duration max_wait) {
   const auto ms = [](absl::Duration d) {
     return static_cast<int>(absl::ToInt64Milliseconds(d));
   };
   sqlite3_busy_timeout(db_, ms(max_wait));
-  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE,
-                                     nullptr, nullptr);
+  int log_frames = 0;
+  int copied_frames = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, mode, &log_frames,
+                                     &copied_frames);
   sqlite3_busy_timeout(db_, ms(busy_timeout_));
+  if (rc == SQLITE_OK && copied_frames < log_frames) rc = SQLITE_BUSY;
   if (rc == SQLITE_OK) return absl::OkStatus();
   return SqliteError(db_, rc, absl::StrCat("checkpointing the WAL of ", path_));
-}
-
-std::optional<std::pair<dev_t, ino_t>> SqliteConnection::WalFileId() const {
-  struct stat st;
-  if (stat((path_ + "-wal").c_str(), &st) != 0) return std::nullopt;
-  return std::make_pair(st.st_dev, st.st_ino);
 }
 
 bool SqliteConnection::WalReplaced() const {
@@ -98,7 +109,7 @@ bool SqliteConnection::WalReplaced() const {
   // this connection is open it holds a shared lock on the database, so
   // SQLite itself never deletes or recreates the log meanwhile.
   if (!wal_file_id_) return false;
-  return WalFileId() != wal_file_id_;
+  return SqliteWalFileIdOf(path_) != wal_file_id_;
 }
 
 absl::Status SqliteConnection::Execute(absl::string_view sql) {

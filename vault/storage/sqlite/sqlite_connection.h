@@ -38,6 +38,12 @@
 
 namespace sejf::vault {
 
+// Device and inode of a write-ahead log file.
+using SqliteWalFileId = std::pair<dev_t, ino_t>;
+
+// The id of the file at `db_path` + "-wal"; nullopt when there is none.
+std::optional<SqliteWalFileId> SqliteWalFileIdOf(const std::string& db_path);
+
 class SqliteConnection {
  public:
   // Opens the existing database file `path` read-write and configures it as
@@ -64,6 +70,12 @@ class SqliteConnection {
   // the busy timeout. UNAVAILABLE when they did not finish in time.
   absl::Status TruncateWal(absl::Duration max_wait);
 
+  // Copies every frame of the WAL into the database file and fsyncs it
+  // (SQLITE_CHECKPOINT_FULL), waiting at most `max_wait` for other writers
+  // and for readers of older snapshots; readers of the newest one do not
+  // hold it up. UNAVAILABLE when some frame could not be copied in time.
+  absl::Status CheckpointWal(absl::Duration max_wait);
+
   // True when the file at path()-wal is no longer the write-ahead log this
   // connection opened: it was removed (or replaced) under the running
   // process. The connection then still reads and writes the unlinked log,
@@ -75,7 +87,11 @@ class SqliteConnection {
 
   // Takes the file now at path()-wal as this connection's log (Open does;
   // call it again once the first write of a new database created the log).
-  void RememberWalFile() { wal_file_id_ = WalFileId(); }
+  void RememberWalFile() { wal_file_id_ = SqliteWalFileIdOf(path_); }
+  // The log this connection took as its own; nullopt when there was none.
+  const std::optional<SqliteWalFileId>& wal_file_id() const {
+    return wal_file_id_;
+  }
 
   // Runs one or more `;`-separated statements, discarding any rows.
   absl::Status Execute(absl::string_view sql);
@@ -94,14 +110,12 @@ class SqliteConnection {
   SqliteConnection(sqlite3* db, std::string path, absl::Duration busy_timeout)
       : db_(db), path_(std::move(path)), busy_timeout_(busy_timeout) {}
   absl::Status Configure();
-  // Device and inode of path()-wal; nullopt when there is none.
-  std::optional<std::pair<dev_t, ino_t>> WalFileId() const;
+  absl::Status Checkpoint(int mode, absl::Duration max_wait);
 
   sqlite3* db_;
   const std::string path_;
   const absl::Duration busy_timeout_;
-  // The log's WalFileId when the connection opened.
-  std::optional<std::pair<dev_t, ino_t>> wal_file_id_;
+  std::optional<SqliteWalFileId> wal_file_id_;
   absl::flat_hash_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 

@@ -26,6 +26,7 @@ absl::StatusOr<SqliteConnectionPool::Lease> SqliteConnectionPool::Acquire() {
            (!idle_.empty() || open_count_ < max_connections_);
   };
   std::int64_t generation;
+  bool alone;
   {
     absl::MutexLock lock(&mu_);
     if (!mu_.AwaitWithTimeout(absl::Condition(&available), wait_timeout_)) {
@@ -46,9 +47,10 @@ absl::StatusOr<SqliteConnectionPool::Lease> SqliteConnectionPool::Acquire() {
       idle_.pop_back();
       return Lease(this, std::move(connection), generation);
     }
+    alone = open_count_ == 0;
     ++open_count_;  // reserve the slot while opening without the lock
   }
-  absl::StatusOr<std::unique_ptr<SqliteConnection>> opened = open_();
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> opened = open_(alone);
   if (!opened.ok()) {
     absl::MutexLock lock(&mu_);
     --open_count_;

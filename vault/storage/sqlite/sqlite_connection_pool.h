@@ -31,8 +31,10 @@ namespace sejf::vault {
 
 class SqliteConnectionPool {
  public:
+  // `alone`: no other connection of the pool is open meanwhile.
   using Opener =
-      std::function<absl::StatusOr<std::unique_ptr<SqliteConnection>>()>;
+      std::function<absl::StatusOr<std::unique_ptr<SqliteConnection>>(
+          bool alone)>;
 
   class Lease {
    public:

@@ -73,6 +73,7 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(
   first->RememberWalFile();  // a new database has its log only from now
   std::unique_ptr<SqliteStorage> storage(
       new SqliteStorage(path, clock, options));
+  storage->wal_guard_.AfterOpen(*first, /*alone=*/true);
   storage->pool_.Adopt(std::move(first));
   return storage;
 }
@@ -82,11 +83,17 @@ SqliteStorage::SqliteStorage(std::string path, const Clock& clock,
     : path_(std::move(path)),
       clock_(clock),
       options_(options),
-      pool_(
-          [path = path_, timeout = options.busy_timeout] {
-            return SqliteConnection::Open(path, timeout);
-          },
-          options.max_connections, options.busy_timeout) {}
+      pool_([this](bool alone) { return OpenConnection(alone); },
+            options.max_connections, options.busy_timeout) {}
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::OpenConnection(
+    bool alone) {
+  RETURN_IF_ERROR(wal_guard_.BeforeOpen(alone));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> connection,
+                   SqliteConnection::Open(path_, options_.busy_timeout));
+  wal_guard_.AfterOpen(*connection, alone);
+  return connection;
+}
 
 absl::StatusOr<std::unique_ptr<Transaction>> SqliteStorage::Begin(
     TransactionMode mode) {

@@ -89,6 +89,8 @@ class SqliteStorage final : public Storage {
  private:
   SqliteStorage(std::string path, const Clock& clock,
                 SqliteStorageOptions options);
+  // The pool's opener.
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenConnection(bool alone);
 
   const std::string path_;
   const Clock& clock_;
@@ -96,7 +98,7 @@ class SqliteStorage final : public Storage {
   WriterGate writers_;
   SqliteWalScrubber scrubber_;
   SqliteConnectionPool pool_;  // its connections close before the above
-  SqliteWalGuard wal_guard_{&pool_, options_.on_wal_removed};
+  SqliteWalGuard wal_guard_{path_, &pool_, options_.on_wal_removed};
 };
 
 }  // namespace sejf::vault

@@ -443,5 +443,33 @@ TEST_F(SqliteStorageTest, ConnectionToAnUnwritableFileIsRefusedNotReadOnly) {
   EXPECT_THAT(connection.status().message(), HasSubstr("for writing"));
 }
 
+TEST_F(SqliteStorageTest, NoConnectionOpensOnANewLogWhileAnOldOneIsInUse) {
+  SqliteStorageOptions options;
+  options.busy_timeout = absl::Milliseconds(200);
+  auto storage = Open(options);
+  ASSERT_NE(storage, nullptr);
+  Put(*storage, "k", "before", "1");
+  auto reader = storage->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  ASSERT_TRUE((*reader)->Get("k", "before").ok());  // its snapshot is taken
+  ASSERT_EQ(unlink((path_ + "-wal").c_str()), 0);
+
+  // The reader's connection still uses the old log: a connection opened
+  // now would start a new log beside the old one's index and not see the
+  // same pages, so none opens.
+  auto writer = storage->Begin(TransactionMode::kReadWrite);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(writer.status().message(), HasSubstr("-wal was removed"));
+
+  // Once the reader is done, its connection finds the removal, saves the
+  // old log and makes way for a new one.
+  reader->reset();
+  Put(*storage, "k", "after", "2");
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 1);
+}
+
 }  // namespace
 }  // namespace sejf::vault

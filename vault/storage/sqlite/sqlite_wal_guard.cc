@@ -4,11 +4,28 @@
 
 namespace sejf::vault {
 
+absl::Status SqliteWalGuard::BeforeOpen(bool alone) const {
+  if (alone) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  if (!pool_log_ || SqliteWalFileIdOf(db_path_) == pool_log_) {
+    return absl::OkStatus();
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "the write-ahead log ", db_path_,
+      "-wal was removed while sejfd ran; no new database connection opens "
+      "until the old log is saved, retry"));
+}
+
+void SqliteWalGuard::AfterOpen(const SqliteConnection& connection, bool alone) {
+  absl::MutexLock lock(&mu_);
+  if (alone || !pool_log_) pool_log_ = connection.wal_file_id();
+}
+
 absl::StatusOr<bool> SqliteWalGuard::Check(SqliteConnection& connection) {
   if (!connection.WalReplaced()) return false;
   // Every connection opened before the removal finds it; the first one
   // retires them all, so each removal is counted and reported about once.
-  absl::Status saved = connection.TruncateWal(connection.busy_timeout());
+  absl::Status saved = connection.CheckpointWal(connection.busy_timeout());
   pool_->Retire();
   ++removals_found_;
   std::string message = absl::StrCat(

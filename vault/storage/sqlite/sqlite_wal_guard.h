@@ -12,10 +12,15 @@
 // (Measured: after `rm sejf.db-wal` and a kill -9 of a sejfd that kept
 // serving, the acknowledged audit events since the removal were missing.)
 //
+// Before a new connection opens next to others, the guard checks that the
+// log at the path is still the one they use (else UNAVAILABLE: it would
+// start a second log beside their index); a connection opened alone takes
+// whatever log it finds or creates as the pool's.
+//
 // What the guard does, before each transaction and after each write commit:
 // asks the connection whether its log is still the file at the path
 // (SqliteConnection::WalReplaced, one stat). When it is not:
-//   1. checkpoints the unlinked log into the database file (TRUNCATE mode,
+//   1. checkpoints the unlinked log into the database file (FULL mode,
 //      waiting up to the busy timeout for readers of older snapshots), so
 //      everything committed so far is in the database file and fsynced;
 //   2. retires every connection of the pool (sqlite_connection_pool.h): no
@@ -39,10 +44,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "vault/storage/sqlite/sqlite_connection.h"
 #include "vault/storage/sqlite/sqlite_connection_pool.h"
 
@@ -54,9 +62,20 @@ class SqliteWalGuard {
   // message for the operator.
   using OnReplaced = std::function<void(absl::string_view message)>;
 
-  // `pool` must outlive the guard; `on_replaced` may be empty.
-  SqliteWalGuard(SqliteConnectionPool* pool, OnReplaced on_replaced)
-      : pool_(pool), on_replaced_(std::move(on_replaced)) {}
+  // `pool` must outlive the guard; `on_replaced` may be empty. `db_path`:
+  // the database file (the log is db_path + "-wal").
+  SqliteWalGuard(std::string db_path, SqliteConnectionPool* pool,
+                 OnReplaced on_replaced)
+      : db_path_(std::move(db_path)),
+        pool_(pool),
+        on_replaced_(std::move(on_replaced)) {}
+
+  // Before opening a connection while others are open (`alone` false):
+  // UNAVAILABLE when the log at the path is not the pool's any more.
+  absl::Status BeforeOpen(bool alone) const;
+  // After opening `connection`; when it was opened alone, its log is the
+  // pool's from now on.
+  void AfterOpen(const SqliteConnection& connection, bool alone);
 
   // On `connection`, outside any transaction. False when its log is in
   // place. True when it was removed and steps 1-3 ran: the caller must not
@@ -68,8 +87,11 @@ class SqliteWalGuard {
   std::int64_t removals_found() const { return removals_found_.load(); }
 
  private:
+  const std::string db_path_;
   SqliteConnectionPool* const pool_;
   const OnReplaced on_replaced_;
+  mutable absl::Mutex mu_;
+  std::optional<SqliteWalFileId> pool_log_ ABSL_GUARDED_BY(mu_);
   std::atomic<std::int64_t> removals_found_ = 0;
 };
 
