@@ -12,11 +12,6 @@
 // (Measured: after `rm sejf.db-wal` and a kill -9 of a sejfd that kept
 // serving, the acknowledged audit events since the removal were missing.)
 //
-// Before a new connection opens next to others, the guard checks that the
-// log at the path is still the one they use (else UNAVAILABLE: it would
-// start a second log beside their index); a connection opened alone takes
-// whatever log it finds or creates as the pool's.
-//
 // What the guard does, before each transaction and after each write commit:
 // asks the connection whether its log is still the file at the path
 // (SqliteConnection::WalReplaced, one stat). When it is not:
@@ -26,12 +21,18 @@
 //   2. retires every connection of the pool (sqlite_connection_pool.h): no
 //      new connection opens until the last old one is closed, then new ones
 //      create a fresh -wal and -shm;
-//   3. reports it once per removal through `on_replaced` (sejfd logs an
-//      ERROR "storage_wal_removed").
+//   3. reports it through `on_replaced` (sejfd logs an ERROR
+//      "storage_wal_removed"): once, or twice when a write commit on an old
+//      connection finds it too.
 // A commit that finds its log removed is acknowledged only when step 1
 // succeeded; otherwise the caller gets UNAVAILABLE (its data stays in the
 // nameless log until the last old connection closes, which checkpoints it
 // again, or is lost if the process dies first — it was not acknowledged).
+//
+// Before a new connection opens next to others, the guard checks that the
+// log at the path is still the one they use (else UNAVAILABLE: it would
+// start a second log beside their index); a connection opened alone takes
+// whatever log it finds or creates as the pool's.
 //
 // What it cannot do: a commit that completes between the removal and the
 // next check (of any transaction) sits only in the nameless log for that
