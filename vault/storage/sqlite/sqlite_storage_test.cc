@@ -471,5 +471,38 @@ TEST_F(SqliteStorageTest, NoConnectionOpensOnANewLogWhileAnOldOneIsInUse) {
   EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 1);
 }
 
+TEST_F(SqliteStorageTest, RemovedWalIsSavedAtOnceAndOldConnectionsDrain) {
+  SqliteStorageOptions options;
+  options.busy_timeout = absl::Milliseconds(200);
+  auto storage = Open(options);
+  ASSERT_NE(storage, nullptr);
+  Put(*storage, "k", "before", "1");
+  // Two connections: one stays in a read transaction, one goes back idle.
+  auto reader = storage->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  ASSERT_TRUE((*reader)->Get("k", "before").ok());
+  {
+    auto other = storage->Begin(TransactionMode::kReadOnly);
+    ASSERT_TRUE(other.ok()) << other.status();
+    ASSERT_TRUE((*other)->Get("k", "before").ok());
+  }
+  ASSERT_EQ(unlink((path_ + "-wal").c_str()), 0);
+
+  // The idle connection finds the removal and saves the old log at once
+  // (the reader of the newest snapshot does not hold that up); the new
+  // transaction then waits for the reader's old connection to close.
+  auto writer = storage->Begin(TransactionMode::kReadWrite);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(writer.status().message(), HasSubstr("being replaced"));
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+  EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 1);
+
+  reader->reset();
+  Put(*storage, "k", "after", "2");
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+}
+
 }  // namespace
 }  // namespace sejf::vault
