@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <set>
@@ -24,6 +25,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -118,8 +120,11 @@ class StorageFaultE2eTest : public SejfdTest {
   }
 
   // kClients clients at once, each importing a token, generating a key and
-  // signing, `rounds` times; names start with `tag`.
-  std::vector<Request> Load(const std::string& tag, int rounds = 2) {
+  // signing, `rounds` times; names start with `tag`. When `fault` is set, it
+  // runs once `fault_after` requests have completed, while the others run.
+  std::vector<Request> Load(const std::string& tag, int rounds = 2,
+                            std::function<void()> fault = nullptr,
+                            int fault_after = 0) {
     std::vector<Request> requests;
     for (int round = 0; round < rounds; ++round) {
       for (int client = 0; client < kClients; ++client) {
@@ -130,13 +135,30 @@ class StorageFaultE2eTest : public SejfdTest {
         requests.push_back({Request::kSign, "", "", {}});
       }
     }
+    absl::Mutex mu;
+    int completed = 0;
     std::vector<std::thread> clients;
     for (int client = 0; client < kClients; ++client) {
-      clients.emplace_back([&requests, client] {
+      clients.emplace_back([&requests, &mu, &completed, client] {
         for (std::size_t i = 0; i < requests.size(); ++i) {
-          if (static_cast<int>((i / 3) % kClients) == client) Run(requests[i]);
+          if (static_cast<int>((i / 3) % kClients) != client) continue;
+          Run(requests[i]);
+          absl::MutexLock lock(&mu);
+          ++completed;
         }
       });
+    }
+    if (fault) {
+      struct Progress {
+        const int* completed;
+        int needed;
+        static bool Reached(Progress* p) { return *p->completed >= p->needed; }
+      } progress{&completed, fault_after};
+      {
+        absl::MutexLock lock(&mu);
+        mu.Await(absl::Condition(&Progress::Reached, &progress));
+      }
+      fault();
     }
     for (std::thread& t : clients) t.join();
     return requests;
@@ -299,6 +321,22 @@ TEST_F(StorageFaultE2eTest, FullDiskFailsCleanlyAndHeals) {
   ExpectAllSucceeded(Load("after"));
   RetryFailed(faulted);
   faulted.insert(faulted.end(), before.begin(), before.end());
+  ExpectDurableAfterCrash(faulted, ExpectAcknowledgedAreStored(faulted));
+}
+
+TEST_F(StorageFaultE2eTest, DiskFillingUpMidLoadFailsCleanlyAndHeals) {
+  // The disk fills while requests run: some are acknowledged before, some
+  // fail, some may be cut inside their transaction.
+  std::vector<Request> faulted = Load(
+      "midway", 2, [this] { ASSERT_TRUE(fs_->Fill().ok()); },
+      /*fault_after=*/4);
+  int failed = ExpectSucceededOrFailedCleanly(
+      faulted, {"RESOURCE_EXHAUSTED", "UNAVAILABLE"}, "free disk space");
+  RecordProperty("failed_filling_midway", failed);
+  ASSERT_TRUE(fs_->Unfill().ok());
+
+  ExpectAllSucceeded(Load("after"));
+  RetryFailed(faulted);
   ExpectDurableAfterCrash(faulted, ExpectAcknowledgedAreStored(faulted));
 }
 
