@@ -131,12 +131,16 @@ absl::StatusOr<std::shared_ptr<const RevocationList>> LoadRevocations(
 }
 
 absl::StatusOr<std::unique_ptr<vault::Storage>> OpenStorage(
-    const Config& config) {
+    const Config& config, const Logger& logger) {
   if (config.storage.backend == StorageBackend::kMemory) {
     return std::make_unique<vault::MemoryStorage>(SystemClock::Get());
   }
+  vault::SqliteStorageOptions options;
+  options.on_wal_removed = [&logger](absl::string_view message) {
+    logger.Log(LogLevel::kError, "storage_wal_removed", {{"error", message}});
+  };
   auto sqlite = vault::SqliteStorage::Open(config.storage.sqlite_path,
-                                           SystemClock::Get());
+                                           SystemClock::Get(), options);
   if (!sqlite.ok()) return sqlite.status();
   return std::unique_ptr<vault::Storage>(*std::move(sqlite));
 }
@@ -265,7 +269,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
           {.workers = (*key_store)->pool().max_sessions(),
            .call_timeout = absl::Seconds(config.hsm.call_timeout_seconds)});
   if (!hsm_keys.ok()) return fail("hsm", hsm_keys.status());
-  absl::StatusOr<std::unique_ptr<vault::Storage>> storage = OpenStorage(config);
+  absl::StatusOr<std::unique_ptr<vault::Storage>> storage =
+      OpenStorage(config, logger);
   if (!storage.ok()) return fail("storage", storage.status());
   const Clock* clock = &SystemClock::Get();
   if (start.verify_audit_log) {

@@ -21,6 +21,7 @@ packages=(
   clang libclang-rt-14-dev  # make fuzz: clang++ with libFuzzer (fuzz/)
   python3 python3-cryptography libxml2-utils curl
   nodejs npm
+  e2fsprogs mount  # tests/storage_fault_e2e_test: mkfs.ext4, chattr, mount -o loop
 )
 
 missing=()

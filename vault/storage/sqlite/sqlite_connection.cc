@@ -1,5 +1,7 @@
 #include "vault/storage/sqlite/sqlite_connection.h"
 
+#include <sys/stat.h>
+
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -8,6 +10,12 @@
 #include "vault/storage/sqlite/sqlite_status.h"
 
 namespace sejf::vault {
+
+std::optional<SqliteWalFileId> SqliteWalFileIdOf(const std::string& db_path) {
+  struct stat st;
+  if (stat((db_path + "-wal").c_str(), &st) != 0) return std::nullopt;
+  return SqliteWalFileId(st.st_dev, st.st_ino);
+}
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     const std::string& path, absl::Duration busy_timeout) {
@@ -23,10 +31,20 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   if (rc != SQLITE_OK) {
     return SqliteError(db, rc, absl::StrCat("cannot open database ", path));
   }
+  // SQLite quietly opens a file it may not write read-only; such a
+  // connection would fail every write after the file became writable again.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open database ", path,
+                     " for writing; make it and its directory writable"));
+  }
   if (absl::Status s = connection->Configure(); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("cannot open database ", path,
                                                ": ", s.message()));
   }
+  // Configure read the database, which opened its log (a new, empty
+  // database gets one at its first write).
+  connection->RememberWalFile();
   return connection;
 }
 
@@ -62,15 +80,36 @@ absl::Status SqliteConnection::Configure() {
 }
 
 absl::Status SqliteConnection::TruncateWal(absl::Duration max_wait) {
+  return Checkpoint(SQLITE_CHECKPOINT_TRUNCATE, max_wait);
+}
+
+absl::Status SqliteConnection::CheckpointWal(absl::Duration max_wait) {
+  return Checkpoint(SQLITE_CHECKPOINT_FULL, max_wait);
+}
+
+absl::Status SqliteConnection::Checkpoint(int mode, absl::Duration max_wait) {
   const auto ms = [](absl::Duration d) {
     return static_cast<int>(absl::ToInt64Milliseconds(d));
   };
   sqlite3_busy_timeout(db_, ms(max_wait));
-  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE,
-                                     nullptr, nullptr);
+  int log_frames = 0;
+  int copied_frames = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, mode, &log_frames,
+                                     &copied_frames);
   sqlite3_busy_timeout(db_, ms(busy_timeout_));
+  if (rc == SQLITE_OK && copied_frames < log_frames) rc = SQLITE_BUSY;
   if (rc == SQLITE_OK) return absl::OkStatus();
   return SqliteError(db_, rc, absl::StrCat("checkpointing the WAL of ", path_));
+}
+
+bool SqliteConnection::WalReplaced() const {
+  // SQLite's unix VFS opens the WAL without inode tracking, so
+  // SQLITE_FCNTL_HAS_MOVED cannot answer for it; the file at the path is
+  // compared with the one found when this connection opened instead. While
+  // this connection is open it holds a shared lock on the database, so
+  // SQLite itself never deletes or recreates the log meanwhile.
+  if (!wal_file_id_) return false;
+  return SqliteWalFileIdOf(path_) != wal_file_id_;
 }
 
 absl::Status SqliteConnection::Execute(absl::string_view sql) {

@@ -21,10 +21,13 @@
 #define SEJF_VAULT_STORAGE_SQLITE_SQLITE_CONNECTION_H_
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -35,12 +38,18 @@
 
 namespace sejf::vault {
 
+// Device and inode of a write-ahead log file.
+using SqliteWalFileId = std::pair<dev_t, ino_t>;
+
+// The id of the file at `db_path` + "-wal"; nullopt when there is none.
+std::optional<SqliteWalFileId> SqliteWalFileIdOf(const std::string& db_path);
+
 class SqliteConnection {
  public:
   // Opens the existing database file `path` read-write and configures it as
-  // above. FAILED_PRECONDITION when the file cannot be opened or WAL cannot
-  // be enabled (e.g. a file system without shared memory); DATA_LOSS when
-  // the file is not a database.
+  // above. FAILED_PRECONDITION when the file cannot be opened, or only for
+  // reading, or WAL cannot be enabled (e.g. a file system without shared
+  // memory); DATA_LOSS when the file is not a database.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(
       const std::string& path, absl::Duration busy_timeout);
 
@@ -61,6 +70,29 @@ class SqliteConnection {
   // the busy timeout. UNAVAILABLE when they did not finish in time.
   absl::Status TruncateWal(absl::Duration max_wait);
 
+  // Copies every frame of the WAL into the database file and fsyncs it
+  // (SQLITE_CHECKPOINT_FULL), waiting at most `max_wait` for other writers
+  // and for readers of older snapshots; readers of the newest one do not
+  // hold it up. UNAVAILABLE when some frame could not be copied in time.
+  absl::Status CheckpointWal(absl::Duration max_wait);
+
+  // True when the file at path()-wal is no longer the write-ahead log this
+  // connection opened: it was removed (or replaced) under the running
+  // process. The connection then still reads and writes the unlinked log,
+  // which no other process or later connection sees and which vanishes
+  // with this process (sqlite_wal_guard.h). One stat(2).
+  bool WalReplaced() const;
+
+  absl::Duration busy_timeout() const { return busy_timeout_; }
+
+  // Takes the file now at path()-wal as this connection's log (Open does;
+  // call it again once the first write of a new database created the log).
+  void RememberWalFile() { wal_file_id_ = SqliteWalFileIdOf(path_); }
+  // The log this connection took as its own; nullopt when there was none.
+  const std::optional<SqliteWalFileId>& wal_file_id() const {
+    return wal_file_id_;
+  }
+
   // Runs one or more `;`-separated statements, discarding any rows.
   absl::Status Execute(absl::string_view sql);
 
@@ -78,10 +110,12 @@ class SqliteConnection {
   SqliteConnection(sqlite3* db, std::string path, absl::Duration busy_timeout)
       : db_(db), path_(std::move(path)), busy_timeout_(busy_timeout) {}
   absl::Status Configure();
+  absl::Status Checkpoint(int mode, absl::Duration max_wait);
 
   sqlite3* db_;
   const std::string path_;
   const absl::Duration busy_timeout_;
+  std::optional<SqliteWalFileId> wal_file_id_;
   absl::flat_hash_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 

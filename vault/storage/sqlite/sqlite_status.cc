@@ -47,6 +47,12 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
     case SQLITE_NOTADB:
       hint = "; restore the database from a backup";
       break;
+    case SQLITE_IOERR:
+      hint = "; check that the database file is writable and the disk works";
+      break;
+    case SQLITE_READONLY:
+      hint = "; make the database file and its directory writable";
+      break;
     default:
       break;
   }

@@ -10,7 +10,8 @@
 //   SQLITE_CONSTRAINT*                  FAILED_PRECONDITION
 //   anything else                       INTERNAL
 //
-// Messages say what was being done and what SQLite reported. SQLite's own
+// Messages say what was being done, what SQLite reported and, for the
+// codes an operator can fix, what to do. SQLite's own
 // messages name tables, columns and constraints, never bound values, so no
 // record data reaches them.
 //

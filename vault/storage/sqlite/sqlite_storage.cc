@@ -70,8 +70,10 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> first,
                    SqliteConnection::Open(path, options.busy_timeout));
   RETURN_IF_ERROR(ApplySqliteMigrations(*first, SqliteMigrations(), clock));
+  first->RememberWalFile();  // a new database has its log only from now
   std::unique_ptr<SqliteStorage> storage(
       new SqliteStorage(path, clock, options));
+  storage->wal_guard_.AfterOpen(*first, /*alone=*/true);
   storage->pool_.Adopt(std::move(first));
   return storage;
 }
@@ -81,11 +83,17 @@ SqliteStorage::SqliteStorage(std::string path, const Clock& clock,
     : path_(std::move(path)),
       clock_(clock),
       options_(options),
-      pool_(
-          [path = path_, timeout = options.busy_timeout] {
-            return SqliteConnection::Open(path, timeout);
-          },
-          options.max_connections, options.busy_timeout) {}
+      pool_([this](bool alone) { return OpenConnection(alone); },
+            options.max_connections, options.busy_timeout) {}
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::OpenConnection(
+    bool alone) {
+  RETURN_IF_ERROR(wal_guard_.BeforeOpen(alone));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> connection,
+                   SqliteConnection::Open(path_, options_.busy_timeout));
+  wal_guard_.AfterOpen(*connection, alone);
+  return connection;
+}
 
 absl::StatusOr<std::unique_ptr<Transaction>> SqliteStorage::Begin(
     TransactionMode mode) {
@@ -94,8 +102,17 @@ absl::StatusOr<std::unique_ptr<Transaction>> SqliteStorage::Begin(
     ASSIGN_OR_RETURN(pass, writers_.Enter(options_.busy_timeout));
   }
   ASSIGN_OR_RETURN(SqliteConnectionPool::Lease lease, pool_.Acquire());
+  ASSIGN_OR_RETURN(bool replaced, wal_guard_.Check(*lease));
+  if (replaced) {
+    // The pool is retired: this lease closes on return, and Acquire waits
+    // until every old connection has, then opens one on a new log.
+    { SqliteConnectionPool::Lease retired = std::move(lease); }
+    ASSIGN_OR_RETURN(SqliteConnectionPool::Lease fresh, pool_.Acquire());
+    return SqliteTransaction::Begin(mode, std::move(fresh), std::move(pass),
+                                    clock_, scrubber_, wal_guard_);
+  }
   return SqliteTransaction::Begin(mode, std::move(lease), std::move(pass),
-                                  clock_, scrubber_);
+                                  clock_, scrubber_, wal_guard_);
 }
 
 absl::StatusOr<SqliteSettings> SqliteStorage::ReadSettings() {

@@ -7,7 +7,10 @@
 // Connections are configured as sqlite_connection.h describes (WAL,
 // synchronous=FULL, busy_timeout, foreign_keys, secure_delete); the schema is
 // brought up to date at open (sqlite_migrations.h). Deleted and overwritten
-// record data is also scrubbed from the WAL (sqlite_wal_scrubber.h).
+// record data is also scrubbed from the WAL (sqlite_wal_scrubber.h). A WAL
+// removed under the running process is found before each transaction and
+// after each write commit, saved into the database file and replaced
+// (sqlite_wal_guard.h).
 //
 // Concurrency: a pool of up to max_connections connections, one per running
 // transaction; Begin waits up to busy_timeout for a free one (UNAVAILABLE).
@@ -29,6 +32,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "vault/storage/sqlite/sqlite_connection_pool.h"
+#include "vault/storage/sqlite/sqlite_wal_guard.h"
 #include "vault/storage/sqlite/sqlite_wal_scrubber.h"
 #include "vault/storage/storage.h"
 #include "vault/storage/writer_gate.h"
@@ -42,6 +46,9 @@ struct SqliteStorageOptions {
   // this process's running write transaction, or for a free connection,
   // before failing with UNAVAILABLE.
   absl::Duration busy_timeout = absl::Seconds(5);
+  // Told when the WAL was found removed under the running process (with a
+  // message for the operator); may be empty.
+  SqliteWalGuard::OnReplaced on_wal_removed = {};
 };
 
 // What SQLite reports for a connection of the pool (diagnostics, tests).
@@ -74,16 +81,24 @@ class SqliteStorage final : public Storage {
   // The settings in effect on one of the pool's connections.
   absl::StatusOr<SqliteSettings> ReadSettings();
 
+  // How many times a removed WAL was found (and replaced) since Open.
+  std::int64_t wal_removals_found() const {
+    return wal_guard_.removals_found();
+  }
+
  private:
   SqliteStorage(std::string path, const Clock& clock,
                 SqliteStorageOptions options);
+  // The pool's opener.
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenConnection(bool alone);
 
   const std::string path_;
   const Clock& clock_;
   const SqliteStorageOptions options_;
   WriterGate writers_;
   SqliteWalScrubber scrubber_;
-  SqliteConnectionPool pool_;  // last: its connections close first
+  SqliteConnectionPool pool_;  // its connections close before the above
+  SqliteWalGuard wal_guard_{path_, &pool_, options_.on_wal_removed};
 };
 
 }  // namespace sejf::vault

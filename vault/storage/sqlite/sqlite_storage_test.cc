@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -350,6 +351,157 @@ TEST_F(SqliteStorageTest, AnotherProcessSharesTheDatabase) {
   auto record = storage->Get("tokens", "from-shell");
   ASSERT_TRUE(record.ok() && record->has_value()) << record.status();
   EXPECT_EQ((*record)->data, std::string("\0\xff", 2));
+}
+
+// The database file alone, as a crash that took an unlinked log would leave
+// it: how many records of `kind` it holds.
+std::int64_t CountInDatabaseFileAlone(const std::string& db,
+                                      const std::string& copy,
+                                      const std::string& kind) {
+  std::filesystem::copy_file(db, copy);
+  auto connection = SqliteConnection::Open(copy, absl::Seconds(1));
+  EXPECT_TRUE(connection.ok()) << connection.status();
+  if (!connection.ok()) return -1;
+  auto count =
+      (*connection)
+          ->QueryInt64(absl::StrCat(
+              "SELECT count(*) FROM records WHERE kind = '", kind, "'"));
+  EXPECT_TRUE(count.ok()) << count.status();
+  return count.value_or(-1);
+}
+
+TEST_F(SqliteStorageTest, CommitIntoARemovedWalIsSavedInTheDatabaseFile) {
+  std::vector<std::string> alerts;
+  SqliteStorageOptions options;
+  options.on_wal_removed = [&alerts](absl::string_view message) {
+    alerts.emplace_back(message);
+  };
+  auto storage = Open(options);
+  ASSERT_NE(storage, nullptr);
+  Put(*storage, "k", "before", "1");
+
+  // A transaction running when someone deletes the log commits into the
+  // unlinked file; the commit is acknowledged only once it is saved.
+  auto txn = storage->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  ASSERT_TRUE((*txn)->Insert("k", "during", "2").ok());
+  ASSERT_EQ(unlink((path_ + "-wal").c_str()), 0);
+  ASSERT_TRUE((*txn)->Commit().ok());
+  txn->reset();
+
+  EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 2);
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_THAT(alerts[0], HasSubstr("sejf.db-wal was removed"));
+
+  // Service goes on, on a new log, without reopening the storage.
+  Put(*storage, "k", "later", "3");
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+  storage.reset();
+  storage = Open();
+  ASSERT_NE(storage, nullptr);
+  auto read = storage->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(read.ok()) << read.status();
+  auto page = (*read)->List("k", {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->records.size(), 3u);
+}
+
+TEST_F(SqliteStorageTest, TransactionAfterTheWalWasRemovedRunsOnANewLog) {
+  int alerts = 0;
+  SqliteStorageOptions options;
+  options.on_wal_removed = [&alerts](absl::string_view) { ++alerts; };
+  auto storage = Open(options);
+  ASSERT_NE(storage, nullptr);
+  Put(*storage, "k", "before", "1");
+  ASSERT_EQ(unlink((path_ + "-wal").c_str()), 0);
+
+  // The next transaction finds it before it starts: what the old log held
+  // is saved, and the new transaction runs on a fresh one.
+  Put(*storage, "k", "after", "2");
+  EXPECT_EQ(alerts, 1);
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 1);
+  auto read = storage->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(read.ok()) << read.status();
+  auto page = (*read)->List("k", {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->records.size(), 2u);
+}
+
+TEST_F(SqliteStorageTest, ConnectionToAnUnwritableFileIsRefusedNotReadOnly) {
+  ASSERT_NE(Open(), nullptr);
+  // Root ignores file modes; the immutable flag holds for root too.
+  if (system(absl::StrCat("chattr +i ", path_, " 2>/dev/null").c_str()) != 0) {
+    GTEST_SKIP() << "chattr +i is not supported here";
+  }
+  auto connection = SqliteConnection::Open(path_, absl::Seconds(1));
+  system(absl::StrCat("chattr -i ", path_).c_str());
+  ASSERT_FALSE(connection.ok());
+  EXPECT_EQ(connection.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(connection.status().message(), HasSubstr("for writing"));
+}
+
+TEST_F(SqliteStorageTest, NoConnectionOpensOnANewLogWhileAnOldOneIsInUse) {
+  SqliteStorageOptions options;
+  options.busy_timeout = absl::Milliseconds(200);
+  auto storage = Open(options);
+  ASSERT_NE(storage, nullptr);
+  Put(*storage, "k", "before", "1");
+  auto reader = storage->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  ASSERT_TRUE((*reader)->Get("k", "before").ok());  // its snapshot is taken
+  ASSERT_EQ(unlink((path_ + "-wal").c_str()), 0);
+
+  // The reader's connection still uses the old log: a connection opened
+  // now would start a new log beside the old one's index and not see the
+  // same pages, so none opens.
+  auto writer = storage->Begin(TransactionMode::kReadWrite);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(writer.status().message(), HasSubstr("-wal was removed"));
+
+  // Once the reader is done, its connection finds the removal, saves the
+  // old log and makes way for a new one.
+  reader->reset();
+  Put(*storage, "k", "after", "2");
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 1);
+}
+
+TEST_F(SqliteStorageTest, RemovedWalIsSavedAtOnceAndOldConnectionsDrain) {
+  SqliteStorageOptions options;
+  options.busy_timeout = absl::Milliseconds(200);
+  auto storage = Open(options);
+  ASSERT_NE(storage, nullptr);
+  Put(*storage, "k", "before", "1");
+  // Two connections: one stays in a read transaction, one goes back idle.
+  auto reader = storage->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  ASSERT_TRUE((*reader)->Get("k", "before").ok());
+  {
+    auto other = storage->Begin(TransactionMode::kReadOnly);
+    ASSERT_TRUE(other.ok()) << other.status();
+    ASSERT_TRUE((*other)->Get("k", "before").ok());
+  }
+  ASSERT_EQ(unlink((path_ + "-wal").c_str()), 0);
+
+  // The idle connection finds the removal and saves the old log at once
+  // (the reader of the newest snapshot does not hold that up); the new
+  // transaction then waits for the reader's old connection to close.
+  auto writer = storage->Begin(TransactionMode::kReadWrite);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(writer.status().message(), HasSubstr("being replaced"));
+  EXPECT_EQ(storage->wal_removals_found(), 1);
+  EXPECT_EQ(CountInDatabaseFileAlone(path_, dir_ + "/copy.db", "k"), 1);
+
+  reader->reset();
+  Put(*storage, "k", "after", "2");
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(storage->wal_removals_found(), 1);
 }
 
 }  // namespace

@@ -12,9 +12,9 @@ namespace sejf::vault {
 absl::StatusOr<std::unique_ptr<Transaction>> SqliteTransaction::Begin(
     TransactionMode mode, SqliteConnectionPool::Lease lease,
     std::optional<WriterGate::Pass> pass, const Clock& clock,
-    SqliteWalScrubber& scrubber) {
+    SqliteWalScrubber& scrubber, SqliteWalGuard& wal_guard) {
   std::unique_ptr<SqliteTransaction> txn(new SqliteTransaction(
-      mode, std::move(lease), std::move(pass), clock, scrubber));
+      mode, std::move(lease), std::move(pass), clock, scrubber, wal_guard));
   RETURN_IF_ERROR(txn->Run(
       mode == TransactionMode::kReadWrite ? kSqlBeginWrite : kSqlBeginRead));
   return txn;
@@ -24,12 +24,14 @@ SqliteTransaction::SqliteTransaction(TransactionMode mode,
                                      SqliteConnectionPool::Lease lease,
                                      std::optional<WriterGate::Pass> pass,
                                      const Clock& clock,
-                                     SqliteWalScrubber& scrubber)
+                                     SqliteWalScrubber& scrubber,
+                                     SqliteWalGuard& wal_guard)
     : Transaction(mode),
       pass_(std::move(pass)),
       lease_(std::move(lease)),
       clock_(clock),
-      scrubber_(scrubber) {}
+      scrubber_(scrubber),
+      wal_guard_(wal_guard) {}
 
 SqliteTransaction::~SqliteTransaction() {
   if (!lease_) return;  // committed
@@ -181,6 +183,9 @@ absl::Status SqliteTransaction::DoCommit() {
   if (!status.ok()) {
     // End it now rather than holding locks until destruction.
     if (connection().InTransaction()) Run(kSqlRollback).IgnoreError();
+  } else if (mode() == TransactionMode::kReadWrite) {
+    // Committed into a log that was removed: durable only once saved.
+    status = wal_guard_.Check(connection()).status();
   }
   if (!connection().InTransaction()) {
     // Still holding the writer's pass, if any: in-process writers wait on

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "vault/storage/sqlite/sqlite_connection_pool.h"
+#include "vault/storage/sqlite/sqlite_wal_guard.h"
 #include "vault/storage/sqlite/sqlite_wal_scrubber.h"
 #include "vault/storage/storage.h"
 #include "vault/storage/writer_gate.h"
@@ -28,11 +29,13 @@ namespace sejf::vault {
 class SqliteTransaction final : public Transaction {
  public:
   // Starts the transaction on `lease`; `pass` must be set for kReadWrite.
-  // `clock` and `scrubber` must outlive the transaction.
+  // `clock`, `scrubber` and `wal_guard` must outlive the transaction. A
+  // write commit is acknowledged only once `wal_guard` found its log in
+  // place or saved it into the database file.
   static absl::StatusOr<std::unique_ptr<Transaction>> Begin(
       TransactionMode mode, SqliteConnectionPool::Lease lease,
       std::optional<WriterGate::Pass> pass, const Clock& clock,
-      SqliteWalScrubber& scrubber);
+      SqliteWalScrubber& scrubber, SqliteWalGuard& wal_guard);
 
   ~SqliteTransaction() override;
 
@@ -44,7 +47,7 @@ class SqliteTransaction final : public Transaction {
 
   SqliteTransaction(TransactionMode mode, SqliteConnectionPool::Lease lease,
                     std::optional<WriterGate::Pass> pass, const Clock& clock,
-                    SqliteWalScrubber& scrubber);
+                    SqliteWalScrubber& scrubber, SqliteWalGuard& wal_guard);
 
   // Runs a statement without bindings (BEGIN, COMMIT, ROLLBACK).
   absl::Status Run(absl::string_view sql);
@@ -78,6 +81,7 @@ class SqliteTransaction final : public Transaction {
   std::optional<SqliteConnectionPool::Lease> lease_;  // reset at Commit
   const Clock& clock_;
   SqliteWalScrubber& scrubber_;
+  SqliteWalGuard& wal_guard_;
   bool discarded_data_ = false;  // a record was deleted or overwritten
 };
 
