@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -93,6 +94,12 @@ absl::StatusOr<DaemonOptions> ListenerOptions(const Config& config) {
   options.tcp_listen = config.listen.tcp;
   options.unix_socket = config.listen.unix_socket;
   options.max_threads = config.server.max_threads;
+  options.max_request_bytes = config.server.max_request_bytes;
+  options.rate_limit.requests_per_second = config.limits.requests_per_second;
+  // limits.burst 0: one second's worth of calls (at least one).
+  options.rate_limit.burst =
+      config.limits.burst > 0 ? config.limits.burst
+                              : std::max(1, config.limits.requests_per_second);
   options.dev_mode = config.dev;
   if (!options.tcp_listen.empty()) {
     auto ca = ReadFile(config.tls.ca);
