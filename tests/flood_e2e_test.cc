@@ -18,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -305,6 +306,15 @@ TEST_F(FloodE2eTest, OneIdentityFloodsPastItsRateAnotherIsStillServed) {
   }
   EXPECT_GE(audited_refusals, 1);
   EXPECT_LE(audited_refusals, admitted.load());
+  // The log likewise: one line per audited refusal, not one per call.
+  int logged_refusals = 0;
+  for (absl::string_view line : absl::StrSplit(daemon().Stderr(), '\n')) {
+    if (absl::StrContains(line, "identity=flooder") &&
+        absl::StrContains(line, "code=RESOURCE_EXHAUSTED")) {
+      ++logged_refusals;
+    }
+  }
+  EXPECT_EQ(logged_refusals, audited_refusals);
   std::printf("[ figure   ] rate flood: %d admitted, %d refused, %d audited\n",
               admitted.load(), limited.load(), audited_refusals);
   ExpectGrowthBelow("rate flood: RSS growth", Rss() - rss_before, 64 * kMiB);
