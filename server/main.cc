@@ -325,6 +325,14 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   if (!crl.ok()) return fail("tls", crl.status());
   revocations.Set(*std::move(crl));
   options->revocations = &revocations;
+  // The limits in force (docs/reliability.md, "Bounded resources").
+  const std::string max_request_bytes =
+      absl::StrCat(options->max_request_bytes);
+  const std::string rate_limit =
+      options->rate_limit.requests_per_second > 0
+          ? absl::StrCat(options->rate_limit.requests_per_second, "/s burst ",
+                         options->rate_limit.burst)
+          : "off";
   PolicyHolder policy(config.policy);
   absl::StatusOr<std::unique_ptr<Daemon>> daemon =
       Daemon::Start(*std::move(options), &policy, &logger,
@@ -342,7 +350,9 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
              {{"version", kVersion},
               {"tls", (*daemon)->tcp_address()},
               {"unix", (*daemon)->unix_socket()},
-              {"hsm_token", token_label}});
+              {"hsm_token", token_label},
+              {"max_request_bytes", max_request_bytes},
+              {"rate_limit", rate_limit}});
 
   sigset_t signals = HandledSignals();
   for (;;) {

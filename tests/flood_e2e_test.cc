@@ -315,6 +315,8 @@ TEST_F(FloodE2eTest, OneIdentityFloodsPastItsRateAnotherIsStillServed) {
     }
   }
   EXPECT_EQ(logged_refusals, audited_refusals);
+  // The start-up line names the limit in force.
+  EXPECT_THAT(daemon().Stderr(), HasSubstr("1/s burst 5"));
   std::printf("[ figure   ] rate flood: %d admitted, %d refused, %d audited\n",
               admitted.load(), limited.load(), audited_refusals);
   ExpectGrowthBelow("rate flood: RSS growth", Rss() - rss_before, 64 * kMiB);
