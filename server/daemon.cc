@@ -107,8 +107,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
                              &bound_port);
   }
   // Requests larger than any the API needs are refused by gRPC before they
-  // are read into memory (RESOURCE_EXHAUSTED; still logged and audited by
-  // the interceptor when gRPC lets it see the call).
+  // are parsed (RESOURCE_EXHAUSTED; still logged and audited by the
+  // interceptor when gRPC lets it see the call); what they cost while being
+  // read is bounded by the memory quota above.
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   // Sees the calls no handler runs for: unparsable requests, unknown
   // methods (call_interceptor.h).
