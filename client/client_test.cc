@@ -11,7 +11,10 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "client/retry_hint.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "sejf/v1/audit_log.grpc.pb.h"
 #include "sejf/v1/key_custody.grpc.pb.h"
@@ -243,6 +246,36 @@ TEST_F(ClientTest, ListAllFailsWithThePageThatFailed) {
   auto all = client_->tokens().ListAll({});
   EXPECT_EQ(all.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(all.status().message(), "storage is busy");
+}
+
+TEST_F(ClientTest, TheServersRetryDelayIsKeptWithTheError) {
+  tokens_.pages[""] = {{"tokens/a"}, "p2"};
+  tokens_.fail_on_token = "p2";
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(1);
+  retry.mutable_retry_delay()->set_nanos(250'000'000);
+  google::rpc::Status details;
+  details.set_code(grpc::StatusCode::RESOURCE_EXHAUSTED);
+  details.set_message("rate limit");
+  details.add_details()->PackFrom(retry);
+  tokens_.fail_on_token_status =
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "rate limit",
+                   details.SerializeAsString());
+  auto all = client_->tokens().ListAll({});
+  EXPECT_EQ(all.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(all.status().message(), "rate limit");
+  EXPECT_EQ(RetryAfter(all.status()), absl::Milliseconds(1250));
+  EXPECT_EQ(RetryHintText(absl::Milliseconds(1250)), "retry in 1.25 s");
+}
+
+TEST_F(ClientTest, AnErrorWithoutDetailsHasNoRetryDelay) {
+  tokens_.pages[""] = {{"tokens/a"}, "p2"};
+  tokens_.fail_on_token = "p2";
+  tokens_.fail_on_token_status =
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "busy", "not-proto");
+  auto all = client_->tokens().ListAll({});
+  EXPECT_EQ(all.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(RetryAfter(all.status()), std::nullopt);
 }
 
 TEST_F(ClientTest, ListPageReturnsOnePageAndItsNextToken) {

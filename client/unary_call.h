@@ -1,5 +1,6 @@
 // One unary call with the client's deadline, its grpc::Status mapped to an
-// absl::Status with the server's code and message; and the paging loop of
+// absl::Status with the server's code, message and retry delay
+// (retry_hint.h); and the paging loop of
 // the List* calls. Internal to client/.
 #ifndef SEJF_CLIENT_UNARY_CALL_H_
 #define SEJF_CLIENT_UNARY_CALL_H_
@@ -16,13 +17,16 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/common_types.h"
+#include "client/retry_hint.h"
 
 namespace sejf::client {
 
 inline absl::Status FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return internal::WithServerRetryInfo(
+      absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                   status.error_message()),
+      status.error_details());
 }
 
 template <typename Stub, typename Request, typename Response>

@@ -7,6 +7,8 @@
 #include <grpcpp/server_builder.h>
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "server/call_interceptor.h"
@@ -44,6 +46,11 @@ std::string WithPort(const std::string& address, int port) {
 
 }  // namespace
 
+std::size_t GrpcMemoryQuota(int max_request_bytes) {
+  return std::max<std::size_t>(
+      kMinGrpcMemoryQuota, 16 * static_cast<std::size_t>(max_request_bytes));
+}
+
 Daemon::Daemon() = default;
 
 Daemon::~Daemon() { Shutdown(absl::ZeroDuration()); }
@@ -61,6 +68,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   daemon->peer_identities_ = std::make_unique<PeerIdentityCache>(
       /*capacity=*/1024, options.revocations);
   daemon->env_.peer_identities = daemon->peer_identities_.get();
+  if (options.rate_limit.requests_per_second > 0) {
+    daemon->rate_limiter_ =
+        std::make_unique<RateLimiter>(options.rate_limit, SystemClock::Get());
+    daemon->env_.rate_limiter = daemon->rate_limiter_.get();
+  }
   absl::StatusOr<std::unique_ptr<SejfServices>> services =
       SejfServices::Create(daemon->env_, domain);
   if (!services.ok()) return services.status();
@@ -77,6 +89,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   grpc::ServerBuilder builder;
   grpc::ResourceQuota quota("sejfd");
   quota.SetMaxThreads(options.max_threads);
+  // gRPC buffers a request whole before it checks its size (HTTP/2 flow
+  // control opens the window to the length the message announces), so the
+  // receive limit below alone lets a 100 MB request cost 100 MB. The memory
+  // quota bounds what gRPC holds for all calls together: over it, gRPC
+  // closes connections (GOAWAY) and cuts the call that does not fit.
+  quota.Resize(GrpcMemoryQuota(options.max_request_bytes));
   builder.SetResourceQuota(quota);
   // Keep threads that finished a call polling for the next one (up to the
   // cap) instead of exiting: gRPC's default (at most 2 idle pollers) made
@@ -89,9 +107,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
                              &bound_port);
   }
   // Requests larger than any the API needs are refused by gRPC before they
-  // are read into memory (RESOURCE_EXHAUSTED; still logged and audited by
-  // the interceptor when gRPC lets it see the call).
-  builder.SetMaxReceiveMessageSize(kMaxRequestMessageSize);
+  // are parsed (RESOURCE_EXHAUSTED; still logged and audited by the
+  // interceptor when gRPC lets it see the call); what they cost while being
+  // read is bounded by the memory quota above.
+  builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   // Sees the calls no handler runs for: unparsable requests, unknown
   // methods (call_interceptor.h).
   std::vector<

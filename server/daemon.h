@@ -9,6 +9,7 @@
 
 #include <grpcpp/server.h>
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -16,16 +17,25 @@
 #include "absl/time/time.h"
 #include "common/secret.h"
 #include "server/domain_services.h"
+#include "server/rate_limiter.h"
 #include "server/rpc_call.h"
 #include "server/services.h"
 #include "server/tls/revocation_list.h"
 
 namespace sejf::server {
 
-// The largest request message sejfd reads (1 MiB). The largest requests the
-// API has — Ministry certificate files, certificate chains — are a few tens
-// of kilobytes; gRPC's default is 4 MiB. Larger ones get RESOURCE_EXHAUSTED.
+// The default largest request message sejfd reads (1 MiB; [server]
+// max_request_bytes). The largest requests the API has — Ministry
+// certificate files, certificate chains — are a few tens of kilobytes;
+// gRPC's default is 4 MiB. Larger ones get RESOURCE_EXHAUSTED.
 inline constexpr int kMaxRequestMessageSize = 1 << 20;
+
+// The memory gRPC may hold for the buffers of all calls in flight (its
+// ResourceQuota): at least 32 MiB, and room for 16 requests of the largest
+// size. gRPC reads a request whole before checking its size; the quota is
+// what stops a 100 MB request from costing 100 MB (docs/reliability.md).
+inline constexpr std::size_t kMinGrpcMemoryQuota = std::size_t{32} << 20;
+std::size_t GrpcMemoryQuota(int max_request_bytes);
 
 struct DaemonOptions {
   // "HOST:PORT" for mutual TLS; "" for none. Port 0 picks a free port.
@@ -40,6 +50,10 @@ struct DaemonOptions {
   // Cap on the gRPC sync server's threads; idle ones stay to serve the next
   // calls.
   int max_threads = 64;
+  // The largest request message read (server.max_request_bytes).
+  int max_request_bytes = kMaxRequestMessageSize;
+  // Per-identity request rate limit ([limits]); requests_per_second 0: none.
+  RateLimit rate_limit;
   bool dev_mode = false;
   // The client-certificate CRLs in force (tls.crl); null or empty: none.
   // Must outlive the Daemon.
@@ -71,6 +85,7 @@ class Daemon {
   Daemon();
 
   std::unique_ptr<PeerIdentityCache> peer_identities_;
+  std::unique_ptr<RateLimiter> rate_limiter_;
   ServiceEnvironment env_;
   std::unique_ptr<SejfServices> services_;
   std::unique_ptr<grpc::Server> server_;

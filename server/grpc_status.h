@@ -9,9 +9,11 @@
 #include <grpcpp/support/status.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace sejf::server {
 
@@ -19,6 +21,13 @@ namespace sejf::server {
 inline constexpr std::size_t kMaxStatusMessageSize = 1024;
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// `status` (not OK) carrying a retry delay for ToGrpcStatus to send as a
+// google.rpc.RetryInfo (a negative `delay` is sent as zero).
+absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
+
+// The retry delay WithRetryDelay attached; nullopt when there is none.
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status);
 
 // "OK", "PERMISSION_DENIED", … (the canonical gRPC code name).
 std::string GrpcCodeName(grpc::StatusCode code);

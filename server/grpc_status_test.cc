@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 
 namespace sejf::server {
@@ -25,6 +27,38 @@ TEST(GrpcStatusTest, LongMessageIsClipped) {
   EXPECT_EQ(mapped.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_LT(mapped.error_message().size(), 2 * kMaxStatusMessageSize);
   EXPECT_GE(mapped.error_message().size(), kMaxStatusMessageSize);
+}
+
+TEST(GrpcStatusTest, PlainStatusHasNoDetails) {
+  grpc::Status mapped = ToGrpcStatus(absl::ResourceExhaustedError("busy"));
+  EXPECT_TRUE(mapped.error_details().empty());
+}
+
+TEST(GrpcStatusTest, RetryDelayTravelsAsRetryInfoInTheDetails) {
+  absl::Status limited = WithRetryDelay(
+      absl::ResourceExhaustedError("slow down"), absl::Milliseconds(1500));
+  EXPECT_EQ(RetryDelayOf(limited), absl::Milliseconds(1500));
+  grpc::Status mapped = ToGrpcStatus(limited);
+  EXPECT_EQ(mapped.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(mapped.error_message(), "slow down");
+
+  // Decoded as any gRPC client does: google.rpc.Status, then its Any.
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(mapped.error_details()));
+  EXPECT_EQ(details.code(), 8);
+  EXPECT_EQ(details.message(), "slow down");
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::RetryInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.retry_delay().seconds(), 1);
+  EXPECT_EQ(info.retry_delay().nanos(), 500'000'000);
+}
+
+TEST(GrpcStatusTest, OtherPayloadsStayInside) {
+  absl::Status status = absl::UnavailableError("down");
+  status.SetPayload("type.example/internal", absl::Cord("secret-ish"));
+  EXPECT_TRUE(ToGrpcStatus(status).error_details().empty());
+  EXPECT_EQ(RetryDelayOf(status), std::nullopt);
 }
 
 }  // namespace

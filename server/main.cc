@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -95,6 +96,12 @@ absl::StatusOr<DaemonOptions> ListenerOptions(const Config& config) {
   options.tcp_listen = config.listen.tcp;
   options.unix_socket = config.listen.unix_socket;
   options.max_threads = config.server.max_threads;
+  options.max_request_bytes = config.server.max_request_bytes;
+  options.rate_limit.requests_per_second = config.limits.requests_per_second;
+  // limits.burst 0: one second's worth of calls (at least one).
+  options.rate_limit.burst =
+      config.limits.burst > 0 ? config.limits.burst
+                              : std::max(1, config.limits.requests_per_second);
   options.dev_mode = config.dev;
   if (!options.tcp_listen.empty()) {
     auto ca = ReadFile(config.tls.ca);
@@ -350,6 +357,14 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   if (!crl.ok()) return fail("tls", crl.status());
   revocations.Set(*std::move(crl));
   options->revocations = &revocations;
+  // The limits in force (docs/reliability.md, "Bounded resources").
+  const std::string max_request_bytes =
+      absl::StrCat(options->max_request_bytes);
+  const std::string rate_limit =
+      options->rate_limit.requests_per_second > 0
+          ? absl::StrCat(options->rate_limit.requests_per_second, "/s burst ",
+                         options->rate_limit.burst)
+          : "off";
   PolicyHolder policy(config.policy);
   absl::StatusOr<std::unique_ptr<Daemon>> daemon =
       Daemon::Start(*std::move(options), &policy, &logger,
@@ -368,7 +383,9 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
              {{"version", kVersion},
               {"tls", (*daemon)->tcp_address()},
               {"unix", (*daemon)->unix_socket()},
-              {"hsm_token", token_label}});
+              {"hsm_token", token_label},
+              {"max_request_bytes", max_request_bytes},
+              {"rate_limit", rate_limit}});
 
   sigset_t signals = HandledSignals();
   for (;;) {

@@ -184,6 +184,37 @@ absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
 
 std::string NewRequestId() { return RandomHex(8); }
 
+absl::Status AdmitRpc(const ServiceEnvironment& env, absl::string_view method,
+                      const Caller& caller, const std::string& request_id) {
+  if (env.rate_limiter == nullptr) return absl::OkStatus();
+  const RateDecision decision = env.rate_limiter->Admit(caller.identity);
+  const RateLimit& limit = env.rate_limiter->limit();
+  if (decision.allowed) {
+    if (decision.refused_before > 0) {
+      const std::string refused = absl::StrCat(decision.refused_before);
+      env.logger->Log(LogLevel::kWarning, "rate_limit_ended",
+                      {{"identity", ClipEcho(caller.identity)},
+                       {"refused_calls", refused}});
+    }
+    return absl::OkStatus();
+  }
+  const std::string retry_ms =
+      absl::StrCat(absl::ToInt64Milliseconds(decision.retry_after));
+  absl::Status limited = WithRetryDelay(
+      absl::ResourceExhaustedError(absl::StrCat(
+          "rate limit: ", ClipEcho(caller.identity), " may make ",
+          limit.requests_per_second, " calls per second (bursts of ",
+          limit.burst, "); retry after ", retry_ms, " ms")),
+      decision.retry_after);
+  if (decision.first_refusal) {
+    // Once per streak: a flood must not flood the log and the audit log.
+    limited = AuditRpc(env, method, &caller, request_id, nullptr, limited);
+    LogRpc(env, method, &caller, request_id, nullptr, limited,
+           absl::ZeroDuration());
+  }
+  return limited;
+}
+
 void LogRpc(const ServiceEnvironment& env, absl::string_view method,
             const Caller* caller, const std::string& request_id,
             const RpcCall* call, const absl::Status& status,

@@ -23,6 +23,11 @@
 //   - Bounded echoes: every caller-supplied value in the log line and the
 //     audit event goes through ClipEcho (common/echo.h).
 //   - The deciding rule's name is in the audit event and the log line.
+//   - Rate limits (rate_limiter.h): with env.rate_limiter set, a caller over
+//     its identity's rate gets RESOURCE_EXHAUSTED before the handler runs,
+//     with the retry delay in the message and as google.rpc.RetryInfo. Only
+//     the first refusal of a streak is logged and audited; the call that
+//     ends the streak logs how many were refused.
 #ifndef SEJF_SERVER_RPC_CALL_H_
 #define SEJF_SERVER_RPC_CALL_H_
 
@@ -41,6 +46,7 @@
 #include "server/logger.h"
 #include "server/policy/operations.h"
 #include "server/policy/policy_holder.h"
+#include "server/rate_limiter.h"
 #include "server/rpc_method.h"
 #include "server/tls/peer_identity_cache.h"
 #include "vault/audit/audit_log.h"
@@ -80,6 +86,8 @@ struct ServiceEnvironment {
   absl::StatusOr<Caller> (*resolve_caller)(
       const ServiceEnvironment& env,
       const grpc::ServerContextBase& context) = &ResolveCaller;
+  // Per-identity rate limits; nullptr: none.
+  RateLimiter* rate_limiter = nullptr;
 };
 
 // What an operation acts on, for the policy, the log and the audit.
@@ -190,6 +198,13 @@ absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
 
 std::string NewRequestId();
 
+// The frame's rate-limit step for `caller`: OK when the call may go on;
+// RESOURCE_EXHAUSTED with the retry delay (WithRetryDelay) when the
+// caller's identity is over its rate. Logs and audits the first refusal of
+// a streak, and logs the size of a streak when it ends.
+absl::Status AdmitRpc(const ServiceEnvironment& env, absl::string_view method,
+                      const Caller& caller, const std::string& request_id);
+
 // The frame of RunRpc for a caller already resolved (or the error resolving
 // it): what RunRpc does after ResolveCaller. Separate so the frame can be
 // tested in-process with a given caller (rpc_call_test.cc).
@@ -208,6 +223,10 @@ grpc::Status RunRpcAs(const ServiceEnvironment& env,
     LogRpc(env, method, nullptr, request_id, nullptr, status,
            absl::Now() - start);
     return ToGrpcStatus(status);
+  }
+  if (absl::Status admitted = AdmitRpc(env, method, *caller, request_id);
+      !admitted.ok()) {
+    return ToGrpcStatus(admitted);
   }
   RpcCall call(env, *caller, request_id, method);
   try {

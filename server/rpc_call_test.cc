@@ -244,5 +244,50 @@ TEST_F(RpcCallCrashTest, DenialNamesTheCredentialButNoContext) {
             "tokens.manage on crash-tok");
 }
 
+TEST_F(RpcCallCrashTest, OverTheRateTheHandlerDoesNotRunAndOneEventPerStreak) {
+  Frame frame(path_);
+  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  RateLimiter limiter({.requests_per_second = 1, .burst = 2}, clock);
+  frame.env.rate_limiter = &limiter;
+  int handled = 0;
+  auto call_as = [&](const std::string& identity) {
+    grpc::ServerContext context;
+    return RunRpcAs(frame.env, &context, kMethod, Caller{identity, "tls"},
+                    [&](RpcCall&) -> absl::Status {
+                      ++handled;
+                      return absl::OkStatus();
+                    });
+  };
+  EXPECT_TRUE(call_as("erp").ok());
+  EXPECT_TRUE(call_as("erp").ok());
+  grpc::Status limited;
+  for (int i = 0; i < 50; ++i) {
+    limited = call_as("erp");
+    EXPECT_EQ(limited.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
+  EXPECT_EQ(handled, 2);
+  EXPECT_EQ(limited.error_message(),
+            "rate limit: erp may make 1 calls per second (bursts of 2); "
+            "retry after 1000 ms");
+  EXPECT_FALSE(limited.error_details().empty());  // google.rpc.RetryInfo
+  // Another identity is served meanwhile.
+  EXPECT_TRUE(call_as("auditor").ok());
+  EXPECT_EQ(handled, 3);
+  // Waiting as told is enough.
+  clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE(call_as("erp").ok());
+
+  ASSERT_TRUE(frame.audit->Close().ok());
+  int refusals = 0;
+  for (const vault::AuditEvent& event : StoredEvents()) {
+    if (event.outcome == "RESOURCE_EXHAUSTED") {
+      ++refusals;
+      EXPECT_EQ(event.identity, "erp");
+      EXPECT_EQ(event.method, kMethod);
+    }
+  }
+  EXPECT_EQ(refusals, 1);  // of 50 refused calls
+}
+
 }  // namespace
 }  // namespace sejf::server

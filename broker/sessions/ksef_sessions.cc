@@ -481,6 +481,11 @@ absl::StatusOr<SessionInfo> KsefSessions::Close(absl::string_view name,
                                                 const SessionCaller& caller) {
   RETURN_IF_ERROR(
       TagField("name", vault::ValidateCredentialName(name, "name")));
+  // As in GetAccessToken: closing made-up names costs a read, never a
+  // flight (the map of flights only holds names that have had a session).
+  ASSIGN_OR_RETURN(std::optional<vault::Record> stored,
+                   deps_.storage->Get(kSessionRecordKind, name));
+  if (!stored.has_value()) return SessionNotFound(name);
   Flight& flight = FlightOf(name);
   absl::MutexLock lock(&flight.mu);
   ASSIGN_OR_RETURN(auto read, Read(name));

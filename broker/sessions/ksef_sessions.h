@@ -323,6 +323,9 @@ class KsefSessions {
   const KsefLogin login_;
 
   absl::Mutex mu_;
+  // Bounded by the session names that have a record, plus the names Open
+  // was tried with (sessions.manage, each attempt paced to KSeF): reading
+  // or closing a name that has no record creates no flight.
   absl::flat_hash_map<std::string, std::unique_ptr<Flight>> flights_
       ABSL_GUARDED_BY(mu_);
   struct CachedToken {

@@ -1,6 +1,9 @@
 #include "client/cli/cli_context.h"
 
 #include <iostream>
+#include <optional>
+
+#include "client/retry_hint.h"
 
 namespace sejf::client::cli {
 
@@ -30,6 +33,9 @@ int CliContext::WithClient(const std::function<int(Client&)>& body) const {
 int CliContext::Fail(const absl::Status& status) {
   std::cerr << "sejf: " << absl::StatusCodeToString(status.code()) << ": "
             << status.message() << "\n";
+  if (std::optional<absl::Duration> delay = RetryAfter(status)) {
+    std::cerr << "sejf: the server asks to " << RetryHintText(*delay) << "\n";
+  }
   return kExitRefused;
 }
 

@@ -73,6 +73,22 @@ struct LogConfig {
 struct ServerConfig {
   int shutdown_grace_seconds = 10;  // > 0: how long in-flight calls may finish
   int max_threads = 64;             // > 0: the gRPC sync-server thread cap
+  // server.max_request_bytes, 65536..67108864: the largest request message
+  // sejfd reads; gRPC refuses a larger one with RESOURCE_EXHAUSTED before
+  // reading it into memory. The default (1 MiB) holds the largest
+  // legitimate requests (Ministry certificate files, certificate chains:
+  // tens of kilobytes) many times over.
+  int max_request_bytes = 1 << 20;
+};
+
+// [limits]: per-identity request rate limits (server/rate_limiter.h).
+struct LimitsConfig {
+  // limits.requests_per_second, 0..100000: each caller identity's calls
+  // refill at this rate; 0 (the default): no limit.
+  int requests_per_second = 0;
+  // limits.burst, 0..1000000: calls an idle identity may make at once;
+  // 0: as many as requests_per_second (at least 1).
+  int burst = 0;
 };
 
 // [ksef.environments.NAME]: one KSeF environment ("test", "demo", "prod" or
@@ -144,6 +160,7 @@ struct Config {
   StorageConfig storage;
   LogConfig log;
   ServerConfig server;
+  LimitsConfig limits;
   KsefConfig ksef;
   AuditConfig audit;
 

@@ -187,6 +187,24 @@ const KeySpec kKeys[] = {
        return PositiveInt(v, &c.server.max_threads);
      },
      [](const Config& c) { return absl::StrCat(c.server.max_threads); }},
+    {"server.max_request_bytes", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 64 << 10, 64 << 20, &c.server.max_request_bytes);
+     },
+     [](const Config& c) { return absl::StrCat(c.server.max_request_bytes); }},
+
+    {"limits.requests_per_second", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 0, 100000, &c.limits.requests_per_second);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.limits.requests_per_second);
+     }},
+    {"limits.burst", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 0, 1000000, &c.limits.burst);
+     },
+     [](const Config& c) { return absl::StrCat(c.limits.burst); }},
 
     {"audit.checkpoint_export_file", KeyType::kPath,
      [](Config& c, const std::string& v) {
@@ -242,8 +260,9 @@ const KeySpec kKeys[] = {
      }},
 };
 
-constexpr absl::string_view kSections[] = {
-    "listen", "tls", "hsm", "storage", "log", "server", "audit", "ksef"};
+constexpr absl::string_view kSections[] = {"listen",  "tls",   "hsm",
+                                           "storage", "log",   "server",
+                                           "limits",  "audit", "ksef"};
 
 std::string Quoted(const SettingValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {

@@ -46,6 +46,9 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->log.format, LogFormat::kJson);
   EXPECT_EQ(config->server.shutdown_grace_seconds, 10);
   EXPECT_EQ(config->server.max_threads, 64);
+  EXPECT_EQ(config->server.max_request_bytes, 1 << 20);
+  EXPECT_EQ(config->limits.requests_per_second, 100);
+  EXPECT_EQ(config->limits.burst, 200);
   EXPECT_EQ(config->audit.checkpoint_export_file,
             "/var/lib/sejf/audit-checkpoints.jsonl");
   EXPECT_EQ(config->ksef.signing_time_skew_seconds, 60);

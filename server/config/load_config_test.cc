@@ -62,6 +62,9 @@ TEST_F(LoadConfigTest, BuiltInDefaultsFillWhatTheFileLeavesOut) {
   EXPECT_EQ(config->server.shutdown_grace_seconds, 10);
   EXPECT_EQ(config->server.max_threads, 64);
   EXPECT_EQ(config->origins.at("server.max_threads"), "built-in default");
+  EXPECT_EQ(config->server.max_request_bytes, 1 << 20);
+  EXPECT_EQ(config->limits.requests_per_second, 0);  // no rate limit
+  EXPECT_EQ(config->limits.burst, 0);
   EXPECT_EQ(config->origins.at("hsm.token_label"),
             sources.config_file + " line 5");
   // No [[policy]]: nobody may do anything.
@@ -266,6 +269,9 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_LOG_FORMAT", "json"},
       {"SEJF_SERVER_SHUTDOWN_GRACE_SECONDS", "3"},
       {"SEJF_SERVER_MAX_THREADS", "5"},
+      {"SEJF_SERVER_MAX_REQUEST_BYTES", "131072"},
+      {"SEJF_LIMITS_REQUESTS_PER_SECOND", "7"},
+      {"SEJF_LIMITS_BURST", "9"},
       {"SEJF_AUDIT_CHECKPOINT_EXPORT_FILE", "/checkpoints.jsonl"},
       {"SEJF_KSEF_SIGNING_TIME_SKEW_SECONDS", "15"},
       {"SEJF_KSEF_API_CONNECT_TIMEOUT_SECONDS", "4"},
@@ -293,6 +299,9 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->log.format, LogFormat::kJson);
   EXPECT_EQ(config->server.shutdown_grace_seconds, 3);
   EXPECT_EQ(config->server.max_threads, 5);
+  EXPECT_EQ(config->server.max_request_bytes, 131072);
+  EXPECT_EQ(config->limits.requests_per_second, 7);
+  EXPECT_EQ(config->limits.burst, 9);
   EXPECT_EQ(config->audit.checkpoint_export_file, "/checkpoints.jsonl");
   EXPECT_EQ(config->ksef.signing_time_skew_seconds, 15);
   EXPECT_EQ(config->ksef.api_connect_timeout_seconds, 4);
@@ -449,6 +458,28 @@ TEST_F(LoadConfigTest, HsmCallTimeoutIsBounded) {
   absl::StatusOr<Config> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->hsm.call_timeout_seconds, 2);
+}
+
+TEST_F(LoadConfigTest, ResourceLimitsAreReadAndRangeChecked) {
+  auto config = LoadConfig(
+      FileSources(std::string(kMinimalFile) +
+                  "[server]\nmax_request_bytes = 262144\n"
+                  "[limits]\nrequests_per_second = 20\nburst = 50\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server.max_request_bytes, 262144);
+  EXPECT_EQ(config->limits.requests_per_second, 20);
+  EXPECT_EQ(config->limits.burst, 50);
+
+  EXPECT_THAT(ErrorOf(FileSources(std::string(kMinimalFile) +
+                                  "[server]\nmax_request_bytes = 100\n")),
+              AllOf(HasSubstr("server.max_request_bytes 100"),
+                    HasSubstr("must be 65536..67108864")));
+  EXPECT_THAT(ErrorOf(FileSources(std::string(kMinimalFile) +
+                                  "[limits]\nrequests_per_second = -1\n")),
+              HasSubstr("limits.requests_per_second -1"));
+  EXPECT_THAT(ErrorOf(FileSources(std::string(kMinimalFile) +
+                                  "[limits]\nburst = 2000000\n")),
+              HasSubstr("must be 0..1000000"));
 }
 
 TEST_F(LoadConfigTest, UnknownStorageBackendIsAnError) {
