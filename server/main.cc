@@ -15,6 +15,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/lifecycle/ksef_token_watcher.h"
+#include "broker/lifecycle/ksef_tokens.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "broker/sessions/ministry_key_refresher.h"
 #include "broker/sessions/session_call_observer.h"
@@ -310,6 +312,33 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                         {"kept", "the stored certificates stay in force"}});
           }});
   if (!mfcert_refresh.ok()) return fail("sessions", mfcert_refresh.status());
+  // KSeF tokens minted into the vault, and their status watch (issue 14).
+  absl::StatusOr<std::unique_ptr<broker::KsefTokens>> ksef_tokens =
+      broker::KsefTokens::Create({.apis = ksef_apis->get(),
+                                  .sessions = sessions->get(),
+                                  .tokens = tokens->get(),
+                                  .clock = clock,
+                                  .observer = &session_calls,
+                                  .audit = audit->get()},
+                                 {});
+  if (!ksef_tokens.ok()) return fail("sessions", ksef_tokens.status());
+  absl::StatusOr<std::unique_ptr<broker::KsefTokenWatcher>> token_watch =
+      broker::KsefTokenWatcher::Start(
+          ksef_tokens->get(),
+          {.interval = absl::Seconds(config.ksef.token_status_interval_seconds),
+           .on_pass = [&logger](const broker::KsefTokenWatchPass& pass) {
+             logger.Log(
+                 pass.failed > 0 || pass.revoked > 0 ? LogLevel::kWarning
+                                                     : LogLevel::kInfo,
+                 "token_status_watch",
+                 {{"checked", std::to_string(pass.checked)},
+                  {"changed", std::to_string(pass.changed)},
+                  {"revoked", std::to_string(pass.revoked)},
+                  {"skipped", std::to_string(pass.skipped)},
+                  {"failed", std::to_string(pass.failed)},
+                  {"error", std::string(pass.last_error.message())}});
+           }});
+  if (!token_watch.ok()) return fail("sessions", token_watch.status());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
@@ -328,6 +357,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                    .token_encryptor = &token_encryptor,
                                    .qr_signer = &qr_signer,
                                    .sessions = sessions->get(),
+                                   .ksef_tokens = ksef_tokens->get(),
                                    .audit = audit->get()});
   if (!daemon.ok()) return fail("listen", daemon.status());
   PrintBanner(config, **daemon);
@@ -379,6 +409,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   }
   (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
   daemon->reset();
+  token_watch->reset();
   mfcert_refresh->reset();
   // After the last RPC: the final checkpoint signs the chain's end.
   if (absl::Status s = (*audit)->Close(); !s.ok()) {

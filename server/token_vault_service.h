@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/lifecycle/ksef_tokens.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "server/rpc_call.h"
 #include "vault/tokens/token_vault.h"
@@ -22,9 +23,10 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
-  // `env` and `tokens` must outlive the service.
-  TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens)
-      : env_(env), tokens_(tokens) {}
+  // `env`, `tokens` and `ksef_tokens` must outlive the service.
+  TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens,
+                    broker::KsefTokens& ksef_tokens)
+      : env_(env), tokens_(tokens), ksef_tokens_(ksef_tokens) {}
 
   grpc::Status ImportToken(grpc::ServerContext* context,
                            const sejf::v1::ImportTokenRequest* request,
@@ -59,6 +61,12 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       grpc::ServerContext* context,
       const sejf::v1::GetVaultStatusRequest* request,
       sejf::v1::GetVaultStatusResponse* response) override;
+  // Issue 14, in token_vault_ksef.cc: tokens minted in KSeF; DestroyToken
+  // with revoke_in_ksef.
+  grpc::Status CreateTokenInKsef(
+      grpc::ServerContext* context,
+      const sejf::v1::CreateTokenInKsefRequest* request,
+      sejf::v1::CreateTokenInKsefResponse* response) override;
 
  private:
   // The token of request field "name" ("tokens/{token}"), authorized for
@@ -77,8 +85,15 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       const std::function<absl::StatusOr<vault::Token>(const std::string&)>&
           act);
 
+  // DestroyToken with revoke_in_ksef (token_vault_ksef.cc).
+  grpc::Status DestroyRevokingInKsef(
+      grpc::ServerContext* context,
+      const sejf::v1::DestroyTokenRequest& request,
+      sejf::v1::DestroyTokenResponse* response);
+
   const ServiceEnvironment& env_;
   vault::TokenVault& tokens_;
+  broker::KsefTokens& ksef_tokens_;
 };
 
 }  // namespace sejf::server

@@ -148,6 +148,14 @@ inline constexpr MethodCase kMethods[] = {
     {"/sejf.v1.KsefSessions/FetchMinistryCertificates",
      server::Operation::kMfcertsManage, Target::kWholeVault,
      R"(environment: "emu")"},
+    // Issue 14. acme-sess logged in with a token (and is closed by now), so
+    // an allowed caller gets FAILED_PRECONDITION from the domain (KSeF mints
+    // only after a certificate login): authorization is what is checked.
+    {"/sejf.v1.TokenVault/CreateTokenInKsef", server::Operation::kTokensCreate,
+     Target::kCredentialInContext,
+     R"(token_id: "acme-mint-$UNIQUE" session: "sessions/acme-sess"
+        permissions: TOKEN_PERMISSION_INVOICE_READ
+        description: "minted by the matrix")"},
 };
 
 }  // namespace sejf::testing::authz
