@@ -131,6 +131,12 @@ class KsefTokens {
       absl::string_view name, absl::string_view session,
       const SessionCaller& caller = {});
 
+  // Session `name` as KsefSessions::Get answers (for an adapter to
+  // authorize in its context before Create).
+  absl::StatusOr<SessionInfo> Session(absl::string_view name) {
+    return deps_.sessions->Get(name);
+  }
+
   // Tokens the watch found newly unusable since start (a metric).
   std::int64_t revocations_seen() const { return revocations_seen_.load(); }
 
