@@ -65,9 +65,9 @@ grpc::Status TokenVaultService::CreateTokenInKsef(
     if (!session.ok()) return session.status();
     RETURN_IF_ERROR(call.AuthorizeFound(
         Operation::kTokensCreate,
-        TokenTarget(params.name, session->context,
-                    absl::StrCat("create in KSeF through sessions/",
-                                 params.session)),
+        TokenTarget(
+            params.name, session->context,
+            absl::StrCat("create in KSeF through sessions/", params.session)),
         SessionNotFound(params.session)));
     ASSIGN_OR_RETURN(vault::Token token,
                      ksef_tokens_.Create(params, CallerOf(call)));
@@ -81,9 +81,9 @@ grpc::Status TokenVaultService::DestroyRevokingInKsef(
     sejf::v1::DestroyTokenResponse* response) {
   return RunRpc(env_, context, request, [&](RpcCall& call) -> absl::Status {
     if (!request.revoke_in_ksef()) {
-      return WithField("session", absl::InvalidArgumentError(
-                                      "session is used only with "
-                                      "revoke_in_ksef"));
+      return WithField("session",
+                       absl::InvalidArgumentError("session is used only with "
+                                                  "revoke_in_ksef"));
     }
     if (request.session().empty()) {
       return WithField(
@@ -98,9 +98,9 @@ grpc::Status TokenVaultService::DestroyRevokingInKsef(
                      TokenNameFromResource(request.name(), "name"));
     ASSIGN_OR_RETURN(
         vault::Token token,
-        FindAuthorizedToken(call, tokens_, name, Operation::kTokensManage, {},
-                            absl::StrCat("revoke in KSeF through sessions/",
-                                         session)));
+        FindAuthorizedToken(
+            call, tokens_, name, Operation::kTokensManage, {},
+            absl::StrCat("revoke in KSeF through sessions/", session)));
     ASSIGN_OR_RETURN(token, ksef_tokens_.DestroyWithRevoke(token.name, session,
                                                            CallerOf(call)));
     TokenToProto(token, response->mutable_token());

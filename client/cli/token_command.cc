@@ -271,15 +271,14 @@ int RunList(const TokenFlags& flags, const CliContext& context,
     const std::string expires = token.expire_time.has_value()
                                     ? DescribeExpiry(*token.expire_time, now)
                                     : "never";
-    std::printf(
-        "%-32s %-26s %-10s %-7lld %-10s %-36s %s\n", token.name.c_str(),
-        token.context.c_str(), StateName(token.state).c_str(),
-        static_cast<long long>(token.version),
-        token.ksef_status.empty() ? "-" : token.ksef_status.c_str(),
-        token.ksef_reference_number.empty()
-            ? "-"
-            : token.ksef_reference_number.c_str(),
-        expires.c_str());
+    std::printf("%-32s %-26s %-10s %-7lld %-10s %-36s %s\n", token.name.c_str(),
+                token.context.c_str(), StateName(token.state).c_str(),
+                static_cast<long long>(token.version),
+                token.ksef_status.empty() ? "-" : token.ksef_status.c_str(),
+                token.ksef_reference_number.empty()
+                    ? "-"
+                    : token.ksef_reference_number.c_str(),
+                expires.c_str());
   }
   return kExitOk;
 }

@@ -17,9 +17,9 @@ constexpr std::array<Operation, kOperationCount> kOperations = {
 
 // Indexed by the enum value.
 constexpr std::array<absl::string_view, kOperationCount> kNames = {
-    "keys.read",      "keys.manage", "tokens.read",     "tokens.manage",
-    "mfcerts.manage", "auth.xades",  "auth.token",      "qr.offline",
-    "audit.read",     "vault.admin", "sessions.manage", "sessions.token",
+    "keys.read",      "keys.manage",   "tokens.read",     "tokens.manage",
+    "mfcerts.manage", "auth.xades",    "auth.token",      "qr.offline",
+    "audit.read",     "vault.admin",   "sessions.manage", "sessions.token",
     "sessions.read",  "tokens.create",
 };
 

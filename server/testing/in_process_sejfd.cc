@@ -145,15 +145,15 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
            .ministry_certificates = p.mfcerts.get(),
            .clock = &p.clock},
           {.sleep = [&p](absl::Duration d) { p.clock.Advance(d); }}));
-  ASSIGN_OR_RETURN(
-      p.ksef_tokens,
-      broker::KsefTokens::Create(
-          {.apis = &p.ksef_apis,
-           .sessions = p.sessions.get(),
-           .tokens = p.tokens.get(),
-           .clock = &p.clock,
-           .audit = p.audit.get()},
-          {.sleep = [&p](absl::Duration d) { p.clock.Advance(d); }}));
+  ASSIGN_OR_RETURN(p.ksef_tokens,
+                   broker::KsefTokens::Create({.apis = &p.ksef_apis,
+                                               .sessions = p.sessions.get(),
+                                               .tokens = p.tokens.get(),
+                                               .clock = &p.clock,
+                                               .audit = p.audit.get()},
+                                              {.sleep = [&p](absl::Duration d) {
+                                                p.clock.Advance(d);
+                                              }}));
 
   p.env.policy = &p.policy;
   p.env.logger = &p.logger;
