@@ -238,7 +238,7 @@ const KeySpec kKeys[] = {
     // Issue 14: the KSeF token status watch.
     {"ksef.token_status_interval_seconds", KeyType::kInteger, nullptr,
      [](Config& c, std::int64_t v) {
-       return IntInRange(v, 60, 604800, &c.ksef.token_status_interval_seconds);
+       return IntInRange(v, 1, 604800, &c.ksef.token_status_interval_seconds);
      },
      [](const Config& c) {
        return absl::StrCat(c.ksef.token_status_interval_seconds);
