@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -284,18 +285,25 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   // Every KSeF call of a session is audited (endpoint, reference number,
   // status; never a token).
   broker::AuditingSessionCallObserver session_calls(audit->get());
+  // A token login KSeF ended with 450 wakes the token status watch (issue
+  // 14); the watch starts after the sessions, hence the late binding.
+  std::atomic<broker::KsefTokenWatcher*> token_watch_ptr = nullptr;
   absl::StatusOr<std::unique_ptr<broker::KsefSessions>> sessions =
-      broker::KsefSessions::Create({.apis = ksef_apis->get(),
-                                    .storage = storage->get(),
-                                    .keyring = keyring->get(),
-                                    .tokens = tokens->get(),
-                                    .signer = &auth_signer,
-                                    .encryptor = &token_encryptor,
-                                    .ministry_certificates = &mfcerts,
-                                    .clock = clock,
-                                    .observer = &session_calls},
-                                   {.refresh_margin = absl::Seconds(
-                                        config.ksef.refresh_margin_seconds)});
+      broker::KsefSessions::Create(
+          {.apis = ksef_apis->get(),
+           .storage = storage->get(),
+           .keyring = keyring->get(),
+           .tokens = tokens->get(),
+           .signer = &auth_signer,
+           .encryptor = &token_encryptor,
+           .ministry_certificates = &mfcerts,
+           .clock = clock,
+           .observer = &session_calls},
+          {.refresh_margin = absl::Seconds(config.ksef.refresh_margin_seconds),
+           .on_token_refused = [&token_watch_ptr](absl::string_view) {
+             broker::KsefTokenWatcher* watch = token_watch_ptr.load();
+             if (watch != nullptr) watch->Poke();
+           }});
   if (!sessions.ok()) return fail("sessions", sessions.status());
   // The Ministry certificates of every environment with open sessions, as
   // KSeF lists them: at start and daily (withdrawn keys retired, every
@@ -338,6 +346,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                          {"error", std::string(pass.last_error.message())}});
            }});
   if (!token_watch.ok()) return fail("sessions", token_watch.status());
+  token_watch_ptr.store(token_watch->get());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
@@ -408,6 +417,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   }
   (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
   daemon->reset();
+  token_watch_ptr.store(nullptr);
   token_watch->reset();
   mfcert_refresh->reset();
   // After the last RPC: the final checkpoint signs the chain's end.

@@ -240,5 +240,27 @@ TEST_F(KsefTokensE2eTest, DestroyWithRevokeEndsTheTokenInKsefFirst) {
   EXPECT_THAT(destroyed.out, Not(HasSubstr(secret)));
 }
 
+TEST_F(KsefTokensE2eTest, AnImportedTokenKeepsTheReferenceNumberItCarries) {
+  Expect0(
+      Sejf({"token", "import", "--name", "portal-tok", "--context", kContext},
+           "20251010-EC-1DCE3E3000-12ECB5B36E-45|nip-5265877635|"
+           "0123456789abcdef\n"));
+  nlohmann::json token = SejfJson({"token", "show", "portal-tok"});
+  EXPECT_EQ(token.value("ksefReferenceNumber", ""),
+            "20251010-EC-1DCE3E3000-12ECB5B36E-45");
+  EXPECT_EQ(token.value("ksefEnvironment", ""), "");
+  Expect0(
+      Sejf({"token", "import", "--name", "opaque-tok", "--context", kContext},
+           "an-opaque-token-0123456789\n"));
+  EXPECT_EQ(SejfJson({"token", "show", "opaque-tok"})
+                .value("ksefReferenceNumber", ""),
+            "");
+  // Without a reference number it cannot be revoked from here.
+  CommandResult r = Sejf({"token", "destroy", "opaque-tok", "--revoke-in-ksef",
+                          "--session", kSession, "--yes"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("KSeF portal"));
+}
+
 }  // namespace
 }  // namespace sejf::testing

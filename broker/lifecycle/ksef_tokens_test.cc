@@ -255,5 +255,24 @@ TEST_F(KsefTokensTest, WatcherRunsAPassWhenPoked) {
   EXPECT_EQ(tokens_->Get("acme-erp")->record.ksef_status, "Revoked");
 }
 
+// A token login KSeF ends with 450 tells the sessions' owner which token
+// (sejfd then wakes the status watch).
+TEST_F(KsefTokensTest, ATokenLoginEndingIn450NamesTheToken) {
+  lifecycle_.reset();
+  Stop();
+  std::vector<std::string> refused;
+  ASSERT_TRUE(Start({.on_token_refused = [&](absl::string_view token) {
+                refused.emplace_back(token);
+              }}).ok());
+  // A token KSeF does not know: the fake ends the login with 450.
+  auto token = tokens_->Import({.name = "unknown-tok",
+                                .context = kNip,
+                                .description = "ERP",
+                                .secret = SecretFromView("not-in-ksef-0123")});
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_FALSE(sessions_->Open(TokenParams("erp", "unknown-tok")).ok());
+  EXPECT_EQ(refused, std::vector<std::string>{"unknown-tok"});
+}
+
 }  // namespace
 }  // namespace sejf::broker
