@@ -335,15 +335,17 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
           ksef_tokens->get(),
           {.interval = absl::Seconds(config.ksef.token_status_interval_seconds),
            .on_pass = [&logger](const broker::KsefTokenWatchPass& pass) {
-             logger.Log(pass.failed > 0 || pass.revoked > 0 ? LogLevel::kWarning
-                                                            : LogLevel::kInfo,
-                        "token_status_watch",
-                        {{"checked", std::to_string(pass.checked)},
-                         {"changed", std::to_string(pass.changed)},
-                         {"revoked", std::to_string(pass.revoked)},
-                         {"skipped", std::to_string(pass.skipped)},
-                         {"failed", std::to_string(pass.failed)},
-                         {"error", std::string(pass.last_error.message())}});
+             logger.Log(
+                 pass.failed > 0 || pass.revoked > 0 ? LogLevel::kWarning
+                                                     : LogLevel::kInfo,
+                 "token_status_watch",
+                 {{"checked", std::to_string(pass.checked)},
+                  {"changed", std::to_string(pass.changed)},
+                  {"revoked", std::to_string(pass.revoked)},
+                  {"skipped", std::to_string(pass.skipped)},
+                  {"failed", std::to_string(pass.failed)},
+                  {"rate_limited", pass.stopped_by_rate_limit ? "yes" : "no"},
+                  {"error", std::string(pass.last_error.message())}});
            }});
   if (!token_watch.ok()) return fail("sessions", token_watch.status());
   token_watch_ptr.store(token_watch->get());

@@ -323,6 +323,12 @@ KsefTokenWatchPass KsefTokens::CheckAll(const SessionCaller& caller) {
         } else {
           ++pass.failed;
           pass.last_error = checked.status();
+          // KSeF allows 10/s, 30/min, 120/h on /tokens (ksef-protocol.md
+          // §9.2): once it says so, the rest waits for the next pass.
+          if (absl::IsResourceExhausted(checked.status())) {
+            pass.stopped_by_rate_limit = true;
+            return pass;
+          }
         }
         continue;
       }

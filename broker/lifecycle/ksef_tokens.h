@@ -86,6 +86,9 @@ struct KsefTokenWatchPass {
   int skipped = 0;  // with a reference number but no session to ask with
   int failed = 0;   // KSeF or storage errors (the next pass tries again)
   absl::Status last_error = {};
+  // KSeF answered 429 (after the API's retries): the pass ended there and
+  // the tokens after it wait for the next pass.
+  bool stopped_by_rate_limit = false;
 };
 
 class KsefTokens {
@@ -123,7 +126,7 @@ class KsefTokens {
                                            const SessionCaller& caller = {});
 
   // The status watch over every token with a reference number that is not
-  // destroyed.
+  // destroyed, in name order; it ends early when KSeF rate-limits it.
   KsefTokenWatchPass CheckAll(const SessionCaller& caller = {});
 
   // Revokes the token in KSeF through `session`, then destroys it.

@@ -209,6 +209,23 @@ TEST_F(KsefTokensTest, StatusWatchSkipsTokensWithoutASessionInTheirContext) {
   EXPECT_EQ(api_.Calls(kGetToken), 0);
 }
 
+TEST_F(KsefTokensTest, StatusWatchStopsWhenKsefRateLimitsIt) {
+  OpenKeySession();
+  ASSERT_TRUE(lifecycle_->Create(Params("erp-a")).ok());
+  ASSERT_TRUE(lifecycle_->Create(Params("erp-b")).ok());
+  const int gets = api_.Calls(kGetToken);
+  api_.Inject(kGetToken,
+              testing::KsefHttpError(kGetToken, 429, {}, absl::Seconds(60)));
+  KsefTokenWatchPass pass = lifecycle_->CheckAll();
+  EXPECT_TRUE(pass.stopped_by_rate_limit);
+  EXPECT_EQ(pass.failed, 1);
+  EXPECT_EQ(pass.checked, 0);
+  EXPECT_EQ(api_.Calls(kGetToken), gets + 1);  // erp-b was not asked
+  pass = lifecycle_->CheckAll();               // the next pass covers both
+  EXPECT_FALSE(pass.stopped_by_rate_limit);
+  EXPECT_EQ(pass.checked, 2);
+}
+
 TEST_F(KsefTokensTest, DestroyWithRevokeRevokesInKsefFirst) {
   OpenKeySession();
   auto created = lifecycle_->Create(Params());
