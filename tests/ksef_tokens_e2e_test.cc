@@ -220,6 +220,11 @@ TEST_F(KsefTokensE2eTest, DestroyWithRevokeEndsTheTokenInKsefFirst) {
   const std::string reference =
       JsonOf(created).value("ksefReferenceNumber", "");
   const std::string secret = Minted(reference)["token"];
+  Expect0(OpenWithToken("doomed-login", "doomed"));
+  const std::string login_reference =
+      SejfJson({"session", "show", "doomed-login"})
+          .value("referenceNumber", "");
+  ASSERT_FALSE(login_reference.empty());
 
   // --revoke-in-ksef without a session is a usage error: nothing happens.
   EXPECT_NE(Sejf({"token", "destroy", "doomed", "--revoke-in-ksef", "--yes"})
@@ -238,6 +243,17 @@ TEST_F(KsefTokensE2eTest, DestroyWithRevokeEndsTheTokenInKsefFirst) {
   EXPECT_THAT(std::string(minted["status"]),
               ::testing::AnyOf("Revoking", "Revoked"));
   EXPECT_THAT(destroyed.out, Not(HasSubstr(secret)));
+  // The session logged in with it is closed, in KSeF too (revoking a token
+  // does not end its sessions there, ksef-api#424).
+  EXPECT_EQ(SejfJson({"session", "show", "doomed-login"}).value("state", ""),
+            "SESSION_STATE_CLOSED");
+  absl::StatusOr<nlohmann::json> operations = emulator_->Operations();
+  ASSERT_TRUE(operations.ok()) << operations.status();
+  bool ended = false;
+  for (const nlohmann::json& op : *operations) {
+    if (op["referenceNumber"] == login_reference) ended = op["revoked"];
+  }
+  EXPECT_TRUE(ended) << login_reference;
 }
 
 TEST_F(KsefTokensE2eTest, AnImportedTokenKeepsTheReferenceNumberItCarries) {
