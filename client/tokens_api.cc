@@ -104,6 +104,13 @@ absl::StatusOr<Token> TokensApi::DestroyRevokingInKsef(
                    kToken);
 }
 
+absl::StatusOr<Token> TokensApi::CheckInKsef(const std::string& name) {
+  return Converted(
+      CallWithName(*stub_->rpc, &TokenVault::Stub::CheckTokenInKsef, name,
+                   timeout_),
+      kToken);
+}
+
 absl::StatusOr<DataKeyRotation> TokensApi::RotateDataKey() {
   return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::RotateDataKey,
                              v1::RotateDataKeyRequest(), timeout_),

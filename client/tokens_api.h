@@ -46,6 +46,8 @@ class TokensApi {
   absl::StatusOr<Token> CreateInKsef(const TokenCreate& request);
   absl::StatusOr<Token> DestroyRevokingInKsef(const std::string& name,
                                               const std::string& session);
+  // Asks KSeF now for the token's status (stored as the status watch does).
+  absl::StatusOr<Token> CheckInKsef(const std::string& name);
 
   absl::StatusOr<DataKeyRotation> RotateDataKey();
   absl::StatusOr<KekRotation> RotateKeyEncryptionKey();

@@ -1,6 +1,7 @@
 // TokenVaultService's KSeF side (issue 14; docs/lifecycle-tokens.md):
-// CreateTokenInKsef, and DestroyToken with revoke_in_ksef. The domain
-// (broker::KsefTokens) judges the request; this converts and authorizes.
+// CreateTokenInKsef, CheckTokenInKsef, and DestroyToken with revoke_in_ksef.
+// The domain (broker::KsefTokens) judges the request; this converts and
+// authorizes.
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -71,6 +72,24 @@ grpc::Status TokenVaultService::CreateTokenInKsef(
         SessionNotFound(params.session)));
     ASSIGN_OR_RETURN(vault::Token token,
                      ksef_tokens_.Create(params, CallerOf(call)));
+    TokenToProto(token, response->mutable_token());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenVaultService::CheckTokenInKsef(
+    grpc::ServerContext* context,
+    const sejf::v1::CheckTokenInKsefRequest* request,
+    sejf::v1::CheckTokenInKsefResponse* response) {
+  return RunRpc(env_, context, *request, [&](RpcCall& call) -> absl::Status {
+    ASSIGN_OR_RETURN(std::string name,
+                     TokenNameFromResource(request->name(), "name"));
+    ASSIGN_OR_RETURN(
+        vault::Token token,
+        FindAuthorizedToken(call, tokens_, name, Operation::kTokensManage, {},
+                            "status check in KSeF"));
+    ASSIGN_OR_RETURN(token,
+                     ksef_tokens_.CheckStatus(token.name, CallerOf(call)));
     TokenToProto(token, response->mutable_token());
     return absl::OkStatus();
   });

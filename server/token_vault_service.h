@@ -67,6 +67,10 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       grpc::ServerContext* context,
       const sejf::v1::CreateTokenInKsefRequest* request,
       sejf::v1::CreateTokenInKsefResponse* response) override;
+  grpc::Status CheckTokenInKsef(
+      grpc::ServerContext* context,
+      const sejf::v1::CheckTokenInKsefRequest* request,
+      sejf::v1::CheckTokenInKsefResponse* response) override;
 
  private:
   // The token of request field "name" ("tokens/{token}"), authorized for

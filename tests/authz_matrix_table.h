@@ -156,6 +156,10 @@ inline constexpr MethodCase kMethods[] = {
      R"(token_id: "acme-mint-$UNIQUE" session: "sessions/acme-sess"
         permissions: TOKEN_PERMISSION_INVOICE_READ
         description: "minted by the matrix")"},
+    // acme-tok has no KSeF reference number: FAILED_PRECONDITION when
+    // allowed.
+    {"/sejf.v1.TokenVault/CheckTokenInKsef", server::Operation::kTokensManage,
+     Target::kCredentialInContext, R"(name: "tokens/acme-tok")"},
 };
 
 }  // namespace sejf::testing::authz

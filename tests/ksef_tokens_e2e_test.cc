@@ -214,6 +214,28 @@ TEST_F(KsefTokensE2eTest, StatusWatchSeesARevocationMadeInKsef) {
   EXPECT_THAT(audit.out, HasSubstr("tokens.ksef_status"));
 }
 
+TEST_F(KsefTokensE2eTest, CheckAsksKsefNow) {
+  CommandResult created = Create("checked");
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+  const std::string reference =
+      JsonOf(created).value("ksefReferenceNumber", "");
+  EXPECT_EQ(SejfJson({"token", "check", "checked"}).value("ksefStatus", ""),
+            "KSEF_TOKEN_STATUS_ACTIVE");
+  ASSERT_TRUE(
+      emulator_
+          ->Control("POST", "tokens/status",
+                    {{"referenceNumber", reference}, {"status", "Failed"}})
+          .ok());
+  EXPECT_EQ(SejfJson({"token", "check", "checked"}).value("ksefStatus", ""),
+            "KSEF_TOKEN_STATUS_FAILED");
+  // A token without a reference number cannot be asked about.
+  Expect0(Sejf({"token", "import", "--name", "unasked", "--context", kContext},
+               "an-opaque-token-9876543210\n"));
+  CommandResult r = Sejf({"token", "check", "unasked"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("no KSeF reference number"));
+}
+
 TEST_F(KsefTokensE2eTest, DestroyWithRevokeEndsTheTokenInKsefFirst) {
   CommandResult created = Create("doomed");
   ASSERT_EQ(created.exit_code, 0) << created.out << created.err;

@@ -392,6 +392,15 @@ void AddTokenCommand(CLI::App& app, const CliContext& context, int* exit_code) {
     return ShowResult(client.tokens().Get(TokenName(flags)), context);
   });
 
+  CLI::App* check = token->add_subcommand(
+      "check",
+      "Ask KSeF now for a token's status (GET /tokens/{ref}); the status "
+      "watch does it every [ksef] token_status_interval_seconds");
+  name_arg(check);
+  run(check, [&context](Client& client) {
+    return ShowResult(client.tokens().CheckInKsef(TokenName(flags)), context);
+  });
+
   CLI::App* list = token->add_subcommand("list", "Tokens, all pages");
   list->add_option("--context", flags.context, "Only tokens of this context");
   list->add_option("--state", flags.state, "active, disabled or destroyed")
