@@ -32,6 +32,29 @@ static v1::TokenPermission ToProto(TokenPermission permission) {
   return Convert(kPermissions, permission, v1::TOKEN_PERMISSION_UNSPECIFIED);
 }
 
+// KSeF's status names as the API's enum (issue 14).
+constexpr std::pair<const char*, v1::KsefTokenStatus> kKsefStatuses[] = {
+    {"Pending", v1::KSEF_TOKEN_STATUS_PENDING},
+    {"Active", v1::KSEF_TOKEN_STATUS_ACTIVE},
+    {"Revoking", v1::KSEF_TOKEN_STATUS_REVOKING},
+    {"Revoked", v1::KSEF_TOKEN_STATUS_REVOKED},
+    {"Failed", v1::KSEF_TOKEN_STATUS_FAILED},
+};
+
+static std::string KsefStatusFromProto(v1::KsefTokenStatus status) {
+  for (const auto& [name, value] : kKsefStatuses) {
+    if (value == status) return name;
+  }
+  return "";
+}
+
+static v1::KsefTokenStatus KsefStatusToProto(const std::string& status) {
+  for (const auto& [name, value] : kKsefStatuses) {
+    if (status == name) return value;
+  }
+  return v1::KSEF_TOKEN_STATUS_UNSPECIFIED;
+}
+
 Token FromProto(const v1::Token& token) {
   Token out{.name = token.name(),
             .context = token.context(),
@@ -43,6 +66,11 @@ Token FromProto(const v1::Token& token) {
             .rotate_time = FromProto(token.rotate_time()),
             .expire_time =
                 OptionalTime(token.has_expire_time(), token.expire_time())};
+  out.ksef_reference_number = token.ksef_reference_number();
+  out.ksef_environment = token.ksef_environment();
+  out.ksef_status = KsefStatusFromProto(token.ksef_status());
+  out.ksef_status_time =
+      OptionalTime(token.has_ksef_status_time(), token.ksef_status_time());
   for (int p : token.permissions()) {
     out.permissions.push_back(ConvertBack(kPermissions,
                                           static_cast<v1::TokenPermission>(p),
@@ -64,6 +92,21 @@ v1::Token ToProto(const Token& token) {
   if (token.expire_time.has_value()) {
     *out.mutable_expire_time() = ToProto(*token.expire_time);
   }
+  out.set_ksef_reference_number(token.ksef_reference_number);
+  out.set_ksef_environment(token.ksef_environment);
+  out.set_ksef_status(KsefStatusToProto(token.ksef_status));
+  if (token.ksef_status_time.has_value()) {
+    *out.mutable_ksef_status_time() = ToProto(*token.ksef_status_time);
+  }
+  return out;
+}
+
+v1::CreateTokenInKsefRequest ToProto(const TokenCreate& create) {
+  v1::CreateTokenInKsefRequest out;
+  out.set_token_id(create.token_id);
+  out.set_session(create.session);
+  for (TokenPermission p : create.permissions) out.add_permissions(ToProto(p));
+  out.set_description(create.description);
   return out;
 }
 

@@ -18,6 +18,7 @@ v1::Token ToProto(const Token& token);
 // Copies the secret into the request: the caller wipes the request's
 // `secret` (WipeString) once the call returns.
 v1::ImportTokenRequest ToProto(const TokenImport& token);
+v1::CreateTokenInKsefRequest ToProto(const TokenCreate& create);
 
 v1::ListTokensRequest ToProto(const TokenFilter& filter,
                               const PageRequest& page);

@@ -46,6 +46,21 @@ struct Token {
   absl::Time rotate_time;
   // Unset when the token does not expire.
   std::optional<absl::Time> expire_time;
+  // Issue 14: KSeF's reference number ("" unknown), the environment it was
+  // minted in ("" for an import), its KSeF status when last seen ("" never
+  // asked; "Pending", "Active", "Revoking", "Revoked", "Failed") and when.
+  std::string ksef_reference_number = {};
+  std::string ksef_environment = {};
+  std::string ksef_status = {};
+  std::optional<absl::Time> ksef_status_time = std::nullopt;
+};
+
+// A token to mint in KSeF through a session of sejf (issue 14).
+struct TokenCreate {
+  std::string token_id;
+  std::string session;  // "sessions/{session}"
+  std::vector<TokenPermission> permissions;
+  std::string description;
 };
 
 // A KSeF token to store. The secret lives in wiped memory; the API copies it

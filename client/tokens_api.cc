@@ -87,6 +87,30 @@ absl::StatusOr<Token> TokensApi::Destroy(const std::string& name) {
                    kToken);
 }
 
+absl::StatusOr<Token> TokensApi::CreateInKsef(const TokenCreate& create) {
+  return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::CreateTokenInKsef,
+                             ToProto(create), timeout_),
+                   kToken);
+}
+
+absl::StatusOr<Token> TokensApi::DestroyRevokingInKsef(
+    const std::string& name, const std::string& session) {
+  v1::DestroyTokenRequest request;
+  request.set_name(name);
+  request.set_revoke_in_ksef(true);
+  request.set_session(session);
+  return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::DestroyToken,
+                             request, timeout_),
+                   kToken);
+}
+
+absl::StatusOr<Token> TokensApi::CheckInKsef(const std::string& name) {
+  return Converted(
+      CallWithName(*stub_->rpc, &TokenVault::Stub::CheckTokenInKsef, name,
+                   timeout_),
+      kToken);
+}
+
 absl::StatusOr<DataKeyRotation> TokensApi::RotateDataKey() {
   return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::RotateDataKey,
                              v1::RotateDataKeyRequest(), timeout_),

@@ -41,6 +41,13 @@ class TokensApi {
   absl::StatusOr<Token> Disable(const std::string& name);
   absl::StatusOr<Token> Enable(const std::string& name);
   absl::StatusOr<Token> Destroy(const std::string& name);
+  // Issue 14: mints a token in KSeF into the vault; revokes in KSeF through
+  // `session` ("sessions/{session}") before destroying.
+  absl::StatusOr<Token> CreateInKsef(const TokenCreate& request);
+  absl::StatusOr<Token> DestroyRevokingInKsef(const std::string& name,
+                                              const std::string& session);
+  // Asks KSeF now for the token's status (stored as the status watch does).
+  absl::StatusOr<Token> CheckInKsef(const std::string& name);
 
   absl::StatusOr<DataKeyRotation> RotateDataKey();
   absl::StatusOr<KekRotation> RotateKeyEncryptionKey();

@@ -53,3 +53,7 @@ seed ksef_wire certificates '\x05[{"certificate":"MIIB","usage":["KsefTokenEncry
 seed ksef_wire error '\x06{"exception":{"exceptionDetailList":[{"exceptionCode":9105,"exceptionDescription":"Nieprawidlowy podpis.","details":["a","b"]}]}}'
 seed ksef_wire problem '\x06{"title":"Too Many Requests","status":429,"detail":"Limit 60/s.","errors":[{"code":21401,"description":"x"}]}'
 seed ksef_wire retry_after '\x0730'
+# KSeF token management (issue 14; ksef_wire_tokens_fuzz.cc).
+seed ksef_wire_tokens generated '\x00{"referenceNumber":"20251010-EC-1DCE3E3000-12ECB5B36E-45","token":"20251010-EC-1DCE3E3000-12ECB5B36E-45|nip-5265877635|919f7044"}'
+seed ksef_wire_tokens status '\x01{"referenceNumber":"20251010-EC-1DCE3E3000-12ECB5B36E-45","authorIdentifier":{"type":"Nip","value":"5265877635"},"contextIdentifier":{"type":"Nip","value":"5265877635"},"description":"Wystawianie faktur","requestedPermissions":["InvoiceRead","InvoiceWrite"],"dateCreated":"2025-10-10T12:00:00.0000000+00:00","lastUseDate":null,"status":"Active","statusDetails":[]}'
+seed ksef_wire_tokens reference '\x0220251010-EC-1DCE3E3000-12ECB5B36E-45'

@@ -2,6 +2,7 @@
 #ifndef SEJF_SERVER_DOMAIN_SERVICES_H_
 #define SEJF_SERVER_DOMAIN_SERVICES_H_
 
+#include "broker/lifecycle/ksef_tokens.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "signer/custody/key_custody.h"
 #include "signer/custody/vault_check.h"
@@ -26,6 +27,8 @@ struct DomainServices {
   signer::OfflineQrSigner* qr_signer = nullptr;
   // Standing KSeF logins (broker/sessions).
   broker::KsefSessions* sessions = nullptr;
+  // KSeF tokens minted into the vault, revoked in KSeF (issue 14).
+  broker::KsefTokens* ksef_tokens = nullptr;
   // Every RPC's event.
   vault::AuditLog* audit = nullptr;
   // `sejf vault check` (TokenVault.CheckVault).

@@ -10,12 +10,15 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/lifecycle/ksef_token_watcher.h"
+#include "broker/lifecycle/ksef_tokens.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "broker/sessions/ministry_key_refresher.h"
 #include "broker/sessions/session_call_observer.h"
@@ -318,18 +321,25 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   // Every KSeF call of a session is audited (endpoint, reference number,
   // status; never a token).
   broker::AuditingSessionCallObserver session_calls(audit->get());
+  // A token login KSeF ended with 450 wakes the token status watch (issue
+  // 14); the watch starts after the sessions, hence the late binding.
+  std::atomic<broker::KsefTokenWatcher*> token_watch_ptr = nullptr;
   absl::StatusOr<std::unique_ptr<broker::KsefSessions>> sessions =
-      broker::KsefSessions::Create({.apis = ksef_apis->get(),
-                                    .storage = storage->get(),
-                                    .keyring = keyring->get(),
-                                    .tokens = tokens->get(),
-                                    .signer = &auth_signer,
-                                    .encryptor = &token_encryptor,
-                                    .ministry_certificates = &mfcerts,
-                                    .clock = clock,
-                                    .observer = &session_calls},
-                                   {.refresh_margin = absl::Seconds(
-                                        config.ksef.refresh_margin_seconds)});
+      broker::KsefSessions::Create(
+          {.apis = ksef_apis->get(),
+           .storage = storage->get(),
+           .keyring = keyring->get(),
+           .tokens = tokens->get(),
+           .signer = &auth_signer,
+           .encryptor = &token_encryptor,
+           .ministry_certificates = &mfcerts,
+           .clock = clock,
+           .observer = &session_calls},
+          {.refresh_margin = absl::Seconds(config.ksef.refresh_margin_seconds),
+           .on_token_refused = [&token_watch_ptr](absl::string_view) {
+             broker::KsefTokenWatcher* watch = token_watch_ptr.load();
+             if (watch != nullptr) watch->Poke();
+           }});
   if (!sessions.ok()) return fail("sessions", sessions.status());
   // The Ministry certificates of every environment with open sessions, as
   // KSeF lists them: at start and daily (withdrawn keys retired, every
@@ -346,8 +356,37 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                         {"kept", "the stored certificates stay in force"}});
           }});
   if (!mfcert_refresh.ok()) return fail("sessions", mfcert_refresh.status());
+  // KSeF tokens minted into the vault, and their status watch (issue 14).
+  absl::StatusOr<std::unique_ptr<broker::KsefTokens>> ksef_tokens =
+      broker::KsefTokens::Create({.apis = ksef_apis->get(),
+                                  .sessions = sessions->get(),
+                                  .tokens = tokens->get(),
+                                  .clock = clock,
+                                  .observer = &session_calls,
+                                  .audit = audit->get()},
+                                 {});
+  if (!ksef_tokens.ok()) return fail("sessions", ksef_tokens.status());
+  absl::StatusOr<std::unique_ptr<broker::KsefTokenWatcher>> token_watch =
+      broker::KsefTokenWatcher::Start(
+          ksef_tokens->get(),
+          {.interval = absl::Seconds(config.ksef.token_status_interval_seconds),
+           .on_pass = [&logger](const broker::KsefTokenWatchPass& pass) {
+             logger.Log(
+                 pass.failed > 0 || pass.revoked > 0 ? LogLevel::kWarning
+                                                     : LogLevel::kInfo,
+                 "token_status_watch",
+                 {{"checked", std::to_string(pass.checked)},
+                  {"changed", std::to_string(pass.changed)},
+                  {"revoked", std::to_string(pass.revoked)},
+                  {"skipped", std::to_string(pass.skipped)},
+                  {"failed", std::to_string(pass.failed)},
+                  {"rate_limited", pass.stopped_by_rate_limit ? "yes" : "no"},
+                  {"error", std::string(pass.last_error.message())}});
+           }});
+  if (!token_watch.ok()) return fail("sessions", token_watch.status());
+  token_watch_ptr.store(token_watch->get());
 
-  signer::VaultChecker vault_check(key_store->get(), storage->get(),
+  signer::VaultChecker vault_check(hsm_keys->get(), storage->get(),
                                    keyring->get(), tokens->get());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
@@ -375,6 +414,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                    .token_encryptor = &token_encryptor,
                                    .qr_signer = &qr_signer,
                                    .sessions = sessions->get(),
+                                   .ksef_tokens = ksef_tokens->get(),
                                    .audit = audit->get(),
                                    .vault_check = &vault_check});
   if (!daemon.ok()) return fail("listen", daemon.status());
@@ -429,6 +469,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   }
   (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
   daemon->reset();
+  token_watch_ptr.store(nullptr);
+  token_watch->reset();
   mfcert_refresh->reset();
   // After the last RPC: the final checkpoint signs the chain's end.
   if (absl::Status s = (*audit)->Close(); !s.ok()) {

@@ -155,6 +155,17 @@ std::vector<Case> Cases() {
          r.set_name("sessions/s1");
          return Unary(s.sessions.get(), &KsefSessions::Stub::GetSession, c, r);
        }},
+      // Issue 14: a token minted in the fake KSeF through session s1.
+      {Operation::kTokensCreate,
+       [](Stubs& s, grpc::ClientContext* c) {
+         CreateTokenInKsefRequest r;
+         r.set_token_id("t-minted");
+         r.set_session("sessions/s1");
+         r.add_permissions(TOKEN_PERMISSION_INVOICE_READ);
+         r.set_description("minted by the wiring test");
+         return Unary(s.tokens.get(), &TokenVault::Stub::CreateTokenInKsef, c,
+                      r);
+       }},
   };
 }
 

@@ -16,7 +16,7 @@ struct SejfServices::Services {
   Services(const ServiceEnvironment& env, const DomainServices& domain)
       : identity(env),
         keys(env, *domain.keys),
-        tokens(env, *domain.tokens, *domain.vault_check),
+        tokens(env, *domain.tokens, *domain.vault_check, *domain.ksef_tokens),
         auth(env, *domain.auth_signer, *domain.token_encryptor, *domain.tokens,
              *domain.qr_signer, *domain.mfcerts),
         sessions(env, *domain.sessions),
@@ -61,6 +61,7 @@ absl::StatusOr<std::unique_ptr<SejfServices>> SejfServices::Create(
   RETURN_IF_ERROR(Required(domain.qr_signer, "the QR code signer"));
   RETURN_IF_ERROR(Required(domain.sessions, "the KSeF sessions"));
   RETURN_IF_ERROR(Required(domain.vault_check, "the vault check"));
+  RETURN_IF_ERROR(Required(domain.ksef_tokens, "the KSeF token lifecycle"));
   for (const std::string& name : ServiceNames()) {
     const google::protobuf::ServiceDescriptor* service =
         ServiceDescriptorOf(name);

@@ -66,6 +66,21 @@ void TokenToProto(const vault::Token& token, sejf::v1::Token* out) {
   *out->mutable_create_time() = ToTimestamp(r.create_time);
   *out->mutable_rotate_time() = ToTimestamp(r.rotate_time);
   if (r.expire_time) *out->mutable_expire_time() = ToTimestamp(*r.expire_time);
+  out->set_ksef_reference_number(r.ksef_reference);
+  out->set_ksef_environment(r.ksef_environment);
+  out->set_ksef_status(KsefTokenStatusToProto(r.ksef_status));
+  if (r.ksef_status_time) {
+    *out->mutable_ksef_status_time() = ToTimestamp(*r.ksef_status_time);
+  }
+}
+
+sejf::v1::KsefTokenStatus KsefTokenStatusToProto(absl::string_view status) {
+  if (status == "Pending") return sejf::v1::KSEF_TOKEN_STATUS_PENDING;
+  if (status == "Active") return sejf::v1::KSEF_TOKEN_STATUS_ACTIVE;
+  if (status == "Revoking") return sejf::v1::KSEF_TOKEN_STATUS_REVOKING;
+  if (status == "Revoked") return sejf::v1::KSEF_TOKEN_STATUS_REVOKED;
+  if (status == "Failed") return sejf::v1::KSEF_TOKEN_STATUS_FAILED;
+  return sejf::v1::KSEF_TOKEN_STATUS_UNSPECIFIED;
 }
 
 }  // namespace sejf::server

@@ -26,6 +26,10 @@ sejf::v1::TokenPermission PermissionToProto(vault::TokenPermission permission);
 // secret and the proto has no field for it).
 void TokenToProto(const vault::Token& token, sejf::v1::Token* out);
 
+// KSeF's status name ("Active", …; "" never asked) as the proto enum
+// (issue 14).
+sejf::v1::KsefTokenStatus KsefTokenStatusToProto(absl::string_view status);
+
 }  // namespace sejf::server
 
 #endif  // SEJF_SERVER_TOKEN_CONVERSIONS_H_

@@ -162,6 +162,9 @@ grpc::Status TokenVaultService::EnableToken(
 grpc::Status TokenVaultService::DestroyToken(
     grpc::ServerContext* context, const sejf::v1::DestroyTokenRequest* request,
     sejf::v1::DestroyTokenResponse* response) {
+  if (request->revoke_in_ksef() || !request->session().empty()) {
+    return DestroyRevokingInKsef(context, *request, response);  // issue 14
+  }
   return ActOnToken(
       context, *request, response, Operation::kTokensManage,
       [&](const std::string& name) { return tokens_.Destroy(name); });

@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/lifecycle/ksef_tokens.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "server/rpc_call.h"
 #include "signer/custody/vault_check.h"
@@ -23,10 +24,15 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
-  // `env`, `tokens` and `vault_check` must outlive the service.
+  // `env`, `tokens`, `vault_check` and `ksef_tokens` must outlive the
+  // service.
   TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens,
-                    const signer::VaultChecker& vault_check)
-      : env_(env), tokens_(tokens), vault_check_(vault_check) {}
+                    const signer::VaultChecker& vault_check,
+                    broker::KsefTokens& ksef_tokens)
+      : env_(env),
+        tokens_(tokens),
+        vault_check_(vault_check),
+        ksef_tokens_(ksef_tokens) {}
 
   grpc::Status ImportToken(grpc::ServerContext* context,
                            const sejf::v1::ImportTokenRequest* request,
@@ -65,6 +71,16 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
   grpc::Status CheckVault(grpc::ServerContext* context,
                           const sejf::v1::CheckVaultRequest* request,
                           sejf::v1::CheckVaultResponse* response) override;
+  // Issue 14, in token_vault_ksef.cc: tokens minted in KSeF; DestroyToken
+  // with revoke_in_ksef.
+  grpc::Status CreateTokenInKsef(
+      grpc::ServerContext* context,
+      const sejf::v1::CreateTokenInKsefRequest* request,
+      sejf::v1::CreateTokenInKsefResponse* response) override;
+  grpc::Status CheckTokenInKsef(
+      grpc::ServerContext* context,
+      const sejf::v1::CheckTokenInKsefRequest* request,
+      sejf::v1::CheckTokenInKsefResponse* response) override;
 
  private:
   // The token of request field "name" ("tokens/{token}"), authorized for
@@ -83,9 +99,16 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       const std::function<absl::StatusOr<vault::Token>(const std::string&)>&
           act);
 
+  // DestroyToken with revoke_in_ksef (token_vault_ksef.cc).
+  grpc::Status DestroyRevokingInKsef(
+      grpc::ServerContext* context,
+      const sejf::v1::DestroyTokenRequest& request,
+      sejf::v1::DestroyTokenResponse* response);
+
   const ServiceEnvironment& env_;
   vault::TokenVault& tokens_;
   const signer::VaultChecker& vault_check_;
+  broker::KsefTokens& ksef_tokens_;
 };
 
 }  // namespace sejf::server

@@ -150,6 +150,18 @@ inline constexpr MethodCase kMethods[] = {
     {"/sejf.v1.KsefSessions/FetchMinistryCertificates",
      server::Operation::kMfcertsManage, Target::kWholeVault,
      R"(environment: "emu")"},
+    // Issue 14. acme-sess logged in with a token (and is closed by now), so
+    // an allowed caller gets FAILED_PRECONDITION from the domain (KSeF mints
+    // only after a certificate login): authorization is what is checked.
+    {"/sejf.v1.TokenVault/CreateTokenInKsef", server::Operation::kTokensCreate,
+     Target::kCredentialInContext,
+     R"(token_id: "acme-mint-$UNIQUE" session: "sessions/acme-sess"
+        permissions: TOKEN_PERMISSION_INVOICE_READ
+        description: "minted by the matrix")"},
+    // acme-tok has no KSeF reference number: FAILED_PRECONDITION when
+    // allowed.
+    {"/sejf.v1.TokenVault/CheckTokenInKsef", server::Operation::kTokensManage,
+     Target::kCredentialInContext, R"(name: "tokens/acme-tok")"},
 };
 
 }  // namespace sejf::testing::authz

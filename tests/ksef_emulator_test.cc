@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -564,6 +565,48 @@ TEST_F(KsefEmulatorTest, RateLimitsAnswer429WithRetryAfter) {
   ASSERT_TRUE(emulator_->UsePublishedRateLimits().ok());
   EXPECT_EQ(Call("POST", "/auth/challenge").status, 200);
   ASSERT_TRUE(emulator_->SetRateLimits(nlohmann::json::object()).ok());
+}
+
+// Issue 14: token management (tokens.py), with curl alone.
+TEST_F(KsefEmulatorTest, MintedTokensLogInWhileActiveAndNotOnceRevoked) {
+  ASSERT_TRUE(emulator_->RegisterKsefToken(kToken, "Nip", kNip).ok());
+  const std::string access =
+      LoginWithToken()["accessToken"]["token"].get<std::string>();
+  // What the OpenAPI schema refuses is 400 21405; no bearer is 401.
+  KsefHttpResponse bad =
+      Call("POST", "/tokens", R"({"permissions":[],"description":"x"})",
+           "application/json", access);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.ExceptionCode(), 21405);
+  EXPECT_EQ(Call("POST", "/tokens",
+                 R"({"permissions":["InvoiceRead"],"description":"ERP x"})")
+                .status,
+            401);
+
+  KsefHttpResponse minted =
+      Call("POST", "/tokens",
+           R"({"permissions":["InvoiceRead"],"description":"ERP invoices"})",
+           "application/json", access);
+  ASSERT_EQ(minted.status, 202) << minted.body;
+  const std::string ref = minted.Json()["referenceNumber"];
+  const std::string token = minted.Json()["token"];
+  EXPECT_TRUE(absl::StartsWith(token, ref + "|nip-" + kNip + "|")) << token;
+  // Pending (one poll, the default), then Active.
+  KsefHttpResponse status = Call("GET", "/tokens/" + ref, "", "", access);
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(status.Json()["status"], "Active");
+  EXPECT_EQ(status.Json()["requestedPermissions"],
+            nlohmann::json::array({"InvoiceRead"}));
+  EXPECT_EQ(FinalStatus({.token = token})["code"], 200);
+
+  EXPECT_EQ(Call("DELETE", "/tokens/" + ref, "", "", access).status, 204);
+  EXPECT_EQ(Call("GET", "/tokens/" + ref, "", "", access).Json()["status"],
+            "Revoked");
+  EXPECT_EQ(FinalStatus({.token = token})["code"], 450);
+  EXPECT_EQ(Call("GET", "/tokens/20250101-EC-0000000000-0000000000-00", "", "",
+                 access)
+                .ExceptionCode(),
+            21405);
 }
 
 }  // namespace

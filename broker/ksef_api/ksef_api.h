@@ -91,6 +91,36 @@ struct KsefCall {
   std::vector<std::string> system_warnings = {};
 };
 
+// ---- KSeF tokens (issue 14; ksef-protocol.md §8) ----
+
+// The body of POST /tokens (GenerateTokenRequest).
+struct KsefTokenRequest {
+  std::vector<std::string> permissions = {};  // TokenPermissionType names
+  std::string description = {};               // 5..256 characters
+};
+
+// 202 of POST /tokens: the token, shown once, and its reference number
+// ("20251010-EC-1DCE3E3000-12ECB5B36E-45").
+struct GeneratedKsefToken {
+  std::string reference_number = {};
+  SecretBytes token = {};
+};
+
+// 200 of GET /tokens/{referenceNumber} (TokenStatusResponse); never holds
+// the token itself.
+struct KsefTokenStatus {
+  std::string reference_number = {};
+  // "Pending", "Active", "Revoking", "Revoked" or "Failed"
+  // (AuthenticationTokenStatus; another value is a parse error).
+  std::string status = {};
+  std::string context_type = {};  // contextIdentifier.type ("Nip", …)
+  std::string context_value = {};
+  std::vector<std::string> permissions = {};  // requestedPermissions
+  std::string description = {};
+  absl::Time date_created = absl::InfinitePast();
+  std::vector<std::string> status_details = {};
+};
+
 class KsefApi {
  public:
   virtual ~KsefApi() = default;
@@ -130,6 +160,22 @@ class KsefApi {
   // GET /security/public-key-certificates: the response body as KSeF sent
   // it (the JSON list MinistryCertificateStore::Import parses).
   virtual absl::StatusOr<std::string> PublicKeyCertificates() = 0;
+
+  // ---- KSeF tokens (issue 14), each Bearer an access token ----
+
+  // POST /tokens. KSeF mints a new token every time it acts on this, so a
+  // request whose answer was lost is not repeated (UNAVAILABLE: a token may
+  // exist in KSeF that nobody received; GET /tokens lists it).
+  virtual absl::StatusOr<GeneratedKsefToken> GenerateToken(
+      const SecretBytes& access_token, const KsefTokenRequest& request) = 0;
+
+  // GET /tokens/{reference_number}.
+  virtual absl::StatusOr<KsefTokenStatus> GetToken(
+      const SecretBytes& access_token, absl::string_view reference_number) = 0;
+
+  // DELETE /tokens/{reference_number} (204): KSeF revokes the token.
+  virtual absl::Status RevokeToken(const SecretBytes& access_token,
+                                   absl::string_view reference_number) = 0;
 };
 
 // The KSeF API of each configured environment.

@@ -177,10 +177,11 @@ absl::Status KsefHttpApi::Malformed(const Endpoint& endpoint,
       absl::StatusCode::kInternal, endpoint,
       absl::StrCat("the answer (HTTP ", http_status,
                    ") does not have the documented shape: ", parse.message(),
-                   endpoint.repeat_after_sent
-                       ? ""
-                       : "; KSeF hands out the tokens once: start a new "
-                         "authentication from the challenge"),
+                   endpoint.repeat_after_sent ? ""
+                   : endpoint.lost_answer.empty()
+                       ? "; KSeF hands out the tokens once: start a new "
+                         "authentication from the challenge"
+                       : absl::StrCat("; ", endpoint.lost_answer)),
       KsefError{http_status}, nullptr);
 }
 
@@ -230,10 +231,12 @@ absl::StatusOr<HttpAnswer> KsefHttpApi::Send(const Endpoint& endpoint,
         return Error(
             absl::StatusCode::kUnavailable, endpoint,
             absl::StrCat(
-                "the request was sent but its answer was lost (", why,
-                "); KSeF hands out an authentication's tokens once, so they "
-                "cannot be fetched again: start a new authentication from "
-                "the challenge"),
+                "the request was sent but its answer was lost (", why, "); ",
+                endpoint.lost_answer.empty()
+                    ? "KSeF hands out an authentication's tokens once, so "
+                      "they cannot be fetched again: start a new "
+                      "authentication from the challenge"
+                    : endpoint.lost_answer),
             error, bearer);
       }
       if (last) {
@@ -287,10 +290,12 @@ absl::StatusOr<HttpAnswer> KsefHttpApi::Send(const Endpoint& endpoint,
         return Error(
             absl::StatusCode::kUnavailable, endpoint,
             absl::StrCat(
-                said,
-                "; KSeF may have handed out the tokens before failing, and "
-                "it does so once, so they cannot be fetched again: start a "
-                "new authentication from the challenge"),
+                said, "; ",
+                endpoint.lost_answer.empty()
+                    ? "KSeF may have handed out the tokens before failing, "
+                      "and it does so once, so they cannot be fetched again: "
+                      "start a new authentication from the challenge"
+                    : endpoint.lost_answer),
             error, bearer);
       }
       if (!last) {
@@ -355,6 +360,9 @@ absl::StatusOr<T> KsefHttpApi::Run(
     return parsed;
   }();
   if constexpr (std::is_same_v<T, AuthInit>) {
+    if (result.ok()) call.reference_number = result->reference_number;
+  }
+  if constexpr (std::is_same_v<T, GeneratedKsefToken>) {  // issue 14
     if (result.ok()) call.reference_number = result->reference_number;
   }
   Report(call, start, result.status());
@@ -461,5 +469,20 @@ absl::StatusOr<std::string> KsefHttpApi::PublicKeyCertificates() {
              {.method = "GET", .url = Url("/security/public-key-certificates")},
              &wire::ParsePublicKeyCertificates);
 }
+
+// ---- KSeF tokens (issue 14): the instantiations ksef_http_api_tokens.cc
+// calls ----
+template absl::StatusOr<GeneratedKsefToken> KsefHttpApi::Run(
+    const Endpoint&, const HttpRequest&,
+    absl::StatusOr<GeneratedKsefToken> (*)(const SecretBytes&), absl::Status,
+    absl::string_view);
+template absl::StatusOr<KsefTokenStatus> KsefHttpApi::Run(
+    const Endpoint&, const HttpRequest&,
+    absl::StatusOr<KsefTokenStatus> (*)(const SecretBytes&), absl::Status,
+    absl::string_view);
+template absl::StatusOr<std::monostate> KsefHttpApi::Run(
+    const Endpoint&, const HttpRequest&,
+    absl::StatusOr<std::monostate> (*)(const SecretBytes&), absl::Status,
+    absl::string_view);
 
 }  // namespace sejf::broker

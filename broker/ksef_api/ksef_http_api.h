@@ -135,6 +135,18 @@ class KsefHttpApi final : public KsefApi {
   absl::Status CloseCurrentSession(const SecretBytes& bearer) override;
   absl::StatusOr<std::string> PublicKeyCertificates() override;
 
+  // KSeF tokens (issue 14; ksef_http_api_tokens.cc). POST /tokens is not
+  // repeated once KSeF may have acted (a repeat mints a second token); GET
+  // and DELETE /tokens/{ref} are (a repeated DELETE meets a revoked token).
+  absl::StatusOr<GeneratedKsefToken> GenerateToken(
+      const SecretBytes& access_token,
+      const KsefTokenRequest& request) override;
+  absl::StatusOr<KsefTokenStatus> GetToken(
+      const SecretBytes& access_token,
+      absl::string_view reference_number) override;
+  absl::Status RevokeToken(const SecretBytes& access_token,
+                           absl::string_view reference_number) override;
+
   const KsefHttpApiSettings& settings() const { return settings_; }
 
  private:
@@ -143,6 +155,9 @@ class KsefHttpApi final : public KsefApi {
     absl::string_view name;         // "POST /auth/token/redeem"
     bool repeat_after_sent = true;  // may be resent once KSeF may have acted
     bool acts_once = false;  // an error after such an attempt is ambiguous
+    // For an endpoint not repeated after sending: what a lost answer means
+    // and what to do; empty: redeem's (the tokens cannot be fetched again).
+    absl::string_view lost_answer = {};
   };
 
   KsefHttpApi(KsefHttpApiSettings settings, KsefCallObserver observer,

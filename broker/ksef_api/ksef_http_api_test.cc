@@ -682,5 +682,98 @@ TEST_F(KsefHttpApiTest, DirectoryGivesEachEnvironmentItsApi) {
   }
 }
 
+// ---- KSeF tokens (issue 14) ----
+
+constexpr char kTokenReference[] = "20251010-EC-1DCE3E3000-12ECB5B36E-45";
+
+json TokenStatus(const std::string& status) {
+  return {{"referenceNumber", kTokenReference},
+          {"authorIdentifier", {{"type", "Nip"}, {"value", "5265877635"}}},
+          {"contextIdentifier", {{"type", "Nip"}, {"value", "5265877635"}}},
+          {"description", "ERP invoices"},
+          {"requestedPermissions", {"InvoiceRead", "InvoiceWrite"}},
+          {"dateCreated", "2025-10-10T12:00:00.0000000+00:00"},
+          {"lastUseDate", nullptr},
+          {"status", status},
+          {"statusDetails", json::array()}};
+}
+
+TEST_F(KsefHttpApiTest, TokenEndpointsCarryTheAccessTokenAndParseTheAnswers) {
+  const std::string minted =
+      absl::StrCat(kTokenReference, "|nip-5265877635|", kCanary);
+  Serve({Ok({{"referenceNumber", kTokenReference}, {"token", minted}}, 202),
+         Ok(TokenStatus("Active")),
+         {{"status", 204}}});
+  auto api = Api();
+  SecretBytes access = SecretFromView("access.jwt.1");
+  auto generated = api->GenerateToken(
+      access, {.permissions = {"InvoiceRead", "InvoiceWrite"},
+               .description = "ERP invoices"});
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  EXPECT_EQ(generated->reference_number, kTokenReference);
+  EXPECT_EQ(SecretView(generated->token), minted);
+  EXPECT_EQ(LastCall().reference_number, kTokenReference);
+
+  auto status = api->GetToken(access, kTokenReference);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->status, "Active");
+  EXPECT_EQ(status->context_type, "Nip");
+  EXPECT_EQ(status->context_value, "5265877635");
+  EXPECT_THAT(status->permissions, ElementsAre("InvoiceRead", "InvoiceWrite"));
+  EXPECT_EQ(status->date_created, absl::FromUnixSeconds(1760097600));
+
+  EXPECT_TRUE(api->RevokeToken(access, kTokenReference).ok());
+
+  std::vector<RecordedRequest> r = Requests();
+  ASSERT_THAT(r, SizeIs(3));
+  EXPECT_EQ(r[0].method + " " + r[0].path, "POST /v2/tokens");
+  EXPECT_EQ(r[0].headers["content-type"], "application/json");
+  EXPECT_EQ(json::parse(r[0].body),
+            json({{"permissions", {"InvoiceRead", "InvoiceWrite"}},
+                  {"description", "ERP invoices"}}));
+  EXPECT_EQ(r[1].method + " " + r[1].path,
+            absl::StrCat("GET /v2/tokens/", kTokenReference));
+  EXPECT_EQ(r[2].method + " " + r[2].path,
+            absl::StrCat("DELETE /v2/tokens/", kTokenReference));
+  for (const RecordedRequest& request : r) {
+    EXPECT_EQ(request.headers.at("authorization"), "Bearer access.jwt.1");
+  }
+}
+
+TEST_F(KsefHttpApiTest, GenerateTokenIsNotRepeatedAfterAServerError) {
+  Serve({{{"status", 503}, {"body", ""}},
+         Ok({{"referenceNumber", kTokenReference}, {"token", "t"}}, 202)});
+  absl::Status status = Api()
+                            ->GenerateToken(SecretFromView("access.jwt"),
+                                            {.permissions = {"InvoiceRead"},
+                                             .description = "ERP invoices"})
+                            .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("revoke it in KSeF"));
+  EXPECT_THAT(status.message(), Not(HasSubstr("from the challenge")));
+  EXPECT_THAT(Requests(), SizeIs(1));
+}
+
+TEST_F(KsefHttpApiTest, TokenAnswersOfAnotherShapeAreInternalWithoutTheToken) {
+  Serve({Ok({{"referenceNumber", "short"}, {"token", kCanary}}, 202),
+         Ok(TokenStatus("Sleeping"))});
+  auto api = Api();
+  SecretBytes access = SecretFromView("access.jwt");
+  absl::Status generated =
+      api->GenerateToken(access, {.permissions = {"InvoiceRead"},
+                                  .description = "ERP invoices"})
+          .status();
+  EXPECT_EQ(generated.code(), absl::StatusCode::kInternal) << generated;
+  EXPECT_THAT(generated.message(), HasSubstr("referenceNumber"));
+  EXPECT_THAT(generated.message(), Not(HasSubstr("CANARY")));
+  absl::Status status = api->GetToken(access, kTokenReference).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
+  EXPECT_THAT(status.message(), HasSubstr("\"status\""));
+  // A reference number that is not one is refused before anything is sent.
+  EXPECT_EQ(api->RevokeToken(access, "../auth/sessions").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Requests(), SizeIs(2));
+}
+
 }  // namespace
 }  // namespace sejf::broker

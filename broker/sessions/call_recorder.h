@@ -90,6 +90,10 @@ class CallRecorder {
   static std::string ReferenceOf(const absl::StatusOr<AuthInit>& init) {
     return init.ok() ? init->reference_number : "";
   }
+  static std::string ReferenceOf(  // issue 14: POST /tokens
+      const absl::StatusOr<GeneratedKsefToken>& generated) {
+    return generated.ok() ? generated->reference_number : "";
+  }
 
   SessionCallObserver* const observer_;
   const Clock* const clock_;

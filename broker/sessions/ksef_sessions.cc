@@ -69,7 +69,14 @@ absl::StatusOr<KsefLoginResult> KsefSessions::LogIn(
     absl::string_view name, const SessionRecord& record, absl::string_view step,
     const SessionCaller& caller) {
   ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(record.environment));
-  return login_.Run(*api, name, record, step, caller);
+  absl::StatusOr<KsefLoginResult> result =
+      login_.Run(*api, name, record, step, caller);
+  if (!result.ok() && options_.on_token_refused &&
+      record.credential_kind == SessionCredentialKind::kToken &&
+      KsefAuthStatusOf(result.status()) == 450) {
+    options_.on_token_refused(record.credential_name);  // issue 14
+  }
+  return result;
 }
 
 KsefSessions::~KsefSessions() = default;

@@ -200,6 +200,11 @@ class KsefSessions {
     // How the login waits between polls; empty: absl::SleepFor. Tests
     // advance their FakeClock here instead.
     std::function<void(absl::Duration)> sleep = {};
+    // Issue 14: told the name of a stored KSeF token whose login KSeF ended
+    // with status 450 (a bad or revoked token), so that sejfd's token
+    // status watch asks KSeF about it at once. Called on the login's
+    // thread; must not block or call back into KsefSessions. May be empty.
+    std::function<void(absl::string_view token)> on_token_refused = {};
   };
 
   // INVALID_ARGUMENT when a required dependency is missing or an option is

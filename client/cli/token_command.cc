@@ -62,6 +62,8 @@ struct TokenFlags {
   std::string expires;
   std::string from_file;
   std::string state;
+  std::string session;  // issue 14: create, destroy --revoke-in-ksef
+  bool revoke_in_ksef = false;
   bool yes = false;
 };
 
@@ -141,7 +143,22 @@ void PrintToken(const Token& token) {
                           FormatSeconds(*token.expire_time), " (",
                           DescribeExpiry(*token.expire_time, absl::Now()), ")")
                     : std::string("never"))
+            << "\n"
+            << "ksef ref:     "
+            << (token.ksef_reference_number.empty()
+                    ? std::string("(unknown)")
+                    : token.ksef_reference_number)
             << "\n";
+  if (!token.ksef_environment.empty()) {
+    std::cout << "minted in:    " << token.ksef_environment << "\n";
+  }
+  std::cout << "ksef status:  "
+            << (token.ksef_status.empty() ? std::string("(not checked)")
+                                          : token.ksef_status);
+  if (token.ksef_status_time.has_value()) {
+    std::cout << " (seen " << FormatSeconds(*token.ksef_status_time) << ")";
+  }
+  std::cout << "\n";
 }
 
 int ShowResult(const absl::StatusOr<Token>& token, const CliContext& context) {
@@ -152,6 +169,32 @@ int ShowResult(const absl::StatusOr<Token>& token, const CliContext& context) {
     PrintToken(*token);
   }
   return kExitOk;
+}
+
+// --permissions: KSeF names, comma-separated, into `out`; false (after
+// saying why on stderr) for an unknown name.
+bool ParsePermissions(const std::string& text,
+                      std::vector<TokenPermission>& out) {
+  for (absl::string_view word :
+       absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    word = absl::StripAsciiWhitespace(word);
+    bool known = false;
+    for (const PermissionName& p : kPermissions) {
+      if (word == p.name) {
+        out.push_back(p.value);
+        known = true;
+      }
+    }
+    if (!known) {
+      std::cerr << "sejf: --permissions: \"" << word
+                << "\" is not a KSeF token permission (InvoiceRead, "
+                   "InvoiceWrite, CredentialsRead, CredentialsManage, "
+                   "SubunitManage, EnforcementOperations, Introspection, "
+                   "CollectiveIdentifierManage)\n";
+      return false;
+    }
+  }
+  return true;
 }
 
 // --expires: YYYY-MM-DD (the start of that day, UTC) or an RFC 3339 time.
@@ -171,26 +214,8 @@ int RunImport(const TokenFlags& flags, const CliContext& context,
   request.token_id = flags.name;
   request.context = flags.context;
   request.description = flags.description;
-  if (!flags.permissions.empty()) {
-    for (absl::string_view word :
-         absl::StrSplit(flags.permissions, ',', absl::SkipWhitespace())) {
-      word = absl::StripAsciiWhitespace(word);
-      bool known = false;
-      for (const PermissionName& p : kPermissions) {
-        if (word == p.name) {
-          request.permissions.push_back(p.value);
-          known = true;
-        }
-      }
-      if (!known) {
-        std::cerr << "sejf: --permissions: \"" << word
-                  << "\" is not a KSeF token permission (InvoiceRead, "
-                     "InvoiceWrite, CredentialsRead, CredentialsManage, "
-                     "SubunitManage, EnforcementOperations, Introspection, "
-                     "CollectiveIdentifierManage)\n";
-        return kExitUsage;
-      }
-    }
+  if (!ParsePermissions(flags.permissions, request.permissions)) {
+    return kExitUsage;
   }
   if (!flags.expires.empty()) {
     std::optional<absl::Time> t = ParseExpiry(flags.expires);
@@ -206,6 +231,19 @@ int RunImport(const TokenFlags& flags, const CliContext& context,
   if (!secret.ok()) return CliContext::Fail(secret.status());
   request.secret = *std::move(secret);
   return ShowResult(client.tokens().Import(request), context);
+}
+
+// Issue 14: a token minted in KSeF straight into the vault.
+int RunCreate(const TokenFlags& flags, const CliContext& context,
+              Client& client) {
+  TokenCreate request;
+  request.token_id = flags.name;
+  request.session = ResourceName("sessions", flags.session);
+  request.description = flags.description;
+  if (!ParsePermissions(flags.permissions, request.permissions)) {
+    return kExitUsage;
+  }
+  return ShowResult(client.tokens().CreateInKsef(request), context);
 }
 
 int RunRotate(const TokenFlags& flags, const CliContext& context,
@@ -226,16 +264,21 @@ int RunList(const TokenFlags& flags, const CliContext& context,
     std::cout << ToJson(*tokens);
     return kExitOk;
   }
-  std::printf("%-32s %-26s %-10s %-7s %s\n", "NAME", "CONTEXT", "STATE",
-              "VERSION", "EXPIRES");
+  std::printf("%-32s %-26s %-10s %-7s %-10s %-36s %s\n", "NAME", "CONTEXT",
+              "STATE", "VERSION", "KSEF", "KSEF REF", "EXPIRES");
   const absl::Time now = absl::Now();
   for (const Token& token : *tokens) {
     const std::string expires = token.expire_time.has_value()
                                     ? DescribeExpiry(*token.expire_time, now)
                                     : "never";
-    std::printf("%-32s %-26s %-10s %-7lld %s\n", token.name.c_str(),
+    std::printf("%-32s %-26s %-10s %-7lld %-10s %-36s %s\n", token.name.c_str(),
                 token.context.c_str(), StateName(token.state).c_str(),
-                static_cast<long long>(token.version), expires.c_str());
+                static_cast<long long>(token.version),
+                token.ksef_status.empty() ? "-" : token.ksef_status.c_str(),
+                token.ksef_reference_number.empty()
+                    ? "-"
+                    : token.ksef_reference_number.c_str(),
+                expires.c_str());
   }
   return kExitOk;
 }
@@ -243,12 +286,26 @@ int RunList(const TokenFlags& flags, const CliContext& context,
 int RunDestroy(const TokenFlags& flags, const CliContext& context,
                Client& client) {
   const std::string name = TokenName(flags);
+  if (flags.revoke_in_ksef != !flags.session.empty()) {
+    std::cerr << "sejf: --revoke-in-ksef and --session go together: the "
+                 "session (in the token's context) is what KSeF is called "
+                 "through\n";
+    return kExitUsage;
+  }
   if (!flags.yes) {
-    std::optional<int> refused =
-        ConfirmDestroy("token", name,
-                       "Its sealed secret is erased for good; sejf can no "
-                       "longer use it to authenticate to KSeF.");
+    std::optional<int> refused = ConfirmDestroy(
+        "token", name,
+        flags.revoke_in_ksef
+            ? "It is revoked in KSeF first, then its sealed secret is erased "
+              "for good."
+            : "Its sealed secret is erased for good; sejf can no longer use "
+              "it to authenticate to KSeF.");
     if (refused.has_value()) return *refused;
+  }
+  if (flags.revoke_in_ksef) {
+    return ShowResult(client.tokens().DestroyRevokingInKsef(
+                          name, ResourceName("sessions", flags.session)),
+                      context);
   }
   return ShowResult(client.tokens().Destroy(name), context);
 }
@@ -296,6 +353,32 @@ void AddTokenCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   run(import,
       [&context](Client& client) { return RunImport(flags, context, client); });
 
+  // Issue 14 (docs/lifecycle-tokens.md).
+  CLI::App* create = token->add_subcommand(
+      "create",
+      "Mint a new token in KSeF through a session opened with a key; it is "
+      "sealed at once and nobody sees it");
+  create->add_option("--name", flags.name, "Name: [a-z0-9][a-z0-9._-]{0,63}")
+      ->required();
+  create
+      ->add_option("--session", flags.session,
+                   "The KSeF session (SESSION or sessions/SESSION) to mint "
+                   "through; the token gets its context")
+      ->required();
+  create
+      ->add_option("--permissions", flags.permissions,
+                   "KSeF permissions, comma-separated: InvoiceRead,"
+                   "InvoiceWrite,CredentialsRead,CredentialsManage,"
+                   "SubunitManage,EnforcementOperations,Introspection,"
+                   "CollectiveIdentifierManage")
+      ->required();
+  create
+      ->add_option("--description", flags.description,
+                   "5 to 256 characters, shown in KSeF")
+      ->required();
+  run(create,
+      [&context](Client& client) { return RunCreate(flags, context, client); });
+
   CLI::App* rotate = token->add_subcommand(
       "rotate", "Replace a token's secret (read from stdin): a new version");
   name_arg(rotate);
@@ -307,6 +390,15 @@ void AddTokenCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   name_arg(show);
   run(show, [&context](Client& client) {
     return ShowResult(client.tokens().Get(TokenName(flags)), context);
+  });
+
+  CLI::App* check = token->add_subcommand(
+      "check",
+      "Ask KSeF now for a token's status (GET /tokens/{ref}); the status "
+      "watch does it every [ksef] token_status_interval_seconds");
+  name_arg(check);
+  run(check, [&context](Client& client) {
+    return ShowResult(client.tokens().CheckInKsef(TokenName(flags)), context);
   });
 
   CLI::App* list = token->add_subcommand("list", "Tokens, all pages");
@@ -334,6 +426,12 @@ void AddTokenCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       "destroy", "Erase a token's secret for good (asks first)");
   name_arg(destroy);
   destroy->add_flag("--yes", flags.yes, "Do not ask");
+  destroy->add_flag("--revoke-in-ksef", flags.revoke_in_ksef,
+                    "Revoke it in KSeF first (DELETE /tokens/{ref}); destroy "
+                    "only when KSeF accepted");
+  destroy->add_option("--session", flags.session,
+                      "With --revoke-in-ksef: the KSeF session (in the "
+                      "token's context) to call KSeF through");
   run(destroy, [&context](Client& client) {
     return RunDestroy(flags, context, client);
   });

@@ -139,6 +139,10 @@ struct KsefConfig {
   // refresh token with less than this is not used (a new login instead)
   // (docs/sessions.md).
   int refresh_margin_seconds = 60;
+  // ksef.token_status_interval_seconds, 1..604800: how often the status
+  // watch asks KSeF about every token with a reference number (issue 14;
+  // docs/lifecycle-tokens.md).
+  int token_status_interval_seconds = 21600;
   std::map<std::string, KsefEnvironmentConfig> environments;
 };
 

@@ -258,6 +258,14 @@ const KeySpec kKeys[] = {
      [](const Config& c) {
        return absl::StrCat(c.ksef.refresh_margin_seconds);
      }},
+    // Issue 14: the KSeF token status watch.
+    {"ksef.token_status_interval_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 1, 604800, &c.ksef.token_status_interval_seconds);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.ksef.token_status_interval_seconds);
+     }},
 };
 
 constexpr absl::string_view kSections[] = {"listen",  "tls",   "hsm",

@@ -57,6 +57,7 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->ksef.api_max_attempts, 3);
   EXPECT_EQ(config->ksef.refresh_margin_seconds, 60);
   EXPECT_EQ(config->ksef.api_requests_per_second, 50);
+  EXPECT_EQ(config->ksef.token_status_interval_seconds, 21600);  // issue 14
   EXPECT_THAT(config->warnings, IsEmpty());
 }
 

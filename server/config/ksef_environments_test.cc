@@ -310,6 +310,20 @@ TEST_F(KsefEnvironmentsTest, RefreshMarginHasADefaultAndARange) {
               HasSubstr("ksef.refresh_margin_seconds -1"));
 }
 
+// Issue 14: the token status watch's interval.
+TEST_F(KsefEnvironmentsTest, TokenStatusIntervalIsBounded) {
+  auto config = LoadConfig(FileSources(kMinimalFile));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ksef.token_status_interval_seconds, 21600);
+  auto set =
+      LoadConfig(FileSources(std::string(kMinimalFile) +
+                             "[ksef]\ntoken_status_interval_seconds = 60\n"));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->ksef.token_status_interval_seconds, 60);
+  EXPECT_THAT(ErrorOf("[ksef]\ntoken_status_interval_seconds = 0\n"),
+              HasSubstr("must be 1..604800"));
+}
+
 TEST_F(KsefEnvironmentsTest, ReloadSaysAChangedApiUrlNeedsARestart) {
   ConfigSources sources = FileSources(std::string(kMinimalFile) +
                                       "[ksef.environments.emulator]\n"

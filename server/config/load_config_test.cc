@@ -279,6 +279,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_KSEF_API_MAX_ATTEMPTS", "2"},
       {"SEJF_KSEF_REFRESH_MARGIN_SECONDS", "90"},
       {"SEJF_KSEF_API_REQUESTS_PER_SECOND", "20"},
+      {"SEJF_KSEF_TOKEN_STATUS_INTERVAL_SECONDS", "3600"},  // issue 14
   };
   auto config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -309,6 +310,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->ksef.api_max_attempts, 2);
   EXPECT_EQ(config->ksef.refresh_margin_seconds, 90);
   EXPECT_EQ(config->ksef.api_requests_per_second, 20);
+  EXPECT_EQ(config->ksef.token_status_interval_seconds, 3600);
   for (const auto& [key, origin] : config->origins) {
     EXPECT_THAT(origin, HasSubstr("environment variable SEJF_")) << key;
   }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "broker/lifecycle/ksef_tokens.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "broker/sessions/testing/fake_ksef_api.h"
 #include "common/status_macros.h"
@@ -97,6 +98,7 @@ struct InProcessSejfd::Parts {
   broker::testing::FakeKsefApi ksef;
   broker::testing::FakeKsefApiDirectory ksef_apis;
   std::unique_ptr<broker::KsefSessions> sessions;
+  std::unique_ptr<broker::KsefTokens> ksef_tokens;
   ServiceEnvironment env;
   std::unique_ptr<SejfServices> services;
   std::unique_ptr<grpc::Server> server;
@@ -146,6 +148,15 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
            .ministry_certificates = p.mfcerts.get(),
            .clock = &p.clock},
           {.sleep = [&p](absl::Duration d) { p.clock.Advance(d); }}));
+  ASSIGN_OR_RETURN(p.ksef_tokens,
+                   broker::KsefTokens::Create({.apis = &p.ksef_apis,
+                                               .sessions = p.sessions.get(),
+                                               .tokens = p.tokens.get(),
+                                               .clock = &p.clock,
+                                               .audit = p.audit.get()},
+                                              {.sleep = [&p](absl::Duration d) {
+                                                p.clock.Advance(d);
+                                              }}));
 
   p.env.policy = &p.policy;
   p.env.logger = &p.logger;
@@ -161,6 +172,7 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
                                 .token_encryptor = p.token_encryptor.get(),
                                 .qr_signer = p.qr_signer.get(),
                                 .sessions = p.sessions.get(),
+                                .ksef_tokens = p.ksef_tokens.get(),
                                 .audit = p.audit.get(),
                                 .vault_check = p.vault_check.get()}));
   grpc::ServerBuilder builder;

@@ -10,6 +10,7 @@ import time
 import traceback
 import uuid
 
+import tokens  # KSeF token management (issue 14)
 from state import ApiError, iso
 
 MAX_BODY = 1 << 20
@@ -27,6 +28,7 @@ ROUTES = [
     ("GET", r"/security/public-key-certificates", "public_key_certificates"),
     ("GET", r"/auth/(?P<ref>[^/]+)", "auth_status"),
 ]
+ROUTES += tokens.ROUTES  # issue 14
 ROUTES = [(m, re.compile(p + r"/?$"), n) for m, p, n in ROUTES]
 
 
@@ -224,12 +226,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 202, em.submit_xades(body)
         if endpoint == "ksef_token":
             self._media("application/json")
-            try:
-                request = json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as e:
-                raise ApiError(400, 21405, "Błąd walidacji danych wejściowych.",
-                               [f"the body is not JSON: {e}"])
-            return 202, em.submit_token(request)
+            return 202, em.submit_token(self._json_body())
         if endpoint == "auth_status":
             return 200, em.auth_status(self._bearer(), match.group("ref"))
         if endpoint == "redeem":
@@ -246,7 +243,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 204, None
         if endpoint == "public_key_certificates":
             return 200, em.public_key_certificates()
+        if endpoint in tokens.ENDPOINTS:  # issue 14
+            return tokens.handle(em, self, endpoint, match)
         raise ApiError(404, description="no such path")
+
+    def _json_body(self):
+        try:
+            return json.loads(self.request_body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            raise ApiError(400, 21405, "Błąd walidacji danych wejściowych.",
+                           [f"the body is not JSON: {e}"])
 
     def _control(self, method, path):
         em = self.emulator
@@ -277,6 +283,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ("GET", "operations"): em.operation_list,
                 ("POST", "reset"): em.reset,
             }
+            routes.update(tokens.controls(em, body))  # issue 14
             handler = routes.get((method, path.rstrip("/")))
             if handler is None:
                 raise ApiError(404, description=f"no control {method} {path}")

@@ -151,6 +151,30 @@ std::vector<TokenPermission> NormalizePermissions(
   return permissions;
 }
 
+std::string KsefTokenReferenceOf(const SecretBytes& secret) {
+  absl::string_view text = SecretView(secret);
+  const std::size_t bar = text.find('|');
+  if (bar == absl::string_view::npos) return "";
+  absl::string_view first = text.substr(0, bar);
+  // YYYYMMDD-XX-HHHHHHHHHH-HHHHHHHHHH-HH: 36 characters.
+  bool ok = first.size() == 36;
+  for (std::size_t i = 0; ok && i < first.size(); ++i) {
+    const char c = first[i];
+    if (i == 8 || i == 11 || i == 22 || i == 33) {
+      ok = c == '-';
+    } else if (i < 8) {
+      ok = c >= '0' && c <= '9';
+    } else {
+      ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+    }
+  }
+  return ok ? std::string(first) : "";
+}
+
+bool KsefStatusForbidsUse(absl::string_view ksef_status) {
+  return !ksef_status.empty() && ksef_status != "Active";
+}
+
 std::string EncodeTokenRecord(const TokenRecord& r) {
   json permissions = json::array();
   for (TokenPermission p : r.permissions) {
@@ -167,6 +191,12 @@ std::string EncodeTokenRecord(const TokenRecord& r) {
   if (r.expire_time) j["expire_time_us"] = absl::ToUnixMicros(*r.expire_time);
   if (!r.sealed_secret.empty()) {
     j["sealed"] = absl::Base64Escape(r.sealed_secret);
+  }
+  if (!r.ksef_reference.empty()) j["ksef_reference"] = r.ksef_reference;
+  if (!r.ksef_environment.empty()) j["ksef_environment"] = r.ksef_environment;
+  if (!r.ksef_status.empty()) j["ksef_status"] = r.ksef_status;
+  if (r.ksef_status_time) {
+    j["ksef_status_time_us"] = absl::ToUnixMicros(*r.ksef_status_time);
   }
   return j.dump();
 }
@@ -212,6 +242,19 @@ absl::StatusOr<TokenRecord> DecodeTokenRecord(absl::string_view data) {
                                 &r.sealed_secret)) {
         return absl::DataLossError("token record: sealed is not Base64");
       }
+    }
+    if (j.contains("ksef_reference")) {
+      r.ksef_reference = j.at("ksef_reference").get<std::string>();
+    }
+    if (j.contains("ksef_environment")) {
+      r.ksef_environment = j.at("ksef_environment").get<std::string>();
+    }
+    if (j.contains("ksef_status")) {
+      r.ksef_status = j.at("ksef_status").get<std::string>();
+    }
+    if (j.contains("ksef_status_time_us")) {
+      r.ksef_status_time = absl::FromUnixMicros(
+          RecordInt64(j.at("ksef_status_time_us"), "ksef_status_time_us"));
     }
     if (r.state != CredentialState::kDestroyed && r.sealed_secret.empty()) {
       return absl::DataLossError(

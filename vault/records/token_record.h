@@ -10,6 +10,13 @@
 //    "version":1,                 1 at import, +1 per rotation
 //    "create_time_us":<unix µs>, "rotate_time_us":<unix µs>,
 //    "expire_time_us":<unix µs>,  absent when the token does not expire
+//    "ksef_reference":"20251010-EC-…",   KSeF's reference number, absent
+//                                 when unknown (issue 14)
+//    "ksef_environment":"test",   where it was minted; absent for imports
+//    "ksef_status":"Active",      KSeF's status when last seen (Pending,
+//                                 Active, Revoking, Revoked, Failed); absent
+//                                 when never checked
+//    "ksef_status_time_us":<unix µs>,  when it was last seen
 //    "sealed":"<Base64 sealed record>"}   absent once destroyed
 // The sealed secret is bound to (kind "tokens", the token name, "version"),
 // so it opens only in its own row at its own version. Unknown members are
@@ -82,6 +89,15 @@ absl::Status ValidateTokenDescription(absl::string_view description,
 std::vector<TokenPermission> NormalizePermissions(
     std::vector<TokenPermission> permissions);
 
+// The reference number a KSeF token carries as its first '|'-separated
+// segment ("20251010-EC-1DCE3E3000-12ECB5B36E-45|nip-…|…",
+// ksef-protocol.md §4.1); "" when the token has no such segment.
+std::string KsefTokenReferenceOf(const SecretBytes& secret);
+
+// Whether a KSeF status ("Pending", "Revoked", …) forbids logins with the
+// token: anything but "" (never checked) and "Active".
+bool KsefStatusForbidsUse(absl::string_view ksef_status);
+
 struct TokenRecord {
   std::string context = {};  // canonical text form, e.g. "nip:5265877635"
   std::vector<TokenPermission> permissions = {};  // sorted, unique
@@ -93,6 +109,13 @@ struct TokenRecord {
   std::optional<absl::Time> expire_time = std::nullopt;
   // The sealed secret (sealed_record.h), empty once destroyed.
   std::string sealed_secret = {};
+  // KSeF's view (issue 14; docs/lifecycle-tokens.md): the token's
+  // reference number ("" when unknown), the environment it was minted in
+  // ("" for an import), and its status there when last checked.
+  std::string ksef_reference = {};
+  std::string ksef_environment = {};
+  std::string ksef_status = {};  // "" when never checked
+  std::optional<absl::Time> ksef_status_time = std::nullopt;
 
   bool operator==(const TokenRecord&) const = default;
 };

@@ -143,6 +143,27 @@ TEST(TokenRecordTest, RoundTripsThroughJson) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, r);
   EXPECT_THAT(EncodeTokenRecord(r), Not(HasSubstr("expire_time_us")));
+  // Issue 14: KSeF's view, absent when unknown.
+  EXPECT_THAT(EncodeTokenRecord(r), Not(HasSubstr("ksef_")));
+  r.ksef_reference = "20251010-EC-1DCE3E3000-12ECB5B36E-45";
+  r.ksef_environment = "test";
+  r.ksef_status = "Active";
+  r.ksef_status_time = absl::FromUnixSeconds(1760097600);
+  back = DecodeTokenRecord(EncodeTokenRecord(r));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, r);
+}
+
+TEST(TokenRecordTest, TheReferenceNumberIsTheTokensFirstSegment) {
+  EXPECT_EQ(KsefTokenReferenceOf(SecretFromView(
+                "20251010-EC-1DCE3E3000-12ECB5B36E-45|nip-5265877635|abc")),
+            "20251010-EC-1DCE3E3000-12ECB5B36E-45");
+  for (const char* other : {"no-bar-at-all", "short|nip|abc",
+                            "20251010-EC-1DCE3E3000-12ECB5B36E-4|x",
+                            "2025101X-EC-1DCE3E3000-12ECB5B36E-45|x",
+                            "20251010_EC-1DCE3E3000-12ECB5B36E-45|x"}) {
+    EXPECT_EQ(KsefTokenReferenceOf(SecretFromView(other)), "") << other;
+  }
 }
 
 // Found by fuzzing (fuzz/vault_records_fuzz.cc covers this decoder): a

@@ -100,6 +100,12 @@ absl::StatusOr<TokenRecord> TokenVault::NewRecord(const TokenImport& request,
                      .create_time = now,
                      .rotate_time = now,
                      .expire_time = request.expire_time};
+  record.ksef_reference = request.ksef_reference.empty()
+                              ? KsefTokenReferenceOf(request.secret)
+                              : request.ksef_reference;
+  record.ksef_environment = request.ksef_environment;
+  record.ksef_status = request.ksef_status;
+  if (!record.ksef_status.empty()) record.ksef_status_time = now;
   ASSIGN_OR_RETURN(record.sealed_secret,
                    Seal(*keyring_, SecretView(request.secret),
                         PlaceOf(request.name, record.version)));
@@ -201,6 +207,11 @@ absl::StatusOr<Token> TokenVault::Rotate(absl::string_view name,
                          SealedDataKeyId(record.sealed_secret));
         record.version += 1;
         record.rotate_time = clock_->Now();
+        // A new token is a new KSeF token: its own reference, status unknown.
+        record.ksef_reference = KsefTokenReferenceOf(secret);
+        record.ksef_environment.clear();
+        record.ksef_status.clear();
+        record.ksef_status_time.reset();
         ASSIGN_OR_RETURN(
             record.sealed_secret,
             Seal(*keyring_, SecretView(secret), PlaceOf(name, record.version)));
@@ -321,6 +332,11 @@ absl::StatusOr<UsableToken> TokenVault::OpenForUse(absl::string_view name) {
         absl::StrCat("token \"", name, "\" expired at ",
                      absl::FormatTime(*record.expire_time)));
   }
+  if (KsefStatusForbidsUse(record.ksef_status)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("token \"", name, "\" is not active in KSeF (",
+                     record.ksef_status, ")"));
+  }
   absl::StatusOr<SecretBytes> secret = vault::Open(
       *keyring_, record.sealed_secret, PlaceOf(name, record.version));
   if (!secret.ok()) {
@@ -331,6 +347,29 @@ absl::StatusOr<UsableToken> TokenVault::OpenForUse(absl::string_view name) {
   UsableToken usable{.token = Public(name, std::move(record)),
                      .secret = *std::move(secret)};
   return usable;
+}
+
+absl::StatusOr<std::pair<Token, Token>> TokenVault::SetKsefStatus(
+    absl::string_view name, absl::string_view status, absl::Time seen) {
+  RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
+  if (status != "Pending" && status != "Active" && status != "Revoking" &&
+      status != "Revoked" && status != "Failed") {
+    return absl::InvalidArgumentError(
+        "status must be one of Pending, Active, Revoking, Revoked, Failed");
+  }
+  std::optional<Token> before;
+  ASSIGN_OR_RETURN(
+      Token after,
+      Modify(name, [&](TokenRecord& record, DekDelta&) -> absl::StatusOr<bool> {
+        TokenRecord copy = record;
+        copy.sealed_secret.clear();
+        before = Token{.name = std::string(name), .record = copy};
+        if (record.state == CredentialState::kDestroyed) return false;
+        record.ksef_status = std::string(status);
+        record.ksef_status_time = seen;
+        return true;
+      }));
+  return std::make_pair(*std::move(before), std::move(after));
 }
 
 absl::StatusOr<std::uint32_t> TokenVault::RotateDataKey() {

@@ -72,6 +72,11 @@ struct TokenImport {
   std::string description = {};                          // token_record.h rule
   std::optional<absl::Time> expire_time = std::nullopt;  // must be in future
   SecretBytes secret = {};  // the KSeF token (token_record.h rule)
+  // Issue 14: the KSeF reference number; empty: taken from the token's
+  // first segment (KsefTokenReferenceOf), if it has one.
+  std::string ksef_reference = {};
+  std::string ksef_environment = {};  // where it was minted; may be empty
+  std::string ksef_status = {};       // KSeF's status as known at import
 };
 
 struct TokenFilter {
@@ -180,6 +185,17 @@ class TokenVault {
   // the secret only as long as the call that needs it. FAILED_PRECONDITION
   // saying "disabled", "destroyed" or "expired" when the token is not usable.
   absl::StatusOr<UsableToken> OpenForUse(absl::string_view name);
+  // (issue 14) OpenForUse also refuses, FAILED_PRECONDITION, a token whose
+  // last known KSeF status forbids logins (KsefStatusForbidsUse: "not
+  // active in KSeF (Revoked)").
+
+  // Issue 14: records KSeF's status of the token as seen at `seen`
+  // ("Pending", "Active", "Revoking", "Revoked", "Failed"); the version and
+  // secret stay. Returns the token as it was before the change and after.
+  // INVALID_ARGUMENT for another status; a destroyed token keeps its
+  // status unchanged (no-op).
+  absl::StatusOr<std::pair<Token, Token>> SetKsefStatus(
+      absl::string_view name, absl::string_view status, absl::Time seen);
 
   // A new data key for new writes; re-sealing older records starts in the
   // background. Returns the new key's id.

@@ -221,6 +221,39 @@ TEST_F(TokenVaultTest, DisabledDestroyedAndExpiredTokensAreNotUsable) {
   EXPECT_EQ(SecretOf("disabled"), "s1");
 }
 
+// Issue 14: KSeF's view of a token, mirrored by the status watch.
+TEST_F(TokenVaultTest, KsefStatusIsKeptAndAnyButActiveForbidsUse) {
+  constexpr char kRef[] = "20251010-EC-1DCE3E3000-12ECB5B36E-45";
+  Token imported =
+      ImportOrDie("minted", absl::StrCat(kRef, "|nip-5265877635|abc"));
+  EXPECT_EQ(imported.record.ksef_reference, kRef);
+  EXPECT_EQ(imported.record.ksef_status, "");
+  EXPECT_EQ(ImportOrDie("opaque", "no-reference").record.ksef_reference, "");
+
+  const absl::Time seen = clock_.Now();
+  auto changed = vault_->SetKsefStatus("minted", "Revoked", seen);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(changed->first.record.ksef_status, "");
+  EXPECT_EQ(changed->second.record.ksef_status, "Revoked");
+  EXPECT_EQ(changed->second.record.ksef_status_time, seen);
+  EXPECT_EQ(changed->second.record.version, 1);  // the secret is untouched
+  EXPECT_TRUE(changed->second.record.sealed_secret.empty());  // not handed out
+  auto usable = vault_->OpenForUse("minted");
+  EXPECT_EQ(usable.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(usable.status().message(),
+              HasSubstr("not active in KSeF (Revoked)"));
+  ASSERT_TRUE(vault_->SetKsefStatus("minted", "Active", seen).ok());
+  EXPECT_EQ(SecretOf("minted"), absl::StrCat(kRef, "|nip-5265877635|abc"));
+
+  EXPECT_EQ(vault_->SetKsefStatus("minted", "Gone", seen).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Rotation brings a new KSeF token: its own reference, status unknown.
+  auto rotated = vault_->Rotate("minted", SecretFromView("fresh-secret"));
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  EXPECT_EQ(rotated->record.ksef_reference, "");
+  EXPECT_EQ(rotated->record.ksef_status, "");
+}
+
 TEST_F(TokenVaultTest, DisableAndEnableSwitchStateAndRefuseDestroyedTokens) {
   ImportOrDie("acme", "s");
   EXPECT_EQ(vault_->Disable("acme")->record.state, CredentialState::kDisabled);

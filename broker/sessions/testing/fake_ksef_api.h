@@ -45,6 +45,10 @@ inline constexpr char kRedeem[] = "POST /auth/token/redeem";
 inline constexpr char kRefresh[] = "POST /auth/token/refresh";
 inline constexpr char kCloseSession[] = "DELETE /auth/sessions/current";
 inline constexpr char kPublicKeys[] = "GET /security/public-key-certificates";
+// KSeF tokens (issue 14; fake_ksef_api_tokens.cc).
+inline constexpr char kGenerateToken[] = "POST /tokens";
+inline constexpr char kGetToken[] = "GET /tokens/{referenceNumber}";
+inline constexpr char kRevokeToken[] = "DELETE /tokens/{referenceNumber}";
 
 // The status the real client returns for a KSeF answer: HTTP 400 with
 // exception `code` → FAILED_PRECONDITION, 401/403 → PERMISSION_DENIED, 429
@@ -110,7 +114,45 @@ class FakeKsefApi final : public KsefApi {
   absl::Status CloseCurrentSession(const SecretBytes& bearer) override;
   absl::StatusOr<std::string> PublicKeyCertificates() override;
 
+  // ---- KSeF tokens (issue 14; fake_ksef_api_tokens.cc) ----
+  // POST /tokens needs a live access token; the token it mints is
+  // "<ref>|<context>|<64 hex>" (as KSeF's), accepted by SubmitKsefToken
+  // once Active, and starts Pending for `pending_polls` GETs (default 1).
+  // GET/DELETE answer 400 21405 for an unknown reference.
+  void SetTokenContext(std::string type, std::string value);
+  void SetTokenPendingPolls(int polls);
+  // KSeF's status of a minted token changed from outside (the portal).
+  void SetTokenStatus(absl::string_view reference, std::string status);
+  // The secret minted under `reference` (for a test's canary search).
+  std::string MintedToken(absl::string_view reference) const;
+  absl::StatusOr<GeneratedKsefToken> GenerateToken(
+      const SecretBytes& access_token,
+      const KsefTokenRequest& request) override;
+  absl::StatusOr<KsefTokenStatus> GetToken(
+      const SecretBytes& access_token,
+      absl::string_view reference_number) override;
+  absl::Status RevokeToken(const SecretBytes& access_token,
+                           absl::string_view reference_number) override;
+
  private:
+  struct MintedKsefToken {
+    std::string reference;
+    std::string secret;
+    KsefTokenRequest request;
+    std::string status;
+    int polls_left = 0;
+    absl::Time created;
+  };
+  // OK when `bearer` is a live access token; 401 as `endpoint` otherwise.
+  absl::Status CheckAccess(absl::string_view endpoint,
+                           const SecretBytes& bearer) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::map<std::string, MintedKsefToken, std::less<>> minted_
+      ABSL_GUARDED_BY(mu_);
+  std::string token_context_type_ ABSL_GUARDED_BY(mu_) = "Nip";
+  std::string token_context_value_ ABSL_GUARDED_BY(mu_) = "5265877635";
+  int token_pending_polls_ ABSL_GUARDED_BY(mu_) = 1;
+
   struct Operation {
     std::string reference;
     std::string auth_token;
