@@ -462,4 +462,15 @@ absl::StatusOr<std::string> KsefHttpApi::PublicKeyCertificates() {
              &wire::ParsePublicKeyCertificates);
 }
 
+// Run's instantiations for the endpoints defined in other files
+// (ksef_http_api_certificates.cc), which parse the body themselves.
+template absl::StatusOr<std::string> KsefHttpApi::Run<std::string>(
+    const Endpoint&, const HttpRequest&,
+    absl::StatusOr<std::string> (*)(const SecretBytes&), absl::Status,
+    absl::string_view);
+template absl::StatusOr<std::monostate> KsefHttpApi::Run<std::monostate>(
+    const Endpoint&, const HttpRequest&,
+    absl::StatusOr<std::monostate> (*)(const SecretBytes&), absl::Status,
+    absl::string_view);
+
 }  // namespace sejf::broker
