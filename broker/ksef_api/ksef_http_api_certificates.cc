@@ -57,23 +57,20 @@ absl::StatusOr<std::monostate> NoBody(const SecretBytes&) {
   return std::monostate{};
 }
 
-absl::Status Both(absl::Status a, absl::Status b) {
-  return a.ok() ? b : a;
-}
+absl::Status Both(absl::Status a, absl::Status b) { return a.ok() ? b : a; }
 
 }  // namespace
 
 absl::StatusOr<CertificateLimits> KsefHttpApi::CertificateLimitsOf(
     const SecretBytes& access) {
   static constexpr Endpoint kEndpoint{"GET /certificates/limits"};
-  ASSIGN_OR_RETURN(
-      std::string body,
-      Run<std::string>(kEndpoint,
-                       {.method = "GET",
-                        .url = Url("/certificates/limits"),
-                        .bearer = &access},
-                       &Checked<&wire::ParseCertificateLimits>,
-                       CheckAccess(access)));
+  ASSIGN_OR_RETURN(std::string body,
+                   Run<std::string>(kEndpoint,
+                                    {.method = "GET",
+                                     .url = Url("/certificates/limits"),
+                                     .bearer = &access},
+                                    &Checked<&wire::ParseCertificateLimits>,
+                                    CheckAccess(access)));
   return wire::ParseCertificateLimits(body);
 }
 
@@ -99,18 +96,17 @@ absl::StatusOr<std::string> KsefHttpApi::EnrollCertificate(
   std::string json = wire::EnrollmentRequestJson(request);
   ASSIGN_OR_RETURN(
       std::string body,
-      Run<std::string>(
-          kEndpoint,
-          {.method = "POST",
-           .url = Url("/certificates/enrollments"),
-           .body = json,
-           .content_type = "application/json",
-           .bearer = &access},
-          &Checked<&wire::ParseEnrollmentReference>,
-          Both(CheckAccess(access),
-               request.csr_der.empty()
-                   ? absl::InvalidArgumentError("the CSR is empty")
-                   : absl::OkStatus())));
+      Run<std::string>(kEndpoint,
+                       {.method = "POST",
+                        .url = Url("/certificates/enrollments"),
+                        .body = json,
+                        .content_type = "application/json",
+                        .bearer = &access},
+                       &Checked<&wire::ParseEnrollmentReference>,
+                       Both(CheckAccess(access),
+                            request.csr_der.empty()
+                                ? absl::InvalidArgumentError("the CSR is empty")
+                                : absl::OkStatus())));
   return wire::ParseEnrollmentReference(body);
 }
 
@@ -193,16 +189,15 @@ absl::StatusOr<CertificatePage> KsefHttpApi::QueryCertificates(
   std::string json = wire::QueryRequestJson(query);
   ASSIGN_OR_RETURN(
       std::string body,
-      Run<std::string>(
-          kEndpoint,
-          {.method = "POST",
-           .url = Url(absl::StrCat("/certificates/query?pageSize=",
-                                   query.page_size,
-                                   "&pageOffset=", query.page_offset)),
-           .body = json,
-           .content_type = "application/json",
-           .bearer = &access},
-          &Checked<&wire::ParseCertificatePage>, precheck));
+      Run<std::string>(kEndpoint,
+                       {.method = "POST",
+                        .url = Url(absl::StrCat(
+                            "/certificates/query?pageSize=", query.page_size,
+                            "&pageOffset=", query.page_offset)),
+                        .body = json,
+                        .content_type = "application/json",
+                        .bearer = &access},
+                       &Checked<&wire::ParseCertificatePage>, precheck));
   return wire::ParseCertificatePage(body);
 }
 

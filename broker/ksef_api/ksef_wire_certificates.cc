@@ -18,8 +18,8 @@ absl::StatusOr<Json> ParseBody(absl::string_view body) {
   Json json = Json::parse(body.begin(), body.end(), nullptr,
                           /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the body (", body.size(), " bytes) is not a JSON object"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the body (", body.size(), " bytes) is not a JSON object"));
   }
   return json;
 }
@@ -46,8 +46,7 @@ absl::StatusOr<std::string> String(const Json& object, const char* name,
 }
 
 // "" for absent or null.
-absl::StatusOr<std::string> OptionalString(const Json& object,
-                                           const char* name,
+absl::StatusOr<std::string> OptionalString(const Json& object, const char* name,
                                            absl::string_view path) {
   const Json* value = Member(object, name);
   if (value == nullptr || value->is_null()) return std::string();
@@ -224,8 +223,8 @@ absl::StatusOr<std::vector<RetrievedCertificate>> ParseRetrievedCertificates(
   std::vector<RetrievedCertificate> out;
   for (const Json& item : *list) {
     RetrievedCertificate c;
-    ASSIGN_OR_RETURN(std::string b64, String(item, "certificate",
-                                             "certificates[].certificate"));
+    ASSIGN_OR_RETURN(std::string b64,
+                     String(item, "certificate", "certificates[].certificate"));
     if (!absl::Base64Unescape(b64, &c.der) || c.der.empty()) {
       return Missing("certificates[].certificate", "Base64");
     }
@@ -253,7 +252,8 @@ absl::StatusOr<CertificatePage> ParseCertificatePage(absl::string_view body) {
     ASSIGN_OR_RETURN(c.serial_number,
                      Serial(item, "certificateSerialNumber",
                             "certificates[].certificateSerialNumber"));
-    ASSIGN_OR_RETURN(c.name, OptionalString(item, "name", "certificates[].name"));
+    ASSIGN_OR_RETURN(c.name,
+                     OptionalString(item, "name", "certificates[].name"));
     ASSIGN_OR_RETURN(c.type, Type(item, "type", "certificates[].type"));
     ASSIGN_OR_RETURN(c.status, String(item, "status", "certificates[].status"));
     ASSIGN_OR_RETURN(c.valid_from,

@@ -42,7 +42,7 @@ struct FakeKsefApi::CertificateFakeState {
     std::string name = {};
     int polls = 0;
     std::string serial = {};  // once issued
-    int refused = 0;     // 400 when the certificate limit was reached
+    int refused = 0;          // 400 when the certificate limit was reached
   };
   std::map<std::string, Enrollment, std::less<>> enrollments;
   struct Issued {
@@ -80,10 +80,10 @@ std::vector<std::pair<int, std::string>> Attributes(const X509_NAME* name) {
   for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
     const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
     const ASN1_STRING* v = X509_NAME_ENTRY_get_data(e);
-    out.emplace_back(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)),
-                     std::string(reinterpret_cast<const char*>(
-                                     ASN1_STRING_get0_data(v)),
-                                 ASN1_STRING_length(v)));
+    out.emplace_back(
+        OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)),
+        std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(v)),
+                    ASN1_STRING_length(v)));
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -126,10 +126,10 @@ FakeKsefApi::CertificateFakeState& FakeKsefApi::Certs() {
     X509_set_version(ca, 2);
     ASN1_INTEGER_set(X509_get_serialNumber(ca), 1);
     X509_NAME* name = X509_get_subject_name(ca);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(
-                                   "TEST CCK KSeF (fake)"),
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(
+        name, "CN", MBSTRING_UTF8,
+        reinterpret_cast<const unsigned char*>("TEST CCK KSeF (fake)"), -1, -1,
+        0);
     X509_set_issuer_name(ca, name);
     X509_gmtime_adj(X509_getm_notBefore(ca), -3600);
     X509_gmtime_adj(X509_getm_notAfter(ca), 10L * 365 * 86400);
@@ -190,13 +190,12 @@ absl::StatusOr<CertificateLimits> FakeKsefApi::CertificateLimitsOf(
   absl::MutexLock lock(&mu_);
   if (absl::Status s = CheckAccess(kCertLimits, access); !s.ok()) return s;
   CertificateFakeState& c = Certs();
-  return CertificateLimits{
-      .can_request =
-          c.enrollments_remaining > 0 && c.certificates_remaining > 0,
-      .enrollment_limit = c.enrollments_limit,
-      .enrollment_remaining = c.enrollments_remaining,
-      .certificate_limit = c.certificates_limit,
-      .certificate_remaining = c.certificates_remaining};
+  return CertificateLimits{.can_request = c.enrollments_remaining > 0 &&
+                                          c.certificates_remaining > 0,
+                           .enrollment_limit = c.enrollments_limit,
+                           .enrollment_remaining = c.enrollments_remaining,
+                           .certificate_limit = c.certificates_limit,
+                           .certificate_remaining = c.certificates_remaining};
 }
 
 absl::StatusOr<EnrollmentData> FakeKsefApi::CertificateEnrollmentData(
@@ -214,7 +213,8 @@ absl::StatusOr<std::string> FakeKsefApi::EnrollCertificate(
   if (c.enrollments_remaining <= 0) {
     return KsefHttpError(kCertEnroll, 400, {25006});
   }
-  const auto* p = reinterpret_cast<const unsigned char*>(request.csr_der.data());
+  const auto* p =
+      reinterpret_cast<const unsigned char*>(request.csr_der.data());
   X509ReqPtr csr(d2i_X509_REQ(nullptr, &p, request.csr_der.size()));
   if (!csr) return KsefHttpError(kCertEnroll, 400, {25004});
   EVP_PKEY* key = X509_REQ_get0_pubkey(csr.get());
@@ -233,9 +233,9 @@ absl::StatusOr<std::string> FakeKsefApi::EnrollCertificate(
     return KsefHttpError(kCertEnroll, 400, {25003});
   }
   --c.enrollments_remaining;
-  std::string reference =
-      absl::StrCat(absl::FormatTime("%Y%m%d", clock_->Now(), absl::UTCTimeZone()),
-                   "-EH-", UpperHex(5), "-", UpperHex(5), "-", UpperHex(1));
+  std::string reference = absl::StrCat(
+      absl::FormatTime("%Y%m%d", clock_->Now(), absl::UTCTimeZone()), "-EH-",
+      UpperHex(5), "-", UpperHex(5), "-", UpperHex(1));
   c.enrollments[reference] = {.csr_der = request.csr_der,
                               .type = request.type,
                               .name = request.certificate_name};
@@ -279,8 +279,7 @@ FakeKsefApi::GetCertificateEnrollment(absl::string_view reference_number,
       X509_set_subject_name(cert.get(), X509_REQ_get_subject_name(csr.get()));
       X509_set_issuer_name(cert.get(), X509_get_subject_name(c.ca.get()));
       const absl::Time now = clock_->Now();
-      X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -300,
-                       nullptr);
+      X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -300, nullptr);
       X509_time_adj_ex(X509_getm_notAfter(cert.get()), 730, 0, nullptr);
       X509_set_pubkey(cert.get(), X509_REQ_get0_pubkey(csr.get()));
       AddKeyUsage(cert.get(), e.type == KsefCertificateType::kOffline
