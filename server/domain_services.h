@@ -2,6 +2,7 @@
 #ifndef SEJF_SERVER_DOMAIN_SERVICES_H_
 #define SEJF_SERVER_DOMAIN_SERVICES_H_
 
+#include "broker/lifecycle/certificate_enroller.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "signer/custody/key_custody.h"
 #include "signer/ksef/auth_token_signer.h"
@@ -25,6 +26,9 @@ struct DomainServices {
   signer::OfflineQrSigner* qr_signer = nullptr;
   // Standing KSeF logins (broker/sessions).
   broker::KsefSessions* sessions = nullptr;
+  // KSeF certificates (broker/lifecycle); may be null (EnrollKey and
+  // RevokeKey then answer FAILED_PRECONDITION).
+  broker::CertificateEnroller* enroller = nullptr;
   // Every RPC's event.
   vault::AuditLog* audit = nullptr;
 };

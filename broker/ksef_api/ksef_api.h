@@ -156,8 +156,11 @@ struct CertificatePage {
 };
 
 // revocationReason of POST /certificates/{serial}/revoke.
-enum class CertificateRevocationReason { kUnspecified, kSuperseded,
-                                         kKeyCompromise };
+enum class CertificateRevocationReason {
+  kUnspecified,
+  kSuperseded,
+  kKeyCompromise
+};
 
 class KsefApi {
  public:
@@ -213,9 +216,8 @@ class KsefApi {
   virtual absl::StatusOr<std::string> EnrollCertificate(
       const CertificateEnrollmentRequest& request, const SecretBytes& access);
   // GET /certificates/enrollments/{reference_number}.
-  virtual absl::StatusOr<CertificateEnrollmentStatus>
-  GetCertificateEnrollment(absl::string_view reference_number,
-                           const SecretBytes& access);
+  virtual absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(
+      absl::string_view reference_number, const SecretBytes& access);
   // POST /certificates/retrieve (1..10 serials).
   virtual absl::StatusOr<std::vector<RetrievedCertificate>>
   RetrieveCertificates(const std::vector<std::string>& serial_numbers,

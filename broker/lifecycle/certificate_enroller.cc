@@ -1,5 +1,6 @@
 #include "broker/lifecycle/certificate_enroller.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -107,7 +108,7 @@ void CertificateEnroller::Sleep(absl::Duration d) const {
   }
 }
 
-absl::Status CertificateEnroller::CheckEnroll(const EnrollParams& p) const {
+absl::Status CertificateEnroller::CheckEnroll(const EnrollParams& p) {
   RETURN_IF_ERROR(TagField(
       "key_name", vault::ValidateCredentialName(p.key_name, "key name")));
   RETURN_IF_ERROR(TagField(
@@ -118,7 +119,7 @@ absl::Status CertificateEnroller::CheckEnroll(const EnrollParams& p) const {
   return absl::OkStatus();
 }
 
-absl::Status CertificateEnroller::CheckRevoke(const RevokeParams& p) const {
+absl::Status CertificateEnroller::CheckRevoke(const RevokeParams& p) {
   RETURN_IF_ERROR(TagField(
       "key_name", vault::ValidateCredentialName(p.key_name, "key name")));
   return TagField("session",
@@ -268,7 +269,11 @@ absl::StatusOr<Enrollment> CertificateEnroller::Enroll(
   record.update_time = deps_.clock->Now();
   ASSIGN_OR_RETURN(version, Write(params.key_name, record, version));
 
-  const absl::Time deadline = deps_.clock->Now() + options_.wait;
+  const absl::Time deadline =
+      deps_.clock->Now() +
+      std::max(absl::ZeroDuration(),
+               std::min(options_.wait,
+                        params.max_wait.value_or(absl::InfiniteDuration())));
   for (;;) {
     absl::StatusOr<EnrollmentRecord> polled = PollOnce(params.key_name, caller);
     if (polled.ok()) record = *polled;
@@ -291,8 +296,11 @@ absl::StatusOr<EnrollmentRecord> CertificateEnroller::PollOnce(
   absl::MutexLock lock(&poll_mu_);
   ASSIGN_OR_RETURN(auto stored, Read(key_name));
   auto [record, version] = std::move(stored);
+  // A submitting record older than any Enroll call can run was left by a
+  // process that stopped before KSeF answered.
   if (record.state == EnrollmentState::kSubmitting &&
-      record.create_time + options_.wait < deps_.clock->Now()) {
+      record.create_time + std::max(options_.wait, absl::Minutes(5)) <
+          deps_.clock->Now()) {
     // Interrupted before KSeF answered (a crash): nobody knows the outcome.
     record.state = EnrollmentState::kFailed;
     record.error =

@@ -84,6 +84,9 @@ struct EnrollParams {
   // KSeF's certificateName (5–100 letters, digits, ' ', '_', '-', Polish
   // letters); empty: the key's name.
   std::string certificate_name = {};
+  // At most this long polling for the certificate (the caller's deadline),
+  // if shorter than Options::wait.
+  std::optional<absl::Duration> max_wait = std::nullopt;
 };
 
 struct RevokeParams {
@@ -129,8 +132,8 @@ class CertificateEnroller {
 
   // The checks of Enroll's fields (for an adapter, before it authorizes);
   // looks nothing up.
-  absl::Status CheckEnroll(const EnrollParams& params) const;
-  absl::Status CheckRevoke(const RevokeParams& params) const;
+  static absl::Status CheckEnroll(const EnrollParams& params);
+  static absl::Status CheckRevoke(const RevokeParams& params);
 
   absl::StatusOr<Enrollment> Enroll(const EnrollParams& params,
                                     const SessionCaller& caller = {});

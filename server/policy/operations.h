@@ -32,9 +32,10 @@ enum class Operation : std::uint8_t {
   kSessionsManage,  // "sessions.manage": open and close KSeF sessions
   kSessionsToken,   // "sessions.token": get a session's KSeF access token
   kSessionsRead,    // "sessions.read": list sessions, read their state
+  kKeysEnroll,      // "keys.enroll": KSeF certificates: enroll, revoke
 };
 
-inline constexpr std::size_t kOperationCount = 13;
+inline constexpr std::size_t kOperationCount = 14;
 
 // What an operation acts on, which decides the rules that can grant it
 // (policy.h):

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "broker/lifecycle/certificate_enroller.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "broker/sessions/testing/fake_ksef_api.h"
 #include "common/status_macros.h"
@@ -96,6 +97,7 @@ struct InProcessSejfd::Parts {
   broker::testing::FakeKsefApi ksef;
   broker::testing::FakeKsefApiDirectory ksef_apis;
   std::unique_ptr<broker::KsefSessions> sessions;
+  std::unique_ptr<broker::CertificateEnroller> enroller;
   ServiceEnvironment env;
   std::unique_ptr<SejfServices> services;
   std::unique_ptr<grpc::Server> server;
@@ -143,6 +145,15 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
            .ministry_certificates = p.mfcerts.get(),
            .clock = &p.clock},
           {.sleep = [&p](absl::Duration d) { p.clock.Advance(d); }}));
+  ASSIGN_OR_RETURN(
+      p.enroller,
+      broker::CertificateEnroller::Create(
+          {.sessions = p.sessions.get(),
+           .apis = &p.ksef_apis,
+           .keys = p.custody.get(),
+           .storage = &p.storage,
+           .clock = &p.clock},
+          {.sleep = [&p](absl::Duration d) { p.clock.Advance(d); }}));
 
   p.env.policy = &p.policy;
   p.env.logger = &p.logger;
@@ -158,6 +169,7 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
                                 .token_encryptor = p.token_encryptor.get(),
                                 .qr_signer = p.qr_signer.get(),
                                 .sessions = p.sessions.get(),
+                                .enroller = p.enroller.get(),
                                 .audit = p.audit.get()}));
   grpc::ServerBuilder builder;
   std::vector<
