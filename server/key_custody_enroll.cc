@@ -137,9 +137,16 @@ grpc::Status KeyCustodyService::EnrollKey(
       return SessionNotFound(params.session);
     }
     RETURN_IF_ERROR(session.status());
-    RETURN_IF_ERROR(call.AuthorizeFound(
-        Operation::kKeysEnroll, SessionTarget(params.session, session->context),
-        SessionNotFound(params.session)));
+    // A session the caller may not use is answered as a missing one (and
+    // recorded as the denial it is); allowed, the key's Authorize below
+    // writes the one intent event.
+    if (!call.IsAllowed(Operation::kKeysEnroll,
+                        SessionTarget(params.session, session->context))) {
+      return call.AuthorizeFound(
+          Operation::kKeysEnroll,
+          SessionTarget(params.session, session->context),
+          SessionNotFound(params.session));
+    }
     // The new key, in the session's context (its certificate will carry
     // that subject's identity).
     RETURN_IF_ERROR(call.Authorize(
@@ -183,9 +190,16 @@ grpc::Status KeyCustodyService::RevokeKey(
       return SessionNotFound(params.session);
     }
     RETURN_IF_ERROR(session.status());
-    RETURN_IF_ERROR(call.AuthorizeFound(
-        Operation::kKeysEnroll, SessionTarget(params.session, session->context),
-        SessionNotFound(params.session)));
+    // A session the caller may not use is answered as a missing one (and
+    // recorded as the denial it is); allowed, the key's Authorize below
+    // writes the one intent event.
+    if (!call.IsAllowed(Operation::kKeysEnroll,
+                        SessionTarget(params.session, session->context))) {
+      return call.AuthorizeFound(
+          Operation::kKeysEnroll,
+          SessionTarget(params.session, session->context),
+          SessionNotFound(params.session));
+    }
     // The key as a credential too.
     RETURN_IF_ERROR(call.Authorize(
         Operation::kKeysEnroll,

@@ -16,7 +16,7 @@ TEST(OperationsTest, AllOperationsHaveTheDocumentedNamesInOrder) {
                   "keys.read", "keys.manage", "tokens.read", "tokens.manage",
                   "mfcerts.manage", "auth.xades", "auth.token", "qr.offline",
                   "audit.read", "vault.admin", "sessions.manage",
-                  "sessions.token", "sessions.read"));
+                  "sessions.token", "sessions.read", "keys.enroll"));
   EXPECT_EQ(AllOperations().size(), kOperationCount);
 }
 
