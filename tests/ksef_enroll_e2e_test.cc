@@ -192,6 +192,10 @@ TEST_F(KsefEnrollE2eTest, RevokeClosesTheSessionsAndKsefRefusesTheKey) {
   nlohmann::json key = SejfJson({"key", "show", "auth-r"});
   EXPECT_EQ(key["state"], "CREDENTIAL_STATE_DISABLED");
   EXPECT_EQ(key["ksefEnrollment"]["ksefStatus"], "Revoked");
+  CommandResult list = Sejf({"key", "list"});
+  EXPECT_THAT(list.out, ::testing::ContainsRegex("keys/auth-r +ec-p256 +"
+                                                 "authentication +disabled +"
+                                                 "Revoked"));
   // The emulator saw the revocation and its reason.
   absl::StatusOr<nlohmann::json> certs =
       emulator_->Control("GET", "certificates");

@@ -72,6 +72,23 @@ void PrintEnrollment(const KsefEnrollment& e) {
   if (!e.error.empty()) std::cout << "  error:        " << e.error << "\n";
 }
 
+// The KSEF column of `key list`: KSeF's status of an enrolled key's
+// certificate, else its enrollment's state; "-" for keys not enrolled here.
+std::string KsefColumn(const Key& key) {
+  if (!key.ksef_enrollment.has_value()) return "-";
+  const KsefEnrollment& e = *key.ksef_enrollment;
+  if (!e.ksef_status.empty()) return e.ksef_status;
+  switch (e.state) {
+    case EnrollmentState::kSubmitting:
+    case EnrollmentState::kPending:
+      return "pending";
+    case EnrollmentState::kFailed:
+      return "failed";
+    default:
+      return "-";
+  }
+}
+
 void PrintKey(const Key& key) {
   std::cout << "name:         " << key.name << "\n"
             << "algorithm:    " << NameOf(kAlgorithms, key.algorithm) << "\n"
@@ -125,18 +142,19 @@ int RunList(const KeyFlags& flags, const CliContext& context, Client& client) {
     std::cout << ToJson(*keys);
     return kExitOk;
   }
-  std::printf("%-32s %-9s %-15s %-10s %s\n", "NAME", "ALGORITHM", "USAGE",
-              "STATE", "CERTIFICATE EXPIRES");
+  std::printf("%-32s %-9s %-15s %-10s %-10s %s\n", "NAME", "ALGORITHM", "USAGE",
+              "STATE", "KSEF", "CERTIFICATE EXPIRES");
   const absl::Time now = absl::Now();
   for (const Key& key : *keys) {
     std::string certificate = "(no certificate)";
     if (key.certificate.has_value()) {
       certificate = DescribeExpiry(key.certificate->not_after, now);
     }
-    std::printf("%-32s %-9s %-15s %-10s %s\n", key.name.c_str(),
+    std::printf("%-32s %-9s %-15s %-10s %-10s %s\n", key.name.c_str(),
                 NameOf(kAlgorithms, key.algorithm).c_str(),
                 NameOf(kUsages, key.usage).c_str(),
-                StateName(key.state).c_str(), certificate.c_str());
+                StateName(key.state).c_str(), KsefColumn(key).c_str(),
+                certificate.c_str());
   }
   return kExitOk;
 }
