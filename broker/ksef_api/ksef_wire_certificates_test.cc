@@ -22,7 +22,8 @@ TEST(KsefWireCertificatesTest, ParsesLimits) {
   EXPECT_EQ(limits->enrollment_remaining, 299);
   EXPECT_EQ(limits->certificate_remaining, 0);
   absl::Status bad =
-      ParseCertificateLimits(R"({"canRequest": true, "enrollment": {}})")
+      ParseCertificateLimits(R"({"canRequest": true, "enrollment": {},
+                                      "certificate": {}})")
           .status();
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad.message(), HasSubstr("enrollment.limit"));
@@ -98,7 +99,7 @@ TEST(KsefWireCertificatesTest, RequestBodies) {
   nlohmann::json enroll = nlohmann::json::parse(
       EnrollmentRequestJson({.certificate_name = "sejf-acme",
                              .type = KsefCertificateType::kOffline,
-                             .csr_der = "\x30\x00"}));
+                             .csr_der = std::string("\x30\x00", 2)}));
   EXPECT_EQ(enroll["certificateType"], "Offline");
   EXPECT_EQ(enroll["csr"], "MAA=");
   EXPECT_EQ(
