@@ -44,7 +44,8 @@ class KsefEnrollE2eTest : public SejfdTest {
     ASSERT_TRUE(emulator.ok()) << emulator.status();
     emulator_ = *std::move(emulator);
     config_.config = absl::StrCat(
-        "[ksef]\nenrollment_wait_seconds = 5\nenrollment_poll_seconds = 1\n\n"
+        "[ksef]\nenrollment_wait_seconds = 5\nenrollment_poll_seconds = 1\n"
+        "certificate_status_seconds = 1\n\n"
         "[ksef.environments.",
         kEnvironment, "]\napi_url = \"", emulator_->base_url(),
         "\"\nca_file = \"", emulator_->tls_ca_file(),
@@ -211,6 +212,27 @@ TEST_F(KsefEnrollE2eTest, RevokeClosesTheSessionsAndKsefRefusesTheKey) {
   CommandResult login = Open("on-auth-r-again", "auth-r");
   EXPECT_NE(login.exit_code, 0);
   EXPECT_THAT(login.err, HasSubstr("460"));
+}
+
+TEST_F(KsefEnrollE2eTest, ARevocationMadeInKsefIsMirroredAndDisablesTheKey) {
+  CommandResult enrolled = Enroll("auth-m", "authentication");
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  const std::string serial =
+      nlohmann::json::parse(enrolled.out)["certificate"]["serialNumber"];
+  // Revoked outside sejf (the taxpayer's portal).
+  ASSERT_TRUE(
+      emulator_->Control("POST", "certificates/revoke", {{"serial", serial}})
+          .ok());
+  // sejfd's worker asks POST /certificates/query every second here.
+  nlohmann::json key;
+  for (int i = 0; i < 60; ++i) {
+    absl::SleepFor(absl::Milliseconds(500));
+    key = SejfJson({"key", "show", "auth-m"});
+    if (key["ksefEnrollment"].value("ksefStatus", "") == "Revoked") break;
+  }
+  EXPECT_EQ(key["ksefEnrollment"].value("ksefStatus", ""), "Revoked");
+  EXPECT_EQ(key["state"], "CREDENTIAL_STATE_DISABLED");
+  EXPECT_NE(Open("on-auth-m", "auth-m").exit_code, 0);
 }
 
 TEST_F(KsefEnrollE2eTest, AnEnrollmentLeftPendingIsFinishedAfterARestart) {

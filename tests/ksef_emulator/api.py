@@ -317,6 +317,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     lambda: em.remove_ministry_key(body),
                 ("POST", "certificates/settings"):
                     lambda: em.certificates.configure(body),
+                ("POST", "certificates/revoke"):
+                    lambda: em.certificates.revoke_by_control(body),
                 ("GET", "certificates"): em.certificates.summary,
                 ("GET", "stats"): em.stats,
                 ("DELETE", "stats"): em.clear_stats,

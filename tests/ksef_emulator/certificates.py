@@ -12,8 +12,9 @@ can `openssl verify -CAfile ksef-ca.pem` what was issued. Everything else
 is in memory.
 
 Control API (api.py): POST /_emulator/certificates/settings
-{pendingPolls, enrollmentRemaining, certificateRemaining, validityDays}
-and GET /_emulator/certificates (what was issued and revoked).
+{pendingPolls, enrollmentRemaining, certificateRemaining, validityDays},
+POST /_emulator/certificates/revoke {serial} (a revocation made outside
+sejf) and GET /_emulator/certificates (what was issued and revoked).
 """
 
 import base64
@@ -120,6 +121,17 @@ class Certificates:
                     raise ValueError(f"unknown or bad setting {k}")
                 self.settings[k] = v
             return dict(self.settings)
+
+    def revoke_by_control(self, body):
+        """Revokes a certificate as the taxpayer's portal would (control
+        API): {"serial": "…"}."""
+        with self._lock:
+            c = self.issued.get(body["serial"])
+            if c is None:
+                raise KeyError(body["serial"])
+            c["status"] = "Revoked"
+            c["reason"] = "Unspecified"
+            return {"serial": body["serial"], "status": "Revoked"}
 
     def summary(self):
         with self._lock:
