@@ -115,6 +115,11 @@ struct CertificateEnrollmentRequest {
   std::string csr_der = {};  // PKCS#10, DER (sent Base64)
 };
 
+// 202 of POST /certificates/enrollments.
+struct CertificateEnrollmentAccepted {
+  std::string reference_number = {};  // "…-EH-…"
+};
+
 // 200 of GET /certificates/enrollments/{ref}: status 100 (accepted), 200
 // (issued; serial set), 400 (refused), 500, 550.
 struct CertificateEnrollmentStatus {
@@ -213,7 +218,7 @@ class KsefApi {
   virtual absl::StatusOr<EnrollmentData> CertificateEnrollmentData(
       const SecretBytes& access);
   // POST /certificates/enrollments: the enrollment's reference number.
-  virtual absl::StatusOr<std::string> EnrollCertificate(
+  virtual absl::StatusOr<CertificateEnrollmentAccepted> EnrollCertificate(
       const CertificateEnrollmentRequest& request, const SecretBytes& access);
   // GET /certificates/enrollments/{reference_number}.
   virtual absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(

@@ -21,7 +21,7 @@ absl::StatusOr<EnrollmentData> KsefApi::CertificateEnrollmentData(
     const SecretBytes&) {
   return Unimplemented("GET /certificates/enrollments/data");
 }
-absl::StatusOr<std::string> KsefApi::EnrollCertificate(
+absl::StatusOr<CertificateEnrollmentAccepted> KsefApi::EnrollCertificate(
     const CertificateEnrollmentRequest&, const SecretBytes&) {
   return Unimplemented("POST /certificates/enrollments");
 }

@@ -146,7 +146,7 @@ class KsefHttpApi final : public KsefApi {
       const SecretBytes& access) override;
   absl::StatusOr<EnrollmentData> CertificateEnrollmentData(
       const SecretBytes& access) override;
-  absl::StatusOr<std::string> EnrollCertificate(
+  absl::StatusOr<CertificateEnrollmentAccepted> EnrollCertificate(
       const CertificateEnrollmentRequest& request,
       const SecretBytes& access) override;
   absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(

@@ -88,7 +88,7 @@ absl::StatusOr<EnrollmentData> KsefHttpApi::CertificateEnrollmentData(
   return wire::ParseCertificateEnrollmentData(body);
 }
 
-absl::StatusOr<std::string> KsefHttpApi::EnrollCertificate(
+absl::StatusOr<CertificateEnrollmentAccepted> KsefHttpApi::EnrollCertificate(
     const CertificateEnrollmentRequest& request, const SecretBytes& access) {
   static constexpr Endpoint kEndpoint{"POST /certificates/enrollments",
                                       /*repeat_after_sent=*/true,
@@ -107,7 +107,9 @@ absl::StatusOr<std::string> KsefHttpApi::EnrollCertificate(
                             request.csr_der.empty()
                                 ? absl::InvalidArgumentError("the CSR is empty")
                                 : absl::OkStatus())));
-  return wire::ParseEnrollmentReference(body);
+  ASSIGN_OR_RETURN(std::string reference, wire::ParseEnrollmentReference(body));
+  return CertificateEnrollmentAccepted{.reference_number =
+                                           std::move(reference)};
 }
 
 absl::StatusOr<CertificateEnrollmentStatus>

@@ -255,7 +255,7 @@ absl::StatusOr<Enrollment> CertificateEnroller::Enroll(
   absl::StatusOr<signer::Csr> csr =
       deps_.keys->CreateCsr(params.key_name, *subject);
   if (!csr.ok()) return fail(csr.status());
-  absl::StatusOr<std::string> reference =
+  absl::StatusOr<CertificateEnrollmentAccepted> accepted =
       recorder.Call("POST /certificates/enrollments", 202, "", [&] {
         return api->EnrollCertificate(
             {.certificate_name = record.certificate_name,
@@ -263,9 +263,9 @@ absl::StatusOr<Enrollment> CertificateEnroller::Enroll(
              .csr_der = csr->der},
             access.token);
       });
-  if (!reference.ok()) return fail(reference.status());
+  if (!accepted.ok()) return fail(accepted.status());
   record.state = EnrollmentState::kPending;
-  record.reference_number = *reference;
+  record.reference_number = accepted->reference_number;
   record.update_time = deps_.clock->Now();
   ASSIGN_OR_RETURN(version, Write(params.key_name, record, version));
 

@@ -78,6 +78,18 @@ TEST_F(CertificateEnrollerTest, EnrollsAnAuthenticationKeyThatCanLogIn) {
   EXPECT_THAT(key->record.certificate->subject, HasSubstr("TINPL-5265877635"));
   EXPECT_TRUE(
       custody_->UsableFor("acme-ksef", vault::KeyUsage::kAuthentication).ok());
+  // Every KSeF call was reported (audited), the submission with its
+  // reference number.
+  bool submission_seen = false;
+  for (const SessionCallEvent& event : observer_.events()) {
+    if (event.call.endpoint == "POST /certificates/enrollments") {
+      submission_seen = true;
+      EXPECT_EQ(event.step, "enroll");
+      EXPECT_EQ(event.session, "acme");
+      EXPECT_EQ(event.call.reference_number, e->record.reference_number);
+    }
+  }
+  EXPECT_TRUE(submission_seen);
   // A login with the enrolled key.
   EXPECT_TRUE(sessions_->Open(KeyParams("acme-2", "acme-ksef")).ok());
 }
@@ -183,6 +195,23 @@ TEST_F(CertificateEnrollerTest, RevokeDisablesTheKeyAndClosesItsSessions) {
   EXPECT_TRUE(
       enroller_->Revoke({.key_name = "acme-ksef", .session = "acme"}).ok());
   EXPECT_EQ(api_.Calls(kCertRevoke), 2);
+}
+
+TEST_F(CertificateEnrollerTest, ASessionKsefDidNotCloseIsEndedByItsReference) {
+  ASSERT_TRUE(
+      enroller_->Enroll({.key_name = "acme-ksef", .session = "acme"}).ok());
+  absl::StatusOr<SessionInfo> on_new =
+      sessions_->Open(KeyParams("on-new", "acme-ksef"));
+  ASSERT_TRUE(on_new.ok());
+  // DELETE /auth/sessions/current does not get through.
+  api_.Inject(testing::kCloseSession,
+              testing::KsefHttpError(testing::kCloseSession, 503));
+  absl::StatusOr<RevokeResult> r =
+      enroller_->Revoke({.key_name = "acme-ksef", .session = "acme"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(api_.ClosedSessionReferences(),
+              ElementsAre(on_new->reference_number));
+  EXPECT_EQ(sessions_->Get("on-new")->state, SessionState::kClosed);
 }
 
 TEST_F(CertificateEnrollerTest, StatusMirrorSeesARevocationMadeInKsef) {

@@ -90,6 +90,10 @@ class CallRecorder {
   static std::string ReferenceOf(const absl::StatusOr<AuthInit>& init) {
     return init.ok() ? init->reference_number : "";
   }
+  static std::string ReferenceOf(
+      const absl::StatusOr<CertificateEnrollmentAccepted>& accepted) {
+    return accepted.ok() ? accepted->reference_number : "";
+  }
 
   SessionCallObserver* const observer_;
   const Clock* const clock_;

@@ -205,7 +205,7 @@ absl::StatusOr<EnrollmentData> FakeKsefApi::CertificateEnrollmentData(
   return Certs().data;
 }
 
-absl::StatusOr<std::string> FakeKsefApi::EnrollCertificate(
+absl::StatusOr<CertificateEnrollmentAccepted> FakeKsefApi::EnrollCertificate(
     const CertificateEnrollmentRequest& request, const SecretBytes& access) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = CheckAccess(kCertEnroll, access); !s.ok()) return s;
@@ -239,7 +239,7 @@ absl::StatusOr<std::string> FakeKsefApi::EnrollCertificate(
   c.enrollments[reference] = {.csr_der = request.csr_der,
                               .type = request.type,
                               .name = request.certificate_name};
-  return reference;
+  return CertificateEnrollmentAccepted{.reference_number = reference};
 }
 
 absl::StatusOr<CertificateEnrollmentStatus>
