@@ -18,6 +18,14 @@ constexpr std::pair<KeyUsage, v1::KeyUsage> kUsages[] = {
     {KeyUsage::kOffline, v1::KEY_USAGE_OFFLINE},
 };
 
+constexpr std::pair<EnrollmentState, v1::EnrollmentState> kEnrollmentStates[] =
+    {
+        {EnrollmentState::kSubmitting, v1::ENROLLMENT_STATE_SUBMITTING},
+        {EnrollmentState::kPending, v1::ENROLLMENT_STATE_PENDING},
+        {EnrollmentState::kCompleted, v1::ENROLLMENT_STATE_COMPLETED},
+        {EnrollmentState::kFailed, v1::ENROLLMENT_STATE_FAILED},
+};
+
 }  // namespace
 
 // File-local conversions: static rather than in the unnamed namespace, so
@@ -75,6 +83,23 @@ Key FromProto(const v1::Key& key) {
           .certificate = std::nullopt,
           .chain_der = {key.chain_der().begin(), key.chain_der().end()}};
   if (key.has_certificate()) out.certificate = FromProto(key.certificate());
+  if (key.has_ksef_enrollment()) {
+    const v1::KsefEnrollment& e = key.ksef_enrollment();
+    KsefEnrollment enrollment{
+        .reference_number = e.reference_number(),
+        .state = ConvertBack(kEnrollmentStates, e.state(),
+                             EnrollmentState::kUnspecified),
+        .session = e.session(),
+        .environment = e.environment(),
+        .certificate_name = e.certificate_name(),
+        .error = e.error(),
+        .ksef_status = e.ksef_status(),
+        .create_time = FromProto(e.create_time())};
+    if (e.has_ksef_status_time()) {
+      enrollment.ksef_status_time = FromProto(e.ksef_status_time());
+    }
+    out.ksef_enrollment = std::move(enrollment);
+  }
   return out;
 }
 
@@ -92,7 +117,54 @@ v1::Key ToProto(const Key& key) {
     *out.mutable_certificate() = ToProto(*key.certificate);
   }
   for (const std::string& der : key.chain_der) out.add_chain_der(der);
+  if (key.ksef_enrollment.has_value()) {
+    const KsefEnrollment& e = *key.ksef_enrollment;
+    v1::KsefEnrollment* p = out.mutable_ksef_enrollment();
+    p->set_reference_number(e.reference_number);
+    p->set_state(
+        Convert(kEnrollmentStates, e.state, v1::ENROLLMENT_STATE_UNSPECIFIED));
+    p->set_session(e.session);
+    p->set_environment(e.environment);
+    p->set_certificate_name(e.certificate_name);
+    p->set_error(e.error);
+    p->set_ksef_status(e.ksef_status);
+    if (e.ksef_status_time != absl::InfinitePast()) {
+      *p->mutable_ksef_status_time() = ToProto(e.ksef_status_time);
+    }
+    *p->mutable_create_time() = ToProto(e.create_time);
+  }
   return out;
+}
+
+v1::EnrollKeyRequest ToProto(const EnrollKey& request) {
+  v1::EnrollKeyRequest out;
+  out.set_key_id(request.key_id);
+  out.set_session(request.session);
+  out.set_usage(ToProto(request.usage));
+  out.set_algorithm(
+      Convert(kAlgorithms, request.algorithm, v1::KEY_ALGORITHM_UNSPECIFIED));
+  out.set_certificate_name(request.certificate_name);
+  return out;
+}
+
+v1::RevokeKeyRequest ToProto(const std::string& name,
+                             const std::string& session,
+                             RevocationReason reason) {
+  v1::RevokeKeyRequest out;
+  out.set_name(name);
+  out.set_session(session);
+  out.set_reason(reason == RevocationReason::kKeyCompromise
+                     ? v1::REVOCATION_REASON_KEY_COMPROMISE
+                 : reason == RevocationReason::kSuperseded
+                     ? v1::REVOCATION_REASON_SUPERSEDED
+                     : v1::REVOCATION_REASON_UNSPECIFIED);
+  return out;
+}
+
+RevokedKey FromProto(const v1::RevokeKeyResponse& response) {
+  return {.key = FromProto(response.key()),
+          .closed_sessions = {response.closed_sessions().begin(),
+                              response.closed_sessions().end()}};
 }
 
 v1::GenerateKeyRequest ToProto(const NewKey& key) {

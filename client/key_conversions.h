@@ -22,6 +22,11 @@ v1::ListKeysResponse ToProto(const std::vector<Key>& keys);
 v1::CreateCsrRequest ToProto(const std::string& name,
                              const CsrSubject& subject);
 Csr FromProto(const v1::CreateCsrResponse& csr);
+v1::EnrollKeyRequest ToProto(const EnrollKey& request);
+v1::RevokeKeyRequest ToProto(const std::string& name,
+                             const std::string& session,
+                             RevocationReason reason);
+RevokedKey FromProto(const v1::RevokeKeyResponse& response);
 
 }  // namespace sejf::client
 

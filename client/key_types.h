@@ -40,6 +40,27 @@ struct Certificate {
   std::string sha256_fingerprint;
 };
 
+// A key's KSeF enrollment (EnrollKey; docs/lifecycle-certificates.md).
+enum class EnrollmentState {
+  kUnspecified,
+  kSubmitting,
+  kPending,
+  kCompleted,
+  kFailed
+};
+struct KsefEnrollment {
+  std::string reference_number = {};
+  EnrollmentState state = EnrollmentState::kUnspecified;
+  std::string session = {};  // "sessions/{session}"
+  std::string environment = {};
+  std::string certificate_name = {};
+  std::string error = {};
+  // KSeF's status of the certificate ("Active", "Revoked", …), when seen.
+  std::string ksef_status = {};
+  absl::Time ksef_status_time = absl::InfinitePast();
+  absl::Time create_time = absl::InfinitePast();
+};
+
 struct Key {
   // "keys/{key}".
   std::string name;
@@ -55,6 +76,25 @@ struct Key {
   std::optional<Certificate> certificate;
   // Intermediate certificates after the leaf, DER, issuer order.
   std::vector<std::string> chain_der;
+  // Set for a key enrolled through KSeF.
+  std::optional<KsefEnrollment> ksef_enrollment = std::nullopt;
+};
+
+// What EnrollKey takes.
+struct EnrollKey {
+  std::string key_id = {};
+  std::string session = {};  // "sessions/{session}"
+  KeyUsage usage = KeyUsage::kUnspecified;
+  KeyAlgorithm algorithm = KeyAlgorithm::kUnspecified;
+  std::string certificate_name = {};  // empty: the server's default
+};
+
+enum class RevocationReason { kUnspecified, kKeyCompromise, kSuperseded };
+
+// What RevokeKey answers.
+struct RevokedKey {
+  Key key = {};
+  std::vector<std::string> closed_sessions = {};  // "sessions/{session}"
 };
 
 // What GenerateKey makes.

@@ -100,4 +100,18 @@ absl::StatusOr<Key> KeysApi::Destroy(const std::string& name) {
       kKey);
 }
 
+absl::StatusOr<Key> KeysApi::Enroll(const EnrollKey& request) {
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::EnrollKey,
+                             ToProto(request), timeout_),
+                   kKey);
+}
+
+absl::StatusOr<RevokedKey> KeysApi::Revoke(const std::string& name,
+                                           const std::string& session,
+                                           RevocationReason reason) {
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::RevokeKey,
+                             ToProto(name, session, reason), timeout_),
+                   kFromProto);
+}
+
 }  // namespace sejf::client

@@ -43,6 +43,11 @@ class KeysApi {
   absl::StatusOr<Key> Disable(const std::string& name);
   absl::StatusOr<Key> Enable(const std::string& name);
   absl::StatusOr<Key> Destroy(const std::string& name);
+  // KSeF certificates (docs/lifecycle-certificates.md).
+  absl::StatusOr<Key> Enroll(const EnrollKey& request);
+  absl::StatusOr<RevokedKey> Revoke(const std::string& name,
+                                    const std::string& session,
+                                    RevocationReason reason);
 
  private:
   struct Stub;  // holds the generated stub

@@ -3,6 +3,7 @@
 #define SEJF_SERVER_DOMAIN_SERVICES_H_
 
 #include "broker/lifecycle/ksef_tokens.h"
+#include "broker/lifecycle/certificate_enroller.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "signer/custody/key_custody.h"
 #include "signer/custody/vault_check.h"
@@ -29,6 +30,9 @@ struct DomainServices {
   broker::KsefSessions* sessions = nullptr;
   // KSeF tokens minted into the vault, revoked in KSeF (issue 14).
   broker::KsefTokens* ksef_tokens = nullptr;
+  // KSeF certificates (broker/lifecycle); may be null (EnrollKey and
+  // RevokeKey then answer FAILED_PRECONDITION).
+  broker::CertificateEnroller* enroller = nullptr;
   // Every RPC's event.
   vault::AuditLog* audit = nullptr;
   // `sejf vault check` (TokenVault.CheckVault).

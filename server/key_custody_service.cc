@@ -66,7 +66,7 @@ grpc::Status KeyCustodyService::ActOnKey(
     ASSIGN_OR_RETURN(std::string name,
                      AuthorizedKey(call, request.name(), operation));
     ASSIGN_OR_RETURN(signer::Key key, act(name));
-    return KeyToProto(key, response->mutable_key());
+    return KeyWithEnrollment(key, response->mutable_key());
   });
 }
 
@@ -122,7 +122,7 @@ grpc::Status KeyCustodyService::ListKeys(
       if (!call.IsAllowed(Operation::kKeysRead, KeyTarget(key.name))) {
         continue;
       }
-      RETURN_IF_ERROR(KeyToProto(key, response->add_keys()));
+      RETURN_IF_ERROR(KeyWithEnrollment(key, response->add_keys()));
     }
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();

@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include "broker/lifecycle/certificate_enroller.h"
+#include "broker/sessions/ksef_sessions.h"
 #include "sejf/v1/key_custody.grpc.pb.h"
 #include "server/rpc_call.h"
 #include "signer/custody/key_custody.h"
@@ -18,8 +20,15 @@ namespace sejf::server {
 class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
  public:
   // `env` and `custody` must outlive the service.
-  KeyCustodyService(const ServiceEnvironment& env, signer::KeyCustody& custody)
-      : env_(env), custody_(custody) {}
+  // `enroller` and `sessions` (KSeF certificates, key_custody_enroll.cc)
+  // may be null: EnrollKey and RevokeKey then answer FAILED_PRECONDITION.
+  KeyCustodyService(const ServiceEnvironment& env, signer::KeyCustody& custody,
+                    broker::CertificateEnroller* enroller = nullptr,
+                    broker::KsefSessions* sessions = nullptr)
+      : env_(env),
+        custody_(custody),
+        enroller_(enroller),
+        sessions_(sessions) {}
 
   grpc::Status GenerateKey(grpc::ServerContext* context,
                            const sejf::v1::GenerateKeyRequest* request,
@@ -50,6 +59,13 @@ class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
   grpc::Status DestroyKey(grpc::ServerContext* context,
                           const sejf::v1::DestroyKeyRequest* request,
                           sejf::v1::DestroyKeyResponse* response) override;
+  // KSeF certificates (key_custody_enroll.cc).
+  grpc::Status EnrollKey(grpc::ServerContext* context,
+                         const sejf::v1::EnrollKeyRequest* request,
+                         sejf::v1::EnrollKeyResponse* response) override;
+  grpc::Status RevokeKey(grpc::ServerContext* context,
+                         const sejf::v1::RevokeKeyRequest* request,
+                         sejf::v1::RevokeKeyResponse* response) override;
 
  private:
   // The frame of the handlers that act on the one key their request names
@@ -62,8 +78,14 @@ class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
       const std::function<absl::StatusOr<signer::Key>(const std::string&)>&
           act);
 
+  // The key `key` as the API shows it: KeyToProto and, for a key enrolled
+  // through KSeF, its enrollment (key_custody_enroll.cc).
+  absl::Status KeyWithEnrollment(const signer::Key& key, sejf::v1::Key* out);
+
   const ServiceEnvironment& env_;
   signer::KeyCustody& custody_;
+  broker::CertificateEnroller* const enroller_;
+  broker::KsefSessions* const sessions_;
 };
 
 }  // namespace sejf::server

@@ -17,8 +17,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/lifecycle/certificate_enroller.h"
 #include "broker/lifecycle/ksef_token_watcher.h"
 #include "broker/lifecycle/ksef_tokens.h"
+#include "broker/lifecycle/lifecycle_worker.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "broker/sessions/ministry_key_refresher.h"
 #include "broker/sessions/session_call_observer.h"
@@ -388,6 +390,35 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
 
   signer::VaultChecker vault_check(hsm_keys->get(), storage->get(),
                                    keyring->get(), tokens->get());
+  // KSeF certificates enrolled into HSM keys (docs/lifecycle-certificates.md):
+  // the worker resumes pending enrollments (also those a previous process
+  // left) and mirrors the certificates' KSeF status. Stopped before the
+  // sessions go.
+  absl::StatusOr<std::unique_ptr<broker::CertificateEnroller>> enroller =
+      broker::CertificateEnroller::Create(
+          {.sessions = sessions->get(),
+           .apis = ksef_apis->get(),
+           .keys = &key_custody,
+           .storage = storage->get(),
+           .clock = clock,
+           .observer = &session_calls},
+          {.poll_interval = absl::Seconds(config.ksef.enrollment_poll_seconds),
+           .wait = absl::Seconds(config.ksef.enrollment_wait_seconds)});
+  if (!enroller.ok()) return fail("sessions", enroller.status());
+  absl::StatusOr<std::unique_ptr<broker::LifecycleWorker>> lifecycle =
+      broker::LifecycleWorker::Start(
+          enroller->get(),
+          {.poll_interval = absl::Seconds(config.ksef.enrollment_poll_seconds),
+           .status_interval =
+               absl::Seconds(config.ksef.certificate_status_seconds),
+           .on_failure = [&logger](absl::string_view step,
+                                   const absl::Status& error) {
+             logger.Log(LogLevel::kWarning, "certificate_lifecycle_failed",
+                        {{"step", std::string(step)},
+                         {"code", absl::StatusCodeToString(error.code())},
+                         {"error", error.message()}});
+           }});
+  if (!lifecycle.ok()) return fail("sessions", lifecycle.status());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
@@ -415,6 +446,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                    .qr_signer = &qr_signer,
                                    .sessions = sessions->get(),
                                    .ksef_tokens = ksef_tokens->get(),
+                                   .enroller = enroller->get(),
                                    .audit = audit->get(),
                                    .vault_check = &vault_check});
   if (!daemon.ok()) return fail("listen", daemon.status());
@@ -471,6 +503,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   daemon->reset();
   token_watch_ptr.store(nullptr);
   token_watch->reset();
+  lifecycle->reset();
   mfcert_refresh->reset();
   // After the last RPC: the final checkpoint signs the chain's end.
   if (absl::Status s = (*audit)->Close(); !s.ok()) {

@@ -166,6 +166,14 @@ std::vector<Case> Cases() {
          return Unary(s.tokens.get(), &TokenVault::Stub::CreateTokenInKsef, c,
                       r);
        }},
+      {Operation::kKeysEnroll,
+       [](Stubs& s, grpc::ClientContext* c) {
+         EnrollKeyRequest r;
+         r.set_key_id("k-enrolled");
+         r.set_session("sessions/s1");
+         r.set_usage(KEY_USAGE_AUTHENTICATION);
+         return Unary(s.keys.get(), &KeyCustody::Stub::EnrollKey, c, r);
+       }},
   };
 }
 

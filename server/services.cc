@@ -15,7 +15,7 @@ namespace sejf::server {
 struct SejfServices::Services {
   Services(const ServiceEnvironment& env, const DomainServices& domain)
       : identity(env),
-        keys(env, *domain.keys),
+        keys(env, *domain.keys, domain.enroller, domain.sessions),
         tokens(env, *domain.tokens, *domain.vault_check, *domain.ksef_tokens),
         auth(env, *domain.auth_signer, *domain.token_encryptor, *domain.tokens,
              *domain.qr_signer, *domain.mfcerts),

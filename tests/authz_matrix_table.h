@@ -162,6 +162,17 @@ inline constexpr MethodCase kMethods[] = {
     // allowed.
     {"/sejf.v1.TokenVault/CheckTokenInKsef", server::Operation::kTokensManage,
      Target::kCredentialInContext, R"(name: "tokens/acme-tok")"},
+
+    // KSeF certificates: keys.enroll on the session and on the key, in the
+    // session's context (acme-sess logged in with a token: KSeF refuses
+    // those, after authorization).
+    {"/sejf.v1.KeyCustody/EnrollKey", server::Operation::kKeysEnroll,
+     Target::kCredentialInContext,
+     R"(key_id: "acme-enr-$UNIQUE" session: "sessions/acme-sess"
+        usage: KEY_USAGE_AUTHENTICATION)"},
+    {"/sejf.v1.KeyCustody/RevokeKey", server::Operation::kKeysEnroll,
+     Target::kCredentialInContext,
+     R"(name: "keys/acme-auth" session: "sessions/acme-sess")"},
 };
 
 }  // namespace sejf::testing::authz

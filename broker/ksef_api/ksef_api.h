@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/enrollment_data.h"
 #include "common/secret.h"
 
 namespace sejf::broker {
@@ -121,6 +122,81 @@ struct KsefTokenStatus {
   std::vector<std::string> status_details = {};
 };
 
+// ---- Certificates issued by KSeF (ksef-protocol.md §6, §3.8; the wire
+// formats in ksef_wire_certificates.h). Every call: Bearer an access token
+// of a login with a certificate (XAdES).
+
+// 200 of GET /certificates/limits.
+struct CertificateLimits {
+  bool can_request = false;
+  int enrollment_limit = 0;
+  int enrollment_remaining = 0;
+  int certificate_limit = 0;
+  int certificate_remaining = 0;
+};
+
+// The two KSeF certificate types (KsefCertificateType).
+enum class KsefCertificateType { kAuthentication, kOffline };
+
+// POST /certificates/enrollments.
+struct CertificateEnrollmentRequest {
+  std::string certificate_name = {};  // 5–100 characters, KSeF's pattern
+  KsefCertificateType type = KsefCertificateType::kAuthentication;
+  std::string csr_der = {};  // PKCS#10, DER (sent Base64)
+};
+
+// 202 of POST /certificates/enrollments.
+struct CertificateEnrollmentAccepted {
+  std::string reference_number = {};  // "…-EH-…"
+};
+
+// 200 of GET /certificates/enrollments/{ref}: status 100 (accepted), 200
+// (issued; serial set), 400 (refused), 500, 550.
+struct CertificateEnrollmentStatus {
+  int code = 0;
+  std::string description = {};
+  std::vector<std::string> details = {};
+  std::string serial_number = {};  // 16 uppercase hex digits, when issued
+};
+
+// One item of POST /certificates/retrieve.
+struct RetrievedCertificate {
+  std::string der = {};
+  std::string name = {};
+  std::string serial_number = {};
+  KsefCertificateType type = KsefCertificateType::kAuthentication;
+};
+
+// One item of POST /certificates/query.
+struct CertificateListItem {
+  std::string serial_number = {};
+  std::string name = {};
+  KsefCertificateType type = KsefCertificateType::kAuthentication;
+  std::string status = {};  // "Active", "Blocked", "Revoked", "Expired"
+  absl::Time valid_from = absl::InfinitePast();
+  absl::Time valid_to = absl::InfinitePast();
+};
+
+// The body of POST /certificates/query (empty fields: no filter).
+struct CertificateQuery {
+  std::string serial_number = {};
+  std::string status = {};
+  int page_size = 50;  // 10..50
+  int page_offset = 0;
+};
+
+struct CertificatePage {
+  std::vector<CertificateListItem> certificates = {};
+  bool has_more = false;
+};
+
+// revocationReason of POST /certificates/{serial}/revoke.
+enum class CertificateRevocationReason {
+  kUnspecified,
+  kSuperseded,
+  kKeyCompromise
+};
+
 class KsefApi {
  public:
   virtual ~KsefApi() = default;
@@ -176,6 +252,37 @@ class KsefApi {
   // DELETE /tokens/{reference_number} (204): KSeF revokes the token.
   virtual absl::Status RevokeToken(const SecretBytes& access_token,
                                    absl::string_view reference_number) = 0;
+  // ---- Certificates issued by KSeF (ksef-protocol.md §6.2); `access` is
+  // an access token of a login with a certificate. Default: UNIMPLEMENTED
+  // (an implementation without them).
+
+  // GET /certificates/limits.
+  virtual absl::StatusOr<CertificateLimits> CertificateLimitsOf(
+      const SecretBytes& access);
+  // GET /certificates/enrollments/data: the body's fields.
+  virtual absl::StatusOr<EnrollmentData> CertificateEnrollmentData(
+      const SecretBytes& access);
+  // POST /certificates/enrollments: the enrollment's reference number.
+  virtual absl::StatusOr<CertificateEnrollmentAccepted> EnrollCertificate(
+      const CertificateEnrollmentRequest& request, const SecretBytes& access);
+  // GET /certificates/enrollments/{reference_number}.
+  virtual absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(
+      absl::string_view reference_number, const SecretBytes& access);
+  // POST /certificates/retrieve (1..10 serials).
+  virtual absl::StatusOr<std::vector<RetrievedCertificate>>
+  RetrieveCertificates(const std::vector<std::string>& serial_numbers,
+                       const SecretBytes& access);
+  // POST /certificates/{serial_number}/revoke.
+  virtual absl::Status RevokeCertificate(absl::string_view serial_number,
+                                         CertificateRevocationReason reason,
+                                         const SecretBytes& access);
+  // POST /certificates/query.
+  virtual absl::StatusOr<CertificatePage> QueryCertificates(
+      const CertificateQuery& query, const SecretBytes& access);
+  // DELETE /auth/sessions/{reference_number}, Bearer an access token of the
+  // same subject: that session's refresh token stops working.
+  virtual absl::Status CloseSession(absl::string_view reference_number,
+                                    const SecretBytes& access);
 };
 
 // The KSeF API of each configured environment.

@@ -470,8 +470,8 @@ absl::StatusOr<std::string> KsefHttpApi::PublicKeyCertificates() {
              &wire::ParsePublicKeyCertificates);
 }
 
-// ---- KSeF tokens (issue 14): the instantiations ksef_http_api_tokens.cc
-// calls ----
+// Run's instantiations for the endpoints defined in other files
+// (ksef_http_api_tokens.cc, ksef_http_api_certificates.cc).
 template absl::StatusOr<GeneratedKsefToken> KsefHttpApi::Run(
     const Endpoint&, const HttpRequest&,
     absl::StatusOr<GeneratedKsefToken> (*)(const SecretBytes&), absl::Status,
@@ -480,7 +480,11 @@ template absl::StatusOr<KsefTokenStatus> KsefHttpApi::Run(
     const Endpoint&, const HttpRequest&,
     absl::StatusOr<KsefTokenStatus> (*)(const SecretBytes&), absl::Status,
     absl::string_view);
-template absl::StatusOr<std::monostate> KsefHttpApi::Run(
+template absl::StatusOr<std::string> KsefHttpApi::Run<std::string>(
+    const Endpoint&, const HttpRequest&,
+    absl::StatusOr<std::string> (*)(const SecretBytes&), absl::Status,
+    absl::string_view);
+template absl::StatusOr<std::monostate> KsefHttpApi::Run<std::monostate>(
     const Endpoint&, const HttpRequest&,
     absl::StatusOr<std::monostate> (*)(const SecretBytes&), absl::Status,
     absl::string_view);

@@ -146,6 +146,32 @@ class KsefHttpApi final : public KsefApi {
       absl::string_view reference_number) override;
   absl::Status RevokeToken(const SecretBytes& access_token,
                            absl::string_view reference_number) override;
+  // Certificates issued by KSeF (ksef_http_api_certificates.cc). Reads and
+  // POST /certificates/retrieve, /query are retried; POST
+  // /certificates/enrollments, /certificates/{sn}/revoke and DELETE
+  // /auth/sessions/{ref} are retried too, and an error answer after an
+  // attempt KSeF may have acted on is UNAVAILABLE (a repeated enrollment
+  // may start a second one of the same CSR; the caller stores the first
+  // reference number it learns).
+  absl::StatusOr<CertificateLimits> CertificateLimitsOf(
+      const SecretBytes& access) override;
+  absl::StatusOr<EnrollmentData> CertificateEnrollmentData(
+      const SecretBytes& access) override;
+  absl::StatusOr<CertificateEnrollmentAccepted> EnrollCertificate(
+      const CertificateEnrollmentRequest& request,
+      const SecretBytes& access) override;
+  absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(
+      absl::string_view reference_number, const SecretBytes& access) override;
+  absl::StatusOr<std::vector<RetrievedCertificate>> RetrieveCertificates(
+      const std::vector<std::string>& serial_numbers,
+      const SecretBytes& access) override;
+  absl::Status RevokeCertificate(absl::string_view serial_number,
+                                 CertificateRevocationReason reason,
+                                 const SecretBytes& access) override;
+  absl::StatusOr<CertificatePage> QueryCertificates(
+      const CertificateQuery& query, const SecretBytes& access) override;
+  absl::Status CloseSession(absl::string_view reference_number,
+                            const SecretBytes& access) override;
 
   const KsefHttpApiSettings& settings() const { return settings_; }
 

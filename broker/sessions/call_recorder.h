@@ -94,6 +94,10 @@ class CallRecorder {
       const absl::StatusOr<GeneratedKsefToken>& generated) {
     return generated.ok() ? generated->reference_number : "";
   }
+  static std::string ReferenceOf(
+      const absl::StatusOr<CertificateEnrollmentAccepted>& accepted) {
+    return accepted.ok() ? accepted->reference_number : "";
+  }
 
   SessionCallObserver* const observer_;
   const Clock* const clock_;

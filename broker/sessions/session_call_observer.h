@@ -37,7 +37,8 @@ struct SessionCaller {
 // What made a call: "open", "refresh", "login" (an unattended login of an
 // open session), "close", "mfcert-fetch" (Ministry certificates: the RPC,
 // a token login's first fetch, after 21470), "mfcert-refresh" (sejfd's own
-// refresh of an environment's Ministry certificates).
+// refresh of an environment's Ministry certificates); and KSeF certificates
+// (broker/lifecycle): "enroll", "enroll-poll", "revoke", "cert-status".
 struct SessionCallEvent {
   std::string session = {};
   std::string context = {};

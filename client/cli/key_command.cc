@@ -42,10 +42,51 @@ struct KeyFlags {
   int days = 0;
   std::string certificate_file;
   bool yes = false;
+  // key enroll / revoke.
+  std::string session;
+  std::string type;
+  std::string certificate_name;
+  std::string reason = "unspecified";
 };
 
 std::string KeyName(const KeyFlags& flags) {
   return ResourceName("keys", flags.name);
+}
+
+void PrintEnrollment(const KsefEnrollment& e) {
+  static const std::map<EnrollmentState, const char*> kStates = {
+      {EnrollmentState::kSubmitting, "submitting"},
+      {EnrollmentState::kPending, "pending (sejfd polls KSeF)"},
+      {EnrollmentState::kCompleted, "completed"},
+      {EnrollmentState::kFailed, "failed"}};
+  auto state = kStates.find(e.state);
+  std::cout << "ksef enrollment: "
+            << (state == kStates.end() ? "unspecified" : state->second)
+            << "\n  reference:    " << e.reference_number
+            << "\n  session:      " << e.session << " (" << e.environment
+            << ")\n  cert name:    " << e.certificate_name << "\n";
+  if (!e.ksef_status.empty()) {
+    std::cout << "  ksef status:  " << e.ksef_status << " (seen "
+              << FormatSeconds(e.ksef_status_time) << ")\n";
+  }
+  if (!e.error.empty()) std::cout << "  error:        " << e.error << "\n";
+}
+
+// The KSEF column of `key list`: KSeF's status of an enrolled key's
+// certificate, else its enrollment's state; "-" for keys not enrolled here.
+std::string KsefColumn(const Key& key) {
+  if (!key.ksef_enrollment.has_value()) return "-";
+  const KsefEnrollment& e = *key.ksef_enrollment;
+  if (!e.ksef_status.empty()) return e.ksef_status;
+  switch (e.state) {
+    case EnrollmentState::kSubmitting:
+    case EnrollmentState::kPending:
+      return "pending";
+    case EnrollmentState::kFailed:
+      return "failed";
+    default:
+      return "-";
+  }
 }
 
 void PrintKey(const Key& key) {
@@ -55,6 +96,7 @@ void PrintKey(const Key& key) {
             << "state:        " << StateName(key.state) << "\n"
             << "created:      " << FormatSeconds(key.create_time) << "\n"
             << "pkcs11 uri:   " << key.pkcs11_uri << "\n";
+  if (key.ksef_enrollment.has_value()) PrintEnrollment(*key.ksef_enrollment);
   if (!key.certificate.has_value()) {
     std::cout << "certificate:  none (sejf key csr for KSeF enrollment, or "
                  "sejf key self-sign for the KSeF TEST environment)\n";
@@ -100,18 +142,19 @@ int RunList(const KeyFlags& flags, const CliContext& context, Client& client) {
     std::cout << ToJson(*keys);
     return kExitOk;
   }
-  std::printf("%-32s %-9s %-15s %-10s %s\n", "NAME", "ALGORITHM", "USAGE",
-              "STATE", "CERTIFICATE EXPIRES");
+  std::printf("%-32s %-9s %-15s %-10s %-10s %s\n", "NAME", "ALGORITHM", "USAGE",
+              "STATE", "KSEF", "CERTIFICATE EXPIRES");
   const absl::Time now = absl::Now();
   for (const Key& key : *keys) {
     std::string certificate = "(no certificate)";
     if (key.certificate.has_value()) {
       certificate = DescribeExpiry(key.certificate->not_after, now);
     }
-    std::printf("%-32s %-9s %-15s %-10s %s\n", key.name.c_str(),
+    std::printf("%-32s %-9s %-15s %-10s %-10s %s\n", key.name.c_str(),
                 NameOf(kAlgorithms, key.algorithm).c_str(),
                 NameOf(kUsages, key.usage).c_str(),
-                StateName(key.state).c_str(), certificate.c_str());
+                StateName(key.state).c_str(), KsefColumn(key).c_str(),
+                certificate.c_str());
   }
   return kExitOk;
 }
@@ -275,6 +318,65 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   destroy->add_flag("--yes", flags.yes, "Do not ask");
   run(destroy, [&context](Client& client) {
     return RunDestroy(flags, context, client);
+  });
+
+  CLI::App* enroll = key->add_subcommand(
+      "enroll",
+      "A new HSM key with a certificate KSeF issues for it (through a "
+      "session logged in with a key)");
+  enroll->add_option("--name", flags.name, "Name: [a-z0-9][a-z0-9._-]{0,63}")
+      ->required();
+  enroll->add_option("--session", flags.session, "The session (NAME)")
+      ->required();
+  enroll
+      ->add_option("--type", flags.type,
+                   "The KSeF certificate type: authentication or offline")
+      ->required()
+      ->check(CLI::IsMember({"authentication", "offline"}));
+  enroll
+      ->add_option("--algorithm", flags.algorithm,
+                   "ec-p256 (default) or rsa-2048")
+      ->check(CLI::IsMember({"ec-p256", "rsa-2048"}));
+  enroll->add_option("--certificate-name", flags.certificate_name,
+                     "KSeF's certificate name (5-100 characters; default "
+                     "sejf-NAME)");
+  run(enroll, [&context](Client& client) {
+    return ShowResult(client.keys().Enroll(
+                          {.key_id = flags.name,
+                           .session = ResourceName("sessions", flags.session),
+                           .usage = kUsages.at(flags.type),
+                           .algorithm = kAlgorithms.at(flags.algorithm),
+                           .certificate_name = flags.certificate_name}),
+                      context);
+  });
+
+  CLI::App* revoke = key->add_subcommand(
+      "revoke",
+      "Revoke the key's KSeF certificate, disable the key and close every "
+      "session logged in with it");
+  name_arg(revoke);
+  revoke
+      ->add_option("--session", flags.session,
+                   "The session KSeF is asked through (NAME)")
+      ->required();
+  revoke
+      ->add_option("--reason", flags.reason,
+                   "keyCompromise, superseded or unspecified (default)")
+      ->check(CLI::IsMember({"keyCompromise", "superseded", "unspecified"}));
+  run(revoke, [&context](Client& client) {
+    const RevocationReason reason =
+        flags.reason == "keyCompromise" ? RevocationReason::kKeyCompromise
+        : flags.reason == "superseded"  ? RevocationReason::kSuperseded
+                                        : RevocationReason::kUnspecified;
+    auto revoked = client.keys().Revoke(
+        KeyName(flags), ResourceName("sessions", flags.session), reason);
+    if (!revoked.ok()) return CliContext::Fail(revoked.status());
+    if (!context.json()) {
+      for (const std::string& s : revoked->closed_sessions) {
+        std::cout << "closed:       " << s << "\n";
+      }
+    }
+    return Show(revoked->key, context);
   });
 }
 

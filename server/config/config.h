@@ -143,6 +143,16 @@ struct KsefConfig {
   // watch asks KSeF about every token with a reference number (issue 14;
   // docs/lifecycle-tokens.md).
   int token_status_interval_seconds = 21600;
+  // KSeF certificates (docs/lifecycle-certificates.md):
+  // ksef.enrollment_wait_seconds 0..3600: how long `sejf key enroll` waits
+  // for KSeF to issue before answering with the enrollment pending;
+  // ksef.enrollment_poll_seconds 1..3600: how often a pending enrollment is
+  // asked about (by the call, and by the lifecycle worker);
+  // ksef.certificate_status_seconds 1..604800: how often the KSeF status of
+  // enrolled certificates is mirrored.
+  int enrollment_wait_seconds = 60;
+  int enrollment_poll_seconds = 5;
+  int certificate_status_seconds = 6 * 3600;
   std::map<std::string, KsefEnvironmentConfig> environments;
 };
 

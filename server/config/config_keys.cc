@@ -266,6 +266,28 @@ const KeySpec kKeys[] = {
      [](const Config& c) {
        return absl::StrCat(c.ksef.token_status_interval_seconds);
      }},
+    // KSeF certificates (docs/lifecycle-certificates.md).
+    {"ksef.enrollment_wait_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 0, 3600, &c.ksef.enrollment_wait_seconds);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.ksef.enrollment_wait_seconds);
+     }},
+    {"ksef.enrollment_poll_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 1, 3600, &c.ksef.enrollment_poll_seconds);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.ksef.enrollment_poll_seconds);
+     }},
+    {"ksef.certificate_status_seconds", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 1, 7 * 86400, &c.ksef.certificate_status_seconds);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.ksef.certificate_status_seconds);
+     }},
 };
 
 constexpr absl::string_view kSections[] = {"listen",  "tls",   "hsm",

@@ -58,6 +58,9 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->ksef.refresh_margin_seconds, 60);
   EXPECT_EQ(config->ksef.api_requests_per_second, 50);
   EXPECT_EQ(config->ksef.token_status_interval_seconds, 21600);  // issue 14
+  EXPECT_EQ(config->ksef.enrollment_wait_seconds, 60);
+  EXPECT_EQ(config->ksef.enrollment_poll_seconds, 5);
+  EXPECT_EQ(config->ksef.certificate_status_seconds, 21600);
   EXPECT_THAT(config->warnings, IsEmpty());
 }
 

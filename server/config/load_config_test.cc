@@ -280,6 +280,9 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_KSEF_REFRESH_MARGIN_SECONDS", "90"},
       {"SEJF_KSEF_API_REQUESTS_PER_SECOND", "20"},
       {"SEJF_KSEF_TOKEN_STATUS_INTERVAL_SECONDS", "3600"},  // issue 14
+      {"SEJF_KSEF_ENROLLMENT_WAIT_SECONDS", "7"},
+      {"SEJF_KSEF_ENROLLMENT_POLL_SECONDS", "2"},
+      {"SEJF_KSEF_CERTIFICATE_STATUS_SECONDS", "600"},
   };
   auto config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -311,6 +314,9 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->ksef.refresh_margin_seconds, 90);
   EXPECT_EQ(config->ksef.api_requests_per_second, 20);
   EXPECT_EQ(config->ksef.token_status_interval_seconds, 3600);
+  EXPECT_EQ(config->ksef.enrollment_wait_seconds, 7);
+  EXPECT_EQ(config->ksef.enrollment_poll_seconds, 2);
+  EXPECT_EQ(config->ksef.certificate_status_seconds, 600);
   for (const auto& [key, origin] : config->origins) {
     EXPECT_THAT(origin, HasSubstr("environment variable SEJF_")) << key;
   }

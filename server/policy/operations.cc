@@ -13,6 +13,7 @@ constexpr std::array<Operation, kOperationCount> kOperations = {
     Operation::kAuditRead,      Operation::kVaultAdmin,
     Operation::kSessionsManage, Operation::kSessionsToken,
     Operation::kSessionsRead,   Operation::kTokensCreate,
+    Operation::kKeysEnroll,
 };
 
 // Indexed by the enum value.
@@ -20,7 +21,7 @@ constexpr std::array<absl::string_view, kOperationCount> kNames = {
     "keys.read",      "keys.manage",   "tokens.read",     "tokens.manage",
     "mfcerts.manage", "auth.xades",    "auth.token",      "qr.offline",
     "audit.read",     "vault.admin",   "sessions.manage", "sessions.token",
-    "sessions.read",  "tokens.create",
+    "sessions.read",  "tokens.create", "keys.enroll",
 };
 
 constexpr std::array<absl::string_view, 4> kContextTypes = {
@@ -60,6 +61,7 @@ bool ChangesState(Operation op) {
     case Operation::kVaultAdmin:
     case Operation::kSessionsManage:
     case Operation::kTokensCreate:
+    case Operation::kKeysEnroll:
       return true;
     // A token call may refresh the session's tokens in KSeF; the broker
     // audits each KSeF call itself, so no intent event per token call.

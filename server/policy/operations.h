@@ -33,9 +33,10 @@ enum class Operation : std::uint8_t {
   kSessionsToken,   // "sessions.token": get a session's KSeF access token
   kSessionsRead,    // "sessions.read": list sessions, read their state
   kTokensCreate,    // "tokens.create": mint a token in KSeF into the vault
+  kKeysEnroll,      // "keys.enroll": KSeF certificates: enroll, revoke
 };
 
-inline constexpr std::size_t kOperationCount = 14;
+inline constexpr std::size_t kOperationCount = 15;
 
 // What an operation acts on, which decides the rules that can grant it
 // (policy.h):

@@ -16,7 +16,8 @@ TEST(OperationsTest, AllOperationsHaveTheDocumentedNamesInOrder) {
                   "keys.read", "keys.manage", "tokens.read", "tokens.manage",
                   "mfcerts.manage", "auth.xades", "auth.token", "qr.offline",
                   "audit.read", "vault.admin", "sessions.manage",
-                  "sessions.token", "sessions.read", "tokens.create"));
+                  "sessions.token", "sessions.read", "tokens.create",
+                  "keys.enroll"));
   EXPECT_EQ(AllOperations().size(), kOperationCount);
 }
 

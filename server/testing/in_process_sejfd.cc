@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "broker/lifecycle/certificate_enroller.h"
 #include "broker/lifecycle/ksef_tokens.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "broker/sessions/testing/fake_ksef_api.h"
@@ -99,6 +100,7 @@ struct InProcessSejfd::Parts {
   broker::testing::FakeKsefApiDirectory ksef_apis;
   std::unique_ptr<broker::KsefSessions> sessions;
   std::unique_ptr<broker::KsefTokens> ksef_tokens;
+  std::unique_ptr<broker::CertificateEnroller> enroller;
   ServiceEnvironment env;
   std::unique_ptr<SejfServices> services;
   std::unique_ptr<grpc::Server> server;
@@ -157,6 +159,15 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
                                               {.sleep = [&p](absl::Duration d) {
                                                 p.clock.Advance(d);
                                               }}));
+  ASSIGN_OR_RETURN(
+      p.enroller,
+      broker::CertificateEnroller::Create(
+          {.sessions = p.sessions.get(),
+           .apis = &p.ksef_apis,
+           .keys = p.custody.get(),
+           .storage = &p.storage,
+           .clock = &p.clock},
+          {.sleep = [&p](absl::Duration d) { p.clock.Advance(d); }}));
 
   p.env.policy = &p.policy;
   p.env.logger = &p.logger;
@@ -173,6 +184,7 @@ absl::StatusOr<std::unique_ptr<InProcessSejfd>> InProcessSejfd::Start(
                                 .qr_signer = p.qr_signer.get(),
                                 .sessions = p.sessions.get(),
                                 .ksef_tokens = p.ksef_tokens.get(),
+                                .enroller = p.enroller.get(),
                                 .audit = p.audit.get(),
                                 .vault_check = p.vault_check.get()}));
   grpc::ServerBuilder builder;

@@ -27,6 +27,14 @@ ROUTES = [
     ("DELETE", r"/auth/sessions/(?P<ref>[^/]+)", "delete_session"),
     ("GET", r"/security/public-key-certificates", "public_key_certificates"),
     ("GET", r"/auth/(?P<ref>[^/]+)", "auth_status"),
+    # KSeF certificates (certificates.py).
+    ("GET", r"/certificates/limits", "cert_limits"),
+    ("GET", r"/certificates/enrollments/data", "cert_enrollment_data"),
+    ("POST", r"/certificates/enrollments", "cert_enroll"),
+    ("GET", r"/certificates/enrollments/(?P<ref>[^/]+)", "cert_enrollment"),
+    ("POST", r"/certificates/retrieve", "cert_retrieve"),
+    ("POST", r"/certificates/query", "cert_query"),
+    ("POST", r"/certificates/(?P<serial>[^/]+)/revoke", "cert_revoke"),
 ]
 ROUTES += tokens.ROUTES  # issue 14
 ROUTES = [(m, re.compile(p + r"/?$"), n) for m, p, n in ROUTES]
@@ -245,6 +253,41 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 200, em.public_key_certificates()
         if endpoint in tokens.ENDPOINTS:  # issue 14
             return tokens.handle(em, self, endpoint, match)
+        if endpoint.startswith("cert_"):
+            return self._certificates(endpoint, match)
+        raise ApiError(404, description="no such path")
+
+    def _certificates(self, endpoint, match):
+        """The /certificates/* endpoints (certificates.py), Bearer an access
+        token."""
+        em = self.emulator
+        with em._lock:
+            op = em._session_caller(self._bearer(), allow_refresh=False)
+        certs = em.certificates
+        body = None
+        if self.command == "POST":
+            self._media("application/json")
+            try:
+                raw = self.request_body.decode("utf-8")
+                body = json.loads(raw) if raw.strip() else {}
+            except (UnicodeDecodeError, ValueError) as e:
+                raise ApiError(400, 21405, "Błąd walidacji danych wejściowych.",
+                               [f"the body is not JSON: {e}"])
+        if endpoint == "cert_limits":
+            return 200, certs.limits(op)
+        if endpoint == "cert_enrollment_data":
+            return 200, certs.enrollment_data(op)
+        if endpoint == "cert_enroll":
+            return 202, certs.enroll(op, body)
+        if endpoint == "cert_enrollment":
+            return 200, certs.enrollment_status(op, match.group("ref"))
+        if endpoint == "cert_retrieve":
+            return 200, certs.retrieve(op, body)
+        if endpoint == "cert_query":
+            return 200, certs.query(op, body)
+        if endpoint == "cert_revoke":
+            certs.revoke(op, match.group("serial"), body)
+            return 204, None
         raise ApiError(404, description="no such path")
 
     def _json_body(self):
@@ -278,6 +321,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     lambda: em.rotate_ministry_key(body),
                 ("POST", "ministry-keys/remove"):
                     lambda: em.remove_ministry_key(body),
+                ("POST", "certificates/settings"):
+                    lambda: em.certificates.configure(body),
+                ("POST", "certificates/revoke"):
+                    lambda: em.certificates.revoke_by_control(body),
+                ("GET", "certificates"): em.certificates.summary,
                 ("GET", "stats"): em.stats,
                 ("DELETE", "stats"): em.clear_stats,
                 ("GET", "operations"): em.operation_list,

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 
+import certificates
 import controls
 import jwt_tokens
 import pki
@@ -88,10 +89,14 @@ class Emulator(controls.Controls):
         os.makedirs(self.scratch, exist_ok=True)
         self.schemas = xades.Schemas(xsd_path, self.scratch)
         self.tokens = jwt_tokens.Signer()
+        # KSeF certificates (certificates.py): its own state and lock.
+        self.certificates = certificates.Certificates(state_dir)
         self.reset()
 
     def reset(self):
         """Forgets everything but the key material."""
+        if hasattr(self, "certificates"):
+            self.certificates.reset()
         with self._lock:
             self.settings = dict(controls.DEFAULT_SETTINGS)
             self.challenges = {}
@@ -162,15 +167,21 @@ class Emulator(controls.Controls):
                     "certificateSubject needs a TINPL-/PNOPL-/VATPL- "
                     "identifier in the certificate subject"
                 ])
+            issued = self.certificates.login_status(signed.cert)
             if not signed.valid_now():
                 final = (460, ["Nieważny certyfikat."])
+            elif issued is not None:  # a certificate KSeF issued
+                final = issued
             elif ((self.settings["self_signed_any"] and signed.self_signed()) or
                   (signed.fingerprint, signed.context["type"],
                    signed.context["value"]) in self.grants):
                 final = (200, [])
             else:
                 final = (415, DEFAULT_DETAILS[415])
-            return self._start("XadesSignature", signed.context, final)
+            started = self._start("XadesSignature", signed.context, final)
+            # The login certificate, for /certificates/* (certificates.py).
+            self.operations[started["referenceNumber"]].cert = signed.cert
+            return started
 
     def submit_token(self, body):
         challenge, context, encrypted, key_id = _token_request(body)

@@ -49,6 +49,18 @@ inline constexpr char kPublicKeys[] = "GET /security/public-key-certificates";
 inline constexpr char kGenerateToken[] = "POST /tokens";
 inline constexpr char kGetToken[] = "GET /tokens/{referenceNumber}";
 inline constexpr char kRevokeToken[] = "DELETE /tokens/{referenceNumber}";
+// Certificates (fake_ksef_api_certificates.cc).
+inline constexpr char kCertLimits[] = "GET /certificates/limits";
+inline constexpr char kCertData[] = "GET /certificates/enrollments/data";
+inline constexpr char kCertEnroll[] = "POST /certificates/enrollments";
+inline constexpr char kCertEnrollStatus[] =
+    "GET /certificates/enrollments/{referenceNumber}";
+inline constexpr char kCertRetrieve[] = "POST /certificates/retrieve";
+inline constexpr char kCertRevoke[] =
+    "POST /certificates/{certificateSerialNumber}/revoke";
+inline constexpr char kCertQuery[] = "POST /certificates/query";
+inline constexpr char kCloseSessionByRef[] =
+    "DELETE /auth/sessions/{referenceNumber}";
 
 // The status the real client returns for a KSeF answer: HTTP 400 with
 // exception `code` → FAILED_PRECONDITION, 401/403 → PERMISSION_DENIED, 429
@@ -134,6 +146,42 @@ class FakeKsefApi final : public KsefApi {
   absl::Status RevokeToken(const SecretBytes& access_token,
                            absl::string_view reference_number) override;
 
+  // ---- Certificates (fake_ksef_api_certificates.cc): enrollments checked
+  // with OpenSSL calls of the fake's own (the CSR's signature, its subject
+  // equal to the enrollment data), certificates issued by the fake's CA
+  // (keyUsage digitalSignature or nonRepudiation by type), limits counted,
+  // revocation and the status query. Bearer: an access token it issued.
+  struct CertificateFakeState;
+  void SetEnrollmentData(EnrollmentData data);
+  void SetCertificateLimits(int enrollments, int certificates);
+  // GET /certificates/enrollments/{ref} answers 100 this many times first.
+  void SetEnrollmentPendingPolls(int polls);
+  // The fake CA's certificate, PEM.
+  std::string CertificateAuthorityPem();
+  // Serial numbers revoked, and reference numbers closed by DELETE
+  // /auth/sessions/{ref}, in order.
+  std::vector<std::string> RevokedSerials() const;
+  std::vector<std::string> ClosedSessionReferences() const;
+  absl::StatusOr<CertificateLimits> CertificateLimitsOf(
+      const SecretBytes& access) override;
+  absl::StatusOr<EnrollmentData> CertificateEnrollmentData(
+      const SecretBytes& access) override;
+  absl::StatusOr<CertificateEnrollmentAccepted> EnrollCertificate(
+      const CertificateEnrollmentRequest& request,
+      const SecretBytes& access) override;
+  absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(
+      absl::string_view reference_number, const SecretBytes& access) override;
+  absl::StatusOr<std::vector<RetrievedCertificate>> RetrieveCertificates(
+      const std::vector<std::string>& serial_numbers,
+      const SecretBytes& access) override;
+  absl::Status RevokeCertificate(absl::string_view serial_number,
+                                 CertificateRevocationReason reason,
+                                 const SecretBytes& access) override;
+  absl::StatusOr<CertificatePage> QueryCertificates(
+      const CertificateQuery& query, const SecretBytes& access) override;
+  absl::Status CloseSession(absl::string_view reference_number,
+                            const SecretBytes& access) override;
+
  private:
   struct MintedKsefToken {
     std::string reference;
@@ -152,6 +200,14 @@ class FakeKsefApi final : public KsefApi {
   std::string token_context_type_ ABSL_GUARDED_BY(mu_) = "Nip";
   std::string token_context_value_ ABSL_GUARDED_BY(mu_) = "5265877635";
   int token_pending_polls_ ABSL_GUARDED_BY(mu_) = 1;
+  // The certificate state (created on first use); the caller holds mu_.
+  CertificateFakeState& Certs() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Enter(endpoint) (injected failures), then OK when `access` is an
+  // access token the fake issued, unexpired.
+  absl::Status EnterWithAccess(absl::string_view endpoint,
+                               const SecretBytes& access)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<CertificateFakeState> certs_ ABSL_GUARDED_BY(mu_);
 
   struct Operation {
     std::string reference;
