@@ -93,7 +93,7 @@ class Keyring {
   // Makes a new DEK (id = highest + 1), wrapped by the current KEK, and
   // makes it current for new seals. Returns its id. Older DEKs stay.
   // Errors: storage and HSM errors; nothing changes on failure.
-  absl::StatusOr<std::uint32_t> Rotate();
+  absl::StatusOr<std::uint32_t> Rotate() ABSL_LOCKS_EXCLUDED(rotate_mu_);
 
   // Creates a new KEK in the HSM (label: the current one with its "-vN"
   // suffix incremented, e.g. sejf-kek-v1 -> sejf-kek-v2; "-v2" appended when
@@ -115,7 +115,7 @@ class Keyring {
   // current KEK plus those whose removal failed (the HSM away).
   // Errors: storage and HSM errors before (3) commits (nothing then depends
   // on the new KEK); ABORTED when another process rotated meanwhile.
-  absl::StatusOr<std::string> RotateKek();
+  absl::StatusOr<std::string> RotateKek() ABSL_LOCKS_EXCLUDED(rotate_mu_);
 
   // Destroys, in the HSM, the KEKs the record lists as retired (each by its
   // recorded label AND CKA_ID, never by label alone) and drops them from
@@ -126,7 +126,7 @@ class Keyring {
 
   // Reads the record again and takes up DEKs and KEK changes other
   // processes made. Done by Get on an unknown id; callers rarely need it.
-  absl::Status Reload();
+  absl::Status Reload() ABSL_LOCKS_EXCLUDED(rotate_mu_);
 
  private:
   Keyring(Storage* storage, hsm::KeyStore* keys, const Clock* clock);
@@ -138,7 +138,8 @@ class Keyring {
   // RotateKek's first step: records the next KEK (label after `after`, or
   // after the current one when empty; fresh random id) as pending, moving a
   // pending KEK left by an earlier rotation to the retired list.
-  absl::StatusOr<PendingKek> RecordPendingKek(absl::string_view after);
+  absl::StatusOr<PendingKek> RecordPendingKek(absl::string_view after)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rotate_mu_);
 
   // Takes the decoded record `data` into memory: unwraps DEKs not held yet.
   absl::Status Load(absl::string_view data) ABSL_LOCKS_EXCLUDED(mu_);
@@ -147,7 +148,8 @@ class Keyring {
   hsm::KeyStore* const keys_;
   const Clock* const clock_;
 
-  absl::Mutex rotate_mu_;  // serialises Rotate, RotateKek and Reload
+  // Serialises Rotate, RotateKek and Reload; taken before mu_.
+  absl::Mutex rotate_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   std::uint32_t current_ ABSL_GUARDED_BY(mu_) = 0;
   std::string kek_label_ ABSL_GUARDED_BY(mu_);

@@ -1,0 +1,119 @@
+// Keyring under concurrent use, as sejfd uses it: request threads seal with
+// the current DEK and open records while another thread rotates DEKs and
+// KEKs, and a second keyring on the same storage (another process) opens
+// what the first sealed, reloading the record when it meets a DEK it does
+// not hold. Over SQLite and a throwaway SoftHSM2 token. Run under
+// ThreadSanitizer by `make test-tsan` (docs/reliability.md).
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "common/crypto_init.h"
+#include "gtest/gtest.h"
+#include "hsm/testing/key_store_test_env.h"
+#include "hsm/testing/softhsm_testing.h"
+#include "vault/crypto/keyring.h"
+#include "vault/crypto/sealed_record.h"
+#include "vault/storage/sqlite/sqlite_storage.h"
+
+namespace sejf::vault {
+namespace {
+
+constexpr SealedPlace kPlace{.kind = "tokens", .id = "acme", .version = 1};
+constexpr int kWorkers = 4;
+constexpr int kSealsPerWorker = 12;
+constexpr int kRotations = 4;
+
+struct Sealed {
+  std::string secret;
+  std::string record;
+};
+
+TEST(KeyringConcurrencyTest,
+     SealsAndOpensStayCorrectWhileAnotherThreadRotates) {
+  ASSERT_TRUE(InitCrypto().ok());
+  hsm::testing::TempDir dir;
+  auto env = hsm::testing::MakePkcs11TestEnv();
+  ASSERT_TRUE(env.ok()) << env.status();
+  FakeClock clock{absl::FromUnixSeconds(1764000000)};
+  auto storage = SqliteStorage::Open(dir.path() + "/sejf.db", clock);
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  auto a = Keyring::Open(storage->get(), &(*env)->store(), &clock);
+  ASSERT_TRUE(a.ok()) << a.status();
+  // Another process on the same database and token.
+  auto b = Keyring::Open(storage->get(), &(*env)->store(), &clock);
+  ASSERT_TRUE(b.ok()) << b.status();
+
+  absl::Mutex mu;
+  std::vector<Sealed> sealed;         // guarded by mu
+  std::vector<std::string> failures;  // guarded by mu
+  std::atomic<bool> rotating = true;
+
+  std::thread rotator([&] {
+    for (int i = 0; i < kRotations; ++i) {
+      if (absl::StatusOr<std::uint32_t> id = (*a)->Rotate(); !id.ok()) {
+        absl::MutexLock lock(&mu);
+        failures.push_back(absl::StrCat("Rotate: ", id.status().ToString()));
+      }
+      if (i % 2 == 1) {
+        if (auto uri = (*a)->RotateKek(); !uri.ok()) {
+          absl::MutexLock lock(&mu);
+          failures.push_back(
+              absl::StrCat("RotateKek: ", uri.status().ToString()));
+        }
+      }
+    }
+    rotating = false;
+  });
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      Keyring& sealer = w % 2 == 0 ? **a : **b;
+      Keyring& opener = w % 2 == 0 ? **b : **a;
+      for (int i = 0; i < kSealsPerWorker; ++i) {
+        std::string secret = absl::StrCat("secret ", w, "/", i);
+        absl::StatusOr<std::string> record = Seal(sealer, secret, kPlace);
+        absl::StatusOr<SecretBytes> opened =
+            record.ok() ? Open(opener, *record, kPlace) : record.status();
+        absl::MutexLock lock(&mu);
+        if (!opened.ok()) {
+          failures.push_back(
+              absl::StrCat(secret, ": ", opened.status().ToString()));
+        } else if (SecretView(*opened) != secret) {
+          failures.push_back(
+              absl::StrCat(secret, ": opened as something else"));
+        } else {
+          sealed.push_back({secret, *record});
+        }
+      }
+    });
+  }
+  rotator.join();
+  for (std::thread& t : workers) t.join();
+  EXPECT_FALSE(rotating);
+  EXPECT_TRUE(failures.empty()) << absl::StrJoin(failures, "\n");
+
+  // Every record sealed during the rotations opens with both keyrings, and
+  // both agree on the current DEK once b has read the record again.
+  ASSERT_TRUE((*b)->Reload().ok());
+  EXPECT_EQ((*a)->Info().current_id, 1u + kRotations);
+  EXPECT_EQ((*b)->Info().current_id, 1u + kRotations);
+  EXPECT_EQ((*a)->Info().kek_label, (*b)->Info().kek_label);
+  EXPECT_EQ(sealed.size(), static_cast<size_t>(kWorkers * kSealsPerWorker));
+  for (const Sealed& s : sealed) {
+    for (Keyring* keyring : {a->get(), b->get()}) {
+      absl::StatusOr<SecretBytes> opened = Open(*keyring, s.record, kPlace);
+      ASSERT_TRUE(opened.ok()) << s.secret << ": " << opened.status();
+      EXPECT_EQ(SecretView(*opened), s.secret);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sejf::vault
