@@ -27,7 +27,7 @@ namespace {
 
 constexpr SealedPlace kPlace{.kind = "tokens", .id = "acme", .version = 1};
 constexpr int kWorkers = 4;
-constexpr int kSealsPerWorker = 12;
+constexpr int kMinSealsPerWorker = 12;
 constexpr int kRotations = 4;
 
 struct Sealed {
@@ -53,9 +53,13 @@ TEST(KeyringConcurrencyTest,
   absl::Mutex mu;
   std::vector<Sealed> sealed;         // guarded by mu
   std::vector<std::string> failures;  // guarded by mu
+  // The rotations start once every worker has sealed and opened once, and
+  // the workers go on until the rotations are over: they overlap.
+  std::atomic<int> started = 0;
   std::atomic<bool> rotating = true;
 
   std::thread rotator([&] {
+    while (started.load() < kWorkers) std::this_thread::yield();
     for (int i = 0; i < kRotations; ++i) {
       if (absl::StatusOr<std::uint32_t> id = (*a)->Rotate(); !id.ok()) {
         absl::MutexLock lock(&mu);
@@ -76,7 +80,7 @@ TEST(KeyringConcurrencyTest,
     workers.emplace_back([&, w] {
       Keyring& sealer = w % 2 == 0 ? **a : **b;
       Keyring& opener = w % 2 == 0 ? **b : **a;
-      for (int i = 0; i < kSealsPerWorker; ++i) {
+      for (int i = 0; i < kMinSealsPerWorker || rotating.load(); ++i) {
         std::string secret = absl::StrCat("secret ", w, "/", i);
         absl::StatusOr<std::string> record = Seal(sealer, secret, kPlace);
         absl::StatusOr<SecretBytes> opened =
@@ -91,6 +95,7 @@ TEST(KeyringConcurrencyTest,
         } else {
           sealed.push_back({secret, *record});
         }
+        if (i == 0) ++started;
       }
     });
   }
@@ -105,7 +110,7 @@ TEST(KeyringConcurrencyTest,
   EXPECT_EQ((*a)->Info().current_id, 1u + kRotations);
   EXPECT_EQ((*b)->Info().current_id, 1u + kRotations);
   EXPECT_EQ((*a)->Info().kek_label, (*b)->Info().kek_label);
-  EXPECT_EQ(sealed.size(), static_cast<size_t>(kWorkers * kSealsPerWorker));
+  EXPECT_GE(sealed.size(), static_cast<size_t>(kWorkers * kMinSealsPerWorker));
   for (const Sealed& s : sealed) {
     for (Keyring* keyring : {a->get(), b->get()}) {
       absl::StatusOr<SecretBytes> opened = Open(*keyring, s.record, kPlace);
