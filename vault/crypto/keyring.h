@@ -143,6 +143,12 @@ class Keyring {
 
   // Takes the decoded record `data` into memory: unwraps DEKs not held yet.
   absl::Status Load(absl::string_view data) ABSL_LOCKS_EXCLUDED(mu_);
+  // Load(record.data); when that fails and the stored record has changed
+  // since `record` was read (another process rotated the KEK and destroyed
+  // the one `record` names), loads the stored one instead, up to
+  // kMaxLoadAttempts reads in all. Otherwise Load's error.
+  absl::Status LoadLatest(Record record) ABSL_LOCKS_EXCLUDED(mu_);
+  static constexpr int kMaxLoadAttempts = 3;
 
   Storage* const storage_;
   hsm::KeyStore* const keys_;

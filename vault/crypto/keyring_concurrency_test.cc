@@ -5,9 +5,11 @@
 // not hold. Over SQLite and a throwaway SoftHSM2 token. Run under
 // ThreadSanitizer by `make test-tsan` (docs/reliability.md).
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +18,7 @@
 #include "common/clock.h"
 #include "common/crypto_init.h"
 #include "gtest/gtest.h"
+#include "hsm/key_store.h"
 #include "hsm/testing/key_store_test_env.h"
 #include "hsm/testing/softhsm_testing.h"
 #include "vault/crypto/keyring.h"
@@ -118,6 +121,54 @@ TEST(KeyringConcurrencyTest,
       EXPECT_EQ(SecretView(*opened), s.secret);
     }
   }
+}
+
+// Runs an action once, just before the next UnwrapKeyWith reaches the
+// target: the moment between a keyring reading its record and unwrapping
+// the data keys the record lists.
+class ActBeforeUnwrap : public hsm::KeyStoreWrapper {
+ public:
+  using KeyStoreWrapper::KeyStoreWrapper;
+  void Next(std::function<void()> action) { action_ = std::move(action); }
+  absl::StatusOr<SecretBytes> UnwrapKeyWith(
+      absl::string_view kek_label, absl::string_view wrapped) override {
+    if (action_) std::exchange(action_, nullptr)();
+    return KeyStoreWrapper::UnwrapKeyWith(kek_label, wrapped);
+  }
+
+ private:
+  std::function<void()> action_;
+};
+
+// Found by the test above (about 1 run in 60 under TSan): process B reads
+// the record to take up a data key A made, A rotates the KEK and destroys
+// the old one, then B unwraps with the KEK its (now stale) record names.
+TEST(KeyringConcurrencyTest,
+     AReloadMeetingAKekAnotherProcessJustRetiredReadsTheRecordAgain) {
+  ASSERT_TRUE(InitCrypto().ok());
+  hsm::testing::TempDir dir;
+  auto env = hsm::testing::MakePkcs11TestEnv();
+  ASSERT_TRUE(env.ok()) << env.status();
+  FakeClock clock{absl::FromUnixSeconds(1764000000)};
+  auto storage = SqliteStorage::Open(dir.path() + "/sejf.db", clock);
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  auto a = Keyring::Open(storage->get(), &(*env)->store(), &clock);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ActBeforeUnwrap b_keys(&(*env)->store());
+  auto b = Keyring::Open(storage->get(), &b_keys, &clock);
+  ASSERT_TRUE(b.ok()) << b.status();
+
+  ASSERT_TRUE((*a)->Rotate().ok());
+  absl::StatusOr<std::string> sealed = Seal(**a, "made after b opened", kPlace);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  const std::string old_kek = (*a)->Info().kek_label;
+  b_keys.Next([&] { ASSERT_TRUE((*a)->RotateKek().ok()); });
+
+  absl::StatusOr<SecretBytes> opened = Open(**b, *sealed, kPlace);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(SecretView(*opened), "made after b opened");
+  EXPECT_NE((*b)->Info().kek_label, old_kek);
+  EXPECT_EQ((*b)->Info().kek_label, (*a)->Info().kek_label);
 }
 
 }  // namespace
