@@ -31,7 +31,9 @@
 // Several processes may share one storage (PostgreSQL replicas): all changes
 // are read-modify-write in one read-write transaction, and a DEK id this
 // process does not know yet (another process rotated) makes Get reload the
-// record once.
+// record once. A load that fails because another process rotated the KEK
+// (and destroyed the old one) after this one read the record reads the
+// record again.
 //
 // Thread-safety: thread-safe. Rotate and RotateKek are serialised.
 #ifndef SEJF_VAULT_CRYPTO_KEYRING_H_
