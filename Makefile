@@ -43,6 +43,30 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure --parallel $(JOBS)
 
+# ThreadSanitizer (docs/reliability.md): clang 14 with -fsanitize=thread and
+# -Werror=thread-safety in $(BUILD_TSAN)/, building only the target
+# sejf_tsan (the test binaries labelled `tsan` in CMakeLists.txt, and
+# sejfd and sejf for the e2e ones), then `ctest -L tsan`. Any report fails
+# the test (TSan's exit code 66; a report in sejfd makes it exit 66 at once).
+BUILD_TSAN ?= build-tsan
+# ignore_noninstrumented_modules: what the uninstrumented system libraries
+# (gRPC, OpenSSL, Abseil) do through TSan's interceptors (memcpy, new,
+# delete) is not checked; see docs/reliability.md.
+TSAN_OPTIONS_ALL = halt_on_error=1 second_deadlock_stack=1 \
+  ignore_noninstrumented_modules=1 \
+  suppressions=$(CURDIR)/tools/tsan/suppressions.txt
+.PHONY: test-tsan
+$(BUILD_TSAN)/build.ninja:
+	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSEJF_TSAN=ON \
+	  -DSEJF_COMPONENTS="proto;common;hsm;vault;signer;broker;server;client;tests" \
+	  $(CMAKE_LAUNCHER) $(CMAKE_ARGS)
+
+test-tsan: deps $(BUILD_TSAN)/build.ninja
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target sejf_tsan
+	cd $(BUILD_TSAN) && TSAN_OPTIONS="$(TSAN_OPTIONS_ALL)" \
+	  ctest -L tsan --output-on-failure --parallel $(JOBS)
+
 # SEJFD_ARGS: more flags, e.g. SEJFD_ARGS="--config $(DATA_DIR)/ksef-emulator.toml"
 # (written by `make ksef-emulator`) for KSeF sessions against the emulator.
 SEJFD_ARGS ?=
@@ -68,7 +92,7 @@ lint-proto: deps
 	cd proto && ../tools/node_modules/.bin/buf lint
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN)
 
 # Performance (docs/performance.md): sejf-bench starts its own dev sejfd in a
 # temporary directory and writes $(BUILD)/bench/results.json.

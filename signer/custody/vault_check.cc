@@ -245,7 +245,8 @@ absl::StatusOr<VaultCheckReport> VaultChecker::Check() const {
     if (!absl::StartsWith(label, base)) continue;
     const vault::KeyringKek kek{.label = label, .id = id};
     auto same = [&](const vault::KeyringKek& other) {
-      return other.label == label && (other.id.empty() || other.id == id);
+      return other.label == kek.label &&
+             (other.id.empty() || other.id == kek.id);
     };
     bool recorded =
         same(current) || (keyring.pending_kek && same(*keyring.pending_kek));

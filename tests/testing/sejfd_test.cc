@@ -22,6 +22,25 @@ namespace {
 // Serialises issuing a certificate, so concurrent SejfAs calls for one new
 // identity write its files once.
 std::mutex certificate_mu;
+
+// Ends `daemon` (SIGKILL if it still runs) and fails the test if a sanitizer
+// reported in its stderr: under `make test-tsan` a race in sejfd (which then
+// exits 66 at once, TSAN_OPTIONS=halt_on_error=1) would otherwise show only
+// as the RPCs that followed it failing, or not at all in the last test.
+void DeleteDaemon(SejfdProcess* daemon) {
+  if (daemon == nullptr) return;
+  const std::string stderr_path = daemon->stderr_path();
+  delete daemon;
+  const std::string err = ReadFile(stderr_path).value_or("");
+  for (const char* report :
+       {"WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
+        "ERROR: AddressSanitizer"}) {
+    if (err.find(report) != std::string::npos) {
+      ADD_FAILURE() << "sejfd's stderr holds a sanitizer report:\n" << err;
+      return;
+    }
+  }
+}
 }  // namespace
 
 void SejfdTest::TearDown() {
@@ -31,7 +50,7 @@ void SejfdTest::TearDown() {
 void SejfdTest::TearDownTestSuite() { Reset(); }
 
 void SejfdTest::Reset() {
-  delete daemon_;
+  DeleteDaemon(daemon_);
   daemon_ = nullptr;
   delete tmp_;
   tmp_ = nullptr;
@@ -49,7 +68,7 @@ const std::string& SejfdTest::temp_dir() {
 }
 
 void SejfdTest::StartSejfd(const SejfdConfig& config) {
-  delete daemon_;  // a previous, stopped (or killed) one
+  DeleteDaemon(daemon_);  // a previous, stopped (or killed) one
   daemon_ = nullptr;
   config_ = config;
   if (!config.config.empty()) {

@@ -196,8 +196,8 @@ absl::StatusOr<std::unique_ptr<Keyring>> Keyring::Open(Storage* storage,
       RETURN_IF_ERROR(txn->Commit());
     }
   }
-  RETURN_IF_ERROR(
-      WithContext(keyring->Load(record->data), "opening the keyring"));
+  RETURN_IF_ERROR(WithContext(keyring->LoadLatest(*std::move(record)),
+                              "opening the keyring"));
   // Finishes what a KEK rotation could not (a crash, the HSM away); best
   // effort: a KEK left over is retried at the next start or rotation.
   keyring->RetireKeks().IgnoreError();
@@ -283,7 +283,20 @@ absl::Status Keyring::Reload() {
   if (!record.has_value()) {
     return absl::DataLossError("the keyring record has disappeared");
   }
-  return Load(record->data);
+  return LoadLatest(*std::move(record));
+}
+
+absl::Status Keyring::LoadLatest(Record record) {
+  for (int attempt = 1;; ++attempt) {
+    absl::Status loaded = Load(record.data);
+    if (loaded.ok() || attempt == kMaxLoadAttempts) return loaded;
+    // Another process may have rotated the KEK between our read and the
+    // unwrap, destroying the KEK `record` names: its newer record unwraps.
+    ASSIGN_OR_RETURN(std::optional<Record> again,
+                     storage_->Get(kKeyringKind, kKeyringRecordName));
+    if (!again.has_value() || again->version == record.version) return loaded;
+    record = *std::move(again);
+  }
 }
 
 absl::StatusOr<std::uint32_t> Keyring::Rotate() {

@@ -31,7 +31,9 @@
 // Several processes may share one storage (PostgreSQL replicas): all changes
 // are read-modify-write in one read-write transaction, and a DEK id this
 // process does not know yet (another process rotated) makes Get reload the
-// record once.
+// record once. A load that fails because another process rotated the KEK
+// (and destroyed the old one) after this one read the record reads the
+// record again.
 //
 // Thread-safety: thread-safe. Rotate and RotateKek are serialised.
 #ifndef SEJF_VAULT_CRYPTO_KEYRING_H_
@@ -109,7 +111,7 @@ class Keyring {
   // Makes a new DEK (id = highest + 1), wrapped by the current KEK, and
   // makes it current for new seals. Returns its id. Older DEKs stay.
   // Errors: storage and HSM errors; nothing changes on failure.
-  absl::StatusOr<std::uint32_t> Rotate();
+  absl::StatusOr<std::uint32_t> Rotate() ABSL_LOCKS_EXCLUDED(rotate_mu_);
 
   // Creates a new KEK in the HSM (label: the current one with its "-vN"
   // suffix incremented, e.g. sejf-kek-v1 -> sejf-kek-v2; "-v2" appended when
@@ -131,7 +133,7 @@ class Keyring {
   // current KEK plus those whose removal failed (the HSM away).
   // Errors: storage and HSM errors before (3) commits (nothing then depends
   // on the new KEK); ABORTED when another process rotated meanwhile.
-  absl::StatusOr<std::string> RotateKek();
+  absl::StatusOr<std::string> RotateKek() ABSL_LOCKS_EXCLUDED(rotate_mu_);
 
   // Destroys, in the HSM, the KEKs the record lists as retired (each by its
   // recorded label AND CKA_ID, never by label alone) and drops them from
@@ -146,7 +148,7 @@ class Keyring {
 
   // Reads the record again and takes up DEKs and KEK changes other
   // processes made. Done by Get on an unknown id; callers rarely need it.
-  absl::Status Reload();
+  absl::Status Reload() ABSL_LOCKS_EXCLUDED(rotate_mu_);
 
  private:
   Keyring(Storage* storage, hsm::KeyStore* keys, const Clock* clock);
@@ -158,16 +160,24 @@ class Keyring {
   // RotateKek's first step: records the next KEK (label after `after`, or
   // after the current one when empty; fresh random id) as pending, moving a
   // pending KEK left by an earlier rotation to the retired list.
-  absl::StatusOr<PendingKek> RecordPendingKek(absl::string_view after);
+  absl::StatusOr<PendingKek> RecordPendingKek(absl::string_view after)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rotate_mu_);
 
   // Takes the decoded record `data` into memory: unwraps DEKs not held yet.
   absl::Status Load(absl::string_view data) ABSL_LOCKS_EXCLUDED(mu_);
+  // Load(record.data); when that fails and the stored record has changed
+  // since `record` was read (another process rotated the KEK and destroyed
+  // the one `record` names), loads the stored one instead, up to
+  // kMaxLoadAttempts reads in all. Otherwise Load's error.
+  absl::Status LoadLatest(Record record) ABSL_LOCKS_EXCLUDED(mu_);
+  static constexpr int kMaxLoadAttempts = 3;
 
   Storage* const storage_;
   hsm::KeyStore* const keys_;
   const Clock* const clock_;
 
-  absl::Mutex rotate_mu_;  // serialises Rotate, RotateKek and Reload
+  // Serialises Rotate, RotateKek and Reload; taken before mu_.
+  absl::Mutex rotate_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   std::uint32_t current_ ABSL_GUARDED_BY(mu_) = 0;
   std::string kek_label_ ABSL_GUARDED_BY(mu_);
