@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "server/policy/operations.h"
 #include "tests/testing/sejfd_test.h"
 
 namespace sejf::testing {
@@ -45,7 +46,8 @@ TEST_F(CliE2eTest, StatusOverMutualTlsFromEnvironmentAsJson) {
   EXPECT_EQ(json["health"], "SERVING");
   EXPECT_EQ(json["identity"], "admin");
   EXPECT_EQ(json["transport"], "tls");
-  EXPECT_EQ(json["granted_operations"].size(), 13u);  // every operation
+  EXPECT_EQ(json["granted_operations"].size(),
+            server::kOperationCount);  // every operation
   EXPECT_EQ(json["dev_mode"], true);
 }
 

@@ -17,6 +17,7 @@
 #include "sejf/v1/identity.grpc.pb.h"
 #include "sejf/v1/key_custody.grpc.pb.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
+#include "server/policy/operations.h"
 #include "server/tls/certificate_issuer.h"
 #include "tests/testing/sejfd_test.h"
 #include "tests/testing/tls_client.h"
@@ -94,7 +95,8 @@ TEST_F(DaemonE2eTest, AdminCertificateOverMutualTlsHoldsEveryOperation) {
   EXPECT_EQ(me.identity(), "admin");
   EXPECT_EQ(me.transport(), "tls");
   EXPECT_TRUE(me.dev_mode());
-  EXPECT_EQ(me.granted_operations_size(), 13);  // every operation
+  EXPECT_EQ(me.granted_operations_size(),
+            static_cast<int>(server::kOperationCount));  // every operation
   EXPECT_EQ(me.granted_operations(0), "keys.read");
 }
 
@@ -159,7 +161,9 @@ TEST_F(DaemonE2eTest, UnixSocketCallerIsIdentifiedByItsUid) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(me.identity(), absl::StrCat("unix:", geteuid()));
   EXPECT_EQ(me.transport(), "unix");
-  EXPECT_EQ(me.granted_operations_size(), 13);  // the socket owner is admin
+  EXPECT_EQ(
+      me.granted_operations_size(),
+      static_cast<int>(server::kOperationCount));  // the socket owner is admin
 }
 
 TEST_F(DaemonE2eTest, DataDirectoryHoldsEverythingPrivately) {
