@@ -295,7 +295,9 @@ absl::StatusOr<EnrollmentRecord> CertificateEnroller::PollOnce(
     absl::string_view key_name, const SessionCaller& caller) {
   absl::MutexLock lock(&poll_mu_);
   ASSIGN_OR_RETURN(auto stored, Read(key_name));
-  auto [record, version] = std::move(stored);
+  // Named, not structured, bindings: lambdas below capture them.
+  EnrollmentRecord record = std::move(stored.first);
+  std::int64_t version = stored.second;
   // A submitting record older than any Enroll call can run was left by a
   // process that stopped before KSeF answered.
   if (record.state == EnrollmentState::kSubmitting &&
@@ -442,7 +444,7 @@ absl::Status CertificateEnroller::RefreshStatuses() {
       note(stored.status());
       continue;
     }
-    auto& [record, version] = *stored;
+    EnrollmentRecord& record = stored->first;
     if (record.state != EnrollmentState::kCompleted || record.serial.empty() ||
         record.ksef_status == "Revoked" || record.ksef_status == "Expired") {
       continue;
@@ -477,7 +479,7 @@ absl::Status CertificateEnroller::RefreshStatuses() {
       if (item.serial_number != record.serial) continue;
       record.ksef_status = item.status;
       record.ksef_status_time = deps_.clock->Now();
-      note(Write(name, record, version).status());
+      note(Write(name, record, stored->second).status());
       if (item.status != "Active") {
         absl::StatusOr<signer::Key> key = deps_.keys->Get(name);
         if (key.ok() && key->record.state == vault::CredentialState::kActive) {
