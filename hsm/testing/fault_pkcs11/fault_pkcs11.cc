@@ -158,9 +158,11 @@ State& GetState() {
 }
 
 // The rules now in force, re-read if the file changed; `control` is set to
-// the control file's path (empty: no faults).
+// the control file's path (empty: no faults) and `generation` to the
+// version of the file the rules come from.
 std::vector<Rule> CurrentRules(State& s, Contents* contents,
-                               std::string* control) {
+                               std::string* control,
+                               unsigned long* generation) {
   std::lock_guard<std::mutex> lock(s.mu);
   *control = s.control_path;
   Contents now = ReadControl(s.control_path);
@@ -170,6 +172,7 @@ std::vector<Rule> CurrentRules(State& s, Contents* contents,
     s.seen = now;
   }
   *contents = std::move(now);
+  *generation = s.generation;
   return s.rules;
 }
 
@@ -195,18 +198,20 @@ void WriteStats(State& s) {
 }
 
 // What the real token does when these faults happen, done once per version
-// of the control file: CKR_DEVICE_REMOVED closes every session of the real
+// of the control file (`generation`, the version the rule was read from: a
+// caller still acting on rules of a version the file has since left does
+// not act again): CKR_DEVICE_REMOVED closes every session of the real
 // module (a removed token loses them, and with the last one the login);
 // CKR_USER_NOT_LOGGED_IN logs the application out of every token (through a
 // session of our own) while the caller's sessions stay open. So when the
 // fault clears, the caller meets the real consequences and must open new
 // sessions or log in again.
-void ActOnToken(State& s, CK_RV rv) {
+void ActOnToken(State& s, CK_RV rv, unsigned long generation) {
   if (rv != CKR_DEVICE_REMOVED && rv != CKR_USER_NOT_LOGGED_IN) return;
   {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (s.acted_on == s.generation) return;
-    s.acted_on = s.generation;
+    if (s.acted_on >= generation) return;
+    s.acted_on = generation;
   }
   CK_ULONG count = 0;
   if (s.real->C_GetSlotList(CK_TRUE, nullptr, &count) != CKR_OK) return;
@@ -243,14 +248,15 @@ CK_RV Inject(const char* function) {
   for (;;) {
     Contents contents;
     std::string control;
-    std::vector<Rule> rules = CurrentRules(s, &contents, &control);
+    unsigned long generation = 0;
+    std::vector<Rule> rules = CurrentRules(s, &contents, &control, &generation);
     if (control.empty()) return CKR_OK;
     bool hang = false;
     long millis = 0;
     for (const Rule& rule : rules) {
       if (!Applies(rule, function)) continue;
       if (rule.kind == Rule::Kind::kFail) {
-        ActOnToken(s, rule.rv);
+        ActOnToken(s, rule.rv, generation);
         ++s.injected;
         WriteStats(s);
         return rule.rv;
@@ -302,8 +308,9 @@ struct Forward<CK_RV (*)(Args...)> {
   X(C_GetSlotList)                                                            \
   X(C_GetSlotInfo)                                                            \
   X(C_GetTokenInfo)                                                           \
-  X(C_GetMechanismList) X(C_GetMechanismInfo) X(C_InitToken) X(C_InitPIN) X(  \
-      C_SetPIN) X(C_OpenSession) X(C_CloseSession) X(C_CloseAllSessions)      \
+  X(C_GetMechanismList)                                                       \
+  X(C_GetMechanismInfo) X(C_InitToken) X(C_InitPIN) X(C_SetPIN) X(            \
+      C_OpenSession) X(C_CloseSession) X(C_CloseAllSessions)                  \
       X(C_GetSessionInfo) X(C_GetOperationState) X(C_SetOperationState) X(    \
           C_Login) X(C_Logout) X(C_CreateObject) X(C_CopyObject)              \
           X(C_DestroyObject) X(C_GetObjectSize) X(C_GetAttributeValue) X(     \
