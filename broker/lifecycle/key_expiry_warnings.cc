@@ -50,6 +50,7 @@ absl::StatusOr<std::unique_ptr<KeyExpiryWatch>> KeyExpiryWatch::Start(
   }
   std::unique_ptr<KeyExpiryWatch> watch(
       new KeyExpiryWatch(keys, audit, clock, std::move(options)));
+  watch->Round();  // before Start returns: sejfd warns before it serves
   watch->thread_ = std::thread([w = watch.get()] { w->Loop(); });
   return watch;
 }
@@ -114,22 +115,22 @@ absl::Status KeyExpiryWatch::RunOnce() {
   return absl::OkStatus();
 }
 
+void KeyExpiryWatch::Round() {
+  absl::Status status = RunOnce();
+  if (!status.ok() && options_.on_failure) options_.on_failure(status);
+  absl::MutexLock lock(&mu_);
+  ++rounds_;
+}
+
 void KeyExpiryWatch::Loop() {
-  bool first = true;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       auto stopped = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stop_; };
-      if (!first) {
-        mu_.AwaitWithTimeout(absl::Condition(&stopped), options_.interval);
-      }
+      mu_.AwaitWithTimeout(absl::Condition(&stopped), options_.interval);
       if (stop_) return;
     }
-    first = false;
-    absl::Status status = RunOnce();
-    if (!status.ok() && options_.on_failure) options_.on_failure(status);
-    absl::MutexLock lock(&mu_);
-    ++rounds_;
+    Round();
   }
 }
 

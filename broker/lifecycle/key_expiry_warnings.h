@@ -9,10 +9,10 @@
 // What was warned is remembered in memory only: a restarted sejfd warns a
 // key inside a threshold once more.
 //
-// KeyExpiryWatch: sejfd's thread that, at start and then every `interval`,
-// lists the keys whose certificate expires within 30 days and logs
-// (on_warning) and audits (operation "keys.expiry_warning", identity
-// "sejfd") each warning due.
+// KeyExpiryWatch: sejfd's check that, once in Start (before it returns)
+// and then every `interval` on its own thread, lists the keys whose certificate
+// expires within 30 days and logs (on_warning) and audits (operation
+// "keys.expiry_warning", identity "sejfd") each warning due.
 //
 // Thread-safety: KeyExpiryWarnings is not thread-safe (the watch's thread
 // owns its one); KeyExpiryWatch is thread-safe. The custody, audit log and
@@ -102,6 +102,7 @@ class KeyExpiryWatch {
         audit_(audit),
         clock_(clock),
         options_(std::move(options)) {}
+  void Round();  // RunOnce, on_failure, counted
   void Loop();
 
   signer::KeyCustody* const keys_;
