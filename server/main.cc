@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/lifecycle/certificate_enroller.h"
+#include "broker/lifecycle/key_expiry_warnings.h"
 #include "broker/lifecycle/ksef_token_watcher.h"
 #include "broker/lifecycle/ksef_tokens.h"
 #include "broker/lifecycle/lifecycle_worker.h"
@@ -419,6 +420,31 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                          {"error", error.message()}});
            }});
   if (!lifecycle.ok()) return fail("sessions", lifecycle.status());
+  // Warnings before key certificates expire (docs/lifecycle-certificates.md,
+  // "Expiry"): hourly, at 30, 7 and 1 days, logged and audited.
+  absl::StatusOr<std::unique_ptr<broker::KeyExpiryWatch>> expiry_watch =
+      broker::KeyExpiryWatch::Start(
+          &key_custody, audit->get(), clock,
+          {.interval = absl::Hours(1),
+           .on_warning =
+               [&logger](const broker::ExpiryWarning& w) {
+                 logger.Log(
+                     LogLevel::kWarning, "key_certificate_expiring",
+                     {{"key", w.key},
+                      {"serial", w.serial},
+                      {"not_after",
+                       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", w.not_after,
+                                        absl::UTCTimeZone())},
+                      {"days_left", std::to_string(w.days_left)},
+                      {"threshold_days", std::to_string(w.threshold_days)}});
+               },
+           .on_failure =
+               [&logger](const absl::Status& error) {
+                 logger.Log(LogLevel::kWarning, "key_expiry_check_failed",
+                            {{"code", absl::StatusCodeToString(error.code())},
+                             {"error", error.message()}});
+               }});
+  if (!expiry_watch.ok()) return fail("keys", expiry_watch.status());
 
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
@@ -503,6 +529,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   daemon->reset();
   token_watch_ptr.store(nullptr);
   token_watch->reset();
+  expiry_watch->reset();
   lifecycle->reset();
   mfcert_refresh->reset();
   // After the last RPC: the final checkpoint signs the chain's end.

@@ -2,12 +2,14 @@
 
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/api_json.h"
 #include "client/cli/confirm.h"
+#include "client/cli/expiry_window.h"
 #include "client/cli/output.h"
 #include "common/enrollment_data.h"
 #include "common/files.h"
@@ -36,6 +38,8 @@ struct KeyFlags {
   std::string usage;
   std::string state;
   int expiring_within_days = 0;
+  // --expiring, parsed when given (ParseExpiryWindow).
+  std::optional<absl::Duration> expiring;
   bool public_key = false;
   std::string subject;
   std::string enrollment_data_file;
@@ -138,13 +142,18 @@ int RunList(const KeyFlags& flags, const CliContext& context, Client& client) {
   filter.expiring_within_days = flags.expiring_within_days;
   auto keys = client.keys().ListAll(filter);
   if (!keys.ok()) return CliContext::Fail(keys.status());
+  const absl::Time now = absl::Now();
+  if (flags.expiring.has_value()) {
+    std::erase_if(*keys, [&](const Key& key) {
+      return !ExpiresWithin(key, *flags.expiring, now);
+    });
+  }
   if (context.json()) {
     std::cout << ToJson(*keys);
     return kExitOk;
   }
   std::printf("%-32s %-9s %-15s %-10s %-10s %s\n", "NAME", "ALGORITHM", "USAGE",
               "STATE", "KSEF", "CERTIFICATE EXPIRES");
-  const absl::Time now = absl::Now();
   for (const Key& key : *keys) {
     std::string certificate = "(no certificate)";
     if (key.certificate.has_value()) {
@@ -258,6 +267,18 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   list->add_option("--expiring-within", flags.expiring_within_days,
                    "Only keys whose certificate expires within DAYS")
       ->check(CLI::PositiveNumber);
+  list->add_option_function<std::string>(
+      "--expiring",
+      [](const std::string& text) {
+        absl::StatusOr<absl::Duration> window =
+            ParseExpiryWindow("--expiring", text);
+        if (!window.ok()) {
+          throw CLI::ValidationError(std::string(window.status().message()));
+        }
+        flags.expiring = *window;
+      },
+      "Only keys whose certificate expires within the window (30d, 12h) "
+      "or has expired");
   run(list,
       [&context](Client& client) { return RunList(flags, context, client); });
 

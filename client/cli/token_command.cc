@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "absl/time/time.h"
 #include "client/api_json.h"
 #include "client/cli/confirm.h"
+#include "client/cli/expiry_window.h"
 #include "client/cli/output.h"
 #include "common/files.h"
 #include "common/secret.h"
@@ -60,6 +62,8 @@ struct TokenFlags {
   std::string permissions;
   std::string description;
   std::string expires;
+  // list --expiring, parsed when given (ParseExpiryWindow).
+  std::optional<absl::Duration> expiring;
   std::string from_file;
   std::string state;
   std::string session;  // issue 14: create, destroy --revoke-in-ksef
@@ -260,13 +264,21 @@ int RunList(const TokenFlags& flags, const CliContext& context,
   if (!flags.state.empty()) filter.state = ParseState(flags.state);
   auto tokens = client.tokens().ListAll(filter);
   if (!tokens.ok()) return CliContext::Fail(tokens.status());
+  const absl::Time now = absl::Now();
+  if (flags.expiring.has_value()) {
+    // A token without an expiry (every token minted in KSeF: its API sets
+    // none) never matches.
+    std::erase_if(*tokens, [&](const Token& token) {
+      return !token.expire_time.has_value() ||
+             *token.expire_time >= now + *flags.expiring;
+    });
+  }
   if (context.json()) {
     std::cout << ToJson(*tokens);
     return kExitOk;
   }
   std::printf("%-32s %-26s %-10s %-7s %-10s %-36s %s\n", "NAME", "CONTEXT",
               "STATE", "VERSION", "KSEF", "KSEF REF", "EXPIRES");
-  const absl::Time now = absl::Now();
   for (const Token& token : *tokens) {
     const std::string expires = token.expire_time.has_value()
                                     ? DescribeExpiry(*token.expire_time, now)
@@ -405,6 +417,19 @@ void AddTokenCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   list->add_option("--context", flags.context, "Only tokens of this context");
   list->add_option("--state", flags.state, "active, disabled or destroyed")
       ->check(CLI::IsMember({"active", "disabled", "destroyed"}));
+  list->add_option_function<std::string>(
+      "--expiring",
+      [](const std::string& text) {
+        absl::StatusOr<absl::Duration> window =
+            ParseExpiryWindow("--expiring", text);
+        if (!window.ok()) {
+          throw CLI::ValidationError(std::string(window.status().message()));
+        }
+        flags.expiring = *window;
+      },
+      "Only tokens whose expiry (import --expires) falls within the window "
+      "(30d, 12h) or has passed. KSeF sets no expiry on the tokens it mints, "
+      "so those never match");
   run(list,
       [&context](Client& client) { return RunList(flags, context, client); });
 

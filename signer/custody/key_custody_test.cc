@@ -223,6 +223,30 @@ TEST_F(KeyCustodyTest, UsableForIsOneRuleForEveryPurpose) {
             absl::StatusCode::kNotFound);
 }
 
+// Expiry everywhere (issue 14): a certificate not yet valid, and one no
+// longer valid, sign nothing; the window in between does.
+TEST_F(KeyCustodyTest, CertificateOutsideItsValidityIsRefusedForSigning) {
+  ASSERT_TRUE(custody_
+                  .Generate("auth", hsm::KeyAlgorithm::kEcP256,
+                            KeyUsage::kAuthentication)
+                  .ok());
+  ASSERT_TRUE(custody_.SelfSign("auth", Subject("CN=Acme,C=PL"), 2).ok());
+  clock_.Advance(-absl::Minutes(1));  // before notBefore
+  auto refused = custody_.UsableFor("auth", KeyUsage::kAuthentication);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "certificate of key auth is not valid until "))
+      << refused.status();
+  clock_.Advance(absl::Hours(24));
+  EXPECT_TRUE(custody_.UsableFor("auth", KeyUsage::kAuthentication).ok());
+  clock_.Advance(absl::Hours(24 + 1));  // past notAfter
+  refused = custody_.UsableFor("auth", KeyUsage::kAuthentication);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "certificate of key auth expired on "))
+      << refused.status();
+}
+
 TEST_F(KeyCustodyTest, SignWithAUsableKeyMakesASignatureOpensslVerifies) {
   ASSERT_TRUE(
       custody_.Generate("qr", hsm::KeyAlgorithm::kEcP256, KeyUsage::kOffline)
