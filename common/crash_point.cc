@@ -12,7 +12,9 @@
 namespace sejf {
 namespace {
 
-constexpr absl::string_view kAll[] = {
+// Not constexpr: gcc with -fsanitize=undefined refuses the string_view
+// constructor's null check on these addresses as a constant expression.
+const absl::string_view kAll[] = {
     crash_points::kDekRotationBeforeCommit,
     crash_points::kDekRotationAfterCommit,
     crash_points::kResealBeforeBatchCommit,
