@@ -18,7 +18,9 @@ class MemoryStorage::MemoryTransaction final : public Transaction {
         snapshot_(std::move(snapshot)),
         pass_(std::move(pass)) {}
 
-  // Rollback is dropping changes_; the snapshot and the pass go with us.
+  // Rollback is dropping changes_; the pass goes with us, the snapshot is
+  // released under the storage's lock (MemoryStorage::Release).
+  ~MemoryTransaction() override { storage_->Release(snapshot_); }
 
  private:
   const Record* Find(const Key& key) const {
@@ -118,7 +120,7 @@ class MemoryStorage::MemoryTransaction final : public Transaction {
   }
 
   absl::Status DoCommit() override {
-    snapshot_.reset();  // so that Apply may update in place
+    storage_->Release(snapshot_);  // so that Apply may update in place
     if (!changes_.empty()) storage_->Apply(std::move(changes_));
     pass_.reset();
     return absl::OkStatus();
@@ -148,10 +150,16 @@ std::shared_ptr<const MemoryStorage::Map> MemoryStorage::Snapshot() {
   return current_;
 }
 
+void MemoryStorage::Release(std::shared_ptr<const Map>& snapshot) {
+  absl::MutexLock lock(&mu_);
+  snapshot.reset();
+}
+
 void MemoryStorage::Apply(Changes changes) {
   absl::MutexLock lock(&mu_);
-  // Snapshots are only handed out under mu_, so a count of 1 means no reader
-  // holds this map and it may change in place; otherwise copy on write.
+  // Snapshots are only handed out and released under mu_, so a count of 1
+  // means no reader holds this map and it may change in place; otherwise
+  // copy on write.
   if (current_.use_count() != 1) current_ = std::make_shared<Map>(*current_);
   for (auto& [key, record] : changes) {
     if (record) {

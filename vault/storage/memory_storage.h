@@ -46,6 +46,10 @@ class MemoryStorage final : public Storage {
   using Changes = std::map<Key, std::optional<Record>>;
 
   std::shared_ptr<const Map> Snapshot();
+  // Drops a transaction's snapshot under mu_: Apply decides on the use
+  // count whether a map may change in place, so every release must happen
+  // before that check (a release outside mu_ would race with the write).
+  void Release(std::shared_ptr<const Map>& snapshot);
   void Apply(Changes changes);
 
   const Clock& clock_;
