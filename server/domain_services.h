@@ -2,8 +2,8 @@
 #ifndef SEJF_SERVER_DOMAIN_SERVICES_H_
 #define SEJF_SERVER_DOMAIN_SERVICES_H_
 
-#include "broker/lifecycle/ksef_tokens.h"
 #include "broker/lifecycle/certificate_enroller.h"
+#include "broker/lifecycle/ksef_tokens.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "signer/custody/key_custody.h"
 #include "signer/custody/vault_check.h"

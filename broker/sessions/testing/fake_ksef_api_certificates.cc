@@ -140,7 +140,7 @@ FakeKsefApi::CertificateFakeState& FakeKsefApi::Certs() {
 }
 
 absl::Status FakeKsefApi::EnterWithAccess(absl::string_view endpoint,
-                                      const SecretBytes& access) {
+                                          const SecretBytes& access) {
   if (absl::Status injected = Enter(endpoint); !injected.ok()) return injected;
   auto it = access_tokens_.find(std::string(SecretView(access)));
   if (it == access_tokens_.end() || it->second.second <= clock_->Now()) {
@@ -309,7 +309,8 @@ absl::StatusOr<std::vector<RetrievedCertificate>>
 FakeKsefApi::RetrieveCertificates(const std::vector<std::string>& serials,
                                   const SecretBytes& access) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = EnterWithAccess(kCertRetrieve, access); !s.ok()) return s;
+  if (absl::Status s = EnterWithAccess(kCertRetrieve, access); !s.ok())
+    return s;
   std::vector<RetrievedCertificate> out;
   for (const std::string& serial : serials) {
     auto it = Certs().certificates.find(serial);
