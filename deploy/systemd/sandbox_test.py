@@ -47,6 +47,9 @@ failures = []
 
 
 def check(ok, what):
+    """Records a failure; the details after ": " are shown only then."""
+    if ok:
+        what = what.split(": ", 1)[0]
     print(("ok    " if ok else "FAIL  ") + what, flush=True)
     if not ok:
         failures.append(what)
