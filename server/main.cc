@@ -504,7 +504,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
               {"hsm_token", token_label},
               {"max_request_bytes", max_request_bytes},
               {"rate_limit", rate_limit}});
-  // Every listener is up (Daemon::Start returned): systemd may now start
+  // Every listener is up (Daemon::Start started them all; a listener started
+  // in this function must come before this line): systemd may now start
   // what comes After=sejfd.service.
   const std::string serving_status = ServingStatus(**daemon);
   notify.Ready(serving_status);
@@ -523,6 +524,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
     notify.Reloading("reloading the policy and the CRLs (SIGHUP)");
     // The CRL file is re-read whole; a bad one keeps the previous list.
     auto crl = LoadRevocations(config, logger);
+    const std::string crl_note =
+        crl.ok() ? "" : "; last CRL reload failed (see the log)";
     if (crl.ok()) {
       revocations.Set(*std::move(crl));
       if (!config.tls.crl.empty()) {
@@ -539,7 +542,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
       logger.Log(LogLevel::kError, "policy_reload_failed",
                  {{"error", reload.status().message()},
                   {"kept", "the previous policy stays in force"}});
-      notify.Ready(absl::StrCat(serving_status,
+      notify.Ready(absl::StrCat(serving_status, crl_note,
                                 "; last policy reload failed (see the log)"));
       continue;
     }
@@ -553,7 +556,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
     }
     logger.Log(LogLevel::kInfo, "policy_reloaded",
                {{"rules", std::to_string(reload->policy->rules().size())}});
-    notify.Ready(serving_status);
+    notify.Ready(absl::StrCat(serving_status, crl_note));
   }
   (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
   daemon->reset();
