@@ -4,7 +4,9 @@
 // exists), configuration, --dev bootstrap or HSM login, listeners, banner.
 // Signals are taken synchronously by sigwait on this thread: SIGHUP reloads
 // the policy and the client-certificate CRLs, SIGTERM/SIGINT stop gracefully
-// (exit 0).
+// (exit 0). Under systemd (Type=notify) the service manager is told READY=1
+// once every listener serves, RELOADING=1/READY=1 around a SIGHUP reload and
+// STOPPING=1 on the way out (server/service_notifier.h).
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -38,6 +40,7 @@
 #include "server/ksef_api_config.h"
 #include "server/logger.h"
 #include "server/ministry_trust_config.h"
+#include "server/service_notifier.h"
 #include "server/tls/dev_pki.h"
 #include "server/tls/revocation_list.h"
 #include "signer/custody/key_custody.h"
@@ -187,6 +190,19 @@ void PrintBanner(const Config& config, const Daemon& daemon) {
   std::fflush(stdout);
 }
 
+// The STATUS= systemd shows while sejfd serves.
+std::string ServingStatus(const Daemon& daemon) {
+  std::string status = "serving";
+  if (!daemon.tcp_address().empty()) {
+    absl::StrAppend(&status, ": tls ", daemon.tcp_address());
+  }
+  if (!daemon.unix_socket().empty()) {
+    absl::StrAppend(&status, daemon.tcp_address().empty() ? ": " : ", ",
+                    "unix ", daemon.unix_socket());
+  }
+  return status;
+}
+
 // Start-up choices that are not configuration: they apply to one start.
 struct StartOptions {
   // Accept the audit log as it is and anchor it afresh (after a deliberate
@@ -229,12 +245,16 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   }
   Config config = *std::move(loaded);
   Logger logger(config.log.format == LogFormat::kJson);
+  // systemd's end (docs/operations.md); does nothing without NOTIFY_SOCKET.
+  ServiceNotifier notify;
   for (const std::string& warning : config.warnings) {
     logger.Log(LogLevel::kWarning, "config", {{"warning", warning}});
   }
   auto fail = [&](absl::string_view step, const absl::Status& status) {
     logger.Log(LogLevel::kError, "start_failed",
                {{"step", step}, {"error", status.message()}});
+    notify.Status(
+        absl::StrCat("start failed (", step, "): ", status.message()));
     return kExitStartFailed;
   };
 
@@ -484,6 +504,11 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
               {"hsm_token", token_label},
               {"max_request_bytes", max_request_bytes},
               {"rate_limit", rate_limit}});
+  // Every listener is up (Daemon::Start started them all; a listener started
+  // in this function must come before this line): systemd may now start
+  // what comes After=sejfd.service.
+  const std::string serving_status = ServingStatus(**daemon);
+  notify.Ready(serving_status);
 
   sigset_t signals = HandledSignals();
   for (;;) {
@@ -492,10 +517,15 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
     if (signal != SIGHUP) {
       logger.Log(LogLevel::kInfo, "stopping",
                  {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      notify.Stopping(absl::StrCat("stopping on ",
+                                   signal == SIGTERM ? "SIGTERM" : "SIGINT"));
       break;
     }
+    notify.Reloading("reloading the policy and the CRLs (SIGHUP)");
     // The CRL file is re-read whole; a bad one keeps the previous list.
     auto crl = LoadRevocations(config, logger);
+    const std::string crl_note =
+        crl.ok() ? "" : "; last CRL reload failed (see the log)";
     if (crl.ok()) {
       revocations.Set(*std::move(crl));
       if (!config.tls.crl.empty()) {
@@ -512,6 +542,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
       logger.Log(LogLevel::kError, "policy_reload_failed",
                  {{"error", reload.status().message()},
                   {"kept", "the previous policy stays in force"}});
+      notify.Ready(absl::StrCat(serving_status, crl_note,
+                                "; last policy reload failed (see the log)"));
       continue;
     }
     policy.Set(reload->policy);
@@ -524,6 +556,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
     }
     logger.Log(LogLevel::kInfo, "policy_reloaded",
                {{"rules", std::to_string(reload->policy->rules().size())}});
+    notify.Ready(absl::StrCat(serving_status, crl_note));
   }
   (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
   daemon->reset();

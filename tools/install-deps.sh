@@ -22,6 +22,8 @@ packages=(
   python3 python3-cryptography libxml2-utils curl
   nodejs npm
   e2fsprogs mount  # tests/storage_fault_e2e_test: mkfs.ext4, chattr, mount -o loop
+  libsystemd-dev  # sejfd's sd_notify (server/service_notifier.h)
+  systemd python3-yaml python3-seccomp util-linux  # deploy/ tests: systemd-analyze, the sandbox (seccomp, setpriv, unshare), the Helm chart YAML
 )
 
 missing=()
