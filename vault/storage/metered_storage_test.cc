@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "vault/storage/memory_storage.h"
 #include "vault/storage/storage_contract_fixture.h"
+#include "vault/storage/storage_probe.h"
 
 namespace sejf::vault {
 namespace {
@@ -67,6 +68,16 @@ TEST(MeteredStorageTest, CountsCallsByOperationAndOutcome) {
                               "\"get\",code=\"OK\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("sejf_storage_operation_duration_seconds_count{"
                               "operation=\"commit\"} 2\n"));
+}
+
+TEST(StorageProbeTest, ProbesReadAndWriteAndLeaveNothingBehind) {
+  FakeClock clock(kT0);
+  MemoryStorage storage(clock);
+  EXPECT_TRUE(ProbeRead(storage).ok());
+  EXPECT_TRUE(ProbeWrite(storage).ok());
+  auto left = storage.List(kProbeKind, {});
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->records.empty());
 }
 
 }  // namespace
