@@ -87,6 +87,12 @@ MeteredStorage::MeteredStorage(Storage* target, metrics::Registry* registry)
           "writer lock; commit includes the fsync).",
           {"operation"}, metrics::kLatencyBuckets)) {}
 
+MeteredStorage::MeteredStorage(std::unique_ptr<Storage> target,
+                               metrics::Registry* registry)
+    : MeteredStorage(target.get(), registry) {
+  owned_ = std::move(target);
+}
+
 void MeteredStorage::Record(const char* operation, absl::StatusCode code,
                             absl::Duration took) {
   durations_.WithLabels({operation}).ObserveDuration(took);

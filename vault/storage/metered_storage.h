@@ -11,9 +11,9 @@
 // UNAVAILABLE, RESOURCE_EXHAUSTED, DATA_LOSS and INTERNAL are failures.
 // Nothing of a record (kind, name, data) reaches a label.
 //
-// Does not own `target` or `registry`, which must outlive it and every
-// transaction it began. Thread-safety: as Storage (thread-safe); its
-// transactions as Transaction (one thread at a time).
+// Does not own `registry`, nor `target` unless given as a unique_ptr; both
+// must outlive it and every transaction it began. Thread-safety: as Storage
+// (thread-safe); its transactions as Transaction (one thread at a time).
 #ifndef SEJF_VAULT_STORAGE_METERED_STORAGE_H_
 #define SEJF_VAULT_STORAGE_METERED_STORAGE_H_
 
@@ -28,6 +28,8 @@ namespace sejf::vault {
 class MeteredStorage : public Storage {
  public:
   MeteredStorage(Storage* target, metrics::Registry* registry);
+  // The same, owning `target`.
+  MeteredStorage(std::unique_ptr<Storage> target, metrics::Registry* registry);
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin(
       TransactionMode mode) override;
@@ -39,6 +41,7 @@ class MeteredStorage : public Storage {
               absl::Duration took);
 
  private:
+  std::unique_ptr<Storage> owned_;
   Storage* const target_;
   metrics::CounterFamily& operations_;
   metrics::HistogramFamily& durations_;
