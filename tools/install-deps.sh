@@ -22,6 +22,8 @@ packages=(
   python3 python3-cryptography libxml2-utils curl
   nodejs npm
   e2fsprogs mount  # tests/storage_fault_e2e_test: mkfs.ext4, chattr, mount -o loop
+  libcpp-httplib-dev  # server/http/: the metrics and health listener (issue 16)
+  prometheus          # tests/metrics_e2e_test: promtool and a real Prometheus
 )
 
 missing=()
