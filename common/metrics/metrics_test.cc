@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/testing/subprocess.h"
+#include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -115,6 +117,30 @@ TEST(MetricsTextTest, FormatsValues) {
   EXPECT_EQ(FormatValue(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(FormatValue(-std::numeric_limits<double>::infinity()), "-Inf");
   EXPECT_EQ(FormatValue(std::nan("")), "NaN");
+}
+
+// promtool (Debian's prometheus package), a parser independent of ours,
+// accepts what Render writes, odd label values included.
+TEST(MetricsTextTest, PromtoolAcceptsTheText) {
+  Registry registry;
+  registry.AddCounter("sejf_calls_total", "Calls.", {"method", "code"})
+      .WithLabels({"/a.B/C", "OK"})
+      .Increment(3);
+  registry
+      .AddGauge("sejf_expiry_timestamp_seconds", "When \\ it\nends.", {"name"})
+      .WithLabels({"we\"ird\\\nname ż"})
+      .Set(1767225600.5);
+  registry
+      .AddHistogram("sejf_call_duration_seconds", "Latency.", {"method"},
+                    kLatencyBuckets)
+      .WithLabels({"/a.B/C"})
+      .Observe(0.003);
+  registry.AddGauge("sejf_unused", "Never set.", {"x"});
+  sejf::testing::TempDir dir;
+  const std::string file = dir.Write("metrics.txt", registry.Render());
+  sejf::testing::CommandResult r = sejf::testing::RunCommand(
+      {"/bin/sh", "-c", "promtool check metrics < " + file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
 TEST(MetricsTest, CountersNeverGoDown) {
