@@ -7,6 +7,8 @@
 //   - a real Prometheus (/usr/bin/prometheus, a temporary config and data
 //     directory, 127.0.0.1, scrape_interval 1s) scrapes it and answers
 //     queries through its HTTP API with the values the test caused;
+//   - a KSeF session opened against the KSeF emulator shows its calls by
+//     environment, endpoint and HTTP status, and never its tokens;
 //   - /readyz answers 503 naming the HSM while the PKCS#11 module fails
 //     (hsm/testing/fault_pkcs11/), and naming the audit log's storage while
 //     the database is read-only (a loop-mounted ext4, root only), and 200
@@ -34,6 +36,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testing/ksef_emulator.h"
 #include "tests/testing/loop_filesystem.h"
 #include "tests/testing/sejfd_test.h"
 
@@ -320,6 +323,58 @@ TEST_F(MetricsStorageE2eTest, ReadyzFailsWhileStorageIsReadOnlyAndRecovers) {
   ASSERT_TRUE(fs_->Thaw().ok());
   HttpAnswer healed = AwaitStatus(readyz, 200);
   EXPECT_EQ(healed.status, 200) << healed.body;
+}
+
+// KSeF calls through the emulator (tests/ksef_emulator/).
+class MetricsKsefE2eTest : public SejfdTest {
+ protected:
+  void SetUp() override {
+    auto emulator = KsefEmulator::Start();
+    ASSERT_TRUE(emulator.ok()) << emulator.status();
+    emulator_ = *std::move(emulator);
+    SejfdConfig config;
+    config.config = absl::StrCat(
+        "[metrics]\nlisten = \"127.0.0.1:0\"\n\n[ksef.environments.emu]\n"
+        "api_url = \"",
+        emulator_->base_url(), "\"\nca_file = \"", emulator_->tls_ca_file(),
+        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+    StartSejfd(config);
+  }
+  void TearDown() override {
+    SejfdTest::TearDown();
+    emulator_.reset();
+  }
+  std::unique_ptr<KsefEmulator> emulator_;
+};
+
+TEST_F(MetricsKsefE2eTest, KsefCallsAreCountedByEndpointAndStatus) {
+  CommandResult r =
+      Sejf({"key", "generate", "--name", "k-key", "--usage", "authentication"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Sejf(
+      {"key", "self-sign", "k-key", "--subject", kSubject, "--days", "30"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Sejf({"session", "open", "--name", "s1", "--key", "k-key", "--context",
+            kContext, "--environment", "emu"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = Sejf({"session", "token", "s1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string access_token(absl::StripSuffix(r.out, "\n"));
+  ASSERT_FALSE(access_token.empty());
+
+  HttpAnswer metrics = Get("http://" + MetricsAddress(daemon()) + "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body,
+              HasSubstr("sejf_ksef_calls_total{environment=\"emu\",endpoint="
+                        "\"POST /auth/challenge\",status=\"200\"} 1\n"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("sejf_ksef_call_duration_seconds_count{environment="
+                        "\"emu\",endpoint=\"POST /auth/challenge\"} 1\n"));
+  EXPECT_THAT(metrics.body, Not(HasSubstr(access_token)));
+  const std::string file = WriteTemp("ksef-metrics.txt", metrics.body);
+  CommandResult promtool =
+      RunCommand({"/bin/sh", "-c", "promtool check metrics < " + file});
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
 }
 
 }  // namespace
