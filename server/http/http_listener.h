@@ -10,8 +10,9 @@
 //   ... http->address() ...   // "127.0.0.1:9464", the port actually bound
 //   http->Stop();
 //
-// Bounds: a fixed pool of `threads` handler threads (connections wait in
-// the kernel's backlog beyond them), request bodies of at most
+// Bounds: a fixed pool of `threads` handler threads (accepted connections
+// beyond them wait in cpp-httplib's queue, which has no cap of its own;
+// each waits at most read_timeout once served), request bodies of at most
 // max_request_body_bytes (413), request line and headers as cpp-httplib
 // limits them (8 KiB each), read and write timeouts per connection, at most
 // keep_alive_max_requests requests per connection. A handler that throws
