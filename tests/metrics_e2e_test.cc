@@ -325,6 +325,30 @@ TEST_F(MetricsStorageE2eTest, ReadyzFailsWhileStorageIsReadOnlyAndRecovers) {
   EXPECT_EQ(healed.status, 200) << healed.body;
 }
 
+TEST_F(MetricsStorageE2eTest, AMetricsAddressInUseStopsTheStartWithItsName) {
+  StopSejfd();
+  // A listening socket of this test holds the port.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+            0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  const std::string taken = absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+  WriteSejfdConfig(absl::StrCat("[storage]\nsqlite_path = \"", fs_->path(),
+                                "/sejf.db\"\n[metrics]\nlisten = \"", taken,
+                                "\"\n"));
+  CommandResult r = RunSejfd({});
+  close(fd);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("start_failed step=listen"));
+  EXPECT_THAT(r.err, HasSubstr("the metrics listener cannot listen on " +
+                               taken + " (address in use"));
+}
+
 // KSeF calls through the emulator (tests/ksef_emulator/).
 class MetricsKsefE2eTest : public SejfdTest {
  protected:
