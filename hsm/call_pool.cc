@@ -98,13 +98,20 @@ void CallPool::Work() {
       queue_.pop_front();
       if (task->state == Task::State::kCancelled) continue;
       task->state = Task::State::kRunning;
+      ++busy_;
     }
     std::move(task->run)();
     task->run = nullptr;  // what it captured goes outside the lock
     absl::MutexLock lock(&mu_);
     task->state = Task::State::kDone;
+    --busy_;
     if (task->abandoned) --stuck_;
   }
+}
+
+int CallPool::busy_workers() const {
+  absl::MutexLock lock(&mu_);
+  return busy_;
 }
 
 int CallPool::stuck_workers() const {

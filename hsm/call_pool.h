@@ -83,6 +83,7 @@ class CallPool {
   const CallPoolOptions& options() const { return options_; }
 
   // Statistics for tests and metrics.
+  int busy_workers() const;              // running a call now (stuck ones too)
   int stuck_workers() const;             // running an abandoned call now
   std::int64_t timed_out_calls() const;  // answered UNAVAILABLE by deadline
   std::int64_t rejected_calls() const;   // failed fast, every worker stuck
@@ -106,6 +107,7 @@ class CallPool {
   std::deque<std::shared_ptr<Task>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int stuck_ ABSL_GUARDED_BY(mu_) = 0;
+  int busy_ ABSL_GUARDED_BY(mu_) = 0;
   std::int64_t timed_out_ ABSL_GUARDED_BY(mu_) = 0;
   std::int64_t rejected_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::thread> workers_;

@@ -62,6 +62,7 @@ TEST(CallPoolTest, AHungCallAnswersUnavailableAndTheWorkerComesBack) {
   EXPECT_EQ(hung.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(hung.message(), HasSubstr("HSM call Sign did not return"));
   EXPECT_EQ(pool->stuck_workers(), 1);
+  EXPECT_EQ(pool->busy_workers(), 1);
 
   // The only worker is stuck: new calls fail at once and never run.
   std::atomic<bool> ran = false;
@@ -88,6 +89,7 @@ TEST(CallPoolTest, AHungCallAnswersUnavailableAndTheWorkerComesBack) {
   EXPECT_TRUE(healed.ok()) << healed;
   EXPECT_TRUE(ran);
   EXPECT_EQ(pool->stuck_workers(), 0);
+  EXPECT_EQ(pool->busy_workers(), 0);
 }
 
 TEST(CallPoolTest, ACallThatCannotStartInTimeNeverRuns) {

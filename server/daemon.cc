@@ -65,6 +65,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   daemon->env_.unix_socket_path = options.unix_socket;
   daemon->env_.dev_mode = options.dev_mode;
   daemon->env_.audit = domain.audit;
+  daemon->env_.metrics = options.rpc_metrics;
   daemon->peer_identities_ = std::make_unique<PeerIdentityCache>(
       /*capacity=*/1024, options.revocations);
   daemon->env_.peer_identities = daemon->peer_identities_.get();
@@ -139,13 +140,29 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options,
   if (daemon->unix_listener_) {
     daemon->unix_listener_->Start(daemon->server_.get());
   }
+  // Metrics and health over HTTP (server/http/), after gRPC serves: a
+  // /readyz that answers means the RPCs are served too.
+  if (!options.metrics_listen.empty()) {
+    if (options.metrics_registry == nullptr || options.readiness == nullptr) {
+      return absl::FailedPreconditionError(
+          "metrics.listen is set but sejfd has no metrics registry");
+    }
+    auto http = HttpListener::Start(
+        {.name = "metrics", .address = options.metrics_listen},
+        HealthRoutes(options.metrics_registry, options.readiness));
+    if (!http.ok()) return http.status();  // ~Daemon stops gRPC
+    daemon->metrics_listener_ = *std::move(http);
+    daemon->metrics_address_ = daemon->metrics_listener_->address();
+  }
   return daemon;
 }
 
 void Daemon::Shutdown(absl::Duration grace) {
   if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
-  // Load balancers and `sejf status` see NOT_SERVING while calls drain.
+  // Load balancers and `sejf status` see NOT_SERVING while calls drain;
+  // HTTP probes find the metrics listener gone.
+  if (metrics_listener_) metrics_listener_->Stop();
   server_->GetHealthCheckService()->SetServingStatus(false);
   if (unix_listener_) unix_listener_->Stop();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));

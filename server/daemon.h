@@ -15,10 +15,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/metrics/metrics.h"
 #include "common/secret.h"
 #include "server/domain_services.h"
+#include "server/http/health_routes.h"
+#include "server/http/http_listener.h"
 #include "server/rate_limiter.h"
 #include "server/rpc_call.h"
+#include "server/rpc_metrics.h"
 #include "server/services.h"
 #include "server/tls/revocation_list.h"
 
@@ -58,6 +62,14 @@ struct DaemonOptions {
   // The client-certificate CRLs in force (tls.crl); null or empty: none.
   // Must outlive the Daemon.
   const RevocationHolder* revocations = nullptr;
+  // Metrics (issue 16; docs/metrics.md). "HOST:PORT" of the HTTP listener
+  // of /metrics, /healthz and /readyz ([metrics] listen); "" for none.
+  // With it, registry and readiness must be set; rpc_metrics counts every
+  // RPC when set. All must outlive the Daemon.
+  std::string metrics_listen;
+  const metrics::Registry* metrics_registry = nullptr;
+  Readiness* readiness = nullptr;
+  RpcMetrics* rpc_metrics = nullptr;
 };
 
 // Thread-safety: Shutdown may be called from any one thread while others
@@ -77,6 +89,8 @@ class Daemon {
   // "127.0.0.1:7443" with the port actually bound; "" without TCP.
   const std::string& tcp_address() const { return tcp_address_; }
   const std::string& unix_socket() const { return env_.unix_socket_path; }
+  // "127.0.0.1:9464" with the port bound; "" without a metrics listener.
+  const std::string& metrics_address() const { return metrics_address_; }
 
   // Graceful stop; idempotent.
   void Shutdown(absl::Duration grace);
@@ -90,7 +104,9 @@ class Daemon {
   std::unique_ptr<SejfServices> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<class UnixListener> unix_listener_;
+  std::unique_ptr<HttpListener> metrics_listener_;
   std::string tcp_address_;
+  std::string metrics_address_;
   bool stopped_ = false;
 };
 

@@ -19,7 +19,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/ksef_api/ksef_call_metrics.h"
 #include "broker/lifecycle/certificate_enroller.h"
+#include "broker/lifecycle/credential_metrics.h"
 #include "broker/lifecycle/key_expiry_warnings.h"
 #include "broker/lifecycle/ksef_token_watcher.h"
 #include "broker/lifecycle/ksef_tokens.h"
@@ -31,9 +33,12 @@
 #include "common/crash_point.h"
 #include "common/crypto_init.h"
 #include "common/files.h"
+#include "common/metrics/metrics.h"
 #include "common/version.h"
 #include "hsm/bounded_key_store.h"
+#include "hsm/metered_key_store.h"
 #include "hsm/pkcs11/pkcs11_key_store.h"
+#include "hsm/pool_metrics.h"
 #include "server/config/load_config.h"
 #include "server/daemon.h"
 #include "server/dev_bootstrap.h"
@@ -41,13 +46,16 @@
 #include "server/logger.h"
 #include "server/ministry_trust_config.h"
 #include "server/service_notifier.h"
+#include "server/rpc_metrics.h"
 #include "server/tls/dev_pki.h"
 #include "server/tls/revocation_list.h"
 #include "signer/custody/key_custody.h"
 #include "vault/audit/audit_anchor.h"
 #include "vault/audit/audit_log.h"
 #include "vault/storage/memory_storage.h"
+#include "vault/storage/metered_storage.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
+#include "vault/storage/storage_probe.h"
 
 namespace sejf::server {
 namespace {
@@ -171,6 +179,10 @@ void PrintBanner(const Config& config, const Daemon& daemon) {
   if (!daemon.tcp_address().empty()) {
     absl::StrAppend(&out, "  listening tls ", daemon.tcp_address(), "\n");
   }
+  if (!daemon.metrics_address().empty()) {
+    absl::StrAppend(&out, "  listening metrics http://",
+                    daemon.metrics_address(), "/metrics\n");
+  }
   if (config.dev) {
     DevPkiFiles pki = DevPkiFilesIn(config.data_dir + "/tls");
     absl::StrAppend(&out, "The CLI as the dev admin, over mutual TLS:\n");
@@ -247,6 +259,17 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   Logger logger(config.log.format == LogFormat::kJson);
   // systemd's end (docs/operations.md); does nothing without NOTIFY_SOCKET.
   ServiceNotifier notify;
+  // Metrics (docs/metrics.md): the domain objects below register theirs
+  // here; declared first, so it outlives them all.
+  metrics::Registry metrics_registry;
+  metrics_registry
+      .AddGauge("sejf_build_info", "Always 1; the version.", {"version"})
+      .WithLabels({kVersion})
+      .Set(1);
+  metrics_registry
+      .AddGauge("sejf_start_time_seconds", "When sejfd started (Unix time).")
+      .WithLabels({})
+      .Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
   for (const std::string& warning : config.warnings) {
     logger.Log(LogLevel::kWarning, "config", {{"warning", warning}});
   }
@@ -302,28 +325,37 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
           {.workers = (*key_store)->pool().max_sessions(),
            .call_timeout = absl::Seconds(config.hsm.call_timeout_seconds)});
   if (!hsm_keys.ok()) return fail("hsm", hsm_keys.status());
+  // Every HSM call counted (hsm/metered_key_store.h), and the pools' use.
+  hsm::MeteredKeyStore metered_keys(hsm_keys->get(), &metrics_registry);
+  hsm::KeyStore* const keys = &metered_keys;
+  metrics::CollectorHandle hsm_pool_metrics = hsm::CollectPoolMetrics(
+      &metrics_registry, &(*key_store)->pool(), &(*hsm_keys)->pool());
   absl::StatusOr<std::unique_ptr<vault::Storage>> storage =
       OpenStorage(config, logger);
   if (!storage.ok()) return fail("storage", storage.status());
+  // Every storage call counted (vault/storage/metered_storage.h).
+  *storage = std::make_unique<vault::MeteredStorage>(*std::move(storage),
+                                                     &metrics_registry);
   const Clock* clock = &SystemClock::Get();
   if (start.verify_audit_log) {
-    return VerifyAuditLogAndExit(**storage, **hsm_keys);
+    return VerifyAuditLogAndExit(**storage, *keys);
   }
-  signer::KeyCustody key_custody(hsm_keys->get(), storage->get(), clock);
+  signer::KeyCustody key_custody(keys, storage->get(), clock);
   // Refuses a log that was wiped, cut short or rolled back below its HSM
   // anchor (DATA_LOSS saying what it found and what to do).
   absl::StatusOr<std::unique_ptr<vault::AuditLog>> audit =
       vault::AuditLog::Open(
-          storage->get(), hsm_keys->get(), clock,
+          storage->get(), keys, clock,
           {.reanchor = start.reanchor_audit_log,
-           .checkpoint_export_file = config.audit.checkpoint_export_file});
+           .checkpoint_export_file = config.audit.checkpoint_export_file,
+           .metrics = &metrics_registry});
   if (!audit.ok()) return fail("audit", audit.status());
   if (!(*audit)->notice().empty()) {
     logger.Log(LogLevel::kWarning, "audit_anchored",
                {{"notice", (*audit)->notice()}});
   }
   absl::StatusOr<std::unique_ptr<vault::Keyring>> keyring =
-      vault::Keyring::Open(storage->get(), hsm_keys->get(), clock);
+      vault::Keyring::Open(storage->get(), keys, clock);
   if (!keyring.ok()) return fail("keyring", keyring.status());
   absl::StatusOr<std::unique_ptr<vault::TokenVault>> tokens =
       vault::TokenVault::Open(storage->get(), keyring->get(), clock);
@@ -339,7 +371,14 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                              TokenEncryptionOptionsOf(config));
   signer::OfflineQrSigner qr_signer(&key_custody);
   absl::StatusOr<std::unique_ptr<broker::KsefHttpApiDirectory>> ksef_apis =
-      BuildKsefApiDirectory(config.ksef, LogKsefWarnings(logger));
+      BuildKsefApiDirectory(
+          config.ksef,
+          [log_warnings = LogKsefWarnings(logger),
+           ksef_metrics = std::make_shared<broker::KsefCallMetrics>(
+               &metrics_registry)](const broker::KsefCall& call) {
+            log_warnings(call);
+            ksef_metrics->Observe(call);
+          });
   if (!ksef_apis.ok()) return fail("config", ksef_apis.status());
   // Every KSeF call of a session is audited (endpoint, reference number,
   // status; never a token).
@@ -409,8 +448,12 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   if (!token_watch.ok()) return fail("sessions", token_watch.status());
   token_watch_ptr.store(token_watch->get());
 
-  signer::VaultChecker vault_check(hsm_keys->get(), storage->get(),
-                                   keyring->get(), tokens->get());
+  // Keys and tokens by state, each credential's expiry (scanned at scrape).
+  broker::CredentialMetrics credential_metrics(&key_custody, tokens->get(),
+                                               clock, &metrics_registry);
+
+  signer::VaultChecker vault_check(keys, storage->get(), keyring->get(),
+                                   tokens->get());
   // KSeF certificates enrolled into HSM keys (docs/lifecycle-certificates.md):
   // the worker resumes pending enrollments (also those a previous process
   // left) and mirrors the certificates' KSeF status. Stopped before the
@@ -473,6 +516,24 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   if (!crl.ok()) return fail("tls", crl.status());
   revocations.Set(*std::move(crl));
   options->revocations = &revocations;
+  // /readyz (docs/metrics.md): the HSM answers a logged-in call (the audit
+  // key is a private object), storage reads, the audit log's storage takes
+  // a write.
+  RpcMetrics rpc_metrics(&metrics_registry);
+  Readiness readiness(
+      {{"hsm",
+        [keys] {
+          return keys->FindKeyByLabel(vault::kDefaultAuditKeyLabel).status();
+        }},
+       {"storage",
+        [storage = storage->get()] { return vault::ProbeRead(*storage); }},
+       {"audit",
+        [storage = storage->get()] { return vault::ProbeWrite(*storage); }}},
+      clock);
+  options->metrics_listen = config.metrics.listen;
+  options->metrics_registry = &metrics_registry;
+  options->readiness = &readiness;
+  options->rpc_metrics = &rpc_metrics;
   // The limits in force (docs/reliability.md, "Bounded resources").
   const std::string max_request_bytes =
       absl::StrCat(options->max_request_bytes);
@@ -501,6 +562,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
              {{"version", kVersion},
               {"tls", (*daemon)->tcp_address()},
               {"unix", (*daemon)->unix_socket()},
+              {"metrics", (*daemon)->metrics_address()},
               {"hsm_token", token_label},
               {"max_request_bytes", max_request_bytes},
               {"rate_limit", rate_limit}});

@@ -51,6 +51,9 @@ bool RpcCall::Decide(Operation operation, AccessTarget target,
   Decision decision = in_some_context ? policy->AuthorizeInSomeContext(request)
                                       : policy->Authorize(request);
   if (decision.allowed) rule_ = std::string(decision.rule);
+  if (!decision.allowed && env_.metrics != nullptr) {
+    env_.metrics->OnPolicyDenial(OperationName(operation));
+  }
   return decision.allowed;
 }
 
@@ -198,6 +201,14 @@ absl::Status AdmitRpc(const ServiceEnvironment& env, absl::string_view method,
     }
     return absl::OkStatus();
   }
+  if (env.metrics != nullptr) {
+    env.metrics->OnRateLimited(method);
+    // The first refusal of a streak is counted by its LogRpc below.
+    if (!decision.first_refusal) {
+      env.metrics->OnRpc(method, absl::StatusCode::kResourceExhausted,
+                         absl::ZeroDuration());
+    }
+  }
   const std::string retry_ms =
       absl::StrCat(absl::ToInt64Milliseconds(decision.retry_after));
   absl::Status limited = WithRetryDelay(
@@ -249,6 +260,8 @@ void LogRpc(const ServiceEnvironment& env, absl::string_view method,
                                   {"code", code},
                                   {"latency_ms", latency_ms},
                                   {"error", status.message()}};
+  if (env.metrics != nullptr)
+    env.metrics->OnRpc(method, status.code(), latency);
   // The error field only for failures.
   env.logger->Log(level, "rpc",
                   absl::MakeConstSpan(fields, status.ok() ? 9 : 10));

@@ -48,6 +48,7 @@
 #include "server/policy/policy_holder.h"
 #include "server/rate_limiter.h"
 #include "server/rpc_method.h"
+#include "server/rpc_metrics.h"
 #include "server/tls/peer_identity_cache.h"
 #include "vault/audit/audit_log.h"
 
@@ -88,6 +89,9 @@ struct ServiceEnvironment {
       const grpc::ServerContextBase& context) = &ResolveCaller;
   // Per-identity rate limits; nullptr: none.
   RateLimiter* rate_limiter = nullptr;
+  // Where every call, denial and rate-limit refusal is counted (LogRpc,
+  // Authorize, AdmitRpc); nullptr: not counted.
+  RpcMetrics* metrics = nullptr;
 };
 
 // What an operation acts on, for the policy, the log and the audit.
@@ -174,7 +178,7 @@ class RpcCall {
   std::optional<absl::Status> concealed_denial_;
 };
 
-// Writes the one log line of a finished RPC.
+// Writes the one log line of a finished RPC, and counts it in env.metrics.
 void LogRpc(const ServiceEnvironment& env, absl::string_view method,
             const Caller* caller, const std::string& request_id,
             const RpcCall* call, const absl::Status& status,

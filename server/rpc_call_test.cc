@@ -23,9 +23,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hsm/testing/fake_key_store.h"
 #include "hsm/testing/softhsm_testing.h"
+#include "sejf/v1/token_vault.pb.h"
 #include "server/policy/policy.h"
 #include "server/policy/policy_holder.h"
 #include "vault/audit/audit_event.h"
@@ -287,6 +289,59 @@ TEST_F(RpcCallCrashTest, OverTheRateTheHandlerDoesNotRunAndOneEventPerStreak) {
     }
   }
   EXPECT_EQ(refusals, 1);  // of 50 refused calls
+}
+
+}  // namespace
+}  // namespace sejf::server
+
+namespace sejf::server {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST_F(RpcCallCrashTest, MetricsCountCallsDenialsAndRateLimitedCalls) {
+  Frame frame(path_);
+  metrics::Registry registry;
+  RpcMetrics rpc_metrics(&registry);
+  frame.env.metrics = &rpc_metrics;
+  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  RateLimiter limiter({.requests_per_second = 1, .burst = 1}, clock);
+  frame.env.rate_limiter = &limiter;
+  auto call_as = [&](const std::string& identity) {
+    grpc::ServerContext context;
+    return RunRpcAs(frame.env, &context, kMethod, Caller{identity, "tls"},
+                    [&](RpcCall& call) -> absl::Status {
+                      return call.Authorize(Operation::kTokensManage,
+                                            CrashTarget());
+                    });
+  };
+  EXPECT_FALSE(call_as("someone").ok());           // denied
+  for (int i = 0; i < 3; ++i) call_as("someone");  // rate limited
+  {
+    grpc::ServerContext context;
+    RunRpcAs(frame.env, &context, "/made.up.Service/Nothing",
+             Caller{"auditor", "tls"},
+             [](RpcCall&) { return absl::OkStatus(); });
+  }
+
+  // kMethod's descriptor, linked into this binary as into sejfd (a static
+  // library's unreferenced descriptors are left out).
+  ASSERT_NE(sejf::v1::ImportTokenRequest::descriptor(), nullptr);
+  const std::string text = registry.Render();
+  const std::string method = kMethod;
+  EXPECT_THAT(text, HasSubstr("sejf_rpc_requests_total{method=\"" + method +
+                              "\",code=\"PERMISSION_DENIED\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("sejf_rpc_requests_total{method=\"" + method +
+                              "\",code=\"RESOURCE_EXHAUSTED\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("sejf_policy_denials_total{operation=\"tokens."
+                              "manage\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("sejf_rate_limited_requests_total{method=\"" +
+                              method + "\"} 3\n"));
+  // A method no descriptor knows is not a label.
+  EXPECT_THAT(text, HasSubstr("sejf_rpc_requests_total{method=\"unknown\","
+                              "code=\"OK\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("made.up")));
 }
 
 }  // namespace

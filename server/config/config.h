@@ -163,6 +163,15 @@ struct AuditConfig {
   std::string checkpoint_export_file;
 };
 
+// [metrics] (issue 16; docs/metrics.md): the HTTP listener of /metrics,
+// /healthz and /readyz.
+struct MetricsConfig {
+  // "HOST:PORT" ("[::1]:9464" for IPv6); port 0 lets the system pick one.
+  // Empty (the default): no metrics listener. It has no authentication:
+  // bind it to loopback or a network only Prometheus reaches.
+  std::string listen;
+};
+
 struct Config {
   bool dev = false;         // --dev: defaults under data_dir, dev-admin rule
   std::string config_file;  // absolute path of the file read; empty: none
@@ -177,6 +186,7 @@ struct Config {
   LimitsConfig limits;
   KsefConfig ksef;
   AuditConfig audit;
+  MetricsConfig metrics;
 
   // The access policy ([[policy]] rules, plus dev-admin under --dev). Never
   // null in a Config returned by LoadConfig.

@@ -288,11 +288,24 @@ const KeySpec kKeys[] = {
      [](const Config& c) {
        return absl::StrCat(c.ksef.certificate_status_seconds);
      }},
+
+    // [metrics] (issue 16): empty, the default, is no listener.
+    {"metrics.listen", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (!v.empty()) {
+         if (auto parsed = ParseHostPort(v); !parsed.ok()) {
+           return parsed.status();
+         }
+       }
+       c.metrics.listen = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.metrics.listen; }},
 };
 
-constexpr absl::string_view kSections[] = {"listen",  "tls",   "hsm",
-                                           "storage", "log",   "server",
-                                           "limits",  "audit", "ksef"};
+constexpr absl::string_view kSections[] = {
+    "listen", "tls",    "hsm",   "storage", "log",
+    "server", "limits", "audit", "ksef",    "metrics"};
 
 std::string Quoted(const SettingValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {

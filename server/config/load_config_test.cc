@@ -283,6 +283,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_KSEF_ENROLLMENT_WAIT_SECONDS", "7"},
       {"SEJF_KSEF_ENROLLMENT_POLL_SECONDS", "2"},
       {"SEJF_KSEF_CERTIFICATE_STATUS_SECONDS", "600"},
+      {"SEJF_METRICS_LISTEN", "127.0.0.1:0"},  // issue 16
   };
   auto config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -317,6 +318,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->ksef.enrollment_wait_seconds, 7);
   EXPECT_EQ(config->ksef.enrollment_poll_seconds, 2);
   EXPECT_EQ(config->ksef.certificate_status_seconds, 600);
+  EXPECT_EQ(config->metrics.listen, "127.0.0.1:0");
   for (const auto& [key, origin] : config->origins) {
     EXPECT_THAT(origin, HasSubstr("environment variable SEJF_")) << key;
   }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "vault/audit/audit_checkpoint_export.h"
 
@@ -76,7 +77,9 @@ AuditLog::AuditLog(Storage* storage, hsm::KeyStore* keys, const Clock* clock,
     : storage_(storage),
       keys_(keys),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  RegisterMetrics();
+}
 
 AuditLog::~AuditLog() { Close().IgnoreError(); }
 
@@ -221,6 +224,62 @@ absl::Status AuditLog::LoadChainEnd() {
 }
 
 absl::StatusOr<std::int64_t> AuditLog::Append(AuditEvent event) {
+  if (append_duration_ == nullptr) return AppendAndWait(std::move(event));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::int64_t> appended = AppendAndWait(std::move(event));
+  append_duration_->WithLabels({}).ObserveDuration(absl::Now() - start);
+  appends_->WithLabels({absl::StatusCodeToString(appended.status().code())})
+      .Increment();
+  return appended;
+}
+
+void AuditLog::RegisterMetrics() {
+  metrics::Registry* registry = options_.metrics;
+  if (registry == nullptr) return;
+  append_duration_ = &registry->AddHistogram(
+      "sejf_audit_append_duration_seconds",
+      "How long an audit append took until its event was durable (group "
+      "commit: waiting for the batch included).",
+      {}, metrics::kLatencyBuckets);
+  appends_ = &registry->AddCounter(
+      "sejf_audit_appends_total",
+      "Audit appends by outcome; anything but OK is an event that was not "
+      "stored (its RPC answered UNAVAILABLE).",
+      {"code"});
+  metrics::GaugeFamily& queued = registry->AddGauge(
+      "sejf_audit_queue_depth", "Audit events waiting for the writer now.");
+  metrics::GaugeFamily& sequence =
+      registry->AddGauge("sejf_audit_last_sequence",
+                         "Sequence number of the newest durable event.");
+  metrics::GaugeFamily& anchored =
+      registry->AddGauge("sejf_audit_anchored_sequence",
+                         "Sequence number the HSM anchor records.");
+  metrics::GaugeFamily& commits = registry->AddGauge(
+      "sejf_audit_commits", "Audit transactions committed since start.");
+  metrics::GaugeFamily& checkpoints =
+      registry->AddGauge("sejf_audit_checkpoints_stored",
+                         "Signed audit checkpoints stored since start.");
+  metrics::GaugeFamily& failing = registry->AddGauge(
+      "sejf_audit_checkpoint_failing",
+      "1 while the last checkpoint signature, anchor write or export failed "
+      "(retried with the next checkpoint), else 0.");
+  collector_ = registry->AddCollector([this, &queued, &sequence, &anchored,
+                                       &commits, &checkpoints, &failing] {
+    const AuditLogStats s = stats();
+    queued.WithLabels({}).Set(static_cast<double>(s.queued_appends));
+    sequence.WithLabels({}).Set(static_cast<double>(s.last_sequence));
+    anchored.WithLabels({}).Set(static_cast<double>(s.anchored_sequence));
+    commits.WithLabels({}).Set(static_cast<double>(s.commits));
+    checkpoints.WithLabels({}).Set(static_cast<double>(s.checkpoints_stored));
+    failing.WithLabels({}).Set(s.last_checkpoint_error.ok() &&
+                                       s.last_anchor_error.ok() &&
+                                       s.last_export_error.ok()
+                                   ? 0
+                                   : 1);
+  });
+}
+
+absl::StatusOr<std::int64_t> AuditLog::AppendAndWait(AuditEvent event) {
   RETURN_IF_ERROR(ValidateAuditEvent(event));
   Pending pending;
   pending.event = std::move(event);

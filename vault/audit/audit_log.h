@@ -73,6 +73,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/metrics/metrics.h"
 #include "hsm/key_store.h"
 #include "vault/audit/audit_anchor.h"
 #include "vault/audit/audit_checkpoint.h"
@@ -99,6 +100,10 @@ struct AuditLogOptions {
   // JSON line each, fsynced (audit_checkpoint_export.h). Open fails
   // (FAILED_PRECONDITION) when it cannot be opened for appending.
   std::string checkpoint_export_file = {};
+  // When set (it must outlive the log): the log's metrics there
+  // (docs/metrics.md, "Audit") — append duration and outcome, and at every
+  // scrape the queue, events, commits, checkpoints and anchor of stats().
+  metrics::Registry* metrics = nullptr;
 };
 
 // What List returns. Empty strings and unset times match everything.
@@ -225,6 +230,11 @@ class AuditLog {
       std::vector<AuditCheckpoint>& checkpoints);
   absl::StatusOr<AuditCheckpoint> SignCheckpoint(std::int64_t sequence,
                                                  const std::string& hash);
+  // Append without the metrics.
+  absl::StatusOr<std::int64_t> AppendAndWait(AuditEvent event);
+  // With options_.metrics: registers the families and the collector.
+  void RegisterMetrics();
+
   // Under mu_: queue a signature of the chain end when it is due.
   void MaybeRequestCheckpoint() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -275,6 +285,12 @@ class AuditLog {
 
   std::thread writer_;
   std::thread signer_;
+
+  // Null without options_.metrics. The collector handle is the last member,
+  // so it goes first: no scrape reads a log being destroyed.
+  metrics::HistogramFamily* append_duration_ = nullptr;
+  metrics::CounterFamily* appends_ = nullptr;
+  metrics::CollectorHandle collector_;
 };
 
 }  // namespace sejf::vault

@@ -138,6 +138,29 @@ TEST_F(AuditLogTest, AppendAssignsDenseSequenceNumbersAndTheChainVerifies) {
       << result->message;
 }
 
+TEST_F(AuditLogTest, MetricsCountAppendsAndShowTheChainAtEachScrape) {
+  metrics::Registry registry;
+  auto log = OpenLog({.checkpoint_interval = 2, .metrics = &registry});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(log->Append(Event("alice", "keys.read")).ok());
+  }
+  EXPECT_FALSE(
+      log->Append(Event("alice", "keys.read", "denied")).ok());  // invalid
+  const std::string text = registry.Render();
+  EXPECT_TRUE(
+      absl::StrContains(text, "sejf_audit_appends_total{code=\"OK\"} 3\n"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(
+      text, "sejf_audit_appends_total{code=\"INVALID_ARGUMENT\"} 1\n"));
+  EXPECT_TRUE(
+      absl::StrContains(text, "sejf_audit_append_duration_seconds_count 4\n"));
+  EXPECT_TRUE(absl::StrContains(text, "sejf_audit_queue_depth 0\n"));
+  EXPECT_TRUE(absl::StrContains(text, "sejf_audit_last_sequence 3\n"));
+  log.reset();  // the collector goes with the log
+  EXPECT_TRUE(
+      absl::StrContains(registry.Render(), "sejf_audit_last_sequence 3\n"));
+}
+
 TEST_F(AuditLogTest, AppendRefusesABadEventAndStoresNothing) {
   auto log = OpenLog();
   auto bad = log->Append(Event("alice", "keys.read", "denied"));
