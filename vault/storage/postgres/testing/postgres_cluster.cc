@@ -245,6 +245,8 @@ PostgresCluster::~PostgresCluster() {
   }
 }
 
+absl::Status PostgresCluster::Stop() { return StopServer("fast"); }
+
 absl::Status PostgresCluster::Restart() {
   RETURN_IF_ERROR(StopServer("fast"));
   return StartServer();

@@ -61,8 +61,10 @@ class PostgresCluster {
   // Runs `sql` as the superuser in `database`.
   absl::Status Execute(absl::string_view database, absl::string_view sql);
 
-  // Stops the server (fast shutdown: connections are closed) and starts it
-  // again on the same port and data.
+  // Stops the server (fast shutdown: connections are closed).
+  absl::Status Stop();
+  // Stops the server if it runs, and starts it again on the same port and
+  // data.
   absl::Status Restart();
 
  private:
