@@ -31,7 +31,12 @@ namespace sejf::vault {
 // malformed one might hold a password).
 absl::Status ValidatePostgresUrl(absl::string_view url, bool ca_file_set);
 
-// What PostgresConnection::Open (postgres_connection.h) connects with.
+// What PostgresConnection::Open (postgres_connection.h) connects with. It
+// adds defaults the URL may override: connect_timeout (below),
+// application_name=sejfd, target_session_attrs=read-write (a multi-host URL
+// finds the primary), keepalives_idle=30, keepalives_interval=10,
+// keepalives_count=3 and tcp_user_timeout=30000 (a silent server is noticed
+// within about 30 s).
 struct PostgresConnectParams {
   std::string url = {};       // passes ValidatePostgresUrl
   SecretBytes password = {};  // empty: libpq's own sources (PGPASSFILE, ...)
