@@ -85,6 +85,9 @@ absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
   std::vector<const char*> values = {
       timeout.c_str(), "sejfd",           "read-write", "30", "10", "3",
       "30000",         params.url.c_str()};
+  // Names travel as UTF-8 bytes, never converted.
+  keywords.push_back("client_encoding");
+  values.push_back("UTF8");
   if (!params.password.empty()) {
     keywords.push_back("password");
     values.push_back(reinterpret_cast<const char*>(password.data()));

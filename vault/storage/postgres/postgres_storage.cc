@@ -10,6 +10,26 @@
 #include "vault/storage/postgres/postgres_transaction.h"
 
 namespace sejf::vault {
+namespace {
+
+// Names are UTF-8 and compare as bytes: a database in another encoding
+// would convert them (and refuse some), and order them differently.
+absl::Status CheckEncoding(PostgresConnection& connection) {
+  ASSIGN_OR_RETURN(
+      PgResult result,
+      connection.Query("SELECT current_setting('server_encoding')",
+                       PostgresParams(), "reading the database's encoding"));
+  const absl::string_view encoding = PgBytes(result.get(), 0, 0);
+  if (encoding != "UTF8" && encoding != "SQL_ASCII") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the PostgreSQL database has encoding ", encoding,
+        "; sejf needs UTF8: create it with CREATE DATABASE ... ENCODING "
+        "'UTF8' TEMPLATE template0"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(
     const PostgresStorageOptions& options, const Clock& clock) {
@@ -21,6 +41,7 @@ absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(
   }
   ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> first,
                    PostgresConnection::Open(options.connect));
+  RETURN_IF_ERROR(CheckEncoding(*first));
   RETURN_IF_ERROR(ApplyPostgresMigrations(*first, PostgresMigrations(), clock,
                                           options.busy_timeout));
   std::unique_ptr<PostgresStorage> storage(new PostgresStorage(options, clock));

@@ -72,7 +72,9 @@ struct PostgresSessionInfo {
 class PostgresStorage final : public Storage {
  public:
   // Checks the URL (ValidatePostgresUrl: INVALID_ARGUMENT), connects
-  // (UNAVAILABLE with libpq's reason), and applies pending migrations
+  // (UNAVAILABLE with libpq's reason), checks that the database's encoding
+  // is UTF8 (or SQL_ASCII; else FAILED_PRECONDITION), and applies pending
+  // migrations
   // (FAILED_PRECONDITION when the schema is newer than this binary's, or
   // the role may not create the tables: docs/storage.md).
   static absl::StatusOr<std::unique_ptr<PostgresStorage>> Open(

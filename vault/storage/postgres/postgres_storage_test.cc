@@ -131,6 +131,22 @@ TEST_F(PostgresStorageTest, NewerSchemaIsRefusedNamingBothVersions) {
                                            PostgresMigrations().size()))));
 }
 
+TEST_F(PostgresStorageTest, ADatabaseNotInUtf8IsRefused) {
+  const std::string latin2 = database_ + "_latin2";
+  ASSERT_TRUE(
+      cluster()
+          .Execute("postgres", absl::StrCat("CREATE DATABASE ", latin2,
+                                            " OWNER sejf ENCODING 'LATIN2' "
+                                            "TEMPLATE template0"))
+          .ok());
+  PostgresStorageOptions options;
+  options.connect.url = cluster().Url(latin2);
+  auto storage = PostgresStorage::Open(options, clock_);
+  EXPECT_EQ(storage.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(storage.status().message(),
+              AllOf(HasSubstr("LATIN2"), HasSubstr("ENCODING 'UTF8'")));
+}
+
 TEST_F(PostgresStorageTest, ARoleThatMayNotCreateTablesIsToldWhatToGrant) {
   ASSERT_TRUE(cluster()
                   .Execute("postgres",

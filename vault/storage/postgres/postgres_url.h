@@ -36,7 +36,8 @@ absl::Status ValidatePostgresUrl(absl::string_view url, bool ca_file_set);
 // application_name=sejfd, target_session_attrs=read-write (a multi-host URL
 // finds the primary), keepalives_idle=30, keepalives_interval=10,
 // keepalives_count=3 and tcp_user_timeout=30000 (a silent server is noticed
-// within about 30 s).
+// within about 30 s). It sets client_encoding=UTF8, and password, sslmode
+// and sslrootcert as the fields below say, whatever the URL says.
 struct PostgresConnectParams {
   std::string url = {};       // passes ValidatePostgresUrl
   SecretBytes password = {};  // empty: libpq's own sources (PGPASSFILE, ...)
