@@ -55,25 +55,32 @@ class PostgresE2eTest : public SejfdTest {
             .Execute("postgres", absl::StrCat("ALTER DATABASE ", *database_,
                                               " OWNER TO sejf_password"))
             .ok());
+    SejfdConfig config;
+    config.config = ConfigText(cluster.port());
+    StartSejfd(config);
+  }
+
+  // The [storage] section for the test's database on `port`, over verified
+  // TLS, with the password from a file; `user_tail` follows the role's name
+  // in the URL.
+  static std::string ConfigText(int port, const std::string& user_tail = "") {
     const std::string password_file =
         WriteTemp("pg-password",
                   absl::StrCat(vault::testing::kPostgresTestPassword, "\n"));
-    ASSERT_EQ(chmod(password_file.c_str(), 0600), 0);
-    SejfdConfig config;
-    config.config = absl::StrCat(
+    EXPECT_EQ(chmod(password_file.c_str(), 0600), 0);
+    return absl::StrCat(
         "[storage]\n"
         "backend = \"postgres\"\n"
-        "postgres_url = \"postgresql://sejf_password@localhost:",
-        cluster.port(), "/", *database_,
+        "postgres_url = \"postgresql://sejf_password",
+        user_tail, "@localhost:", port, "/", *database_,
         "?hostaddr=127.0.0.1\"\n"
         "postgres_password_file = \"",
         password_file,
         "\"\n"
         "postgres_ca_file = \"",
-        cluster.ca_file(),
+        PostgresCluster::Shared().ca_file(),
         "\"\n"
         "postgres_max_connections = 4\n");
-    StartSejfd(config);
   }
 
   static void TearDownTestSuite() {
@@ -181,6 +188,47 @@ TEST_F(PostgresE2eTest, KeysSignTokensOpenAndTheAuditVerifiesFromPostgres) {
   EXPECT_EQ(reopened.exit_code, 0) << reopened.err;
   CommandResult reverified = Sejf({"audit", "verify"});
   EXPECT_EQ(reverified.exit_code, 0) << reverified.out << reverified.err;
+}
+
+TEST_F(PostgresE2eTest, SejfdRidesOutAPostgresRestart) {
+  ASSERT_EQ(Sejf({"key", "generate", "--name", "before-restart", "--usage",
+                  "authentication"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(PostgresCluster::Shared().Restart().ok());
+  // Every connection sejfd held was closed by the restart; the next calls
+  // connect again.
+  CommandResult listed = Sejf({"key", "show", "before-restart"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  CommandResult generated = Sejf({"key", "generate", "--name", "after-restart",
+                                  "--usage", "authentication"});
+  EXPECT_EQ(generated.exit_code, 0) << generated.err;
+  CommandResult imported = Sejf(
+      {"token", "import", "--name", "after-restart", "--context", kContext},
+      std::string(kSecret) + "\n");
+  EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  CommandResult verified = Sejf({"audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+TEST_F(PostgresE2eTest, StartFailsClearlyWithoutTheDatabaseOrWithAPasswordUrl) {
+  StopSejfd();
+  // Nothing listens on the port: sejfd says so and exits.
+  WriteSejfdConfig(ConfigText(1));
+  CommandResult unreachable = RunSejfd({});
+  EXPECT_NE(unreachable.exit_code, 0);
+  EXPECT_THAT(unreachable.err, HasSubstr("cannot connect to PostgreSQL"));
+  EXPECT_THAT(unreachable.err,
+              Not(HasSubstr(vault::testing::kPostgresTestPassword)));
+
+  // A password in the URL is refused before anything connects, and not
+  // repeated.
+  WriteSejfdConfig(
+      ConfigText(PostgresCluster::Shared().port(), ":In-The-Url-Pw-1"));
+  CommandResult refused = RunSejfd({});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("postgres_password_file"));
+  EXPECT_THAT(refused.err, Not(HasSubstr("In-The-Url-Pw-1")));
 }
 
 }  // namespace
