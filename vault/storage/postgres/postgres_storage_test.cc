@@ -3,7 +3,9 @@
 // one database, reconnection, TLS, passwords, the SQLSTATE mapping.
 #include "vault/storage/postgres/postgres_storage.h"
 
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <memory>
@@ -11,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -357,6 +360,71 @@ TEST_F(PostgresStorageTest, InvalidUrlIsInvalidArgument) {
   auto storage = PostgresStorage::Open(options, clock_);
   EXPECT_EQ(storage.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(storage.status().message(), Not(HasSubstr("pw1234")));
+}
+
+// A full disk, for real: the records table moved to a tablespace on a
+// 1 MiB tmpfs (mounting needs root, as CI runs).
+TEST_F(PostgresStorageTest,
+       DiskFullIsResourceExhaustedAndKeepsWhatWasCommitted) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  std::string mount_point = "/tmp/sejf-pg-full-XXXXXX";
+  ASSERT_NE(mkdtemp(mount_point.data()), nullptr);
+  ASSERT_EQ(::sejf::testing::Shell(
+                absl::StrCat("mount -t tmpfs -o size=1m,mode=0700 "
+                             "tmpfs ",
+                             mount_point, " && chown postgres ", mount_point))
+                .exit_code,
+            0);
+  const std::string tablespace = database_ + "_small";
+  // Also when an assertion ends the test early (after the storage closed).
+  absl::Cleanup unmount = [&] {
+    cluster()
+        .Execute("postgres",
+                 absl::StrCat("DROP DATABASE ", database_, " WITH (FORCE)"))
+        .IgnoreError();
+    cluster()
+        .Execute("postgres", "DROP TABLESPACE " + tablespace)
+        .IgnoreError();
+    ::sejf::testing::Shell(
+        absl::StrCat("umount ", mount_point, " && rmdir ", mount_point));
+  };
+  {
+    auto storage = Open(Options());
+    ASSERT_NE(storage, nullptr);
+    ASSERT_TRUE(
+        cluster()
+            .Execute("postgres", absl::StrCat("CREATE TABLESPACE ", tablespace,
+                                              " LOCATION '", mount_point, "'"))
+            .ok());
+    ASSERT_TRUE(
+        cluster()
+            .Execute(database_, absl::StrCat("ALTER TABLE sejf_records SET "
+                                             "TABLESPACE ",
+                                             tablespace))
+            .ok());
+    std::string chunk(256 << 10, '\0');
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      chunk[i] = static_cast<char>((i * 2654435761u) >> 13);
+    }
+    absl::Status failed;
+    int committed = 0;
+    for (int i = 0; i < 16 && failed.ok(); ++i) {
+      auto txn = storage->Begin(TransactionMode::kReadWrite);
+      ASSERT_TRUE(txn.ok()) << txn.status();
+      failed =
+          (*txn)->Insert("tokens", absl::StrCat("big-", i), chunk).status();
+      if (failed.ok()) failed = (*txn)->Commit();
+      if (failed.ok()) ++committed;
+    }
+    EXPECT_EQ(failed.code(), absl::StatusCode::kResourceExhausted) << failed;
+    EXPECT_THAT(failed.message(),
+                AllOf(HasSubstr("53100"), HasSubstr("free disk space")));
+    EXPECT_GT(committed, 0);
+    auto page = storage->List("tokens", {});
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(page->records.size(), static_cast<std::size_t>(committed));
+    for (const Record& record : page->records) EXPECT_EQ(record.data, chunk);
+  }
 }
 
 TEST(PostgresStatusTest, SqlstatesMapAsDocumented) {
