@@ -206,7 +206,7 @@ absl::Status PostgresCluster::InitAndStart() {
             "synchronous_commit = off\nfull_page_writes = off\n"
             "listen_addresses = '127.0.0.1'\n"
             "unix_socket_directories = '"
-         << dir_ << "'\nmax_connections = 200\n";
+         << dir_ << "'\nmax_connections = 100\nshared_buffers = 16MB\n";
   }
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(port_, FreePort());
