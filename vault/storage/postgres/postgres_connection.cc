@@ -10,9 +10,9 @@ namespace sejf::vault {
 namespace {
 
 // Type OIDs (catalog/pg_type.h; stable across releases).
-constexpr unsigned int kByteaOid = 17;
-constexpr unsigned int kInt8Oid = 20;
-constexpr unsigned int kTextOid = 25;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
 constexpr int kBinary = 1;
 
 void StoreBigEndian64(char* out, std::uint64_t v) {
@@ -27,8 +27,7 @@ std::uint64_t LoadBigEndian64(const char* in) {
 
 }  // namespace
 
-PostgresParams& PostgresParams::Add(unsigned int type,
-                                    absl::string_view value) {
+PostgresParams& PostgresParams::Add(Oid type, absl::string_view value) {
   types_.push_back(type);
   // A null pointer would be SQL NULL; an empty value is not.
   values_.push_back(value.data() != nullptr ? value.data() : "");

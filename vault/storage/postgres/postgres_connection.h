@@ -37,8 +37,8 @@ class PostgresParams {
 
  private:
   friend class PostgresConnection;
-  PostgresParams& Add(unsigned int type, absl::string_view value);
-  std::vector<unsigned int> types_;
+  PostgresParams& Add(Oid type, absl::string_view value);
+  std::vector<Oid> types_;
   std::vector<const char*> values_;
   std::vector<int> lengths_;
   std::vector<int> formats_;

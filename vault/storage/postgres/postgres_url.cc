@@ -43,6 +43,13 @@ absl::Status ValidatePostgresUrl(absl::string_view url, bool ca_file_set) {
           "named by storage.postgres_password_file (or in a PGPASSFILE), so "
           "that it never appears in configuration, logs or process listings");
     }
+    if (keyword == "sslpassword" && !value.empty()) {
+      return absl::InvalidArgumentError(
+          "contains sslpassword (the passphrase of the TLS client key); "
+          "remove it and give sejfd an unencrypted key file of mode 0600 "
+          "instead (sslkey), so that no passphrase appears in configuration "
+          "or logs");
+    }
     if (keyword == "sslmode" && ca_file_set && value != "verify-full") {
       return absl::InvalidArgumentError(
           absl::StrCat("sets sslmode=", value,

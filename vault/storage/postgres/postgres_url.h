@@ -25,7 +25,8 @@
 
 namespace sejf::vault {
 
-// OK when libpq parses `url` and it names no password, and, when
+// OK when libpq parses `url` and it names no password (nor sslpassword, a
+// client key's passphrase), and, when
 // `ca_file_set`, asks for no sslmode other than verify-full. Else
 // INVALID_ARGUMENT saying what to change. Never repeats the string (a
 // malformed one might hold a password).

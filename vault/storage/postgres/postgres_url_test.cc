@@ -31,6 +31,16 @@ TEST(ValidatePostgresUrlTest, RefusesAPasswordWithoutRepeatingIt) {
   }
 }
 
+TEST(ValidatePostgresUrlTest, RefusesAClientKeyPassphrase) {
+  absl::Status status = ValidatePostgresUrl(
+      "postgresql://sejf@db/sejf?sslkey=/etc/sejf/"
+      "pg.key&sslpassword=Sup3rSecret",
+      false);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("sslpassword"));
+  EXPECT_THAT(status.message(), Not(HasSubstr("Sup3rSecret")));
+}
+
 TEST(ValidatePostgresUrlTest, RefusesUnparsableStringsWithoutRepeatingThem) {
   for (const char* url : {"host=db password", "postgresql://[::1/x",
                           "host=db passwrd=Sup3rSecret"}) {
