@@ -43,14 +43,6 @@ struct Layout {
   std::string so_pin;
 };
 
-std::string ConfigText(const Layout& layout) {
-  return absl::StrCat(
-      "# SoftHSM2 configuration of sejf's embedded token; written by sejfd.\n",
-      "directories.tokendir = ", layout.tokens, "\n",
-      "objectstore.backend = file\n", "log.level = ERROR\n",
-      "slots.removable = false\n");
-}
-
 // The PIN in `path`; FAILED_PRECONDITION if the file is empty.
 absl::StatusOr<SecretBytes> ReadPin(const std::string& path) {
   ASSIGN_OR_RETURN(SecretBytes pin, ReadSecretFile(path));
@@ -167,6 +159,14 @@ absl::Status SetUserPinIfMissing(std::shared_ptr<const Module> module,
 
 }  // namespace
 
+std::string SoftHsmConfigText(const std::string& dir) {
+  return absl::StrCat(
+      "# SoftHSM2 configuration of sejf's embedded token; written by sejfd.\n",
+      "directories.tokendir = ", dir, "/", kSoftHsmTokensDir, "\n",
+      "objectstore.backend = file\n", "log.level = ERROR\n",
+      "slots.removable = false\n");
+}
+
 absl::StatusOr<OpenedToken> EnsureSoftHsmToken(const SoftHsmOptions& options) {
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError("the data directory must be set");
@@ -187,8 +187,8 @@ absl::StatusOr<OpenedToken> EnsureSoftHsmToken(const SoftHsmOptions& options) {
   RETURN_IF_ERROR(
       EnsureDirectory(layout.tokens, 0700, /*require_private=*/true));
   if (!PathExists(layout.config)) {
-    RETURN_IF_ERROR(
-        WriteFileAtomically(layout.config, ConfigText(layout), 0600));
+    RETURN_IF_ERROR(WriteFileAtomically(layout.config,
+                                        SoftHsmConfigText(layout.dir), 0600));
   }
   if (setenv("SOFTHSM2_CONF", layout.config.c_str(), /*overwrite=*/1) != 0) {
     return absl::InternalError(

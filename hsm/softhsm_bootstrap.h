@@ -41,6 +41,11 @@ inline constexpr char kSoftHsmTokensDir[] = "tokens";
 inline constexpr char kUserPinFile[] = "hsm-pin";
 inline constexpr char kSoPinFile[] = "hsm-so-pin";
 
+// The text of DIR/softhsm2.conf for the data directory `dir` (absolute,
+// without line breaks): directories.tokendir = `dir`/tokens, as above. Also
+// written by `sejf backup` for the copy (vault/backup/vault_backup.h).
+std::string SoftHsmConfigText(const std::string& dir);
+
 struct SoftHsmOptions {
   std::string data_dir;  // required; created (0700) if missing, not its parent
   std::string module_path = kDefaultSoftHsmModule;

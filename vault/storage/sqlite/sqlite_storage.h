@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "vault/storage/sqlite/sqlite_backup.h"
 #include "vault/storage/sqlite/sqlite_connection_pool.h"
 #include "vault/storage/sqlite/sqlite_wal_guard.h"
 #include "vault/storage/sqlite/sqlite_wal_scrubber.h"
@@ -77,6 +78,12 @@ class SqliteStorage final : public Storage {
       TransactionMode mode) override;
 
   const std::string& path() const { return path_; }
+
+  // A consistent copy of the database as of one commit, made while the
+  // storage serves (sqlite_backup.h): a new file `dest_path`, mode 0600.
+  // Writers are not held up. Errors: as BackupSqliteDatabase, and
+  // UNAVAILABLE when no connection is free within busy_timeout.
+  absl::StatusOr<SqliteBackupResult> BackupTo(const std::string& dest_path);
 
   // The settings in effect on one of the pool's connections.
   absl::StatusOr<SqliteSettings> ReadSettings();
