@@ -1,0 +1,25 @@
+// The `sejf backup` of this sejfd (vault/backup/vault_backup.h), from its
+// configuration: the embedded default (`--dev`: SQLite and SoftHSM2 under
+// the data directory) is copied; any other vault is refused with what to do
+// instead (docs/backup.md).
+#ifndef SEJF_SERVER_VAULT_BACKUP_CONFIG_H_
+#define SEJF_SERVER_VAULT_BACKUP_CONFIG_H_
+
+#include <memory>
+
+#include "hsm/write_fenced_key_store.h"
+#include "server/config/config.h"
+#include "vault/backup/vault_backup.h"
+#include "vault/storage/storage.h"
+
+namespace sejf::server {
+
+// Never null. `storage` and `keys` (the fenced store every HSM call of the
+// process goes through) must outlive the result.
+std::unique_ptr<vault::VaultBackup> VaultBackupFor(
+    const Config& config, vault::Storage* storage,
+    hsm::WriteFencedKeyStore* keys);
+
+}  // namespace sejf::server
+
+#endif  // SEJF_SERVER_VAULT_BACKUP_CONFIG_H_
