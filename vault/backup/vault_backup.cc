@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
@@ -245,9 +246,10 @@ absl::StatusOr<VaultBackupReport> VaultBackup::CopyInto(
   VaultBackupReport report;
   report.dir = dir;
   const std::string& data = options_.data_dir;
+  std::optional<SqliteStorage::Snapshot> snapshot;
   {
     // The instant T of the header comment: no HSM object changes while the
-    // token directory and then the database are copied.
+    // token directory is copied and the database's snapshot is taken.
     ASSIGN_OR_RETURN(hsm::WriteFencedKeyStore::Freeze freeze,
                      keys_->FreezeWrites(options_.freeze_timeout));
     const absl::Time frozen = absl::Now();
@@ -255,12 +257,16 @@ absl::StatusOr<VaultBackupReport> VaultBackup::CopyInto(
         report.hsm_files,
         CopyTree(absl::StrCat(data, "/", hsm::kSoftHsmTokensDir),
                  absl::StrCat(staging, "/", hsm::kSoftHsmTokensDir)));
-    ASSIGN_OR_RETURN(
-        SqliteBackupResult database,
-        storage_->BackupTo(absl::StrCat(staging, "/", kDatabaseFile)));
-    report.database_bytes = database.bytes;
+    absl::StatusOr<SqliteStorage::Snapshot> taken = storage_->TakeSnapshot();
+    if (!taken.ok()) return taken.status();
+    snapshot.emplace(*std::move(taken));
     report.hsm_frozen = absl::Now() - frozen;
   }
+  // The database as of T, copied while everything goes on.
+  ASSIGN_OR_RETURN(SqliteBackupResult database,
+                   snapshot->CopyTo(absl::StrCat(staging, "/", kDatabaseFile)));
+  snapshot.reset();
+  report.database_bytes = database.bytes;
   std::vector<std::string> entries = {hsm::kUserPinFile, hsm::kSoPinFile};
   entries.insert(entries.end(), options_.copied_entries.begin(),
                  options_.copied_entries.end());

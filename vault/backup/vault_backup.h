@@ -12,9 +12,11 @@
 //
 // Consistency. The token's objects and the database are taken at one
 // instant T: the HSM's writes are frozen (hsm/write_fenced_key_store.h:
-// running ones finish, new ones wait), the token directory is copied, then
-// the database (one read transaction: the commits up to T), then the HSM
-// writes go on. Database writes never wait; signing never waits. So the copy
+// running ones finish, new ones wait), the token directory is copied, the
+// database's snapshot is taken (one read transaction: the commits up to T),
+// the HSM writes go on, and the database is copied from that snapshot.
+// Database writes never wait; signing never waits; HSM writes wait for the
+// token directory's copy only. So the copy
 // is exactly the state a crash at T would have left, which every write path
 // of sejf recovers from (key intents, pending KEK rotation, the audit
 // anchor never ahead of the log: docs/reliability.md), and `sejf vault

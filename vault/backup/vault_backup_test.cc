@@ -167,6 +167,22 @@ TEST_F(VaultBackupTest, WritesDuringTheBackupAreEitherInTheCopyOrAfterIt) {
   EXPECT_GE(during, acknowledged);
 }
 
+TEST_F(VaultBackupTest, ASnapshotIsTheDatabaseWhenItWasTakenAndBlocksNoWriter) {
+  Put("before");
+  absl::StatusOr<SqliteStorage::Snapshot> snapshot = storage_->TakeSnapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  Put("after");  // commits while the snapshot is open
+  const std::string copy = temp_.Path("snapshot.db");
+  absl::StatusOr<SqliteBackupResult> copied = snapshot->CopyTo(copy);
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  EXPECT_EQ(ModeOf(copy), 0600);
+  EXPECT_EQ(NamesIn(copy), (std::vector<std::string>{"before"}));
+  // A file already there is never overwritten.
+  EXPECT_EQ(snapshot->CopyTo(copy).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(NamesIn(copy), (std::vector<std::string>{"before"}));
+}
+
 TEST_F(VaultBackupTest, RefusesBadTargetsAndLeavesNothingBehind) {
   struct Case {
     std::string dir;

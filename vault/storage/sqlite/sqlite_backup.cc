@@ -60,6 +60,24 @@ void RemoveCopy(const std::string& path) {
 
 }  // namespace
 
+absl::Status BeginSqliteSnapshot(SqliteConnection& source) {
+  RETURN_IF_ERROR(source.Execute("BEGIN DEFERRED"));
+  // The first read takes the snapshot.
+  absl::StatusOr<std::int64_t> read =
+      source.QueryInt64("SELECT count(*) FROM sqlite_schema");
+  if (!read.ok()) {
+    EndSqliteSnapshot(source);
+    return read.status();
+  }
+  return absl::OkStatus();
+}
+
+void EndSqliteSnapshot(SqliteConnection& source) {
+  // A read transaction: rolling back ends it and changes nothing. Should it
+  // fail, the pool closes the connection instead of reusing it.
+  if (source.InTransaction()) source.Execute("ROLLBACK").IgnoreError();
+}
+
 absl::StatusOr<SqliteBackupResult> BackupSqliteDatabase(
     SqliteConnection& source, const std::string& dest_path) {
   RETURN_IF_ERROR(CreatePrivateFile(dest_path));
