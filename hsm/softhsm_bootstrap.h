@@ -23,6 +23,10 @@
 //                                           the token need that PIN; the
 //                                           message says how to recover)
 //
+// DIR/softhsm2.conf names DIR's own token directory: a file sejfd wrote for
+// another path (DIR moved, or restored from `sejf backup` elsewhere) is
+// rewritten; one edited by hand (without sejfd's first line) is kept.
+//
 // One process per DIR at a time.
 #ifndef SEJF_HSM_SOFTHSM_BOOTSTRAP_H_
 #define SEJF_HSM_SOFTHSM_BOOTSTRAP_H_
