@@ -315,6 +315,26 @@ TEST_F(BackupE2eTest, BackupWhileClientsWriteRestoresEverythingAcknowledged) {
     }
   }
   EXPECT_EQ((*restored)->Stop(), 0);
+
+  // Moved elsewhere (as when copied to the service's data directory), the
+  // copy still starts on its own token: sejfd rewrites its softhsm2.conf.
+  const std::string moved = temp_dir() + "/moved";
+  ASSERT_EQ(rename(dir.c_str(), moved.c_str()), 0);
+  restore.data_dir = moved;
+  absl::StatusOr<std::unique_ptr<SejfdProcess>> again =
+      SejfdProcess::Start(restore);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_THAT(ReadFileOrDie(moved + "/softhsm2.conf"),
+              HasSubstr("directories.tokendir = " + moved + "/tokens\n"));
+  ExpectKeySigns((*again)->unix_socket(), "signer");
+  CommandResult verify_moved =
+      SejfAt((*again)->unix_socket(), {"audit", "verify"});
+  EXPECT_EQ(verify_moved.exit_code, 0) << verify_moved.out << verify_moved.err;
+  EXPECT_EQ((*again)->Stop(), 0);
+
+  // The original goes on as before.
+  CommandResult original = Sejf({"audit", "verify"});
+  EXPECT_EQ(original.exit_code, 0) << original.out << original.err;
 }
 
 TEST_F(BackupE2eTest, BadTargetsAreRefusedAndNothingIsLeftBehind) {
