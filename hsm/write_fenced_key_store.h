@@ -18,6 +18,10 @@
 // answers UNAVAILABLE and lets the held-back writes go. One freeze at a
 // time: a second FreezeWrites waits for the first to end.
 //
+// A KeyStore method added later that may write the token must be
+// overridden here too (KeyStoreWrapper would forward it unfenced, and a
+// backup could copy the token half-written).
+//
 // Place it directly over the device's store (under BoundedKeyStore), so a
 // held-back call waits in the HSM worker, and a write that outlived its
 // caller's deadline is still waited for by the freeze.

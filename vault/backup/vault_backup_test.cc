@@ -233,7 +233,7 @@ TEST_F(VaultBackupTest, AFailureHalfWayLeavesNothingBehind) {
   EXPECT_EQ(Entries(temp_.path()), (std::vector<std::string>{"data"}));
 }
 
-TEST_F(VaultBackupTest, HsmWritesWaitForTheCopyAndGoOnAfterIt) {
+TEST_F(VaultBackupTest, HsmWritesGoOnAfterTheBackup) {
   // The copy is not held up by a write that finished; one running in the
   // HSM is waited for (write_fenced_key_store_test.cc).
   ASSERT_TRUE(fenced_.WriteDataObject("sejf-anchor", "1").ok());
