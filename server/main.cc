@@ -290,6 +290,10 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   absl::StatusOr<std::unique_ptr<vault::Storage>> storage =
       OpenStorage(config, logger);
   if (!storage.ok()) return fail("storage", storage.status());
+  // The SQLite database itself, for `sejf backup` (null for another
+  // backend); taken before any wrapper goes around the storage.
+  vault::SqliteStorage* const sqlite =
+      dynamic_cast<vault::SqliteStorage*>(storage->get());
   const Clock* clock = &SystemClock::Get();
   if (start.verify_audit_log) {
     return VerifyAuditLogAndExit(**storage, **hsm_keys);
@@ -397,7 +401,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   signer::VaultChecker vault_check(hsm_keys->get(), storage->get(),
                                    keyring->get(), tokens->get());
   std::unique_ptr<vault::VaultBackup> backup =
-      VaultBackupFor(config, storage->get(), &fenced_keys);
+      VaultBackupFor(config, sqlite, &fenced_keys);
   // KSeF certificates enrolled into HSM keys (docs/lifecycle-certificates.md):
   // the worker resumes pending enrollments (also those a previous process
   // left) and mirrors the certificates' KSeF status. Stopped before the

@@ -3,12 +3,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "vault/storage/sqlite/sqlite_storage.h"
 
 namespace sejf::server {
 
 std::unique_ptr<vault::VaultBackup> VaultBackupFor(
-    const Config& config, vault::Storage* storage,
+    const Config& config, vault::SqliteStorage* sqlite,
     hsm::WriteFencedKeyStore* keys) {
   if (config.storage.backend == StorageBackend::kMemory) {
     return vault::VaultBackup::Refusing(
@@ -31,7 +30,6 @@ std::unique_ptr<vault::VaultBackup> VaultBackupFor(
         "HSM, back up the database file and the HSM's token together, as "
         "docs/backup.md describes");
   }
-  auto* sqlite = dynamic_cast<vault::SqliteStorage*>(storage);
   if (sqlite == nullptr) {
     return vault::VaultBackup::Refusing(
         "the vault's storage is not the embedded SQLite database");

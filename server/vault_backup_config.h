@@ -10,14 +10,15 @@
 #include "hsm/write_fenced_key_store.h"
 #include "server/config/config.h"
 #include "vault/backup/vault_backup.h"
-#include "vault/storage/storage.h"
+#include "vault/storage/sqlite/sqlite_storage.h"
 
 namespace sejf::server {
 
-// Never null. `storage` and `keys` (the fenced store every HSM call of the
-// process goes through) must outlive the result.
+// Never null. `sqlite` is the process's SQLite storage itself (not a
+// wrapper around it; null for another backend); it and `keys` (the fenced
+// store every HSM call of the process goes through) must outlive the result.
 std::unique_ptr<vault::VaultBackup> VaultBackupFor(
-    const Config& config, vault::Storage* storage,
+    const Config& config, vault::SqliteStorage* sqlite,
     hsm::WriteFencedKeyStore* keys);
 
 }  // namespace sejf::server
