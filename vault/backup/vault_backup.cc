@@ -155,6 +155,13 @@ std::unique_ptr<VaultBackup> VaultBackup::Embedded(
     SqliteStorage* storage, hsm::WriteFencedKeyStore* keys,
     VaultBackupOptions options) {
   options.data_dir = Normalized(options.data_dir);
+  const auto or_default = [&options](std::string& path, const char* name) {
+    path = path.empty() ? absl::StrCat(options.data_dir, "/", name)
+                        : Normalized(path);
+  };
+  or_default(options.hsm_tokens_dir, hsm::kSoftHsmTokensDir);
+  or_default(options.user_pin_file, hsm::kUserPinFile);
+  or_default(options.so_pin_file, hsm::kSoPinFile);
   return std::unique_ptr<VaultBackup>(
       new VaultBackup(storage, keys, std::move(options), ""));
 }
@@ -183,12 +190,17 @@ absl::Status VaultBackup::CheckTarget(const std::string& dir) const {
     return absl::InvalidArgumentError(
         "the backup directory must not be the root directory");
   }
-  const std::string& data = options_.data_dir;
-  if (!data.empty() &&
-      (target == data || absl::StartsWith(target, absl::StrCat(data, "/")))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the backup directory ", target, " is inside the data directory ", data,
-        "; put backups elsewhere (another disk, ideally)"));
+  const std::pair<const char*, const std::string*> sources[] = {
+      {"the data directory", &options_.data_dir},
+      {"the HSM token directory", &options_.hsm_tokens_dir}};
+  for (const auto& [what, source] : sources) {
+    if (!source->empty() &&
+        (target == *source ||
+         absl::StartsWith(target, absl::StrCat(*source, "/")))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the backup directory ", target, " is inside ", what, " ", *source,
+          "; put backups elsewhere (another disk, ideally)"));
+    }
   }
   return absl::OkStatus();
 }
@@ -255,7 +267,7 @@ absl::StatusOr<VaultBackupReport> VaultBackup::CopyInto(
     const absl::Time frozen = absl::Now();
     ASSIGN_OR_RETURN(
         report.hsm_files,
-        CopyTree(absl::StrCat(data, "/", hsm::kSoftHsmTokensDir),
+        CopyTree(options_.hsm_tokens_dir,
                  absl::StrCat(staging, "/", hsm::kSoftHsmTokensDir)));
     absl::StatusOr<SqliteStorage::Snapshot> taken = storage_->TakeSnapshot();
     if (!taken.ok()) return taken.status();
@@ -267,15 +279,19 @@ absl::StatusOr<VaultBackupReport> VaultBackup::CopyInto(
                    snapshot->CopyTo(absl::StrCat(staging, "/", kDatabaseFile)));
   snapshot.reset();
   report.database_bytes = database.bytes;
-  std::vector<std::string> entries = {hsm::kUserPinFile, hsm::kSoPinFile};
-  entries.insert(entries.end(), options_.copied_entries.begin(),
-                 options_.copied_entries.end());
-  for (const std::string& entry : entries) {
-    const std::string from = absl::StrCat(data, "/", entry);
-    // The SO PIN is needed only while a token is being created.
-    if (entry == hsm::kSoPinFile && !PathExists(from)) continue;
+  // (source, name in DIR); the SO PIN is needed only while a token is
+  // being created, and may be absent.
+  std::vector<std::pair<std::string, std::string>> entries = {
+      {options_.user_pin_file, hsm::kUserPinFile}};
+  if (PathExists(options_.so_pin_file)) {
+    entries.push_back({options_.so_pin_file, hsm::kSoPinFile});
+  }
+  for (const std::string& entry : options_.copied_entries) {
+    entries.push_back({absl::StrCat(data, "/", entry), entry});
+  }
+  for (const auto& [from, name] : entries) {
     ASSIGN_OR_RETURN(std::int64_t files,
-                     CopyTree(from, absl::StrCat(staging, "/", entry)));
+                     CopyTree(from, absl::StrCat(staging, "/", name)));
     report.other_files += files;
   }
   RETURN_IF_ERROR(

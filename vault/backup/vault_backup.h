@@ -1,14 +1,15 @@
-// `sejf backup --to DIR`: a consistent online copy of the embedded default
-// (`sejfd --dev --data-dir D`: SQLite in D/sejf.db, the SoftHSM2 token in
-// D/tokens) that is itself a data directory: `sejfd --dev --data-dir DIR`
-// starts on it (docs/backup.md).
+// `sejf backup --to DIR`: a consistent online copy of a vault in SQLite
+// and SoftHSM2 — the embedded default (`sejfd --dev --data-dir D`: D/sejf.db,
+// the token in D/tokens), or a production sejfd configured with both — that
+// is itself a data directory: `sejfd --dev --data-dir DIR` starts on it
+// (docs/backup.md).
 //
 // What DIR holds afterwards (mode 0700):
 //   sejf.db         the database, copied by SQLite's online backup API
 //   tokens/         the SoftHSM2 token directory, file by file
 //   softhsm2.conf   written for DIR (directories.tokendir = DIR/tokens)
-//   hsm-pin, hsm-so-pin, and `options.copied_entries` (the dev PKI, tls/)
-//                   copied as they are, modes kept
+//   hsm-pin         the user PIN file; hsm-so-pin when there is one
+//   `options.copied_entries` (the dev PKI, tls/) as they are, modes kept
 //
 // Consistency. The token's objects and the database are taken at one
 // instant T: the HSM's writes are frozen (hsm/write_fenced_key_store.h:
@@ -47,13 +48,23 @@
 
 namespace sejf::vault {
 
+// Every member has an initializer, so designated initializers may name
+// only some.
 struct VaultBackupOptions {
   // The running data directory (absolute): where the token directory, the
-  // PIN files and `copied_entries` are read from.
-  std::string data_dir;
+  // PIN files and `copied_entries` are read from unless named below. No
+  // backup may go inside it (nor inside the token directory).
+  std::string data_dir = {};
+  // The SoftHSM2 token directory (absolute); empty: data_dir/tokens.
+  std::string hsm_tokens_dir = {};
+  // The user PIN file (absolute); empty: data_dir/hsm-pin.
+  std::string user_pin_file = {};
+  // The SO PIN file, copied when it exists (absolute); empty:
+  // data_dir/hsm-so-pin.
+  std::string so_pin_file = {};
   // Files or directories under data_dir copied as they are (names, not
   // paths), e.g. "tls".
-  std::vector<std::string> copied_entries;
+  std::vector<std::string> copied_entries = {};
   // How long to wait for the HSM writes running now before giving up.
   absl::Duration freeze_timeout = absl::Seconds(10);
 };
