@@ -17,15 +17,14 @@
 // database's snapshot is taken (one read transaction: the commits up to T),
 // the HSM writes go on, and the database is copied from that snapshot.
 // Database writes never wait; signing never waits; HSM writes wait for the
-// token directory's copy only. So the copy
-// is exactly the state a crash at T would have left, which every write path
-// of sejf recovers from (key intents, pending KEK rotation, the audit
-// anchor never ahead of the log: docs/reliability.md), and `sejf vault
-// check` on the restored directory shows what such a crash would show —
-// nothing, unless a key generation or KEK rotation was half-way at T
-// (a pending intent, which the restored sejfd finishes or rolls back as
-// after a crash). Every write acknowledged before BackupTo was called is in
-// the copy.
+// token directory's copy and the snapshot only. So the copy is exactly the
+// state a crash at T would have left, which every write path of sejf
+// recovers from (key intents, pending KEK rotation, the audit anchor never
+// ahead of the log: docs/reliability.md), and `sejf vault check` on the
+// restored directory shows what such a crash would show: nothing, unless a
+// key generation was half-way at T (`pending_key_intent` or
+// `orphan_key_object`, repaired by generating that name again). Every write
+// acknowledged before BackupTo was called is in the copy.
 //
 // Nothing half-written is left behind: the copy is built in a new hidden
 // directory beside DIR (".NAME.partial-XXXXXX", 0700), synced, then renamed
@@ -85,12 +84,13 @@ class VaultBackup {
                                                hsm::WriteFencedKeyStore* keys,
                                                VaultBackupOptions options);
 
-  // A process whose vault this cannot copy (PostgreSQL, a configured HSM,
-  // memory): BackupTo answers FAILED_PRECONDITION with `reason`.
+  // A process whose vault this cannot copy (PostgreSQL, another PKCS#11
+  // module, memory): BackupTo answers FAILED_PRECONDITION with `reason`.
   static std::unique_ptr<VaultBackup> Refusing(std::string reason);
 
   // Checks `dir` without writing: INVALID_ARGUMENT for an empty or relative
-  // path, or one inside the data directory (or the data directory itself).
+  // path, or one inside (or equal to) the data directory or the token
+  // directory.
   absl::Status CheckTarget(const std::string& dir) const;
 
   // Copies the vault into `dir` (absolute; it must not exist, or be an empty
