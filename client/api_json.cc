@@ -55,6 +55,9 @@ std::string ToJson(const DataKeyRotation& rotation) {
 std::string ToJson(const KekRotation& rotation) {
   return MessageJson(ToProto(rotation));
 }
+std::string ToJson(const VaultBackup& backup) {
+  return MessageJson(ToProto(backup));
+}
 std::string ToJson(const std::vector<AuditEvent>& events) {
   return MessageJson(ToProto(events));
 }

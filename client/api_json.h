@@ -28,6 +28,7 @@ std::string ToJson(const VaultStatus& status);
 std::string ToJson(const VaultCheck& check);
 std::string ToJson(const DataKeyRotation& rotation);
 std::string ToJson(const KekRotation& rotation);
+std::string ToJson(const VaultBackup& backup);
 std::string ToJson(const std::vector<AuditEvent>& events);
 std::string ToJson(const ChainVerification& result);
 std::string ToJson(const SignedAuthTokenRequest& signed_request);

@@ -366,6 +366,16 @@ TEST(ConversionsTest, ApiJsonIsTheJsonOfTheMessage) {
   v1::SignOfflineQrCodeResponse qr;
   qr.set_url("https://qr-test.ksef.mf.gov.pl/certificate/x");
   EXPECT_EQ(ToJson(FromProto(qr)), ProtoJson(qr));
+
+  v1::BackupVaultResponse backup;
+  backup.set_directory("/srv/backups/sejf");
+  backup.set_database_bytes(1220608);
+  backup.set_hsm_files(23);
+  backup.set_other_files(9);
+  backup.set_hsm_frozen_ms(14);
+  EXPECT_EQ(ToJson(FromProto(backup)), ProtoJson(backup));
+  EXPECT_EQ(ToProto(FromProto(backup)).SerializeAsString(),
+            backup.SerializeAsString());
 }
 
 TEST(ConversionsTest, VaultCheckRoundTripsEveryKindAndPrintsCleanFalse) {

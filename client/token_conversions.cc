@@ -185,6 +185,24 @@ v1::RotateKeyEncryptionKeyResponse ToProto(const KekRotation& rotation) {
   return out;
 }
 
+VaultBackup FromProto(const v1::BackupVaultResponse& backup) {
+  return VaultBackup{.directory = backup.directory(),
+                     .database_bytes = backup.database_bytes(),
+                     .hsm_files = backup.hsm_files(),
+                     .other_files = backup.other_files(),
+                     .hsm_frozen_ms = backup.hsm_frozen_ms()};
+}
+
+v1::BackupVaultResponse ToProto(const VaultBackup& backup) {
+  v1::BackupVaultResponse out;
+  out.set_directory(backup.directory);
+  out.set_database_bytes(backup.database_bytes);
+  out.set_hsm_files(backup.hsm_files);
+  out.set_other_files(backup.other_files);
+  out.set_hsm_frozen_ms(backup.hsm_frozen_ms);
+  return out;
+}
+
 namespace {
 
 constexpr absl::string_view kFindingPrefix = "VAULT_FINDING_KIND_";

@@ -31,6 +31,8 @@ DataKeyRotation FromProto(const v1::RotateDataKeyResponse& rotation);
 v1::RotateDataKeyResponse ToProto(const DataKeyRotation& rotation);
 KekRotation FromProto(const v1::RotateKeyEncryptionKeyResponse& rotation);
 v1::RotateKeyEncryptionKeyResponse ToProto(const KekRotation& rotation);
+VaultBackup FromProto(const v1::BackupVaultResponse& backup);
+v1::BackupVaultResponse ToProto(const VaultBackup& backup);
 VaultCheck FromProto(const v1::CheckVaultResponse& check);
 v1::CheckVaultResponse ToProto(const VaultCheck& check);
 

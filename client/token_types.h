@@ -123,6 +123,15 @@ struct VaultCheck {
   std::int64_t data_keys_checked = 0;
 };
 
+// BackupVault's result (issue 16, docs/backup.md).
+struct VaultBackup {
+  std::string directory;  // on sejfd's host
+  std::int64_t database_bytes = 0;
+  std::int64_t hsm_files = 0;
+  std::int64_t other_files = 0;
+  std::int64_t hsm_frozen_ms = 0;
+};
+
 }  // namespace sejf::client
 
 #endif  // SEJF_CLIENT_TOKEN_TYPES_H_

@@ -130,6 +130,14 @@ absl::StatusOr<VaultCheck> TokensApi::Check() {
                    kFromProto);
 }
 
+absl::StatusOr<VaultBackup> TokensApi::Backup(const std::string& directory) {
+  v1::BackupVaultRequest request;
+  request.set_directory(directory);
+  return Converted(
+      UnaryCall(*stub_->rpc, &TokenVault::Stub::BackupVault, request, timeout_),
+      kFromProto);
+}
+
 absl::StatusOr<VaultStatus> TokensApi::Status() {
   return Converted(UnaryCall(*stub_->rpc, &TokenVault::Stub::GetVaultStatus,
                              v1::GetVaultStatusRequest(), timeout_),

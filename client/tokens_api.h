@@ -54,6 +54,9 @@ class TokensApi {
   absl::StatusOr<VaultStatus> Status();
   // What the HSM holds against what the vault records; changes nothing.
   absl::StatusOr<VaultCheck> Check();
+  // A consistent copy of the vault into `directory` on sejfd's host
+  // (docs/backup.md).
+  absl::StatusOr<VaultBackup> Backup(const std::string& directory);
 
  private:
   struct Stub;  // holds the generated stub

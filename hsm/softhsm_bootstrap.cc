@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto_init.h"
 #include "common/files.h"
@@ -42,14 +43,6 @@ struct Layout {
   std::string user_pin;
   std::string so_pin;
 };
-
-std::string ConfigText(const Layout& layout) {
-  return absl::StrCat(
-      "# SoftHSM2 configuration of sejf's embedded token; written by sejfd.\n",
-      "directories.tokendir = ", layout.tokens, "\n",
-      "objectstore.backend = file\n", "log.level = ERROR\n",
-      "slots.removable = false\n");
-}
 
 // The PIN in `path`; FAILED_PRECONDITION if the file is empty.
 absl::StatusOr<SecretBytes> ReadPin(const std::string& path) {
@@ -167,6 +160,15 @@ absl::Status SetUserPinIfMissing(std::shared_ptr<const Module> module,
 
 }  // namespace
 
+constexpr absl::string_view kConfigHeader =
+    "# SoftHSM2 configuration of sejf's embedded token; written by sejfd.\n";
+
+std::string SoftHsmConfigText(const std::string& dir) {
+  return absl::StrCat(kConfigHeader, "directories.tokendir = ", dir, "/",
+                      kSoftHsmTokensDir, "\n", "objectstore.backend = file\n",
+                      "log.level = ERROR\n", "slots.removable = false\n");
+}
+
 absl::StatusOr<OpenedToken> EnsureSoftHsmToken(const SoftHsmOptions& options) {
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError("the data directory must be set");
@@ -186,9 +188,17 @@ absl::StatusOr<OpenedToken> EnsureSoftHsmToken(const SoftHsmOptions& options) {
   RETURN_IF_ERROR(EnsureDirectory(dir, 0700, /*require_private=*/false));
   RETURN_IF_ERROR(
       EnsureDirectory(layout.tokens, 0700, /*require_private=*/true));
-  if (!PathExists(layout.config)) {
-    RETURN_IF_ERROR(
-        WriteFileAtomically(layout.config, ConfigText(layout), 0600));
+  // Written when missing, and rewritten when it is sejfd's own but names
+  // another directory's tokens (DIR was moved, or restored from a backup
+  // taken for another path); a file edited by hand is left as it is.
+  const std::string config_text = SoftHsmConfigText(layout.dir);
+  absl::StatusOr<std::string> config = ReadFile(layout.config);
+  if (absl::IsNotFound(config.status()) ||
+      (config.ok() && *config != config_text &&
+       absl::StartsWith(*config, kConfigHeader))) {
+    RETURN_IF_ERROR(WriteFileAtomically(layout.config, config_text, 0600));
+  } else if (!config.ok()) {
+    return config.status();
   }
   if (setenv("SOFTHSM2_CONF", layout.config.c_str(), /*overwrite=*/1) != 0) {
     return absl::InternalError(

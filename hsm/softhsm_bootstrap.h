@@ -23,6 +23,10 @@
 //                                           the token need that PIN; the
 //                                           message says how to recover)
 //
+// DIR/softhsm2.conf names DIR's own token directory: a file sejfd wrote for
+// another path (DIR moved, or restored from `sejf backup` elsewhere) is
+// rewritten; one edited by hand (without sejfd's first line) is kept.
+//
 // One process per DIR at a time.
 #ifndef SEJF_HSM_SOFTHSM_BOOTSTRAP_H_
 #define SEJF_HSM_SOFTHSM_BOOTSTRAP_H_
@@ -40,6 +44,11 @@ inline constexpr char kSoftHsmConfigFile[] = "softhsm2.conf";
 inline constexpr char kSoftHsmTokensDir[] = "tokens";
 inline constexpr char kUserPinFile[] = "hsm-pin";
 inline constexpr char kSoPinFile[] = "hsm-so-pin";
+
+// The text of DIR/softhsm2.conf for the data directory `dir` (absolute,
+// without line breaks): directories.tokendir = `dir`/tokens, as above. Also
+// written by `sejf backup` for the copy (vault/backup/vault_backup.h).
+std::string SoftHsmConfigText(const std::string& dir);
 
 struct SoftHsmOptions {
   std::string data_dir;  // required; created (0700) if missing, not its parent

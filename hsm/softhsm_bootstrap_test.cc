@@ -169,6 +169,38 @@ TEST_F(SoftHsmBootstrapTest, SecondRunReusesTheTokenAndLeavesPinFilesAlone) {
   EXPECT_TRUE(LoginWith(*second, CKU_USER, user_pin).ok());
 }
 
+TEST_F(SoftHsmBootstrapTest, AMovedDataDirectoryKeepsItsTokenAndPins) {
+  std::string serial;
+  {
+    auto first = EnsureSoftHsmToken(options_);
+    ASSERT_TRUE(first.ok()) << first.status();
+    serial = InitialisedTokens(*first->module).at(0).serial;
+  }
+  const std::string moved = root_.path() + "/moved";
+  ASSERT_EQ(rename(data_dir_.c_str(), moved.c_str()), 0);
+  options_.data_dir = moved;
+
+  auto second = EnsureSoftHsmToken(options_);
+  ASSERT_TRUE(second.ok()) << second.status();
+  auto tokens = InitialisedTokens(*second->module);
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0].serial, serial);
+  EXPECT_THAT(ReadOrEmpty(moved + "/softhsm2.conf"),
+              HasSubstr("directories.tokendir = " + moved + "/tokens\n"));
+}
+
+TEST_F(SoftHsmBootstrapTest, AConfigurationEditedByHandIsKept) {
+  ASSERT_TRUE(EnsureDirectory(data_dir_, 0700, true).ok());
+  const std::string edited = "directories.tokendir = " + data_dir_ +
+                             "/tokens\n"
+                             "objectstore.backend = file\n"
+                             "log.level = INFO\n";
+  ASSERT_TRUE(WriteFileAtomically(PathIn("softhsm2.conf"), edited, 0600).ok());
+  auto opened = EnsureSoftHsmToken(options_);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(ReadOrEmpty(PathIn("softhsm2.conf")), edited);
+}
+
 TEST_F(SoftHsmBootstrapTest, WrongUserPinIsPermissionDeniedWithoutAnyPin) {
   { ASSERT_TRUE(EnsureSoftHsmToken(options_).ok()); }
   const std::string real_pin = ReadOrEmpty(PathIn("hsm-pin"));

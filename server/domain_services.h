@@ -12,6 +12,7 @@
 #include "signer/ministry/token_encryption.h"
 #include "signer/qr/offline_qr_signer.h"
 #include "vault/audit/audit_log.h"
+#include "vault/backup/vault_backup.h"
 #include "vault/tokens/token_vault.h"
 
 namespace sejf::server {
@@ -37,6 +38,9 @@ struct DomainServices {
   vault::AuditLog* audit = nullptr;
   // `sejf vault check` (TokenVault.CheckVault).
   const signer::VaultChecker* vault_check = nullptr;
+  // `sejf backup` (TokenVault.BackupVault, issue 16); may be null
+  // (BackupVault then answers FAILED_PRECONDITION).
+  vault::VaultBackup* backup = nullptr;
 };
 
 }  // namespace sejf::server

@@ -39,6 +39,7 @@
 #include "hsm/metered_key_store.h"
 #include "hsm/pkcs11/pkcs11_key_store.h"
 #include "hsm/pool_metrics.h"
+#include "hsm/write_fenced_key_store.h"
 #include "server/config/load_config.h"
 #include "server/daemon.h"
 #include "server/dev_bootstrap.h"
@@ -49,6 +50,7 @@
 #include "server/rpc_metrics.h"
 #include "server/tls/dev_pki.h"
 #include "server/tls/revocation_list.h"
+#include "server/vault_backup_config.h"
 #include "signer/custody/key_custody.h"
 #include "vault/audit/audit_anchor.h"
 #include "vault/audit/audit_log.h"
@@ -343,12 +345,15 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   absl::StatusOr<std::unique_ptr<hsm::pkcs11::Pkcs11KeyStore>> key_store =
       hsm::pkcs11::Pkcs11KeyStore::Create(*std::move(token));
   if (!key_store.ok()) return fail("hsm", key_store.status());
+  // HSM writes can be held back for a moment, so `sejf backup` copies the
+  // token consistently with the database (vault/backup/vault_backup.h).
+  hsm::WriteFencedKeyStore fenced_keys(key_store->get());
   // Every HSM call from here on is bounded by [hsm] call_timeout_seconds on
   // as many workers as the store has sessions: a hung HSM answers
   // UNAVAILABLE and holds no server thread (hsm/bounded_key_store.h).
   absl::StatusOr<std::unique_ptr<hsm::BoundedKeyStore>> hsm_keys =
       hsm::BoundedKeyStore::Create(
-          key_store->get(),
+          &fenced_keys,
           {.workers = (*key_store)->pool().max_sessions(),
            .call_timeout = absl::Seconds(config.hsm.call_timeout_seconds)});
   if (!hsm_keys.ok()) return fail("hsm", hsm_keys.status());
@@ -360,6 +365,10 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   absl::StatusOr<std::unique_ptr<vault::Storage>> storage =
       OpenStorage(config, logger);
   if (!storage.ok()) return fail("storage", storage.status());
+  // The SQLite database itself, for `sejf backup` (null for another
+  // backend); taken before any wrapper goes around the storage.
+  vault::SqliteStorage* const sqlite =
+      dynamic_cast<vault::SqliteStorage*>(storage->get());
   // Every storage call counted (vault/storage/metered_storage.h).
   *storage = std::make_unique<vault::MeteredStorage>(*std::move(storage),
                                                      &metrics_registry);
@@ -481,6 +490,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
 
   signer::VaultChecker vault_check(keys, storage->get(), keyring->get(),
                                    tokens->get());
+  std::unique_ptr<vault::VaultBackup> backup =
+      VaultBackupFor(config, sqlite, &fenced_keys);
   // KSeF certificates enrolled into HSM keys (docs/lifecycle-certificates.md):
   // the worker resumes pending enrollments (also those a previous process
   // left) and mirrors the certificates' KSeF status. Stopped before the
@@ -582,7 +593,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                                    .ksef_tokens = ksef_tokens->get(),
                                    .enroller = enroller->get(),
                                    .audit = audit->get(),
-                                   .vault_check = &vault_check});
+                                   .vault_check = &vault_check,
+                                   .backup = backup.get()});
   if (!daemon.ok()) return fail("listen", daemon.status());
   PrintBanner(config, **daemon);
   logger.Log(LogLevel::kInfo, "started",

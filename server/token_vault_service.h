@@ -17,6 +17,7 @@
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "server/rpc_call.h"
 #include "signer/custody/vault_check.h"
+#include "vault/backup/vault_backup.h"
 #include "vault/tokens/token_vault.h"
 
 namespace sejf::server {
@@ -24,15 +25,18 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
-  // `env`, `tokens`, `vault_check` and `ksef_tokens` must outlive the
-  // service.
+  // `env`, `tokens`, `vault_check`, `ksef_tokens` and `backup` must outlive
+  // the service; `backup` may be null (BackupVault then answers
+  // FAILED_PRECONDITION).
   TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens,
                     const signer::VaultChecker& vault_check,
-                    broker::KsefTokens& ksef_tokens)
+                    broker::KsefTokens& ksef_tokens,
+                    vault::VaultBackup* backup = nullptr)
       : env_(env),
         tokens_(tokens),
         vault_check_(vault_check),
-        ksef_tokens_(ksef_tokens) {}
+        ksef_tokens_(ksef_tokens),
+        backup_(backup) {}
 
   grpc::Status ImportToken(grpc::ServerContext* context,
                            const sejf::v1::ImportTokenRequest* request,
@@ -71,6 +75,10 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
   grpc::Status CheckVault(grpc::ServerContext* context,
                           const sejf::v1::CheckVaultRequest* request,
                           sejf::v1::CheckVaultResponse* response) override;
+  // Issue 16, in token_vault_backup.cc: `sejf backup --to DIR`.
+  grpc::Status BackupVault(grpc::ServerContext* context,
+                           const sejf::v1::BackupVaultRequest* request,
+                           sejf::v1::BackupVaultResponse* response) override;
   // Issue 14, in token_vault_ksef.cc: tokens minted in KSeF; DestroyToken
   // with revoke_in_ksef.
   grpc::Status CreateTokenInKsef(
@@ -109,6 +117,7 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
   vault::TokenVault& tokens_;
   const signer::VaultChecker& vault_check_;
   broker::KsefTokens& ksef_tokens_;
+  vault::VaultBackup* const backup_;  // may be null
 };
 
 }  // namespace sejf::server

@@ -102,6 +102,12 @@ inline constexpr MethodCase kMethods[] = {
      server::Operation::kVaultAdmin, Target::kWholeVault, ""},
     {"/sejf.v1.TokenVault/CheckVault", server::Operation::kVaultAdmin,
      Target::kWholeVault, ""},
+    // Valid and authorized, then FAILED_PRECONDITION (no such parent): the
+    // matrix leaves no copies of the vault behind (tests/backup_e2e_test.cc
+    // makes real ones).
+    {"/sejf.v1.TokenVault/BackupVault", server::Operation::kVaultAdmin,
+     Target::kWholeVault,
+     R"(directory: "/nonexistent-sejf-authz-matrix/backup-$UNIQUE")"},
 
     {"/sejf.v1.KsefAuth/SignAuthTokenRequest", server::Operation::kAuthXades,
      Target::kCredentialInContext,

@@ -4,6 +4,7 @@
 
 #include "client/cli/audit_command.h"
 #include "client/cli/auth_command.h"
+#include "client/cli/backup_command.h"
 #include "client/cli/cli_context.h"
 #include "client/cli/key_command.h"
 #include "client/cli/mfcert_command.h"
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   AddQrCommand(app, context, &exit_code);
   AddMfcertCommand(app, context, &exit_code);
   AddSessionCommand(app, context, &exit_code);
+  AddBackupCommand(app, context, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -115,6 +115,27 @@ absl::StatusOr<std::unique_ptr<Transaction>> SqliteStorage::Begin(
                                   clock_, scrubber_, wal_guard_);
 }
 
+absl::StatusOr<SqliteStorage::Snapshot> SqliteStorage::TakeSnapshot() {
+  ASSIGN_OR_RETURN(SqliteConnectionPool::Lease lease, pool_.Acquire());
+  // A connection on a log removed under the process would copy what no
+  // later process sees: replace it first, as Begin does.
+  ASSIGN_OR_RETURN(bool replaced, wal_guard_.Check(*lease));
+  if (replaced) {
+    { SqliteConnectionPool::Lease retired = std::move(lease); }
+    ASSIGN_OR_RETURN(SqliteConnectionPool::Lease fresh, pool_.Acquire());
+    RETURN_IF_ERROR(BeginSqliteSnapshot(*fresh));
+    return Snapshot(std::move(fresh));
+  }
+  RETURN_IF_ERROR(BeginSqliteSnapshot(*lease));
+  return Snapshot(std::move(lease));
+}
+
+absl::StatusOr<SqliteBackupResult> SqliteStorage::BackupTo(
+    const std::string& dest_path) {
+  ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot());
+  return snapshot.CopyTo(dest_path);
+}
+
 absl::StatusOr<SqliteSettings> SqliteStorage::ReadSettings() {
   ASSIGN_OR_RETURN(SqliteConnectionPool::Lease lease, pool_.Acquire());
   SqliteSettings settings;

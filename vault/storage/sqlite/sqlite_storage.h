@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "vault/storage/sqlite/sqlite_backup.h"
 #include "vault/storage/sqlite/sqlite_connection_pool.h"
 #include "vault/storage/sqlite/sqlite_wal_guard.h"
 #include "vault/storage/sqlite/sqlite_wal_scrubber.h"
@@ -77,6 +78,37 @@ class SqliteStorage final : public Storage {
       TransactionMode mode) override;
 
   const std::string& path() const { return path_; }
+
+  // The database as of now, to be copied later while the storage serves
+  // (sqlite_backup.h): one pooled connection held in a read transaction
+  // until the snapshot is destroyed. Writers are not held up; WAL
+  // checkpoints wait for it. Destroy it before the storage.
+  class Snapshot {
+   public:
+    Snapshot(Snapshot&&) = default;
+    ~Snapshot() {
+      if (lease_ != nullptr) EndSqliteSnapshot(**lease_);
+    }
+    // The snapshot's database into a new file `dest_path`, mode 0600.
+    // Errors: as BackupSqliteDatabase.
+    absl::StatusOr<SqliteBackupResult> CopyTo(const std::string& dest_path) {
+      return BackupSqliteDatabase(**lease_, dest_path);
+    }
+
+   private:
+    friend class SqliteStorage;
+    explicit Snapshot(SqliteConnectionPool::Lease lease)
+        : lease_(
+              std::make_unique<SqliteConnectionPool::Lease>(std::move(lease))) {
+    }
+    std::unique_ptr<SqliteConnectionPool::Lease> lease_;  // null: moved from
+  };
+  // Errors: UNAVAILABLE when no connection is free within busy_timeout;
+  // others as sqlite_status.h.
+  absl::StatusOr<Snapshot> TakeSnapshot();
+
+  // TakeSnapshot and CopyTo in one.
+  absl::StatusOr<SqliteBackupResult> BackupTo(const std::string& dest_path);
 
   // The settings in effect on one of the pool's connections.
   absl::StatusOr<SqliteSettings> ReadSettings();
