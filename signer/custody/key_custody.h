@@ -95,15 +95,15 @@ struct KeyFilter {
 
 // What KeyCustody::Import takes (issue 15, docs/import.md).
 struct KeyImport {
-  std::string name;
+  std::string name = {};
   // The certificate, PEM (leaf first, then its chain) or one DER
   // certificate.
-  std::string certificate_chain;
+  std::string certificate_chain = {};
   // The private key wrapped for the import key (common/import_wrap.h).
-  std::string wrapped_key;
+  std::string wrapped_key = {};
   // Unset: from the certificate's keyUsage (digitalSignature ->
   // authentication, nonRepudiation -> offline).
-  std::optional<vault::KeyUsage> usage;
+  std::optional<vault::KeyUsage> usage = {};
 };
 
 struct KeyPage {
