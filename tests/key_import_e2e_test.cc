@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "signer/ksef/testing/xml_testing.h"
+#include "tests/testing/ksef_emulator.h"
 #include "tests/testing/sejfd_test.h"
 
 namespace sejf::testing {
@@ -403,6 +404,71 @@ TEST_F(KeyImportE2eTest, TokensTravelEncryptedToTheImportKey) {
 
   const std::string stored = EverythingStored();
   EXPECT_THAT(stored, Not(HasSubstr("CANARY0TOKEN")));
+}
+
+// KSeF logins with what was imported, against the KSeF emulator: an
+// imported key opens a session (XAdES the emulator verifies on its own), and
+// a token sent encrypted to the import key is the one KSeF knows.
+class KeyImportSessionE2eTest : public SejfdTest {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<KsefEmulator>> emulator =
+        KsefEmulator::Start();
+    ASSERT_TRUE(emulator.ok()) << emulator.status();
+    emulator_ = *std::move(emulator);
+    SejfdConfig config;
+    config.config = absl::StrCat(
+        "[ksef.environments.emu]\napi_url = \"", emulator_->base_url(),
+        "\"\nca_file = \"", emulator_->tls_ca_file(),
+        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+    ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
+  }
+
+  static void TearDownTestSuite() {
+    SejfdTest::TearDownTestSuite();
+    emulator_.reset();
+  }
+
+  static CommandResult Open(const std::string& name, const std::string& flag,
+                            const std::string& credential) {
+    return Sejf({"--output", "json", "session", "open", "--name", name, flag,
+                 credential, "--context", kContext, "--environment", "emu"});
+  }
+
+  static inline std::unique_ptr<KsefEmulator> emulator_;
+};
+
+TEST_F(KeyImportSessionE2eTest, ImportedKeyAndEncryptedTokenLogIn) {
+  const std::string dir = temp_dir();
+  CommandResult made = Shell(
+      "cd " + dir +
+      " && openssl ecparam -name prime256v1 -genkey -noout -out login.key && "
+      "printf 'pass-4711\\n' > login.pass && chmod 600 login.pass && "
+      "openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in "
+      "login.key -out login-enc.key -passout file:login.pass && "
+      "openssl req -x509 -new -key login.key -set_serial 0x0123456789ABCDEF "
+      "-subj '/CN=Jan Kowalski/serialNumber=TINPL-5265877635/C=PL' -days 30 "
+      "-addext keyUsage=critical,digitalSignature -out login.crt 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  CommandResult imported =
+      Sejf({"key", "import", "--name", "imported-login", "--certificate",
+            dir + "/login.crt", "--private-key", dir + "/login-enc.key",
+            "--password-file", dir + "/login.pass"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  CommandResult by_key = Open("by-imported-key", "--key", "imported-login");
+  ASSERT_EQ(by_key.exit_code, 0) << by_key.err;
+  EXPECT_EQ(JsonOf(by_key)["state"], "SESSION_STATE_ACTIVE");
+
+  const std::string token = "import-e2e-token-secret-0123456789";
+  ASSERT_TRUE(emulator_->RegisterKsefToken(token, "Nip", "5265877635").ok());
+  ASSERT_EQ(
+      Sejf({"token", "import", "--name", "enc-login", "--context", kContext},
+           token + "\n")
+          .exit_code,
+      0);
+  CommandResult by_token = Open("by-encrypted-token", "--token", "enc-login");
+  ASSERT_EQ(by_token.exit_code, 0) << by_token.err;
+  EXPECT_EQ(JsonOf(by_token)["state"], "SESSION_STATE_ACTIVE");
 }
 
 }  // namespace
