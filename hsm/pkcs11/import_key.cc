@@ -95,29 +95,25 @@ absl::Status GenerateImportKey(Lease& lease) {
                       "C_GenerateKeyPair (import key)");
 }
 
-// The import key's private half; FAILED_PRECONDITION when there is none
-// or several.
-absl::StatusOr<CK_OBJECT_HANDLE> ImportPrivateKey(Lease& lease) {
+// The import key's private halves: normally one; several when two sejfd
+// processes on one token made it at the same moment (each then serves
+// what was encrypted to either). FAILED_PRECONDITION when there is none.
+absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> ImportPrivateKeys(Lease& lease) {
   RETURN_IF_ERROR(lease.EnsureLoggedIn());
   ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> found,
                    FindImportHalf(lease, CKO_PRIVATE_KEY));
-  if (found.size() != 1) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        found.empty() ? "no" : absl::StrCat(found.size()), " import keys (",
-        kImportKeyLabel, ") in the token; GetImportKey creates one"));
+  if (found.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no import key (", kImportKeyLabel,
+                     ") in the token; GetImportKey creates one"));
   }
-  return found.front();
+  return found;
 }
 
-// Raw RSA (CKM_RSA_X_509) with the import key, then OAEP-SHA256 decoding.
-absl::StatusOr<SecretBytes> OaepDecrypt(Lease& lease,
-                                        absl::string_view ciphertext) {
-  if (ciphertext.size() != kImportKeyModulusSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kNotDecrypted, ": it must be ", kImportKeyModulusSize,
-                     " bytes, not ", ciphertext.size()));
-  }
-  ASSIGN_OR_RETURN(CK_OBJECT_HANDLE key, ImportPrivateKey(lease));
+// Raw RSA (CKM_RSA_X_509) with `key`, then OAEP-SHA256 decoding;
+// INVALID_ARGUMENT when it does not decrypt.
+absl::StatusOr<SecretBytes> OaepDecryptWith(Lease& lease, CK_OBJECT_HANDLE key,
+                                            absl::string_view ciphertext) {
   CK_MECHANISM mechanism{CKM_RSA_X_509, nullptr, 0};
   const CK_FUNCTION_LIST& f = lease.functions();
   RETURN_IF_ERROR(CkRvToStatus(f.C_DecryptInit(lease.handle(), &mechanism, key),
@@ -143,6 +139,25 @@ absl::StatusOr<SecretBytes> OaepDecrypt(Lease& lease,
   absl::StatusOr<SecretBytes> plain = DecodeOaepSha256(encoded);
   if (!plain.ok()) return absl::InvalidArgumentError(kNotDecrypted);
   return plain;
+}
+
+// OaepDecryptWith each import key until one opens `ciphertext`.
+absl::StatusOr<SecretBytes> OaepDecrypt(Lease& lease,
+                                        absl::string_view ciphertext) {
+  if (ciphertext.size() != kImportKeyModulusSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kNotDecrypted, ": it must be ", kImportKeyModulusSize,
+                     " bytes, not ", ciphertext.size()));
+  }
+  ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> keys,
+                   ImportPrivateKeys(lease));
+  absl::Status last;
+  for (CK_OBJECT_HANDLE key : keys) {
+    absl::StatusOr<SecretBytes> plain = OaepDecryptWith(lease, key, ciphertext);
+    if (plain.ok() || !absl::IsInvalidArgument(plain.status())) return plain;
+    last = plain.status();
+  }
+  return last;
 }
 
 // The public key the caller expects, as PKCS#11 attributes.
@@ -227,16 +242,21 @@ absl::StatusOr<std::string> ImportKeySpkiOn(Lease& lease) {
     RETURN_IF_ERROR(GenerateImportKey(lease));
     ASSIGN_OR_RETURN(found, FindImportHalf(lease, CKO_PUBLIC_KEY));
   }
-  if (found.size() != 1) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(found.size(), " public keys are labelled ",
-                     kImportKeyLabel, " in the token"));
+  // Several (two processes made it at once): the one with the smallest
+  // CKA_ID, so that every process publishes the same key.
+  CK_OBJECT_HANDLE chosen = found.front();
+  std::string chosen_id;
+  for (CK_OBJECT_HANDLE handle : found) {
+    ASSIGN_OR_RETURN(std::string id, GetBytesAttribute(lease, handle, CKA_ID));
+    if (handle == found.front() || id < chosen_id) {
+      chosen = handle;
+      chosen_id = std::move(id);
+    }
   }
   ASSIGN_OR_RETURN(std::string modulus,
-                   GetBytesAttribute(lease, found.front(), CKA_MODULUS));
-  ASSIGN_OR_RETURN(
-      std::string exponent,
-      GetBytesAttribute(lease, found.front(), CKA_PUBLIC_EXPONENT));
+                   GetBytesAttribute(lease, chosen, CKA_MODULUS));
+  ASSIGN_OR_RETURN(std::string exponent,
+                   GetBytesAttribute(lease, chosen, CKA_PUBLIC_EXPONENT));
   return RsaSpki(modulus, exponent);
 }
 

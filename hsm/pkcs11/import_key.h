@@ -27,6 +27,11 @@
 //
 // Any failure after C_UnwrapKey destroys what was created.
 //
+// Several sejfd processes on one token may each make the key on first use
+// at the same moment (the lock is per process): the public key published is
+// then the one with the smallest CKA_ID, and decryption tries each import
+// key, so nothing encrypted to either is refused.
+//
 // Thread-safety: functions are thread-safe as far as the lease is used by
 // one thread at a time; the caller serialises creating the import key.
 #ifndef SEJF_HSM_PKCS11_IMPORT_KEY_H_

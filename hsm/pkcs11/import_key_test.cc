@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/import_wrap.h"
 #include "common/openssl_ptr.h"
 #include "common/random.h"
@@ -217,6 +218,33 @@ TEST_F(ImportKeyTest, AlteredOrForeignWrapLeavesNothing) {
   EXPECT_EQ(ref.status().code(), absl::StatusCode::kInvalidArgument)
       << ref.status();
   EXPECT_EQ(OtherKeyObjects(), 0);
+}
+
+// Two sejfd processes on one token may both make the import key on first
+// use: every process then publishes the same one (the smallest CKA_ID) and
+// opens what was encrypted to either.
+TEST_F(ImportKeyTest, SecondImportKeyFromARaceStillDecryptsBoth) {
+  auto to_first = EncryptToImportKey(import_spki_, SecretFromView("first"));
+  ASSERT_TRUE(to_first.ok());
+  ASSERT_TRUE(
+      testing::RunCommand(
+          absl::StrCat("pkcs11-tool --module ", testing::kSoftHsmModule,
+                       " --token-label ", kToken, " --login --pin ", kUserPin,
+                       " --keypairgen --key-type rsa:3072 --id 00 "
+                       "--usage-decrypt --label ",
+                       kImportKeyLabel))
+          .ok());
+  auto published = store_->ImportKeyPublicKey();
+  ASSERT_TRUE(published.ok()) << published.status();
+  EXPECT_NE(*published, import_spki_);  // id 00 sorts first
+  auto to_second = EncryptToImportKey(*published, SecretFromView("second"));
+  ASSERT_TRUE(to_second.ok());
+  for (const auto& [ciphertext, text] :
+       {std::pair{*to_first, "first"}, std::pair{*to_second, "second"}}) {
+    auto plain = store_->DecryptWithImportKey(ciphertext);
+    ASSERT_TRUE(plain.ok()) << plain.status();
+    EXPECT_EQ(SecretView(*plain), text);
+  }
 }
 
 }  // namespace
