@@ -355,9 +355,13 @@ TEST_F(KeyImportE2eTest, ImportKeyFingerprintIsShownAndAWrongPinRefused) {
               HasSubstr("3072 bit"));
 
   KeyAndCertificate("pinned", "ec", "digitalSignature");
+  // As `openssl ecparam -genkey` writes it: EC PARAMETERS before the key.
+  InTemp(
+      "openssl ecparam -name prime256v1 > pinned-params.key && cat "
+      "pinned.key >> pinned-params.key");
   const std::vector<std::string> files = {
       "--certificate", temp_dir() + "/pinned.crt", "--private-key",
-      temp_dir() + "/pinned.key"};
+      temp_dir() + "/pinned-params.key"};
   std::vector<std::string> wrong = files;
   wrong.insert(wrong.end(), {"--import-key-fingerprint", std::string(64, 'a')});
   CommandResult refused = Import("pinned", wrong);

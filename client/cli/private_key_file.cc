@@ -179,8 +179,17 @@ absl::StatusOr<KeyMaterial> LoadKeyAndCertificate(
                                            &password) != 1) {
     return OpenSslInternal("OSSL_DECODER_CTX_new_for_pkey");
   }
-  const unsigned char* data = key_file.data();
-  std::size_t size = key_file.size();
+  // A PEM file may start with other blocks (`openssl ecparam -genkey`
+  // writes EC PARAMETERS first): decode from the first private key block.
+  const absl::string_view text = SecretView(key_file);
+  std::size_t start = 0;
+  if (const std::size_t label = text.find("PRIVATE KEY-----");
+      label != absl::string_view::npos) {
+    const std::size_t begin = text.rfind("-----BEGIN ", label);
+    if (begin != absl::string_view::npos) start = begin;
+  }
+  const unsigned char* data = key_file.data() + start;
+  std::size_t size = key_file.size() - start;
   const bool decoded = OSSL_DECODER_from_data(decoder.get(), &data, &size) == 1;
   EvpPkeyPtr key(raw);
   ERR_clear_error();

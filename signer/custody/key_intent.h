@@ -1,5 +1,5 @@
-// The intent KeyCustody::Generate records before it creates a key pair in
-// the HSM, so that a crash between creating the pair and recording the key
+// The intent KeyCustody::Generate (and Import, issue 15) records before it
+// creates a key pair in the HSM, so that a crash between creating the pair and recording the key
 // is recovered by destroying exactly the object it created, found by the
 // CKA_ID chosen and recorded beforehand, and never an object found by label.
 //
