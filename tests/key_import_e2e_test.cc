@@ -339,6 +339,45 @@ TEST_F(KeyImportE2eTest, BadInputIsRefusedClearlyAndLeavesNothing) {
   EXPECT_THAT(EverythingStored(), Not(HasSubstr(kPassword)));
 }
 
+// Without --password-file the password is asked on the terminal with echo
+// off: a pseudo-terminal (Python's pty) waits for the prompt, then types it.
+TEST_F(KeyImportE2eTest, PasswordIsAskedOnTheTerminalWithoutEcho) {
+  KeyAndCertificate("tty", "ec", "digitalSignature");
+  InTemp(
+      "openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in "
+      "tty.key -out tty-enc.key -passout file:" +
+      PasswordFile());
+  WriteTemp("typist.py",
+            "import os, pty, sys\n"
+            "pid, fd = pty.fork()\n"
+            "if pid == 0:\n"
+            "    os.execv(sys.argv[1], sys.argv[1:])\n"
+            "out, sent = b'', False\n"
+            "while True:\n"
+            "    try:\n"
+            "        data = os.read(fd, 4096)\n"
+            "    except OSError:\n"
+            "        break\n"
+            "    if not data:\n"
+            "        break\n"
+            "    out += data\n"
+            "    if not sent and b'input hidden' in out:\n"
+            "        os.write(fd, os.environ['TYPED'].encode() + b'\\n')\n"
+            "        sent = True\n"
+            "_, status = os.waitpid(pid, 0)\n"
+            "sys.stdout.buffer.write(out)\n"
+            "sys.exit(os.waitstatus_to_exitcode(status))\n");
+  CommandResult r = Shell(absl::StrCat(
+      "cd ", temp_dir(), " && TYPED='", kPassword, "' python3 typist.py ",
+      SEJF_CLI_BINARY, " --addr unix:", daemon().unix_socket(),
+      " key import --name tty-key --certificate tty.crt --private-key "
+      "tty-enc.key"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Password of tty-enc.key (input hidden)"));
+  EXPECT_THAT(r.out, Not(HasSubstr(kPassword)));
+  EXPECT_NE(PrivateKeyObject("tty-key"), "");
+}
+
 TEST_F(KeyImportE2eTest, ImportKeyFingerprintIsShownAndAWrongPinRefused) {
   CommandResult shown = Sejf({"key", "import-key"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
