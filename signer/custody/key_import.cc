@@ -163,6 +163,14 @@ absl::StatusOr<Key> KeyCustody::Import(const KeyImport& request) {
   absl::StatusOr<hsm::KeyRef> ref = keys_->UnwrapKeyPairWithId(
       intent.label, intent.key_id, request.wrapped_key, leaf.spki_der);
   if (absl::IsAlreadyExists(ref.status())) {
+    // The id is fresh: an object carrying it is ours, from a first attempt
+    // the store repeated after a device error. Remove it like any failure.
+    absl::StatusOr<hsm::KeyRef> ours = keys_->FindKeyById(intent.key_id);
+    if (!absl::IsNotFound(ours.status())) {
+      return undo(absl::UnavailableError(
+          "the HSM failed during the import and was asked again; what it "
+          "created is removed: try again"));
+    }
     AbandonIntent(name, intent);
     return absl::AlreadyExistsError(absl::StrCat(
         "the HSM token already holds a key labelled \"", intent.label,

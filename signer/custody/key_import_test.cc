@@ -186,5 +186,33 @@ TEST_F(KeyImportTest, ImportKeyOpensWhatTheClientEncrypted) {
   EXPECT_EQ(TaggedField(bad.status()), "encrypted_secret");
 }
 
+// A store that repeats an unwrap once, as the PKCS#11 store does after a
+// device error: the first attempt created the key, the second answers
+// ALREADY_EXISTS for the id.
+class RepeatingUnwrap : public hsm::KeyStoreWrapper {
+ public:
+  using KeyStoreWrapper::KeyStoreWrapper;
+  absl::StatusOr<hsm::KeyRef> UnwrapKeyPairWithId(
+      absl::string_view label, absl::string_view id, absl::string_view wrapped,
+      absl::string_view public_key_der) override {
+    target()
+        ->UnwrapKeyPairWithId(label, id, wrapped, public_key_der)
+        .IgnoreError();
+    return target()->UnwrapKeyPairWithId(label, id, wrapped, public_key_der);
+  }
+};
+
+TEST_F(KeyImportTest, RepeatedUnwrapThatFoundItsOwnKeyLeavesNothing) {
+  Material m = Make("repeated", "digitalSignature");
+  RepeatingUnwrap repeating(&keys_);
+  KeyCustody custody(&repeating, &storage_, &clock_);
+  auto key = custody.Import({.name = "repeated",
+                             .certificate_chain = m.certificate,
+                             .wrapped_key = m.wrapped});
+  EXPECT_EQ(key.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(CustodyObjects(), 0);
+  EXPECT_FALSE(HasIntent("repeated"));
+}
+
 }  // namespace
 }  // namespace sejf::signer
