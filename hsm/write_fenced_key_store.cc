@@ -81,6 +81,19 @@ absl::StatusOr<KeyRef> WriteFencedKeyStore::GenerateKeyPairWithId(
   return KeyStoreWrapper::GenerateKeyPairWithId(label, id, algorithm);
 }
 
+absl::StatusOr<std::string> WriteFencedKeyStore::ImportKeyPublicKey() {
+  Write write(this);
+  return KeyStoreWrapper::ImportKeyPublicKey();
+}
+
+absl::StatusOr<KeyRef> WriteFencedKeyStore::UnwrapKeyPairWithId(
+    absl::string_view label, absl::string_view id, absl::string_view wrapped,
+    absl::string_view public_key_der) {
+  Write write(this);
+  return KeyStoreWrapper::UnwrapKeyPairWithId(label, id, wrapped,
+                                              public_key_der);
+}
+
 absl::Status WriteFencedKeyStore::CreateKekWithId(absl::string_view kek_label,
                                                   absl::string_view id) {
   Write write(this);

@@ -11,7 +11,9 @@
 //
 // The calls held back are those that may write the token: GenerateKeyPair
 // (and …WithId), Destroy, WrapKey (its first call creates the default KEK),
-// CreateKek (and …WithId), DestroyKek and WriteDataObject. FreezeWrites
+// CreateKek (and …WithId), DestroyKek, WriteDataObject, ImportKeyPublicKey
+// (its first call creates the import key pair) and UnwrapKeyPairWithId (an
+// imported key becomes a token object). FreezeWrites
 // holds back the writes that start from then on, waits for the ones running
 // to return, and keeps holding back until the Freeze ends. A freeze whose
 // running writes do not return within its timeout (a write hung in the HSM)
@@ -85,6 +87,10 @@ class WriteFencedKeyStore : public KeyStoreWrapper {
                                absl::string_view id) override;
   absl::Status DestroyKek(absl::string_view kek_label,
                           absl::string_view id) override;
+  absl::StatusOr<std::string> ImportKeyPublicKey() override;
+  absl::StatusOr<KeyRef> UnwrapKeyPairWithId(
+      absl::string_view label, absl::string_view id, absl::string_view wrapped,
+      absl::string_view public_key_der) override;
 
  private:
   // Brackets a write: waits while frozen, counts the running ones.

@@ -17,7 +17,7 @@ struct SejfServices::Services {
       : identity(env),
         keys(env, *domain.keys, domain.enroller, domain.sessions),
         tokens(env, *domain.tokens, *domain.vault_check, *domain.ksef_tokens,
-               domain.backup),
+               domain.keys->import_key(), domain.backup),
         auth(env, *domain.auth_signer, *domain.token_encryptor, *domain.tokens,
              *domain.qr_signer, *domain.mfcerts),
         sessions(env, *domain.sessions),

@@ -16,6 +16,7 @@
 #include "broker/lifecycle/ksef_tokens.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "server/rpc_call.h"
+#include "signer/custody/import_key.h"
 #include "signer/custody/vault_check.h"
 #include "vault/backup/vault_backup.h"
 #include "vault/tokens/token_vault.h"
@@ -25,17 +26,19 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
-  // `env`, `tokens`, `vault_check`, `ksef_tokens` and `backup` must outlive
-  // the service; `backup` may be null (BackupVault then answers
+  // `env`, `tokens`, `vault_check`, `ksef_tokens`, `import_key` and `backup`
+  // must outlive the service; `backup` may be null (BackupVault then answers
   // FAILED_PRECONDITION).
   TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens,
                     const signer::VaultChecker& vault_check,
                     broker::KsefTokens& ksef_tokens,
+                    signer::ImportKey& import_key,
                     vault::VaultBackup* backup = nullptr)
       : env_(env),
         tokens_(tokens),
         vault_check_(vault_check),
         ksef_tokens_(ksef_tokens),
+        import_key_(import_key),
         backup_(backup) {}
 
   grpc::Status ImportToken(grpc::ServerContext* context,
@@ -91,6 +94,12 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       sejf::v1::CheckTokenInKsefResponse* response) override;
 
  private:
+  // The token a request carries: exactly one of `plaintext` (field secret,
+  // the weaker path) and `encrypted` (encrypted_secret, opened in the HSM).
+  // INVALID_ARGUMENT naming the field otherwise.
+  absl::StatusOr<SecretBytes> RequestSecret(SecretBytes plaintext,
+                                            const std::string& encrypted);
+
   // The token of request field "name" ("tokens/{token}"), authorized for
   // `operation` (FindAuthorizedToken: PERMISSION_DENIED by name, and
   // TokenNotFound alike for a missing token and one the caller's rules do
@@ -117,6 +126,8 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
   vault::TokenVault& tokens_;
   const signer::VaultChecker& vault_check_;
   broker::KsefTokens& ksef_tokens_;
+  // Opens ImportTokenRequest.encrypted_secret (issue 15).
+  signer::ImportKey& import_key_;
   vault::VaultBackup* const backup_;  // may be null
 };
 

@@ -179,6 +179,16 @@ inline constexpr MethodCase kMethods[] = {
     {"/sejf.v1.KeyCustody/RevokeKey", server::Operation::kKeysEnroll,
      Target::kCredentialInContext,
      R"(name: "keys/acme-auth" session: "sessions/acme-sess")"},
+
+    // Issue 15 (docs/import.md). ImportKey's certificate and wrapped key are
+    // judged by the domain after the decision (acme-auth's certificate is
+    // not the new key's): an allowed caller gets INVALID_ARGUMENT, audited
+    // with the rule.
+    {"/sejf.v1.KeyCustody/GetImportKey", std::nullopt, Target::kAnyCaller, ""},
+    {"/sejf.v1.KeyCustody/ImportKey", server::Operation::kKeysManage,
+     Target::kCredential,
+     R"(key_id: "acme-imp-$UNIQUE" certificate_chain: "$AUTH_CERT_PEM"
+        wrapped_key: "not-wrapped")"},
 };
 
 }  // namespace sejf::testing::authz

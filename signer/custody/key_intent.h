@@ -1,7 +1,8 @@
-// The intent KeyCustody::Generate records before it creates a key pair in
-// the HSM, so that a crash between creating the pair and recording the key
-// is recovered by destroying exactly the object it created, found by the
-// CKA_ID chosen and recorded beforehand, and never an object found by label.
+// The intent KeyCustody::Generate (and Import, issue 15) records before it
+// creates a key pair in the HSM, so that a crash between creating the pair and
+// recording the key is recovered by destroying exactly the object it created,
+// found by the CKA_ID chosen and recorded beforehand, and never an object found
+// by label.
 //
 // Stored through vault::Storage as kind kKeyIntentKind, record name = the
 // key's name, while a Generate of that name is under way (or after it
