@@ -5,6 +5,7 @@
 #include "broker/lifecycle/certificate_enroller.h"
 #include "broker/lifecycle/ksef_tokens.h"
 #include "broker/sessions/ksef_sessions.h"
+#include "server/dropoff/dropoff_import_key.h"
 #include "signer/custody/key_custody.h"
 #include "signer/custody/vault_check.h"
 #include "signer/ksef/auth_token_signer.h"
@@ -12,6 +13,7 @@
 #include "signer/ministry/token_encryption.h"
 #include "signer/qr/offline_qr_signer.h"
 #include "vault/audit/audit_log.h"
+#include "vault/dropoff/dropoff_store.h"
 #include "vault/tokens/token_vault.h"
 
 namespace sejf::server {
@@ -37,6 +39,12 @@ struct DomainServices {
   vault::AuditLog* audit = nullptr;
   // `sejf vault check` (TokenVault.CheckVault).
   const signer::VaultChecker* vault_check = nullptr;
+  // Issue 15, drop-off links: may be null (no [dropoff] listen; the Dropoff
+  // service then refuses to create links). The import key the page
+  // encrypts to, and the links' "https://HOST:PORT".
+  vault::DropoffStore* dropoffs = nullptr;
+  DropoffImportKey* dropoff_import_key = nullptr;
+  std::string dropoff_base_url;
 };
 
 }  // namespace sejf::server

@@ -76,7 +76,12 @@ DropoffStore::DropoffStore(Storage* storage, const Clock* clock,
                            DropoffOptions options)
     : storage_(storage), clock_(clock), options_(options) {}
 
-absl::StatusOr<NewDropoff> DropoffStore::Create(const DropoffRequest& request) {
+absl::Status DropoffStore::CheckRequest(const DropoffRequest& request) const {
+  return NewRecord(request, clock_->Now()).status();
+}
+
+absl::StatusOr<DropoffRecord> DropoffStore::NewRecord(
+    const DropoffRequest& request, absl::Time now) const {
   DropoffRecord record;
   record.target = request.target;
   RETURN_IF_ERROR(ValidateCredentialName(
@@ -112,10 +117,13 @@ absl::StatusOr<NewDropoff> DropoffStore::Create(const DropoffRequest& request) {
                      absl::FormatDuration(options_.max_lifetime)));
   }
   record.created_by = request.created_by;
-  const absl::Time now = clock_->Now();
   record.create_time = now;
   record.expire_time = now + request.lifetime;
+  return record;
+}
 
+absl::StatusOr<NewDropoff> DropoffStore::Create(const DropoffRequest& request) {
+  ASSIGN_OR_RETURN(DropoffRecord record, NewRecord(request, clock_->Now()));
   NewDropoff out;
   const std::string raw = RandomBytes(kSecretBytes);
   std::string text = absl::WebSafeBase64Escape(raw);  // unpadded

@@ -87,6 +87,8 @@ class DropoffStore {
   // A new pending link. INVALID_ARGUMENT naming the field for a bad name,
   // context or usage, or a lifetime outside [1 minute, max_lifetime].
   absl::StatusOr<NewDropoff> Create(const DropoffRequest& request);
+  // Create's validation alone (for adapters, before they authorize).
+  absl::Status CheckRequest(const DropoffRequest& request) const;
 
   // NOT_FOUND for an unknown id.
   absl::StatusOr<Dropoff> Get(absl::string_view id);
@@ -109,6 +111,9 @@ class DropoffStore {
       const std::function<absl::Status(const Dropoff&)>& deliver);
 
  private:
+  // The validated pending record of `request` made at `now` (no secret yet).
+  absl::StatusOr<DropoffRecord> NewRecord(const DropoffRequest& request,
+                                          absl::Time now) const;
   // The rules above in one write transaction; `claim` then marks it used.
   absl::StatusOr<Dropoff> CheckAndMaybeClaim(absl::string_view id,
                                              const SecretBytes& secret,
