@@ -153,4 +153,30 @@ absl::StatusOr<std::vector<KeyObject>> BoundedKeyStore::ListKeyObjects() {
       "ListKeyObjects", [t = target()] { return t->ListKeyObjects(); });
 }
 
+absl::StatusOr<std::string> BoundedKeyStore::ImportKeyPublicKey() {
+  return pool_->Run<std::string>(
+      "ImportKeyPublicKey", [t = target()] { return t->ImportKeyPublicKey(); });
+}
+
+absl::StatusOr<SecretBytes> BoundedKeyStore::DecryptWithImportKey(
+    absl::string_view ciphertext) {
+  return pool_->Run<SecretBytes>(
+      "DecryptWithImportKey",
+      [t = target(), ciphertext = std::string(ciphertext)] {
+        return t->DecryptWithImportKey(ciphertext);
+      });
+}
+
+absl::StatusOr<KeyRef> BoundedKeyStore::UnwrapKeyPairWithId(
+    absl::string_view label, absl::string_view id, absl::string_view wrapped,
+    absl::string_view public_key_der) {
+  return pool_->Run<KeyRef>(
+      "UnwrapKeyPairWithId",
+      [t = target(), label = std::string(label), id = std::string(id),
+       wrapped = std::string(wrapped),
+       public_key_der = std::string(public_key_der)] {
+        return t->UnwrapKeyPairWithId(label, id, wrapped, public_key_der);
+      });
+}
+
 }  // namespace sejf::hsm

@@ -69,4 +69,25 @@ absl::Status ValidateDataObject(absl::string_view label,
   return absl::OkStatus();
 }
 
+namespace {
+absl::Status NoImportKey() {
+  return absl::UnimplementedError("this key store has no import key");
+}
+}  // namespace
+
+absl::StatusOr<std::string> KeyStore::ImportKeyPublicKey() {
+  return NoImportKey();
+}
+
+absl::StatusOr<SecretBytes> KeyStore::DecryptWithImportKey(absl::string_view) {
+  return NoImportKey();
+}
+
+absl::StatusOr<KeyRef> KeyStore::UnwrapKeyPairWithId(absl::string_view,
+                                                     absl::string_view,
+                                                     absl::string_view,
+                                                     absl::string_view) {
+  return NoImportKey();
+}
+
 }  // namespace sejf::hsm

@@ -250,7 +250,43 @@ class KeyStore {
   // nothing here is used to find a key to sign or unwrap with.
   // Errors: UNAVAILABLE.
   virtual absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() = 0;
+
+  // --- The import key (issue 15; formats in common/import_wrap.h) ---
+  // An RSA-3072 key pair labelled kImportKeyLabel: the private half
+  // sensitive, never extractable, CKA_DECRYPT and CKA_UNWRAP only. Clients
+  // encrypt tokens and wrap private keys to it; what they send is opened
+  // only here. A store that has none answers UNIMPLEMENTED (the defaults).
+
+  // The import key's public half (DER SubjectPublicKeyInfo), creating the
+  // pair on first use (it persists in the HSM). Errors: UNAVAILABLE;
+  // FAILED_PRECONDITION when several objects carry the label.
+  virtual absl::StatusOr<std::string> ImportKeyPublicKey();
+
+  // The plaintext of an RSA-OAEP-SHA256 ciphertext to the import key (see
+  // EncryptToImportKey), in zeroing memory. Errors: INVALID_ARGUMENT when it
+  // does not decrypt (one message whatever the defect); FAILED_PRECONDITION
+  // when the import key does not exist; UNAVAILABLE.
+  virtual absl::StatusOr<SecretBytes> DecryptWithImportKey(
+      absl::string_view ciphertext);
+
+  // Unwraps `wrapped` (WrapForImport's layout) into a private key object
+  // labelled `label` with CKA_ID `id` (sensitive, never extractable, sign
+  // only, like GenerateKeyPairWithId's) and creates its public half from
+  // `public_key_der` (the SPKI the caller expects: same label and id). The
+  // private key is never in host memory in the PKCS#11 store. Whether the
+  // two halves match is the caller's to check (a test signature): on
+  // mismatch, Destroy. Errors: INVALID_ARGUMENT when `wrapped` does not
+  // unwrap or the key is not one of the KeyAlgorithm kinds (nothing is left
+  // behind); ALREADY_EXISTS as GenerateKeyPairWithId; FAILED_PRECONDITION
+  // when there is no import key; UNAVAILABLE (objects with `id` may exist:
+  // Destroy them).
+  virtual absl::StatusOr<KeyRef> UnwrapKeyPairWithId(
+      absl::string_view label, absl::string_view id, absl::string_view wrapped,
+      absl::string_view public_key_der);
 };
+
+// The CKA_LABEL of the import key pair (both halves).
+inline constexpr char kImportKeyLabel[] = "sejf-import/1";
 
 // A KeyStore that forwards every call to another one (after leveldb's
 // EnvWrapper): derive from it and override what should behave differently.
@@ -315,6 +351,18 @@ class KeyStoreWrapper : public KeyStore {
   }
   absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() override {
     return target_->ListKeyObjects();
+  }
+  absl::StatusOr<std::string> ImportKeyPublicKey() override {
+    return target_->ImportKeyPublicKey();
+  }
+  absl::StatusOr<SecretBytes> DecryptWithImportKey(
+      absl::string_view ciphertext) override {
+    return target_->DecryptWithImportKey(ciphertext);
+  }
+  absl::StatusOr<KeyRef> UnwrapKeyPairWithId(
+      absl::string_view label, absl::string_view id, absl::string_view wrapped,
+      absl::string_view public_key_der) override {
+    return target_->UnwrapKeyPairWithId(label, id, wrapped, public_key_der);
   }
 
   // Keys and KEKs named by a caller-chosen id.

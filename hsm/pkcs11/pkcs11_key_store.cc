@@ -15,6 +15,7 @@
 #include "common/status_macros.h"
 #include "hsm/pkcs11/ck_rv.h"
 #include "hsm/pkcs11/data_object.h"
+#include "hsm/pkcs11/import_key.h"
 #include "hsm/pkcs11/key_pair_generation.h"
 #include "hsm/pkcs11/objects.h"
 #include "hsm/pkcs11/public_key_der.h"
@@ -607,6 +608,62 @@ absl::StatusOr<std::vector<KeyObject>> Pkcs11KeyStore::ListKeyObjects() {
   return WithContext(
       Run<std::vector<KeyObject>>(op),
       absl::StrCat("listing the key objects of token \"", token_label_, "\""));
+}
+
+}  // namespace sejf::hsm::pkcs11
+
+namespace sejf::hsm::pkcs11 {
+
+absl::StatusOr<std::string> Pkcs11KeyStore::ImportKeyPublicKey() {
+  absl::MutexLock lock(&import_key_mu_);
+  return WithContext(
+      Run<std::string>([&](Lease& lease) { return ImportKeySpkiOn(lease); }),
+      absl::StrCat("the import key of token \"", token_label_, "\""));
+}
+
+absl::StatusOr<SecretBytes> Pkcs11KeyStore::DecryptWithImportKey(
+    absl::string_view ciphertext) {
+  return Run<SecretBytes>(
+      [&](Lease& lease) { return DecryptWithImportKeyOn(lease, ciphertext); });
+}
+
+absl::StatusOr<KeyRef> Pkcs11KeyStore::UnwrapKeyPairWithId(
+    absl::string_view label, absl::string_view id, absl::string_view wrapped,
+    absl::string_view public_key_der) {
+  RETURN_IF_ERROR(ValidateKeyLabel(label));
+  RETURN_IF_ERROR(ValidateKeyId(id));
+  absl::MutexLock lock(&generate_mu_);
+  auto op = [&](Lease& lease) -> absl::StatusOr<KeyRef> {
+    RETURN_IF_ERROR(lease.EnsureLoggedIn());
+    const CK_ULONG private_key = CKO_PRIVATE_KEY;
+    ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> existing,
+                     FindObjects(lease, {UlongAttribute(CKA_CLASS, private_key),
+                                         BytesAttribute(CKA_LABEL, label)}));
+    if (!existing.empty()) {
+      return absl::AlreadyExistsError(absl::StrCat("a key labelled \"", label,
+                                                   "\" exists in token \"",
+                                                   token_label_, "\""));
+    }
+    for (CK_ULONG object_class : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
+      ASSIGN_OR_RETURN(
+          existing, FindObjects(lease, {UlongAttribute(CKA_CLASS, object_class),
+                                        BytesAttribute(CKA_ID, id)}));
+      if (!existing.empty()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("a key with id ", KeyIdHex(id), " exists in token \"",
+                         token_label_, "\""));
+      }
+    }
+    ASSIGN_OR_RETURN(
+        KeyAlgorithm algorithm,
+        UnwrapKeyPairOn(lease, label, id, wrapped, public_key_der));
+    return KeyRef{.id = std::string(id),
+                  .label = std::string(label),
+                  .algorithm = algorithm,
+                  .uri = FormatPkcs11Uri(token_label_, label, id)};
+  };
+  return WithContext(Run<KeyRef>(op),
+                     absl::StrCat("importing key \"", label, "\""));
 }
 
 }  // namespace sejf::hsm::pkcs11

@@ -112,6 +112,13 @@ class Pkcs11KeyStore : public KeyStore {
   absl::Status WriteDataObject(absl::string_view label,
                                absl::string_view value) override;
   absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() override;
+  // The import key: see pkcs11/import_key.h.
+  absl::StatusOr<std::string> ImportKeyPublicKey() override;
+  absl::StatusOr<SecretBytes> DecryptWithImportKey(
+      absl::string_view ciphertext) override;
+  absl::StatusOr<KeyRef> UnwrapKeyPairWithId(
+      absl::string_view label, absl::string_view id, absl::string_view wrapped,
+      absl::string_view public_key_der) override;
 
   // Keys and KEKs named by a caller-chosen id.
   absl::StatusOr<KeyRef> GenerateKeyPairWithId(absl::string_view label,
@@ -183,7 +190,8 @@ class Pkcs11KeyStore : public KeyStore {
   absl::flat_hash_map<std::string, std::unique_ptr<KeyEncryptionKey>> keks_
       ABSL_GUARDED_BY(keks_mu_);
 
-  absl::Mutex generate_mu_;  // serialises the label check and the creation
+  absl::Mutex generate_mu_;    // serialises the label check and the creation
+  absl::Mutex import_key_mu_;  // serialises creating the import key
   // Serialises data object reads and writes (a write takes three steps).
   absl::Mutex data_objects_mu_;
   absl::Mutex cache_mu_;

@@ -58,6 +58,13 @@ class FakeKeyStore : public KeyStore {
   absl::Status WriteDataObject(absl::string_view label,
                                absl::string_view value) override;
   absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() override;
+  // The import key (RSA-3072 made on first use, in memory).
+  absl::StatusOr<std::string> ImportKeyPublicKey() override;
+  absl::StatusOr<SecretBytes> DecryptWithImportKey(
+      absl::string_view ciphertext) override;
+  absl::StatusOr<KeyRef> UnwrapKeyPairWithId(
+      absl::string_view label, absl::string_view id, absl::string_view wrapped,
+      absl::string_view public_key_der) override;
 
   // Keys and KEKs named by a caller-chosen id.
   absl::StatusOr<KeyRef> GenerateKeyPairWithId(absl::string_view label,
@@ -91,6 +98,9 @@ class FakeKeyStore : public KeyStore {
   // KEKs by label; the default one (kFakeDefaultKekLabel) is created by the
   // first WrapKey, others by CreateKek*.
   std::map<std::string, StoredKek> keks_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<EVP_PKEY> import_key_ ABSL_GUARDED_BY(mu_);
+  // The import key, or FAILED_PRECONDITION when none was made.
+  absl::StatusOr<std::shared_ptr<EVP_PKEY>> ImportKey();
   // Data objects by label.
   std::map<std::string, std::string, std::less<>> data_objects_
       ABSL_GUARDED_BY(mu_);
