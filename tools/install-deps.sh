@@ -22,6 +22,7 @@ packages=(
   python3 python3-cryptography libxml2-utils curl
   nodejs npm
   e2fsprogs mount  # tests/storage_fault_e2e_test: mkfs.ext4, chattr, mount -o loop
+  libcpp-httplib-dev chromium  # issue 15: the drop-off listener; its page test
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "server/config/host_port.h"
@@ -212,6 +213,31 @@ const KeySpec kKeys[] = {
        return Ok();
      },
      nullptr, [](const Config& c) { return c.audit.checkpoint_export_file; }},
+
+    // Issue 15: drop-off links (docs/dropoff.md).
+    {"dropoff.listen", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (!v.empty()) {
+         if (auto parsed = ParseHostPort(v); !parsed.ok()) {
+           return parsed.status();
+         }
+       }
+       c.dropoff.listen = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.dropoff.listen; }},
+    {"dropoff.public_url", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (!v.empty() && (!absl::StartsWith(v, "https://") || v.size() <= 8 ||
+                          absl::EndsWith(v, "/") ||
+                          v.find_first_of(" #?\"\\") != std::string::npos)) {
+         return absl::InvalidArgumentError(
+             "must be https://host[:port] (no trailing /, query or fragment)");
+       }
+       c.dropoff.public_url = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.dropoff.public_url; }},
 
     {"ksef.signing_time_skew_seconds", KeyType::kInteger, nullptr,
      [](Config& c, std::int64_t v) {

@@ -4,7 +4,8 @@
 // decryption of what the browser sent, inside the HSM.
 //
 // A port, so the portal's unit tests run over an in-memory RSA key and
-// sejfd binds it to its key store (KeyStoreImportKey below).
+// sejfd binds it to its key store (KeyStoreImportKey below). The
+// fingerprint shown is common/import_wrap.h's ImportKeyFingerprint.
 //
 // Thread-safety: implementations are thread-safe.
 #ifndef SEJF_SERVER_DROPOFF_DROPOFF_IMPORT_KEY_H_
@@ -15,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/secret.h"
+#include "hsm/key_store.h"
 
 namespace sejf::server {
 
@@ -28,9 +30,22 @@ class DropoffImportKey {
   virtual absl::StatusOr<SecretBytes> Decrypt(absl::string_view ciphertext) = 0;
 };
 
-// The fingerprint the page and `sejf dropoff create` show: lowercase hex
-// SHA-256 of the DER SPKI (common/import_wrap.h's ImportKeyFingerprint).
-std::string ImportKeyFingerprintHex(absl::string_view spki_der);
+// The import key of sejfd's key store (hsm::KeyStore::ImportKeyPublicKey,
+// DecryptWithImportKey: created on first use, decrypting in the HSM).
+// `keys` must outlive it.
+class KeyStoreImportKey final : public DropoffImportKey {
+ public:
+  explicit KeyStoreImportKey(hsm::KeyStore* keys) : keys_(keys) {}
+  absl::StatusOr<std::string> PublicKey() override {
+    return keys_->ImportKeyPublicKey();
+  }
+  absl::StatusOr<SecretBytes> Decrypt(absl::string_view ciphertext) override {
+    return keys_->DecryptWithImportKey(ciphertext);
+  }
+
+ private:
+  hsm::KeyStore* const keys_;
+};
 
 }  // namespace sejf::server
 

@@ -103,6 +103,9 @@ absl::StatusOr<std::unique_ptr<DropoffListener>> DropoffListener::Start(
                                 httplib::Response& res) {
     res.set_content(std::string(kDropoffPageCss), "text/css; charset=utf-8");
   });
+  // Browsers ask for it; nothing to show.
+  server.Get("/favicon.ico", [](const httplib::Request&,
+                                httplib::Response& res) { res.status = 204; });
   server.Post(absl::StrCat("/api/d/", kIdPattern, "/open"),
               [portal](const httplib::Request& req, httplib::Response& res) {
                 Reply(res, portal->Open(req.matches[1].str(), req.body,

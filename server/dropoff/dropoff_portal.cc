@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/echo.h"
+#include "common/import_wrap.h"
 #include "common/random.h"
 #include "common/secret.h"
 #include "common/status_macros.h"
@@ -163,7 +164,7 @@ PortalResponse DropoffPortal::Open(absl::string_view id, absl::string_view body,
                                    absl::UTCTimeZone())},
       {"import_key",
        {{"spki", absl::Base64Escape(*spki)},
-        {"fingerprint", ImportKeyFingerprintHex(*spki)}}},
+        {"fingerprint", ImportKeyFingerprint(*spki)}}},
   };
   return {.http_status = 200, .json = answer.dump()};
 }

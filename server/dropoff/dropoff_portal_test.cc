@@ -13,6 +13,7 @@
 
 #include "absl/strings/escaping.h"
 #include "common/crypto_init.h"
+#include "common/import_wrap.h"
 #include "common/openssl_ptr.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -133,7 +134,7 @@ TEST_F(DropoffPortalTest, OpenShowsTheTargetAndTheImportKeyFingerprint) {
   EXPECT_EQ(j["context"], "nip:5265877635");
   std::string spki = *import_key_.PublicKey();
   EXPECT_EQ(j["import_key"]["spki"], absl::Base64Escape(spki));
-  EXPECT_EQ(j["import_key"]["fingerprint"], ImportKeyFingerprintHex(spki));
+  EXPECT_EQ(j["import_key"]["fingerprint"], ImportKeyFingerprint(spki));
   EXPECT_THAT(AuditText(), HasSubstr("dropoff/open OK nip:5265877635 opened"));
 }
 

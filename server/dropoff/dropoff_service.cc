@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/import_wrap.h"
 #include "common/status_macros.h"
 #include "server/common_conversions.h"
 
@@ -131,7 +132,7 @@ grpc::Status DropoffService::CreateDropoff(
                                    SecretView(made.secret));
     response->set_url(url);
     sodium_memzero(url.data(), url.size());
-    response->set_import_key_fingerprint(ImportKeyFingerprintHex(spki));
+    response->set_import_key_fingerprint(ImportKeyFingerprint(spki));
     return absl::OkStatus();
   });
 }
