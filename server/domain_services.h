@@ -44,7 +44,7 @@ struct DomainServices {
   // encrypts to, and the links' "https://HOST:PORT".
   vault::DropoffStore* dropoffs = nullptr;
   DropoffImportKey* dropoff_import_key = nullptr;
-  std::string dropoff_base_url;
+  std::string dropoff_base_url = {};
 };
 
 }  // namespace sejf::server
