@@ -167,6 +167,15 @@ RevokedKey FromProto(const v1::RevokeKeyResponse& response) {
                               response.closed_sessions().end()}};
 }
 
+v1::ImportKeyRequest ToProto(const KeyImportRequest& request) {
+  v1::ImportKeyRequest out;
+  out.set_key_id(request.key_id);
+  out.set_certificate_chain(request.certificate_chain);
+  out.set_wrapped_key(request.wrapped_key);
+  out.set_usage(ToProto(request.usage));
+  return out;
+}
+
 v1::GenerateKeyRequest ToProto(const NewKey& key) {
   v1::GenerateKeyRequest out;
   out.set_key_id(key.key_id);

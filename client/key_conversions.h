@@ -15,6 +15,7 @@ namespace sejf::client {
 Key FromProto(const v1::Key& key);
 v1::Key ToProto(const Key& key);
 
+v1::ImportKeyRequest ToProto(const KeyImportRequest& request);
 v1::GenerateKeyRequest ToProto(const NewKey& key);
 v1::ListKeysRequest ToProto(const KeyFilter& filter, const PageRequest& page);
 Page<Key> FromProto(const v1::ListKeysResponse& page);

@@ -98,6 +98,23 @@ struct RevokedKey {
 };
 
 // What GenerateKey makes.
+// sejfd's import key (GetImportKey; docs/import.md).
+struct ImportKeyInfo {
+  std::string public_key_der;  // SubjectPublicKeyInfo, RSA-3072
+  std::string public_key_pem;
+  std::string fingerprint;  // lowercase hex SHA-256 of public_key_der
+  std::string scheme;
+};
+
+// An existing key and certificate to bring into custody (ImportKey). The
+// private key is only ever here wrapped for the import key.
+struct KeyImportRequest {
+  std::string key_id;
+  std::string certificate_chain;  // PEM (leaf first) or one DER certificate
+  std::string wrapped_key;        // common/import_wrap.h's WrapForImport
+  KeyUsage usage = KeyUsage::kUnspecified;  // unspecified: from keyUsage
+};
+
 struct NewKey {
   // The {key} part of the new key's name.
   std::string key_id;

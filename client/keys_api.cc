@@ -114,4 +114,20 @@ absl::StatusOr<RevokedKey> KeysApi::Revoke(const std::string& name,
                    kFromProto);
 }
 
+absl::StatusOr<ImportKeyInfo> KeysApi::GetImportKey() {
+  auto response = UnaryCall(*stub_->rpc, &KeyCustody::Stub::GetImportKey,
+                            v1::GetImportKeyRequest(), timeout_);
+  if (!response.ok()) return response.status();
+  return ImportKeyInfo{.public_key_der = response->public_key_der(),
+                       .public_key_pem = response->public_key_pem(),
+                       .fingerprint = response->fingerprint_sha256(),
+                       .scheme = response->scheme()};
+}
+
+absl::StatusOr<Key> KeysApi::Import(const KeyImportRequest& request) {
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::ImportKey,
+                             ToProto(request), timeout_),
+                   kKey);
+}
+
 }  // namespace sejf::client

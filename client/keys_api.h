@@ -48,6 +48,9 @@ class KeysApi {
   absl::StatusOr<RevokedKey> Revoke(const std::string& name,
                                     const std::string& session,
                                     RevocationReason reason);
+  // The import key (issue 15) and a key import through it.
+  absl::StatusOr<ImportKeyInfo> GetImportKey();
+  absl::StatusOr<Key> Import(const KeyImportRequest& request);
 
  private:
   struct Stub;  // holds the generated stub

@@ -120,8 +120,12 @@ v1::ImportTokenRequest ToProto(const TokenImport& token) {
     *out.mutable_expire_time() = ToProto(*token.expire_time);
   }
   // Straight into the field: no temporary copy left unwiped.
-  const absl::string_view secret = SecretView(token.secret);
-  out.set_secret(secret.data(), secret.size());
+  if (!token.encrypted_secret.empty()) {
+    out.set_encrypted_secret(token.encrypted_secret);
+  } else {
+    const absl::string_view secret = SecretView(token.secret);
+    out.set_secret(secret.data(), secret.size());
+  }
   return out;
 }
 

@@ -73,7 +73,12 @@ struct TokenImport {
   std::string description;
   // Unset: the token does not expire.
   std::optional<absl::Time> expire_time;
+  // The token in plaintext (the weaker path), or nothing when
+  // encrypted_secret is set.
   SecretBytes secret;
+  // The token encrypted to sejfd's import key (common/import_wrap.h's
+  // EncryptToImportKey): sent instead of `secret` when not empty.
+  std::string encrypted_secret;
 };
 
 // Which tokens ListTokens returns; empty / unset means any.

@@ -50,6 +50,16 @@ absl::StatusOr<Token> TokensApi::Rotate(const std::string& name,
   return Converted(response, kToken);
 }
 
+absl::StatusOr<Token> TokensApi::RotateEncrypted(
+    const std::string& name, const std::string& encrypted_secret) {
+  v1::RotateTokenRequest request;
+  request.set_name(name);
+  request.set_encrypted_secret(encrypted_secret);
+  return Converted(
+      UnaryCall(*stub_->rpc, &TokenVault::Stub::RotateToken, request, timeout_),
+      kToken);
+}
+
 absl::StatusOr<Token> TokensApi::Get(const std::string& name) {
   return Converted(
       CallWithName(*stub_->rpc, &TokenVault::Stub::GetToken, name, timeout_),

@@ -33,6 +33,9 @@ class TokensApi {
   // `name` is the resource name, "tokens/{token}", here and below.
   absl::StatusOr<Token> Rotate(const std::string& name,
                                const SecretBytes& secret);
+  // As Rotate, with the new token encrypted to sejfd's import key.
+  absl::StatusOr<Token> RotateEncrypted(const std::string& name,
+                                        const std::string& encrypted_secret);
   absl::StatusOr<Token> Get(const std::string& name);
   absl::StatusOr<Page<Token>> ListPage(const TokenFilter& filter,
                                        const PageRequest& page);

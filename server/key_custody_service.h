@@ -66,6 +66,13 @@ class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
   grpc::Status RevokeKey(grpc::ServerContext* context,
                          const sejf::v1::RevokeKeyRequest* request,
                          sejf::v1::RevokeKeyResponse* response) override;
+  // The import key and key import (key_custody_import.cc, issue 15).
+  grpc::Status GetImportKey(grpc::ServerContext* context,
+                            const sejf::v1::GetImportKeyRequest* request,
+                            sejf::v1::GetImportKeyResponse* response) override;
+  grpc::Status ImportKey(grpc::ServerContext* context,
+                         const sejf::v1::ImportKeyRequest* request,
+                         sejf::v1::ImportKeyResponse* response) override;
 
  private:
   // The frame of the handlers that act on the one key their request names

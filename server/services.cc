@@ -17,7 +17,8 @@ struct SejfServices::Services {
   Services(const ServiceEnvironment& env, const DomainServices& domain)
       : identity(env),
         keys(env, *domain.keys, domain.enroller, domain.sessions),
-        tokens(env, *domain.tokens, *domain.vault_check, *domain.ksef_tokens),
+        tokens(env, *domain.tokens, *domain.vault_check, *domain.ksef_tokens,
+               domain.keys->import_key()),
         auth(env, *domain.auth_signer, *domain.token_encryptor, *domain.tokens,
              *domain.qr_signer, *domain.mfcerts),
         sessions(env, *domain.sessions),

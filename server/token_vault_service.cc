@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/secret.h"
+#include "common/status_context.h"
 #include "common/status_macros.h"
 #include "server/common_conversions.h"
 #include "server/credential_access.h"
@@ -31,6 +32,22 @@ SecretBytes TakeSecret(const std::string& field_value) {
 }
 
 }  // namespace
+
+absl::StatusOr<SecretBytes> TokenVaultService::RequestSecret(
+    SecretBytes plaintext, const std::string& encrypted) {
+  if (plaintext.empty() == encrypted.empty()) {
+    return absl::InvalidArgumentError(
+        "give exactly one of secret and encrypted_secret (preferred: the "
+        "token encrypted to the import key, GetImportKey)");
+  }
+  if (!encrypted.empty()) {
+    absl::StatusOr<SecretBytes> opened =
+        import_key_.Open(encrypted, "encrypted_secret");
+    if (!opened.ok()) return WithTaggedField(opened.status());
+    return opened;
+  }
+  return plaintext;
+}
 
 absl::StatusOr<vault::Token> TokenVaultService::AuthorizedToken(
     RpcCall& call, const std::string& resource, Operation operation) const {
@@ -57,8 +74,11 @@ grpc::Status TokenVaultService::ImportToken(
     grpc::ServerContext* context, const sejf::v1::ImportTokenRequest* request,
     sejf::v1::ImportTokenResponse* response) {
   // Taken before anything can fail, so no path leaves it in the message.
-  SecretBytes secret = TakeSecret(request->secret());
+  SecretBytes plaintext = TakeSecret(request->secret());
   return RunRpc(env_, context, *request, [&](RpcCall& call) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        SecretBytes secret,
+        RequestSecret(std::move(plaintext), request->encrypted_secret()));
     vault::TokenImport import;
     RETURN_IF_ERROR(
         vault::ValidateCredentialName(request->token_id(), "token_id"));
@@ -92,8 +112,11 @@ grpc::Status TokenVaultService::ImportToken(
 grpc::Status TokenVaultService::RotateToken(
     grpc::ServerContext* context, const sejf::v1::RotateTokenRequest* request,
     sejf::v1::RotateTokenResponse* response) {
-  SecretBytes secret = TakeSecret(request->secret());
+  SecretBytes plaintext = TakeSecret(request->secret());
   return RunRpc(env_, context, *request, [&](RpcCall& call) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        SecretBytes secret,
+        RequestSecret(std::move(plaintext), request->encrypted_secret()));
     RETURN_IF_ERROR(vault::ValidateTokenSecret(secret, "secret"));
     ASSIGN_OR_RETURN(
         vault::Token token,

@@ -16,6 +16,7 @@
 #include "broker/lifecycle/ksef_tokens.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "server/rpc_call.h"
+#include "signer/custody/import_key.h"
 #include "signer/custody/vault_check.h"
 #include "vault/tokens/token_vault.h"
 
@@ -24,15 +25,17 @@ namespace sejf::server {
 // Thread-safe (stateless beyond the shared environment).
 class TokenVaultService final : public sejf::v1::TokenVault::Service {
  public:
-  // `env`, `tokens`, `vault_check` and `ksef_tokens` must outlive the
-  // service.
+  // `env`, `tokens`, `vault_check`, `ksef_tokens` and `import_key` must
+  // outlive the service.
   TokenVaultService(const ServiceEnvironment& env, vault::TokenVault& tokens,
                     const signer::VaultChecker& vault_check,
-                    broker::KsefTokens& ksef_tokens)
+                    broker::KsefTokens& ksef_tokens,
+                    signer::ImportKey& import_key)
       : env_(env),
         tokens_(tokens),
         vault_check_(vault_check),
-        ksef_tokens_(ksef_tokens) {}
+        ksef_tokens_(ksef_tokens),
+        import_key_(import_key) {}
 
   grpc::Status ImportToken(grpc::ServerContext* context,
                            const sejf::v1::ImportTokenRequest* request,
@@ -83,6 +86,12 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
       sejf::v1::CheckTokenInKsefResponse* response) override;
 
  private:
+  // The token a request carries: exactly one of `plaintext` (field secret,
+  // the weaker path) and `encrypted` (encrypted_secret, opened in the HSM).
+  // INVALID_ARGUMENT naming the field otherwise.
+  absl::StatusOr<SecretBytes> RequestSecret(SecretBytes plaintext,
+                                            const std::string& encrypted);
+
   // The token of request field "name" ("tokens/{token}"), authorized for
   // `operation` (FindAuthorizedToken: PERMISSION_DENIED by name, and
   // TokenNotFound alike for a missing token and one the caller's rules do
@@ -109,6 +118,8 @@ class TokenVaultService final : public sejf::v1::TokenVault::Service {
   vault::TokenVault& tokens_;
   const signer::VaultChecker& vault_check_;
   broker::KsefTokens& ksef_tokens_;
+  // Opens ImportTokenRequest.encrypted_secret (issue 15).
+  signer::ImportKey& import_key_;
 };
 
 }  // namespace sejf::server

@@ -174,6 +174,16 @@ inline constexpr MethodCase kMethods[] = {
      Target::kCredentialInContext,
      R"(name: "keys/acme-auth" session: "sessions/acme-sess")"},
 
+    // Issue 15 (docs/import.md). ImportKey's certificate and wrapped key are
+    // judged by the domain after the decision (acme-auth's certificate is
+    // not the new key's): an allowed caller gets INVALID_ARGUMENT, audited
+    // with the rule.
+    {"/sejf.v1.KeyCustody/GetImportKey", std::nullopt, Target::kAnyCaller, ""},
+    {"/sejf.v1.KeyCustody/ImportKey", server::Operation::kKeysManage,
+     Target::kCredential,
+     R"(key_id: "acme-imp-$UNIQUE" certificate_chain: "$AUTH_CERT_PEM"
+        wrapped_key: "not-wrapped")"},
+
     // Issue 15, drop-off links: dropoff.manage on the link's target in its
     // context. The matrix's sejfd has no drop-off listener, so an allowed
     // Create answers FAILED_PRECONDITION after authorization; cancelling a

@@ -10,6 +10,7 @@
 #include "client/api_json.h"
 #include "client/cli/confirm.h"
 #include "client/cli/expiry_window.h"
+#include "client/cli/key_import_command.h"
 #include "client/cli/output.h"
 #include "common/enrollment_data.h"
 #include "common/files.h"
@@ -370,6 +371,12 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
                            .certificate_name = flags.certificate_name}),
                       context);
   });
+
+  // Issue 15: key import through sejfd's import key.
+  AddKeyImportCommands(key, context, exit_code,
+                       [&context](const absl::StatusOr<Key>& result) {
+                         return ShowResult(result, context);
+                       });
 
   CLI::App* revoke = key->add_subcommand(
       "revoke",

@@ -20,9 +20,12 @@
 #include "client/api_json.h"
 #include "client/cli/confirm.h"
 #include "client/cli/expiry_window.h"
+#include "client/cli/import_key_pin.h"
 #include "client/cli/output.h"
 #include "common/files.h"
+#include "common/import_wrap.h"
 #include "common/secret.h"
+#include "common/status_macros.h"
 
 namespace sejf::client::cli {
 namespace {
@@ -65,6 +68,9 @@ struct TokenFlags {
   // list --expiring, parsed when given (ParseExpiryWindow).
   std::optional<absl::Duration> expiring;
   std::string from_file;
+  // Issue 15: the import key the token is encrypted to must have this
+  // fingerprint (empty: shown, not checked).
+  std::string import_key_fingerprint;
   std::string state;
   std::string session;  // issue 14: create, destroy --revoke-in-ksef
   bool revoke_in_ksef = false;
@@ -123,6 +129,20 @@ absl::StatusOr<SecretBytes> ReadSecretFromStdin() {
 absl::StatusOr<SecretBytes> ReadSecret(const TokenFlags& flags) {
   if (!flags.from_file.empty()) return ReadSecretFile(flags.from_file);
   return ReadSecretFromStdin();
+}
+
+// The token read as ReadSecret does, encrypted to sejfd's import key
+// (issue 15): the plaintext never goes on the wire, not even under TLS.
+absl::StatusOr<std::string> ReadEncryptedSecret(const TokenFlags& flags,
+                                                Client& client) {
+  ASSIGN_OR_RETURN(ImportKeyInfo import_key,
+                   FetchImportKey(client, flags.import_key_fingerprint));
+  ASSIGN_OR_RETURN(SecretBytes secret, ReadSecret(flags));
+  if (secret.size() > kMaxImportSecretSize) {
+    return absl::InvalidArgumentError(
+        "secret: longer than a KSeF token (at most 160 characters)");
+  }
+  return EncryptToImportKey(import_key.public_key_der, secret);
 }
 
 void PrintToken(const Token& token) {
@@ -231,9 +251,9 @@ int RunImport(const TokenFlags& flags, const CliContext& context,
     // Whole seconds: KSeF's expiry dates have no fraction.
     request.expire_time = absl::FromUnixSeconds(absl::ToUnixSeconds(*t));
   }
-  absl::StatusOr<SecretBytes> secret = ReadSecret(flags);
-  if (!secret.ok()) return CliContext::Fail(secret.status());
-  request.secret = *std::move(secret);
+  absl::StatusOr<std::string> encrypted = ReadEncryptedSecret(flags, client);
+  if (!encrypted.ok()) return CliContext::Fail(encrypted.status());
+  request.encrypted_secret = *std::move(encrypted);
   return ShowResult(client.tokens().Import(request), context);
 }
 
@@ -252,9 +272,10 @@ int RunCreate(const TokenFlags& flags, const CliContext& context,
 
 int RunRotate(const TokenFlags& flags, const CliContext& context,
               Client& client) {
-  absl::StatusOr<SecretBytes> secret = ReadSecret(flags);
-  if (!secret.ok()) return CliContext::Fail(secret.status());
-  return ShowResult(client.tokens().Rotate(TokenName(flags), *secret), context);
+  absl::StatusOr<std::string> encrypted = ReadEncryptedSecret(flags, client);
+  if (!encrypted.ok()) return CliContext::Fail(encrypted.status());
+  return ShowResult(
+      client.tokens().RotateEncrypted(TokenName(flags), *encrypted), context);
 }
 
 int RunList(const TokenFlags& flags, const CliContext& context,
@@ -343,6 +364,11 @@ void AddTokenCommand(CLI::App& app, const CliContext& context, int* exit_code) {
     command->add_option("--from-file", flags.from_file,
                         "Read the secret from FILE (mode 0600) instead of "
                         "stdin");
+    command->add_option("--import-key-fingerprint",
+                        flags.import_key_fingerprint,
+                        "The token is sent encrypted to sejfd's import key: "
+                        "refuse unless that key has this SHA-256 fingerprint "
+                        "(sejf key import-key shows it)");
   };
 
   CLI::App* import = token->add_subcommand(

@@ -38,6 +38,7 @@
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "hsm/key_store.h"
+#include "signer/custody/import_key.h"
 #include "signer/custody/key_intent.h"
 #include "signer/x509/csr.h"
 #include "signer/x509/distinguished_name.h"
@@ -92,6 +93,19 @@ struct KeyFilter {
   std::optional<absl::Duration> expiring_within;
 };
 
+// What KeyCustody::Import takes (issue 15, docs/import.md).
+struct KeyImport {
+  std::string name = {};
+  // The certificate, PEM (leaf first, then its chain) or one DER
+  // certificate.
+  std::string certificate_chain = {};
+  // The private key wrapped for the import key (common/import_wrap.h).
+  std::string wrapped_key = {};
+  // Unset: from the certificate's keyUsage (digitalSignature ->
+  // authentication, nonRepudiation -> offline).
+  std::optional<vault::KeyUsage> usage = {};
+};
+
 struct KeyPage {
   std::vector<Key> keys;
   std::string next_page_token;  // empty on the last page
@@ -113,6 +127,24 @@ class KeyCustody {
   absl::StatusOr<Key> Generate(absl::string_view name,
                                hsm::KeyAlgorithm algorithm,
                                vault::KeyUsage usage);
+
+  // An existing key and its certificate brought into custody (issue 15):
+  // the private key is unwrapped by the HSM with the import key straight
+  // into a token object (as Generate's: sensitive, never extractable,
+  // CKA_LABEL CustodyKeyLabel(name)), then used exactly like a generated
+  // key. Checked before anything is stored: the name (as Generate's), the
+  // certificate (parses, valid now), the key (EC P-256 or RSA-2048), the
+  // usage (given, or from keyUsage; its bit present), and that the key is
+  // the certificate's (a test signature in the HSM verified with the
+  // certificate's public key). Crash-safe like Generate (a key intent);
+  // a failed import leaves no HSM object and no record. Errors:
+  // INVALID_ARGUMENT tagged with the field ("key_id", "certificate_chain",
+  // "wrapped_key", "usage") naming what to fix; ALREADY_EXISTS as
+  // Generate; UNAVAILABLE.
+  absl::StatusOr<Key> Import(const KeyImport& request);
+
+  // The import key (signer/custody/import_key.h) on this custody's HSM.
+  ImportKey& import_key() { return import_key_; }
 
   // NOT_FOUND naming the key when there is none.
   absl::StatusOr<Key> Get(absl::string_view name);
@@ -200,6 +232,7 @@ class KeyCustody {
   const Clock* clock_;
   // Parsing a record's JSON was ~1/6 of a signature's CPU outside the HSM.
   vault::DecodedRecordCache<vault::KeyRecord> decoded_;
+  ImportKey import_key_{keys_};
 };
 
 }  // namespace sejf::signer
