@@ -457,6 +457,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
       DropoffSite::Start(config, {.storage = storage->get(),
                                   .clock = clock,
                                   .keys = hsm_keys->get(),
+                                  .custody = &key_custody,
                                   .tokens = tokens->get(),
                                   .audit = audit->get(),
                                   .logger = &logger});

@@ -4,6 +4,7 @@
 // puppeteer-core (tests/dropoff/drive_page.js) as a person would use it.
 // What the token is checked by afterwards is independent of sejf: openssl
 // decrypts the KSeF login body sejfd made with the dropped token.
+#include <map>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -15,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "signer/ksef/testing/xml_testing.h"
 #include "tests/testing/sejfd_test.h"
 
 namespace sejf::testing {
@@ -72,9 +74,10 @@ class DropoffE2eTest : public SejfdTest {
   }
 
   // The page in headless Chromium at `url`; pastes `token` unless empty.
-  static nlohmann::json DrivePage(const std::string& url,
-                                  const std::string& token,
-                                  const std::string& lang = "en") {
+  static nlohmann::json DrivePage(
+      const std::string& url, const std::string& token,
+      const std::string& lang = "en",
+      const std::map<std::string, std::string>& key_files = {}) {
     static int browsers = 0;
     const std::string profile =
         absl::StrCat(temp_dir(), "/chromium-", ++browsers);
@@ -84,12 +87,21 @@ class DropoffE2eTest : public SejfdTest {
         {{"NODE_PATH", SourceDir() + "/tools/node_modules"},
          {"DROPOFF_TOKEN", token},
          {"DROPOFF_LANG", lang},
-         {"HOME", temp_dir()}},
+         {"HOME", temp_dir()},
+         {"DROPOFF_CERT", Get(key_files, "cert")},
+         {"DROPOFF_KEY", Get(key_files, "key")},
+         {"DROPOFF_PASSWORD", Get(key_files, "password")}},
         "", absl::Seconds(120));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
     EXPECT_TRUE(j.is_object()) << r.out << r.err;
     return j;
+  }
+
+  static std::string Get(const std::map<std::string, std::string>& m,
+                         const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? "" : it->second;
   }
 
   static nlohmann::json LinkNamed(const std::string& id) {
@@ -251,6 +263,71 @@ TEST_F(DropoffE2eTest, CancelledLinkIsRefusedAndExistingTokensGetNoLink) {
                               "already-here", "--context", kContext});
   EXPECT_EQ(taken.exit_code, 1);
   EXPECT_THAT(taken.err, HasSubstr("ALREADY_EXISTS"));
+}
+
+// The Taxpayer-App case in the browser: a .crt and a password-encrypted
+// PKCS#8 .key (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC, EC P-256), decrypted
+// by WebCrypto in the page and wrapped for the import key; the key then
+// signs XAdES that xmlsec1 verifies with the certificate.
+TEST_F(DropoffE2eTest,
+       TaxpayerAppKeyDroppedInTheBrowserSignsXadesThatVerifies) {
+  const std::string dir = temp_dir();
+  constexpr char kPassword[] = "Hasło-do-klucza-7f3a";
+  auto in_dir = [&](const std::string& command) {
+    CommandResult r = Shell("cd " + dir + " && " + command + " 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.out;
+  };
+  in_dir("openssl ecparam -name prime256v1 -genkey -noout -out tp.pem");
+  in_dir(
+      "openssl req -x509 -new -set_serial 0x0100000000000077 -key tp.pem "
+      "-subj '/CN=Jan Kowalski/serialNumber=TINPL-5265877635/C=PL' -days 30 "
+      "-addext keyUsage=critical,digitalSignature -out tp.crt");
+  in_dir(absl::StrCat(
+      "openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in tp.pem "
+      "-out tp.key -passout 'pass:",
+      kPassword, "'"));
+  CommandResult made = Sejf(
+      {"dropoff", "create", "--key-name", "tp-dropped", "--context", kContext});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string url(absl::StripAsciiWhitespace(made.out));
+
+  // A wrong password fails in the browser; nothing is sent, the link lives.
+  nlohmann::json wrong = DrivePage(url, "", "en",
+                                   {{"cert", dir + "/tp.crt"},
+                                    {"key", dir + "/tp.key"},
+                                    {"password", "not-the-password"}});
+  EXPECT_EQ(wrong["opened"], "ready") << wrong.dump();
+  EXPECT_EQ(wrong["state"], "error") << wrong.dump();
+  EXPECT_THAT(wrong["statusText"].get<std::string>(),
+              HasSubstr("check the password"));
+  EXPECT_EQ(LinkNamed(IdOf(url))["state"], "pending");
+
+  nlohmann::json page = DrivePage(url, "", "en",
+                                  {{"cert", dir + "/tp.crt"},
+                                   {"key", dir + "/tp.key"},
+                                   {"password", kPassword}});
+  EXPECT_EQ(page["state"], "done") << page.dump();
+  EXPECT_TRUE(page["consoleErrors"].empty()) << page.dump();
+  EXPECT_EQ(LinkNamed(IdOf(url))["state"], "used");
+
+  CommandResult shown = Sejf({"key", "show", "tp-dropped"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("authentication"));
+  CommandResult xades =
+      Sejf({"auth", "xades", "--key", "tp-dropped", "--challenge",
+            absl::StrCat(
+                absl::FormatTime("%Y%m%d", absl::Now(), absl::UTCTimeZone()),
+                "-CR-226FB7B000-3ACF9BE4C0-10"),
+            "--context", kContext});
+  ASSERT_EQ(xades.exit_code, 0) << xades.err;
+  absl::StatusOr<std::string> certificate = ReadFile(dir + "/tp.crt");
+  ASSERT_TRUE(certificate.ok());
+  EXPECT_TRUE(signer::testing::XmlsecVerify(xades.out, *certificate).ok())
+      << signer::testing::XmlsecVerify(xades.out, *certificate);
+  // The password never reached sejfd.
+  EXPECT_THAT(daemon().Stderr(), Not(HasSubstr(kPassword)));
+  EXPECT_THAT(ReadOrEmpty(data_dir() + "/sejf.db-wal"),
+              Not(HasSubstr(kPassword)));
 }
 
 }  // namespace

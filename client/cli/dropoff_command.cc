@@ -133,8 +133,8 @@ void AddDropoffCommand(CLI::App& app, const CliContext& context,
   create->add_option("--token-name", flags.token_name,
                      "The new token's name; the token is stored under it");
   create->add_option("--key-name", flags.key_name,
-                     "The new key's name (certificate + key; not available "
-                     "in the browser yet)");
+                     "The new key's name: a certificate and its (encrypted) "
+                     "PKCS#8 key, handed over in the browser");
   create->add_option("--context", flags.context,
                      "The KSeF context: nip:NNNNNNNNNN or internal-id:… "
                      "(required for a token)");

@@ -99,6 +99,11 @@ absl::StatusOr<std::unique_ptr<DropoffListener>> DropoffListener::Start(
                res.set_content(std::string(kDropoffPageJs),
                                "text/javascript; charset=utf-8");
              });
+  server.Get("/dropoff_key.js",
+             [](const httplib::Request&, httplib::Response& res) {
+               res.set_content(std::string(kDropoffPageKeyJs),
+                               "text/javascript; charset=utf-8");
+             });
   server.Get("/dropoff.css", [](const httplib::Request&,
                                 httplib::Response& res) {
     res.set_content(std::string(kDropoffPageCss), "text/css; charset=utf-8");

@@ -5,7 +5,7 @@
 // 1.2 or later, no client certificate: the link's secret is the authority.
 // Routes (anything else: 404):
 //   GET  /d/<id>                    the page (dropoff_page.html)
-//   GET  /dropoff.js, /dropoff.css  its script and style
+//   GET  /dropoff.js, /dropoff_key.js, /dropoff.css  its scripts and style
 //   POST /api/d/<id>/open           DropoffPortal::Open
 //   POST /api/d/<id>/submit         DropoffPortal::Submit
 // <id> is 16 lowercase hex digits. Every response carries

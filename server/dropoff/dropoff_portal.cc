@@ -29,6 +29,8 @@ using nlohmann::json;
 struct PortalRequest {
   SecretBytes secret;
   std::string token_base64;
+  std::string certificate_base64;
+  std::string wrapped_key_base64;
 };
 
 absl::StatusOr<PortalRequest> ParseRequest(absl::string_view body) {
@@ -41,11 +43,16 @@ absl::StatusOr<PortalRequest> ParseRequest(absl::string_view body) {
     std::string& secret = j["secret"].get_ref<std::string&>();
     out.secret = SecretFromView(secret);
     sodium_memzero(secret.data(), secret.size());
-    if (j.contains("token")) {
-      if (!j["token"].is_string()) {
-        return absl::InvalidArgumentError("token: must be Base64 text");
+    for (auto [member, field] :
+         {std::pair{"token", &out.token_base64},
+          std::pair{"certificate", &out.certificate_base64},
+          std::pair{"wrapped_key", &out.wrapped_key_base64}}) {
+      if (!j.contains(member)) continue;
+      if (!j[member].is_string()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(member, ": must be Base64 text"));
       }
-      out.token_base64 = j["token"].get<std::string>();
+      *field = j[member].get<std::string>();
     }
   } catch (const std::exception&) {
     return absl::InvalidArgumentError("the request is not JSON");
@@ -188,6 +195,26 @@ absl::Status DropoffPortal::DeliverToken(const vault::Dropoff& dropoff,
   return tokens_->Import(import).status();
 }
 
+absl::Status DropoffPortal::DeliverKey(const vault::Dropoff& dropoff,
+                                       absl::string_view certificate_base64,
+                                       absl::string_view wrapped_base64) {
+  signer::KeyImport import;
+  import.name = dropoff.record.target_name;
+  if (certificate_base64.empty() ||
+      !absl::Base64Unescape(certificate_base64, &import.certificate_chain)) {
+    return absl::InvalidArgumentError(
+        "certificate: the page sent no certificate file");
+  }
+  if (wrapped_base64.empty() ||
+      !absl::Base64Unescape(wrapped_base64, &import.wrapped_key)) {
+    return absl::InvalidArgumentError("wrapped_key: the page sent no key");
+  }
+  if (!dropoff.record.key_usage.empty()) {
+    import.usage = vault::KeyUsageFromName(dropoff.record.key_usage);
+  }
+  return keys_->Import(import).status();
+}
+
 PortalResponse DropoffPortal::Submit(absl::string_view id,
                                      absl::string_view body,
                                      absl::string_view peer) {
@@ -201,15 +228,14 @@ PortalResponse DropoffPortal::Submit(absl::string_view id,
                 id, request->secret,
                 [&](const vault::Dropoff& dropoff) -> absl::Status {
                   context = dropoff.record.context;
-                  if (dropoff.record.target != vault::DropoffTarget::kToken) {
-                    return absl::UnimplementedError(
-                        "key drop-off is not available yet; use "
-                        "sejf key import");
-                  }
-                  // Intent first: no token is stored unaudited.
+                  // Intent first: nothing is stored unaudited.
                   RETURN_IF_ERROR(Record("submit", "delivering", id, context,
                                          vault::kAuditOutcomeStarted,
                                          dropoff.record.target_name, peer));
+                  if (dropoff.record.target == vault::DropoffTarget::kKey) {
+                    return DeliverKey(dropoff, request->certificate_base64,
+                                      request->wrapped_key_base64);
+                  }
                   return DeliverToken(dropoff, request->token_base64);
                 })
             .status();
@@ -226,7 +252,7 @@ PortalResponse DropoffPortal::Submit(absl::string_view id,
   if (!status.ok()) return Refusal(status);
   if (!recorded.ok()) {
     return Refusal(absl::UnavailableError(
-        "the token was stored but its audit event was not; tell the "
+        "the credential was stored but its audit event was not; tell the "
         "operator"));
   }
   return {.http_status = 200, .json = json{{"result", "ok"}}.dump()};

@@ -11,7 +11,12 @@
 //     redeems the link (claim, then deliver): an intent event is made
 //     durable, the ciphertext is decrypted by the import key (in the HSM)
 //     and the token imported into the vault under the link's name and
-//     context; {"name"} on success. A failed delivery releases the link.
+//     context; {"result": "ok"} on success. A failed delivery releases the
+//     link.
+//   Submit(id, {"secret": S, "certificate": Base64 of the certificate file
+//               (PEM or DER), "wrapped_key": Base64 WrapForImport layout})
+//     the same for a key link: signer::KeyCustody::Import unwraps the key
+//     into the HSM and checks it against the certificate.
 //
 // Answers are JSON; a refusal is {"error": message} with the HTTP status of
 // its code (404 unknown link, 410 used/cancelled/expired/locked, 403 wrong
@@ -31,6 +36,7 @@
 #include "absl/strings/string_view.h"
 #include "server/dropoff/dropoff_import_key.h"
 #include "server/logger.h"
+#include "signer/custody/key_custody.h"
 #include "vault/audit/audit_log.h"
 #include "vault/dropoff/dropoff_store.h"
 #include "vault/tokens/token_vault.h"
@@ -49,10 +55,11 @@ class DropoffPortal {
  public:
   // Every pointer must outlive the portal; none may be null.
   DropoffPortal(vault::DropoffStore* store, vault::TokenVault* tokens,
-                DropoffImportKey* import_key, vault::AuditLog* audit,
-                const Logger* logger)
+                signer::KeyCustody* keys, DropoffImportKey* import_key,
+                vault::AuditLog* audit, const Logger* logger)
       : store_(store),
         tokens_(tokens),
+        keys_(keys),
         import_key_(import_key),
         audit_(audit),
         logger_(logger) {}
@@ -74,9 +81,15 @@ class DropoffPortal {
   // The token in `ciphertext` (Base64) imported as the link's target.
   absl::Status DeliverToken(const vault::Dropoff& dropoff,
                             absl::string_view ciphertext_base64);
+  // The key wrapped for the import key, with its certificate, imported as
+  // the link's target.
+  absl::Status DeliverKey(const vault::Dropoff& dropoff,
+                          absl::string_view certificate_base64,
+                          absl::string_view wrapped_base64);
 
   vault::DropoffStore* const store_;
   vault::TokenVault* const tokens_;
+  signer::KeyCustody* const keys_;
   DropoffImportKey* const import_key_;
   vault::AuditLog* const audit_;
   const Logger* const logger_;

@@ -82,8 +82,9 @@ class DropoffPortalTest : public ::testing::Test {
     keyring_ = *vault::Keyring::Open(&storage_, &keys_, &clock_);
     tokens_ = *vault::TokenVault::Open(&storage_, keyring_.get(), &clock_);
     audit_ = *vault::AuditLog::Open(&storage_, &keys_, &clock_);
-    portal_ = std::make_unique<DropoffPortal>(
-        &store_, tokens_.get(), &import_key_, audit_.get(), &logger_);
+    portal_ =
+        std::make_unique<DropoffPortal>(&store_, tokens_.get(), &custody_,
+                                        &import_key_, audit_.get(), &logger_);
     auto made = store_.Create({.target_name = "acme-dropped",
                                .context = "nip:5265877635",
                                .created_by = "admin",
@@ -119,6 +120,7 @@ class DropoffPortalTest : public ::testing::Test {
   std::unique_ptr<vault::TokenVault> tokens_;
   std::unique_ptr<vault::AuditLog> audit_;
   vault::DropoffStore store_{&storage_, &clock_};
+  signer::KeyCustody custody_{&keys_, &storage_, &clock_};
   MemoryImportKey import_key_;
   Logger logger_{/*json=*/false, open("/dev/null", O_WRONLY)};
   std::unique_ptr<DropoffPortal> portal_;

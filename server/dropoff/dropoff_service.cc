@@ -111,12 +111,9 @@ grpc::Status DropoffService::CreateDropoff(
         parts_.base_url.empty()) {
       return NoListener();
     }
-    if (!token) {
-      return absl::UnimplementedError(
-          "key drop-off links are not available yet; import keys with sejf "
-          "key import");
-    }
-    absl::StatusOr<vault::Token> existing = tokens_.Get(create.target_name);
+    absl::StatusOr<vault::Token> existing =
+        token ? tokens_.Get(create.target_name)
+              : absl::StatusOr<vault::Token>(absl::NotFoundError(""));
     if (existing.ok()) {
       return absl::AlreadyExistsError(
           absl::StrCat("token \"", create.target_name,

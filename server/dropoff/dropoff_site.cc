@@ -21,8 +21,8 @@ absl::StatusOr<std::unique_ptr<DropoffSite>> DropoffSite::Start(
   RETURN_IF_ERROR(WithContext(site->import_key_->PublicKey().status(),
                               "dropoff: the import key"));
   site->portal_ = std::make_unique<DropoffPortal>(
-      site->store_.get(), parts.tokens, site->import_key_.get(), parts.audit,
-      parts.logger);
+      site->store_.get(), parts.tokens, parts.custody, site->import_key_.get(),
+      parts.audit, parts.logger);
   DropoffListenerOptions options;
   options.listen = config.dropoff.listen;
   ASSIGN_OR_RETURN(options.cert_pem,

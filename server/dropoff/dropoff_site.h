@@ -20,6 +20,7 @@
 #include "server/dropoff/dropoff_listener.h"
 #include "server/dropoff/dropoff_portal.h"
 #include "server/logger.h"
+#include "signer/custody/key_custody.h"
 #include "vault/audit/audit_log.h"
 #include "vault/dropoff/dropoff_store.h"
 #include "vault/storage/storage.h"
@@ -31,6 +32,7 @@ struct DropoffSiteParts {
   vault::Storage* storage = nullptr;
   const Clock* clock = nullptr;
   hsm::KeyStore* keys = nullptr;
+  signer::KeyCustody* custody = nullptr;  // key links deliver here
   vault::TokenVault* tokens = nullptr;
   vault::AuditLog* audit = nullptr;
   const Logger* logger = nullptr;

@@ -4,6 +4,8 @@
 //
 //   node drive_page.js URL SPKI_SHA256_BASE64 USER_DATA_DIR
 //   env DROPOFF_TOKEN: the token to paste; empty: only open the page.
+//   env DROPOFF_CERT, DROPOFF_KEY, DROPOFF_PASSWORD: for a key link, the
+//   certificate and key files to pick and the password to type.
 //   env DROPOFF_LANG: "pl" or "en": the browser's language, and the
 //   language button pressed once the page has opened.
 //
@@ -49,7 +51,14 @@ async function main() {
     out.name = await page.$eval('#name', (e) => e.textContent);
     out.context = await page.$eval('#context', (e) => e.textContent);
     out.title = await page.$eval('h1', (e) => e.textContent);
-    if (token && out.opened === 'ready') {
+    if (process.env.DROPOFF_KEY && out.opened === 'ready') {
+      await (await page.$('#cert-file')).uploadFile(process.env.DROPOFF_CERT);
+      await (await page.$('#key-file')).uploadFile(process.env.DROPOFF_KEY);
+      await page.type('#key-password', process.env.DROPOFF_PASSWORD || '');
+      await page.click('#send-key');
+      await page.waitForSelector(
+        '#status[data-state="done"], #status[data-state="error"]', { timeout: 60000 });
+    } else if (token && out.opened === 'ready') {
       await page.type('#token', token);
       await page.click('#send');
       await page.waitForSelector(

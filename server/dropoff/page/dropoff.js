@@ -3,7 +3,8 @@
 // fragment, which browsers never send; it is taken from there, removed from
 // the address bar and history, and sent only in the body of the two API
 // calls. The token is encrypted here with WebCrypto (RSA-OAEP, SHA-256) to
-// sejfd's import key, whose private half lives in the HSM.
+// sejfd's import key, whose private half lives in the HSM; a certificate's
+// key is decrypted and wrapped by dropoff_key.js.
 'use strict';
 
 (function () {
@@ -16,7 +17,13 @@
       'fingerprint-hint': 'Porównaj odcisk z tym, który podał operator. Poświadczenie zostanie zaszyfrowane w tej przeglądarce tym kluczem; nikt poza modułem HSM serwera go nie odczyta.',
       'token-label': 'Token KSeF (wklej w całości)',
       send: 'Zaszyfruj i wyślij',
-      'key-unavailable': 'Przekazanie certyfikatu i klucza przez przeglądarkę nie jest jeszcze dostępne. Poproś operatora o import poleceniem sejf key import.',
+      'cert-label': 'Certyfikat (.crt)', 'key-label': 'Klucz prywatny (.key)',
+      'password-label': 'Hasło do klucza',
+      'key-hint': 'Klucz jest odszyfrowywany w tej przeglądarce; hasło nigdzie nie jest wysyłane.',
+      doneKey: 'Gotowe: klucz jest w module HSM, a certyfikat zapisany w sejf. Możesz zamknąć tę stronę.',
+      noFiles: 'Wybierz plik certyfikatu i plik klucza.',
+      badPassword: 'Nie udało się odszyfrować klucza: sprawdź hasło.',
+      badKeyFile: 'Nieobsługiwany plik klucza (oczekiwany PKCS#8, np. z aplikacji MF).',
       foot: 'Link działa jeden raz. Nie przesyłaj tokenu e-mailem ani komunikatorem.',
       kindToken: 'token KSeF', kindKey: 'certyfikat i klucz',
       loading: 'Sprawdzanie linku…',
@@ -39,7 +46,13 @@
       'fingerprint-hint': 'Compare the fingerprint with the one the operator gave you. The credential is encrypted in this browser with that key; no one but the server\'s HSM can read it.',
       'token-label': 'KSeF token (paste it whole)',
       send: 'Encrypt and send',
-      'key-unavailable': 'Handing over a certificate and key in the browser is not available yet. Ask the operator to import it with sejf key import.',
+      'cert-label': 'Certificate (.crt)', 'key-label': 'Private key (.key)',
+      'password-label': 'Key password',
+      'key-hint': 'The key is decrypted in this browser; the password is never sent.',
+      doneKey: 'Done: the key is in the HSM and the certificate stored in sejf. You may close this page.',
+      noFiles: 'Pick the certificate file and the key file.',
+      badPassword: 'The key could not be decrypted: check the password.',
+      badKeyFile: 'Unsupported key file (PKCS#8 expected, e.g. from the Ministry\'s app).',
       foot: 'The link works once. Do not send the token by e-mail or chat.',
       kindToken: 'KSeF token', kindKey: 'certificate and key',
       loading: 'Checking the link…',
@@ -170,10 +183,47 @@
     }
   }
 
+  async function readFile(input) {
+    const file = input.files && input.files[0];
+    return file ? new Uint8Array(await file.arrayBuffer()) : null;
+  }
+
+  async function sendKey() {
+    const cert = await readFile($('cert-file'));
+    const keyFile = await readFile($('key-file'));
+    if (!cert || !keyFile) return setStatus('error', 'noFiles');
+    $('send-key').disabled = true;
+    setStatus('busy', 'sending');
+    let wrapped;
+    try {
+      wrapped = await window.sejfDropoffKey.wrapKeyFile(
+        keyFile, $('key-password').value, fromBase64(info.import_key.spki));
+    } catch (e) {
+      keyFile.fill(0);
+      $('send-key').disabled = false;
+      const key = e.message === 'password' ? 'badPassword'
+        : (e.message === 'unsupported' ? 'badKeyFile' : 'eOther');
+      return setStatus('error', key, key === 'eOther' ? String(e) : '');
+    }
+    keyFile.fill(0);
+    const answer = await post('/api/d/' + id + '/submit', {
+      secret, certificate: toBase64(cert), wrapped_key: toBase64(wrapped) });
+    if (answer.status === 200) {
+      $('key-password').value = '';
+      $('key-form').hidden = true;
+      return setStatus('done', 'doneKey');
+    }
+    setStatus('error', errorKey(answer.status), answer.status === 429 ? '' : (answer.json.error || ''));
+    $('send-key').disabled = answer.status === 410 || answer.status === 404;
+  }
+
   function start() {
     $('lang-pl').addEventListener('click', () => { lang = 'pl'; render(); });
     $('lang-en').addEventListener('click', () => { lang = 'en'; render(); });
     $('send').addEventListener('click', sendToken);
+    $('send-key').addEventListener('click', () => {
+      sendKey().catch((e) => { setStatus('error', 'eOther', String(e)); $('send-key').disabled = false; });
+    });
     render();
     open().catch((e) => setStatus('error', 'eOther', String(e)));
   }
