@@ -316,9 +316,11 @@ const KeySpec kKeys[] = {
      }},
 };
 
-constexpr absl::string_view kSections[] = {"listen",  "tls",   "hsm",
-                                           "storage", "log",   "server",
-                                           "limits",  "audit", "ksef"};
+constexpr absl::string_view kSections[] = {
+    "listen",  "tls",    "hsm",   "storage", "log",
+    "server",  "limits", "audit", "ksef",
+    "dropoff",  // issue 15
+};
 
 std::string Quoted(const SettingValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {
