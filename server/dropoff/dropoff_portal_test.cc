@@ -203,5 +203,29 @@ TEST_F(DropoffPortalTest, UnknownLinkAndBadJsonAreRefused) {
             400);
 }
 
+TEST_F(DropoffPortalTest, KeyThatDoesNotUnwrapIsRefusedAndTheLinkStaysUsable) {
+  auto made = store_.Create({.target = vault::DropoffTarget::kKey,
+                             .target_name = "acme-key",
+                             .context = "nip:5265877635",
+                             .created_by = "admin"});
+  ASSERT_TRUE(made.ok()) << made.status();
+  const std::string secret(SecretView(made->secret));
+  json j = {{"secret", secret},
+            {"certificate", absl::Base64Escape("-----BEGIN CERTIFICATE-----")},
+            {"wrapped_key", absl::Base64Escape(std::string(400, 'x'))}};
+  PortalResponse r = portal_->Submit(made->dropoff.id, j.dump(), "1.2.3.4");
+  EXPECT_EQ(r.http_status, 400) << r.json;
+  EXPECT_EQ(store_.Get(made->dropoff.id)->record.state,
+            vault::DropoffState::kPending);
+  EXPECT_EQ(custody_.Get("acme-key").status().code(),
+            absl::StatusCode::kNotFound);
+  // Without the files at all: refused the same way.
+  clock_.Advance(absl::Seconds(1));
+  PortalResponse empty = portal_->Submit(
+      made->dropoff.id, json{{"secret", secret}}.dump(), "1.2.3.4");
+  EXPECT_EQ(empty.http_status, 400) << empty.json;
+  EXPECT_THAT(empty.json, HasSubstr("certificate"));
+}
+
 }  // namespace
 }  // namespace sejf::server
