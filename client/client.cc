@@ -58,7 +58,8 @@ Client::Client(std::unique_ptr<Stubs> stubs, absl::Duration timeout)
       audit_(std::make_unique<AuditApi>(stubs_->channel, timeout)),
       ksef_(std::make_unique<KsefApi>(stubs_->channel, timeout)),
       tokens_(std::make_unique<TokensApi>(stubs_->channel, timeout)),
-      sessions_(std::make_unique<SessionsApi>(stubs_->channel, timeout)) {}
+      sessions_(std::make_unique<SessionsApi>(stubs_->channel, timeout)),
+      dropoff_(std::make_unique<DropoffApi>(stubs_->channel, timeout)) {}
 
 Client::~Client() = default;
 

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/audit_api.h"
+#include "client/dropoff_api.h"
 #include "client/keys_api.h"
 #include "client/ksef_api.h"
 #include "client/sessions_api.h"
@@ -73,6 +74,7 @@ class Client {
   KsefApi& ksef() { return *ksef_; }
   TokensApi& tokens() { return *tokens_; }
   SessionsApi& sessions() { return *sessions_; }
+  DropoffApi& dropoff() { return *dropoff_; }  // issue 15
 
  private:
   struct Stubs;
@@ -85,6 +87,7 @@ class Client {
   std::unique_ptr<KsefApi> ksef_;
   std::unique_ptr<TokensApi> tokens_;
   std::unique_ptr<SessionsApi> sessions_;
+  std::unique_ptr<DropoffApi> dropoff_;
 };
 
 }  // namespace sejf::client

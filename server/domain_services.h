@@ -5,6 +5,7 @@
 #include "broker/lifecycle/certificate_enroller.h"
 #include "broker/lifecycle/ksef_tokens.h"
 #include "broker/sessions/ksef_sessions.h"
+#include "server/dropoff/dropoff_import_key.h"
 #include "signer/custody/key_custody.h"
 #include "signer/custody/vault_check.h"
 #include "signer/ksef/auth_token_signer.h"
@@ -13,6 +14,7 @@
 #include "signer/qr/offline_qr_signer.h"
 #include "vault/audit/audit_log.h"
 #include "vault/backup/vault_backup.h"
+#include "vault/dropoff/dropoff_store.h"
 #include "vault/tokens/token_vault.h"
 
 namespace sejf::server {
@@ -41,6 +43,12 @@ struct DomainServices {
   // `sejf backup` (TokenVault.BackupVault, issue 16); may be null
   // (BackupVault then answers FAILED_PRECONDITION).
   vault::VaultBackup* backup = nullptr;
+  // Issue 15, drop-off links: may be null (no [dropoff] listen; the Dropoff
+  // service then refuses to create links). The import key the page
+  // encrypts to, and the links' "https://HOST:PORT".
+  vault::DropoffStore* dropoffs = nullptr;
+  DropoffImportKey* dropoff_import_key = nullptr;
+  std::string dropoff_base_url = {};
 };
 
 }  // namespace sejf::server

@@ -43,11 +43,12 @@
 #include "server/config/load_config.h"
 #include "server/daemon.h"
 #include "server/dev_bootstrap.h"
+#include "server/dropoff/dropoff_site.h"
 #include "server/ksef_api_config.h"
 #include "server/logger.h"
 #include "server/ministry_trust_config.h"
-#include "server/service_notifier.h"
 #include "server/rpc_metrics.h"
+#include "server/service_notifier.h"
 #include "server/tls/dev_pki.h"
 #include "server/tls/revocation_list.h"
 #include "server/vault_backup_config.h"
@@ -198,7 +199,8 @@ absl::StatusOr<std::unique_ptr<vault::Storage>> OpenStorage(
   return std::unique_ptr<vault::Storage>(*std::move(sqlite));
 }
 
-void PrintBanner(const Config& config, const Daemon& daemon) {
+void PrintBanner(const Config& config, const Daemon& daemon,
+                 const DropoffSite& dropoff) {
   std::string out =
       absl::StrCat("sejfd ", kVersion, config.dev ? " (development mode)" : "",
                    " serving\n");
@@ -211,6 +213,10 @@ void PrintBanner(const Config& config, const Daemon& daemon) {
   if (!daemon.metrics_address().empty()) {
     absl::StrAppend(&out, "  listening metrics http://",
                     daemon.metrics_address(), "/metrics\n");
+  }
+  if (!dropoff.address().empty()) {  // issue 15
+    absl::StrAppend(&out, "  listening dropoff https://", dropoff.address(),
+                    "\n");
   }
   if (config.dev) {
     DevPkiFiles pki = DevPkiFilesIn(config.data_dir + "/tls");
@@ -547,6 +553,17 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                }});
   if (!expiry_watch.ok()) return fail("keys", expiry_watch.status());
 
+  // Drop-off links and their page (issue 15, docs/dropoff.md).
+  absl::StatusOr<std::unique_ptr<DropoffSite>> dropoff =
+      DropoffSite::Start(config, {.storage = storage->get(),
+                                  .clock = clock,
+                                  .keys = hsm_keys->get(),
+                                  .custody = &key_custody,
+                                  .tokens = tokens->get(),
+                                  .audit = audit->get(),
+                                  .logger = &logger});
+  if (!dropoff.ok()) return fail("dropoff", dropoff.status());
+
   absl::StatusOr<DaemonOptions> options = ListenerOptions(config);
   if (!options.ok()) return fail("tls", options.status());
   RevocationHolder revocations;
@@ -581,22 +598,25 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                          options->rate_limit.burst)
           : "off";
   PolicyHolder policy(config.policy);
-  absl::StatusOr<std::unique_ptr<Daemon>> daemon =
-      Daemon::Start(*std::move(options), &policy, &logger,
-                    DomainServices{.keys = &key_custody,
-                                   .tokens = tokens->get(),
-                                   .auth_signer = &auth_signer,
-                                   .mfcerts = &mfcerts,
-                                   .token_encryptor = &token_encryptor,
-                                   .qr_signer = &qr_signer,
-                                   .sessions = sessions->get(),
-                                   .ksef_tokens = ksef_tokens->get(),
-                                   .enroller = enroller->get(),
-                                   .audit = audit->get(),
-                                   .vault_check = &vault_check,
-                                   .backup = backup.get()});
+  absl::StatusOr<std::unique_ptr<Daemon>> daemon = Daemon::Start(
+      *std::move(options), &policy, &logger,
+      DomainServices{.keys = &key_custody,
+                     .tokens = tokens->get(),
+                     .auth_signer = &auth_signer,
+                     .mfcerts = &mfcerts,
+                     .token_encryptor = &token_encryptor,
+                     .qr_signer = &qr_signer,
+                     .sessions = sessions->get(),
+                     .ksef_tokens = ksef_tokens->get(),
+                     .enroller = enroller->get(),
+                     .audit = audit->get(),
+                     .vault_check = &vault_check,
+                     .backup = backup.get(),
+                     .dropoffs = (*dropoff)->store(),
+                     .dropoff_import_key = (*dropoff)->import_key(),
+                     .dropoff_base_url = (*dropoff)->base_url()});
   if (!daemon.ok()) return fail("listen", daemon.status());
-  PrintBanner(config, **daemon);
+  PrintBanner(config, **daemon, **dropoff);
   logger.Log(LogLevel::kInfo, "started",
              {{"version", kVersion},
               {"tls", (*daemon)->tcp_address()},
@@ -604,7 +624,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
               {"metrics", (*daemon)->metrics_address()},
               {"hsm_token", token_label},
               {"max_request_bytes", max_request_bytes},
-              {"rate_limit", rate_limit}});
+              {"rate_limit", rate_limit},
+              {"dropoff", (*dropoff)->address()}});
   // Every listener is up (Daemon::Start started them all; a listener started
   // in this function must come before this line): systemd may now start
   // what comes After=sejfd.service.
@@ -659,6 +680,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                {{"rules", std::to_string(reload->policy->rules().size())}});
     notify.Ready(absl::StrCat(serving_status, crl_note));
   }
+  (*dropoff)->Stop();
   (*daemon)->Shutdown(absl::Seconds(config.server.shutdown_grace_seconds));
   daemon->reset();
   token_watch_ptr.store(nullptr);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sejf/v1/audit_log.grpc.pb.h"
+#include "sejf/v1/dropoff.grpc.pb.h"
 #include "sejf/v1/key_custody.grpc.pb.h"
 #include "sejf/v1/ksef_auth.grpc.pb.h"
 #include "sejf/v1/ksef_sessions.grpc.pb.h"
@@ -38,12 +39,14 @@ struct Stubs {
         tokens(sejf::v1::TokenVault::NewStub(channel)),
         ksef(sejf::v1::KsefAuth::NewStub(channel)),
         sessions(sejf::v1::KsefSessions::NewStub(channel)),
-        audit(sejf::v1::AuditLog::NewStub(channel)) {}
+        audit(sejf::v1::AuditLog::NewStub(channel)),
+        dropoff(sejf::v1::Dropoff::NewStub(channel)) {}
   std::unique_ptr<sejf::v1::KeyCustody::Stub> keys;
   std::unique_ptr<sejf::v1::TokenVault::Stub> tokens;
   std::unique_ptr<sejf::v1::KsefAuth::Stub> ksef;
   std::unique_ptr<sejf::v1::KsefSessions::Stub> sessions;
   std::unique_ptr<sejf::v1::AuditLog::Stub> audit;
+  std::unique_ptr<sejf::v1::Dropoff::Stub> dropoff;  // issue 15
 };
 
 // One call that needs the operation, made with `context`.
@@ -173,6 +176,13 @@ std::vector<Case> Cases() {
          r.set_session("sessions/s1");
          r.set_usage(KEY_USAGE_AUTHENTICATION);
          return Unary(s.keys.get(), &KeyCustody::Stub::EnrollKey, c, r);
+       }},
+      // Issue 15: drop-off links (the in-process sejfd has no listener;
+      // listing needs none).
+      {Operation::kDropoffManage,
+       [](Stubs& s, grpc::ClientContext* c) {
+         ListDropoffsRequest r;
+         return Unary(s.dropoff.get(), &Dropoff::Stub::ListDropoffs, c, r);
        }},
   };
 }

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/audit_log_service.h"
+#include "server/dropoff/dropoff_service.h"
 #include "server/identity_service.h"
 #include "server/key_custody_service.h"
 #include "server/ksef_auth_service.h"
@@ -21,13 +22,18 @@ struct SejfServices::Services {
         auth(env, *domain.auth_signer, *domain.token_encryptor, *domain.tokens,
              *domain.qr_signer, *domain.mfcerts),
         sessions(env, *domain.sessions),
-        audit(env) {}
+        audit(env),
+        dropoff(env, *domain.tokens,
+                {.store = domain.dropoffs,
+                 .import_key = domain.dropoff_import_key,
+                 .base_url = domain.dropoff_base_url}) {}
   IdentityService identity;
   KeyCustodyService keys;
   TokenVaultService tokens;
   KsefAuthService auth;
   KsefSessionsService sessions;
   AuditLogService audit;
+  DropoffService dropoff;  // issue 15
 };
 
 namespace {
@@ -46,7 +52,8 @@ std::vector<std::string> SejfServices::ServiceNames() {
           sejf::v1::TokenVault::service_full_name(),
           sejf::v1::KsefAuth::service_full_name(),
           sejf::v1::KsefSessions::service_full_name(),
-          sejf::v1::AuditLog::service_full_name()};
+          sejf::v1::AuditLog::service_full_name(),
+          sejf::v1::Dropoff::service_full_name()};
 }
 
 absl::StatusOr<std::unique_ptr<SejfServices>> SejfServices::Create(
@@ -87,6 +94,7 @@ void SejfServices::RegisterWith(grpc::ServerBuilder& builder) {
   builder.RegisterService(&services_->auth);
   builder.RegisterService(&services_->sessions);
   builder.RegisterService(&services_->audit);
+  builder.RegisterService(&services_->dropoff);
 }
 
 }  // namespace sejf::server

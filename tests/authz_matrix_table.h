@@ -189,6 +189,19 @@ inline constexpr MethodCase kMethods[] = {
      Target::kCredential,
      R"(key_id: "acme-imp-$UNIQUE" certificate_chain: "$AUTH_CERT_PEM"
         wrapped_key: "not-wrapped")"},
+
+    // Issue 15, drop-off links: dropoff.manage on the link's target in its
+    // context. The matrix's sejfd has no drop-off listener, so an allowed
+    // Create answers FAILED_PRECONDITION after authorization; cancelling a
+    // link that does not exist is authorized as a listing (NOT_FOUND alike
+    // for every caller who manages links).
+    {"/sejf.v1.Dropoff/CreateDropoff", server::Operation::kDropoffManage,
+     Target::kCredentialInContext,
+     R"(token_name: "acme-drop-$UNIQUE" context: "nip:5265877635")"},
+    {"/sejf.v1.Dropoff/ListDropoffs", server::Operation::kDropoffManage,
+     Target::kListing, ""},
+    {"/sejf.v1.Dropoff/CancelDropoff", server::Operation::kDropoffManage,
+     Target::kListing, R"(name: "dropoffs/0000000000000000")"},
 };
 
 }  // namespace sejf::testing::authz

@@ -25,8 +25,9 @@ packages=(
   e2fsprogs mount  # tests/storage_fault_e2e_test: mkfs.ext4, chattr, mount -o loop
   libsystemd-dev  # sejfd's sd_notify (server/service_notifier.h)
   systemd python3-yaml python3-seccomp util-linux  # deploy/ tests: systemd-analyze, the sandbox (seccomp, setpriv, unshare), the Helm chart YAML
-  libcpp-httplib-dev  # server/http/: the metrics and health listener (issue 16)
+  libcpp-httplib-dev  # server/http/ and server/dropoff/: the metrics and drop-off listeners
   prometheus          # tests/metrics_e2e_test: promtool and a real Prometheus
+  chromium            # tests/dropoff_e2e_test: the drop-off page in headless Chromium
 )
 
 missing=()

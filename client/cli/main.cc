@@ -6,6 +6,7 @@
 #include "client/cli/auth_command.h"
 #include "client/cli/backup_command.h"
 #include "client/cli/cli_context.h"
+#include "client/cli/dropoff_command.h"
 #include "client/cli/key_command.h"
 #include "client/cli/mfcert_command.h"
 #include "client/cli/qr_command.h"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   AddStatusCommand(app, context, &exit_code);
   AddKeyCommand(app, context, &exit_code);
   AddTokenCommand(app, context, &exit_code);
+  AddDropoffCommand(app, context, &exit_code);  // issue 15
   AddVaultCommand(app, context, &exit_code);
   AddAuditCommand(app, context, &exit_code);
   AddAuthCommand(app, context, &exit_code);

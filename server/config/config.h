@@ -185,6 +185,16 @@ struct MetricsConfig {
   std::string listen;
 };
 
+// [dropoff]: one-time drop-off links (issue 15, docs/dropoff.md).
+struct DropoffConfig {
+  // "HOST:PORT" of the drop-off page's HTTPS listener (tls.cert, tls.key;
+  // no client certificate); empty: no listener, no new links.
+  std::string listen;
+  // "https://host[:port]" the links start with; empty: https:// and the
+  // listener's bound address.
+  std::string public_url;
+};
+
 struct Config {
   bool dev = false;         // --dev: defaults under data_dir, dev-admin rule
   std::string config_file;  // absolute path of the file read; empty: none
@@ -200,6 +210,7 @@ struct Config {
   KsefConfig ksef;
   AuditConfig audit;
   MetricsConfig metrics;
+  DropoffConfig dropoff;  // issue 15
 
   // The access policy ([[policy]] rules, plus dev-admin under --dev). Never
   // null in a Config returned by LoadConfig.

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
@@ -246,6 +247,31 @@ const KeySpec kKeys[] = {
      },
      nullptr, [](const Config& c) { return c.audit.checkpoint_export_file; }},
 
+    // Issue 15: drop-off links (docs/dropoff.md).
+    {"dropoff.listen", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (!v.empty()) {
+         if (auto parsed = ParseHostPort(v); !parsed.ok()) {
+           return parsed.status();
+         }
+       }
+       c.dropoff.listen = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.dropoff.listen; }},
+    {"dropoff.public_url", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (!v.empty() && (!absl::StartsWith(v, "https://") || v.size() <= 8 ||
+                          absl::EndsWith(v, "/") ||
+                          v.find_first_of(" #?\"\\") != std::string::npos)) {
+         return absl::InvalidArgumentError(
+             "must be https://host[:port] (no trailing /, query or fragment)");
+       }
+       c.dropoff.public_url = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.dropoff.public_url; }},
+
     {"ksef.signing_time_skew_seconds", KeyType::kInteger, nullptr,
      [](Config& c, std::int64_t v) {
        if (v < 0 || v > kMaxSigningTimeSkewSeconds) {
@@ -337,8 +363,10 @@ const KeySpec kKeys[] = {
 };
 
 constexpr absl::string_view kSections[] = {
-    "listen", "tls",    "hsm",   "storage", "log",
-    "server", "limits", "audit", "ksef",    "metrics"};
+    "listen",  "tls",    "hsm",   "storage", "log",
+    "server",  "limits", "audit", "ksef",    "metrics",
+    "dropoff",  // issue 15
+};
 
 std::string Quoted(const SettingValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {

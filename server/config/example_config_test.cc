@@ -58,6 +58,8 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->audit.checkpoint_export_file,
             "/var/lib/sejf/audit-checkpoints.jsonl");
   EXPECT_EQ(config->metrics.listen, "127.0.0.1:9464");  // issue 16
+  EXPECT_EQ(config->dropoff.listen, "0.0.0.0:7444");    // issue 15
+  EXPECT_EQ(config->dropoff.public_url, "https://sejf.example.com:7444");
   EXPECT_EQ(config->ksef.signing_time_skew_seconds, 60);
   EXPECT_EQ(config->ksef.api_connect_timeout_seconds, 10);
   EXPECT_EQ(config->ksef.api_timeout_seconds, 30);

@@ -174,6 +174,16 @@ absl::Status CheckConsistency(const Config& config) {
       }
     }
   }
+  // Issue 15: the drop-off page serves the server's certificate.
+  if (!config.dropoff.listen.empty() &&
+      (config.tls.cert.empty() || config.tls.key.empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dropoff.listen is \"", config.dropoff.listen, "\" (from ",
+        Origin(config, "dropoff.listen"),
+        ") but tls.cert or tls.key is not set: the drop-off page is served "
+        "over HTTPS with them; ",
+        HowToSet(config.tls.cert.empty() ? "tls.cert" : "tls.key")));
+  }
   if (!config.tls.crl.empty() && config.listen.tcp.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         Described(config, "tls.crl"),

@@ -277,6 +277,8 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_LIMITS_REQUESTS_PER_SECOND", "7"},
       {"SEJF_LIMITS_BURST", "9"},
       {"SEJF_AUDIT_CHECKPOINT_EXPORT_FILE", "/checkpoints.jsonl"},
+      {"SEJF_DROPOFF_LISTEN", "127.0.0.1:7444"},  // issue 15
+      {"SEJF_DROPOFF_PUBLIC_URL", "https://sejf.test:7444"},
       {"SEJF_KSEF_SIGNING_TIME_SKEW_SECONDS", "15"},
       {"SEJF_KSEF_API_CONNECT_TIMEOUT_SECONDS", "4"},
       {"SEJF_KSEF_API_TIMEOUT_SECONDS", "12"},
@@ -316,6 +318,8 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->limits.requests_per_second, 7);
   EXPECT_EQ(config->limits.burst, 9);
   EXPECT_EQ(config->audit.checkpoint_export_file, "/checkpoints.jsonl");
+  EXPECT_EQ(config->dropoff.listen, "127.0.0.1:7444");
+  EXPECT_EQ(config->dropoff.public_url, "https://sejf.test:7444");
   EXPECT_EQ(config->ksef.signing_time_skew_seconds, 15);
   EXPECT_EQ(config->ksef.api_connect_timeout_seconds, 4);
   EXPECT_EQ(config->ksef.api_timeout_seconds, 12);

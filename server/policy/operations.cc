@@ -13,7 +13,7 @@ constexpr std::array<Operation, kOperationCount> kOperations = {
     Operation::kAuditRead,      Operation::kVaultAdmin,
     Operation::kSessionsManage, Operation::kSessionsToken,
     Operation::kSessionsRead,   Operation::kTokensCreate,
-    Operation::kKeysEnroll,
+    Operation::kKeysEnroll,     Operation::kDropoffManage,
 };
 
 // Indexed by the enum value.
@@ -21,7 +21,7 @@ constexpr std::array<absl::string_view, kOperationCount> kNames = {
     "keys.read",      "keys.manage",   "tokens.read",     "tokens.manage",
     "mfcerts.manage", "auth.xades",    "auth.token",      "qr.offline",
     "audit.read",     "vault.admin",   "sessions.manage", "sessions.token",
-    "sessions.read",  "tokens.create", "keys.enroll",
+    "sessions.read",  "tokens.create", "keys.enroll",     "dropoff.manage",
 };
 
 constexpr std::array<absl::string_view, 4> kContextTypes = {
@@ -62,6 +62,7 @@ bool ChangesState(Operation op) {
     case Operation::kSessionsManage:
     case Operation::kTokensCreate:
     case Operation::kKeysEnroll:
+    case Operation::kDropoffManage:
       return true;
     // A token call may refresh the session's tokens in KSeF; the broker
     // audits each KSeF call itself, so no intent event per token call.

@@ -34,9 +34,10 @@ enum class Operation : std::uint8_t {
   kSessionsRead,    // "sessions.read": list sessions, read their state
   kTokensCreate,    // "tokens.create": mint a token in KSeF into the vault
   kKeysEnroll,      // "keys.enroll": KSeF certificates: enroll, revoke
+  kDropoffManage,   // "dropoff.manage": one-time drop-off links (issue 15)
 };
 
-inline constexpr std::size_t kOperationCount = 15;
+inline constexpr std::size_t kOperationCount = 16;
 
 // What an operation acts on, which decides the rules that can grant it
 // (policy.h):

@@ -16,7 +16,8 @@ TEST(OperationsTest, AllOperationsHaveTheDocumentedNamesInOrder) {
                          "tokens.manage", "mfcerts.manage", "auth.xades",
                          "auth.token", "qr.offline", "audit.read",
                          "vault.admin", "sessions.manage", "sessions.token",
-                         "sessions.read", "tokens.create", "keys.enroll"));
+                         "sessions.read", "tokens.create", "keys.enroll",
+                         "dropoff.manage"));
   EXPECT_EQ(AllOperations().size(), kOperationCount);
 }
 
