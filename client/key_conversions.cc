@@ -100,7 +100,7 @@ Key FromProto(const v1::Key& key) {
     }
     out.ksef_enrollment = std::move(enrollment);
   }
-  out.version = key.version() == 0 ? 1 : key.version();
+  out.version = key.version();
   out.current_version = key.current_version();
   if (key.has_current_certificate()) {
     out.current_certificate = FromProto(key.current_certificate());

@@ -78,8 +78,8 @@ struct Key {
   std::vector<std::string> chain_der;
   // Set for a key enrolled through KSeF.
   std::optional<KsefEnrollment> ksef_enrollment = std::nullopt;
-  // The version this describes (1: the key as first made).
-  int version = 1;
+  // The version this describes (0 or 1: the key as first made).
+  int version = 0;
   // A renewed key (GetKey, ListKeys): the version that signs now and its
   // certificate; 0 and unset otherwise.
   int current_version = 0;
