@@ -539,18 +539,28 @@ absl::Status CertificateEnroller::RefreshStatuses() {
     }
     absl::StatusOr<SessionInfo> session = deps_.sessions->Get(record.session);
     if (!session.ok() || session->state == SessionState::kClosed) {
-      continue;  // nothing to ask KSeF with; the next round tries again
+      // Closed since: any open session on the key asks instead.
+      std::optional<signer::KeyVersionRef> ref =
+          signer::ParseKeyVersionName(name);
+      absl::StatusOr<std::optional<SessionInfo>> other =
+          ref.has_value()
+              ? OpenSessionOn(ref->base, record.environment)
+              : absl::StatusOr<std::optional<SessionInfo>>(std::nullopt);
+      if (!other.ok() || !other->has_value()) {
+        continue;  // nothing to ask KSeF with; the next round tries again
+      }
+      session = **other;
     }
     absl::StatusOr<KsefApi*> api = deps_.apis->For(record.environment);
     absl::StatusOr<AccessToken> access =
-        api.ok() ? deps_.sessions->GetAccessToken(record.session)
+        api.ok() ? deps_.sessions->GetAccessToken(session->name)
                  : absl::StatusOr<AccessToken>(api.status());
     if (!access.ok()) {
       note(access.status());
       continue;
     }
     CallRecorder recorder(deps_.observer, deps_.clock,
-                          {.session = record.session,
+                          {.session = session->name,
                            .context = session->context,
                            .environment = record.environment,
                            .step = "cert-status"});
@@ -729,6 +739,24 @@ absl::StatusOr<EnrollmentRecord> CertificateEnroller::SetRenewBeforeDays(
   return stored->first;
 }
 
+absl::StatusOr<std::optional<SessionInfo>> CertificateEnroller::OpenSessionOn(
+    absl::string_view key_name, absl::string_view environment) {
+  std::string page_token;
+  do {
+    ASSIGN_OR_RETURN(SessionPage page,
+                     deps_.sessions->List(kMaxSessionPageSize, page_token));
+    for (const SessionInfo& s : page.sessions) {
+      if (s.credential_kind == SessionCredentialKind::kKey &&
+          s.credential_name == key_name && s.state != SessionState::kClosed &&
+          s.environment == environment) {
+        return std::optional<SessionInfo>(s);
+      }
+    }
+    page_token = page.next_page_token;
+  } while (!page_token.empty());
+  return std::optional<SessionInfo>();
+}
+
 absl::StatusOr<SessionInfo> CertificateEnroller::RenewalSession(
     absl::string_view key_name, const EnrollmentRecord& first,
     absl::string_view named, const SessionCaller& caller) {
@@ -744,19 +772,9 @@ absl::StatusOr<SessionInfo> CertificateEnroller::RenewalSession(
     }
     return s;
   }
-  std::string page_token;
-  do {
-    ASSIGN_OR_RETURN(SessionPage page,
-                     deps_.sessions->List(kMaxSessionPageSize, page_token));
-    for (const SessionInfo& s : page.sessions) {
-      if (s.credential_kind == SessionCredentialKind::kKey &&
-          s.credential_name == key_name && s.state != SessionState::kClosed &&
-          s.environment == first.environment) {
-        return s;
-      }
-    }
-    page_token = page.next_page_token;
-  } while (!page_token.empty());
+  ASSIGN_OR_RETURN(std::optional<SessionInfo> open,
+                   OpenSessionOn(key_name, first.environment));
+  if (open.has_value()) return *open;
   // None: one of its own, in the context the key was enrolled in.
   absl::StatusOr<SessionInfo> enrolled_with =
       deps_.sessions->Get(first.session);

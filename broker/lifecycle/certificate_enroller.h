@@ -37,7 +37,9 @@
 // A certificate KSeF already reports revoked (400 25009) is not an error.
 //
 // RefreshStatuses (the worker, every status_interval): POST
-// /certificates/query for each completed enrollment, through its session;
+// /certificates/query for each completed enrollment, through its session
+// (once that is closed — a revoke of the old version closes the session a
+// renewal went through — an open session on the key);
 // the status mirrored in the record (shown by key show/list); a Revoked,
 // Blocked or Expired certificate disables its key.
 //
@@ -244,6 +246,10 @@ class CertificateEnroller {
   absl::StatusOr<Enrollment> Submit(const SessionInfo& session,
                                     const Submission& submission,
                                     const SessionCaller& caller);
+  // An open sejf session logged in with key `key_name` in `environment`;
+  // nullopt when there is none.
+  absl::StatusOr<std::optional<SessionInfo>> OpenSessionOn(
+      absl::string_view key_name, absl::string_view environment);
   // The session Renew goes through (see the file comment).
   absl::StatusOr<SessionInfo> RenewalSession(absl::string_view key_name,
                                              const EnrollmentRecord& first,

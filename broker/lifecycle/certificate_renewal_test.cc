@@ -187,6 +187,21 @@ TEST_F(CertificateRenewalTest, RevokingTheOldVersionLeavesTheNewOneSigning) {
       enroller_->Renew({.key_name = "acme-ksef", .session = "acme"}).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("logged in with key \"acme-auth\""));
+
+  // Version 2's status mirror asks through on-v2 now that on-v1, the
+  // session it was enrolled through, is closed.
+  const std::string second =
+      custody_->Get("acme-ksef@2")->record.certificate->serial;
+  absl::StatusOr<AccessToken> access = sessions_->GetAccessToken("acme");
+  ASSERT_TRUE(access.ok());
+  ASSERT_TRUE(api_.RevokeCertificate(second,
+                                     CertificateRevocationReason::kUnspecified,
+                                     access->token)
+                  .ok());
+  ASSERT_TRUE(enroller_->RefreshStatuses().ok());
+  EXPECT_EQ((*enroller_->Get("acme-ksef@2"))->record.ksef_status, "Revoked");
+  EXPECT_EQ(custody_->Get("acme-ksef@2")->record.state,
+            vault::CredentialState::kDisabled);
 }
 
 TEST_F(CertificateRenewalTest, OnlyEnrolledKeysAreRenewed) {
