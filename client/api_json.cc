@@ -30,6 +30,9 @@ std::string ToJson(const Key& key) { return MessageJson(ToProto(key)); }
 std::string ToJson(const std::vector<Key>& keys) {
   return MessageJson(ToProto(keys));
 }
+std::string ToJson(const std::vector<KeyVersion>& versions) {
+  return MessageJson(ToProto(versions));
+}
 std::string ToJson(const Token& token) { return MessageJson(ToProto(token)); }
 std::string ToJson(const std::vector<Token>& tokens) {
   return MessageJson(ToProto(tokens));

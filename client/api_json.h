@@ -21,6 +21,7 @@ namespace sejf::client {
 
 std::string ToJson(const Key& key);
 std::string ToJson(const std::vector<Key>& keys);
+std::string ToJson(const std::vector<KeyVersion>& versions);
 std::string ToJson(const Token& token);
 std::string ToJson(const std::vector<Token>& tokens);
 std::string ToJson(const VaultStatus& status);

@@ -60,6 +60,11 @@ v1::Key FullKey() {
   c->set_sha256_fingerprint("AB12");
   key.add_chain_der("first");
   key.add_chain_der("second");
+  // Key versions (issue 14): every field, renewal setting 0 included.
+  key.set_version(2);
+  key.set_current_version(3);
+  *key.mutable_current_certificate() = *c;
+  key.set_renew_before_days(0);
   return key;
 }
 

@@ -100,6 +100,14 @@ Key FromProto(const v1::Key& key) {
     }
     out.ksef_enrollment = std::move(enrollment);
   }
+  out.version = key.version();
+  out.current_version = key.current_version();
+  if (key.has_current_certificate()) {
+    out.current_certificate = FromProto(key.current_certificate());
+  }
+  if (key.has_renew_before_days()) {
+    out.renew_before_days = key.renew_before_days();
+  }
   return out;
 }
 
@@ -133,6 +141,14 @@ v1::Key ToProto(const Key& key) {
     }
     *p->mutable_create_time() = ToProto(e.create_time);
   }
+  out.set_version(key.version);
+  out.set_current_version(key.current_version);
+  if (key.current_certificate.has_value()) {
+    *out.mutable_current_certificate() = ToProto(*key.current_certificate);
+  }
+  if (key.renew_before_days.has_value()) {
+    out.set_renew_before_days(*key.renew_before_days);
+  }
   return out;
 }
 
@@ -144,20 +160,45 @@ v1::EnrollKeyRequest ToProto(const EnrollKey& request) {
   out.set_algorithm(
       Convert(kAlgorithms, request.algorithm, v1::KEY_ALGORITHM_UNSPECIFIED));
   out.set_certificate_name(request.certificate_name);
+  if (request.renew_before_days.has_value()) {
+    out.set_renew_before_days(*request.renew_before_days);
+  }
   return out;
 }
 
 v1::RevokeKeyRequest ToProto(const std::string& name,
                              const std::string& session,
-                             RevocationReason reason) {
+                             RevocationReason reason, int version) {
   v1::RevokeKeyRequest out;
   out.set_name(name);
+  out.set_version(version);
   out.set_session(session);
   out.set_reason(reason == RevocationReason::kKeyCompromise
                      ? v1::REVOCATION_REASON_KEY_COMPROMISE
                  : reason == RevocationReason::kSuperseded
                      ? v1::REVOCATION_REASON_SUPERSEDED
                      : v1::REVOCATION_REASON_UNSPECIFIED);
+  return out;
+}
+
+std::vector<KeyVersion> FromProto(const v1::ListKeyVersionsResponse& response) {
+  std::vector<KeyVersion> out;
+  for (const v1::KeyVersion& v : response.versions()) {
+    out.push_back({.version = v.version(),
+                   .key = FromProto(v.key()),
+                   .current = v.current()});
+  }
+  return out;
+}
+
+v1::ListKeyVersionsResponse ToProto(const std::vector<KeyVersion>& versions) {
+  v1::ListKeyVersionsResponse out;
+  for (const KeyVersion& v : versions) {
+    v1::KeyVersion* p = out.add_versions();
+    p->set_version(v.version);
+    *p->mutable_key() = ToProto(v.key);
+    p->set_current(v.current);
+  }
   return out;
 }
 

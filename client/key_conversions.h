@@ -26,8 +26,10 @@ Csr FromProto(const v1::CreateCsrResponse& csr);
 v1::EnrollKeyRequest ToProto(const EnrollKey& request);
 v1::RevokeKeyRequest ToProto(const std::string& name,
                              const std::string& session,
-                             RevocationReason reason);
+                             RevocationReason reason, int version = 0);
 RevokedKey FromProto(const v1::RevokeKeyResponse& response);
+std::vector<KeyVersion> FromProto(const v1::ListKeyVersionsResponse& response);
+v1::ListKeyVersionsResponse ToProto(const std::vector<KeyVersion>& versions);
 
 }  // namespace sejf::client
 

@@ -78,6 +78,22 @@ struct Key {
   std::vector<std::string> chain_der;
   // Set for a key enrolled through KSeF.
   std::optional<KsefEnrollment> ksef_enrollment = std::nullopt;
+  // The version this describes (0 or 1: the key as first made).
+  int version = 0;
+  // A renewed key (GetKey, ListKeys): the version that signs now and its
+  // certificate; 0 and unset otherwise.
+  int current_version = 0;
+  std::optional<Certificate> current_certificate = std::nullopt;
+  // Enrolled keys: days before the current certificate ends that sejfd
+  // renews it (0: never).
+  std::optional<int> renew_before_days = std::nullopt;
+};
+
+// One version of a key (ListKeyVersions).
+struct KeyVersion {
+  int version = 1;
+  Key key = {};
+  bool current = false;  // the version that signs now
 };
 
 // What EnrollKey takes.
@@ -87,6 +103,7 @@ struct EnrollKey {
   KeyUsage usage = KeyUsage::kUnspecified;
   KeyAlgorithm algorithm = KeyAlgorithm::kUnspecified;
   std::string certificate_name = {};  // empty: the server's default
+  std::optional<int> renew_before_days = std::nullopt;  // unset: 30
 };
 
 enum class RevocationReason { kUnspecified, kKeyCompromise, kSuperseded };

@@ -108,9 +108,10 @@ absl::StatusOr<Key> KeysApi::Enroll(const EnrollKey& request) {
 
 absl::StatusOr<RevokedKey> KeysApi::Revoke(const std::string& name,
                                            const std::string& session,
-                                           RevocationReason reason) {
+                                           RevocationReason reason,
+                                           int version) {
   return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::RevokeKey,
-                             ToProto(name, session, reason), timeout_),
+                             ToProto(name, session, reason, version), timeout_),
                    kFromProto);
 }
 
@@ -127,6 +128,39 @@ absl::StatusOr<ImportKeyInfo> KeysApi::GetImportKey() {
 absl::StatusOr<Key> KeysApi::Import(const KeyImportRequest& request) {
   return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::ImportKey,
                              ToProto(request), timeout_),
+                   kKey);
+}
+
+absl::StatusOr<Key> KeysApi::Renew(const std::string& name,
+                                   const std::string& session,
+                                   std::optional<int> renew_before_days) {
+  v1::RenewKeyRequest request;
+  request.set_name(name);
+  request.set_session(session);
+  if (renew_before_days.has_value()) {
+    request.set_renew_before_days(*renew_before_days);
+  }
+  return Converted(
+      UnaryCall(*stub_->rpc, &KeyCustody::Stub::RenewKey, request, timeout_),
+      kKey);
+}
+
+absl::StatusOr<std::vector<KeyVersion>> KeysApi::Versions(
+    const std::string& name) {
+  v1::ListKeyVersionsRequest request;
+  request.set_name(name);
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::ListKeyVersions,
+                             request, timeout_),
+                   kFromProto);
+}
+
+absl::StatusOr<Key> KeysApi::SetRenewal(const std::string& name,
+                                        int renew_before_days) {
+  v1::SetKeyRenewalRequest request;
+  request.set_name(name);
+  request.set_renew_before_days(renew_before_days);
+  return Converted(UnaryCall(*stub_->rpc, &KeyCustody::Stub::SetKeyRenewal,
+                             request, timeout_),
                    kKey);
 }
 

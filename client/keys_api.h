@@ -45,9 +45,17 @@ class KeysApi {
   absl::StatusOr<Key> Destroy(const std::string& name);
   // KSeF certificates (docs/lifecycle-certificates.md).
   absl::StatusOr<Key> Enroll(const EnrollKey& request);
+  // `version` 0: every version.
   absl::StatusOr<RevokedKey> Revoke(const std::string& name,
                                     const std::string& session,
-                                    RevocationReason reason);
+                                    RevocationReason reason, int version = 0);
+  // Key versions and renewal. `session` may be empty (sejfd uses or opens
+  // a session on the key); the new version.
+  absl::StatusOr<Key> Renew(const std::string& name, const std::string& session,
+                            std::optional<int> renew_before_days);
+  absl::StatusOr<std::vector<KeyVersion>> Versions(const std::string& name);
+  absl::StatusOr<Key> SetRenewal(const std::string& name,
+                                 int renew_before_days);
   // The import key (issue 15) and a key import through it.
   absl::StatusOr<ImportKeyInfo> GetImportKey();
   absl::StatusOr<Key> Import(const KeyImportRequest& request);

@@ -14,28 +14,10 @@
 #include "server/key_conversions.h"
 #include "server/key_custody_service.h"
 #include "server/resource_names.h"
+#include "server/session_access.h"
 
 namespace sejf::server {
 namespace {
-
-AccessTarget SessionTarget(const std::string& name,
-                           std::optional<std::string> context = std::nullopt,
-                           std::string detail = "") {
-  AccessTarget target;
-  target.resource = absl::StrCat("sessions/", name);
-  target.credential = name;
-  target.context = std::move(context);
-  target.detail = std::move(detail);
-  return target;
-}
-
-absl::Status SessionNotFound(absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat("session \"", name, "\" not found"));
-}
-
-broker::SessionCaller CallerOf(const RpcCall& call) {
-  return {.request_id = call.request_id(), .identity = call.caller().identity};
-}
 
 absl::Status NoEnroller() {
   return absl::FailedPreconditionError(
@@ -84,6 +66,22 @@ absl::Status AsRequestField(const absl::Status& status,
 absl::Status KeyCustodyService::KeyWithEnrollment(const signer::Key& key,
                                                   sejf::v1::Key* out) {
   RETURN_IF_ERROR(KeyToProto(key, out));
+  std::optional<signer::KeyVersionRef> version =
+      signer::ParseKeyVersionName(key.name);
+  out->set_version(version.has_value() ? version->version : 1);
+  if (key.record.latest_version > 1) {
+    // A renewed key: which version signs now.
+    ASSIGN_OR_RETURN(signer::Key current, custody_.Current(key.name));
+    std::optional<signer::KeyVersionRef> current_version =
+        signer::ParseKeyVersionName(current.name);
+    out->set_current_version(
+        current_version.has_value() ? current_version->version : 1);
+    sejf::v1::Key current_proto;
+    RETURN_IF_ERROR(KeyToProto(current, &current_proto));
+    if (current_proto.has_certificate()) {
+      *out->mutable_current_certificate() = current_proto.certificate();
+    }
+  }
   if (enroller_ == nullptr) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<broker::Enrollment> enrollment,
                    enroller_->Get(key.name));
@@ -101,6 +99,10 @@ absl::Status KeyCustodyService::KeyWithEnrollment(const signer::Key& key,
     *e->mutable_ksef_status_time() = ToTimestamp(r.ksef_status_time);
   }
   *e->mutable_create_time() = ToTimestamp(r.create_time);
+  if (r.version == 1) {
+    out->set_renew_before_days(
+        r.renew_before_days.value_or(broker::kDefaultRenewBeforeDays));
+  }
   return absl::OkStatus();
 }
 
@@ -119,6 +121,9 @@ grpc::Status KeyCustodyService::EnrollKey(
                      EnumOrDefault(request->algorithm(), AlgorithmFromProto,
                                    hsm::KeyAlgorithm::kEcP256, "algorithm"));
     params.certificate_name = request->certificate_name();
+    if (request->has_renew_before_days()) {
+      params.renew_before_days = request->renew_before_days();
+    }
     // Answer before the caller gives up: what is left of its deadline, less
     // a margin for the answer's way back (the enrollment goes on anyway).
     const absl::Time deadline = absl::FromChrono(context->deadline());
@@ -128,30 +133,15 @@ grpc::Status KeyCustodyService::EnrollKey(
     }
     RETURN_IF_ERROR(AsRequestField(
         broker::CertificateEnroller::CheckEnroll(params), "key_id"));
-    // The session, by name before the lookup, then in its context.
-    RETURN_IF_ERROR(call.AuthorizeName(Operation::kKeysEnroll,
-                                       SessionTarget(params.session)));
-    absl::StatusOr<broker::SessionInfo> session =
-        sessions_->Get(params.session);
-    if (session.status().code() == absl::StatusCode::kNotFound) {
-      return SessionNotFound(params.session);
-    }
-    RETURN_IF_ERROR(session.status());
-    // A session the caller may not use is answered as a missing one (and
-    // recorded as the denial it is); allowed, the key's Authorize below
-    // writes the one intent event.
-    if (!call.IsAllowed(Operation::kKeysEnroll,
-                        SessionTarget(params.session, session->context))) {
-      return call.AuthorizeFound(
-          Operation::kKeysEnroll,
-          SessionTarget(params.session, session->context),
-          SessionNotFound(params.session));
-    }
+    // The session, then the key in its context (the one intent event).
+    ASSIGN_OR_RETURN(broker::SessionInfo session,
+                     AuthorizeThroughSession(call, Operation::kKeysEnroll,
+                                             *sessions_, params.session));
     // The new key, in the session's context (its certificate will carry
     // that subject's identity).
     RETURN_IF_ERROR(call.Authorize(
         Operation::kKeysEnroll,
-        KeyTarget(params.key_name, session->context,
+        KeyTarget(params.key_name, session.context,
                   absl::StrCat("enroll ", vault::KeyUsageName(params.usage),
                                " via sessions/", params.session))));
     if (enroller_ == nullptr) return NoEnroller();
@@ -180,31 +170,21 @@ grpc::Status KeyCustodyService::RevokeKey(
           "unset");
     }
     params.reason = *reason;
+    params.version = request->version();
     RETURN_IF_ERROR(AsRequestField(
         broker::CertificateEnroller::CheckRevoke(params), "name"));
-    RETURN_IF_ERROR(call.AuthorizeName(Operation::kKeysEnroll,
-                                       SessionTarget(params.session)));
-    absl::StatusOr<broker::SessionInfo> session =
-        sessions_->Get(params.session);
-    if (session.status().code() == absl::StatusCode::kNotFound) {
-      return SessionNotFound(params.session);
-    }
-    RETURN_IF_ERROR(session.status());
-    // A session the caller may not use is answered as a missing one (and
-    // recorded as the denial it is); allowed, the key's Authorize below
-    // writes the one intent event.
-    if (!call.IsAllowed(Operation::kKeysEnroll,
-                        SessionTarget(params.session, session->context))) {
-      return call.AuthorizeFound(
-          Operation::kKeysEnroll,
-          SessionTarget(params.session, session->context),
-          SessionNotFound(params.session));
-    }
+    // The session, then the key in its context (the one intent event).
+    ASSIGN_OR_RETURN(broker::SessionInfo session,
+                     AuthorizeThroughSession(call, Operation::kKeysEnroll,
+                                             *sessions_, params.session));
     // The key as a credential too.
     RETURN_IF_ERROR(call.Authorize(
         Operation::kKeysEnroll,
-        KeyTarget(params.key_name, session->context,
-                  absl::StrCat("revoke via sessions/", params.session))));
+        KeyTarget(params.key_name, session.context,
+                  params.version > 0
+                      ? absl::StrCat("revoke version ", params.version,
+                                     " via sessions/", params.session)
+                      : absl::StrCat("revoke via sessions/", params.session))));
     if (enroller_ == nullptr) return NoEnroller();
     ASSIGN_OR_RETURN(broker::RevokeResult result,
                      enroller_->Revoke(params, CallerOf(call)));

@@ -73,6 +73,18 @@ class KeyCustodyService final : public sejf::v1::KeyCustody::Service {
   grpc::Status ImportKey(grpc::ServerContext* context,
                          const sejf::v1::ImportKeyRequest* request,
                          sejf::v1::ImportKeyResponse* response) override;
+  // Key versions and renewal (key_custody_renew.cc).
+  grpc::Status RenewKey(grpc::ServerContext* context,
+                        const sejf::v1::RenewKeyRequest* request,
+                        sejf::v1::RenewKeyResponse* response) override;
+  grpc::Status ListKeyVersions(
+      grpc::ServerContext* context,
+      const sejf::v1::ListKeyVersionsRequest* request,
+      sejf::v1::ListKeyVersionsResponse* response) override;
+  grpc::Status SetKeyRenewal(
+      grpc::ServerContext* context,
+      const sejf::v1::SetKeyRenewalRequest* request,
+      sejf::v1::SetKeyRenewalResponse* response) override;
 
  private:
   // The frame of the handlers that act on the one key their request names

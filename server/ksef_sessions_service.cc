@@ -13,25 +13,11 @@
 #include "server/enum_conversions.h"
 #include "server/ksef_conversions.h"
 #include "server/resource_names.h"
+#include "server/session_access.h"
 #include "server/session_conversions.h"
 
 namespace sejf::server {
 namespace {
-
-AccessTarget SessionTarget(const std::string& name,
-                           std::optional<std::string> context = std::nullopt,
-                           std::string detail = "") {
-  AccessTarget target;
-  target.resource = absl::StrCat("sessions/", name);
-  target.credential = name;
-  target.context = std::move(context);
-  target.detail = std::move(detail);
-  return target;
-}
-
-absl::Status SessionNotFound(absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat("session \"", name, "\" not found"));
-}
 
 // The credential of OpenSessionRequest.credential: "keys/{key}" or
 // "tokens/{token}".
@@ -61,10 +47,6 @@ absl::Status AsRequestField(const absl::Status& status) {
   if (*field == "name") return WithField("session_id", status);
   if (*field == "credential_name") return WithField("credential", status);
   return WithTaggedField(status);
-}
-
-broker::SessionCaller CallerOf(const RpcCall& call) {
-  return {.request_id = call.request_id(), .identity = call.caller().identity};
 }
 
 }  // namespace

@@ -509,7 +509,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
            .keys = &key_custody,
            .storage = storage->get(),
            .clock = clock,
-           .observer = &session_calls},
+           .observer = &session_calls,
+           .audit = audit->get()},
           {.poll_interval = absl::Seconds(config.ksef.enrollment_poll_seconds),
            .wait = absl::Seconds(config.ksef.enrollment_wait_seconds)});
   if (!enroller.ok()) return fail("sessions", enroller.status());

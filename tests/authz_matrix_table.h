@@ -202,6 +202,15 @@ inline constexpr MethodCase kMethods[] = {
      Target::kListing, ""},
     {"/sejf.v1.Dropoff/CancelDropoff", server::Operation::kDropoffManage,
      Target::kListing, R"(name: "dropoffs/0000000000000000")"},
+    // Key versions (issue 14, renewal): acme-auth was not enrolled through
+    // KSeF, so an allowed caller gets FAILED_PRECONDITION from the domain.
+    {"/sejf.v1.KeyCustody/RenewKey", server::Operation::kKeysEnroll,
+     Target::kCredentialInContext,
+     R"(name: "keys/acme-auth" session: "sessions/acme-sess")"},
+    {"/sejf.v1.KeyCustody/ListKeyVersions", server::Operation::kKeysRead,
+     Target::kCredential, R"(name: "keys/acme-auth")"},
+    {"/sejf.v1.KeyCustody/SetKeyRenewal", server::Operation::kKeysManage,
+     Target::kCredential, R"(name: "keys/acme-auth" renew_before_days: 10)"},
 };
 
 }  // namespace sejf::testing::authz

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "broker/ksef_api/ksef_error.h"
 #include "broker/sessions/call_recorder.h"
 #include "common/status_context.h"
@@ -80,6 +83,45 @@ bool HasCode(const absl::Status& status, int code) {
   return false;
 }
 
+absl::Status NotEnrolled(absl::string_view key_name) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "key \"", key_name,
+      "\" was not enrolled through KSeF (sejf key enroll); only enrolled "
+      "keys are renewed"));
+}
+
+// 1 for "NAME", k for "NAME@k".
+int VersionOf(absl::string_view name) {
+  std::optional<signer::KeyVersionRef> ref = signer::ParseKeyVersionName(name);
+  return ref.has_value() ? ref->version : 1;
+}
+
+// Disables exactly the version `name` names (never the other versions).
+absl::StatusOr<signer::Key> DisableExactly(signer::KeyCustody& keys,
+                                           absl::string_view name) {
+  std::optional<signer::KeyVersionRef> ref = signer::ParseKeyVersionName(name);
+  if (!ref.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is not a key name"));
+  }
+  return keys.DisableVersion(ref->base, ref->version);
+}
+
+// A session KSeF issues certificates through: logged in with a key, open.
+absl::Status CheckKeySession(const SessionInfo& session) {
+  if (session.credential_kind != SessionCredentialKind::kKey) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session \"", session.name,
+        "\" logged in with a KSeF token; KSeF issues certificates only to a "
+        "login with a certificate: use a session opened with --key"));
+  }
+  if (session.state == SessionState::kClosed) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session \"", session.name, "\" is closed; open it again"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CertificateEnroller>>
@@ -116,12 +158,43 @@ absl::Status CertificateEnroller::CheckEnroll(const EnrollParams& p) {
   if (!p.certificate_name.empty()) {
     RETURN_IF_ERROR(CheckCertificateName(p.certificate_name));
   }
+  if (p.renew_before_days.has_value()) {
+    RETURN_IF_ERROR(CheckRenewBeforeDays(*p.renew_before_days));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CertificateEnroller::CheckRenewBeforeDays(int days) {
+  if (days < 0 || days > kMaxRenewBeforeDays) {
+    return TagField("renew_before_days",
+                    absl::InvalidArgumentError(absl::StrCat(
+                        "renew_before_days must be 0 (never renew) to ",
+                        kMaxRenewBeforeDays)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CertificateEnroller::CheckRenew(const RenewParams& p) {
+  RETURN_IF_ERROR(TagField(
+      "key_name", vault::ValidateCredentialName(p.key_name, "key name")));
+  if (!p.session.empty()) {
+    RETURN_IF_ERROR(TagField(
+        "session", vault::ValidateCredentialName(p.session, "session name")));
+  }
+  if (p.renew_before_days.has_value()) {
+    RETURN_IF_ERROR(CheckRenewBeforeDays(*p.renew_before_days));
+  }
   return absl::OkStatus();
 }
 
 absl::Status CertificateEnroller::CheckRevoke(const RevokeParams& p) {
   RETURN_IF_ERROR(TagField(
       "key_name", vault::ValidateCredentialName(p.key_name, "key name")));
+  if (p.version < 0 || p.version > vault::kMaxKeyVersion) {
+    return TagField("version", absl::InvalidArgumentError(absl::StrCat(
+                                   "version must be 1 to ",
+                                   vault::kMaxKeyVersion, " (0: every one)")));
+  }
   return TagField("session",
                   vault::ValidateCredentialName(p.session, "session name"));
 }
@@ -173,16 +246,7 @@ absl::StatusOr<Enrollment> CertificateEnroller::Enroll(
     const EnrollParams& params, const SessionCaller& caller) {
   RETURN_IF_ERROR(CheckEnroll(params));
   ASSIGN_OR_RETURN(SessionInfo session, deps_.sessions->Get(params.session));
-  if (session.credential_kind != SessionCredentialKind::kKey) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "session \"", session.name,
-        "\" logged in with a KSeF token; KSeF issues certificates only to a "
-        "login with a certificate: use a session opened with --key"));
-  }
-  if (session.state == SessionState::kClosed) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "session \"", session.name, "\" is closed; open it again"));
-  }
+  RETURN_IF_ERROR(CheckKeySession(session));
   if (absl::StatusOr<signer::Key> existing = deps_.keys->Get(params.key_name);
       existing.ok()) {
     return absl::AlreadyExistsError(absl::StrCat(
@@ -190,6 +254,29 @@ absl::StatusOr<Enrollment> CertificateEnroller::Enroll(
   } else if (existing.status().code() != absl::StatusCode::kNotFound) {
     return existing.status();
   }
+  Submission submission{
+      .usage = params.usage,
+      .algorithm = params.algorithm,
+      .certificate_name = params.certificate_name.empty()
+                              ? DefaultCertificateName(params.key_name)
+                              : params.certificate_name,
+      .renew_before_days =
+          params.renew_before_days.value_or(kDefaultRenewBeforeDays),
+      .max_wait = params.max_wait,
+      .reserve = [&]() -> absl::StatusOr<std::pair<std::string, int>> {
+        return std::make_pair(params.key_name, 1);
+      },
+      .generate =
+          [&](absl::string_view) {
+            return deps_.keys->Generate(params.key_name, params.algorithm,
+                                        params.usage);
+          }};
+  return Submit(session, submission, caller);
+}
+
+absl::StatusOr<Enrollment> CertificateEnroller::Submit(
+    const SessionInfo& session, const Submission& submission,
+    const SessionCaller& caller) {
   ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(session.environment));
   ASSIGN_OR_RETURN(AccessToken access,
                    deps_.sessions->GetAccessToken(session.name, caller));
@@ -227,39 +314,40 @@ absl::StatusOr<Enrollment> CertificateEnroller::Enroll(
         absl::StrCat("KSeF's enrollment data cannot be a subject: ",
                      subject.status().message()));
   }
+  ASSIGN_OR_RETURN(auto reserved, submission.reserve());
+  const std::string key_name = reserved.first;
 
   const absl::Time now = deps_.clock->Now();
   EnrollmentRecord record{
       .session = session.name,
       .environment = session.environment,
-      .usage = params.usage,
-      .algorithm = std::string(hsm::KeyAlgorithmName(params.algorithm)),
-      .certificate_name = params.certificate_name.empty()
-                              ? DefaultCertificateName(params.key_name)
-                              : params.certificate_name,
+      .usage = submission.usage,
+      .algorithm = std::string(hsm::KeyAlgorithmName(submission.algorithm)),
+      .certificate_name = submission.certificate_name,
       .state = EnrollmentState::kSubmitting,
       .create_time = now,
-      .update_time = now};
-  ASSIGN_OR_RETURN(std::int64_t version, Write(params.key_name, record, 0));
+      .update_time = now,
+      .version = reserved.second,
+      .renew_before_days =
+          reserved.second == 1 ? submission.renew_before_days : std::nullopt};
+  ASSIGN_OR_RETURN(std::int64_t version, Write(key_name, record, 0));
   // From here on a failure is kept in the record.
   auto fail = [&](const absl::Status& error) -> absl::Status {
     record.state = EnrollmentState::kFailed;
     record.error = std::string(error.message());
     record.update_time = deps_.clock->Now();
-    (void)Write(params.key_name, record, version);
+    (void)Write(key_name, record, version);
     return error;
   };
-  absl::StatusOr<signer::Key> key =
-      deps_.keys->Generate(params.key_name, params.algorithm, params.usage);
+  absl::StatusOr<signer::Key> key = submission.generate(key_name);
   if (!key.ok()) return fail(key.status());
-  absl::StatusOr<signer::Csr> csr =
-      deps_.keys->CreateCsr(params.key_name, *subject);
+  absl::StatusOr<signer::Csr> csr = deps_.keys->CreateCsr(key_name, *subject);
   if (!csr.ok()) return fail(csr.status());
   absl::StatusOr<CertificateEnrollmentAccepted> accepted =
       recorder.Call("POST /certificates/enrollments", 202, "", [&] {
         return api->EnrollCertificate(
             {.certificate_name = record.certificate_name,
-             .type = TypeOf(params.usage),
+             .type = TypeOf(submission.usage),
              .csr_der = csr->der},
             access.token);
       });
@@ -267,20 +355,20 @@ absl::StatusOr<Enrollment> CertificateEnroller::Enroll(
   record.state = EnrollmentState::kPending;
   record.reference_number = accepted->reference_number;
   record.update_time = deps_.clock->Now();
-  ASSIGN_OR_RETURN(version, Write(params.key_name, record, version));
+  ASSIGN_OR_RETURN(version, Write(key_name, record, version));
 
   const absl::Time deadline =
       deps_.clock->Now() +
       std::max(absl::ZeroDuration(),
-               std::min(options_.wait,
-                        params.max_wait.value_or(absl::InfiniteDuration())));
+               std::min(options_.wait, submission.max_wait.value_or(
+                                           absl::InfiniteDuration())));
   for (;;) {
-    absl::StatusOr<EnrollmentRecord> polled = PollOnce(params.key_name, caller);
+    absl::StatusOr<EnrollmentRecord> polled = PollOnce(key_name, caller);
     if (polled.ok()) record = *polled;
     if (record.state == EnrollmentState::kFailed) {
       return absl::FailedPreconditionError(
           absl::StrCat("KSeF refused the enrollment ", record.reference_number,
-                       " of key \"", params.key_name, "\": ", record.error));
+                       " of key \"", key_name, "\": ", record.error));
     }
     if (record.state != EnrollmentState::kPending ||
         deps_.clock->Now() + options_.poll_interval > deadline) {
@@ -288,7 +376,7 @@ absl::StatusOr<Enrollment> CertificateEnroller::Enroll(
     }
     Sleep(options_.poll_interval);
   }
-  return Enrollment{.key_name = params.key_name, .record = record};
+  return Enrollment{.key_name = key_name, .record = record};
 }
 
 absl::StatusOr<EnrollmentRecord> CertificateEnroller::PollOnce(
@@ -451,18 +539,28 @@ absl::Status CertificateEnroller::RefreshStatuses() {
     }
     absl::StatusOr<SessionInfo> session = deps_.sessions->Get(record.session);
     if (!session.ok() || session->state == SessionState::kClosed) {
-      continue;  // nothing to ask KSeF with; the next round tries again
+      // Closed since: any open session on the key asks instead.
+      std::optional<signer::KeyVersionRef> ref =
+          signer::ParseKeyVersionName(name);
+      absl::StatusOr<std::optional<SessionInfo>> other =
+          ref.has_value()
+              ? OpenSessionOn(ref->base, record.environment)
+              : absl::StatusOr<std::optional<SessionInfo>>(std::nullopt);
+      if (!other.ok() || !other->has_value()) {
+        continue;  // nothing to ask KSeF with; the next round tries again
+      }
+      session = **other;
     }
     absl::StatusOr<KsefApi*> api = deps_.apis->For(record.environment);
     absl::StatusOr<AccessToken> access =
-        api.ok() ? deps_.sessions->GetAccessToken(record.session)
+        api.ok() ? deps_.sessions->GetAccessToken(session->name)
                  : absl::StatusOr<AccessToken>(api.status());
     if (!access.ok()) {
       note(access.status());
       continue;
     }
     CallRecorder recorder(deps_.observer, deps_.clock,
-                          {.session = record.session,
+                          {.session = session->name,
                            .context = session->context,
                            .environment = record.environment,
                            .step = "cert-status"});
@@ -483,7 +581,7 @@ absl::Status CertificateEnroller::RefreshStatuses() {
       if (item.status != "Active") {
         absl::StatusOr<signer::Key> key = deps_.keys->Get(name);
         if (key.ok() && key->record.state == vault::CredentialState::kActive) {
-          note(deps_.keys->Disable(name).status());
+          note(DisableExactly(*deps_.keys, name).status());
         }
       }
     }
@@ -491,16 +589,70 @@ absl::Status CertificateEnroller::RefreshStatuses() {
   return first;
 }
 
+absl::StatusOr<std::string> CertificateEnroller::RevokeOne(
+    const signer::Key& version, KsefApi& api, const AccessToken& access,
+    CallRecorder& recorder, CertificateRevocationReason reason) {
+  const std::string serial = version.record.certificate->serial;
+  absl::Status revoked = recorder.Call(
+      "POST /certificates/{certificateSerialNumber}/revoke", 204, serial,
+      [&] { return api.RevokeCertificate(serial, reason, access.token); });
+  if (!revoked.ok() && !HasCode(revoked, 25009)) {
+    return WithContext(revoked, absl::StrCat("revoking certificate ", serial,
+                                             " of key \"", version.name, "\""));
+  }
+  RETURN_IF_ERROR(DisableExactly(*deps_.keys, version.name).status());
+  if (absl::StatusOr<std::pair<EnrollmentRecord, std::int64_t>> stored =
+          Read(version.name);
+      stored.ok()) {
+    stored->first.ksef_status = "Revoked";
+    stored->first.ksef_status_time = deps_.clock->Now();
+    (void)Write(version.name, stored->first, stored->second);
+  }
+  return version.record.certificate->sha256_fingerprint;
+}
+
 absl::StatusOr<RevokeResult> CertificateEnroller::Revoke(
     const RevokeParams& params, const SessionCaller& caller) {
   RETURN_IF_ERROR(CheckRevoke(params));
-  ASSIGN_OR_RETURN(signer::Key key, deps_.keys->Get(params.key_name));
-  if (!key.record.certificate.has_value() ||
-      key.record.certificate->serial.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "key \"", params.key_name, "\" has no certificate to revoke"));
+  ASSIGN_OR_RETURN(std::vector<signer::Key> versions,
+                   deps_.keys->Versions(params.key_name));
+  std::vector<signer::Key> targets;
+  if (params.version > 0) {
+    for (const signer::Key& v : versions) {
+      if (signer::KeyVersionName(params.key_name, params.version) == v.name) {
+        targets.push_back(v);
+      }
+    }
+    if (targets.empty()) {
+      return absl::NotFoundError(absl::StrCat(
+          "key \"", params.key_name, "\" has no version ", params.version));
+    }
+    if (!targets[0].record.certificate.has_value() ||
+        targets[0].record.certificate->serial.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("version ", params.version, " of key \"",
+                       params.key_name, "\" has no certificate to revoke"));
+    }
+  } else {
+    for (const signer::Key& v : versions) {
+      if (!v.record.certificate.has_value() ||
+          v.record.certificate->serial.empty()) {
+        continue;
+      }
+      // A later version already revoked in KSeF is left out; version 1 is
+      // asked again as before versions existed (25009 is not an error).
+      absl::StatusOr<std::optional<Enrollment>> e = Get(v.name);
+      if (v.name != params.key_name && e.ok() && e->has_value() &&
+          (*e)->record.ksef_status == "Revoked") {
+        continue;
+      }
+      targets.push_back(v);
+    }
+    if (targets.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "key \"", params.key_name, "\" has no certificate to revoke"));
+    }
   }
-  const std::string serial = key.record.certificate->serial;
   ASSIGN_OR_RETURN(SessionInfo session, deps_.sessions->Get(params.session));
   ASSIGN_OR_RETURN(KsefApi * api, deps_.apis->For(session.environment));
   ASSIGN_OR_RETURN(AccessToken access,
@@ -511,25 +663,27 @@ absl::StatusOr<RevokeResult> CertificateEnroller::Revoke(
                          .environment = session.environment,
                          .step = "revoke",
                          .caller = caller});
-  absl::Status revoked = recorder.Call(
-      "POST /certificates/{certificateSerialNumber}/revoke", 204, serial, [&] {
-        return api->RevokeCertificate(serial, params.reason, access.token);
-      });
-  if (!revoked.ok() && !HasCode(revoked, 25009)) {
-    return WithContext(
-        revoked, absl::StrCat("revoking certificate ", serial, " of key \"",
-                              params.key_name, "\""));
+  std::vector<std::string> fingerprints;
+  std::vector<std::string> serials;
+  for (const signer::Key& target : targets) {
+    ASSIGN_OR_RETURN(std::string fingerprint,
+                     RevokeOne(target, *api, access, recorder, params.reason));
+    fingerprints.push_back(std::move(fingerprint));
+    serials.push_back(target.record.certificate->serial);
   }
   RevokeResult result;
-  ASSIGN_OR_RETURN(result.key, deps_.keys->Disable(params.key_name));
-  if (absl::StatusOr<std::pair<EnrollmentRecord, std::int64_t>> stored =
-          Read(params.key_name);
-      stored.ok()) {
-    stored->first.ksef_status = "Revoked";
-    stored->first.ksef_status_time = deps_.clock->Now();
-    (void)Write(params.key_name, stored->first, stored->second);
+  if (params.version > 0) {
+    ASSIGN_OR_RETURN(result.key, deps_.keys->Get(targets[0].name));
+  } else {
+    // The credential's kill switch: every version, pending ones too.
+    ASSIGN_OR_RETURN(result.key, deps_.keys->Disable(params.key_name));
   }
-  // Every session logged in with the key: closed in KSeF and in sejf.
+  auto logged_in_with_revoked = [&](const SessionInfo& s) {
+    if (params.version == 0 || s.key_certificate_sha256.empty()) return true;
+    return absl::c_linear_search(fingerprints, s.key_certificate_sha256);
+  };
+  // Every session logged in with what was revoked: closed in KSeF and in
+  // sejf.
   absl::Status first;
   std::string page_token;
   do {
@@ -538,7 +692,7 @@ absl::StatusOr<RevokeResult> CertificateEnroller::Revoke(
     for (const SessionInfo& s : page.sessions) {
       if (s.credential_kind != SessionCredentialKind::kKey ||
           s.credential_name != params.key_name ||
-          s.state == SessionState::kClosed) {
+          s.state == SessionState::kClosed || !logged_in_with_revoked(s)) {
         continue;
       }
       absl::StatusOr<SessionInfo> closed =
@@ -563,12 +717,258 @@ absl::StatusOr<RevokeResult> CertificateEnroller::Revoke(
   } while (!page_token.empty());
   if (!first.ok()) {
     return WithContext(
-        first, absl::StrCat("certificate ", serial, " is revoked and key \"",
-                            params.key_name,
-                            "\" disabled, but closing its "
-                            "sessions failed"));
+        first, absl::StrCat("certificate ", absl::StrJoin(serials, ", "),
+                            " revoked and key \"", params.key_name,
+                            "\" disabled, but closing its sessions failed"));
   }
   return result;
+}
+
+absl::StatusOr<EnrollmentRecord> CertificateEnroller::SetRenewBeforeDays(
+    absl::string_view key_name, int days) {
+  RETURN_IF_ERROR(CheckRenewBeforeDays(days));
+  RETURN_IF_ERROR(TagField(
+      "key_name", vault::ValidateCredentialName(key_name, "key name")));
+  absl::StatusOr<std::pair<EnrollmentRecord, std::int64_t>> stored =
+      Read(key_name);
+  if (absl::IsNotFound(stored.status())) return NotEnrolled(key_name);
+  RETURN_IF_ERROR(stored.status());
+  stored->first.renew_before_days = days;
+  stored->first.update_time = deps_.clock->Now();
+  RETURN_IF_ERROR(Write(key_name, stored->first, stored->second).status());
+  return stored->first;
+}
+
+absl::StatusOr<std::optional<SessionInfo>> CertificateEnroller::OpenSessionOn(
+    absl::string_view key_name, absl::string_view environment) {
+  std::string page_token;
+  do {
+    ASSIGN_OR_RETURN(SessionPage page,
+                     deps_.sessions->List(kMaxSessionPageSize, page_token));
+    for (const SessionInfo& s : page.sessions) {
+      if (s.credential_kind == SessionCredentialKind::kKey &&
+          s.credential_name == key_name && s.state != SessionState::kClosed &&
+          s.environment == environment) {
+        return std::optional<SessionInfo>(s);
+      }
+    }
+    page_token = page.next_page_token;
+  } while (!page_token.empty());
+  return std::optional<SessionInfo>();
+}
+
+absl::StatusOr<SessionInfo> CertificateEnroller::RenewalSession(
+    absl::string_view key_name, const EnrollmentRecord& first,
+    absl::string_view named, const SessionCaller& caller) {
+  if (!named.empty()) {
+    ASSIGN_OR_RETURN(SessionInfo s, deps_.sessions->Get(named));
+    RETURN_IF_ERROR(CheckKeySession(s));
+    if (s.credential_name != key_name) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "session \"", s.name, "\" is logged in with key \"",
+          s.credential_name, "\", not \"", key_name,
+          "\"; a key is renewed through a session logged in with it (or "
+          "leave --session out: sejfd opens one)"));
+    }
+    return s;
+  }
+  ASSIGN_OR_RETURN(std::optional<SessionInfo> open,
+                   OpenSessionOn(key_name, first.environment));
+  if (open.has_value()) return *open;
+  // None: one of its own, in the context the key was enrolled in.
+  absl::StatusOr<SessionInfo> enrolled_with =
+      deps_.sessions->Get(first.session);
+  if (!enrolled_with.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no open session is logged in with key \"", key_name,
+        "\" and the session it was enrolled through (\"", first.session,
+        "\") is gone, so its context is unknown: open one with sejf session "
+        "open --key ",
+        key_name));
+  }
+  std::string name = absl::StrCat("renew-", key_name);
+  if (name.size() > vault::kMaxCredentialNameSize) {
+    name.resize(vault::kMaxCredentialNameSize);
+  }
+  return deps_.sessions->Open({.name = name,
+                               .credential_kind = SessionCredentialKind::kKey,
+                               .credential_name = std::string(key_name),
+                               .context = enrolled_with->context,
+                               .environment = first.environment},
+                              caller);
+}
+
+absl::StatusOr<Enrollment> CertificateEnroller::Renew(
+    const RenewParams& params, const SessionCaller& caller) {
+  RETURN_IF_ERROR(CheckRenew(params));
+  absl::StatusOr<std::pair<EnrollmentRecord, std::int64_t>> first =
+      Read(params.key_name);
+  if (absl::IsNotFound(first.status())) return NotEnrolled(params.key_name);
+  RETURN_IF_ERROR(first.status());
+  ASSIGN_OR_RETURN(signer::Key base, deps_.keys->Get(params.key_name));
+  if (base.record.state == vault::CredentialState::kDestroyed) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("key \"", params.key_name, "\" is destroyed"));
+  }
+  if (params.renew_before_days.has_value()) {
+    RETURN_IF_ERROR(
+        SetRenewBeforeDays(params.key_name, *params.renew_before_days)
+            .status());
+  }
+  // A renewal under way is answered as it is.
+  for (int v = base.record.latest_version; v >= 2; --v) {
+    ASSIGN_OR_RETURN(std::optional<Enrollment> e,
+                     Get(signer::KeyVersionName(params.key_name, v)));
+    if (!e.has_value()) continue;
+    if (e->record.state == EnrollmentState::kPending ||
+        e->record.state == EnrollmentState::kSubmitting) {
+      return *e;
+    }
+    break;
+  }
+  ASSIGN_OR_RETURN(
+      SessionInfo session,
+      RenewalSession(params.key_name, first->first, params.session, caller));
+  RETURN_IF_ERROR(CheckKeySession(session));
+  const hsm::KeyAlgorithm algorithm =
+      first->first.algorithm ==
+              hsm::KeyAlgorithmName(hsm::KeyAlgorithm::kRsa2048)
+          ? hsm::KeyAlgorithm::kRsa2048
+          : hsm::KeyAlgorithm::kEcP256;
+  const std::string key_name = params.key_name;
+  Submission submission{
+      .usage = base.record.usage,
+      .algorithm = algorithm,
+      .certificate_name = first->first.certificate_name,
+      .max_wait = params.max_wait,
+      .reserve = [&]() -> absl::StatusOr<std::pair<std::string, int>> {
+        ASSIGN_OR_RETURN(int v, deps_.keys->ReserveVersion(key_name));
+        return std::make_pair(signer::KeyVersionName(key_name, v), v);
+      },
+      .generate = [&](absl::string_view name) -> absl::StatusOr<signer::Key> {
+        std::optional<signer::KeyVersionRef> ref =
+            signer::ParseKeyVersionName(name);
+        if (!ref.has_value()) {
+          return absl::InternalError("renewal of an unversioned name");
+        }
+        return deps_.keys->GenerateVersion(key_name, ref->version, algorithm);
+      }};
+  return Submit(session, submission, caller);
+}
+
+absl::StatusOr<std::vector<KeyVersionInfo>> CertificateEnroller::Versions(
+    absl::string_view key_name) {
+  ASSIGN_OR_RETURN(std::vector<signer::Key> keys,
+                   deps_.keys->Versions(key_name));
+  ASSIGN_OR_RETURN(signer::Key current, deps_.keys->Current(key_name));
+  std::vector<KeyVersionInfo> out;
+  for (signer::Key& key : keys) {
+    KeyVersionInfo info;
+    std::optional<signer::KeyVersionRef> ref =
+        signer::ParseKeyVersionName(key.name);
+    info.version = ref.has_value() ? ref->version : 1;
+    ASSIGN_OR_RETURN(std::optional<Enrollment> e, Get(key.name));
+    if (e.has_value()) info.enrollment = std::move(e->record);
+    info.current = key.name == current.name;
+    info.key = std::move(key);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+void CertificateEnroller::Audit(absl::string_view operation,
+                                absl::string_view key_name,
+                                const absl::Status& outcome,
+                                std::string detail) {
+  if (deps_.audit == nullptr) return;
+  if (!outcome.ok()) {
+    absl::StrAppend(&detail, ": ", outcome.message());
+  }
+  vault::AuditEvent event{
+      .identity = "sejfd",
+      .operation = std::string(operation),
+      .resource = absl::StrCat("keys/", key_name),
+      .outcome = absl::StatusCodeToString(outcome.code()),
+      .detail = vault::ClipAuditField(detail, vault::kMaxAuditDetailSize)};
+  (void)deps_.audit->Append(std::move(event));
+}
+
+absl::Status CertificateEnroller::RenewDue() {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, AllNames());
+  absl::Status first;
+  auto note = [&](const absl::Status& s) {
+    if (!s.ok() && first.ok()) first = s;
+  };
+  const absl::Time now = deps_.clock->Now();
+  for (const std::string& name : names) {
+    if (absl::StrContains(name, '@')) continue;  // versions: with their key
+    absl::StatusOr<std::pair<EnrollmentRecord, std::int64_t>> stored =
+        Read(name);
+    if (!stored.ok()) {
+      note(stored.status());
+      continue;
+    }
+    absl::StatusOr<std::vector<signer::Key>> versions =
+        deps_.keys->Versions(name);
+    if (absl::IsNotFound(versions.status())) continue;
+    if (!versions.ok()) {
+      note(versions.status());
+      continue;
+    }
+    if (versions->front().record.state == vault::CredentialState::kDestroyed) {
+      continue;
+    }
+    absl::StatusOr<signer::Key> current = deps_.keys->Current(name);
+    if (!current.ok()) {
+      note(current.status());
+      continue;
+    }
+    // Versions older than the current one, expired: disabled.
+    for (const signer::Key& v : *versions) {
+      if (v.name == current->name) break;
+      if (v.record.state != vault::CredentialState::kActive ||
+          !v.record.certificate.has_value() ||
+          v.record.certificate->not_after >= now) {
+        continue;
+      }
+      absl::Status disabled = DisableExactly(*deps_.keys, v.name).status();
+      Audit("keys.version_disabled", name, disabled,
+            absl::StrCat("version ", VersionOf(v.name), " serial ",
+                         v.record.certificate->serial, " expired ",
+                         absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                          v.record.certificate->not_after,
+                                          absl::UTCTimeZone())));
+      note(disabled);
+    }
+    // The current version's certificate near its end: a successor.
+    const int days =
+        stored->first.renew_before_days.value_or(kDefaultRenewBeforeDays);
+    if (days == 0 || current->record.state != vault::CredentialState::kActive ||
+        !current->record.certificate.has_value() ||
+        current->record.certificate->not_after - absl::Hours(24) * days > now) {
+      continue;
+    }
+    // A later version reserved (under way, failed, or not yet usable): no
+    // automatic second attempt; `sejf key renew` forces one.
+    if (versions->front().record.latest_version > VersionOf(current->name)) {
+      continue;
+    }
+    absl::StatusOr<Enrollment> renewed =
+        Renew({.key_name = name, .max_wait = absl::ZeroDuration()});
+    Audit("keys.enroll", name, renewed.status(),
+          renewed.ok()
+              ? absl::StrCat("renew: version ", renewed->record.version,
+                             " via sessions/", renewed->record.session,
+                             " reference ", renewed->record.reference_number,
+                             " ", EnrollmentStateName(renewed->record.state))
+              : absl::StrCat(
+                    "renew before ",
+                    absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                     current->record.certificate->not_after,
+                                     absl::UTCTimeZone())));
+    note(renewed.status());
+  }
+  return first;
 }
 
 }  // namespace sejf::broker

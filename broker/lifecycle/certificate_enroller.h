@@ -37,9 +37,36 @@
 // A certificate KSeF already reports revoked (400 25009) is not an error.
 //
 // RefreshStatuses (the worker, every status_interval): POST
-// /certificates/query for each completed enrollment, through its session;
+// /certificates/query for each completed enrollment, through its session
+// (once that is closed — a revoke of the old version closes the session a
+// renewal went through — an open session on the key);
 // the status mirrored in the record (shown by key show/list); a Revoked,
 // Blocked or Expired certificate disables its key.
+//
+// Renew (versions, signer/custody/key_versions.h): a successor version
+// "NAME@k" of an enrolled key NAME, enrolled with Enroll's steps (limits,
+// enrollment data, the version number reserved, the record "NAME@k"
+// stored, the HSM key, CSR, reference stored first, poll, retrieve,
+// attach; resumed by ResumePending like any enrollment) through a session
+// logged in with NAME — the one named, else an open one sejf has on NAME
+// in its environment, else one opened for it ("renew-NAME", in the context
+// of NAME's enrollment session). The usage, algorithm and certificate name
+// are version 1's. A renewal already under way (a later version pending)
+// is returned as it is. Signers switch to the new version when its
+// certificate is attached (KeyCustody::UsableFor).
+//
+// RenewDue (the worker, every round): each enrolled key whose current
+// version's certificate ends within its renew_before_days (default 30, 0:
+// never) and has no later enrollment under way or failed is renewed; each
+// version older than the current one whose certificate has expired is
+// disabled. Both audited (identity "sejfd"; operations "keys.enroll" and
+// "keys.version_disabled", resource "keys/NAME").
+//
+// Revoke with a version revokes that version's certificate only, disables
+// that version and closes the sessions logged in with its certificate (and
+// those whose login certificate is unknown: recorded before sejf kept it);
+// without one, every version's certificate that KSeF did not already
+// report revoked, and every session on the key.
 //
 // Every KSeF call is reported to the sessions' observer (audited) with the
 // session, step ("enroll", "enroll-poll", "revoke", "cert-status") and
@@ -68,10 +95,12 @@
 #include "absl/time/time.h"
 #include "broker/ksef_api/ksef_api.h"
 #include "broker/lifecycle/enrollment_record.h"
+#include "broker/sessions/call_recorder.h"
 #include "broker/sessions/ksef_sessions.h"
 #include "common/clock.h"
 #include "hsm/key_store.h"
 #include "signer/custody/key_custody.h"
+#include "vault/audit/audit_log.h"
 #include "vault/storage/storage.h"
 
 namespace sejf::broker {
@@ -87,6 +116,16 @@ struct EnrollParams {
   // At most this long polling for the certificate (the caller's deadline),
   // if shorter than Options::wait.
   std::optional<absl::Duration> max_wait = std::nullopt;
+  // 0..kMaxRenewBeforeDays; nullopt: kDefaultRenewBeforeDays.
+  std::optional<int> renew_before_days = std::nullopt;
+};
+
+struct RenewParams {
+  std::string key_name = {};  // an enrolled key (credential name)
+  std::string session = {};   // optional: a session logged in with the key
+  std::optional<absl::Duration> max_wait = std::nullopt;
+  // Also stored as the key's setting when set (see SetRenewBeforeDays).
+  std::optional<int> renew_before_days = std::nullopt;
 };
 
 struct RevokeParams {
@@ -94,6 +133,15 @@ struct RevokeParams {
   std::string session = {};
   CertificateRevocationReason reason =
       CertificateRevocationReason::kUnspecified;
+  int version = 0;  // 0: every version
+};
+
+// One version of a key, as `sejf key versions` shows it.
+struct KeyVersionInfo {
+  int version = 1;
+  signer::Key key = {};
+  std::optional<EnrollmentRecord> enrollment = std::nullopt;
+  bool current = false;  // the version UsableFor signs with
 };
 
 // A key's enrollment as callers see it.
@@ -117,6 +165,7 @@ class CertificateEnroller {
     vault::Storage* storage = nullptr;
     const Clock* clock = nullptr;
     SessionCallObserver* observer = nullptr;
+    vault::AuditLog* audit = nullptr;  // optional: RenewDue's events
   };
   struct Options {
     absl::Duration poll_interval = absl::Seconds(2);
@@ -134,14 +183,33 @@ class CertificateEnroller {
   // looks nothing up.
   static absl::Status CheckEnroll(const EnrollParams& params);
   static absl::Status CheckRevoke(const RevokeParams& params);
+  static absl::Status CheckRenew(const RenewParams& params);
+  static absl::Status CheckRenewBeforeDays(int days);
 
   absl::StatusOr<Enrollment> Enroll(const EnrollParams& params,
                                     const SessionCaller& caller = {});
   absl::StatusOr<RevokeResult> Revoke(const RevokeParams& params,
                                       const SessionCaller& caller = {});
 
-  // The enrollment of `key_name`; nullopt for a key never enrolled here.
+  absl::StatusOr<Enrollment> Renew(const RenewParams& params,
+                                   const SessionCaller& caller = {});
+
+  // Stores `days` as the renewal setting of enrolled key `key_name`
+  // (FAILED_PRECONDITION for a key not enrolled through KSeF); the record.
+  absl::StatusOr<EnrollmentRecord> SetRenewBeforeDays(
+      absl::string_view key_name, int days);
+
+  // The enrollment of `key_name` (a version's name too); nullopt for a key
+  // never enrolled here.
   absl::StatusOr<std::optional<Enrollment>> Get(absl::string_view key_name);
+
+  // Every version of `key_name`, oldest first.
+  absl::StatusOr<std::vector<KeyVersionInfo>> Versions(
+      absl::string_view key_name);
+
+  // The worker's renewals and expired-version disables (file comment);
+  // the first error, after trying them all.
+  absl::Status RenewDue();
 
   // One poll of every pending enrollment (and submitting ones marked
   // failed); the first error, after trying them all.
@@ -163,6 +231,38 @@ class CertificateEnroller {
   absl::StatusOr<std::int64_t> Write(absl::string_view key_name,
                                      const EnrollmentRecord& record,
                                      std::int64_t version);
+  // Enroll's and Renew's steps after the session checks: limits, data,
+  // `reserve` (the record name and version, before anything is stored),
+  // the record, `generate` (the HSM key), CSR, submit, poll.
+  struct Submission {
+    vault::KeyUsage usage = vault::KeyUsage::kAuthentication;
+    hsm::KeyAlgorithm algorithm = hsm::KeyAlgorithm::kEcP256;
+    std::string certificate_name = {};
+    std::optional<int> renew_before_days = std::nullopt;
+    std::optional<absl::Duration> max_wait = std::nullopt;
+    std::function<absl::StatusOr<std::pair<std::string, int>>()> reserve;
+    std::function<absl::StatusOr<signer::Key>(absl::string_view name)> generate;
+  };
+  absl::StatusOr<Enrollment> Submit(const SessionInfo& session,
+                                    const Submission& submission,
+                                    const SessionCaller& caller);
+  // An open sejf session logged in with key `key_name` in `environment`;
+  // nullopt when there is none.
+  absl::StatusOr<std::optional<SessionInfo>> OpenSessionOn(
+      absl::string_view key_name, absl::string_view environment);
+  // The session Renew goes through (see the file comment).
+  absl::StatusOr<SessionInfo> RenewalSession(absl::string_view key_name,
+                                             const EnrollmentRecord& first,
+                                             absl::string_view named,
+                                             const SessionCaller& caller);
+  // Revokes one version's certificate through `session` (25009 is fine),
+  // disables it and mirrors "Revoked"; the certificate's SHA-256.
+  absl::StatusOr<std::string> RevokeOne(const signer::Key& version,
+                                        KsefApi& api, const AccessToken& access,
+                                        CallRecorder& recorder,
+                                        CertificateRevocationReason reason);
+  void Audit(absl::string_view operation, absl::string_view key_name,
+             const absl::Status& outcome, std::string detail);
   // Every enrollment record's key name.
   absl::StatusOr<std::vector<std::string>> AllNames();
   void Sleep(absl::Duration d) const;

@@ -75,6 +75,10 @@ std::string EncodeEnrollmentRecord(const EnrollmentRecord& r) {
   PutTime(json, "create_time_us", r.create_time);
   PutTime(json, "update_time_us", r.update_time);
   PutTime(json, "ksef_status_time_us", r.ksef_status_time);
+  if (r.version > 1) json["version"] = r.version;
+  if (r.renew_before_days.has_value()) {
+    json["renew_before_days"] = *r.renew_before_days;
+  }
   return json.dump();
 }
 
@@ -109,6 +113,20 @@ absl::StatusOr<EnrollmentRecord> DecodeEnrollmentRecord(
     r.create_time = GetTime(json, "create_time_us");
     r.update_time = GetTime(json, "update_time_us");
     r.ksef_status_time = GetTime(json, "ksef_status_time_us");
+    if (auto it = json.find("version"); it != json.end()) {
+      const std::int64_t v = vault::RecordInt64(*it, "version");
+      if (v < 1 || v > vault::kMaxKeyVersion) {
+        return absl::DataLossError("enrollment record: bad version");
+      }
+      r.version = static_cast<int>(v);
+    }
+    if (auto it = json.find("renew_before_days"); it != json.end()) {
+      const std::int64_t d = vault::RecordInt64(*it, "renew_before_days");
+      if (d < 0 || d > kMaxRenewBeforeDays) {
+        return absl::DataLossError("enrollment record: bad renew_before_days");
+      }
+      r.renew_before_days = static_cast<int>(d);
+    }
     return r;
   } catch (const std::exception& e) {
     return absl::DataLossError(

@@ -12,13 +12,19 @@
 //    "reference_number":"…-EH-…", "serial":"<16 hex>",
 //    "error":"…", "create_time_us":…, "update_time_us":…,
 //    "ksef_status":"Active|Blocked|Revoked|Expired",
-//    "ksef_status_time_us":…}
+//    "ksef_status_time_us":…,
+//    "version":2,              the key version it certifies; absent: 1
+//    "renew_before_days":30}   on version 1's record: how many days before
+//                              the current certificate's notAfter sejfd
+//                              enrolls a successor (0: never); absent: 30
 // (empty strings and zero times left out). Unknown members are ignored on
-// read. Nothing in it is secret.
+// read, so records written before versions existed read as version 1 with
+// the default renewal. Nothing in it is secret.
 //
-// Versions (renewal, later): a key's successor is enrolled under a record
-// of its own ("NAME@2", …) naming its predecessor; this format does not
-// change for that.
+// Versions (signer/custody/key_versions.h): version k ≥ 2 of key NAME is
+// enrolled under a record of its own, named like its key "NAME@k", with
+// "version":k; the credential's settings (renew_before_days) stay on
+// version 1's record, "NAME".
 #ifndef SEJF_BROKER_LIFECYCLE_ENROLLMENT_RECORD_H_
 #define SEJF_BROKER_LIFECYCLE_ENROLLMENT_RECORD_H_
 
@@ -33,6 +39,10 @@
 namespace sejf::broker {
 
 inline constexpr absl::string_view kEnrollmentRecordKind = "key_enrollments";
+
+// renew_before_days of an enrolled key that never set it, and its bounds.
+inline constexpr int kDefaultRenewBeforeDays = 30;
+inline constexpr int kMaxRenewBeforeDays = 365;
 
 enum class EnrollmentState {
   kSubmitting,  // the key and CSR are being made; KSeF not yet answered
@@ -59,6 +69,9 @@ struct EnrollmentRecord {
   // it was last seen; empty until the first check.
   std::string ksef_status = {};
   absl::Time ksef_status_time = absl::InfinitePast();
+  int version = 1;
+  // Version 1's record only; nullopt: kDefaultRenewBeforeDays.
+  std::optional<int> renew_before_days = std::nullopt;
 
   bool operator==(const EnrollmentRecord&) const = default;
 };

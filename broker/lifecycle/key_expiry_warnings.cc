@@ -78,17 +78,27 @@ absl::Status KeyExpiryWatch::RunOnce() {
   absl::MutexLock round(&round_mu_);
   const absl::Time now = clock_->Now();
   std::vector<ExpiringCertificate> certificates;
-  signer::KeyFilter filter;
-  filter.state = vault::CredentialState::kActive;
-  filter.expiring_within = absl::Hours(24) * kExpiryWarningDays[0];
+  // Every credential, by the version that signs for it (a renewed key's
+  // newest usable one: signer/custody/key_versions.h).
+  const absl::Time horizon = now + absl::Hours(24) * kExpiryWarningDays[0];
   std::string page_token;
   do {
     absl::StatusOr<signer::KeyPage> page =
-        keys_->List(filter, /*page_size=*/500, page_token);
+        keys_->List({}, /*page_size=*/500, page_token);
     if (!page.ok()) return page.status();
-    for (const signer::Key& key : page->keys) {
-      if (!key.record.certificate.has_value()) continue;
-      certificates.push_back({.key = absl::StrCat("keys/", key.name),
+    for (const signer::Key& listed : page->keys) {
+      signer::Key key = listed;
+      if (listed.record.latest_version > 1) {
+        absl::StatusOr<signer::Key> current = keys_->Current(listed.name);
+        if (!current.ok()) return current.status();
+        key = *std::move(current);
+      }
+      if (key.record.state != vault::CredentialState::kActive ||
+          !key.record.certificate.has_value() ||
+          key.record.certificate->not_after >= horizon) {
+        continue;
+      }
+      certificates.push_back({.key = absl::StrCat("keys/", listed.name),
                               .serial = key.record.certificate->serial,
                               .not_after = key.record.certificate->not_after});
     }

@@ -45,6 +45,10 @@ void LifecycleWorker::Loop() {
         !s.ok() && options_.on_failure) {
       options_.on_failure("enroll-poll", s);
     }
+    if (absl::Status s = enroller_->RenewDue();
+        !s.ok() && options_.on_failure) {
+      options_.on_failure("renew", s);
+    }
     if (absl::Now() >= next_status) {
       next_status = absl::Now() + options_.status_interval;
       if (absl::Status s = enroller_->RefreshStatuses();

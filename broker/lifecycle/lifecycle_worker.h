@@ -2,7 +2,9 @@
 // certificates (docs/lifecycle-certificates.md). At start and then every
 // `poll_interval` it resumes pending enrollments
 // (CertificateEnroller::ResumePending: after a restart this is what
-// finishes an enrollment the previous process left pending); every
+// finishes an enrollment the previous process left pending), then renews
+// the keys due and disables expired old versions
+// (CertificateEnroller::RenewDue); every
 // `status_interval` it mirrors the certificates' KSeF status
 // (CertificateEnroller::RefreshStatuses). Failures go to `on_failure` and
 // the next round tries again.
@@ -34,8 +36,8 @@ class LifecycleWorker {
     // [ksef] enrollment_poll_seconds, certificate_status_seconds.
     absl::Duration poll_interval = absl::Seconds(10);
     absl::Duration status_interval = absl::Hours(6);
-    // Told of a failed round's step ("enroll-poll", "cert-status"); on the
-    // worker's thread; may be empty.
+    // Told of a failed round's step ("enroll-poll", "renew", "cert-status"); on
+    // the worker's thread; may be empty.
     std::function<void(absl::string_view step, const absl::Status&)>
         on_failure = {};
   };

@@ -70,6 +70,7 @@ absl::StatusOr<KsefLoginResult> KsefLogin::RunOnce(KsefApi& api,
                    recorder.Call("POST /auth/challenge", 200, "",
                                  [&] { return api.Challenge(); }));
   AuthInit init;
+  std::string key_certificate_sha256;
   if (record.credential_kind == SessionCredentialKind::kKey) {
     ASSIGN_OR_RETURN(KsefContext context,
                      ParseKsefContext(record.context, "context"));
@@ -79,6 +80,7 @@ absl::StatusOr<KsefLoginResult> KsefLogin::RunOnce(KsefApi& api,
                                          .context = context,
                                          .subject_type = record.subject_type,
                                          .allowed_ips = record.allowed_ips}));
+    key_certificate_sha256 = signed_request.certificate_sha256_fingerprint;
     ASSIGN_OR_RETURN(init,
                      recorder.Call("POST /auth/xades-signature", 202, "", [&] {
                        return api.SubmitXadesSignature(signed_request.xml);
@@ -119,7 +121,10 @@ absl::StatusOr<KsefLoginResult> KsefLogin::RunOnce(KsefApi& api,
                    recorder.Call("POST /auth/token/redeem", 200, ref, [&] {
                      return api.Redeem(init.authentication_token.token);
                    }));
-  return KsefLoginResult{.reference_number = ref, .tokens = std::move(tokens)};
+  return KsefLoginResult{
+      .reference_number = ref,
+      .key_certificate_sha256 = std::move(key_certificate_sha256),
+      .tokens = std::move(tokens)};
 }
 
 absl::StatusOr<KsefLoginResult> KsefLogin::Run(

@@ -50,6 +50,8 @@ namespace sejf::broker {
 
 struct KsefLoginResult {
   std::string reference_number;  // the authentication operation's
+  // Key logins: the SHA-256 (uppercase hex) of the certificate signed with.
+  std::string key_certificate_sha256;
   AuthTokens tokens;
 };
 

@@ -256,6 +256,7 @@ SessionInfo KsefSessions::InfoOf(absl::string_view name,
                    .subject_type = r.subject_type,
                    .state = r.state,
                    .reference_number = r.reference_number,
+                   .key_certificate_sha256 = r.key_certificate_sha256,
                    .login_time = r.login_time,
                    .last_refresh_time = r.last_refresh_time,
                    .last_error = r.last_error,
@@ -313,6 +314,7 @@ absl::StatusOr<SessionInfo> KsefSessions::Open(const OpenSessionParams& params,
 
   const absl::Time now = deps_.clock->Now();
   record.reference_number = login->reference_number;
+  record.key_certificate_sha256 = login->key_certificate_sha256;
   record.login_time = now;
   record.create_time = now;
   record.update_time = now;
@@ -405,6 +407,7 @@ absl::StatusOr<AccessToken> KsefSessions::Renew(absl::string_view name,
   const absl::Time done = deps_.clock->Now();
   record.state = SessionState::kActive;
   record.reference_number = login.reference_number;
+  record.key_certificate_sha256 = login.key_certificate_sha256;
   record.login_time = done;
   record.last_error.reset();
   record.update_time = done;

@@ -144,6 +144,9 @@ struct SessionInfo {
       signer::SubjectIdentifierType::kCertificateSubject;
   SessionState state = SessionState::kActive;
   std::string reference_number = {};
+  // Key sessions: the certificate (SHA-256, uppercase hex) the current
+  // login signed with — which key version; empty before it was recorded.
+  std::string key_certificate_sha256 = {};
   std::optional<absl::Time> access_valid_until = std::nullopt;
   std::optional<absl::Time> refresh_valid_until = std::nullopt;
   std::optional<absl::Time> login_time = std::nullopt;

@@ -94,6 +94,9 @@ std::string EncodeSessionRecord(const SessionRecord& r) {
     j["subject_type"] = std::string(SubjectIdentifierTypeName(r.subject_type));
   }
   if (!r.reference_number.empty()) j["reference_number"] = r.reference_number;
+  if (!r.key_certificate_sha256.empty()) {
+    j["key_certificate_sha256"] = r.key_certificate_sha256;
+  }
   if (r.access) {
     j["access_sealed"] = absl::Base64Escape(r.access->sealed);
     j["access_valid_until_us"] = Micros(r.access->valid_until);
@@ -160,6 +163,10 @@ absl::StatusOr<SessionRecord> DecodeSessionRecord(absl::string_view data) {
     if (!state)
       return absl::DataLossError("session record has an unknown state");
     r.state = *state;
+    if (j.contains("key_certificate_sha256")) {
+      r.key_certificate_sha256 =
+          j.at("key_certificate_sha256").get<std::string>();
+    }
     if (j.contains("reference_number")) {
       r.reference_number = j.at("reference_number").get<std::string>();
     }

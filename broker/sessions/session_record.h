@@ -16,6 +16,10 @@
 //    "state":"active|failing|closed",
 //    "reference_number":"20250514-AU-…",  the KSeF authentication operation
 //                                  of the current login; absent before one
+//    "key_certificate_sha256":"<uppercase hex>",  key sessions: the
+//                                  certificate the current login signed
+//                                  with (which key version); absent before
+//                                  one, and in records written before it
 //    "generation":3,               +1 each time a token is sealed anew
 //    "access_sealed":"<Base64 sealed record>", "access_valid_until_us":<µs>,
 //    "refresh_sealed":"<Base64 sealed record>", "refresh_valid_until_us":<µs>,
@@ -96,6 +100,7 @@ struct SessionRecord {
       signer::SubjectIdentifierType::kCertificateSubject;
   SessionState state = SessionState::kActive;
   std::string reference_number = {};
+  std::string key_certificate_sha256 = {};
   std::int64_t generation = 0;
   std::optional<SealedBearer> access = std::nullopt;   // absent once closed
   std::optional<SealedBearer> refresh = std::nullopt;  // absent once closed

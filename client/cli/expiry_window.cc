@@ -31,9 +31,19 @@ absl::StatusOr<absl::Duration> ParseExpiryWindow(absl::string_view flag,
   return window;
 }
 
+namespace {
+
+// The certificate that signs for `key`: a renewed key's current version's.
+const std::optional<Certificate>& SigningCertificate(const Key& key) {
+  return key.current_certificate.has_value() ? key.current_certificate
+                                             : key.certificate;
+}
+
+}  // namespace
+
 bool ExpiresWithin(const Key& key, absl::Duration window, absl::Time now) {
-  return key.certificate.has_value() &&
-         key.certificate->not_after < now + window;
+  const std::optional<Certificate>& cert = SigningCertificate(key);
+  return cert.has_value() && cert->not_after < now + window;
 }
 
 ExpirySummary SummarizeExpiring(const std::vector<Key>& keys,
@@ -43,7 +53,8 @@ ExpirySummary SummarizeExpiring(const std::vector<Key>& keys,
     if (!ExpiresWithin(key, window, now)) continue;
     ++summary.count;
     if (!summary.soonest.has_value() ||
-        key.certificate->not_after < summary.soonest->certificate->not_after) {
+        SigningCertificate(key)->not_after <
+            SigningCertificate(*summary.soonest)->not_after) {
       summary.soonest = key;
     }
   }

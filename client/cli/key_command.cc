@@ -52,7 +52,16 @@ struct KeyFlags {
   std::string type;
   std::string certificate_name;
   std::string reason = "unspecified";
+  // key revoke --version, key renew / enroll / set --renew-before-days
+  // (-1: not given).
+  int version = 0;
+  int renew_before_days = -1;
 };
+
+std::optional<int> RenewBeforeDays(const KeyFlags& flags) {
+  if (flags.renew_before_days < 0) return std::nullopt;
+  return flags.renew_before_days;
+}
 
 std::string KeyName(const KeyFlags& flags) {
   return ResourceName("keys", flags.name);
@@ -101,6 +110,27 @@ void PrintKey(const Key& key) {
             << "state:        " << StateName(key.state) << "\n"
             << "created:      " << FormatSeconds(key.create_time) << "\n"
             << "pkcs11 uri:   " << key.pkcs11_uri << "\n";
+  if (key.version > 1) {
+    std::cout << "version:      " << key.version << "\n";
+  }
+  if (key.current_version > 0) {
+    std::cout << "current:      version " << key.current_version;
+    if (key.current_certificate.has_value()) {
+      std::cout << " (serial " << key.current_certificate->serial_number << ", "
+                << DescribeExpiry(key.current_certificate->not_after,
+                                  absl::Now())
+                << "); the fields below are version 1's (sejf key versions)";
+    }
+    std::cout << "\n";
+  }
+  if (key.renew_before_days.has_value()) {
+    std::cout << "renewal:      "
+              << (*key.renew_before_days == 0
+                      ? std::string("never (sejf key renew forces one)")
+                      : absl::StrCat(*key.renew_before_days,
+                                     " days before expiry"))
+              << "\n";
+  }
   if (key.ksef_enrollment.has_value()) PrintEnrollment(*key.ksef_enrollment);
   if (!key.certificate.has_value()) {
     std::cout << "certificate:  none (sejf key csr for KSeF enrollment, or "
@@ -157,7 +187,11 @@ int RunList(const KeyFlags& flags, const CliContext& context, Client& client) {
               "STATE", "KSEF", "CERTIFICATE EXPIRES");
   for (const Key& key : *keys) {
     std::string certificate = "(no certificate)";
-    if (key.certificate.has_value()) {
+    if (key.current_certificate.has_value()) {
+      certificate =
+          absl::StrCat(DescribeExpiry(key.current_certificate->not_after, now),
+                       " (version ", key.current_version, ")");
+    } else if (key.certificate.has_value()) {
       certificate = DescribeExpiry(key.certificate->not_after, now);
     }
     std::printf("%-32s %-9s %-15s %-10s %-10s %s\n", key.name.c_str(),
@@ -362,13 +396,17 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
   enroll->add_option("--certificate-name", flags.certificate_name,
                      "KSeF's certificate name (5-100 characters; default "
                      "sejf-NAME)");
+  enroll->add_option("--renew-before-days", flags.renew_before_days,
+                     "Renew this many days before the certificate ends "
+                     "(0: never; default 30)");
   run(enroll, [&context](Client& client) {
     return ShowResult(client.keys().Enroll(
                           {.key_id = flags.name,
                            .session = ResourceName("sessions", flags.session),
                            .usage = kUsages.at(flags.type),
                            .algorithm = kAlgorithms.at(flags.algorithm),
-                           .certificate_name = flags.certificate_name}),
+                           .certificate_name = flags.certificate_name,
+                           .renew_before_days = RenewBeforeDays(flags)}),
                       context);
   });
 
@@ -391,13 +429,17 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       ->add_option("--reason", flags.reason,
                    "keyCompromise, superseded or unspecified (default)")
       ->check(CLI::IsMember({"keyCompromise", "superseded", "unspecified"}));
+  revoke->add_option("--version", flags.version,
+                     "Only this version (sejf key versions); default: every "
+                     "version");
   run(revoke, [&context](Client& client) {
     const RevocationReason reason =
         flags.reason == "keyCompromise" ? RevocationReason::kKeyCompromise
         : flags.reason == "superseded"  ? RevocationReason::kSuperseded
                                         : RevocationReason::kUnspecified;
-    auto revoked = client.keys().Revoke(
-        KeyName(flags), ResourceName("sessions", flags.session), reason);
+    auto revoked = client.keys().Revoke(KeyName(flags),
+                                        ResourceName("sessions", flags.session),
+                                        reason, flags.version);
     if (!revoked.ok()) return CliContext::Fail(revoked.status());
     if (!context.json()) {
       for (const std::string& s : revoked->closed_sessions) {
@@ -405,6 +447,72 @@ void AddKeyCommand(CLI::App& app, const CliContext& context, int* exit_code) {
       }
     }
     return Show(revoked->key, context);
+  });
+
+  CLI::App* renew = key->add_subcommand(
+      "renew",
+      "Enroll a successor version of an enrolled key now (through a session "
+      "logged in with it); the key keeps its name");
+  name_arg(renew);
+  renew->add_option("--session", flags.session,
+                    "A session logged in with the key (NAME); default: one "
+                    "sejfd has or opens");
+  renew->add_option("--renew-before-days", flags.renew_before_days,
+                    "Also store this renewal setting (0: never)");
+  run(renew, [&context](Client& client) {
+    return ShowResult(
+        client.keys().Renew(KeyName(flags),
+                            flags.session.empty()
+                                ? std::string()
+                                : ResourceName("sessions", flags.session),
+                            RenewBeforeDays(flags)),
+        context);
+  });
+
+  CLI::App* versions = key->add_subcommand(
+      "versions", "A key's versions: serial, validity, state, KSeF status");
+  name_arg(versions);
+  run(versions, [&context](Client& client) {
+    auto all = client.keys().Versions(KeyName(flags));
+    if (!all.ok()) return CliContext::Fail(all.status());
+    if (context.json()) {
+      std::cout << ToJson(*all);
+      return kExitOk;
+    }
+    const absl::Time now = absl::Now();
+    std::printf("%-8s %-7s %-18s %-21s %-21s %-10s %-10s %s\n", "VERSION",
+                "CURRENT", "SERIAL", "NOT BEFORE", "NOT AFTER", "STATE", "KSEF",
+                "ENROLLMENT");
+    for (const KeyVersion& v : *all) {
+      const std::optional<Certificate>& c = v.key.certificate;
+      std::string enrollment = "-";
+      if (v.key.ksef_enrollment.has_value()) {
+        enrollment = v.key.ksef_enrollment->reference_number;
+      }
+      std::printf("%-8d %-7s %-18s %-21s %-21s %-10s %-10s %s\n", v.version,
+                  v.current ? "yes" : "no",
+                  c.has_value() ? c->serial_number.c_str() : "-",
+                  c.has_value() ? FormatSeconds(c->not_before).c_str() : "-",
+                  c.has_value() ? FormatSeconds(c->not_after).c_str() : "-",
+                  StateName(v.key.state).c_str(), KsefColumn(v.key).c_str(),
+                  enrollment.c_str());
+      if (c.has_value() && v.current) {
+        std::printf("         %s\n", DescribeExpiry(c->not_after, now).c_str());
+      }
+    }
+    return kExitOk;
+  });
+
+  CLI::App* set = key->add_subcommand("set", "Change a key's settings");
+  name_arg(set);
+  set->add_option("--renew-before-days", flags.renew_before_days,
+                  "Renew this many days before the certificate ends (0: "
+                  "never; at most 365)")
+      ->required();
+  run(set, [&context](Client& client) {
+    return ShowResult(
+        client.keys().SetRenewal(KeyName(flags), flags.renew_before_days),
+        context);
   });
 }
 

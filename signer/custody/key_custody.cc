@@ -165,6 +165,12 @@ absl::StatusOr<Key> KeyCustody::Generate(absl::string_view name,
         "\" belong to sejf's own keys (the audit key, key-encryption keys); "
         "choose another name"));
   }
+  return GenerateNamed(name, algorithm, usage);
+}
+
+absl::StatusOr<Key> KeyCustody::GenerateNamed(absl::string_view name,
+                                              hsm::KeyAlgorithm algorithm,
+                                              vault::KeyUsage usage) {
   ASSIGN_OR_RETURN(std::optional<vault::Record> existing,
                    storage_->Get(vault::kKeyRecordKind, name));
   if (existing) return NameTaken(name);
@@ -236,7 +242,7 @@ absl::StatusOr<Key> KeyCustody::Generate(absl::string_view name,
 }
 
 absl::StatusOr<Key> KeyCustody::Get(absl::string_view name) {
-  RETURN_IF_ERROR(vault::ValidateCredentialName(name, "key name"));
+  RETURN_IF_ERROR(ValidateKeyName(name, "key name"));
   ASSIGN_OR_RETURN(std::optional<vault::Record> record,
                    storage_->Get(vault::kKeyRecordKind, name));
   if (!record) return NotFound(name);
@@ -273,6 +279,7 @@ absl::StatusOr<KeyPage> KeyCustody::List(const KeyFilter& filter, int page_size,
     ASSIGN_OR_RETURN(vault::ListPage chunk,
                      storage_->List(vault::kKeyRecordKind, options));
     for (const vault::Record& record : chunk.records) {
+      if (absl::StrContains(record.name, '@')) continue;  // a version
       ASSIGN_OR_RETURN(Key key, Decode(record));
       if (Matches(filter, key.record, now)) page.keys.push_back(std::move(key));
       if (static_cast<int>(page.keys.size()) == page_size) {
@@ -289,6 +296,19 @@ absl::StatusOr<KeyPage> KeyCustody::List(const KeyFilter& filter, int page_size,
 
 absl::StatusOr<Key> KeyCustody::SetState(absl::string_view name,
                                          vault::CredentialState state) {
+  ASSIGN_OR_RETURN(Key key, Get(name));
+  if (key.record.latest_version > 1) {
+    ASSIGN_OR_RETURN(std::vector<Key> later, LaterVersions(key));
+    for (const Key& version : later) {
+      if (version.record.state == vault::CredentialState::kDestroyed) continue;
+      RETURN_IF_ERROR(SetStateOf(version.name, state).status());
+    }
+  }
+  return SetStateOf(name, state);
+}
+
+absl::StatusOr<Key> KeyCustody::SetStateOf(absl::string_view name,
+                                           vault::CredentialState state) {
   ASSIGN_OR_RETURN(Key key, Get(name));
   if (key.record.state == vault::CredentialState::kDestroyed) {
     return absl::FailedPreconditionError(
@@ -386,7 +406,26 @@ absl::StatusOr<Key> KeyCustody::GetActive(absl::string_view name) {
 absl::StatusOr<UsableKey> KeyCustody::UsableFor(absl::string_view name,
                                                 vault::KeyUsage usage) {
   ASSIGN_OR_RETURN(Key key, Get(name));
-  RETURN_IF_ERROR(CheckUsable(key, usage, clock_->Now()));
+  const absl::Time now = clock_->Now();
+  std::optional<absl::Status> newest_certified_error;
+  if (key.record.latest_version > 1) {
+    ASSIGN_OR_RETURN(std::vector<Key> later, LaterVersions(key));
+    for (Key& version : later) {
+      absl::Status usable = CheckUsable(version, usage, now);
+      if (usable.ok()) {
+        hsm::KeyRef ref = KeyRefOf(version.name, version.record);
+        return UsableKey(std::move(version), std::move(ref));
+      }
+      if (!newest_certified_error && version.record.certificate) {
+        newest_certified_error = usable;
+      }
+    }
+  }
+  absl::Status usable = CheckUsable(key, usage, now);
+  if (!usable.ok()) {
+    if (newest_certified_error) return *newest_certified_error;
+    return usable;
+  }
   hsm::KeyRef ref = KeyRefOf(key.name, key.record);
   return UsableKey(std::move(key), std::move(ref));
 }
@@ -454,6 +493,17 @@ absl::StatusOr<Key> KeyCustody::Enable(absl::string_view name) {
 }
 
 absl::StatusOr<Key> KeyCustody::Destroy(absl::string_view name) {
+  ASSIGN_OR_RETURN(Key key, Get(name));
+  if (key.record.latest_version > 1) {
+    ASSIGN_OR_RETURN(std::vector<Key> later, LaterVersions(key));
+    for (const Key& version : later) {
+      RETURN_IF_ERROR(DestroyOne(version.name).status());
+    }
+  }
+  return DestroyOne(name);
+}
+
+absl::StatusOr<Key> KeyCustody::DestroyOne(absl::string_view name) {
   ASSIGN_OR_RETURN(Key key, Get(name));
   if (key.record.state == vault::CredentialState::kDestroyed) return key;
   absl::Status destroyed = keys_->Destroy(KeyRefOf(name, key.record));

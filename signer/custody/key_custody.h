@@ -25,6 +25,13 @@
 // fails with ALREADY_EXISTS and leaves it untouched. Intents are not keys:
 // Get and List never show them.
 //
+// Versions (key_versions.h): a key renewed through KSeF has successor
+// versions "NAME@k", each a key of its own here. Get, Disable, Enable and
+// Destroy of "NAME@k" act on that version; UsableFor(NAME) picks the newest
+// usable version; Disable, Enable and Destroy of NAME act on every version
+// (the credential's kill switch); List shows credentials (version 1), not
+// versions — Versions lists them.
+//
 // Thread-safety: thread-safe. Concurrent changes to one key are serialised
 // by the storage's optimistic versions: the loser gets ABORTED.
 #ifndef SEJF_SIGNER_CUSTODY_KEY_CUSTODY_H_
@@ -40,6 +47,7 @@
 #include "hsm/key_store.h"
 #include "signer/custody/import_key.h"
 #include "signer/custody/key_intent.h"
+#include "signer/custody/key_versions.h"
 #include "signer/x509/csr.h"
 #include "signer/x509/distinguished_name.h"
 #include "signer/x509/signature_scheme.h"
@@ -146,8 +154,26 @@ class KeyCustody {
   // The import key (signer/custody/import_key.h) on this custody's HSM.
   ImportKey& import_key() { return import_key_; }
 
-  // NOT_FOUND naming the key when there is none.
+  // NOT_FOUND naming the key when there is none. `name` may be a version's
+  // ("NAME@2").
   absl::StatusOr<Key> Get(absl::string_view name);
+
+  // Versions (key_versions.h). ReserveVersion: the next version number of
+  // key `base` (recorded in its latest_version before anything else
+  // exists); NOT_FOUND, FAILED_PRECONDITION for a destroyed key,
+  // INVALID_ARGUMENT for a version's name. GenerateVersion: the HSM key
+  // and record of reserved version `version` ("NAME@version", the usage of
+  // version 1), like Generate. Versions: every version that exists, oldest
+  // first (version 1 first). Current: the version UsableFor(base, its
+  // usage) would sign with; when none may sign, the newest version with a
+  // certificate, else version 1. DisableVersion: disables exactly one
+  // version (1 = the key NAME itself).
+  absl::StatusOr<int> ReserveVersion(absl::string_view base);
+  absl::StatusOr<Key> GenerateVersion(absl::string_view base, int version,
+                                      hsm::KeyAlgorithm algorithm);
+  absl::StatusOr<std::vector<Key>> Versions(absl::string_view base);
+  absl::StatusOr<Key> Current(absl::string_view base);
+  absl::StatusOr<Key> DisableVersion(absl::string_view base, int version);
 
   // Keys in name order, filtered. `page_size` 0 means 50; at most 500.
   // `page_token` is a previous next_page_token (INVALID_ARGUMENT otherwise).
@@ -186,12 +212,14 @@ class KeyCustody {
   absl::StatusOr<Key> AttachCertificate(absl::string_view name,
                                         absl::string_view chain);
 
-  // The key `name` if it may sign for `usage` now (the one rule for every
+  // The key `name` (for a renewed key: its newest version) if it may sign
+  // for `usage` now (the one rule for every
   // signer: KSeF login, KOD II, and later the broker and imported keys).
   // NOT_FOUND: no such key. FAILED_PRECONDITION saying what to do: "key X is
   // disabled" (or destroyed), "key X has usage offline, not authentication",
   // "key X has no certificate: …", "certificate of key X expired on …" /
-  // "… is not valid until …".
+  // "… is not valid until …". When no version of a renewed key may sign,
+  // the error is that of the newest version with a certificate.
   absl::StatusOr<UsableKey> UsableFor(absl::string_view name,
                                       vault::KeyUsage usage);
 
@@ -211,6 +239,17 @@ class KeyCustody {
  private:
   absl::StatusOr<Key> SetState(absl::string_view name,
                                vault::CredentialState state);
+  // SetState of one record (no cascade over versions).
+  absl::StatusOr<Key> SetStateOf(absl::string_view name,
+                                 vault::CredentialState state);
+  absl::StatusOr<Key> DestroyOne(absl::string_view name);
+  // Generate's work for a name already checked (a credential's or a
+  // version's).
+  absl::StatusOr<Key> GenerateNamed(absl::string_view name,
+                                    hsm::KeyAlgorithm algorithm,
+                                    vault::KeyUsage usage);
+  // Versions 2.. of `base` that exist, newest first.
+  absl::StatusOr<std::vector<Key>> LaterVersions(const Key& base);
   // Generate's steps (see the file comment). RecordIntent returns the
   // intent's storage version; ALREADY_EXISTS when the key's record exists.
   absl::StatusOr<int64_t> RecordIntent(absl::string_view name,

@@ -12,7 +12,9 @@ can `openssl verify -CAfile ksef-ca.pem` what was issued. Everything else
 is in memory.
 
 Control API (api.py): POST /_emulator/certificates/settings
-{pendingPolls, enrollmentRemaining, certificateRemaining, validityDays},
+{pendingPolls, enrollmentRemaining, certificateRemaining, validityDays,
+validitySeconds} (validitySeconds > 0: certificates that end that many
+seconds after issue, for renewal and expiry tests; 0: validityDays),
 POST /_emulator/certificates/revoke {serial} (a revocation made outside
 sejf) and GET /_emulator/certificates (what was issued and revoked).
 """
@@ -55,6 +57,7 @@ DEFAULTS = {
     "certificateLimit": 100,
     "certificateRemaining": 100,
     "validityDays": 730,
+    "validitySeconds": 0,
 }
 
 
@@ -313,6 +316,10 @@ class Certificates:
             if serial >= 1 << 56 and format(serial, "016X") not in self.issued:
                 break
         now = _now()
+        lifetime = (datetime.timedelta(
+            seconds=self.settings["validitySeconds"])
+                    if self.settings["validitySeconds"] > 0 else
+                    datetime.timedelta(days=self.settings["validityDays"]))
         auth = e["type"] == "Authentication"
         ku = x509.KeyUsage(digital_signature=auth,
                            content_commitment=not auth,
@@ -324,8 +331,7 @@ class Certificates:
             e["csr"].subject).issuer_name(self.ca.subject).public_key(
                 e["csr"].public_key()).serial_number(serial).not_valid_before(
                     now - datetime.timedelta(minutes=1)).not_valid_after(
-                        now + datetime.timedelta(
-                            days=self.settings["validityDays"])).add_extension(
+                        now + lifetime).add_extension(
                                 ku, critical=True).add_extension(
                                     x509.BasicConstraints(ca=False,
                                                           path_length=None),

@@ -110,6 +110,7 @@ std::string EncodeKeyRecord(const KeyRecord& r) {
             {"pkcs11_uri", r.pkcs11_uri},
             {"public_key", B64(r.public_key_der)}};
   if (r.certificate) j["certificate"] = EncodeCertificate(*r.certificate);
+  if (r.latest_version > 1) j["latest_version"] = r.latest_version;
   return j.dump();
 }
 
@@ -138,6 +139,14 @@ absl::StatusOr<KeyRecord> DecodeKeyRecord(absl::string_view data) {
         Unb64(j.at("public_key").get<std::string>(), "public_key");
     if (j.contains("certificate")) {
       r.certificate = DecodeCertificate(j.at("certificate"));
+    }
+    if (j.contains("latest_version")) {
+      const std::int64_t latest =
+          RecordInt64(j.at("latest_version"), "latest_version");
+      if (latest < 1 || latest > kMaxKeyVersion) {
+        return absl::DataLossError("key record has a bad latest_version");
+      }
+      r.latest_version = static_cast<int>(latest);
     }
     return r;
   } catch (const std::exception& e) {

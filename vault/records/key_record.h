@@ -10,7 +10,9 @@
 //    "certificate":{"der":"<b64>", "chain":["<b64>",…], "subject":"…",
 //                   "issuer":"…", "serial":"<uppercase hex>",
 //                   "not_before_us":…, "not_after_us":…,
-//                   "sha256":"<uppercase hex>"}}      (absent until attached)
+//                   "sha256":"<uppercase hex>"},      (absent until attached)
+//    "latest_version":3}   the highest version of the key reserved so far
+//                          (signer/custody/key_versions.h); absent: 1
 // Unknown members are ignored on read, so a newer writer's additions do not
 // break an older reader. Nothing in it is secret.
 #ifndef SEJF_VAULT_RECORDS_KEY_RECORD_H_
@@ -27,6 +29,9 @@
 namespace sejf::vault {
 
 inline constexpr absl::string_view kKeyRecordKind = "keys";
+
+// The highest version number a key may reach (renewals).
+inline constexpr int kMaxKeyVersion = 9999;
 
 // Lifecycle shared by keys and tokens.
 enum class CredentialState { kActive, kDisabled, kDestroyed };
@@ -66,6 +71,9 @@ struct KeyRecord {
   std::string pkcs11_uri;
   std::string public_key_der;  // SubjectPublicKeyInfo
   std::optional<KeyCertificate> certificate;
+  // On a key's first version only: the highest version reserved (renewal,
+  // signer/custody/key_versions.h); 1 for a key never renewed.
+  int latest_version = 1;
 
   bool operator==(const KeyRecord&) const = default;
 };

@@ -279,8 +279,10 @@ FakeKsefApi::GetCertificateEnrollment(absl::string_view reference_number,
       X509_set_subject_name(cert.get(), X509_REQ_get_subject_name(csr.get()));
       X509_set_issuer_name(cert.get(), X509_get_subject_name(c.ca.get()));
       const absl::Time now = clock_->Now();
-      X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -300, nullptr);
-      X509_time_adj_ex(X509_getm_notAfter(cert.get()), 730, 0, nullptr);
+      // Dated by the fake's clock, so tests can age what was issued.
+      time_t base = absl::ToTimeT(now);
+      X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -300, &base);
+      X509_time_adj_ex(X509_getm_notAfter(cert.get()), 730, 0, &base);
       X509_set_pubkey(cert.get(), X509_REQ_get0_pubkey(csr.get()));
       AddKeyUsage(cert.get(), e.type == KsefCertificateType::kOffline
                                   ? "critical,nonRepudiation"
