@@ -44,6 +44,7 @@
 #include "vault/audit/audit_anchor.h"
 #include "vault/audit/audit_log.h"
 #include "vault/storage/memory_storage.h"
+#include "vault/storage/postgres/postgres_storage.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
 
 namespace sejf::server {
@@ -143,6 +144,29 @@ absl::StatusOr<std::shared_ptr<const RevocationList>> LoadRevocations(
   return list;
 }
 
+// [storage] backend = "postgres": the password read from its file into
+// zeroing memory; the URL was checked by LoadConfig.
+absl::StatusOr<std::unique_ptr<vault::Storage>> OpenPostgresStorage(
+    const StorageConfig& config) {
+  vault::PostgresStorageOptions options;
+  options.connect.url = config.postgres_url;
+  options.connect.ca_file = config.postgres_ca_file;
+  options.max_connections = config.postgres_max_connections;
+  if (!config.postgres_password_file.empty()) {
+    absl::StatusOr<SecretBytes> password =
+        ReadSecretFile(config.postgres_password_file);
+    if (!password.ok()) {
+      return absl::Status(password.status().code(),
+                          absl::StrCat("storage.postgres_password_file: ",
+                                       password.status().message()));
+    }
+    options.connect.password = *std::move(password);
+  }
+  auto postgres = vault::PostgresStorage::Open(options, SystemClock::Get());
+  if (!postgres.ok()) return postgres.status();
+  return std::unique_ptr<vault::Storage>(*std::move(postgres));
+}
+
 absl::StatusOr<std::unique_ptr<vault::Storage>> OpenStorage(
     const Config& config, const Logger& logger) {
   if (config.storage.backend == StorageBackend::kMemory) {
@@ -152,6 +176,9 @@ absl::StatusOr<std::unique_ptr<vault::Storage>> OpenStorage(
   options.on_wal_removed = [&logger](absl::string_view message) {
     logger.Log(LogLevel::kError, "storage_wal_removed", {{"error", message}});
   };
+  if (config.storage.backend == StorageBackend::kPostgres) {
+    return OpenPostgresStorage(config.storage);
+  }
   auto sqlite = vault::SqliteStorage::Open(config.storage.sqlite_path,
                                            SystemClock::Get(), options);
   if (!sqlite.ok()) return sqlite.status();

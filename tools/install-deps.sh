@@ -13,6 +13,7 @@ packages=(
   libssl-dev openssl libsodium-dev
   softhsm2 opensc libp11-kit-dev libp11-dev
   libsqlite3-dev sqlite3
+  libpq-dev postgresql-15  # vault/storage/postgres (libpq); its tests start a private server
   libxml2-dev xmlsec1 libxmlsec1-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libcurl4-openssl-dev python3

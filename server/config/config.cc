@@ -7,7 +7,15 @@ absl::string_view LogFormatName(LogFormat format) {
 }
 
 absl::string_view StorageBackendName(StorageBackend backend) {
-  return backend == StorageBackend::kMemory ? "memory" : "sqlite";
+  switch (backend) {
+    case StorageBackend::kMemory:
+      return "memory";
+    case StorageBackend::kPostgres:
+      return "postgres";
+    case StorageBackend::kSqlite:
+      break;
+  }
+  return "sqlite";
 }
 
 }  // namespace sejf::server

@@ -20,9 +20,9 @@ inline constexpr absl::string_view kDefaultHsmModule =
     "/usr/lib/softhsm/libsofthsm2.so";
 
 enum class LogFormat { kText, kJson };
-enum class StorageBackend { kSqlite, kMemory };
+enum class StorageBackend { kSqlite, kMemory, kPostgres };
 
-// "text"/"json", "sqlite"/"memory": the spellings used in the file.
+// "text"/"json", "sqlite"/"memory"/"postgres": the spellings used in the file.
 absl::string_view LogFormatName(LogFormat format);
 absl::string_view StorageBackendName(StorageBackend backend);
 
@@ -62,6 +62,19 @@ struct HsmConfig {
 struct StorageConfig {
   StorageBackend backend = StorageBackend::kSqlite;
   std::string sqlite_path;  // absolute; set when backend is sqlite
+  // backend "postgres" (vault/storage/postgres/, docs/storage.md):
+  // postgres_url, a libpq URL or keyword string without a password
+  // (vault/storage/postgres/postgres_url.h); set when backend is postgres.
+  std::string postgres_url;
+  // Absolute path of a file (mode 0600) holding the role's password; empty:
+  // libpq's own sources (PGPASSFILE, ~/.pgpass) or none.
+  std::string postgres_password_file;
+  // Absolute path of a PEM CA file: TLS required, the server's certificate
+  // and host name verified against it (sslmode=verify-full); empty: the
+  // URL's sslmode.
+  std::string postgres_ca_file;
+  // 1..1000: connections kept at most (one per running transaction).
+  int postgres_max_connections = 8;
 };
 
 // [log].

@@ -6,7 +6,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/status_macros.h"
 #include "server/config/host_port.h"
+#include "vault/storage/postgres/postgres_url.h"
 
 namespace sejf::server {
 namespace {
@@ -143,10 +145,12 @@ const KeySpec kKeys[] = {
          c.storage.backend = StorageBackend::kSqlite;
        } else if (v == "memory") {
          c.storage.backend = StorageBackend::kMemory;
+       } else if (v == "postgres") {
+         c.storage.backend = StorageBackend::kPostgres;
        } else {
          return absl::InvalidArgumentError(
-             "is not a storage backend; use \"sqlite\" (or \"memory\" for "
-             "tests: nothing survives a restart)");
+             "is not a storage backend; use \"sqlite\", \"postgres\" (or "
+             "\"memory\" for tests: nothing survives a restart)");
        }
        return Ok();
      },
@@ -160,6 +164,35 @@ const KeySpec kKeys[] = {
        return Ok();
      },
      nullptr, [](const Config& c) { return c.storage.sqlite_path; }},
+    {"storage.postgres_url", KeyType::kString,
+     [](Config& c, const std::string& v) {
+       if (!v.empty()) {
+         // The sslmode rule needs postgres_ca_file: CheckConsistency.
+         RETURN_IF_ERROR(vault::ValidatePostgresUrl(v, /*ca_file_set=*/false));
+       }
+       c.storage.postgres_url = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.storage.postgres_url; }},
+    {"storage.postgres_password_file", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.storage.postgres_password_file = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.storage.postgres_password_file; }},
+    {"storage.postgres_ca_file", KeyType::kPath,
+     [](Config& c, const std::string& v) {
+       c.storage.postgres_ca_file = v;
+       return Ok();
+     },
+     nullptr, [](const Config& c) { return c.storage.postgres_ca_file; }},
+    {"storage.postgres_max_connections", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 1, 1000, &c.storage.postgres_max_connections);
+     },
+     [](const Config& c) {
+       return absl::StrCat(c.storage.postgres_max_connections);
+     }},
 
     {"log.format", KeyType::kString,
      [](Config& c, const std::string& v) {
@@ -333,9 +366,13 @@ absl::Status ApplySetting(const Setting& setting, Config& config) {
     }
   }
   if (!status.ok()) {
+    // A refused connection URL may hold a password: never repeat it.
+    const bool may_hold_secret = key.name == "storage.postgres_url";
     return absl::InvalidArgumentError(
-        absl::StrCat(key.name, " ", Quoted(setting.value), " (from ",
-                     setting.origin, "): ", status.message()));
+        absl::StrCat(key.name, " ",
+                     may_hold_secret ? std::string("(value not shown)")
+                                     : Quoted(setting.value),
+                     " (from ", setting.origin, "): ", status.message()));
   }
   config.origins[std::string(key.name)] = setting.origin;
   return absl::OkStatus();

@@ -43,6 +43,12 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->hsm.call_timeout_seconds, 10);
   EXPECT_EQ(config->storage.backend, StorageBackend::kSqlite);
   EXPECT_EQ(config->storage.sqlite_path, "/var/lib/sejf/sejf.db");
+  EXPECT_EQ(config->storage.postgres_url,
+            "postgresql://sejf@db.example.com:5432/sejf");
+  EXPECT_EQ(config->storage.postgres_password_file,
+            "/etc/sejf/postgres-password");
+  EXPECT_EQ(config->storage.postgres_ca_file, "/etc/sejf/postgres-ca.pem");
+  EXPECT_EQ(config->storage.postgres_max_connections, 8);
   EXPECT_EQ(config->log.format, LogFormat::kJson);
   EXPECT_EQ(config->server.shutdown_grace_seconds, 10);
   EXPECT_EQ(config->server.max_threads, 64);

@@ -17,6 +17,7 @@
 #include "server/config/config_file.h"
 #include "server/config/config_keys.h"
 #include "server/config/host_port.h"
+#include "vault/storage/postgres/postgres_url.h"
 
 extern char** environ;
 
@@ -198,6 +199,23 @@ absl::Status CheckConsistency(const Config& config) {
                      Described(config, "storage.backend"), " is sqlite; ",
                      HowToSet("storage.sqlite_path")));
   }
+  if (config.storage.backend == StorageBackend::kPostgres) {
+    if (config.storage.postgres_url.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("storage.postgres_url is not set but ",
+                       Described(config, "storage.backend"),
+                       " is postgres; name the database, e.g. "
+                       "\"postgresql://sejf@db.example.com:5432/sejf\"; ",
+                       HowToSet("storage.postgres_url")));
+    }
+    absl::Status url = vault::ValidatePostgresUrl(
+        config.storage.postgres_url, !config.storage.postgres_ca_file.empty());
+    if (!url.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Described(config, "storage.postgres_url"), " ", url.message(), " (",
+          Described(config, "storage.postgres_ca_file"), ")"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -345,6 +363,19 @@ absl::Status VerifyReferencedFiles(const Config& config) {
   }
   if (config.storage.backend == StorageBackend::kSqlite) {
     parents.push_back({"storage.sqlite_path", config.storage.sqlite_path});
+  }
+  if (config.storage.backend == StorageBackend::kPostgres) {
+    const std::pair<const char*, const std::string&> files[] = {
+        {"storage.postgres_password_file",
+         config.storage.postgres_password_file},
+        {"storage.postgres_ca_file", config.storage.postgres_ca_file}};
+    for (const auto& [key, path] : files) {
+      if (!path.empty() && !PathExists(path)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(key, ": file \"", path, "\" does not exist (", key,
+                         " from ", Origin(config, key), ")"));
+      }
+    }
   }
   if (!config.audit.checkpoint_export_file.empty()) {
     parents.push_back(

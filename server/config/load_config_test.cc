@@ -266,6 +266,10 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_HSM_CALL_TIMEOUT_SECONDS", "7"},
       {"SEJF_STORAGE_BACKEND", "memory"},
       {"SEJF_STORAGE_SQLITE_PATH", "/db"},
+      {"SEJF_STORAGE_POSTGRES_URL", "postgresql://sejf@db/sejf"},
+      {"SEJF_STORAGE_POSTGRES_PASSWORD_FILE", "/pg-password"},
+      {"SEJF_STORAGE_POSTGRES_CA_FILE", "/pg-ca.pem"},
+      {"SEJF_STORAGE_POSTGRES_MAX_CONNECTIONS", "3"},
       {"SEJF_LOG_FORMAT", "json"},
       {"SEJF_SERVER_SHUTDOWN_GRACE_SECONDS", "3"},
       {"SEJF_SERVER_MAX_THREADS", "5"},
@@ -300,6 +304,10 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->hsm.call_timeout_seconds, 7);
   EXPECT_EQ(config->storage.backend, StorageBackend::kMemory);
   EXPECT_EQ(config->storage.sqlite_path, "/db");
+  EXPECT_EQ(config->storage.postgres_url, "postgresql://sejf@db/sejf");
+  EXPECT_EQ(config->storage.postgres_password_file, "/pg-password");
+  EXPECT_EQ(config->storage.postgres_ca_file, "/pg-ca.pem");
+  EXPECT_EQ(config->storage.postgres_max_connections, 3);
   EXPECT_EQ(config->log.format, LogFormat::kJson);
   EXPECT_EQ(config->server.shutdown_grace_seconds, 3);
   EXPECT_EQ(config->server.max_threads, 5);
@@ -492,11 +500,11 @@ TEST_F(LoadConfigTest, ResourceLimitsAreReadAndRangeChecked) {
 
 TEST_F(LoadConfigTest, UnknownStorageBackendIsAnError) {
   ConfigSources sources = FileSources(kMinimalFile);
-  sources.environment["SEJF_STORAGE_BACKEND"] = "postgres";
+  sources.environment["SEJF_STORAGE_BACKEND"] = "mysql";
   EXPECT_THAT(ErrorOf(sources),
-              AllOf(HasSubstr("storage.backend \"postgres\" (from environment "
+              AllOf(HasSubstr("storage.backend \"mysql\" (from environment "
                               "variable SEJF_STORAGE_BACKEND)"),
-                    HasSubstr("\"sqlite\"")));
+                    HasSubstr("\"sqlite\""), HasSubstr("\"postgres\"")));
 }
 
 TEST_F(LoadConfigTest, MemoryBackendNeedsNoDatabasePath) {

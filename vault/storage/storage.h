@@ -16,8 +16,9 @@
 //                microsecond precision (finer digits are dropped).
 //
 // Implementations: MemoryStorage (memory_storage.h; for tests),
-// SqliteStorage (sqlite/sqlite_storage.h; the embedded default). Both pass
-// storage_contract_test.cc, which is the executable form of this contract.
+// SqliteStorage (sqlite/sqlite_storage.h; the embedded default),
+// PostgresStorage (postgres/postgres_storage.h; replicas on one database).
+// All pass storage_contract_test.cc, the executable form of this contract.
 //
 // Isolation: read-write transactions are serialized (a second Begin(kReadWrite)
 // waits, up to the implementation's busy timeout, for the first to end, then

@@ -11,6 +11,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "vault/storage/memory_storage.h"
+#include "vault/storage/postgres/postgres_storage.h"
+#include "vault/storage/postgres/testing/postgres_cluster.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
 #include "vault/storage/storage.h"
 #include "vault/storage/storage_contract_fixture.h"
@@ -406,8 +408,26 @@ Backend Sqlite() {
           }};
 }
 
+// A fresh database on the test program's one PostgreSQL server
+// (postgres/testing/postgres_cluster.h), started by the first such test.
+Backend Postgres() {
+  return {"Postgres",
+          [](const std::string&,
+             const Clock& clock) -> absl::StatusOr<std::unique_ptr<Storage>> {
+            testing::PostgresCluster& cluster =
+                testing::PostgresCluster::Shared();
+            auto database = cluster.CreateDatabase();
+            if (!database.ok()) return database.status();
+            PostgresStorageOptions options;
+            options.connect.url = cluster.Url(*database);
+            auto storage = PostgresStorage::Open(options, clock);
+            if (!storage.ok()) return storage.status();
+            return std::unique_ptr<Storage>(*std::move(storage));
+          }};
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, StorageContractTest,
-                         ::testing::Values(Memory(), Sqlite()),
+                         ::testing::Values(Memory(), Sqlite(), Postgres()),
                          [](const ::testing::TestParamInfo<Backend>& info) {
                            return info.param.name;
                          });
