@@ -393,6 +393,7 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
   AuditHead head = head_;
   std::string head_digest = head_checkpoint_digest_;
   std::int64_t stored = 0;
+  std::vector<const AuditCheckpoint*> to_export;
   for (const AuditCheckpoint& checkpoint : checkpoints) {
     if (checkpoint.sequence <= head.sequence) {
       relink_ = relink_ || checkpoint.sequence < head.sequence;
@@ -412,6 +413,7 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
                         .status());
     head = AuditHead{checkpoint.sequence, checkpoint.hash};
     head_digest = AuditCheckpointDigest(checkpoint);
+    to_export.push_back(&checkpoint);
     ++stored;
   }
   std::int64_t head_version = head_version_;
@@ -428,10 +430,8 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
   chain_time_ = time;
   if (stored > 0) {
     if (!options_.checkpoint_export_file.empty()) {
-      for (const AuditCheckpoint& checkpoint : checkpoints) {
-        if (checkpoint.sequence > head_.sequence) {
-          export_due_.push_back(checkpoint);
-        }
+      for (const AuditCheckpoint* checkpoint : to_export) {
+        export_due_.push_back(*checkpoint);
       }
     }
     head_checkpoint_format_ = kAuditCheckpointChained;

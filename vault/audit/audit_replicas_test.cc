@@ -3,6 +3,7 @@
 // nondecreasing, the anchor never behind the database's reach. The storage
 // is one SQLite file opened once per "process" (each its own SqliteStorage,
 // as separate processes would), the HSM one key store.
+#include <fstream>
 #include <memory>
 #include <set>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 #include "hsm/testing/fake_key_store.h"
+#include "vault/audit/audit_checkpoint_export.h"
 #include "vault/audit/audit_log.h"
 #include "vault/storage/memory_storage.h"
 #include "vault/storage/sqlite/sqlite_storage.h"
@@ -36,15 +38,18 @@ class AuditReplicasTest : public ::testing::Test {
     std::unique_ptr<AuditLog> log;
   };
 
-  Replica Start(const Clock& clock, std::int64_t checkpoint_interval) {
+  // `export_file`: the replica's checkpoint export ("" for none).
+  Replica Start(const Clock& clock, std::int64_t checkpoint_interval,
+                const std::string& export_file = "") {
     Replica replica;
     auto storage = SqliteStorage::Open(tmp_.Path("sejf.db"), clock);
     EXPECT_TRUE(storage.ok()) << storage.status();
     if (!storage.ok()) return replica;
     replica.storage = *std::move(storage);
-    auto log = AuditLog::Open(
-        replica.storage.get(), &keys_, &clock,
-        {.checkpoint_interval = checkpoint_interval, .max_batch = 7});
+    auto log = AuditLog::Open(replica.storage.get(), &keys_, &clock,
+                              {.checkpoint_interval = checkpoint_interval,
+                               .max_batch = 7,
+                               .checkpoint_export_file = export_file});
     EXPECT_TRUE(log.ok()) << log.status();
     if (log.ok()) replica.log = *std::move(log);
     return replica;
@@ -98,10 +103,11 @@ class AuditReplicasTest : public ::testing::Test {
 TEST_F(AuditReplicasTest,
        ThreeReplicasAppendingAtOnceKeepOneChainThatVerifies) {
   FakeClock clock(absl::FromUnixSeconds(1764000000));
-  // Checkpoints every few events, so the replicas' signers race often.
-  Replica a = Start(clock, 5);
-  Replica b = Start(clock, 5);
-  Replica c = Start(clock, 5);
+  // Checkpoints every few events, so the replicas' signers race often. Each
+  // exports what it stores.
+  Replica a = Start(clock, 5, tmp_.Path("a.jsonl"));
+  Replica b = Start(clock, 5, tmp_.Path("b.jsonl"));
+  Replica c = Start(clock, 5, tmp_.Path("c.jsonl"));
   ASSERT_TRUE(a.log && b.log && c.log);
 
   std::vector<std::int64_t> acknowledged =
@@ -137,6 +143,18 @@ TEST_F(AuditReplicasTest,
             static_cast<std::int64_t>(acknowledged.size()));
   ASSERT_TRUE(verified->anchor.has_value());
   EXPECT_GT(verified->anchor->sequence, 0);
+  // Together the replicas exported exactly the stored checkpoints, each
+  // once (a dropped one is never exported).
+  std::multiset<std::string> exported;
+  for (const char* file : {"a.jsonl", "b.jsonl", "c.jsonl"}) {
+    std::ifstream in(tmp_.Path(file));
+    for (std::string line; std::getline(in, line);) exported.insert(line);
+  }
+  std::multiset<std::string> expected;
+  for (const AuditCheckpoint& checkpoint : checkpoints) {
+    expected.insert(AuditCheckpointJson(checkpoint));
+  }
+  EXPECT_EQ(exported, expected);
 }
 
 TEST_F(AuditReplicasTest, AReplicaStartedWhileAnotherServesContinuesItsChain) {
