@@ -203,6 +203,8 @@ absl::StatusOr<Token> TokenVault::Rotate(absl::string_view name,
                                          const SecretBytes& secret) {
   RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
   RETURN_IF_ERROR(ValidateTokenSecret(secret, "secret"));
+  // As in Import; before the write transaction, which it would wait for.
+  keyring_->Refresh().IgnoreError();
   return Modify(
       name,
       [&](TokenRecord& record, DekDelta& delta) -> absl::StatusOr<bool> {
@@ -216,7 +218,6 @@ absl::StatusOr<Token> TokenVault::Rotate(absl::string_view name,
         record.ksef_environment.clear();
         record.ksef_status.clear();
         record.ksef_status_time.reset();
-        keyring_->Refresh().IgnoreError();  // as in Import
         ASSIGN_OR_RETURN(
             record.sealed_secret,
             Seal(*keyring_, SecretView(secret), PlaceOf(name, record.version)));
