@@ -16,9 +16,10 @@
 //     acknowledged (`audit verify --expect` its last head), the others go
 //     on serving, and it starts again on the same files.
 //
-// The backend is a parameter: "sqlite" (the shared file). PostgreSQL
-// (`[storage] backend = "postgres"`) runs the same cases once that backend
-// is merged (see docs/replicas.md, "Tests").
+// The backend is a parameter: "sqlite" (the data directory's database
+// file, shared by the processes) and "postgres" (a fresh database in the
+// private PostgreSQL 15 server of vault/storage/postgres/testing/, over TLS
+// verified against its CA). The HSM token directory is shared either way.
 
 #include <signal.h>
 
@@ -44,6 +45,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/testing/sejfd_process.h"
 #include "tests/testing/sejfd_test.h"
+#include "vault/storage/postgres/testing/postgres_cluster.h"
 
 namespace sejf::testing {
 namespace {
@@ -78,6 +80,20 @@ class ReplicasE2eTest : public SejfdTest,
   // database, audit key, keyring) on its first start; the others start on
   // it once it serves.
   void SetUp() override {
+    if (GetParam() == "postgres") {
+      vault::testing::PostgresCluster& cluster =
+          vault::testing::PostgresCluster::Shared();
+      absl::StatusOr<std::string> database = cluster.CreateDatabase();
+      ASSERT_TRUE(database.ok()) << database.status();
+      storage_config_ = absl::StrCat(
+          "[storage]\n"
+          "backend = \"postgres\"\n"
+          "postgres_url = \"postgresql://sejf@localhost:",
+          cluster.port(), "/", *database,
+          "?hostaddr=127.0.0.1\"\n"
+          "postgres_ca_file = \"",
+          cluster.ca_file(), "\"\n");
+    }
     SejfdConfig config;
     config.config = ConfigOf(0);
     StartSejfd(config);
@@ -102,7 +118,8 @@ class ReplicasE2eTest : public SejfdTest,
 
   // The replica's own listener; the storage of the backend under test.
   std::string ConfigOf(int replica) const {
-    return absl::StrCat("[listen]\nunix_socket = \"", Socket(replica), "\"\n");
+    return absl::StrCat("[listen]\nunix_socket = \"", Socket(replica), "\"\n",
+                        storage_config_);
   }
 
   void StartReplica(int replica) {
@@ -224,6 +241,7 @@ class ReplicasE2eTest : public SejfdTest,
   }
 
   std::map<int, std::unique_ptr<SejfdProcess>> others_;
+  std::string storage_config_;  // empty: the data directory's SQLite file
 };
 
 TEST_P(ReplicasE2eTest, WritesThroughEveryReplicaAreReadableThroughEveryOne) {
@@ -459,7 +477,8 @@ TEST_P(ReplicasE2eTest, AReplicaKilledMidWriteLosesNothingItAcknowledged) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReplicasE2eTest,
-                         ::testing::Values(std::string("sqlite")),
+                         ::testing::Values(std::string("sqlite"),
+                                           std::string("postgres")),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
