@@ -14,7 +14,10 @@
 //     for a Ministry certificate the test made);
 //   - a replica killed with -9 while its clients write loses nothing it
 //     acknowledged (`audit verify --expect` its last head), the others go
-//     on serving, and it starts again on the same files.
+//     on serving, and it starts again on the same files;
+//   - a background duty (the key expiry watch) runs on one replica at a
+//     time: a certificate about to expire is warned of once, not once per
+//     replica.
 //
 // The backend is a parameter: "sqlite" (the data directory's database
 // file, shared by the processes) and "postgres" (a fresh database in the
@@ -129,7 +132,9 @@ class ReplicasE2eTest : public SejfdTest,
         SejfdProcess::Start({.data_dir = data_dir(),
                              .config_file = config,
                              .extra_args = {},
-                             .env = {}});
+                             .env = {},
+                             .stderr_path = absl::StrCat(
+                                 temp_dir(), "/replica-", replica, ".stderr")});
     ASSERT_TRUE(started.ok()) << started.status();
     others_[replica] = *std::move(started);
   }
@@ -474,6 +479,45 @@ TEST_P(ReplicasE2eTest, AReplicaKilledMidWriteLosesNothingItAcknowledged) {
   ASSERT_EQ(Import(kVictim, "after-restart", RandomSecret()).exit_code, 0);
   VerifiedHead(kVictim);
   EXPECT_EQ(On(0, {"audit", "verify", "--expect", victim_head}).exit_code, 0);
+}
+
+TEST_P(ReplicasE2eTest, ABackgroundDutyRunsOnOneReplicaAtATime) {
+  // A key whose certificate ends in 5 days: each sejfd's expiry watch warns
+  // of it (logged and audited) in the round it runs as it starts — but only
+  // the replica holding the "key-expiry-watch" lease runs it.
+  ASSERT_EQ(On(0, {"key", "generate", "--name", "expiring", "--usage",
+                   "authentication"})
+                .exit_code,
+            0);
+  ASSERT_EQ(On(0, {"key", "self-sign", "expiring", "--subject", kSubject,
+                   "--days", "5"})
+                .exit_code,
+            0);
+  // Replica 0 held the duty since it started first; a clean stop releases
+  // it. Replica 1, restarted next, takes it and warns; replica 2 and then
+  // replica 0, restarted after, find it held and skip the round.
+  StopSejfd();
+  ASSERT_EQ(others_.at(1)->Stop(), std::optional<int>(0));
+  ASSERT_NO_FATAL_FAILURE(StartReplica(1));
+  ASSERT_EQ(others_.at(2)->Stop(), std::optional<int>(0));
+  ASSERT_NO_FATAL_FAILURE(StartReplica(2));
+  SejfdConfig config;
+  config.config = ConfigOf(0);
+  ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
+
+  nlohmann::json events = JsonOn(
+      2, {"audit", "list", "--operation", "keys.expiry_warning"})["events"];
+  ASSERT_TRUE(events.is_array()) << events.dump();
+  EXPECT_EQ(events.size(), 1u) << events.dump();
+  int warned = 0;
+  for (int r = 0; r < kReplicas; ++r) {
+    warned += absl::StrContains(Replica(r).Stderr(), "key_certificate_expiring")
+                  ? 1
+                  : 0;
+  }
+  EXPECT_EQ(warned, 1);
+  EXPECT_THAT(Replica(1).Stderr(), HasSubstr("key_certificate_expiring"));
+  VerifiedHead(0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReplicasE2eTest,
