@@ -17,7 +17,10 @@
 //     on serving, and it starts again on the same files;
 //   - a background duty (the key expiry watch) runs on one replica at a
 //     time: a certificate about to expire is warned of once, not once per
-//     replica.
+//     replica;
+//   - a standing KSeF session (the KSeF emulator) opened through one replica
+//     hands out the same access token through every one, and once closed
+//     through another, through none.
 //
 // The backend is a parameter: "sqlite" (the data directory's database
 // file, shared by the processes) and "postgres" (a fresh database in the
@@ -46,6 +49,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testing/ksef_emulator.h"
 #include "tests/testing/sejfd_process.h"
 #include "tests/testing/sejfd_test.h"
 #include "vault/storage/postgres/testing/postgres_cluster.h"
@@ -122,7 +126,7 @@ class ReplicasE2eTest : public SejfdTest,
   // The replica's own listener; the storage of the backend under test.
   std::string ConfigOf(int replica) const {
     return absl::StrCat("[listen]\nunix_socket = \"", Socket(replica), "\"\n",
-                        storage_config_);
+                        storage_config_, ksef_config_);
   }
 
   void StartReplica(int replica) {
@@ -247,6 +251,7 @@ class ReplicasE2eTest : public SejfdTest,
 
   std::map<int, std::unique_ptr<SejfdProcess>> others_;
   std::string storage_config_;  // empty: the data directory's SQLite file
+  std::string ksef_config_;     // a [ksef.environments.*] table, or empty
 };
 
 TEST_P(ReplicasE2eTest, WritesThroughEveryReplicaAreReadableThroughEveryOne) {
@@ -517,6 +522,58 @@ TEST_P(ReplicasE2eTest, ABackgroundDutyRunsOnOneReplicaAtATime) {
   }
   EXPECT_EQ(warned, 1);
   EXPECT_THAT(Replica(1).Stderr(), HasSubstr("key_certificate_expiring"));
+  VerifiedHead(0);
+}
+
+TEST_P(ReplicasE2eTest, AKsefSessionIsOneSessionThroughEveryReplica) {
+  absl::StatusOr<std::unique_ptr<KsefEmulator>> emulator =
+      KsefEmulator::Start();
+  ASSERT_TRUE(emulator.ok()) << emulator.status();
+  // Every replica knows the emulator as environment "emu": all restarted
+  // on that configuration.
+  ksef_config_ = absl::StrCat(
+      "[ksef.environments.emu]\napi_url = \"", (*emulator)->base_url(),
+      "\"\nca_file = \"", (*emulator)->tls_ca_file(),
+      "\"\nmf_trust_anchors = \"", (*emulator)->mf_ca_file(), "\"\n");
+  StopSejfd();
+  for (int r = 1; r < kReplicas; ++r) {
+    ASSERT_EQ(others_.at(r)->Stop(), std::optional<int>(0));
+  }
+  SejfdConfig config;
+  config.config = ConfigOf(0);
+  ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
+  for (int r = 1; r < kReplicas; ++r) ASSERT_NO_FATAL_FAILURE(StartReplica(r));
+
+  const std::string secret = "replicas-e2e-ksef-token-0123456789";
+  ASSERT_TRUE((*emulator)->RegisterKsefToken(secret, "Nip", "5265877635").ok());
+  ASSERT_EQ(Import(0, "login-tok", secret).exit_code, 0);
+  // Opened through replica 1; the access token is the same through all.
+  CommandResult opened =
+      On(1, {"session", "open", "--name", "shared", "--token", "login-tok",
+             "--context", kContext, "--environment", "emu"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  std::set<std::string> tokens;
+  for (int r = 0; r < kReplicas; ++r) {
+    CommandResult token = On(r, {"session", "token", "shared"});
+    ASSERT_EQ(token.exit_code, 0) << "replica " << r << ": " << token.err;
+    tokens.insert(token.out);
+  }
+  EXPECT_EQ(tokens.size(), 1u);
+  EXPECT_FALSE(tokens.begin()->empty());
+
+  // Closed through replica 2: no replica hands its token out any more,
+  // although 0 and 1 had it in memory.
+  CommandResult closed = On(2, {"session", "close", "shared"});
+  ASSERT_EQ(closed.exit_code, 0) << closed.err;
+  for (int r = 0; r < kReplicas; ++r) {
+    CommandResult token = On(r, {"session", "token", "shared"});
+    EXPECT_EQ(token.exit_code, 1) << "replica " << r << ": " << token.out;
+    EXPECT_THAT(token.err, HasSubstr("FAILED_PRECONDITION")) << "replica " << r;
+    EXPECT_THAT(token.out, Not(HasSubstr(*tokens.begin())));
+  }
+  for (int r = 0; r < kReplicas; ++r) {
+    EXPECT_THAT(Replica(r).Stderr(), Not(HasSubstr(secret)));
+  }
   VerifiedHead(0);
 }
 
