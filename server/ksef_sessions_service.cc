@@ -118,7 +118,7 @@ grpc::Status KsefSessionsService::GetAccessToken(
     if (std::optional<broker::CachedAccess> cached =
             sessions_.CachedAccessToken(name)) {
       // The hot path: authorized in the context the cached token was
-      // issued for, as AuthorizedSession would, without reading storage.
+      // issued for, as AuthorizedSession would, without decrypting.
       RETURN_IF_ERROR(
           call.AuthorizeName(Operation::kSessionsToken, SessionTarget(name)));
       RETURN_IF_ERROR(call.AuthorizeFound(Operation::kSessionsToken,

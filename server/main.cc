@@ -55,6 +55,7 @@
 #include "signer/custody/key_custody.h"
 #include "vault/audit/audit_anchor.h"
 #include "vault/audit/audit_log.h"
+#include "vault/storage/duty_lease.h"
 #include "vault/storage/memory_storage.h"
 #include "vault/storage/metered_storage.h"
 #include "vault/storage/postgres/postgres_storage.h"
@@ -460,6 +461,24 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                         {"kept", "the stored certificates stay in force"}});
           }});
   if (!mfcert_refresh.ok()) return fail("sessions", mfcert_refresh.status());
+  // Background duties run on one replica at a time (docs/replicas.md): each
+  // round first renews this process's lease of its duty, or is skipped.
+  const std::string duty_holder = vault::DutyLease::NewHolderId();
+  std::vector<std::unique_ptr<vault::DutyLease>> duty_leases;
+  auto holds_duty = [&](absl::string_view duty, absl::Duration interval) {
+    duty_leases.push_back(std::make_unique<vault::DutyLease>(
+        storage->get(), clock, std::string(duty), duty_holder,
+        2 * interval + absl::Minutes(1)));
+    return [lease = duty_leases.back().get(), &logger] {
+      absl::StatusOr<bool> held = lease->TryHold();
+      if (!held.ok()) {
+        logger.Log(
+            LogLevel::kWarning, "duty_lease_failed",
+            {{"duty", lease->duty()}, {"error", held.status().message()}});
+      }
+      return held.ok() && *held;
+    };
+  };
   // KSeF tokens minted into the vault, and their status watch (issue 14).
   absl::StatusOr<std::unique_ptr<broker::KsefTokens>> ksef_tokens =
       broker::KsefTokens::Create({.apis = ksef_apis->get(),
@@ -474,19 +493,24 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
       broker::KsefTokenWatcher::Start(
           ksef_tokens->get(),
           {.interval = absl::Seconds(config.ksef.token_status_interval_seconds),
-           .on_pass = [&logger](const broker::KsefTokenWatchPass& pass) {
-             logger.Log(
-                 pass.failed > 0 || pass.revoked > 0 ? LogLevel::kWarning
-                                                     : LogLevel::kInfo,
-                 "token_status_watch",
-                 {{"checked", std::to_string(pass.checked)},
-                  {"changed", std::to_string(pass.changed)},
-                  {"revoked", std::to_string(pass.revoked)},
-                  {"skipped", std::to_string(pass.skipped)},
-                  {"failed", std::to_string(pass.failed)},
-                  {"rate_limited", pass.stopped_by_rate_limit ? "yes" : "no"},
-                  {"error", std::string(pass.last_error.message())}});
-           }});
+           .on_pass =
+               [&logger](const broker::KsefTokenWatchPass& pass) {
+                 logger.Log(
+                     pass.failed > 0 || pass.revoked > 0 ? LogLevel::kWarning
+                                                         : LogLevel::kInfo,
+                     "token_status_watch",
+                     {{"checked", std::to_string(pass.checked)},
+                      {"changed", std::to_string(pass.changed)},
+                      {"revoked", std::to_string(pass.revoked)},
+                      {"skipped", std::to_string(pass.skipped)},
+                      {"failed", std::to_string(pass.failed)},
+                      {"rate_limited",
+                       pass.stopped_by_rate_limit ? "yes" : "no"},
+                      {"error", std::string(pass.last_error.message())}});
+               },
+           .holds_duty = holds_duty(
+               "token-status-watch",
+               absl::Seconds(config.ksef.token_status_interval_seconds))});
   if (!token_watch.ok()) return fail("sessions", token_watch.status());
   token_watch_ptr.store(token_watch->get());
 
@@ -520,13 +544,16 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
           {.poll_interval = absl::Seconds(config.ksef.enrollment_poll_seconds),
            .status_interval =
                absl::Seconds(config.ksef.certificate_status_seconds),
-           .on_failure = [&logger](absl::string_view step,
-                                   const absl::Status& error) {
-             logger.Log(LogLevel::kWarning, "certificate_lifecycle_failed",
-                        {{"step", std::string(step)},
-                         {"code", absl::StatusCodeToString(error.code())},
-                         {"error", error.message()}});
-           }});
+           .on_failure =
+               [&logger](absl::string_view step, const absl::Status& error) {
+                 logger.Log(LogLevel::kWarning, "certificate_lifecycle_failed",
+                            {{"step", std::string(step)},
+                             {"code", absl::StatusCodeToString(error.code())},
+                             {"error", error.message()}});
+               },
+           .holds_duty =
+               holds_duty("certificate-lifecycle",
+                          absl::Seconds(config.ksef.enrollment_poll_seconds))});
   if (!lifecycle.ok()) return fail("sessions", lifecycle.status());
   // Warnings before key certificates expire (docs/lifecycle-certificates.md,
   // "Expiry"): hourly, at 30, 7 and 1 days, logged and audited.
@@ -551,7 +578,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                  logger.Log(LogLevel::kWarning, "key_expiry_check_failed",
                             {{"code", absl::StatusCodeToString(error.code())},
                              {"error", error.message()}});
-               }});
+               },
+           .holds_duty = holds_duty("key-expiry-watch", absl::Hours(1))});
   if (!expiry_watch.ok()) return fail("keys", expiry_watch.status());
 
   // Drop-off links and their page (issue 15, docs/dropoff.md).
@@ -689,6 +717,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   expiry_watch->reset();
   lifecycle->reset();
   mfcert_refresh->reset();
+  // Another replica takes the duties over at its next round.
+  for (const auto& lease : duty_leases) lease->Release().IgnoreError();
   // After the last RPC: the final checkpoint signs the chain's end.
   if (absl::Status s = (*audit)->Close(); !s.ok()) {
     logger.Log(LogLevel::kError, "audit_close_failed",

@@ -126,8 +126,10 @@ absl::Status KeyExpiryWatch::RunOnce() {
 }
 
 void KeyExpiryWatch::Round() {
-  absl::Status status = RunOnce();
-  if (!status.ok() && options_.on_failure) options_.on_failure(status);
+  if (!options_.holds_duty || options_.holds_duty()) {
+    absl::Status status = RunOnce();
+    if (!status.ok() && options_.on_failure) options_.on_failure(status);
+  }
   absl::MutexLock lock(&mu_);
   ++rounds_;
 }

@@ -75,6 +75,10 @@ class KeyExpiryWatch {
     // watch's thread; may be empty.
     std::function<void(const ExpiryWarning&)> on_warning = {};
     std::function<void(const absl::Status&)> on_failure = {};
+    // Replicas (docs/replicas.md): when set, asked before each round (also
+    // Start's); false skips the round (another replica holds this duty:
+    // vault::DutyLease). Empty: every round runs.
+    std::function<bool()> holds_duty = {};
   };
 
   // INVALID_ARGUMENT for a null custody or clock or a non-positive

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "hsm/testing/fake_key_store.h"
 #include "signer/x509/distinguished_name.h"
+#include "vault/storage/duty_lease.h"
 #include "vault/storage/memory_storage.h"
 
 namespace sejf::broker {
@@ -138,6 +139,49 @@ TEST_F(KeyExpiryWatchTest, WarnsActiveKeysOfItsCustodyAsTheClockMoves) {
   absl::MutexLock lock(&mu_);
   ASSERT_EQ(seen_.size(), 2u);
   EXPECT_EQ(seen_[1].key, "keys/soon");
+  EXPECT_EQ(seen_[1].threshold_days, 1);
+}
+
+TEST_F(KeyExpiryWatchTest, ReplicasWarnOnceBetweenThemThroughTheDutyLease) {
+  SelfSigned("soon", 5);
+  // Two replicas' watches on one storage, each holding the duty only
+  // through its lease (docs/replicas.md): the first to start takes it.
+  vault::DutyLease first(&storage_, &clock_, "key-expiry-watch", "first",
+                         absl::Hours(3));
+  vault::DutyLease second(&storage_, &clock_, "key-expiry-watch", "second",
+                          absl::Hours(3));
+  auto holds = [](vault::DutyLease* lease) {
+    return [lease] {
+      absl::StatusOr<bool> held = lease->TryHold();
+      return held.ok() && *held;
+    };
+  };
+  auto on_warning = [this](const ExpiryWarning& w) {
+    absl::MutexLock lock(&mu_);
+    seen_.push_back(w);
+  };
+  auto a = KeyExpiryWatch::Start(&custody_, /*audit=*/nullptr, &clock_,
+                                 {.interval = absl::Hours(1000),
+                                  .on_warning = on_warning,
+                                  .holds_duty = holds(&first)});
+  auto b = KeyExpiryWatch::Start(&custody_, /*audit=*/nullptr, &clock_,
+                                 {.interval = absl::Hours(1000),
+                                  .on_warning = on_warning,
+                                  .holds_duty = holds(&second)});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->WaitForRounds(1) && (*b)->WaitForRounds(1));
+  {
+    absl::MutexLock lock(&mu_);
+    EXPECT_EQ(seen_.size(), 1u);
+  }
+  // The first stops and gives the duty up: the second warns from then on.
+  (*a)->Stop();
+  ASSERT_TRUE(first.Release().ok());
+  clock_.Advance(absl::Hours(24 * 4 + 1));
+  ASSERT_TRUE(holds(&second)());
+  ASSERT_TRUE((*b)->RunOnce().ok());
+  absl::MutexLock lock(&mu_);
+  ASSERT_EQ(seen_.size(), 2u);
   EXPECT_EQ(seen_[1].threshold_days, 1);
 }
 

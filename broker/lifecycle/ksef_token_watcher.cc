@@ -59,8 +59,10 @@ void KsefTokenWatcher::Loop() {
       if (stop_) return;
       poked_ = false;
     }
-    KsefTokenWatchPass pass = tokens_->CheckAll();
-    if (options_.on_pass) options_.on_pass(pass);
+    if (!options_.holds_duty || options_.holds_duty()) {
+      KsefTokenWatchPass pass = tokens_->CheckAll();
+      if (options_.on_pass) options_.on_pass(pass);
+    }
     absl::MutexLock lock(&mu_);
     ++passes_;
   }

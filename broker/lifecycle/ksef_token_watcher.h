@@ -29,6 +29,10 @@ class KsefTokenWatcher {
     absl::Duration interval = absl::Hours(6);
     // Told of every pass (on the watcher's thread); may be empty.
     std::function<void(const KsefTokenWatchPass&)> on_pass = {};
+    // Replicas (docs/replicas.md): when set, asked before each round; false
+    // skips the round (another replica holds this duty: vault::DutyLease).
+    // Empty: every round runs.
+    std::function<bool()> holds_duty = {};
   };
 
   // INVALID_ARGUMENT for a null `tokens` or a non-positive interval.

@@ -41,15 +41,16 @@ bool LifecycleWorker::WaitForRounds(std::int64_t n) const {
 void LifecycleWorker::Loop() {
   absl::Time next_status = absl::Now() + options_.status_interval;
   for (;;) {
-    if (absl::Status s = enroller_->ResumePending();
+    const bool mine = !options_.holds_duty || options_.holds_duty();
+    if (absl::Status s = mine ? enroller_->ResumePending() : absl::OkStatus();
         !s.ok() && options_.on_failure) {
       options_.on_failure("enroll-poll", s);
     }
-    if (absl::Status s = enroller_->RenewDue();
+    if (absl::Status s = mine ? enroller_->RenewDue() : absl::OkStatus();
         !s.ok() && options_.on_failure) {
       options_.on_failure("renew", s);
     }
-    if (absl::Now() >= next_status) {
+    if (mine && absl::Now() >= next_status) {
       next_status = absl::Now() + options_.status_interval;
       if (absl::Status s = enroller_->RefreshStatuses();
           !s.ok() && options_.on_failure) {

@@ -40,6 +40,10 @@ class LifecycleWorker {
     // the worker's thread; may be empty.
     std::function<void(absl::string_view step, const absl::Status&)>
         on_failure = {};
+    // Replicas (docs/replicas.md): when set, asked before each round; false
+    // skips the round (another replica holds this duty: vault::DutyLease).
+    // Empty: every round runs.
+    std::function<bool()> holds_duty = {};
   };
 
   // INVALID_ARGUMENT for a null enroller or a non-positive interval.

@@ -134,15 +134,37 @@ KsefSessions::Flight& KsefSessions::FlightOf(absl::string_view name) {
 std::optional<CachedAccess> KsefSessions::CachedAccessToken(
     absl::string_view name) {
   const absl::Time now = deps_.clock->Now();
-  absl::ReaderMutexLock lock(&mu_);
-  auto it = cache_.find(name);
-  if (it == cache_.end() ||
-      it->second.valid_until - now <= options_.refresh_margin) {
+  std::optional<CachedAccess> cached;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = cache_.find(name);
+    if (it == cache_.end() ||
+        it->second.valid_until - now <= options_.refresh_margin) {
+      return std::nullopt;
+    }
+    cached = CachedAccess{.context = it->second.context,
+                          .token = {.token = it->second.token,
+                                    .valid_until = it->second.valid_until}};
+  }
+  // Only while the stored session still holds this token (one point read):
+  // a session closed, renewed or opened anew through another sejfd on the
+  // same storage (replicas, docs/replicas.md) is seen at once. Anything
+  // else, a read failure included, leaves it to the caller's slow path.
+  absl::StatusOr<std::optional<vault::Record>> stored =
+      deps_.storage->Get(kSessionRecordKind, name);
+  if (!stored.ok()) return std::nullopt;
+  absl::StatusOr<SessionRecord> record =
+      stored->has_value() ? DecodeSessionRecord((*stored)->data)
+                          : absl::NotFoundError("no session record");
+  if (!record.ok() || record->state == SessionState::kClosed ||
+      !record->access.has_value() ||
+      // Stored with microsecond precision.
+      absl::ToUnixMicros(record->access->valid_until) !=
+          absl::ToUnixMicros(cached->token.valid_until)) {
+    Forget(name);
     return std::nullopt;
   }
-  return CachedAccess{.context = it->second.context,
-                      .token = {.token = it->second.token,
-                                .valid_until = it->second.valid_until}};
+  return cached;
 }
 
 std::optional<AccessToken> KsefSessions::Cached(absl::string_view name) {

@@ -37,14 +37,15 @@
 // through the SessionCallObserver).
 //
 // GetAccessToken returns the cached access token while it has more than
-// refresh_margin of life. Otherwise, under the session's own lock (one
-// refresh or login per session at a time; other sessions are not blocked;
-// callers that waited for a renewal that failed get its error rather than
-// starting another): the stored record is read again (another sejfd may
-// have renewed it), then POST /auth/token/refresh with the refresh token
-// while that has more than refresh_margin of life; when it has not, or
-// KSeF refused it (400 21301, 401, auth status 425: IsRefusedRefresh), a
-// new login with the session's credential. A failed renewal leaves the
+// refresh_margin of life and the stored record (read on every call, one
+// point read) still holds it: not closed, not renewed elsewhere. Otherwise,
+// under the session's own lock (one refresh or login per session at a time;
+// other sessions are not blocked; callers that waited for a renewal that failed
+// get its error rather than starting another): the stored record is read again
+// (another sejfd may have renewed it), then POST /auth/token/refresh with the
+// refresh token while that has more than refresh_margin of life; when it has
+// not, or KSeF refused it (400 21301, 401, auth status 425: IsRefusedRefresh),
+// a new login with the session's credential. A failed renewal leaves the
 // session failing, with last_error; the next call tries again. Sessions
 // survive restarts: a new KsefSessions over the same storage serves the
 // stored access token without calling KSeF.
@@ -84,9 +85,9 @@
 // sessions proceed in parallel. Several sejfd processes may share one
 // storage: a record is written at the version it was read at (a change by
 // another process meanwhile makes the write fail with ABORTED, nothing
-// lost); the access-token cache is per process, so a session closed by
-// another process may be served from this one's memory until its access
-// token nears expiry.
+// lost); the access-token cache is per process, and GetAccessToken serves
+// from it only while the stored record holds that token, so a session
+// closed through another process is refused here at once.
 #ifndef SEJF_BROKER_SESSIONS_KSEF_SESSIONS_H_
 #define SEJF_BROKER_SESSIONS_KSEF_SESSIONS_H_
 
@@ -237,11 +238,12 @@ class KsefSessions {
                                              const SessionCaller& caller = {});
 
   // The access token of `name` when this process holds it in memory with
-  // more than refresh_margin of life, with the context of the session it
-  // was issued for (a consistent pair, replaced together), so an adapter
-  // can authorize the caller before handing it out without reading
-  // storage; nullopt otherwise (then Get, authorize, GetAccessToken). Never
-  // calls KSeF.
+  // more than refresh_margin of life and the stored session record still
+  // holds it (one point read, no decryption: replicas may have closed or
+  // renewed it), with the context of the session it was issued for (a
+  // consistent pair, replaced together), so an adapter can authorize the
+  // caller before handing it out; nullopt otherwise (then Get, authorize,
+  // GetAccessToken). Never calls KSeF.
   std::optional<CachedAccess> CachedAccessToken(absl::string_view name);
 
   // NOT_FOUND when there is no session of that name.

@@ -356,6 +356,43 @@ TEST_F(KsefSessionsTest, SessionsSurviveARestart) {
   EXPECT_EQ(api_.Calls(kRefresh), 1);
 }
 
+TEST_F(KsefSessionsTest, ASessionClosedByAnotherReplicaIsNotServedFromCache) {
+  OpenWithKey("acme");
+  // Another sejfd on the same storage and HSM token: its own cache.
+  auto other = KsefSessions::Create(
+      {.apis = &apis_,
+       .storage = storage_.get(),
+       .keyring = keyring_.get(),
+       .tokens = tokens_.get(),
+       .signer = signer_.get(),
+       .encryptor = encryptor_.get(),
+       .ministry_certificates = ministry_certificates_.get(),
+       .clock = &clock_,
+       .observer = &observer_},
+      {.sleep = [this](absl::Duration d) { clock_.Advance(d); }});
+  ASSERT_TRUE(other.ok()) << other.status();
+  const std::string token = Token("acme");
+  auto served = (*other)->GetAccessToken("acme");
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ(std::string(SecretView(served->token)), token);
+  ASSERT_TRUE((*other)->CachedAccessToken("acme").has_value());
+
+  // Closed through this one: the other refuses at once, cache or not.
+  ASSERT_TRUE(sessions_->Close("acme").ok());
+  EXPECT_FALSE((*other)->CachedAccessToken("acme").has_value());
+  auto after = (*other)->GetAccessToken("acme");
+  EXPECT_EQ(after.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // Opened anew here: the other serves the new session's token, not the
+  // one it had cached.
+  ASSERT_TRUE(sessions_->Open(KeyParams("acme")).ok());
+  const std::string fresh = Token("acme");
+  EXPECT_NE(fresh, token);
+  auto again = (*other)->GetAccessToken("acme");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(std::string(SecretView(again->token)), fresh);
+}
+
 TEST_F(KsefSessionsTest, CloseEndsTheSessionInKsefAndDestroysTheTokens) {
   const SessionInfo opened = OpenWithKey("acme");
   const std::string token = Token("acme");

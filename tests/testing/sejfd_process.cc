@@ -21,7 +21,9 @@ absl::StatusOr<std::unique_ptr<SejfdProcess>> SejfdProcess::Start(
     const SejfdOptions& options) {
   std::unique_ptr<SejfdProcess> p(new SejfdProcess());
   p->data_dir_ = options.data_dir;
-  p->stderr_path_ = absl::StrCat(options.data_dir, ".stderr");
+  p->stderr_path_ = options.stderr_path.empty()
+                        ? absl::StrCat(options.data_dir, ".stderr")
+                        : options.stderr_path;
   std::vector<std::string> argv = {SejfdBinary(), "--dev", "--data-dir",
                                    options.data_dir};
   if (!options.config_file.empty()) {

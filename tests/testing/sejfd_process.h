@@ -19,6 +19,9 @@ struct SejfdOptions {
   std::string config_file;  // --config when not empty
   std::vector<std::string> extra_args;
   std::map<std::string, std::string> env;
+  // Where sejfd's stderr goes (appended); empty: DATA_DIR.stderr. Several
+  // daemons on one data directory (replicas) each need their own.
+  std::string stderr_path = {};
 };
 
 class SejfdProcess {

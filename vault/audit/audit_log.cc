@@ -100,10 +100,10 @@ absl::Status AuditLog::Init() {
   ASSIGN_OR_RETURN(anchor_, ReadAuditAnchor(*keys_, options_.key_label));
   RETURN_IF_ERROR(LoadChainEnd());
   if (!anchor_ || options_.reanchor) RETURN_IF_ERROR(AnchorAsItIs());
-  signed_sequence_ = head_.sequence;
-  signed_digest_ = head_checkpoint_digest_;
 
   absl::MutexLock lock(&mu_);
+  link_sequence_ = head_.sequence;
+  link_digest_ = head_checkpoint_digest_;
   durable_sequence_ = chain_sequence_;
   durable_hash_ = chain_hash_;
   last_time_ = chain_time_;
@@ -193,12 +193,18 @@ absl::Status AuditLog::LoadChainEnd() {
   }
   chain_sequence_ = head_.sequence;
   chain_hash_ = head_.hash;
+  RETURN_IF_ERROR(RollForward(*txn));
+  // Before anything (a fresh head record) is committed.
+  RETURN_IF_ERROR(CheckAgainstAnchor(*txn, head_record.has_value()));
+  RETURN_IF_ERROR(head_problem);
+  return txn->Commit();
+}
 
-  // Roll forward over the events after the head.
+absl::Status AuditLog::RollForward(Transaction& txn) {
   ListOptions options{.start_after = AuditSequenceName(chain_sequence_),
                       .limit = kMaxListLimit};
   for (;;) {
-    ASSIGN_OR_RETURN(ListPage page, txn->List(kAuditEventKind, options));
+    ASSIGN_OR_RETURN(ListPage page, txn.List(kAuditEventKind, options));
     for (const Record& record : page.records) {
       std::int64_t expected = chain_sequence_ + 1;
       absl::StatusOr<DecodedAuditRow> row = DecodeAuditEventRow(record.data);
@@ -217,10 +223,41 @@ absl::Status AuditLog::LoadChainEnd() {
     if (!page.next_start_after) break;
     options.start_after = *page.next_start_after;
   }
-  // Before anything (a fresh head record) is committed.
-  RETURN_IF_ERROR(CheckAgainstAnchor(*txn, head_record.has_value()));
-  RETURN_IF_ERROR(head_problem);
-  return txn->Commit();
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::CatchUp(Transaction& txn) {
+  ASSIGN_OR_RETURN(std::optional<Record> head_record,
+                   txn.Get(kAuditHeadKind, kAuditHeadName));
+  if (!head_record) {
+    return absl::DataLossError(
+        "the audit head record has disappeared: the log was altered (run "
+        "`sejf audit verify`)");
+  }
+  if (head_record->version != head_version_) {
+    // Another process stored a checkpoint: the next one links to it.
+    ASSIGN_OR_RETURN(AuditHead head, DecodeAuditHead(head_record->data));
+    ASSIGN_OR_RETURN(
+        std::optional<Record> row,
+        txn.Get(kAuditCheckpointKind, AuditSequenceName(head.sequence)));
+    absl::StatusOr<AuditCheckpoint> checkpoint =
+        row ? DecodeAuditCheckpoint(row->data) : absl::DataLossError("missing");
+    if (head.sequence < head_.sequence || !checkpoint.ok() ||
+        checkpoint->hash != head.hash) {
+      return absl::DataLossError(absl::StrCat(
+          "checkpoint ", head.sequence,
+          ", which the audit head record names, is missing, does not match "
+          "it or is behind checkpoint ",
+          head_.sequence, ": the log was altered (run `sejf audit verify`)"));
+    }
+    head_ = std::move(head);
+    head_version_ = head_record->version;
+    head_checkpoint_digest_ = AuditCheckpointDigest(*checkpoint);
+    head_checkpoint_format_ = checkpoint->format;
+    relink_ = true;
+  }
+  // Events other processes appended since this one last wrote.
+  return RollForward(txn);
 }
 
 absl::StatusOr<std::int64_t> AuditLog::Append(AuditEvent event) {
@@ -337,6 +374,7 @@ void AuditLog::WriterLoop() {
         stats_.checkpoints_stored += *stored;
         ++stats_.commits;
         stats_.last_sequence = durable_sequence_;
+        if (relink_) Relink();
         MaybeRequestCheckpoint();
       } else {
         // Keep the signed checkpoints for the next transaction.
@@ -346,6 +384,15 @@ void AuditLog::WriterLoop() {
     // After the commit, with the appenders already released.
     PublishCheckpoints();
   }
+}
+
+void AuditLog::Relink() {
+  relink_ = false;
+  link_sequence_ = head_.sequence;
+  link_digest_ = head_checkpoint_digest_;
+  // What this process asked to sign may have been dropped: count the next
+  // interval from the stored head.
+  requested_sequence_ = head_.sequence;
 }
 
 void AuditLog::MaybeRequestCheckpoint() {
@@ -363,17 +410,33 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
   if (resync_) {
     RETURN_IF_ERROR(LoadChainEnd());
     resync_ = false;
+    relink_ = true;
   }
   // Anything failing below leaves the stored end unknown (a commit may fail
   // after writing): re-read it before the next batch.
   resync_ = true;
   ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn,
                    storage_->Begin(TransactionMode::kReadWrite));
+  // The chain's stored end, as other processes may have moved it; nothing
+  // is written until this transaction holds the store's write lock.
+  const std::int64_t known_sequence = chain_sequence_;
+  const std::string known_hash = chain_hash_;
+  const absl::Time known_time = chain_time_;
+  if (absl::Status caught_up = CatchUp(*txn); !caught_up.ok()) {
+    chain_sequence_ = known_sequence;
+    chain_hash_ = known_hash;
+    chain_time_ = known_time;
+    return caught_up;
+  }
   std::int64_t sequence = chain_sequence_;
   std::string hash = chain_hash_;
+  absl::Time time = chain_time_;
   for (Pending* pending : batch) {
     AuditEvent& event = pending->event;
     event.sequence = ++sequence;
+    // Nondecreasing along the sequence across processes too.
+    event.time = std::max(event.time, time);
+    time = event.time;
     std::string canonical = EncodeCanonicalAuditEvent(event);
     hash = ChainAuditHash(hash, canonical);
     event.hash = hash;
@@ -389,14 +452,27 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
   AuditHead head = head_;
   std::string head_digest = head_checkpoint_digest_;
   std::int64_t stored = 0;
+  std::vector<const AuditCheckpoint*> to_export;
   for (const AuditCheckpoint& checkpoint : checkpoints) {
-    if (checkpoint.sequence <= head.sequence) continue;  // already covered
+    if (checkpoint.sequence <= head.sequence) {
+      relink_ = relink_ || checkpoint.sequence < head.sequence;
+      continue;  // already covered (by this process, or another's)
+    }
+    if (checkpoint.format == kAuditCheckpointChained &&
+        (checkpoint.previous_sequence != head.sequence ||
+         checkpoint.previous_digest != head_digest)) {
+      // Signed before another process stored a checkpoint: it would fork
+      // the checkpoint chain. Dropped; the signer links to the stored head.
+      relink_ = true;
+      continue;
+    }
     RETURN_IF_ERROR(txn->Insert(kAuditCheckpointKind,
                                 AuditSequenceName(checkpoint.sequence),
                                 EncodeAuditCheckpoint(checkpoint))
                         .status());
     head = AuditHead{checkpoint.sequence, checkpoint.hash};
     head_digest = AuditCheckpointDigest(checkpoint);
+    to_export.push_back(&checkpoint);
     ++stored;
   }
   std::int64_t head_version = head_version_;
@@ -410,12 +486,11 @@ absl::StatusOr<std::int64_t> AuditLog::WriteBatch(
   resync_ = false;
   chain_sequence_ = sequence;
   chain_hash_ = std::move(hash);
+  chain_time_ = time;
   if (stored > 0) {
     if (!options_.checkpoint_export_file.empty()) {
-      for (const AuditCheckpoint& checkpoint : checkpoints) {
-        if (checkpoint.sequence > head_.sequence) {
-          export_due_.push_back(checkpoint);
-        }
+      for (const AuditCheckpoint* checkpoint : to_export) {
+        export_due_.push_back(*checkpoint);
       }
     }
     head_checkpoint_format_ = kAuditCheckpointChained;
@@ -460,14 +535,23 @@ absl::StatusOr<AuditCheckpoint> AuditLog::SignCheckpoint(
   checkpoint.sequence = sequence;
   checkpoint.hash = hash;
   checkpoint.time = TruncateToMicros(clock_->Now());
-  checkpoint.previous_sequence = signed_sequence_;
-  checkpoint.previous_digest = signed_digest_;
+  {
+    absl::MutexLock lock(&mu_);
+    checkpoint.previous_sequence = link_sequence_;
+    checkpoint.previous_digest = link_digest_;
+  }
   checkpoint.public_key = public_key_;
   ASSIGN_OR_RETURN(checkpoint.signature,
                    keys_->Sign(key_, hsm::SignatureScheme::kEcdsaSha256,
                                AuditCheckpointSignedData(checkpoint)));
-  signed_sequence_ = sequence;
-  signed_digest_ = AuditCheckpointDigest(checkpoint);
+  absl::MutexLock lock(&mu_);
+  // Unless the writer relinked meanwhile (this one is stale then, and will
+  // be dropped), the next checkpoint links to this one.
+  if (link_sequence_ == checkpoint.previous_sequence &&
+      link_digest_ == checkpoint.previous_digest) {
+    link_sequence_ = sequence;
+    link_digest_ = AuditCheckpointDigest(checkpoint);
+  }
   return checkpoint;
 }
 
@@ -500,24 +584,37 @@ absl::Status AuditLog::Close() {
     checkpoints.swap(signed_);
   }
   absl::Status status = absl::OkStatus();
-  bool covered = head_.sequence >= chain_sequence_;
-  for (const AuditCheckpoint& checkpoint : checkpoints) {
-    covered = covered || checkpoint.sequence >= chain_sequence_;
-  }
-  if (!covered) {
-    absl::StatusOr<AuditCheckpoint> last =
-        SignCheckpoint(chain_sequence_, chain_hash_);
-    if (last.ok()) {
-      checkpoints.push_back(*std::move(last));
-    } else {
-      status = last.status();
-    }
-  }
   std::int64_t stored = 0;
-  if (!checkpoints.empty()) {
+  // The events this process appended end at chain_sequence_ (as it knows
+  // it). Another process may store a checkpoint between the signature and
+  // the write, which drops ours (it would fork the checkpoint chain): then
+  // relink to the stored head and sign again, a few times at most.
+  const std::int64_t own_end = chain_sequence_;
+  for (int attempt = 0; attempt < kCloseCheckpointAttempts; ++attempt) {
+    bool covered = head_.sequence >= own_end;
+    for (const AuditCheckpoint& checkpoint : checkpoints) {
+      covered = covered || checkpoint.sequence >= own_end;
+    }
+    if (!covered) {
+      absl::StatusOr<AuditCheckpoint> last =
+          SignCheckpoint(chain_sequence_, chain_hash_);
+      if (last.ok()) {
+        checkpoints.push_back(*std::move(last));
+      } else {
+        status = last.status();
+      }
+    }
+    if (checkpoints.empty()) break;
     absl::StatusOr<std::int64_t> written = WriteBatch({}, checkpoints);
-    if (written.ok()) stored = *written;
-    if (status.ok()) status = written.status();
+    checkpoints.clear();
+    if (!written.ok()) {
+      if (status.ok()) status = written.status();
+      break;
+    }
+    stored += *written;
+    if (!status.ok() || head_.sequence >= own_end) break;
+    absl::MutexLock lock(&mu_);
+    Relink();
   }
   PublishCheckpoints();
   absl::MutexLock lock(&mu_);

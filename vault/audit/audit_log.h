@@ -52,6 +52,21 @@
 // verify, the anchor is rewritten, and an "audit.reanchor" event records
 // the old and new anchors.
 //
+// Replicas (docs/replicas.md): several processes may append to one log in
+// one storage. There is ONE chain: every batch's transaction (read-write,
+// so serialized across processes by the storage) first reads the stored
+// end, takes up the events and the head record other processes stored
+// since (checking that they chain), and appends after them; an event's
+// time is never before the stored end's, so times stay nondecreasing along
+// the sequence. A checkpoint is stored only when it links to the head
+// record the transaction reads (a checkpoint signed before another process
+// stored one is dropped, and the signer links its next one to the stored
+// head); one signed over events another process's checkpoint already
+// covers is dropped too. So the checkpoints stay one chain, whatever the
+// interleaving. The HSM anchor is written only forward of what the HSM
+// holds when it is read (two processes racing may still leave it one
+// checkpoint behind the newest, which verifies).
+//
 // Thread-safety: thread-safe. Append, List, Verify and stats may be called
 // concurrently from any thread; Close (and the destructor) once, after
 // which Append fails. Storage, key store and clock must outlive the log.
@@ -205,6 +220,13 @@ class AuditLog {
   // it; sets the writer state below. DATA_LOSS when they do not chain, or
   // do not hold what anchor_ records.
   absl::Status LoadChainEnd();
+  // In the writer's read-write transaction: takes up the head record and
+  // the events other processes stored after chain_sequence_ (replicas).
+  // DATA_LOSS when they do not chain. Sets relink_ when the head moved.
+  absl::Status CatchUp(Transaction& txn);
+  // Rolls chain_* forward over the stored events after chain_sequence_,
+  // checking that each chains. DATA_LOSS (naming the event) otherwise.
+  absl::Status RollForward(Transaction& txn);
   // DATA_LOSS (for a person: found, anchored, what to do) when the chain
   // end just read is wiped, behind or other than anchor_.
   absl::Status CheckAgainstAnchor(Transaction& txn, bool had_head_record);
@@ -235,6 +257,11 @@ class AuditLog {
   // With options_.metrics: registers the families and the collector.
   void RegisterMetrics();
 
+  // Under mu_ (writer thread, or Close): the next signature links to the
+  // stored head; the next interval counts from it.
+  void Relink() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Close's rounds of signing and storing the final checkpoint.
+  static constexpr int kCloseCheckpointAttempts = 3;
   // Under mu_: queue a signature of the chain end when it is due.
   void MaybeRequestCheckpoint() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -253,15 +280,13 @@ class AuditLog {
   std::int64_t head_version_ = 0;                 // its storage version
   std::string head_checkpoint_digest_;            // its checkpoint's digest
   int head_checkpoint_format_ = 0;                // and format (0: none)
-  bool resync_ = false;                      // a commit failed: re-read the end
+  bool resync_ = false;  // a commit failed: re-read the end
+  // The stored head is not what the signer links to (another process
+  // stored a checkpoint, or one of ours was dropped): relink after commit.
+  bool relink_ = false;
   std::optional<AuditAnchor> anchor_;        // as last read or written
   std::optional<AuditAnchor> anchor_due_;    // stored, not yet anchored
   std::vector<AuditCheckpoint> export_due_;  // stored, not yet exported
-
-  // Owned by the signer thread while it runs (by Open/Close otherwise): the
-  // last checkpoint signed, which the next one links to.
-  std::int64_t signed_sequence_ = 0;
-  std::string signed_digest_;
 
   std::string notice_;                          // set by Init
   std::optional<AuditAnchor> reanchored_from_;  // set by Init
@@ -281,6 +306,11 @@ class AuditLog {
   std::int64_t durable_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   std::string durable_hash_ ABSL_GUARDED_BY(mu_);
   std::int64_t requested_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  // The checkpoint the next signature links to: the last one this process
+  // signed, or the stored head when another process's checkpoint (or a
+  // dropped one of ours) made that stale.
+  std::int64_t link_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string link_digest_ ABSL_GUARDED_BY(mu_);
   AuditLogStats stats_ ABSL_GUARDED_BY(mu_);
 
   std::thread writer_;

@@ -109,8 +109,21 @@ void AuditLog::PublishCheckpoints() {
     if (!exported.ok()) stats_.last_export_error = exported;
   }
   if (!anchor_due_) return;
-  absl::Status status =
-      WriteAuditAnchor(*keys_, options_.key_label, *anchor_due_);
+  // Replicas: another process may have anchored a later checkpoint already;
+  // the anchor only moves forward (a race between two writers here can
+  // still leave it one checkpoint behind, which verifies).
+  absl::Status status = absl::OkStatus();
+  absl::StatusOr<std::optional<AuditAnchor>> current =
+      ReadAuditAnchor(*keys_, options_.key_label);
+  if (current.ok() && *current &&
+      (*current)->sequence >= anchor_due_->sequence) {
+    absl::MutexLock lock(&mu_);
+    anchor_ = **current;
+    anchor_due_.reset();
+    stats_.anchored_sequence = anchor_->sequence;
+    return;
+  }
+  status = WriteAuditAnchor(*keys_, options_.key_label, *anchor_due_);
   absl::MutexLock lock(&mu_);
   if (status.ok()) {
     anchor_ = *std::move(anchor_due_);

@@ -286,9 +286,27 @@ absl::Status Keyring::Reload() {
   return LoadLatest(*std::move(record));
 }
 
+absl::Status Keyring::Refresh() {
+  absl::MutexLock rotate(&rotate_mu_);
+  ASSIGN_OR_RETURN(std::optional<Record> record,
+                   storage_->Get(kKeyringKind, kKeyringRecordName));
+  if (!record.has_value()) {
+    return absl::DataLossError("the keyring record has disappeared");
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (record->version == loaded_version_) return absl::OkStatus();
+  }
+  return LoadLatest(*std::move(record));
+}
+
 absl::Status Keyring::LoadLatest(Record record) {
   for (int attempt = 1;; ++attempt) {
     absl::Status loaded = Load(record.data);
+    if (loaded.ok()) {
+      absl::MutexLock lock(&mu_);
+      loaded_version_ = record.version;
+    }
     if (loaded.ok() || attempt == kMaxLoadAttempts) return loaded;
     // Another process may have rotated the KEK between our read and the
     // unwrap, destroying the KEK `record` names: its newer record unwraps.
@@ -325,9 +343,8 @@ absl::StatusOr<std::uint32_t> Keyring::Rotate() {
                          .create_time_us = absl::ToUnixMicros(clock_->Now())});
   record.current = id;
   const std::string data = Encode(record);
-  RETURN_IF_ERROR(
-      txn->Update(kKeyringKind, kKeyringRecordName, stored->version, data)
-          .status());
+  ASSIGN_OR_RETURN(Record updated, txn->Update(kKeyringKind, kKeyringRecordName,
+                                               stored->version, data));
   SEJF_CRASH_POINT(crash_points::kDekRotationBeforeCommit);
   RETURN_IF_ERROR(txn->Commit());
   SEJF_CRASH_POINT(crash_points::kDekRotationAfterCommit);
@@ -339,6 +356,8 @@ absl::StatusOr<std::uint32_t> Keyring::Rotate() {
   }
   // Takes up whatever else the record holds (other processes' changes).
   RETURN_IF_ERROR(Load(data));
+  absl::MutexLock lock(&mu_);
+  loaded_version_ = updated.version;
   return id;
 }
 

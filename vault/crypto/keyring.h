@@ -28,12 +28,15 @@
 // start (no record) it makes DEK 1 and wraps it with the store's default KEK
 // (hsm::KeyStore::WrapKey, which creates that KEK on first use).
 //
-// Several processes may share one storage (PostgreSQL replicas): all changes
-// are read-modify-write in one read-write transaction, and a DEK id this
-// process does not know yet (another process rotated) makes Get reload the
-// record once. A load that fails because another process rotated the KEK
-// (and destroyed the old one) after this one read the record reads the
-// record again.
+// Several processes may share one storage (replicas, docs/replicas.md): all
+// changes are read-modify-write in one read-write transaction, and a DEK id
+// this process does not know yet (another process rotated) makes Get reload
+// the record once. Refresh takes up another process's rotation before this
+// one seals (one point read; the record is parsed and new DEKs unwrapped
+// only when its version changed), so new seals use the newest DEK and
+// Info() tells the truth on every replica. A load that fails because another
+// process rotated the KEK (and destroyed the old one) after this one read the
+// record reads the record again.
 //
 // Thread-safety: thread-safe. Rotate and RotateKek are serialised.
 #ifndef SEJF_VAULT_CRYPTO_KEYRING_H_
@@ -150,6 +153,12 @@ class Keyring {
   // processes made. Done by Get on an unknown id; callers rarely need it.
   absl::Status Reload() ABSL_LOCKS_EXCLUDED(rotate_mu_);
 
+  // Reload, but only when the stored record's version is not the one this
+  // process last loaded or wrote (one point read otherwise). Callers that
+  // seal or report (the token vault) call it first. Errors: storage errors,
+  // those of Reload.
+  absl::Status Refresh() ABSL_LOCKS_EXCLUDED(rotate_mu_);
+
  private:
   Keyring(Storage* storage, hsm::KeyStore* keys, const Clock* clock);
 
@@ -181,6 +190,9 @@ class Keyring {
   mutable absl::Mutex mu_;
   std::uint32_t current_ ABSL_GUARDED_BY(mu_) = 0;
   std::string kek_label_ ABSL_GUARDED_BY(mu_);
+  // The storage version of the record last loaded or written here (0: not
+  // known, e.g. after RotateKek or RetireKeks: the next Refresh reloads).
+  std::int64_t loaded_version_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::uint32_t, std::shared_ptr<const Aead>> aeads_
       ABSL_GUARDED_BY(mu_);
 };

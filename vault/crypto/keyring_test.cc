@@ -347,6 +347,35 @@ TEST_P(KeyringTest, KeysRotatedByAnotherProcessAreTakenUpOnFirstUse) {
   EXPECT_EQ(*id, 3u);
 }
 
+TEST_P(KeyringTest, RefreshTakesUpAnotherProcesssRotationsBeforeSealing) {
+  auto a = OpenKeyring();
+  auto b = OpenKeyring();
+  ASSERT_TRUE(a != nullptr && b != nullptr);
+  // Nothing changed: Refresh keeps what a holds.
+  ASSERT_TRUE(a->Refresh().ok());
+  EXPECT_EQ(a->Info().current_id, 1u);
+
+  ASSERT_TRUE(b->Rotate().ok());
+  ASSERT_TRUE(b->RotateKek().ok());
+  ASSERT_TRUE(a->Refresh().ok());
+  // a now seals under b's new data key and reports b's KEK.
+  EXPECT_EQ(a->Info().current_id, 2u);
+  EXPECT_EQ(a->Info().kek_label, b->Info().kek_label);
+  auto sealed = Seal(*a, "from a", kPlace);
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(*SealedDataKeyId(*sealed), 2u);
+  auto opened = Open(*b, *sealed, kPlace);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(SecretView(*opened), "from a");
+  // After the old KEK is gone, a still rotates under the new one, and b
+  // takes that up in turn.
+  auto id = a->Rotate();
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, 3u);
+  ASSERT_TRUE(b->Refresh().ok());
+  EXPECT_EQ(b->Info().current_id, 3u);
+}
+
 TEST_P(KeyringTest, AlteredWrappedKeyFailsToOpenWithDataLoss) {
   ASSERT_NE(OpenKeyring(), nullptr);
   nlohmann::json j = StoredRecord();

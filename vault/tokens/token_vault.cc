@@ -59,8 +59,9 @@ absl::StatusOr<std::unique_ptr<TokenVault>> TokenVault::Open(
   }
   std::unique_ptr<TokenVault> vault(
       new TokenVault(storage, keyring, clock, options));
-  ASSIGN_OR_RETURN(VaultStatus status, vault->Status());
-  if (status.records_pending_reseal > 0) vault->StartReseal();
+  // Starts the re-seal when records are pending (e.g. sejfd stopped
+  // mid-way).
+  RETURN_IF_ERROR(vault->Status().status());
   return vault;
 }
 
@@ -106,6 +107,9 @@ absl::StatusOr<TokenRecord> TokenVault::NewRecord(const TokenImport& request,
   record.ksef_environment = request.ksef_environment;
   record.ksef_status = request.ksef_status;
   if (!record.ksef_status.empty()) record.ksef_status_time = now;
+  // Another replica may have rotated the data key: seal under the newest.
+  // Best effort; a DEK this process holds is as good for opening.
+  keyring_->Refresh().IgnoreError();
   ASSIGN_OR_RETURN(record.sealed_secret,
                    Seal(*keyring_, SecretView(request.secret),
                         PlaceOf(request.name, record.version)));
@@ -199,6 +203,8 @@ absl::StatusOr<Token> TokenVault::Rotate(absl::string_view name,
                                          const SecretBytes& secret) {
   RETURN_IF_ERROR(ValidateCredentialName(name, "name"));
   RETURN_IF_ERROR(ValidateTokenSecret(secret, "secret"));
+  // As in Import; before the write transaction, which it would wait for.
+  keyring_->Refresh().IgnoreError();
   return Modify(
       name,
       [&](TokenRecord& record, DekDelta& delta) -> absl::StatusOr<bool> {
@@ -383,6 +389,8 @@ absl::StatusOr<std::string> TokenVault::RotateKeyEncryptionKey() {
 }
 
 absl::StatusOr<VaultStatus> TokenVault::Status() {
+  // A rotation another replica made counts here too.
+  RETURN_IF_ERROR(keyring_->Refresh());
   ASSIGN_OR_RETURN(auto txn, storage_->Begin(TransactionMode::kReadOnly));
   ASSIGN_OR_RETURN(TokenCounters counters, ReadTokenCounters(*txn));
   RETURN_IF_ERROR(txn->Commit());
@@ -393,6 +401,11 @@ absl::StatusOr<VaultStatus> TokenVault::Status() {
       .token_count = counters.Total(),
       .records_pending_reseal = counters.NotUnder(keyring.current_id),
       .kek_uri = keyring.kek_uri};
+  if (status.records_pending_reseal > 0) {
+    // Also records another replica sealed under a data key this process's
+    // rotation had already moved past: the re-seal takes them up here.
+    StartReseal();
+  }
   absl::MutexLock lock(&mu_);
   status.reseal_running = reseal_running_;
   status.reseal_error = reseal_error_;
@@ -428,6 +441,7 @@ absl::StatusOr<SealCheck> TokenVault::CheckSeals() {
 
 absl::StatusOr<bool> TokenVault::ResealStep() {
   absl::MutexLock step(&reseal_step_mu_);
+  RETURN_IF_ERROR(keyring_->Refresh());
   const std::uint32_t current = keyring_->Current().first;
   // Which records of the next page need re-sealing (read-only, no lock).
   ASSIGN_OR_RETURN(

@@ -22,8 +22,10 @@
 // sealed under older DEKs in batches (one write transaction per batch), so
 // every record stays readable throughout. Progress: Status().
 // records_pending_reseal. The thread also starts at Open when records are
-// pending (e.g. sejfd stopped mid-way), and stops when the vault is
-// destroyed.
+// pending (e.g. sejfd stopped mid-way), and whenever Status() finds records
+// pending while it is not running (replicas: a rotation made by another
+// process, taken up through Keyring::Refresh before every seal and status),
+// and stops when the vault is destroyed.
 //
 // Errors common to every method: INVALID_ARGUMENT naming the field for bad
 // input (nothing changed); NOT_FOUND naming the token; storage errors
