@@ -78,7 +78,7 @@ struct TokenImport {
   SecretBytes secret;
   // The token encrypted to sejfd's import key (common/import_wrap.h's
   // EncryptToImportKey): sent instead of `secret` when not empty.
-  std::string encrypted_secret;
+  std::string encrypted_secret = {};
 };
 
 // Which tokens ListTokens returns; empty / unset means any.
