@@ -481,7 +481,8 @@ TEST_P(ReplicasE2eTest, AReplicaKilledMidWriteLosesNothingItAcknowledged) {
   for (const std::set<std::string>& names : acknowledged) {
     for (const std::string& name : names) EXPECT_TRUE(tokens.contains(name));
   }
-  ASSERT_EQ(Import(kVictim, "after-restart", RandomSecret()).exit_code, 0);
+  CommandResult after = Import(kVictim, "after-restart", RandomSecret());
+  ASSERT_EQ(after.exit_code, 0) << after.out << after.err;
   VerifiedHead(kVictim);
   EXPECT_EQ(On(0, {"audit", "verify", "--expect", victim_head}).exit_code, 0);
 }

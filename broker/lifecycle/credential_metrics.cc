@@ -1,6 +1,7 @@
 #include "broker/lifecycle/credential_metrics.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -72,8 +73,16 @@ absl::Status CredentialMetrics::Refresh() {
       const vault::KeyRecord& r = key.record;
       ++key_counts[{std::string(vault::CredentialStateName(r.state)),
                     std::string(vault::KeyUsageName(r.usage))}];
-      if (r.state != vault::CredentialState::kDestroyed && r.certificate) {
-        key_expiry[key.name] = UnixSeconds(r.certificate->not_after);
+      if (r.state == vault::CredentialState::kDestroyed) continue;
+      // A renewed key signs with its newest usable version: that one's
+      // certificate is the key's (signer/custody/key_versions.h).
+      std::optional<vault::KeyCertificate> certificate = r.certificate;
+      if (r.latest_version > 1) {
+        absl::StatusOr<signer::Key> current = keys_->Current(key.name);
+        if (current.ok()) certificate = current->record.certificate;
+      }
+      if (certificate) {
+        key_expiry[key.name] = UnixSeconds(certificate->not_after);
       }
     }
     token = page->next_page_token;

@@ -98,5 +98,30 @@ TEST_F(CredentialMetricsTest, CountsByStateAndShowsEachExpiry) {
   EXPECT_THAT(later, HasSubstr("sejf_tokens{state=\"destroyed\"} 1\n"));
 }
 
+TEST_F(CredentialMetricsTest,
+       ARenewedKeyShowsTheExpiryOfTheVersionItSignsWith) {
+  SelfSigned("acme-auth", 10);
+  absl::StatusOr<int> version = custody_.ReserveVersion("acme-auth");
+  ASSERT_TRUE(version.ok()) << version.status();
+  ASSERT_TRUE(
+      custody_
+          .GenerateVersion("acme-auth", *version, hsm::KeyAlgorithm::kEcP256)
+          .ok());
+  auto dn = signer::DistinguishedName::Parse("CN=Acme,C=PL");
+  ASSERT_TRUE(dn.ok());
+  ASSERT_TRUE(
+      custody_.SelfSign(absl::StrCat("acme-auth@", *version), *dn, 400).ok());
+  auto newest = custody_.Get(absl::StrCat("acme-auth@", *version));
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  metrics::Registry registry;
+  CredentialMetrics credentials(&custody_, tokens_.get(), &clock_, &registry);
+
+  EXPECT_THAT(
+      registry.Render(),
+      HasSubstr(absl::StrCat(
+          "sejf_key_certificate_expiry_timestamp_seconds{key=\"acme-auth\"} ",
+          absl::ToUnixSeconds(newest->record.certificate->not_after), "\n")));
+}
+
 }  // namespace
 }  // namespace sejf::broker

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -141,7 +142,12 @@ absl::StatusOr<SecretBytes> OaepDecryptWith(Lease& lease, CK_OBJECT_HANDLE key,
   return plain;
 }
 
-// OaepDecryptWith each import key until one opens `ciphertext`.
+// OaepDecryptWith each import key until one opens `ciphertext`. A key the
+// ciphertext was not made for may refuse it outright rather than fail the
+// OAEP check: SoftHSM2 answers CKR_GENERAL_ERROR when the ciphertext, as a
+// number, is not below that key's modulus. So every key is tried; the
+// answer when none opens it is INVALID_ARGUMENT if any key judged it
+// (the ciphertext is wrong), else the first key's own error (the device).
 absl::StatusOr<SecretBytes> OaepDecrypt(Lease& lease,
                                         absl::string_view ciphertext) {
   if (ciphertext.size() != kImportKeyModulusSize) {
@@ -151,13 +157,18 @@ absl::StatusOr<SecretBytes> OaepDecrypt(Lease& lease,
   }
   ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> keys,
                    ImportPrivateKeys(lease));
-  absl::Status last;
+  std::optional<absl::Status> judged;
+  std::optional<absl::Status> device_error;
   for (CK_OBJECT_HANDLE key : keys) {
     absl::StatusOr<SecretBytes> plain = OaepDecryptWith(lease, key, ciphertext);
-    if (plain.ok() || !absl::IsInvalidArgument(plain.status())) return plain;
-    last = plain.status();
+    if (plain.ok()) return plain;
+    // A session or login lost is the device's, whichever key was tried.
+    if (absl::IsUnavailable(plain.status())) return plain.status();
+    std::optional<absl::Status>& slot =
+        absl::IsInvalidArgument(plain.status()) ? judged : device_error;
+    if (!slot) slot = plain.status();
   }
-  return last;
+  return judged ? *judged : *device_error;
 }
 
 // The public key the caller expects, as PKCS#11 attributes.
