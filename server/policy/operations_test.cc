@@ -11,13 +11,13 @@ TEST(OperationsTest, AllOperationsHaveTheDocumentedNamesInOrder) {
   for (Operation op : AllOperations()) {
     names.emplace_back(OperationName(op));
   }
-  EXPECT_THAT(names, ::testing::ElementsAre(
-                         "keys.read", "keys.manage", "tokens.read",
-                         "tokens.manage", "mfcerts.manage", "auth.xades",
-                         "auth.token", "qr.offline", "audit.read",
-                         "vault.admin", "sessions.manage", "sessions.token",
-                         "sessions.read", "tokens.create", "keys.enroll",
-                         "dropoff.manage"));
+  EXPECT_THAT(
+      names,
+      ::testing::ElementsAre(
+          "keys.read", "keys.manage", "tokens.read", "tokens.manage",
+          "mfcerts.manage", "auth.xades", "auth.token", "qr.offline",
+          "audit.read", "vault.admin", "sessions.manage", "sessions.token",
+          "sessions.read", "tokens.create", "keys.enroll", "dropoff.manage"));
   EXPECT_EQ(AllOperations().size(), kOperationCount);
 }
 
