@@ -107,10 +107,7 @@ class AuthzMatrixE2eTest : public SejfdTest {
     ASSERT_TRUE(emulator_->Configure({.pending_polls = 0}).ok());
     SejfdConfig config;
     config.config = absl::StrCat(
-        PolicyConfig(), "[ksef.environments.", kSessionEnvironment,
-        "]\napi_url = \"", emulator_->base_url(), "\"\nca_file = \"",
-        emulator_->tls_ca_file(), "\"\nmf_trust_anchors = \"",
-        emulator_->mf_ca_file(), "\"\n");
+        PolicyConfig(), emulator_->EnvironmentConfig(kSessionEnvironment));
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
     ASSERT_NO_FATAL_FAILURE(CreateResources());
     ASSERT_NO_FATAL_FAILURE(ReflectServices());

@@ -460,10 +460,7 @@ class KeyImportSessionE2eTest : public SejfdTest {
     ASSERT_TRUE(emulator.ok()) << emulator.status();
     emulator_ = *std::move(emulator);
     SejfdConfig config;
-    config.config = absl::StrCat(
-        "[ksef.environments.emu]\napi_url = \"", emulator_->base_url(),
-        "\"\nca_file = \"", emulator_->tls_ca_file(),
-        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+    config.config = absl::StrCat(emulator_->EnvironmentConfig("emu"));
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
   }
 

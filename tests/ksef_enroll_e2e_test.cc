@@ -45,11 +45,8 @@ class KsefEnrollE2eTest : public SejfdTest {
     emulator_ = *std::move(emulator);
     config_.config = absl::StrCat(
         "[ksef]\nenrollment_wait_seconds = 5\nenrollment_poll_seconds = 1\n"
-        "certificate_status_seconds = 1\n\n"
-        "[ksef.environments.",
-        kEnvironment, "]\napi_url = \"", emulator_->base_url(),
-        "\"\nca_file = \"", emulator_->tls_ca_file(),
-        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+        "certificate_status_seconds = 1\n\n",
+        emulator_->EnvironmentConfig(kEnvironment));
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config_));
     // The login the certificates are asked for with: a self-signed key
     // (accepted as KSeF TEST accepts it).

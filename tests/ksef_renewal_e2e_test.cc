@@ -43,11 +43,8 @@ class KsefRenewalE2eTest : public SejfdTest {
     emulator_ = *std::move(emulator);
     config_.config = absl::StrCat(
         "[ksef]\nenrollment_wait_seconds = 20\nenrollment_poll_seconds = 1\n"
-        "certificate_status_seconds = 3600\n\n"
-        "[ksef.environments.",
-        kEnvironment, "]\napi_url = \"", emulator_->base_url(),
-        "\"\nca_file = \"", emulator_->tls_ca_file(),
-        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+        "certificate_status_seconds = 3600\n\n",
+        emulator_->EnvironmentConfig(kEnvironment));
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config_));
     Expect0(Sejf({"key", "generate", "--name", "login-key", "--usage",
                   "authentication"}));

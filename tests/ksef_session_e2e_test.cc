@@ -73,11 +73,9 @@ class KsefSessionE2eTest : public SejfdTest {
     emulator_ = *std::move(emulator);
     SejfdConfig config;
     config.config = absl::StrCat(
-        "[ksef]\nrefresh_margin_seconds = 1\napi_timeout_seconds = 4\n\n"
-        "[ksef.environments.",
-        kEnvironment, "]\napi_url = \"", emulator_->base_url(),
-        "\"\nca_file = \"", emulator_->tls_ca_file(),
-        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+        "[ksef]\nrefresh_margin_seconds = 1\napi_timeout_seconds = "
+        "4\n\n",
+        emulator_->EnvironmentConfig(kEnvironment));
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
 
     ASSERT_TRUE(

@@ -48,11 +48,9 @@ class KsefTokensE2eTest : public SejfdTest {
     emulator_ = *std::move(emulator);
     ASSERT_TRUE(emulator_->Configure({.pending_polls = 1}).ok());
     SejfdConfig config;
-    config.config = absl::StrCat(
-        "[ksef]\ntoken_status_interval_seconds = 1\n\n[ksef.environments.",
-        kEnvironment, "]\napi_url = \"", emulator_->base_url(),
-        "\"\nca_file = \"", emulator_->tls_ca_file(),
-        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+    config.config =
+        absl::StrCat("[ksef]\ntoken_status_interval_seconds = 1\n\n",
+                     emulator_->EnvironmentConfig(kEnvironment));
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
     Expect0(
         Sejf({"key", "generate", "--name", kKey, "--usage", "authentication"}));

@@ -34,10 +34,8 @@ class LifecycleScriptE2eTest : public SejfdTest {
     SejfdConfig config;
     config.config = absl::StrCat(
         "[ksef]\nenrollment_wait_seconds = 20\n"
-        "enrollment_poll_seconds = 1\n\n[ksef.environments.",
-        kEnvironment, "]\napi_url = \"", emulator_->base_url(),
-        "\"\nca_file = \"", emulator_->tls_ca_file(),
-        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+        "enrollment_poll_seconds = 1\n\n",
+        emulator_->EnvironmentConfig(kEnvironment));
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config));
   }
 

@@ -357,11 +357,8 @@ class MetricsKsefE2eTest : public SejfdTest {
     ASSERT_TRUE(emulator.ok()) << emulator.status();
     emulator_ = *std::move(emulator);
     SejfdConfig config;
-    config.config = absl::StrCat(
-        "[metrics]\nlisten = \"127.0.0.1:0\"\n\n[ksef.environments.emu]\n"
-        "api_url = \"",
-        emulator_->base_url(), "\"\nca_file = \"", emulator_->tls_ca_file(),
-        "\"\nmf_trust_anchors = \"", emulator_->mf_ca_file(), "\"\n");
+    config.config = absl::StrCat("[metrics]\nlisten = \"127.0.0.1:0\"\n\n",
+                                 emulator_->EnvironmentConfig("emu"));
     StartSejfd(config);
   }
   void TearDown() override {

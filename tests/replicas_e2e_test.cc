@@ -532,10 +532,7 @@ TEST_P(ReplicasE2eTest, AKsefSessionIsOneSessionThroughEveryReplica) {
   ASSERT_TRUE(emulator.ok()) << emulator.status();
   // Every replica knows the emulator as environment "emu": all restarted
   // on that configuration.
-  ksef_config_ = absl::StrCat(
-      "[ksef.environments.emu]\napi_url = \"", (*emulator)->base_url(),
-      "\"\nca_file = \"", (*emulator)->tls_ca_file(),
-      "\"\nmf_trust_anchors = \"", (*emulator)->mf_ca_file(), "\"\n");
+  ksef_config_ = absl::StrCat((*emulator)->EnvironmentConfig("emu"));
   StopSejfd();
   for (int r = 1; r < kReplicas; ++r) {
     ASSERT_EQ(others_.at(r)->Stop(), std::optional<int>(0));

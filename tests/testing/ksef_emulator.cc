@@ -301,4 +301,10 @@ absl::Status KsefEmulator::Reset() const {
   return ControlOk("POST", "reset", nullptr);
 }
 
+std::string KsefEmulator::EnvironmentConfig(absl::string_view name) const {
+  return absl::StrCat("[ksef.environments.", name, "]\napi_url = \"", base_url_,
+                      "\"\nca_file = \"", tls_ca_file(),
+                      "\"\nmf_trust_anchors = \"", mf_ca_file(), "\"\n");
+}
+
 }  // namespace sejf::testing

@@ -101,6 +101,10 @@ class KsefEmulator {
   // PEM of the "Ministry" CA that issued the published encryption
   // certificates (a trust anchor for them).
   std::string mf_ca_file() const { return state_dir_ + "/mf-ca.pem"; }
+  // The `[ksef.environments.NAME]` table of a sejfd config that talks to
+  // this emulator: api_url, ca_file (its TLS CA) and mf_trust_anchors (its
+  // Ministry CA), ending with a newline.
+  std::string EnvironmentConfig(absl::string_view name) const;
   // What the emulator wrote on stderr so far (its access log).
   std::string Stderr() const;
 

@@ -310,7 +310,8 @@ struct Forward<CK_RV (*)(Args...)> {
   X(C_GetTokenInfo)                                                            \
   X(C_GetMechanismList)                                                        \
   X(C_GetMechanismInfo)                                                        \
-  X(C_InitToken) X(C_InitPIN) X(C_SetPIN) X(C_OpenSession) X(C_CloseSession)   \
+  X(C_InitToken)                                                               \
+  X(C_InitPIN) X(C_SetPIN) X(C_OpenSession) X(C_CloseSession)                  \
       X(C_CloseAllSessions) X(C_GetSessionInfo) X(C_GetOperationState) X(      \
           C_SetOperationState) X(C_Login) X(C_Logout) X(C_CreateObject)        \
           X(C_CopyObject) X(C_DestroyObject) X(C_GetObjectSize) X(             \
