@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/import_wrap.h"
 #include "common/openssl_error.h"
 #include "common/openssl_ptr.h"
@@ -50,6 +52,45 @@ absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> FindImportHalf(
     Lease& lease, CK_ULONG object_class) {
   return FindObjects(lease, {UlongAttribute(CKA_CLASS, object_class),
                              BytesAttribute(CKA_LABEL, kImportKeyLabel)});
+}
+
+// How long ImportKeySpkiOn waits for a pair another process is generating.
+constexpr absl::Duration kOtherProcessGenerationWait = absl::Seconds(5);
+
+// A public half of an import key as the token shows it now. SoftHSM2 makes
+// a generated pair visible to other processes before it has written the
+// key material (object first, attributes after), so a half may be seen
+// with its label and id but no modulus yet.
+struct ImportPublicHalf {
+  std::string id;
+  std::string modulus;
+  std::string public_exponent;
+
+  bool complete() const { return !modulus.empty() && !public_exponent.empty(); }
+};
+
+absl::StatusOr<std::vector<ImportPublicHalf>> ReadImportPublicHalves(
+    Lease& lease) {
+  ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> found,
+                   FindImportHalf(lease, CKO_PUBLIC_KEY));
+  std::vector<ImportPublicHalf> halves;
+  for (CK_OBJECT_HANDLE handle : found) {
+    ImportPublicHalf half;
+    ASSIGN_OR_RETURN(half.id, GetBytesAttribute(lease, handle, CKA_ID));
+    // A half still being written may not answer for its key material.
+    half.modulus = GetBytesAttribute(lease, handle, CKA_MODULUS).value_or("");
+    half.public_exponent =
+        GetBytesAttribute(lease, handle, CKA_PUBLIC_EXPONENT).value_or("");
+    halves.push_back(std::move(half));
+  }
+  return halves;
+}
+
+bool HasCompleteHalf(const std::vector<ImportPublicHalf>& halves) {
+  for (const ImportPublicHalf& half : halves) {
+    if (half.complete()) return true;
+  }
+  return false;
 }
 
 absl::Status GenerateImportKey(Lease& lease) {
@@ -247,28 +288,36 @@ absl::StatusOr<PublicAttributes> ParsePublicKey(absl::string_view spki_der) {
 
 absl::StatusOr<std::string> ImportKeySpkiOn(Lease& lease) {
   RETURN_IF_ERROR(lease.EnsureLoggedIn());
-  ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> found,
-                   FindImportHalf(lease, CKO_PUBLIC_KEY));
-  if (found.empty()) {
-    RETURN_IF_ERROR(GenerateImportKey(lease));
-    ASSIGN_OR_RETURN(found, FindImportHalf(lease, CKO_PUBLIC_KEY));
+  ASSIGN_OR_RETURN(std::vector<ImportPublicHalf> halves,
+                   ReadImportPublicHalves(lease));
+  // Halves without key material belong to a pair another process is
+  // generating right now: wait (bounded) for it rather than make a second
+  // pair. What stays incomplete is debris of a process killed while
+  // generating, and a pair of our own is made beside it.
+  const absl::Time give_up = absl::Now() + kOtherProcessGenerationWait;
+  while (!HasCompleteHalf(halves) && !halves.empty() && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(50));
+    ASSIGN_OR_RETURN(halves, ReadImportPublicHalves(lease));
   }
-  // Several (two processes made it at once): the one with the smallest
-  // CKA_ID, so that every process publishes the same key.
-  CK_OBJECT_HANDLE chosen = found.front();
-  std::string chosen_id;
-  for (CK_OBJECT_HANDLE handle : found) {
-    ASSIGN_OR_RETURN(std::string id, GetBytesAttribute(lease, handle, CKA_ID));
-    if (handle == found.front() || id < chosen_id) {
-      chosen = handle;
-      chosen_id = std::move(id);
+  if (!HasCompleteHalf(halves)) {
+    RETURN_IF_ERROR(GenerateImportKey(lease));
+    ASSIGN_OR_RETURN(halves, ReadImportPublicHalves(lease));
+  }
+  // Several complete (processes made it at once): the one with the
+  // smallest CKA_ID, so that every process publishes the same key.
+  const ImportPublicHalf* chosen = nullptr;
+  for (const ImportPublicHalf& half : halves) {
+    if (half.complete() && (chosen == nullptr || half.id < chosen->id)) {
+      chosen = &half;
     }
   }
-  ASSIGN_OR_RETURN(std::string modulus,
-                   GetBytesAttribute(lease, chosen, CKA_MODULUS));
-  ASSIGN_OR_RETURN(std::string exponent,
-                   GetBytesAttribute(lease, chosen, CKA_PUBLIC_EXPONENT));
-  return RsaSpki(modulus, exponent);
+  if (chosen == nullptr) {
+    return absl::InternalError(
+        "the import key just generated shows no modulus or public exponent");
+  }
+  ASSIGN_OR_RETURN(std::string spki,
+                   RsaSpki(chosen->modulus, chosen->public_exponent));
+  return spki;
 }
 
 absl::StatusOr<SecretBytes> DecryptWithImportKeyOn(

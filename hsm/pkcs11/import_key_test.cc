@@ -250,5 +250,55 @@ TEST_F(ImportKeyTest, SecondImportKeyFromARaceStillDecryptsBoth) {
   }
 }
 
+// What a process killed while generating the import key leaves: a public
+// half with its label and id but no key material yet (SoftHSM2 writes the
+// object before its attributes). It is waited for (bounded), then passed
+// over: a complete key of the process's own is made and published.
+TEST(ImportKeyDebrisTest, AnIncompleteHalfLeftByAKilledGeneratorIsPassedOver) {
+  testing::TempDir dir;
+  auto token = testing::CreateTestToken(dir.path(), kToken, kUserPin);
+  ASSERT_TRUE(token.ok()) << token.status();
+  std::shared_ptr<Module> module = token->module;
+  auto session =
+      Session::Open(module, token->slot, Session::Access::kReadWrite);
+  ASSERT_TRUE(session.ok()) << session.status();
+  ASSERT_TRUE(session->Login(CKU_USER, SecretFromView(kUserPin)).ok());
+  CK_OBJECT_CLASS public_key = CKO_PUBLIC_KEY;
+  CK_KEY_TYPE rsa = CKK_RSA;
+  CK_BBOOL yes = CK_TRUE;
+  const std::string label(kImportKeyLabel);
+  char id[] = {0};
+  CK_ATTRIBUTE debris[] = {
+      {CKA_CLASS, &public_key, sizeof(public_key)},
+      {CKA_KEY_TYPE, &rsa, sizeof(rsa)},
+      {CKA_TOKEN, &yes, sizeof(yes)},
+      {CKA_LABEL, const_cast<char*>(label.data()), label.size()},
+      {CKA_ID, id, sizeof(id)},
+      {CKA_MODULUS, nullptr, 0},
+      {CKA_PUBLIC_EXPONENT, nullptr, 0}};
+  CK_OBJECT_HANDLE object = CK_INVALID_HANDLE;
+  ASSERT_EQ(module->functions().C_CreateObject(session->handle(), debris,
+                                               std::size(debris), &object),
+            CKR_OK);
+  auto store = Pkcs11KeyStore::Create(*std::move(token));
+  ASSERT_TRUE(store.ok()) << store.status();
+
+  auto published = (*store)->ImportKeyPublicKey();
+  ASSERT_TRUE(published.ok()) << published.status();
+  const unsigned char* p =
+      reinterpret_cast<const unsigned char*>(published->data());
+  EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, published->size()));
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(EVP_PKEY_get_bits(key.get()), 3072);
+  auto again = (*store)->ImportKeyPublicKey();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *published);
+  auto ciphertext = EncryptToImportKey(*published, SecretFromView("opened"));
+  ASSERT_TRUE(ciphertext.ok());
+  auto plain = (*store)->DecryptWithImportKey(*ciphertext);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(SecretView(*plain), "opened");
+}
+
 }  // namespace
 }  // namespace sejf::hsm::pkcs11
