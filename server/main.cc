@@ -167,6 +167,7 @@ absl::StatusOr<std::unique_ptr<vault::Storage>> OpenPostgresStorage(
   options.connect.url = config.postgres_url;
   options.connect.ca_file = config.postgres_ca_file;
   options.max_connections = config.postgres_max_connections;
+  options.busy_timeout = absl::Milliseconds(config.lock_timeout_ms);
   if (!config.postgres_password_file.empty()) {
     absl::StatusOr<SecretBytes> password =
         ReadSecretFile(config.postgres_password_file);
@@ -188,6 +189,7 @@ absl::StatusOr<std::unique_ptr<vault::Storage>> OpenStorage(
     return std::make_unique<vault::MemoryStorage>(SystemClock::Get());
   }
   vault::SqliteStorageOptions options;
+  options.busy_timeout = absl::Milliseconds(config.storage.lock_timeout_ms);
   options.on_wal_removed = [&logger](absl::string_view message) {
     logger.Log(LogLevel::kError, "storage_wal_removed", {{"error", message}});
   };

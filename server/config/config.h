@@ -75,6 +75,11 @@ struct StorageConfig {
   std::string postgres_ca_file;
   // 1..1000: connections kept at most (one per running transaction).
   int postgres_max_connections = 8;
+  // 100..600000: how long a transaction waits for the store's write lock
+  // (held by another transaction of this or another sejfd) or for a free
+  // pooled connection before the call fails with UNAVAILABLE; SQLite and
+  // PostgreSQL alike.
+  int lock_timeout_ms = 5000;
 };
 
 // [log].

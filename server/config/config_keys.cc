@@ -194,6 +194,11 @@ const KeySpec kKeys[] = {
      [](const Config& c) {
        return absl::StrCat(c.storage.postgres_max_connections);
      }},
+    {"storage.lock_timeout_ms", KeyType::kInteger, nullptr,
+     [](Config& c, std::int64_t v) {
+       return IntInRange(v, 100, 600000, &c.storage.lock_timeout_ms);
+     },
+     [](const Config& c) { return absl::StrCat(c.storage.lock_timeout_ms); }},
 
     {"log.format", KeyType::kString,
      [](Config& c, const std::string& v) {

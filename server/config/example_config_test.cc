@@ -49,6 +49,7 @@ TEST_F(ExampleConfigTest, LoadsWithTheDocumentedValues) {
             "/etc/sejf/postgres-password");
   EXPECT_EQ(config->storage.postgres_ca_file, "/etc/sejf/postgres-ca.pem");
   EXPECT_EQ(config->storage.postgres_max_connections, 8);
+  EXPECT_EQ(config->storage.lock_timeout_ms, 5000);
   EXPECT_EQ(config->log.format, LogFormat::kJson);
   EXPECT_EQ(config->server.shutdown_grace_seconds, 10);
   EXPECT_EQ(config->server.max_threads, 64);

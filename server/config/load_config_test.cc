@@ -270,6 +270,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
       {"SEJF_STORAGE_POSTGRES_PASSWORD_FILE", "/pg-password"},
       {"SEJF_STORAGE_POSTGRES_CA_FILE", "/pg-ca.pem"},
       {"SEJF_STORAGE_POSTGRES_MAX_CONNECTIONS", "3"},
+      {"SEJF_STORAGE_LOCK_TIMEOUT_MS", "750"},
       {"SEJF_LOG_FORMAT", "json"},
       {"SEJF_SERVER_SHUTDOWN_GRACE_SECONDS", "3"},
       {"SEJF_SERVER_MAX_THREADS", "5"},
@@ -311,6 +312,7 @@ TEST_F(LoadConfigTest, EveryScalarKeyHasItsEnvironmentVariable) {
   EXPECT_EQ(config->storage.postgres_password_file, "/pg-password");
   EXPECT_EQ(config->storage.postgres_ca_file, "/pg-ca.pem");
   EXPECT_EQ(config->storage.postgres_max_connections, 3);
+  EXPECT_EQ(config->storage.lock_timeout_ms, 750);
   EXPECT_EQ(config->log.format, LogFormat::kJson);
   EXPECT_EQ(config->server.shutdown_grace_seconds, 3);
   EXPECT_EQ(config->server.max_threads, 5);

@@ -101,6 +101,15 @@ TEST_F(PostgresConfigTest, MaxConnectionsIsBounded) {
   }
 }
 
+TEST_F(PostgresConfigTest, LockTimeoutIsBounded) {
+  for (const char* bad : {"99", "600001", "-1"}) {
+    ConfigSources sources = FileSources(kPostgresFile);
+    sources.environment["SEJF_STORAGE_POSTGRES_URL"] = "postgresql://db/sejf";
+    sources.environment["SEJF_STORAGE_LOCK_TIMEOUT_MS"] = bad;
+    EXPECT_THAT(ErrorOf(sources), HasSubstr("storage.lock_timeout_ms"));
+  }
+}
+
 TEST_F(PostgresConfigTest, VerifyReferencedFilesNamesAMissingPostgresFile) {
   const std::string pin = Write("hsm-pin", "1234");
   auto config = LoadConfig(FileSources(R"(
