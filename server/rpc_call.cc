@@ -75,10 +75,16 @@ absl::Status RpcCall::RecordIntent() {
   intent.outcome = std::string(vault::kAuditOutcomeStarted);
   absl::StatusOr<std::int64_t> appended = env_.audit->Append(std::move(intent));
   if (appended.ok()) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat(
-      "the audit log could not record the start of this call, so nothing was "
-      "changed (request ",
-      request_id_, "): ", appended.status().message()));
+  // A full disk stays RESOURCE_EXHAUSTED: repeating the call is no use
+  // until space is freed. Anything else may pass: UNAVAILABLE.
+  const absl::StatusCode code = absl::IsResourceExhausted(appended.status())
+                                    ? absl::StatusCode::kResourceExhausted
+                                    : absl::StatusCode::kUnavailable;
+  return absl::Status(
+      code,
+      absl::StrCat("the audit log could not record the start of this call, so "
+                   "nothing was changed (request ",
+                   request_id_, "): ", appended.status().message()));
 }
 
 absl::Status RpcCall::Authorize(Operation operation, AccessTarget target) {
@@ -179,10 +185,19 @@ absl::Status AuditRpc(const ServiceEnvironment& env, absl::string_view method,
   event.outcome = absl::StatusCodeToString(status.code());
   absl::StatusOr<std::int64_t> appended = env.audit->Append(std::move(event));
   if (appended.ok() || !status.ok()) return status;
-  return absl::UnavailableError(absl::StrCat(
-      "the audit log could not record this call, so its result is withheld "
-      "(request ",
-      request_id, "): ", appended.status().message()));
+  // A call that changed state did change it: UNAVAILABLE, "may have
+  // happened". One that changed nothing, refused for want of space, is
+  // RESOURCE_EXHAUSTED like any out-of-space refusal.
+  const bool changed = call != nullptr && call->operation().has_value() &&
+                       ChangesState(*call->operation());
+  const absl::StatusCode code =
+      !changed && absl::IsResourceExhausted(appended.status())
+          ? absl::StatusCode::kResourceExhausted
+          : absl::StatusCode::kUnavailable;
+  return absl::Status(
+      code, absl::StrCat("the audit log could not record this call, so its "
+                         "result is withheld (request ",
+                         request_id, "): ", appended.status().message()));
 }
 
 std::string NewRequestId() { return RandomHex(8); }

@@ -13,8 +13,9 @@
 //   - Intent before change: when Authorize allows an operation that
 //     ChangesState (operations.h), it first makes an intent event (outcome
 //     STARTED, same request id, the deciding rule) durable, and refuses with
-//     UNAVAILABLE when it cannot. So a crash between a committed change and
-//     its result event still leaves the change audited.
+//     UNAVAILABLE when it cannot (RESOURCE_EXHAUSTED when the store is out
+//     of space: a retry needs space freed first). So a crash between a
+//     committed change and its result event still leaves the change audited.
 //   - Quiet refusals: denial messages name the identity, the operation and
 //     the (clipped) credential the caller asked for, never a KSeF context.
 //     AuthorizeName/AuthorizeFound let a handler authorize by name before a
@@ -123,7 +124,8 @@ class RpcCall {
   // PERMISSION_DENIED naming the identity, the operation and the target's
   // credential (clipped) when refused — never the context. When allowed and
   // ChangesState(operation), writes the intent event first (see above);
-  // UNAVAILABLE when it cannot be stored (nothing may change then).
+  // UNAVAILABLE (RESOURCE_EXHAUSTED: out of space) when it cannot be stored
+  // (nothing may change then).
   absl::Status Authorize(Operation operation, AccessTarget target = {});
 
   // The first step for a record that is looked up by name: may the caller

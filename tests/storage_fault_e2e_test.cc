@@ -326,6 +326,17 @@ TEST_F(StorageFaultE2eTest, FullDiskFailsCleanlyAndHeals) {
   std::vector<Request> faulted = Load("full");
   int failed = ExpectSucceededOrFailedCleanly(
       faulted, {"RESOURCE_EXHAUSTED", "UNAVAILABLE"}, "free disk space");
+  // Out of space is RESOURCE_EXHAUSTED: nothing was done, and repeating the
+  // call is no use until space is freed. Only a change whose result event
+  // did not fit is UNAVAILABLE ("may have happened"; RetryFailed below).
+  for (const Request& r : faulted) {
+    if (r.result.exit_code == 0) continue;
+    SCOPED_TRACE(absl::StrCat("request ", r.kind, " ", r.name));
+    if (r.kind == Request::kSign ||
+        !absl::StrContains(r.result.err, "result is withheld")) {
+      EXPECT_THAT(r.result.err, HasSubstr("RESOURCE_EXHAUSTED"));
+    }
+  }
   RecordProperty("failed_disk_full", failed);
   // A commit may still fit in blocks the WAL already holds (none did here:
   // 18 of 18 failed); each one that did not fit failed with the advice.
