@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,22 +17,31 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class StorageLockTimeoutE2eTest : public SejfdTest {};
+class StorageLockTimeoutE2eTest : public SejfdTest {
+ protected:
+  // Starts sejfd with `lock_timeout_ms`, then takes the database's write
+  // lock on a connection of the test's own (COMMIT and close it to let go).
+  static sqlite3* StartAndHoldTheWriteLock(int lock_timeout_ms) {
+    SejfdConfig config;
+    config.config =
+        absl::StrCat("[storage]\nlock_timeout_ms = ", lock_timeout_ms, "\n");
+    StartSejfd(config);
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((data_dir() + "/sejf.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    return db;
+  }
+};
 
 // Longer than the default lock timeout (5 s): with the setting ignored the
 // write would fail with UNAVAILABLE before the lock is let go.
 constexpr absl::Duration kHeld = absl::Seconds(7);
 
 TEST_F(StorageLockTimeoutE2eTest, AWriteWaitsTheConfiguredTimeForTheLock) {
-  SejfdConfig config;
-  config.config = "[storage]\nlock_timeout_ms = 120000\n";
-  StartSejfd(config);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((data_dir() + "/sejf.db").c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
+  sqlite3* db = StartAndHoldTheWriteLock(120000);
   std::thread release([db] {
     absl::SleepFor(kHeld);
     sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
@@ -46,15 +56,7 @@ TEST_F(StorageLockTimeoutE2eTest, AWriteWaitsTheConfiguredTimeForTheLock) {
 }
 
 TEST_F(StorageLockTimeoutE2eTest, ALockHeldPastTheTimeoutIsUnavailable) {
-  SejfdConfig config;
-  config.config = "[storage]\nlock_timeout_ms = 200\n";
-  StartSejfd(config);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((data_dir() + "/sejf.db").c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
+  sqlite3* db = StartAndHoldTheWriteLock(200);
   const CommandResult refused = Sejf(
       {"key", "generate", "--name", "impatient", "--usage", "authentication"});
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
