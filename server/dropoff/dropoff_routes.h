@@ -23,8 +23,10 @@
 // Errors without a body of their own (404, 413, 400, 500) answer
 // {"error":"HTTP <status>"} as application/json. Request bodies over 16 KiB
 // are refused (413); a request body is wiped once its handler ran (it holds
-// the link's secret). The page's assets are compiled in (page/, embedded at
-// build time). The client's address goes to the portal for its audit.
+// the link's secret). 8 handler threads, 10 s read and write timeouts, at
+// most 5 requests per connection. The page's assets are compiled in (page/,
+// embedded at build time). The client's address goes to the portal for its
+// audit.
 //
 // Thread-safety: the routes are thread-safe (the portal is).
 #ifndef SEJF_SERVER_DROPOFF_DROPOFF_ROUTES_H_

@@ -19,9 +19,9 @@
 // answers 500 without the exception's text. Every answer carries
 // "Cache-Control: no-store", "X-Content-Type-Options: nosniff" and the
 // option's `headers`; one with an empty body has no Content-Type. A path no
-// route has answers 404. A request's body is
-// wiped (sodium_memzero) once its handler has returned, in the listener's
-// copy and in the handler's.
+// route has answers 404. A request's body is wiped (sodium_memzero) once
+// its handler has returned (cpp-httplib's copy once the handler's is made),
+// so a secret in it does not outlive the request in either.
 //
 // Error pages: with `error_page` set, every answer of status 400 or more
 // with an empty body gets error_page(status)'s content type and body — the
