@@ -1,5 +1,5 @@
 // server::DropoffPortal: what the drop-off page's two API calls do, apart
-// from HTTP (the listener, dropoff_listener.h, only routes to it). Issue 15;
+// from HTTP (the routes, dropoff_routes.h, only route to it). Issue 15;
 // docs/dropoff.md.
 //
 //   Open(id, {"secret": S})

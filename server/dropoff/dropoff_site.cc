@@ -6,6 +6,7 @@
 #include "common/files.h"
 #include "common/status_context.h"
 #include "common/status_macros.h"
+#include "server/dropoff/dropoff_routes.h"
 
 namespace sejf::server {
 
@@ -23,14 +24,16 @@ absl::StatusOr<std::unique_ptr<DropoffSite>> DropoffSite::Start(
   site->portal_ = std::make_unique<DropoffPortal>(
       site->store_.get(), parts.tokens, parts.custody, site->import_key_.get(),
       parts.audit, parts.logger);
-  DropoffListenerOptions options;
-  options.listen = config.dropoff.listen;
-  ASSIGN_OR_RETURN(options.cert_pem,
+  HttpTls tls;
+  ASSIGN_OR_RETURN(tls.certificate_chain_pem,
                    WithContext(ReadFile(config.tls.cert), "tls.cert"));
-  ASSIGN_OR_RETURN(options.key_pem,
+  ASSIGN_OR_RETURN(tls.private_key_pem,
                    WithContext(ReadSecretFile(config.tls.key), "tls.key"));
-  ASSIGN_OR_RETURN(site->listener_,
-                   DropoffListener::Start(options, site->portal_.get()));
+  ASSIGN_OR_RETURN(
+      site->listener_,
+      HttpListener::Start(
+          DropoffListenerOptions(config.dropoff.listen, std::move(tls)),
+          DropoffRoutes(site->portal_.get())));
   site->base_url_ = config.dropoff.public_url.empty()
                         ? absl::StrCat("https://", site->listener_->address())
                         : config.dropoff.public_url;

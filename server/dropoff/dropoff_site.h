@@ -1,7 +1,8 @@
 // server::DropoffSite: sejfd's drop-off links assembled from the config
 // ([dropoff], [tls] cert and key; issue 15, docs/dropoff.md): the store of
 // links, the import key of the key store, the portal and — with
-// dropoff.listen set — its HTTPS listener. main.cc starts one and hands its
+// dropoff.listen set — its HTTPS listener (an HttpListener with the routes of
+// dropoff_routes.h). main.cc starts one and hands its
 // parts to the Dropoff service (DomainServices).
 //
 // Thread-safety: the accessors are safe from any thread after Start; Stop
@@ -17,8 +18,8 @@
 #include "hsm/key_store.h"
 #include "server/config/config.h"
 #include "server/dropoff/dropoff_import_key.h"
-#include "server/dropoff/dropoff_listener.h"
 #include "server/dropoff/dropoff_portal.h"
+#include "server/http/http_listener.h"
 #include "server/logger.h"
 #include "signer/custody/key_custody.h"
 #include "vault/audit/audit_log.h"
@@ -63,7 +64,7 @@ class DropoffSite {
   std::unique_ptr<vault::DropoffStore> store_;
   std::unique_ptr<DropoffImportKey> import_key_;
   std::unique_ptr<DropoffPortal> portal_;
-  std::unique_ptr<DropoffListener> listener_;
+  std::unique_ptr<HttpListener> listener_;  // dropoff_routes.h
   std::string base_url_;
 };
 

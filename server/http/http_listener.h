@@ -1,5 +1,5 @@
 // One small HTTP(S) listener for sejfd's non-gRPC endpoints (metrics and
-// health today; any later page), on Debian's cpp-httplib. Its types stay in
+// health, the drop-off page), on Debian's cpp-httplib. Its types stay in
 // http_listener.cc: callers see plain requests, responses and routes.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<HttpListener> http,
@@ -17,11 +17,21 @@
 // limits them (8 KiB each), read and write timeouts per connection, at most
 // keep_alive_max_requests requests per connection. A handler that throws
 // answers 500 without the exception's text. Every answer carries
-// "Cache-Control: no-store" and "X-Content-Type-Options: nosniff". A path
-// no route has answers 404.
+// "Cache-Control: no-store", "X-Content-Type-Options: nosniff" and the
+// option's `headers`; one with an empty body has no Content-Type. A path no
+// route has answers 404. A request's body is wiped (sodium_memzero) once
+// its handler has returned (cpp-httplib's copy once the handler's is made),
+// so a secret in it does not outlive the request in either.
 //
-// TLS: with `tls` set the listener speaks HTTPS only, with that certificate
-// chain and key (no client certificates).
+// Error pages: with `error_page` set, every answer of status 400 or more
+// with an empty body gets error_page(status)'s content type and body — the
+// listener's own (404 no route, 413 body too long, 400 malformed, 500 a
+// handler threw) and a handler's that left its body empty. Unset: those
+// bodies stay empty, but for 500's "internal error".
+//
+// TLS: with `tls` set the listener speaks HTTPS only, TLS 1.2 or later,
+// sending that certificate chain (leaf, then the rest) with that key (no
+// client certificates).
 //
 // Thread-safety: handlers run concurrently on the listener's threads and
 // must be thread-safe; Stop may be called from any one thread.
@@ -51,13 +61,15 @@ struct HttpRequest {
   std::multimap<std::string, std::string> headers;
   std::multimap<std::string, std::string> query;
   std::string body;
-  std::string remote_address;
+  std::string remote_address;  // the client's IP address, "127.0.0.1"
+  // The route's {name} segments as this path filled them.
+  std::map<std::string, std::string> path_params;
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
+  std::string body = {};
   std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
@@ -65,7 +77,10 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpRoute {
   std::string method;  // "GET" or "POST"
-  // An exact path of letters, digits and "/-_.".
+  // An exact path of letters, digits and "/-_.", in which a whole segment
+  // may be "{name}" (name: letters, digits, "_"): any one non-empty segment
+  // of those characters, handed over in HttpRequest::path_params["name"].
+  // "/api/d/{id}/open" serves "/api/d/0123abcd/open", not "/api/d/x/y/open".
   std::string path;
   HttpHandler handler;
 };
@@ -86,6 +101,12 @@ struct HttpListenerOptions {
   absl::Duration read_timeout = absl::Seconds(5);
   absl::Duration write_timeout = absl::Seconds(5);
   int keep_alive_max_requests = 100;
+  // Headers every answer carries besides the two above (a page's
+  // Content-Security-Policy, Referrer-Policy, ...).
+  std::vector<std::pair<std::string, std::string>> headers = {};
+  // The content type and body of an error answer (see above); its status
+  // and headers are not used. Must be thread-safe.
+  std::function<HttpResponse(int status)> error_page = nullptr;
 };
 
 class HttpListener {

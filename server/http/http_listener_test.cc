@@ -1,7 +1,10 @@
 #include "server/http/http_listener.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
@@ -71,6 +74,79 @@ TEST(HttpListenerTest, ServesRoutesOnTheBoundPort) {
   EXPECT_THAT(thrown.out, ::testing::Not(HasSubstr("secret detail")));
 }
 
+TEST(HttpListenerTest, HandsPathSegmentsToTheHandler) {
+  auto listener = HttpListener::Start(
+      {.name = "test", .address = "127.0.0.1:0"},
+      {{"GET", "/items/{id}/name",
+        [](const HttpRequest& request) {
+          return HttpResponse{.body = "item " + request.path_params.at("id")};
+        }},
+       {"GET", "/file.txt",
+        [](const HttpRequest&) { return HttpResponse{.body = "file"}; }}});
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const std::string base = "http://" + (*listener)->address();
+  CommandResult item = Curl({base + "/items/a.b-c_D9/name"});
+  EXPECT_THAT(item.out, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(item.out, HasSubstr("\r\n\r\nitem a.b-c_D9"));
+  // One whole segment, not more, not none, not other characters.
+  for (const char* path :
+       {"/items/a/b/name", "/items//name", "/items/a%20b/name", "/fileXtxt"}) {
+    EXPECT_THAT(Curl({base + path}).out, HasSubstr("HTTP/1.1 404")) << path;
+  }
+  EXPECT_THAT(Curl({base + "/file.txt"}).out, HasSubstr("HTTP/1.1 200"));
+}
+
+TEST(HttpListenerTest, AddsHeadersAndErrorPages) {
+  std::vector<HttpRoute> routes = HelloRoutes();
+  routes.push_back({"GET", "/forbidden", [](const HttpRequest&) {
+                      return HttpResponse{.status = 403};
+                    }});
+  routes.push_back({"GET", "/conflict", [](const HttpRequest&) {
+                      return HttpResponse{.status = 409, .body = "taken\n"};
+                    }});
+  routes.push_back({"GET", "/empty", [](const HttpRequest&) {
+                      return HttpResponse{.status = 204};
+                    }});
+  auto listener = HttpListener::Start(
+      {.name = "test",
+       .address = "127.0.0.1:0",
+       .max_request_body_bytes = 16,
+       .headers = {{"X-Frame-Options", "DENY"}},
+       .error_page =
+           [](int status) {
+             return HttpResponse{
+                 .content_type = "application/json",
+                 .body = absl::StrCat("{\"status\":", status, "}")};
+           }},
+      std::move(routes));
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const std::string base = "http://" + (*listener)->address();
+
+  CommandResult hello = Curl({base + "/hello"});
+  EXPECT_THAT(hello.out, HasSubstr("X-Frame-Options: DENY\r\n"));
+  EXPECT_THAT(hello.out, HasSubstr("Cache-Control: no-store\r\n"));
+  EXPECT_THAT(hello.out, HasSubstr("\r\n\r\nhello world"));
+  for (const auto& [args, status] :
+       std::vector<std::pair<std::vector<std::string>, int>>{
+           {{base + "/nothing"}, 404},
+           {{base + "/forbidden"}, 403},
+           {{base + "/throws"}, 500},
+           {{"--data-binary", std::string(1000, 'x'), base + "/echo"}, 413}}) {
+    CommandResult r = Curl(args);
+    EXPECT_THAT(r.out, HasSubstr(absl::StrCat("HTTP/1.1 ", status)));
+    EXPECT_THAT(r.out, HasSubstr("X-Frame-Options: DENY\r\n"));
+    EXPECT_THAT(r.out, HasSubstr("Content-Type: application/json\r\n"));
+    EXPECT_THAT(r.out,
+                HasSubstr(absl::StrCat("\r\n\r\n{\"status\":", status, "}")));
+    EXPECT_THAT(r.out, ::testing::Not(HasSubstr("secret detail")));
+  }
+  // A handler's own error body stays; an empty answer has no type.
+  EXPECT_THAT(Curl({base + "/conflict"}).out, HasSubstr("\r\n\r\ntaken\n"));
+  CommandResult empty = Curl({base + "/empty"});
+  EXPECT_THAT(empty.out, HasSubstr("HTTP/1.1 204"));
+  EXPECT_THAT(empty.out, ::testing::Not(HasSubstr("\r\nContent-Type:")));
+}
+
 TEST(HttpListenerTest, RefusesABodyOverTheLimit) {
   auto listener = HttpListener::Start(
       {.name = "test", .address = "127.0.0.1:0", .max_request_body_bytes = 16},
@@ -104,6 +180,12 @@ TEST(HttpListenerTest, RejectsBadAddressesAndRoutes) {
       {.address = "127.0.0.1:0"},
       {{"GET", "/a(.*)", [](const HttpRequest&) { return HttpResponse{}; }}});
   EXPECT_EQ(bad_route.status().code(), absl::StatusCode::kInvalidArgument);
+  for (const char* path : {"/a/{}", "/a/{x}/{x}", "/a/x{y}", "/a/{y-z}"}) {
+    auto bad = HttpListener::Start(
+        {.address = "127.0.0.1:0"},
+        {{"GET", path, [](const HttpRequest&) { return HttpResponse{}; }}});
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << path;
+  }
 }
 
 TEST(HttpListenerTest, StopsRightAfterStartAndTwice) {
@@ -143,6 +225,25 @@ TEST(HttpListenerTest, ServesHttpsWithTheGivenCertificate) {
       {"--cacert", ca_file, "https://" + (*listener)->address() + "/hello"});
   ASSERT_EQ(https.exit_code, 0) << https.err;
   EXPECT_THAT(https.out, HasSubstr("hello world"));
+  // The whole chain, as openssl sees it; TLS 1.1 is refused.
+  auto chained = HttpListener::Start(
+      {.name = "test",
+       .address = "127.0.0.1:0",
+       .tls = HttpTls{.certificate_chain_pem =
+                          leaf->certificate_pem + ca->certificate_pem,
+                      .private_key_pem = leaf->private_key_pem}},
+      HelloRoutes());
+  ASSERT_TRUE(chained.ok()) << chained.status();
+  CommandResult shown = RunCommand(
+      {"/bin/sh", "-c",
+       "openssl s_client -connect " + (*chained)->address() +
+           " -showcerts </dev/null 2>/dev/null | grep -c 'BEGIN CERTIFICATE'"});
+  EXPECT_EQ(shown.out, "2\n");
+  CommandResult tls11 = Curl({"--cacert", ca_file, "--tlsv1.1", "--tls-max",
+                              "1.1", "--ciphers", "DEFAULT@SECLEVEL=0",
+                              "https://" + (*chained)->address() + "/hello"});
+  EXPECT_NE(tls11.exit_code, 0);
+  EXPECT_THAT(tls11.out, ::testing::Not(HasSubstr("hello world")));
   // Plain HTTP gets no answer from an HTTPS listener.
   CommandResult plain = Curl({"http://" + (*listener)->address() + "/hello"});
   EXPECT_THAT(plain.out, ::testing::Not(HasSubstr("hello world")));
