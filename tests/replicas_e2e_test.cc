@@ -20,7 +20,10 @@
 //     replica;
 //   - a standing KSeF session (the KSeF emulator) opened through one replica
 //     hands out the same access token through every one, and once closed
-//     through another, through none.
+//     through another, through none;
+//   - replicas all started at one moment on a fresh store and an empty token
+//     make one audit key, one anchor and one KEK (pkcs11-tool lists them),
+//     and writes through each land in one chain that verifies through each.
 //
 // The backend is a parameter: "sqlite" (the data directory's database
 // file, shared by the processes) and "postgres" (a fresh database in the
