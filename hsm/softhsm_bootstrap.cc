@@ -11,6 +11,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/crypto_init.h"
 #include "common/files.h"
 #include "common/random.h"
@@ -209,6 +211,21 @@ absl::StatusOr<OpenedToken> EnsureSoftHsmToken(const SoftHsmOptions& options) {
 
   std::optional<SecretBytes> user_pin;  // read or created below
   absl::StatusOr<CK_SLOT_ID> slot = module->FindTokenSlot(options.token_label);
+  // With the PIN files there, the token was made (or is being made) by an
+  // earlier or a concurrent start. SoftHSM2 reads each token's token.object
+  // in C_Initialize and C_GetTokenInfo; another process logging in
+  // rewrites that file, and a read meeting the rewrite misses the token
+  // (NOT_FOUND) or fails (CKR_GENERAL_ERROR). Loading the module again
+  // reads it again: a bounded wait, rather than a second token.
+  for (int attempt = 0;
+       !slot.ok() && !absl::IsFailedPrecondition(slot.status()) &&
+       PathExists(layout.user_pin) && attempt < 50;
+       ++attempt) {
+    absl::SleepFor(absl::Milliseconds(100));
+    module.reset();
+    ASSIGN_OR_RETURN(module, Module::Load(options.module_path));
+    slot = module->FindTokenSlot(options.token_label);
+  }
   if (absl::IsNotFound(slot.status())) {
     // First run, or a run that stopped before C_InitToken: PIN files that
     // exist already are the ones to use.

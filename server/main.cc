@@ -56,6 +56,7 @@
 #include "vault/audit/audit_anchor.h"
 #include "vault/audit/audit_log.h"
 #include "vault/storage/duty_lease.h"
+#include "vault/storage/duty_lease_keeper.h"
 #include "vault/storage/memory_storage.h"
 #include "vault/storage/metered_storage.h"
 #include "vault/storage/postgres/postgres_storage.h"
@@ -464,22 +465,18 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
           }});
   if (!mfcert_refresh.ok()) return fail("sessions", mfcert_refresh.status());
   // Background duties run on one replica at a time (docs/replicas.md): each
-  // round first renews this process's lease of its duty, or is skipped.
-  const std::string duty_holder = vault::DutyLease::NewHolderId();
-  std::vector<std::unique_ptr<vault::DutyLease>> duty_leases;
-  auto holds_duty = [&](absl::string_view duty, absl::Duration interval) {
-    duty_leases.push_back(std::make_unique<vault::DutyLease>(
-        storage->get(), clock, std::string(duty), duty_holder,
-        2 * interval + absl::Minutes(1)));
-    return [lease = duty_leases.back().get(), &logger] {
-      absl::StatusOr<bool> held = lease->TryHold();
-      if (!held.ok()) {
-        logger.Log(
-            LogLevel::kWarning, "duty_lease_failed",
-            {{"duty", lease->duty()}, {"error", held.status().message()}});
-      }
-      return held.ok() && *held;
-    };
+  // round first asks whether this process holds its duty's lease. The
+  // leases last minutes and are renewed on a heartbeat of their own, so a
+  // dead replica's duties move within minutes whatever their period.
+  vault::DutyLeaseKeeper duty_leases(
+      storage->get(), clock, vault::DutyLease::NewHolderId(),
+      {.on_error = [&logger](absl::string_view duty,
+                             const absl::Status& error) {
+        logger.Log(LogLevel::kWarning, "duty_lease_failed",
+                   {{"duty", std::string(duty)}, {"error", error.message()}});
+      }});
+  auto holds_duty = [&duty_leases](absl::string_view duty) {
+    return duty_leases.Duty(duty);
   };
   // KSeF tokens minted into the vault, and their status watch (issue 14).
   absl::StatusOr<std::unique_ptr<broker::KsefTokens>> ksef_tokens =
@@ -510,9 +507,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                        pass.stopped_by_rate_limit ? "yes" : "no"},
                       {"error", std::string(pass.last_error.message())}});
                },
-           .holds_duty = holds_duty(
-               "token-status-watch",
-               absl::Seconds(config.ksef.token_status_interval_seconds))});
+           .holds_duty = holds_duty("token-status-watch")});
   if (!token_watch.ok()) return fail("sessions", token_watch.status());
   token_watch_ptr.store(token_watch->get());
 
@@ -553,9 +548,7 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                              {"code", absl::StatusCodeToString(error.code())},
                              {"error", error.message()}});
                },
-           .holds_duty =
-               holds_duty("certificate-lifecycle",
-                          absl::Seconds(config.ksef.enrollment_poll_seconds))});
+           .holds_duty = holds_duty("certificate-lifecycle")});
   if (!lifecycle.ok()) return fail("sessions", lifecycle.status());
   // Warnings before key certificates expire (docs/lifecycle-certificates.md,
   // "Expiry"): hourly, at 30, 7 and 1 days, logged and audited.
@@ -581,8 +574,9 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
                             {{"code", absl::StatusCodeToString(error.code())},
                              {"error", error.message()}});
                },
-           .holds_duty = holds_duty("key-expiry-watch", absl::Hours(1))});
+           .holds_duty = holds_duty("key-expiry-watch")});
   if (!expiry_watch.ok()) return fail("keys", expiry_watch.status());
+  duty_leases.Start();  // every duty added
 
   // Drop-off links and their page (issue 15, docs/dropoff.md).
   absl::StatusOr<std::unique_ptr<DropoffSite>> dropoff =
@@ -719,8 +713,8 @@ int Run(const ConfigSources& sources, const StartOptions& start) {
   expiry_watch->reset();
   lifecycle->reset();
   mfcert_refresh->reset();
-  // Another replica takes the duties over at its next round.
-  for (const auto& lease : duty_leases) lease->Release().IgnoreError();
+  // Another replica takes the duties over at its next heartbeat.
+  duty_leases.Stop();
   // After the last RPC: the final checkpoint signs the chain's end.
   if (absl::Status s = (*audit)->Close(); !s.ok()) {
     logger.Log(LogLevel::kError, "audit_close_failed",

@@ -20,7 +20,10 @@
 //     replica;
 //   - a standing KSeF session (the KSeF emulator) opened through one replica
 //     hands out the same access token through every one, and once closed
-//     through another, through none.
+//     through another, through none;
+//   - replicas all started at one moment on a fresh store and an empty token
+//     make one audit key, one anchor and one KEK (pkcs11-tool lists them),
+//     and writes through each land in one chain that verifies through each.
 //
 // The backend is a parameter: "sqlite" (the data directory's database
 // file, shared by the processes) and "postgres" (a fresh database in the
@@ -30,6 +33,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <random>
@@ -41,6 +45,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -87,6 +92,25 @@ class ReplicasE2eTest : public SejfdTest,
   // database, audit key, keyring) on its first start; the others start on
   // it once it serves.
   void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ChooseBackend());
+    SejfdConfig config;
+    config.config = ConfigOf(0);
+    StartSejfd(config);
+    if (HasFatalFailure()) return;
+    // And the import key, as docs/replicas.md asks of operators: three
+    // processes generating it at one moment on one SoftHSM2 token directory
+    // contend for its files for seconds, up to the HSM call bound under
+    // load. Two keys from such a race are covered by ImportKeyTest.
+    const CommandResult import_key = On(0, {"key", "import-key"});
+    ASSERT_EQ(import_key.exit_code, 0) << import_key.err;
+    for (int i = 1; i < kReplicas; ++i) {
+      ASSERT_NO_FATAL_FAILURE(StartReplica(i));
+    }
+  }
+
+  // The storage of the backend under test: the data directory's SQLite
+  // file, or a fresh PostgreSQL database.
+  void ChooseBackend() {
     if (GetParam() == "postgres") {
       vault::testing::PostgresCluster& cluster =
           vault::testing::PostgresCluster::Shared();
@@ -100,19 +124,6 @@ class ReplicasE2eTest : public SejfdTest,
           "?hostaddr=127.0.0.1\"\n"
           "postgres_ca_file = \"",
           cluster.ca_file(), "\"\n");
-    }
-    SejfdConfig config;
-    config.config = ConfigOf(0);
-    StartSejfd(config);
-    if (HasFatalFailure()) return;
-    // And the import key, as docs/replicas.md asks of operators: three
-    // processes generating it at one moment on one SoftHSM2 token directory
-    // contend for its files for seconds, up to the HSM call bound under
-    // load. Two keys from such a race are covered by ImportKeyTest.
-    const CommandResult import_key = On(0, {"key", "import-key"});
-    ASSERT_EQ(import_key.exit_code, 0) << import_key.err;
-    for (int i = 1; i < kReplicas; ++i) {
-      ASSERT_NO_FATAL_FAILURE(StartReplica(i));
     }
   }
 
@@ -136,17 +147,24 @@ class ReplicasE2eTest : public SejfdTest,
   }
 
   void StartReplica(int replica) {
-    const std::string config = WriteTemp(
-        absl::StrCat("replica-", replica, ".toml"), ConfigOf(replica));
     absl::StatusOr<std::unique_ptr<SejfdProcess>> started =
-        SejfdProcess::Start({.data_dir = data_dir(),
-                             .config_file = config,
-                             .extra_args = {},
-                             .env = {},
-                             .stderr_path = absl::StrCat(
-                                 temp_dir(), "/replica-", replica, ".stderr")});
+        StartedReplica(replica);
     ASSERT_TRUE(started.ok()) << started.status();
     others_[replica] = *std::move(started);
+  }
+
+  // Starts `replica` and waits for its banner (callable from any thread).
+  absl::StatusOr<std::unique_ptr<SejfdProcess>> StartedReplica(
+      int replica) const {
+    const std::string config = WriteTemp(
+        absl::StrCat("replica-", replica, ".toml"), ConfigOf(replica));
+    return SejfdProcess::Start(
+        {.data_dir = data_dir(),
+         .config_file = config,
+         .extra_args = {},
+         .env = {},
+         .stderr_path =
+             absl::StrCat(temp_dir(), "/replica-", replica, ".stderr")});
   }
 
   SejfdProcess& Replica(int replica) {
@@ -585,6 +603,108 @@ TEST_P(ReplicasE2eTest, AKsefSessionIsOneSessionThroughEveryReplica) {
   }
   VerifiedHead(0);
 }
+
+// Replicas all started at one moment on a fresh store and token (no
+// replica first): the setup lease of vault/audit/audit_log.h.
+class ReplicasFirstStartE2eTest : public ReplicasE2eTest {
+ protected:
+  void SetUp() override { ChooseBackend(); }
+
+  // The labels of the objects of `type` ("privkey", "secrkey", "data")
+  // that pkcs11-tool lists in the data directory's token.
+  static std::multiset<std::string> TokenObjectLabels(const std::string& type) {
+    CommandResult listed = Pkcs11Tool({"--list-objects", "--type", type});
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    std::multiset<std::string> labels;
+    for (absl::string_view line : absl::StrSplit(listed.out, '\n')) {
+      line = absl::StripAsciiWhitespace(line);
+      if (absl::ConsumePrefix(&line, "label:")) {
+        // Data objects' labels are quoted.
+        line = absl::StripAsciiWhitespace(line);
+        if (absl::ConsumePrefix(&line, "'")) absl::ConsumeSuffix(&line, "'");
+        labels.insert(std::string(line));
+      }
+    }
+    return labels;
+  }
+};
+
+TEST_P(ReplicasFirstStartE2eTest,
+       ReplicasStartedAtOnceOnAFreshStoreAndTokenShareOneAuditKey) {
+  // What an operator has before the first start: an initialised token with
+  // no objects, and no database (a one-shot sejfd makes the dev token and
+  // PKI, and creates nothing in them).
+  const CommandResult bootstrap = RunSejfd({"--verify-audit-log"});
+  ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.err;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::remove(absl::StrCat(data_dir(), "/sejf.db", suffix).c_str());
+  }
+  ASSERT_THAT(TokenObjectLabels("privkey"), ::testing::IsEmpty());
+  ASSERT_THAT(TokenObjectLabels("secrkey"), ::testing::IsEmpty());
+  ASSERT_THAT(TokenObjectLabels("data"), ::testing::IsEmpty());
+
+  // All at once.
+  std::vector<absl::StatusOr<std::unique_ptr<SejfdProcess>>> started;
+  for (int r = 0; r < kReplicas; ++r) {
+    started.emplace_back(absl::UnknownError("not started"));
+  }
+  std::vector<std::thread> starting;
+  for (int r = 0; r < kReplicas; ++r) {
+    starting.emplace_back([&, r] { started[r] = StartedReplica(r); });
+  }
+  for (std::thread& thread : starting) thread.join();
+  for (int r = 0; r < kReplicas; ++r) {
+    ASSERT_TRUE(started[r].ok())
+        << "replica " << r << ": " << started[r].status();
+    others_[r] = *std::move(started[r]);
+  }
+
+  // One audit key, one anchor, one KEK in the token.
+  EXPECT_THAT(TokenObjectLabels("privkey"),
+              ::testing::ElementsAre("sejf-audit"));
+  EXPECT_THAT(TokenObjectLabels("data"),
+              ::testing::ElementsAre("sejf-audit-anchor"));
+  EXPECT_EQ(TokenObjectLabels("secrkey").size(), 1u);
+
+  // A write through each; every one reads them all (one keyring) and
+  // verifies one chain through its own HSM session, ending at one head.
+  for (int r = 0; r < kReplicas; ++r) {
+    const CommandResult imported =
+        Import(r, absl::StrCat("first-", r), RandomSecret());
+    ASSERT_EQ(imported.exit_code, 0) << "replica " << r << ": " << imported.err;
+  }
+  // One chain: through every replica, the same three import events (by
+  // their hashes), and the chain verifies.
+  std::set<std::string> listings;
+  for (int r = 0; r < kReplicas; ++r) {
+    EXPECT_EQ(Listed(r, "token").size(), static_cast<std::size_t>(kReplicas))
+        << "replica " << r;
+    nlohmann::json events = JsonOn(r, {"audit", "list"})["events"];
+    ASSERT_TRUE(events.is_array()) << events.dump();
+    std::string listing;
+    std::set<std::string> imported;
+    for (const nlohmann::json& event : events) {
+      const std::string resource = event.value("resource", "");
+      if (absl::StartsWith(resource, "tokens/first-") &&
+          event.value("outcome", "") == "OK") {
+        imported.insert(resource);
+        absl::StrAppend(&listing, event.value("hash", ""), "\n");
+      }
+    }
+    EXPECT_THAT(imported,
+                ::testing::ElementsAre("tokens/first-0", "tokens/first-1",
+                                       "tokens/first-2"))
+        << "replica " << r;
+    listings.insert(listing);
+    EXPECT_THAT(VerifiedHead(r), Not(::testing::StartsWith("0:")));
+  }
+  EXPECT_EQ(listings.size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReplicasFirstStartE2eTest,
+                         ::testing::Values(std::string("sqlite"),
+                                           std::string("postgres")),
+                         [](const auto& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReplicasE2eTest,
                          ::testing::Values(std::string("sqlite"),

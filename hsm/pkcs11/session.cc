@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "hsm/pkcs11/ck_rv.h"
 
 namespace sejf::hsm::pkcs11 {
@@ -56,6 +58,16 @@ absl::Status Session::Login(CK_USER_TYPE user_type, const SecretBytes& pin) {
   CK_RV rv = functions().C_Login(handle_, user_type,
                                  const_cast<CK_UTF8CHAR*>(pin.data()),
                                  static_cast<CK_ULONG>(pin.size()));
+  // SoftHSM2 answers CKR_GENERAL_ERROR when its read of the token file
+  // meets another process's rewrite of it (each login rewrites it), as
+  // replicas starting at once on one token directory do: no login took
+  // place, so it is tried again a few times (bounded).
+  for (int attempt = 0; rv == CKR_GENERAL_ERROR && attempt < 5; ++attempt) {
+    absl::SleepFor(absl::Milliseconds(20 * (attempt + 1)));
+    rv = functions().C_Login(handle_, user_type,
+                             const_cast<CK_UTF8CHAR*>(pin.data()),
+                             static_cast<CK_ULONG>(pin.size()));
+  }
   if (rv == CKR_USER_ALREADY_LOGGED_IN) return absl::OkStatus();
   return CkRvToStatus(rv, "C_Login");
 }

@@ -34,6 +34,9 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     return absl::InvalidArgumentError(
         "audit checkpoint_interval must be at least 1");
   }
+  if (options.setup_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("audit setup_wait must not be negative");
+  }
   if (options.max_batch < 1) {
     return absl::InvalidArgumentError("audit max_batch must be at least 1");
   }
@@ -84,22 +87,20 @@ AuditLog::AuditLog(Storage* storage, hsm::KeyStore* keys, const Clock* clock,
 AuditLog::~AuditLog() { Close().IgnoreError(); }
 
 absl::Status AuditLog::Init() {
-  absl::StatusOr<hsm::KeyRef> key = keys_->FindKeyByLabel(options_.key_label);
-  if (key.status().code() == absl::StatusCode::kNotFound) {
-    key =
-        keys_->GenerateKeyPair(options_.key_label, hsm::KeyAlgorithm::kEcP256);
+  // A set-up log (the HSM holds its anchor) needs no serializing.
+  absl::StatusOr<std::optional<AuditAnchor>> anchored =
+      ReadAuditAnchor(*keys_, options_.key_label);
+  std::unique_ptr<DutyLease> setup;
+  if (!anchored.ok() || !anchored->has_value() || options_.reanchor) {
+    ASSIGN_OR_RETURN(setup, AwaitSetUp());
   }
-  if (!key.ok()) return key.status();
-  if (key->algorithm != hsm::KeyAlgorithm::kEcP256) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the audit key \"", options_.key_label,
-                     "\" in the HSM is not an EC P-256 key"));
-  }
-  key_ = *std::move(key);
-  ASSIGN_OR_RETURN(public_key_, keys_->PublicKey(key_));
-  ASSIGN_OR_RETURN(anchor_, ReadAuditAnchor(*keys_, options_.key_label));
-  RETURN_IF_ERROR(LoadChainEnd());
-  if (!anchor_ || options_.reanchor) RETURN_IF_ERROR(AnchorAsItIs());
+  setup_lease_ = setup.get();
+  absl::Status loaded = LoadKeyAndAnchor();
+  setup_lease_ = nullptr;
+  // Others waiting go on at once (they find the anchor); after a failure
+  // the next process takes the setup over.
+  if (setup) setup->Release().IgnoreError();
+  RETURN_IF_ERROR(loaded);
 
   absl::MutexLock lock(&mu_);
   link_sequence_ = head_.sequence;
@@ -117,6 +118,26 @@ absl::Status AuditLog::Init() {
   }
   writer_ = std::thread([this] { WriterLoop(); });
   signer_ = std::thread([this] { SignerLoop(); });
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::LoadKeyAndAnchor() {
+  absl::StatusOr<hsm::KeyRef> key = keys_->FindKeyByLabel(options_.key_label);
+  if (key.status().code() == absl::StatusCode::kNotFound) {
+    key =
+        keys_->GenerateKeyPair(options_.key_label, hsm::KeyAlgorithm::kEcP256);
+  }
+  if (!key.ok()) return key.status();
+  if (key->algorithm != hsm::KeyAlgorithm::kEcP256) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the audit key \"", options_.key_label,
+                     "\" in the HSM is not an EC P-256 key"));
+  }
+  key_ = *std::move(key);
+  ASSIGN_OR_RETURN(public_key_, keys_->PublicKey(key_));
+  ASSIGN_OR_RETURN(anchor_, ReadAuditAnchor(*keys_, options_.key_label));
+  RETURN_IF_ERROR(LoadChainEnd());
+  if (!anchor_ || options_.reanchor) RETURN_IF_ERROR(AnchorAsItIs());
   return absl::OkStatus();
 }
 

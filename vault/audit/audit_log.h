@@ -52,6 +52,21 @@
 // verify, the anchor is rewritten, and an "audit.reanchor" event records
 // the old and new anchors.
 //
+// First start (replicas starting at once on a fresh store and token): the
+// audit key and the first anchor are made by ONE process. Open reads the
+// anchor first; when the HSM holds one, the log is set up and nothing is
+// serialized. Otherwise (or with options.reanchor) Open takes the lease
+// kAuditSetupLease in the storage (vault/storage/duty_lease.h, ttl
+// kAuditSetupLeaseTtl) and, holding it, finds or generates the key, reads
+// the chain end and writes the anchor, then releases the lease. A process
+// that finds the lease held waits, polling, until the anchor appears (then
+// it uses the key and anchor the holder made) or the lease is free (the
+// holder failed, or was killed and its lease ran out: it takes over and
+// uses the key the holder may have left); after options.setup_wait,
+// DEADLINE_EXCEEDED. The holder renews its lease just before writing the
+// anchor and gives up (ABORTED) if another process took it over, so at
+// most one process writes the first anchor.
+//
 // Replicas (docs/replicas.md): several processes may append to one log in
 // one storage. There is ONE chain: every batch's transaction (read-write,
 // so serialized across processes by the storage) first reads the stored
@@ -94,11 +109,18 @@
 #include "vault/audit/audit_checkpoint.h"
 #include "vault/audit/audit_event.h"
 #include "vault/audit/audit_verifier.h"
+#include "vault/storage/duty_lease.h"
 #include "vault/storage/storage.h"
 
 namespace sejf::vault {
 
 inline constexpr absl::string_view kDefaultAuditKeyLabel = "sejf-audit";
+
+// The lease (kind kDutyLeaseKind) one process holds while it makes the audit
+// key and the first anchor (see "First start" above), and how long it runs
+// when its holder dies: the others take over after that.
+inline constexpr absl::string_view kAuditSetupLease = "audit-setup";
+inline constexpr absl::Duration kAuditSetupLeaseTtl = absl::Minutes(1);
 
 struct AuditLogOptions {
   // Sign a checkpoint every this many events (>= 1).
@@ -119,6 +141,11 @@ struct AuditLogOptions {
   // (docs/metrics.md, "Audit") — append duration and outcome, and at every
   // scrape the queue, events, commits, checkpoints and anchor of stats().
   metrics::Registry* metrics = nullptr;
+  // How long Open waits for another process that is making the audit key
+  // and the first anchor (see "First start" above) before it fails with
+  // DEADLINE_EXCEEDED. Longer than kAuditSetupLeaseTtl, so that a killed
+  // creator's lease runs out within it; 0: no waiting.
+  absl::Duration setup_wait = absl::Seconds(90);
 };
 
 // What List returns. Empty strings and unset times match everything.
@@ -216,6 +243,14 @@ class AuditLog {
 
   // Open's work before the threads start: the key, the head, the tail.
   absl::Status Init();
+  // Init's part that makes (first start) or finds the key and the anchor,
+  // and loads the chain end.
+  absl::Status LoadKeyAndAnchor();
+  // First start: the setup lease when this process is to make the key and
+  // the anchor, nullptr when another process made them meanwhile.
+  // DEADLINE_EXCEEDED after options_.setup_wait; storage errors. In
+  // audit_log_setup.cc.
+  absl::StatusOr<std::unique_ptr<DutyLease>> AwaitSetUp();
   // Reads the head record (creating it in a fresh log) and the events after
   // it; sets the writer state below. DATA_LOSS when they do not chain, or
   // do not hold what anchor_ records.
@@ -287,6 +322,10 @@ class AuditLog {
   std::optional<AuditAnchor> anchor_;        // as last read or written
   std::optional<AuditAnchor> anchor_due_;    // stored, not yet anchored
   std::vector<AuditCheckpoint> export_due_;  // stored, not yet exported
+
+  // Held by Init while it makes the key and the first anchor (first
+  // start), else null; AnchorAsItIs renews it before writing.
+  DutyLease* setup_lease_ = nullptr;
 
   std::string notice_;                          // set by Init
   std::optional<AuditAnchor> reanchored_from_;  // set by Init

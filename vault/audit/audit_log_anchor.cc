@@ -33,6 +33,18 @@ absl::Status AuditLog::AnchorAsItIs() {
   AuditAnchor fresh{.sequence = head_.sequence,
                     .hash = head_.hash,
                     .checkpoint = head_checkpoint_digest_};
+  if (setup_lease_ != nullptr) {
+    // First start beside other processes: write only while the setup is
+    // still this process's (it took longer than the lease, and another
+    // process took over: that one writes the anchor).
+    ASSIGN_OR_RETURN(bool held, setup_lease_->TryHold());
+    if (!held) {
+      return absl::AbortedError(absl::StrCat(
+          "making the audit key and its HSM anchor took longer than ",
+          absl::FormatDuration(kAuditSetupLeaseTtl),
+          " and another sejfd process took it over: start sejfd again"));
+    }
+  }
   RETURN_IF_ERROR(WriteAuditAnchor(*keys_, options_.key_label, fresh));
   if (options_.reanchor) {
     notice_ = absl::StrCat(

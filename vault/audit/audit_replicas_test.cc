@@ -208,5 +208,112 @@ TEST_F(AuditReplicasTest, EventTimesStayInOrderWhenAReplicasClockIsBehind) {
   EXPECT_TRUE(verified->ok) << verified->message;
 }
 
+// Private keys labelled `label` in `keys`.
+int PrivateKeysLabelled(hsm::KeyStore& keys, absl::string_view label) {
+  auto objects = keys.ListKeyObjects();
+  EXPECT_TRUE(objects.ok()) << objects.status();
+  int count = 0;
+  for (const hsm::KeyObject& object :
+       objects.value_or(std::vector<hsm::KeyObject>{})) {
+    if (object.object_class == hsm::KeyObjectClass::kPrivateKey &&
+        object.label == label) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+TEST_F(AuditReplicasTest, ReplicasStartingAtOnceMakeOneAuditKeyAndOneAnchor) {
+  FakeClock clock(absl::FromUnixSeconds(1764000000));
+  constexpr int kReplicas = 4;
+  std::vector<Replica> replicas(kReplicas);
+  std::vector<std::thread> starting;
+  for (Replica& replica : replicas) {
+    starting.emplace_back([&] { replica = Start(clock, 5); });
+  }
+  for (std::thread& thread : starting) thread.join();
+  for (const Replica& replica : replicas) ASSERT_TRUE(replica.log);
+  // One audit key, used by all; the first anchor written once, at the
+  // empty log.
+  EXPECT_EQ(PrivateKeysLabelled(keys_, kDefaultAuditKeyLabel), 1);
+  for (const Replica& replica : replicas) {
+    EXPECT_EQ(replica.log->public_key(), replicas[0].log->public_key());
+  }
+  // Every one appends to the one chain, which verifies.
+  for (int i = 0; i < 3; ++i) {
+    for (Replica& replica : replicas) {
+      ASSERT_TRUE(replica.log->Append(Event("r", i)).ok());
+    }
+  }
+  for (Replica& replica : replicas) ASSERT_TRUE(replica.log->Close().ok());
+  auto verified =
+      VerifyAuditLog(*replicas[0].storage, keys_, kDefaultAuditKeyLabel);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->ok) << verified->message;
+  EXPECT_EQ(verified->events_checked, 3 * kReplicas);
+  // The setup lease was given up: nothing left for a later start to wait on.
+  auto lease = replicas[0].storage->Get(kDutyLeaseKind, kAuditSetupLease);
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  EXPECT_FALSE(lease->has_value());
+}
+
+TEST_F(AuditReplicasTest, ACreatorKilledMidSetUpHoldsTheOthersUntilItsLease) {
+  FakeClock clock(absl::FromUnixSeconds(1764000000));
+  auto storage = SqliteStorage::Open(tmp_.Path("sejf.db"), clock);
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  // A process took the setup lease, generated the audit key and was killed
+  // before it wrote the anchor.
+  DutyLease dead(storage->get(), &clock, std::string(kAuditSetupLease),
+                 "dead-host/1/00", kAuditSetupLeaseTtl);
+  ASSERT_TRUE(*dead.TryHold());
+  ASSERT_TRUE(
+      keys_.GenerateKeyPair(kDefaultAuditKeyLabel, hsm::KeyAlgorithm::kEcP256)
+          .ok());
+
+  // While its lease runs, a starting process waits, then gives up saying
+  // why; it has made nothing.
+  auto waited = AuditLog::Open(storage->get(), &keys_, &clock,
+                               {.setup_wait = absl::ZeroDuration()});
+  ASSERT_EQ(waited.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(waited.status().message().find(kAuditSetupLease), std::string::npos)
+      << waited.status();
+  EXPECT_EQ(PrivateKeysLabelled(keys_, kDefaultAuditKeyLabel), 1);
+  auto anchor = ReadAuditAnchor(keys_, kDefaultAuditKeyLabel);
+  ASSERT_TRUE(anchor.ok());
+  EXPECT_FALSE(anchor->has_value());
+
+  // Once it has run out, the next process takes the setup over and uses
+  // the key the dead one left: still one key, and the log anchored.
+  clock.Advance(kAuditSetupLeaseTtl + absl::Seconds(1));
+  auto log = AuditLog::Open(storage->get(), &keys_, &clock,
+                            {.setup_wait = absl::ZeroDuration()});
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(PrivateKeysLabelled(keys_, kDefaultAuditKeyLabel), 1);
+  anchor = ReadAuditAnchor(keys_, kDefaultAuditKeyLabel);
+  ASSERT_TRUE(anchor.ok());
+  EXPECT_TRUE(anchor->has_value());
+  ASSERT_TRUE((*log)->Append(Event("a", 1)).ok());
+  ASSERT_TRUE((*log)->Close().ok());
+  auto verified = VerifyAuditLog(**storage, keys_, kDefaultAuditKeyLabel);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->ok) << verified->message;
+}
+
+TEST_F(AuditReplicasTest, AStartOfASetUpLogDoesNotWaitForTheSetupLease) {
+  FakeClock clock(absl::FromUnixSeconds(1764000000));
+  Replica a = Start(clock, 5);
+  ASSERT_TRUE(a.log);
+  // A lease left by anything else does not hold up a log whose anchor is
+  // in the HSM.
+  DutyLease other(a.storage.get(), &clock, std::string(kAuditSetupLease),
+                  "other-host/1/00", kAuditSetupLeaseTtl);
+  ASSERT_TRUE(*other.TryHold());
+  auto b = AuditLog::Open(a.storage.get(), &keys_, &clock,
+                          {.setup_wait = absl::ZeroDuration()});
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE((*b)->Close().ok());
+  ASSERT_TRUE(a.log->Close().ok());
+}
+
 }  // namespace
 }  // namespace sejf::vault

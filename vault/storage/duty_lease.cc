@@ -71,6 +71,24 @@ absl::StatusOr<bool> DutyLease::TryHold() {
   return true;
 }
 
+absl::StatusOr<bool> DutyLease::Renew() {
+  ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn,
+                   storage_->Begin(TransactionMode::kReadWrite));
+  ASSIGN_OR_RETURN(std::optional<Record> stored,
+                   txn->Get(kDutyLeaseKind, duty_));
+  if (!stored) return false;
+  std::optional<LeaseRecord> lease = Decode(stored->data);
+  if (!lease || lease->holder != holder_) return false;
+  RETURN_IF_ERROR(
+      txn->Update(
+             kDutyLeaseKind, duty_, stored->version,
+             Encode({.holder = holder_,
+                     .expires_us = absl::ToUnixMicros(clock_->Now() + ttl_)}))
+          .status());
+  RETURN_IF_ERROR(txn->Commit());
+  return true;
+}
+
 absl::Status DutyLease::Release() {
   ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn,
                    storage_->Begin(TransactionMode::kReadWrite));

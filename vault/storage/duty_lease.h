@@ -10,6 +10,9 @@
 //   if (mine.ok() && *mine) DoTheRound();
 //   lease.Release().IgnoreError();                // at a clean stop
 //
+// sejfd keeps its duties' leases through DutyLeaseKeeper
+// (duty_lease_keeper.h), which renews them on a heartbeat of their own.
+//
 // Stored as one record per duty: kind kDutyLeaseKind, name = the duty, data
 // one JSON object (unknown members ignored):
 //
@@ -58,6 +61,12 @@ class DutyLease {
   // false when another holder's lease runs. Storage errors (UNAVAILABLE,
   // ...): nothing is known; callers skip the round.
   absl::StatusOr<bool> TryHold();
+
+  // Extends this holder's lease to now + ttl when the stored lease is this
+  // holder's (even if it has run out, as long as nobody took it), and
+  // answers true; false, nothing written, when another holder's lease (or
+  // none) is stored: a free duty is not taken here. Storage errors.
+  absl::StatusOr<bool> Renew();
 
   // Gives the duty up at once when this holder has it (a clean stop), so
   // another process takes it at its next round. Storage errors.

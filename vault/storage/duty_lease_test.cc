@@ -52,6 +52,27 @@ TEST(DutyLeaseTest, ReleaseHandsTheDutyOverAtOnce) {
   EXPECT_TRUE(Holds(b));
 }
 
+TEST(DutyLeaseTest, RenewExtendsOnlyThisHoldersLeaseAndTakesNone) {
+  FakeClock clock(absl::FromUnixSeconds(1764000000));
+  MemoryStorage storage(clock);
+  DutyLease a(&storage, &clock, "token-status-watch", "a", kTtl);
+  DutyLease b(&storage, &clock, "token-status-watch", "b", kTtl);
+  // Free: nothing renewed, nothing taken.
+  EXPECT_FALSE(*a.Renew());
+  ASSERT_TRUE(Holds(a));
+  // a's renewals keep it long past one ttl; b's take nothing.
+  for (int i = 0; i < 5; ++i) {
+    clock.Advance(kTtl / 2);
+    EXPECT_TRUE(*a.Renew());
+    EXPECT_FALSE(*b.Renew());
+    EXPECT_FALSE(Holds(b));
+  }
+  // a stops renewing: b's round takes it once it has run out.
+  clock.Advance(kTtl + absl::Seconds(1));
+  EXPECT_TRUE(Holds(b));
+  EXPECT_FALSE(*a.Renew());
+}
+
 TEST(DutyLeaseTest, DutiesAreIndependent) {
   FakeClock clock(absl::FromUnixSeconds(1764000000));
   MemoryStorage storage(clock);
