@@ -17,6 +17,7 @@
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "hsm/pkcs11/ck_rv.h"
+#include "hsm/pkcs11/key_pair_generation.h"
 #include "hsm/pkcs11/objects.h"
 #include "hsm/pkcs11/public_key_der.h"
 
@@ -125,16 +126,11 @@ absl::Status GenerateImportKey(Lease& lease) {
       BoolAttribute(CKA_SIGN_RECOVER, false),
       BoolAttribute(CKA_DERIVE, false),
   };
-  CK_MECHANISM mechanism{CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0};
-  CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;
-  CK_OBJECT_HANDLE private_key = CK_INVALID_HANDLE;
-  return CkRvToStatus(lease.functions().C_GenerateKeyPair(
-                          lease.handle(), &mechanism, public_template.data(),
-                          static_cast<CK_ULONG>(public_template.size()),
-                          private_template.data(),
-                          static_cast<CK_ULONG>(private_template.size()),
-                          &public_key, &private_key),
-                      "C_GenerateKeyPair (import key)");
+  GeneratedKeyPair pair;
+  return GenerateTokenKeyPair(
+      lease, CK_MECHANISM{CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0},
+      public_template, private_template, id, "C_GenerateKeyPair (import key)",
+      pair);
 }
 
 // The import key's private halves: normally one; several when two sejfd

@@ -2,11 +2,40 @@
 
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/status_macros.h"
 #include "hsm/pkcs11/ck_rv.h"
 #include "hsm/pkcs11/objects.h"
 #include "hsm/pkcs11/public_key_der.h"
 
 namespace sejf::hsm::pkcs11 {
+
+absl::Status GenerateTokenKeyPair(SessionPool::Lease& lease,
+                                  CK_MECHANISM mechanism,
+                                  std::vector<CK_ATTRIBUTE>& public_template,
+                                  std::vector<CK_ATTRIBUTE>& private_template,
+                                  absl::string_view id, absl::string_view what,
+                                  GeneratedKeyPair& pair) {
+  CK_RV rv = CKR_GENERAL_ERROR;
+  for (int attempt = 0; attempt < kGenerateAttempts; ++attempt) {
+    if (attempt > 0) {
+      absl::SleepFor(absl::Milliseconds(20 * attempt));
+      ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> debris,
+                       FindObjects(lease, {BytesAttribute(CKA_ID, id)}));
+      for (CK_OBJECT_HANDLE object : debris) {
+        RETURN_IF_ERROR(DestroyObject(lease, object));
+      }
+    }
+    rv = lease.functions().C_GenerateKeyPair(
+        lease.handle(), &mechanism, public_template.data(),
+        static_cast<CK_ULONG>(public_template.size()), private_template.data(),
+        static_cast<CK_ULONG>(private_template.size()), &pair.public_key,
+        &pair.private_key);
+    if (rv != CKR_GENERAL_ERROR) break;
+  }
+  return CkRvToStatus(rv, what);
+}
 
 absl::StatusOr<GeneratedKeyPair> GenerateKeyPairInToken(
     SessionPool::Lease& lease, absl::string_view label, absl::string_view id,
@@ -43,12 +72,9 @@ absl::StatusOr<GeneratedKeyPair> GenerateKeyPairInToken(
   }
 
   GeneratedKeyPair pair;
-  CK_RV rv = lease.functions().C_GenerateKeyPair(
-      lease.handle(), &mechanism, public_template.data(),
-      static_cast<CK_ULONG>(public_template.size()), private_template.data(),
-      static_cast<CK_ULONG>(private_template.size()), &pair.public_key,
-      &pair.private_key);
-  if (rv != CKR_OK) return CkRvToStatus(rv, "C_GenerateKeyPair");
+  RETURN_IF_ERROR(GenerateTokenKeyPair(lease, mechanism, public_template,
+                                       private_template, id,
+                                       "C_GenerateKeyPair", pair));
   return pair;
 }
 

@@ -7,6 +7,8 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "hsm/key_store.h"
@@ -18,6 +20,21 @@ struct GeneratedKeyPair {
   CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;
   CK_OBJECT_HANDLE private_key = CK_INVALID_HANDLE;
 };
+
+// C_GenerateKeyPair of a pair of token objects whose templates both carry
+// CKA_ID `id`, into `pair`. SoftHSM2 answers CKR_GENERAL_ERROR when its read
+// of the token file meets another process's rewrite of it (each login
+// rewrites it: sejfd replicas starting on one token directory); no pair is
+// made then, so the call is tried again, kGenerateAttempts times in all,
+// after destroying whatever a failed attempt left under `id`. Other codes
+// end at once. Errors per CkRvToStatus(what).
+inline constexpr int kGenerateAttempts = 5;
+absl::Status GenerateTokenKeyPair(SessionPool::Lease& lease,
+                                  CK_MECHANISM mechanism,
+                                  std::vector<CK_ATTRIBUTE>& public_template,
+                                  std::vector<CK_ATTRIBUTE>& private_template,
+                                  absl::string_view id, absl::string_view what,
+                                  GeneratedKeyPair& pair);
 
 // Generates a token key pair of `algorithm` with CKA_LABEL `label` and
 // CKA_ID `id` on both halves; the private half sensitive, never

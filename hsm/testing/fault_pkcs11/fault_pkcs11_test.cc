@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hsm/bounded_key_store.h"
+#include "hsm/pkcs11/key_pair_generation.h"
 #include "hsm/pkcs11/module.h"
 #include "hsm/pkcs11/pkcs11_key_store.h"
 #include "hsm/signatures.h"
@@ -33,6 +34,8 @@ class FaultPkcs11Test : public ::testing::Test {
     control_ = dir_.path() + "/control";
     SetFaults("");
     ASSERT_EQ(setenv("SEJF_FAULT_PKCS11_CONTROL", control_.c_str(), 1), 0);
+    stats_ = dir_.path() + "/stats";
+    ASSERT_EQ(setenv("SEJF_FAULT_PKCS11_STATS", stats_.c_str(), 1), 0);
     ASSERT_TRUE(testing::UseSoftHsmStore(dir_.path()).ok());
     ASSERT_TRUE(
         testing::InitTokenWithTool(kToken, "so-pin-0815", kUserPin).ok());
@@ -78,8 +81,21 @@ class FaultPkcs11Test : public ::testing::Test {
                            *sig);
   }
 
+  // The module's count of injected faults since it was first loaded in
+  // this process (0 before the first).
+  int Injected() {
+    std::ifstream in(stats_);
+    std::string word;
+    int count = 0;
+    while (in >> word) {
+      if (word == "injected") in >> count;
+    }
+    return count;
+  }
+
   testing::TempDir dir_;
   std::string control_;
+  std::string stats_;
   std::unique_ptr<pkcs11::Pkcs11KeyStore> store_;
   KeyRef key_;
   std::string spki_;
@@ -141,6 +157,36 @@ TEST_F(FaultPkcs11Test, AHungSignIsBoundedAndServesAgainWhenReleased) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_TRUE(again.ok()) << again;
+}
+
+// SoftHSM2 answers CKR_GENERAL_ERROR when its read of the token file meets
+// another process's rewrite (replicas starting at once on one token
+// directory): a generation is tried again, a bounded number of times, and
+// leaves nothing behind when every attempt fails.
+TEST_F(FaultPkcs11Test, AGenerationRefusedWithAGeneralErrorIsTriedAgain) {
+  absl::StatusOr<std::vector<KeyObject>> before = store_->ListKeyObjects();
+  ASSERT_TRUE(before.ok()) << before.status();
+  // Another code is the device's answer, not a race: it ends the call. (The
+  // module's count runs since it was first loaded: the delta is compared.)
+  SetFaults("fail C_GenerateKeyPair CKR_DEVICE_ERROR\n");
+  EXPECT_EQ(
+      store_->GenerateKeyPair("second", KeyAlgorithm::kEcP256).status().code(),
+      absl::StatusCode::kUnavailable);
+  const int injected_before = Injected();
+  SetFaults("fail C_GenerateKeyPair CKR_GENERAL_ERROR\n");
+  absl::StatusOr<KeyRef> refused =
+      store_->GenerateKeyPair("second", KeyAlgorithm::kEcP256);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInternal)
+      << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("CKR_GENERAL_ERROR"));
+  EXPECT_EQ(Injected() - injected_before, pkcs11::kGenerateAttempts);
+  SetFaults("");
+  absl::StatusOr<std::vector<KeyObject>> objects = store_->ListKeyObjects();
+  ASSERT_TRUE(objects.ok()) << objects.status();
+  EXPECT_EQ(objects->size(), before->size());
+  absl::StatusOr<KeyRef> generated =
+      store_->GenerateKeyPair("second", KeyAlgorithm::kEcP256);
+  EXPECT_TRUE(generated.ok()) << generated.status();
 }
 
 }  // namespace
