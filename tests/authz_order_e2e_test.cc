@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 #include "sejf/v1/dropoff.grpc.pb.h"
 #include "sejf/v1/key_custody.grpc.pb.h"
+#include "sejf/v1/ksef_sessions.grpc.pb.h"
 #include "sejf/v1/token_vault.grpc.pb.h"
 #include "tests/testing/ksef_emulator.h"
 #include "tests/testing/sejfd_test.h"
@@ -43,7 +44,8 @@ constexpr char kPolicy[] = R"(
 [[policy]]
 name = "tenant-b"
 identities = ["tenant-b"]
-operations = ["keys.enroll", "tokens.manage", "dropoff.manage"]
+operations = ["keys.enroll", "tokens.manage", "dropoff.manage",
+              "sessions.manage"]
 contexts = ["nip:1234563218"]
 credentials = ["*"]
 
@@ -102,6 +104,9 @@ class AuthzOrderE2eTest : public SejfdTest {
     Expect0(Sejf({"token", "create", "--name", "minted-b", "--session", "in-b",
                   "--permissions", "InvoiceRead", "--description",
                   "authz order e2e"}));
+    Expect0(Sejf(
+        {"token", "import", "--name", "imported-a", "--context", kContextA},
+        "canary|imported-a-secret\n"));
     CommandResult link = Sejf({"dropoff", "create", "--token-name", "drop-a",
                                "--context", kContextA, "--expires", "24h"});
     Expect0(link);
@@ -194,6 +199,25 @@ TEST_F(AuthzOrderE2eTest, RevokeInKsefThroughASessionOfAnotherContext) {
   // The token is still there.
   EXPECT_EQ(SejfJson({"token", "show", "minted-b"}).value("state", ""),
             "CREDENTIAL_STATE_ACTIVE");
+}
+
+TEST_F(AuthzOrderE2eTest, OpenSessionWithATokenOfAnotherContext) {
+  // tenant-b may open sessions in B; "imported-a" is a token in A.
+  const auto open = [](const std::string& token) {
+    sejf::v1::OpenSessionRequest request;
+    request.set_session_id("tb-login");
+    request.set_credential(absl::StrCat("tokens/", token));
+    request.set_context(kContextB);
+    request.set_environment(kEnvironment);
+    sejf::v1::OpenSessionResponse response;
+    grpc::Status status =
+        sejf::v1::KsefSessions::NewStub(ChannelAs("tenant-b"))
+            ->OpenSession(Deadline().get(), request, &response);
+    return AnswerOf(status, token);
+  };
+  const Answer other = open("imported-a");
+  EXPECT_EQ(other.code, grpc::StatusCode::NOT_FOUND) << other.message;
+  EXPECT_EQ(other, open("no-such-token"));
 }
 
 TEST_F(AuthzOrderE2eTest, CancelDropoffAnswersTheSameForAnExistingLink) {
