@@ -133,7 +133,11 @@ grpc::Status KeyCustodyService::EnrollKey(
     }
     RETURN_IF_ERROR(AsRequestField(
         broker::CertificateEnroller::CheckEnroll(params), "key_id"));
-    // The session, then the key in its context (the one intent event).
+    // The key by name before the session is read (a caller no rule lets
+    // enroll that key learns nothing of the session), the session, then
+    // the key in its context (the one intent event).
+    RETURN_IF_ERROR(
+        call.AuthorizeName(Operation::kKeysEnroll, KeyTarget(params.key_name)));
     ASSIGN_OR_RETURN(broker::SessionInfo session,
                      AuthorizeThroughSession(call, Operation::kKeysEnroll,
                                              *sessions_, params.session));
@@ -173,7 +177,10 @@ grpc::Status KeyCustodyService::RevokeKey(
     params.version = request->version();
     RETURN_IF_ERROR(AsRequestField(
         broker::CertificateEnroller::CheckRevoke(params), "name"));
-    // The session, then the key in its context (the one intent event).
+    // The key by name before anything is read, the session, then the key
+    // in its context (the one intent event).
+    RETURN_IF_ERROR(
+        call.AuthorizeName(Operation::kKeysEnroll, KeyTarget(params.key_name)));
     ASSIGN_OR_RETURN(broker::SessionInfo session,
                      AuthorizeThroughSession(call, Operation::kKeysEnroll,
                                              *sessions_, params.session));

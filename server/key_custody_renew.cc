@@ -55,28 +55,42 @@ grpc::Status KeyCustodyService::RenewKey(
     }
     RETURN_IF_ERROR(
         AsRequestField(broker::CertificateEnroller::CheckRenew(params)));
-    // The key, in the context of the session it is renewed through: the
-    // one named (authorized too), else the one it was enrolled through.
-    std::optional<std::string> key_context;
-    std::string via = "a session on the key";
+    // Authorized before anything about the key is read, so a caller who
+    // may not renew it learns nothing of it (docs/access-control.md,
+    // "Authorization before lookup"):
+    //   1. by name, before any read: PERMISSION_DENIED, whether or not the
+    //      key exists or is enrolled, for a caller no rule lets renew a key
+    //      of that name in any context;
+    //   2. in the context the key is renewed in: the named session's
+    //      (itself authorized by name first, then in its context; one the
+    //      caller may not use is answered as a missing one), else the one
+    //      Renew would use (RenewalContext). A key that is missing or not
+    //      enrolled answers NotEnrolledError, and so does an enrolled key
+    //      in a context the caller may not renew in (AuthorizeFound), byte
+    //      for byte; one whose context is unknown (its enrollment session
+    //      is gone) only to a caller allowed in every context.
+    RETURN_IF_ERROR(
+        call.AuthorizeName(Operation::kKeysEnroll, KeyTarget(params.key_name)));
     if (!params.session.empty()) {
       ASSIGN_OR_RETURN(broker::SessionInfo session,
                        AuthorizeThroughSession(call, Operation::kKeysEnroll,
                                                *sessions_, params.session));
-      key_context = session.context;
-      via = absl::StrCat("sessions/", params.session);
-    } else if (absl::StatusOr<std::optional<broker::Enrollment>> e =
-                   enroller_->Get(params.key_name);
-               e.ok() && e->has_value()) {
-      if (absl::StatusOr<broker::SessionInfo> s =
-              sessions_->Get((*e)->record.session);
-          s.ok()) {
-        key_context = s->context;
-      }
+      RETURN_IF_ERROR(call.Authorize(
+          Operation::kKeysEnroll,
+          KeyTarget(params.key_name, session.context,
+                    absl::StrCat("renew via sessions/", params.session))));
+    } else {
+      const absl::Status not_enrolled =
+          broker::CertificateEnroller::NotEnrolledError(params.key_name);
+      absl::StatusOr<std::optional<std::string>> key_context =
+          enroller_->RenewalContext(params.key_name);
+      if (!key_context.ok()) return key_context.status();
+      AccessTarget target = KeyTarget(params.key_name, *key_context,
+                                      "renew via a session on the key");
+      target.whole_vault = !key_context->has_value();
+      RETURN_IF_ERROR(call.AuthorizeFound(Operation::kKeysEnroll,
+                                          std::move(target), not_enrolled));
     }
-    RETURN_IF_ERROR(call.Authorize(Operation::kKeysEnroll,
-                                   KeyTarget(params.key_name, key_context,
-                                             absl::StrCat("renew via ", via))));
     ASSIGN_OR_RETURN(broker::Enrollment enrollment,
                      enroller_->Renew(params, CallerOf(call)));
     ASSIGN_OR_RETURN(signer::Key key, custody_.Get(enrollment.key_name));

@@ -115,12 +115,13 @@ grpc::Status KsefSessionsService::GetAccessToken(
     broker::AccessToken token;
     ASSIGN_OR_RETURN(std::string name,
                      SessionNameFromResource(request->name(), "name"));
+    // By name before anything is read (the cache included).
+    RETURN_IF_ERROR(
+        call.AuthorizeName(Operation::kSessionsToken, SessionTarget(name)));
     if (std::optional<broker::CachedAccess> cached =
             sessions_.CachedAccessToken(name)) {
       // The hot path: authorized in the context the cached token was
       // issued for, as AuthorizedSession would, without decrypting.
-      RETURN_IF_ERROR(
-          call.AuthorizeName(Operation::kSessionsToken, SessionTarget(name)));
       RETURN_IF_ERROR(call.AuthorizeFound(Operation::kSessionsToken,
                                           SessionTarget(name, cached->context),
                                           SessionNotFound(name)));

@@ -13,15 +13,16 @@ grpc::Status TokenVaultService::BackupVault(
     grpc::ServerContext* context, const sejf::v1::BackupVaultRequest* request,
     sejf::v1::BackupVaultResponse* response) {
   return RunRpc(env_, context, *request, [&](RpcCall& call) -> absl::Status {
-    if (backup_ != nullptr) {
-      RETURN_IF_ERROR(
-          WithField("directory", backup_->CheckTarget(request->directory())));
-    }
+    // Authorized before the directory is checked: CheckTarget's answers
+    // name the data and HSM token directories, which only a vault admin
+    // may learn (docs/access-control.md, "Authorization before lookup").
     RETURN_IF_ERROR(call.Authorize(Operation::kVaultAdmin));
     if (backup_ == nullptr) {
       return absl::FailedPreconditionError(
           "this sejfd cannot make backups; see docs/backup.md");
     }
+    RETURN_IF_ERROR(
+        WithField("directory", backup_->CheckTarget(request->directory())));
     ASSIGN_OR_RETURN(vault::VaultBackupReport report,
                      backup_->BackupTo(request->directory()));
     response->set_directory(report.dir);

@@ -120,6 +120,20 @@ grpc::Status TokenVaultService::DestroyRevokingInKsef(
         FindAuthorizedToken(
             call, tokens_, name, Operation::kTokensManage, {},
             absl::StrCat("revoke in KSeF through sessions/", session)));
+    // The session the caller names is read only now, with the token
+    // authorized; one in a context where the caller may not manage this
+    // token is answered as a missing one (its context is not revealed).
+    absl::StatusOr<broker::SessionInfo> through = ksef_tokens_.Session(session);
+    if (absl::IsNotFound(through.status())) return SessionNotFound(session);
+    if (!through.ok()) return through.status();
+    const AccessTarget in_session =
+        TokenTarget(name, through->context,
+                    absl::StrCat("revoke in KSeF through sessions/", session));
+    if (through->context != token.record.context &&
+        !call.IsAllowed(Operation::kTokensManage, in_session)) {
+      return call.AuthorizeFound(Operation::kTokensManage, in_session,
+                                 SessionNotFound(session));
+    }
     ASSIGN_OR_RETURN(token, ksef_tokens_.DestroyWithRevoke(token.name, session,
                                                            CallerOf(call)));
     TokenToProto(token, response->mutable_token());

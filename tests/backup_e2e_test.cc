@@ -365,6 +365,12 @@ TEST_F(BackupE2eTest, BadTargetsAreRefusedAndNothingIsLeftBehind) {
   CommandResult denied = SejfAs("erp-1", {"backup", "--to", base + "/denied"});
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_THAT(denied.err, HasSubstr("PERMISSION_DENIED"));
+  // Refused before the directory is judged: the answer to a target inside
+  // the data directory names none of sejfd's directories.
+  CommandResult probe = SejfAs("erp-1", {"backup", "--to", data_dir() + "/x"});
+  EXPECT_EQ(probe.exit_code, 1);
+  EXPECT_THAT(probe.err, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(probe.err, Not(HasSubstr(data_dir()))) << probe.err;
   EXPECT_EQ(Entries(base), (std::vector<std::string>{"file", "full"}));
   EXPECT_EQ(Entries(base + "/full"), (std::vector<std::string>{"keep"}));
   for (const std::string& name : Entries(data_dir())) {

@@ -176,6 +176,43 @@ TEST_F(KsefRenewalE2eTest, SejfdRenewsSigningSwitchesAndTheOldOneIsDisabled) {
   Expect0(Open("on-r2", "auth-r"));
 }
 
+TEST_F(KsefRenewalE2eTest, ExpiringWithinJudgesTheVersionThatSigns) {
+  // "v1-soon": version 1 ends in 10 days, version 2 (which signs) in the
+  // emulator's default; "v2-soon" the reverse. No automatic renewals.
+  const int ten_days = 10 * 86400;
+  Settings({{"validitySeconds", ten_days}});
+  Expect0(Sejf({"key", "enroll", "--name", "v1-soon", "--session", "main",
+                "--type", "authentication", "--renew-before-days", "0"}));
+  Settings({{"validitySeconds", 0}});
+  Expect0(Sejf({"key", "enroll", "--name", "v2-soon", "--session", "main",
+                "--type", "authentication", "--renew-before-days", "0"}));
+  Expect0(Sejf({"key", "renew", "v1-soon"}));
+  Settings({{"validitySeconds", ten_days}});
+  Expect0(Sejf({"key", "renew", "v2-soon"}));
+  Settings({{"validitySeconds", 0}});
+  for (const char* key : {"v1-soon", "v2-soon"}) {
+    nlohmann::json v = Versions(key);
+    ASSERT_EQ(v.size(), 2u) << v.dump();
+    ASSERT_TRUE(v[1].value("current", false)) << v.dump();
+  }
+
+  // The server's filter (ListKeys expiring_within_days) and the client's
+  // (--expiring) agree: the key whose signing version ends soon.
+  for (const std::vector<std::string>& filter :
+       {std::vector<std::string>{"--expiring-within", "30"},
+        std::vector<std::string>{"--expiring", "30d"}}) {
+    std::vector<std::string> args = {"key", "list"};
+    args.insert(args.end(), filter.begin(), filter.end());
+    std::vector<std::string> names;
+    const nlohmann::json listed = SejfJson(args);
+    for (const nlohmann::json& k : listed["keys"]) {
+      names.push_back(k.value("name", ""));
+    }
+    EXPECT_THAT(names, ::testing::Contains("keys/v2-soon")) << filter[0];
+    EXPECT_THAT(names, Not(::testing::Contains("keys/v1-soon"))) << filter[0];
+  }
+}
+
 TEST_F(KsefRenewalE2eTest, ARenewalLeftPendingIsFinishedAfterARestart) {
   Expect0(Sejf({"key", "enroll", "--name", "auth-p", "--session", "main",
                 "--type", "authentication"}));

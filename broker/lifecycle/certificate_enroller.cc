@@ -798,6 +798,31 @@ absl::StatusOr<SessionInfo> CertificateEnroller::RenewalSession(
                               caller);
 }
 
+absl::Status CertificateEnroller::NotEnrolledError(absl::string_view key_name) {
+  return NotEnrolled(key_name);
+}
+
+absl::StatusOr<std::optional<std::string>> CertificateEnroller::RenewalContext(
+    absl::string_view key_name) {
+  absl::StatusOr<std::pair<EnrollmentRecord, std::int64_t>> first =
+      Read(key_name);
+  if (absl::IsNotFound(first.status())) return NotEnrolled(key_name);
+  RETURN_IF_ERROR(first.status());
+  // As RenewalSession picks the session.
+  ASSIGN_OR_RETURN(std::optional<SessionInfo> open,
+                   OpenSessionOn(key_name, first->first.environment));
+  if (open.has_value()) return std::optional<std::string>(open->context);
+  absl::StatusOr<SessionInfo> enrolled_with =
+      deps_.sessions->Get(first->first.session);
+  if (enrolled_with.ok()) {
+    return std::optional<std::string>(enrolled_with->context);
+  }
+  if (!absl::IsNotFound(enrolled_with.status())) {
+    return enrolled_with.status();
+  }
+  return std::optional<std::string>();
+}
+
 absl::StatusOr<Enrollment> CertificateEnroller::Renew(
     const RenewParams& params, const SessionCaller& caller) {
   RETURN_IF_ERROR(CheckRenew(params));

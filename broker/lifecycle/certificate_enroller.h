@@ -194,6 +194,20 @@ class CertificateEnroller {
   absl::StatusOr<Enrollment> Renew(const RenewParams& params,
                                    const SessionCaller& caller = {});
 
+  // The KSeF context Renew without a named session would renew `key_name`
+  // in, for an adapter to authorize before Renew: that of the open session
+  // on the key Renew would go through, else that of the session it was
+  // enrolled through; nullopt when neither is known (the enrollment
+  // session is gone: Renew would fail). NotEnrolledError(key_name) — the
+  // answer Renew gives — for a key that is missing or was never enrolled.
+  absl::StatusOr<std::optional<std::string>> RenewalContext(
+      absl::string_view key_name);
+
+  // FAILED_PRECONDITION: key `key_name` "was not enrolled through KSeF";
+  // what Renew and SetRenewBeforeDays answer for a key that is missing or
+  // was never enrolled here (the same for both).
+  static absl::Status NotEnrolledError(absl::string_view key_name);
+
   // Stores `days` as the renewal setting of enrolled key `key_name`
   // (FAILED_PRECONDITION for a key not enrolled through KSeF); the record.
   absl::StatusOr<EnrollmentRecord> SetRenewBeforeDays(

@@ -3,6 +3,7 @@
 // fake KSeF, whose certificates are dated by the fake clock (730 days), so
 // the tests age them by advancing it.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "broker/lifecycle/certificate_enroller.h"
@@ -210,6 +211,35 @@ TEST_F(CertificateRenewalTest, OnlyEnrolledKeysAreRenewed) {
   EXPECT_THAT(s.message(), HasSubstr("not enrolled"));
   EXPECT_EQ(enroller_->SetRenewBeforeDays("acme-ksef", 400).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CertificateRenewalTest, RenewalContextIsThatOfTheSessionRenewUses) {
+  // A missing key and one never enrolled: Renew's own answer, alike.
+  EXPECT_EQ(enroller_->RenewalContext("no-such-key").status(),
+            CertificateEnroller::NotEnrolledError("no-such-key"));
+  EXPECT_EQ(enroller_->RenewalContext("acme-auth").status(),
+            CertificateEnroller::NotEnrolledError("acme-auth"));
+  EXPECT_EQ(enroller_->Renew({.key_name = "no-such-key"}).status(),
+            CertificateEnroller::NotEnrolledError("no-such-key"));
+  EXPECT_EQ(enroller_->Renew({.key_name = "acme-auth"}).status(),
+            CertificateEnroller::NotEnrolledError("acme-auth"));
+  // Enrolled through "acme": that session's context.
+  absl::StatusOr<std::optional<std::string>> context =
+      enroller_->RenewalContext("acme-ksef");
+  ASSERT_TRUE(context.ok()) << context.status();
+  EXPECT_EQ(*context, std::optional<std::string>(kNip));
+  // An open session on the key, in another context, is the one Renew goes
+  // through: its context.
+  OpenSessionParams on_key = KeyParams("on-key", "acme-ksef");
+  on_key.context = "nip:1234563218";
+  ASSERT_TRUE(sessions_->Open(on_key).ok());
+  context = enroller_->RenewalContext("acme-ksef");
+  ASSERT_TRUE(context.ok()) << context.status();
+  EXPECT_EQ(*context, std::optional<std::string>("nip:1234563218"));
+  absl::StatusOr<Enrollment> renewed =
+      enroller_->Renew({.key_name = "acme-ksef"});
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_EQ(renewed->record.session, "on-key");
 }
 
 TEST(EnrollmentRecordVersionsTest, VersionAndRenewalSettingRoundTrip) {

@@ -312,14 +312,18 @@ absl::StatusOr<SessionInfo> KsefSessions::Open(const OpenSessionParams& params,
     return existing.status();
   }
   if (params.credential_kind == SessionCredentialKind::kToken) {
-    // Before any KSeF call: the token exists, in this context.
-    ASSIGN_OR_RETURN(vault::Token token,
-                     deps_.tokens->Get(params.credential_name));
-    if (token.record.context != context.ToString()) {
+    // Before any KSeF call: the token exists, in this context. A missing
+    // token and one in another context get the same answer, so a caller
+    // allowed in this context learns nothing of other contexts' tokens.
+    absl::StatusOr<vault::Token> token =
+        deps_.tokens->Get(params.credential_name);
+    if (absl::IsNotFound(token.status()) ||
+        (token.ok() && token->record.context != context.ToString())) {
       return absl::NotFoundError(
           absl::StrCat("token \"", params.credential_name,
                        "\" not found in context ", context.ToString()));
     }
+    RETURN_IF_ERROR(token.status());
   }
 
   SessionRecord record{.credential_kind = params.credential_kind,

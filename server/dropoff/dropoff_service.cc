@@ -164,6 +164,15 @@ grpc::Status DropoffService::CancelDropoff(
     }
     const absl::Status missing = absl::NotFoundError(
         absl::StrCat("drop-off link ", request->name(), " not found"));
+    // Authorized as a listing is before the link is read: a caller who
+    // manages no links is refused whether or not it exists; to one who
+    // manages some, a link that is not theirs answers as a missing one
+    // (AuthorizeFound below), byte for byte.
+    AccessTarget any;
+    any.resource = request->name();
+    if (!call.IsAllowed(Operation::kDropoffManage, any)) {
+      return call.Authorize(Operation::kDropoffManage, std::move(any));
+    }
     absl::StatusOr<vault::Dropoff> found =
         parts_.store == nullptr ? absl::StatusOr<vault::Dropoff>(missing)
                                 : parts_.store->Get(id);
@@ -171,10 +180,6 @@ grpc::Status DropoffService::CancelDropoff(
       if (found.status().code() != absl::StatusCode::kNotFound) {
         return found.status();
       }
-      // Authorized as a listing is, so a missing link answers the same to
-      // every caller who manages links at all.
-      AccessTarget any;
-      any.resource = request->name();
       RETURN_IF_ERROR(call.Authorize(Operation::kDropoffManage, any));
       return missing;
     }

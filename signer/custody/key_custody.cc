@@ -1,5 +1,7 @@
 #include "signer/custody/key_custody.h"
 
+#include <optional>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -28,13 +30,16 @@ absl::Status NotFound(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat("no key named \"", name, "\""));
 }
 
+// `signing`: the certificate of the version that signs for the key (for
+// a key never renewed, its own).
 bool Matches(const KeyFilter& filter, const vault::KeyRecord& r,
+             const std::optional<vault::KeyCertificate>& signing,
              absl::Time now) {
   if (filter.usage && r.usage != *filter.usage) return false;
   if (filter.state && r.state != *filter.state) return false;
   if (filter.expiring_within) {
-    if (!r.certificate) return false;
-    if (r.certificate->not_after >= now + *filter.expiring_within) return false;
+    if (!signing) return false;
+    if (signing->not_after >= now + *filter.expiring_within) return false;
   }
   return true;
 }
@@ -281,7 +286,16 @@ absl::StatusOr<KeyPage> KeyCustody::List(const KeyFilter& filter, int page_size,
     for (const vault::Record& record : chunk.records) {
       if (absl::StrContains(record.name, '@')) continue;  // a version
       ASSIGN_OR_RETURN(Key key, Decode(record));
-      if (Matches(filter, key.record, now)) page.keys.push_back(std::move(key));
+      // Expiry is judged on the version that signs (Current), as
+      // `sejf status` and the credential metrics judge it.
+      std::optional<vault::KeyCertificate> signing = key.record.certificate;
+      if (filter.expiring_within && key.record.latest_version > 1) {
+        ASSIGN_OR_RETURN(Key current, Current(key.name));
+        signing = current.record.certificate;
+      }
+      if (Matches(filter, key.record, signing, now)) {
+        page.keys.push_back(std::move(key));
+      }
       if (static_cast<int>(page.keys.size()) == page_size) {
         bool more = &record != &chunk.records.back() ||
                     chunk.next_start_after.has_value();

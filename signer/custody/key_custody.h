@@ -97,7 +97,9 @@ class UsableKey {
 struct KeyFilter {
   std::optional<vault::KeyUsage> usage;
   std::optional<vault::CredentialState> state;
-  // Only keys with a certificate whose notAfter is before now + this.
+  // Only keys whose signing certificate's notAfter is before now + this:
+  // for a renewed key, that of the version that signs (Current), not
+  // version 1's.
   std::optional<absl::Duration> expiring_within;
 };
 

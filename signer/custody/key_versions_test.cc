@@ -4,6 +4,7 @@
 #include "signer/custody/key_versions.h"
 
 #include <string>
+#include <vector>
 
 #include "common/crypto_init.h"
 #include "gtest/gtest.h"
@@ -124,6 +125,41 @@ TEST_F(KeyVersionsTest, ListShowsCredentialsAndVersionsListsVersions) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(KeyVersionsTest, ExpiringFilterJudgesTheVersionThatSigns) {
+  // "auth": version 1 ends in 10 days, version 2 (which signs) in 100.
+  ASSERT_NO_FATAL_FAILURE(MakeVersion(100));
+  // "other": the reverse — version 1 ends in 100 days, version 2 in 10.
+  ASSERT_TRUE(custody_
+                  .Generate("other", hsm::KeyAlgorithm::kEcP256,
+                            KeyUsage::kAuthentication)
+                  .ok());
+  ASSERT_TRUE(custody_.SelfSign("other", Subject(), 100).ok());
+  absl::StatusOr<int> v = custody_.ReserveVersion("other");
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_TRUE(
+      custody_.GenerateVersion("other", *v, hsm::KeyAlgorithm::kEcP256).ok());
+  ASSERT_TRUE(
+      custody_.SelfSign(KeyVersionName("other", *v), Subject(), 10).ok());
+  ASSERT_EQ(custody_.Current("auth")->name, "auth@2");
+  ASSERT_EQ(custody_.Current("other")->name, "other@2");
+
+  KeyFilter within_30_days;
+  within_30_days.expiring_within = absl::Hours(24 * 30);
+  absl::StatusOr<KeyPage> page = custody_.List(within_30_days, 0, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> names;
+  for (const Key& key : page->keys) names.push_back(key.name);
+  EXPECT_EQ(names, std::vector<std::string>{"other"});
+
+  // Within 200 days both are; within 5 neither.
+  KeyFilter within_200_days;
+  within_200_days.expiring_within = absl::Hours(24 * 200);
+  EXPECT_EQ(custody_.List(within_200_days, 0, "")->keys.size(), 2u);
+  KeyFilter within_5_days;
+  within_5_days.expiring_within = absl::Hours(24 * 5);
+  EXPECT_TRUE(custody_.List(within_5_days, 0, "")->keys.empty());
 }
 
 TEST_F(KeyVersionsTest, DisableAndDestroyOfTheKeyCoverEveryVersion) {
