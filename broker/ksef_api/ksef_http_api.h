@@ -14,7 +14,9 @@
 //                    remain and Retry-After ≤ max_retry_after (KSeF says it
 //                    did not act on the request); then RESOURCE_EXHAUSTED
 //                    (429; retry_after set, the backoff when absent) or
-//                    UNAVAILABLE (503; retry_after set)
+//                    UNAVAILABLE (503; retry_after set). A 503 whose wait is
+//                    refused or whose attempts ran out is treated as any
+//                    other 5xx by an endpoint that makes nothing.
 //   other 5xx, no answer → retried with exponential backoff (full jitter
 //                    between half and all of min(backoff_cap,
 //                    backoff_base·2^(n-1))), unless the endpoint makes
