@@ -8,7 +8,9 @@
 // key (read with pkcs11-tool) and the keyUsage of its type, and logs in to
 // KSeF; revoke closes the sessions on the key and KSeF refuses it after;
 // exhausted limits say so and create nothing; an enrollment left pending
-// by a stopped daemon is finished by the next one.
+// by a stopped daemon is finished by the next one; an enrollment whose
+// answer is lost is not sent again (one enrollment reaches KSeF) and stays
+// submitting, saying what to check.
 //
 // One emulator and one daemon for the suite. The only waits are bounded
 // polls for the restarted daemon's worker; nothing asserts durations.
@@ -45,7 +47,7 @@ class KsefEnrollE2eTest : public SejfdTest {
     emulator_ = *std::move(emulator);
     config_.config = absl::StrCat(
         "[ksef]\nenrollment_wait_seconds = 5\nenrollment_poll_seconds = 1\n"
-        "certificate_status_seconds = 1\n\n",
+        "certificate_status_seconds = 1\napi_timeout_seconds = 4\n\n",
         emulator_->EnvironmentConfig(kEnvironment));
     ASSERT_NO_FATAL_FAILURE(StartSejfd(config_));
     // The login the certificates are asked for with: a self-signed key
@@ -176,6 +178,44 @@ TEST_F(KsefEnrollE2eTest, ExhaustedLimitsSaySoAndCreateNothing) {
   EXPECT_NE(enrolled.exit_code, 0);
   EXPECT_THAT(enrolled.err, HasSubstr("no more certificate requests"));
   EXPECT_NE(Sejf({"key", "show", "limited"}).exit_code, 0);
+}
+
+TEST_F(KsefEnrollE2eTest, ALostEnrollmentAnswerIsNotSentAgain) {
+  absl::StatusOr<nlohmann::json> before =
+      emulator_->Control("GET", "certificates");
+  ASSERT_TRUE(before.ok()) << before.status();
+  const std::size_t enrollments = (*before)["enrollments"].size();
+  absl::StatusOr<int> posts = emulator_->RequestCount("cert_enroll");
+  ASSERT_TRUE(posts.ok()) << posts.status();
+  // The emulator enrolls, but answers only after [ksef] api_timeout_seconds
+  // (4 s here): sejf has given up on the answer by then.
+  ASSERT_TRUE(emulator_
+                  ->QueueFault({.path_regex = "/certificates/enrollments$",
+                                .delay_seconds = 6,
+                                .count = 1})
+                  .ok());
+  CommandResult enrolled = Enroll("auth-lost", "authentication",
+                                  {"--certificate-name", "sejf auth lost"});
+  EXPECT_NE(enrolled.exit_code, 0);
+  EXPECT_THAT(enrolled.err, HasSubstr("answer was lost"));
+  EXPECT_THAT(enrolled.err, HasSubstr("stays submitting"));
+  EXPECT_THAT(enrolled.err, HasSubstr("certificate list"));
+
+  // Exactly one enrollment reached KSeF: the request was not repeated.
+  absl::StatusOr<nlohmann::json> after;
+  for (int i = 0; i < 40; ++i) {  // the emulator's answer is still delayed
+    after = emulator_->Control("GET", "certificates");
+    ASSERT_TRUE(after.ok()) << after.status();
+    if ((*after)["enrollments"].size() > enrollments) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  EXPECT_EQ((*after)["enrollments"].size(), enrollments + 1) << after->dump();
+  EXPECT_EQ(*emulator_->RequestCount("cert_enroll"), *posts + 1);
+  // sejf keeps the enrollment as submitting: KSeF may hold it.
+  nlohmann::json key = SejfJson({"key", "show", "auth-lost"});
+  EXPECT_EQ(key["ksefEnrollment"]["state"], "ENROLLMENT_STATE_SUBMITTING")
+      << key.dump();
+  EXPECT_FALSE(key.contains("certificate"));
 }
 
 TEST_F(KsefEnrollE2eTest, RevokeClosesTheSessionsAndKsefRefusesTheKey) {

@@ -1,14 +1,20 @@
 // What sejf asks of one KSeF environment's API (ksef-protocol.md §3, §4.3):
-// the authentication flow and the Ministry's public-key certificates, as
-// domain values. The wire formats (JSON, headers, URLs) live only in the
-// implementation (ksef_http_api.h, on libcurl); the broker's sessions and
-// the tests' fakes speak this interface.
+// the authentication flow, KSeF tokens, certificates KSeF issues and the
+// Ministry's public-key certificates, as domain values. The wire formats (JSON,
+// headers, URLs) live only in the implementation (ksef_http_api.h, on libcurl);
+// the broker's sessions and the tests' fakes speak this interface.
 //
 // Errors (every method): the status codes below, each carrying a KsefError
 // payload (ksef_error.h) with what KSeF answered, so callers decide on the
 // KSeF code, never on message text:
 //   UNAVAILABLE         network error, timeout, HTTP 5xx — after the bounded
 //                       retries; KsefError.http_status 0 for no answer.
+//                       A call that makes something in KSeF (an
+//                       authentication, tokens, a KSeF token, an
+//                       enrollment) is sent again only when KSeF cannot have
+//                       acted on it; when it may have and its answer was
+//                       lost, KsefError.outcome_unknown is set and the
+//                       message says what to check (ksef_http_api.h).
 //   RESOURCE_EXHAUSTED  HTTP 429 still after the retries; retry_after set.
 //   PERMISSION_DENIED   HTTP 401 or 403 (a bearer KSeF refused).
 //   FAILED_PRECONDITION HTTP 400 with KSeF exception codes (21111 wrong
@@ -17,6 +23,9 @@
 //   INTERNAL            an answer that does not parse as the documented
 //                       shape (names the endpoint and the field, never a
 //                       token).
+// Arguments: a call that carries a bearer takes it first (the token that
+// authorizes the call), then what the call is about.
+//
 // Messages never contain a bearer token, an encrypted token or a request
 // body; they name the endpoint ("POST /auth/ksef-token") and KSeF's codes
 // and descriptions.
@@ -216,8 +225,8 @@ class KsefApi {
 
   // GET /auth/{reference_number}, Bearer the authentication token.
   virtual absl::StatusOr<AuthOperationStatus> GetAuthStatus(
-      absl::string_view reference_number,
-      const SecretBytes& authentication_token) = 0;
+      const SecretBytes& authentication_token,
+      absl::string_view reference_number) = 0;
 
   // POST /auth/token/redeem, Bearer the authentication token. KSeF answers
   // this once per operation; a lost answer cannot be fetched again.
@@ -252,37 +261,42 @@ class KsefApi {
   // DELETE /tokens/{reference_number} (204): KSeF revokes the token.
   virtual absl::Status RevokeToken(const SecretBytes& access_token,
                                    absl::string_view reference_number) = 0;
-  // ---- Certificates issued by KSeF (ksef-protocol.md §6.2); `access` is
-  // an access token of a login with a certificate. Default: UNIMPLEMENTED
-  // (an implementation without them).
+
+  // ---- Certificates issued by KSeF (ksef-protocol.md §6.2), each Bearer
+  // an access token of a login with a certificate ----
 
   // GET /certificates/limits.
   virtual absl::StatusOr<CertificateLimits> CertificateLimitsOf(
-      const SecretBytes& access);
+      const SecretBytes& access_token) = 0;
   // GET /certificates/enrollments/data: the body's fields.
   virtual absl::StatusOr<EnrollmentData> CertificateEnrollmentData(
-      const SecretBytes& access);
+      const SecretBytes& access_token) = 0;
   // POST /certificates/enrollments: the enrollment's reference number.
+  // KSeF starts an enrollment (and counts it against the subject's limit)
+  // every time it acts on this, so a request whose answer was lost is not
+  // repeated (UNAVAILABLE with KsefError.outcome_unknown: an enrollment may
+  // exist in KSeF that nobody learned the reference number of).
   virtual absl::StatusOr<CertificateEnrollmentAccepted> EnrollCertificate(
-      const CertificateEnrollmentRequest& request, const SecretBytes& access);
+      const SecretBytes& access_token,
+      const CertificateEnrollmentRequest& request) = 0;
   // GET /certificates/enrollments/{reference_number}.
   virtual absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(
-      absl::string_view reference_number, const SecretBytes& access);
+      const SecretBytes& access_token, absl::string_view reference_number) = 0;
   // POST /certificates/retrieve (1..10 serials).
   virtual absl::StatusOr<std::vector<RetrievedCertificate>>
-  RetrieveCertificates(const std::vector<std::string>& serial_numbers,
-                       const SecretBytes& access);
+  RetrieveCertificates(const SecretBytes& access_token,
+                       const std::vector<std::string>& serial_numbers) = 0;
   // POST /certificates/{serial_number}/revoke.
-  virtual absl::Status RevokeCertificate(absl::string_view serial_number,
-                                         CertificateRevocationReason reason,
-                                         const SecretBytes& access);
+  virtual absl::Status RevokeCertificate(
+      const SecretBytes& access_token, absl::string_view serial_number,
+      CertificateRevocationReason reason) = 0;
   // POST /certificates/query.
   virtual absl::StatusOr<CertificatePage> QueryCertificates(
-      const CertificateQuery& query, const SecretBytes& access);
+      const SecretBytes& access_token, const CertificateQuery& query) = 0;
   // DELETE /auth/sessions/{reference_number}, Bearer an access token of the
   // same subject: that session's refresh token stops working.
-  virtual absl::Status CloseSession(absl::string_view reference_number,
-                                    const SecretBytes& access);
+  virtual absl::Status CloseSession(const SecretBytes& access_token,
+                                    absl::string_view reference_number) = 0;
 };
 
 // The KSeF API of each configured environment.

@@ -12,8 +12,9 @@
 namespace sejf::broker {
 namespace {
 
-// The payload: "http=400 codes=21301,21470 retry_ms=5000" (retry_ms only
-// when known). Written and read only here.
+// The payload: "http=400 codes=21301,21470 retry_ms=5000 unknown=1"
+// (retry_ms only when known, unknown only when set). Written and read only
+// here.
 constexpr absl::string_view kKsefErrorPayloadUrl = "type.sejf.dev/ksef-error";
 
 std::string Encode(const KsefError& error) {
@@ -24,6 +25,7 @@ std::string Encode(const KsefError& error) {
     absl::StrAppend(
         &text, " retry_ms=", absl::ToInt64Milliseconds(*error.retry_after));
   }
+  if (error.outcome_unknown) absl::StrAppend(&text, " unknown=1");
   return text;
 }
 
@@ -45,6 +47,8 @@ std::optional<KsefError> Decode(absl::string_view text) {
       int64_t ms = 0;
       if (!absl::SimpleAtoi(kv.second, &ms)) return std::nullopt;
       error.retry_after = absl::Milliseconds(ms);
+    } else if (kv.first == "unknown") {
+      error.outcome_unknown = kv.second == "1";
     }
   }
   return error;

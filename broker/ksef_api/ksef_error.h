@@ -18,7 +18,13 @@ namespace sejf::broker {
 struct KsefError {
   int http_status = 0;                    // 0: no answer (network, timeout)
   std::vector<int> exception_codes = {};  // from a 400 exception body
-  std::optional<absl::Duration> retry_after = {};  // from a 429's Retry-After
+  // From a 429's (or 503's) Retry-After.
+  std::optional<absl::Duration> retry_after = {};
+  // The request may have been acted on by KSeF but no usable answer came (a
+  // lost answer, a 5xx), and it is not one that is sent again (it makes
+  // something in KSeF: ksef_http_api.h): whatever it made may exist
+  // without sejf knowing it.
+  bool outcome_unknown = false;
   bool operator==(const KsefError&) const = default;
 };
 

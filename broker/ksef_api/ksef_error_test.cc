@@ -41,6 +41,15 @@ TEST(KsefErrorTest, NoAnswerIsHttpStatusZero) {
   ASSERT_TRUE(KsefErrorOf(status).has_value());
   EXPECT_EQ(KsefErrorOf(status)->http_status, 0);
   EXPECT_TRUE(KsefErrorOf(status)->exception_codes.empty());
+  EXPECT_FALSE(KsefErrorOf(status)->outcome_unknown);
+}
+
+TEST(KsefErrorTest, AnUnknownOutcomeTravelsWithTheStatus) {
+  KsefError error{.http_status = 502, .outcome_unknown = true};
+  absl::Status status =
+      WithKsefError(absl::UnavailableError("answer lost"), error);
+  ASSERT_TRUE(KsefErrorOf(status).has_value());
+  EXPECT_EQ(*KsefErrorOf(status), error);
 }
 
 }  // namespace

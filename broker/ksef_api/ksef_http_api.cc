@@ -24,6 +24,11 @@
 namespace sejf::broker {
 namespace {
 
+// What a lost answer of an authentication's submission means.
+constexpr absl::string_view kAuthenticationLost =
+    "KSeF may have started an authentication whose answer never arrived (it "
+    "expires unused): start a new authentication from the challenge";
+
 // The longest bearer accepted (KSeF's JWTs are about 1–2 KiB).
 constexpr std::size_t kMaxBearer = 16 * 1024;
 
@@ -173,21 +178,23 @@ absl::Status KsefHttpApi::Error(absl::StatusCode code, const Endpoint& endpoint,
 absl::Status KsefHttpApi::Malformed(const Endpoint& endpoint,
                                     const absl::Status& parse,
                                     int http_status) const {
+  const bool makes = endpoint.repeat == Repeat::kMakesSomething;
   return Error(
       absl::StatusCode::kInternal, endpoint,
       absl::StrCat("the answer (HTTP ", http_status,
                    ") does not have the documented shape: ", parse.message(),
-                   endpoint.repeat_after_sent ? ""
-                   : endpoint.lost_answer.empty()
-                       ? "; KSeF hands out the tokens once: start a new "
-                         "authentication from the challenge"
-                       : absl::StrCat("; ", endpoint.lost_answer)),
-      KsefError{http_status}, nullptr);
+                   makes ? absl::StrCat("; ", endpoint.lost_answer) : ""),
+      KsefError{.http_status = http_status, .outcome_unknown = makes}, nullptr);
 }
 
 absl::StatusOr<HttpAnswer> KsefHttpApi::Send(const Endpoint& endpoint,
-                                             const HttpRequest& request,
+                                             const HttpRequest& original,
                                              KsefCall& call) {
+  const bool makes = endpoint.repeat == Repeat::kMakesSomething;
+  // A request that makes something travels alone: libcurl never resends it
+  // on its own after a reused connection died.
+  HttpRequest request = original;
+  request.fresh_connection = request.fresh_connection || makes;
   // Whether an earlier attempt may have been acted on without its answer
   // reaching us.
   bool earlier_unanswered = false;
@@ -218,26 +225,26 @@ absl::StatusOr<HttpAnswer> KsefHttpApi::Send(const Endpoint& endpoint,
             error, bearer);
       }
       if (exchange.too_large) {
-        return Error(absl::StatusCode::kInternal, endpoint,
-                     "the answer is larger than any KSeF sends (4 MiB)", error,
-                     bearer);
+        error.outcome_unknown = makes;
+        return Error(
+            absl::StatusCode::kInternal, endpoint,
+            absl::StrCat("the answer is larger than any KSeF sends (4 MiB)",
+                         makes ? absl::StrCat("; ", endpoint.lost_answer) : ""),
+            error, bearer);
       }
       std::string why =
           exchange.timed_out
               ? absl::StrCat("timed out (", Seconds(settings_.timeout),
                              " per attempt): ", exchange.error)
               : exchange.error;
-      if (exchange.may_have_been_sent && !endpoint.repeat_after_sent) {
-        return Error(
-            absl::StatusCode::kUnavailable, endpoint,
-            absl::StrCat(
-                "the request was sent but its answer was lost (", why, "); ",
-                endpoint.lost_answer.empty()
-                    ? "KSeF hands out an authentication's tokens once, so "
-                      "they cannot be fetched again: start a new "
-                      "authentication from the challenge"
-                    : endpoint.lost_answer),
-            error, bearer);
+      if (exchange.may_have_been_sent && makes) {
+        error.outcome_unknown = true;
+        return Error(absl::StatusCode::kUnavailable, endpoint,
+                     absl::StrCat("the request was sent but its answer was "
+                                  "lost (",
+                                  why, "), so it is not sent again; ",
+                                  endpoint.lost_answer),
+                     error, bearer);
       }
       if (last) {
         return Error(absl::StatusCode::kUnavailable, endpoint,
@@ -268,9 +275,9 @@ absl::StatusOr<HttpAnswer> KsefHttpApi::Send(const Endpoint& endpoint,
                      body.text.empty() ? " (no KSeF error body)"
                                        : absl::StrCat(": ", body.text));
 
+    std::optional<absl::Duration> retry_after =
+        wire::ParseRetryAfter(answer.retry_after.value_or(""));
     if (answer.status == 429) {
-      std::optional<absl::Duration> retry_after =
-          wire::ParseRetryAfter(answer.retry_after.value_or(""));
       error.retry_after = retry_after;
       bool wait_allowed =
           !retry_after.has_value() || *retry_after <= settings_.max_retry_after;
@@ -285,18 +292,31 @@ absl::StatusOr<HttpAnswer> KsefHttpApi::Send(const Endpoint& endpoint,
                                 ", retry after ", Seconds(*error.retry_after)),
                    error, bearer);
     }
+    // 503 with Retry-After: KSeF did not act on the request and says when
+    // to come back; any endpoint may be sent again then.
+    if (answer.status == 503 && retry_after.has_value()) {
+      error.retry_after = retry_after;
+      if (!last && *retry_after <= settings_.max_retry_after) {
+        Sleep(*retry_after);
+        continue;
+      }
+      if (makes) {
+        return Error(absl::StatusCode::kUnavailable, endpoint,
+                     absl::StrCat(said, "; KSeF did not take the request (",
+                                  attempt, " attempt", attempt == 1 ? "" : "s",
+                                  "), retry after ", Seconds(*retry_after)),
+                     error, bearer);
+      }
+    }
     if (answer.status >= 500) {
-      if (!endpoint.repeat_after_sent) {
-        return Error(
-            absl::StatusCode::kUnavailable, endpoint,
-            absl::StrCat(
-                said, "; ",
-                endpoint.lost_answer.empty()
-                    ? "KSeF may have handed out the tokens before failing, "
-                      "and it does so once, so they cannot be fetched again: "
-                      "start a new authentication from the challenge"
-                    : endpoint.lost_answer),
-            error, bearer);
+      if (makes) {
+        error.outcome_unknown = true;
+        return Error(absl::StatusCode::kUnavailable, endpoint,
+                     absl::StrCat(said,
+                                  "; KSeF may have acted on the request "
+                                  "before failing, so it is not sent again; ",
+                                  endpoint.lost_answer),
+                     error, bearer);
       }
       if (!last) {
         earlier_unanswered = true;
@@ -308,13 +328,13 @@ absl::StatusOr<HttpAnswer> KsefHttpApi::Send(const Endpoint& endpoint,
                                 attempt == 1 ? "" : "s"),
                    error, bearer);
     }
-    if (earlier_unanswered && endpoint.acts_once) {
+    if (earlier_unanswered && endpoint.repeat == Repeat::kSameEffect) {
       return Error(
           absl::StatusCode::kUnavailable, endpoint,
           absl::StrCat(said,
                        "; an earlier attempt got no answer and KSeF may have "
-                       "acted on it, which this answer may reflect: start "
-                       "again (a new challenge for an authentication)"),
+                       "acted on it, which this answer may reflect: check "
+                       "the outcome, or try again"),
           error, bearer);
     }
     if (answer.status == 401 || answer.status == 403) {
@@ -378,8 +398,8 @@ absl::StatusOr<AuthChallenge> KsefHttpApi::Challenge() {
 absl::StatusOr<AuthInit> KsefHttpApi::SubmitXadesSignature(
     absl::string_view signed_xml) {
   static constexpr Endpoint kEndpoint{"POST /auth/xades-signature",
-                                      /*repeat_after_sent=*/true,
-                                      /*acts_once=*/true};
+                                      Repeat::kMakesSomething,
+                                      kAuthenticationLost};
   return Run(kEndpoint,
              {.method = "POST",
               .url = Url("/auth/xades-signature"),
@@ -393,9 +413,8 @@ absl::StatusOr<AuthInit> KsefHttpApi::SubmitXadesSignature(
 
 absl::StatusOr<AuthInit> KsefHttpApi::SubmitKsefToken(
     absl::string_view request_json) {
-  static constexpr Endpoint kEndpoint{"POST /auth/ksef-token",
-                                      /*repeat_after_sent=*/true,
-                                      /*acts_once=*/true};
+  static constexpr Endpoint kEndpoint{
+      "POST /auth/ksef-token", Repeat::kMakesSomething, kAuthenticationLost};
   return Run(kEndpoint,
              {.method = "POST",
               .url = Url("/auth/ksef-token"),
@@ -408,8 +427,8 @@ absl::StatusOr<AuthInit> KsefHttpApi::SubmitKsefToken(
 }
 
 absl::StatusOr<AuthOperationStatus> KsefHttpApi::GetAuthStatus(
-    absl::string_view reference_number,
-    const SecretBytes& authentication_token) {
+    const SecretBytes& authentication_token,
+    absl::string_view reference_number) {
   static constexpr Endpoint kEndpoint{"GET /auth/{referenceNumber}"};
   absl::Status precheck = CheckReferenceNumber(reference_number);
   if (precheck.ok()) {
@@ -425,13 +444,14 @@ absl::StatusOr<AuthOperationStatus> KsefHttpApi::GetAuthStatus(
 
 absl::StatusOr<AuthTokens> KsefHttpApi::Redeem(
     const SecretBytes& authentication_token) {
-  static constexpr Endpoint kEndpoint{"POST /auth/token/redeem",
-                                      /*repeat_after_sent=*/false};
+  static constexpr Endpoint kEndpoint{
+      "POST /auth/token/redeem", Repeat::kMakesSomething,
+      "KSeF hands out an authentication's tokens once, so they cannot be "
+      "fetched again: start a new authentication from the challenge"};
   return Run(kEndpoint,
              {.method = "POST",
               .url = Url("/auth/token/redeem"),
-              .bearer = &authentication_token,
-              .fresh_connection = true},
+              .bearer = &authentication_token},
              &wire::ParseAuthTokens,
              CheckBearer(authentication_token, "authentication token"));
 }
@@ -448,8 +468,7 @@ absl::StatusOr<KsefBearer> KsefHttpApi::Refresh(
 
 absl::Status KsefHttpApi::CloseCurrentSession(const SecretBytes& bearer) {
   static constexpr Endpoint kEndpoint{"DELETE /auth/sessions/current",
-                                      /*repeat_after_sent=*/true,
-                                      /*acts_once=*/true};
+                                      Repeat::kSameEffect};
   // 204: no body to read.
   absl::StatusOr<std::monostate> (*no_body)(const SecretBytes&) =
       [](const SecretBytes&) -> absl::StatusOr<std::monostate> {

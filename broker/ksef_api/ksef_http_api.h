@@ -10,12 +10,17 @@
 //                    → INTERNAL naming the endpoint and the field
 //   400, 410, other 4xx → FAILED_PRECONDITION with KSeF's codes and words
 //   401, 403         → PERMISSION_DENIED (problem+json title, detail, reason)
-//   429              → retried after Retry-After (or the backoff when absent)
-//                    while attempts remain and Retry-After ≤ max_retry_after;
-//                    then RESOURCE_EXHAUSTED with retry_after
-//   5xx, no answer   → retried with exponential backoff (full jitter between
-//                    half and all of min(backoff_cap, backoff_base·2^(n-1)));
-//                    then UNAVAILABLE
+//   429, 503 with Retry-After → retried after Retry-After while attempts
+//                    remain and Retry-After ≤ max_retry_after (KSeF says it
+//                    did not act on the request); then RESOURCE_EXHAUSTED
+//                    (429; retry_after set, the backoff when absent) or
+//                    UNAVAILABLE (503; retry_after set). A 503 whose wait is
+//                    refused or whose attempts ran out is treated as any
+//                    other 5xx by an endpoint that makes nothing.
+//   other 5xx, no answer → retried with exponential backoff (full jitter
+//                    between half and all of min(backoff_cap,
+//                    backoff_base·2^(n-1))), unless the endpoint makes
+//                    something in KSeF (below); then UNAVAILABLE
 //   TLS refusal      → UNAVAILABLE at once (retrying cannot help)
 //   bad arguments    → INVALID_ARGUMENT, nothing sent (an empty body, a
 //                    reference number not of 36 letters, digits and '-', a
@@ -26,31 +31,36 @@
 // (for the caller's log). A call takes at most max_attempts × timeout plus
 // the waits between attempts (each ≤ max(backoff_cap, max_retry_after)).
 //
-// Which calls are retried once KSeF may have acted on them:
-//   - POST /auth/challenge: a lost answer only leaves an unused challenge
-//     that expires in 10 minutes — retried.
-//   - GET /auth/{ref}, GET /security/public-key-certificates: reads —
-//     retried.
-//   - POST /auth/token/refresh: KSeF answers it any number of times and does
-//     not rotate the refresh token — retried.
-//   - POST /auth/xades-signature, POST /auth/ksef-token: a repeat starts a
-//     second authentication with the same challenge; KSeF either accepts it
-//     (the first is orphaned: its authentication token never reached anyone
-//     and expires) or refuses the used challenge (21111) — retried; an error
-//     answer that follows an attempt KSeF may have acted on is ambiguous and
-//     reported as UNAVAILABLE (KsefError keeps KSeF's codes): start again
-//     with a new challenge.
-//   - DELETE /auth/sessions/current: a repeat after a lost 204 meets a
-//     bearer KSeF no longer accepts — retried; an error answer after an
-//     attempt KSeF may have acted on is UNAVAILABLE likewise.
-//   - POST /auth/token/redeem: KSeF hands out an authentication's tokens
-//     once; the answer of a request it acted on cannot be fetched again (a
-//     repeat gets 21301 "already redeemed"). So redeem travels on a fresh
-//     connection and is retried only when it provably never left (no
-//     connection could be made) or KSeF refused it with 429;
-//     after a 5xx, a timeout or a broken connection it is UNAVAILABLE at once
-//     with a message saying the tokens cannot be fetched again and a new
-//     authentication must start from the challenge.
+// Which calls are sent again once KSeF may have acted on them — one rule per
+// endpoint (Endpoint::repeat below), applied in Send for every call:
+//   kIdempotent — reads (GET /auth/{ref}, /security/public-key-certificates,
+//     /tokens/{ref}, /certificates/limits, /certificates/enrollments/data,
+//     /certificates/enrollments/{ref}; POST /certificates/retrieve and
+//     /certificates/query), POST /auth/challenge (a lost answer leaves an
+//     unused challenge that expires in 10 minutes) and POST
+//     /auth/token/refresh (answered any number of times, the refresh token
+//     not rotated): retried after timeouts, lost answers and 5xx.
+//   kSameEffect — revocations and closes (DELETE /auth/sessions/current,
+//     DELETE /auth/sessions/{ref}, DELETE /tokens/{ref}, POST
+//     /certificates/{sn}/revoke): a repeat has the first one's effect and
+//     makes nothing, so they are retried; but an error answer that follows
+//     an attempt KSeF may have acted on ("already revoked", a bearer no
+//     longer accepted) may be the first attempt's success and is reported
+//     as UNAVAILABLE (KsefError keeps KSeF's codes).
+//   kMakesSomething — POST /auth/xades-signature and /auth/ksef-token (an
+//     authentication operation), POST /auth/token/redeem (KSeF hands out an
+//     authentication's tokens once), POST /tokens (a KSeF token, shown once)
+//     and POST /certificates/enrollments (an enrollment, counted against the
+//     subject's limits): a repeat would make a second one, or meet the first
+//     one's refusal. Such a request travels alone on a fresh connection (no
+//     libcurl resend on a reused connection that died) and is sent again
+//     only when KSeF cannot have acted on it: no connection could be made
+//     (refused, DNS, TLS handshake), or KSeF answered 429, or 503 with
+//     Retry-After. After a timeout or a connection broken once the request
+//     may have left, or another 5xx, it is UNAVAILABLE at once with
+//     KsefError.outcome_unknown set and a message saying what KSeF may have
+//     made and what to check (the endpoint's `lost_answer`); a 2xx whose
+//     body does not parse is INTERNAL with outcome_unknown likewise.
 //
 // Secrets: bearer tokens arrive and leave in SecretBytes (see
 // curl_transport.h for libcurl's copies); no message, KsefCall or log line
@@ -127,17 +137,15 @@ class KsefHttpApi final : public KsefApi {
   absl::StatusOr<AuthInit> SubmitKsefToken(
       absl::string_view request_json) override;
   absl::StatusOr<AuthOperationStatus> GetAuthStatus(
-      absl::string_view reference_number,
-      const SecretBytes& authentication_token) override;
+      const SecretBytes& authentication_token,
+      absl::string_view reference_number) override;
   absl::StatusOr<AuthTokens> Redeem(
       const SecretBytes& authentication_token) override;
   absl::StatusOr<KsefBearer> Refresh(const SecretBytes& refresh_token) override;
   absl::Status CloseCurrentSession(const SecretBytes& bearer) override;
   absl::StatusOr<std::string> PublicKeyCertificates() override;
 
-  // KSeF tokens (issue 14; ksef_http_api_tokens.cc). POST /tokens is not
-  // repeated once KSeF may have acted (a repeat mints a second token); GET
-  // and DELETE /tokens/{ref} are (a repeated DELETE meets a revoked token).
+  // KSeF tokens (issue 14; ksef_http_api_tokens.cc).
   absl::StatusOr<GeneratedKsefToken> GenerateToken(
       const SecretBytes& access_token,
       const KsefTokenRequest& request) override;
@@ -146,43 +154,40 @@ class KsefHttpApi final : public KsefApi {
       absl::string_view reference_number) override;
   absl::Status RevokeToken(const SecretBytes& access_token,
                            absl::string_view reference_number) override;
-  // Certificates issued by KSeF (ksef_http_api_certificates.cc). Reads and
-  // POST /certificates/retrieve, /query are retried; POST
-  // /certificates/enrollments, /certificates/{sn}/revoke and DELETE
-  // /auth/sessions/{ref} are retried too, and an error answer after an
-  // attempt KSeF may have acted on is UNAVAILABLE (a repeated enrollment
-  // may start a second one of the same CSR; the caller stores the first
-  // reference number it learns).
+  // Certificates issued by KSeF (ksef_http_api_certificates.cc).
   absl::StatusOr<CertificateLimits> CertificateLimitsOf(
-      const SecretBytes& access) override;
+      const SecretBytes& access_token) override;
   absl::StatusOr<EnrollmentData> CertificateEnrollmentData(
-      const SecretBytes& access) override;
+      const SecretBytes& access_token) override;
   absl::StatusOr<CertificateEnrollmentAccepted> EnrollCertificate(
-      const CertificateEnrollmentRequest& request,
-      const SecretBytes& access) override;
+      const SecretBytes& access_token,
+      const CertificateEnrollmentRequest& request) override;
   absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(
-      absl::string_view reference_number, const SecretBytes& access) override;
+      const SecretBytes& access_token,
+      absl::string_view reference_number) override;
   absl::StatusOr<std::vector<RetrievedCertificate>> RetrieveCertificates(
-      const std::vector<std::string>& serial_numbers,
-      const SecretBytes& access) override;
-  absl::Status RevokeCertificate(absl::string_view serial_number,
-                                 CertificateRevocationReason reason,
-                                 const SecretBytes& access) override;
+      const SecretBytes& access_token,
+      const std::vector<std::string>& serial_numbers) override;
+  absl::Status RevokeCertificate(const SecretBytes& access_token,
+                                 absl::string_view serial_number,
+                                 CertificateRevocationReason reason) override;
   absl::StatusOr<CertificatePage> QueryCertificates(
-      const CertificateQuery& query, const SecretBytes& access) override;
-  absl::Status CloseSession(absl::string_view reference_number,
-                            const SecretBytes& access) override;
+      const SecretBytes& access_token, const CertificateQuery& query) override;
+  absl::Status CloseSession(const SecretBytes& access_token,
+                            absl::string_view reference_number) override;
 
   const KsefHttpApiSettings& settings() const { return settings_; }
 
  private:
-  // How an endpoint may be repeated (see the header comment).
+  // Whether an endpoint's request may be sent again once KSeF may have
+  // acted on it (see the header comment).
+  enum class Repeat { kIdempotent, kSameEffect, kMakesSomething };
   struct Endpoint {
-    absl::string_view name;         // "POST /auth/token/redeem"
-    bool repeat_after_sent = true;  // may be resent once KSeF may have acted
-    bool acts_once = false;  // an error after such an attempt is ambiguous
-    // For an endpoint not repeated after sending: what a lost answer means
-    // and what to do; empty: redeem's (the tokens cannot be fetched again).
+    absl::string_view name;  // "POST /auth/token/redeem"
+    Repeat repeat = Repeat::kIdempotent;
+    // kMakesSomething: what KSeF may have made when the answer was lost,
+    // and what to check or do ("…: start a new authentication from the
+    // challenge").
     absl::string_view lost_answer = {};
   };
 

@@ -89,10 +89,14 @@ absl::StatusOr<EnrollmentData> KsefHttpApi::CertificateEnrollmentData(
 }
 
 absl::StatusOr<CertificateEnrollmentAccepted> KsefHttpApi::EnrollCertificate(
-    const CertificateEnrollmentRequest& request, const SecretBytes& access) {
-  static constexpr Endpoint kEndpoint{"POST /certificates/enrollments",
-                                      /*repeat_after_sent=*/true,
-                                      /*acts_once=*/true};
+    const SecretBytes& access, const CertificateEnrollmentRequest& request) {
+  static constexpr Endpoint kEndpoint{
+      "POST /certificates/enrollments", Repeat::kMakesSomething,
+      "KSeF may have started an enrollment of this CSR (counted against the "
+      "subject's enrollment limit) whose reference number never arrived: "
+      "look for its certificate by name in KSeF's certificate list (POST "
+      "/certificates/query) and revoke it there if it is issued, before "
+      "enrolling again"};
   std::string json = wire::EnrollmentRequestJson(request);
   ASSIGN_OR_RETURN(
       std::string body,
@@ -113,8 +117,8 @@ absl::StatusOr<CertificateEnrollmentAccepted> KsefHttpApi::EnrollCertificate(
 }
 
 absl::StatusOr<CertificateEnrollmentStatus>
-KsefHttpApi::GetCertificateEnrollment(absl::string_view reference_number,
-                                      const SecretBytes& access) {
+KsefHttpApi::GetCertificateEnrollment(const SecretBytes& access,
+                                      absl::string_view reference_number) {
   static constexpr Endpoint kEndpoint{
       "GET /certificates/enrollments/{referenceNumber}"};
   absl::Status precheck =
@@ -133,8 +137,8 @@ KsefHttpApi::GetCertificateEnrollment(absl::string_view reference_number,
 }
 
 absl::StatusOr<std::vector<RetrievedCertificate>>
-KsefHttpApi::RetrieveCertificates(const std::vector<std::string>& serials,
-                                  const SecretBytes& access) {
+KsefHttpApi::RetrieveCertificates(const SecretBytes& access,
+                                  const std::vector<std::string>& serials) {
   static constexpr Endpoint kEndpoint{"POST /certificates/retrieve"};
   absl::Status precheck = CheckAccess(access);
   if (serials.empty() || serials.size() > 10) {
@@ -156,12 +160,12 @@ KsefHttpApi::RetrieveCertificates(const std::vector<std::string>& serials,
   return wire::ParseRetrievedCertificates(body);
 }
 
-absl::Status KsefHttpApi::RevokeCertificate(absl::string_view serial_number,
-                                            CertificateRevocationReason reason,
-                                            const SecretBytes& access) {
+absl::Status KsefHttpApi::RevokeCertificate(
+    const SecretBytes& access, absl::string_view serial_number,
+    CertificateRevocationReason reason) {
   static constexpr Endpoint kEndpoint{
       "POST /certificates/{certificateSerialNumber}/revoke",
-      /*repeat_after_sent=*/true, /*acts_once=*/true};
+      Repeat::kSameEffect};
   absl::Status precheck = Both(CheckSerial(serial_number), CheckAccess(access));
   std::string json = wire::RevokeRequestJson(reason);
   return Run<std::monostate>(
@@ -178,7 +182,7 @@ absl::Status KsefHttpApi::RevokeCertificate(absl::string_view serial_number,
 }
 
 absl::StatusOr<CertificatePage> KsefHttpApi::QueryCertificates(
-    const CertificateQuery& query, const SecretBytes& access) {
+    const SecretBytes& access, const CertificateQuery& query) {
   static constexpr Endpoint kEndpoint{"POST /certificates/query"};
   absl::Status precheck = CheckAccess(access);
   if (query.page_size < 10 || query.page_size > 50 || query.page_offset < 0) {
@@ -203,11 +207,10 @@ absl::StatusOr<CertificatePage> KsefHttpApi::QueryCertificates(
   return wire::ParseCertificatePage(body);
 }
 
-absl::Status KsefHttpApi::CloseSession(absl::string_view reference_number,
-                                       const SecretBytes& access) {
+absl::Status KsefHttpApi::CloseSession(const SecretBytes& access,
+                                       absl::string_view reference_number) {
   static constexpr Endpoint kEndpoint{"DELETE /auth/sessions/{referenceNumber}",
-                                      /*repeat_after_sent=*/true,
-                                      /*acts_once=*/true};
+                                      Repeat::kSameEffect};
   absl::Status precheck =
       Both(CheckReference(reference_number), CheckAccess(access));
   return Run<std::monostate>(

@@ -112,29 +112,28 @@ TEST_F(KsefHttpApiCertificatesTest, EachEndpointSendsAndParsesItsShape) {
   auto data = api->CertificateEnrollmentData(access);
   ASSERT_TRUE(data.ok()) << data.status();
   EXPECT_EQ(data->serial_number, "TINPL-5265877635");
-  auto accepted =
-      api->EnrollCertificate({.certificate_name = "sejf-acme",
-                              .type = KsefCertificateType::kAuthentication,
-                              .csr_der = std::string("\x30\x00", 2)},
-                             access);
+  auto accepted = api->EnrollCertificate(
+      access, {.certificate_name = "sejf-acme",
+               .type = KsefCertificateType::kAuthentication,
+               .csr_der = std::string("\x30\x00", 2)});
   ASSERT_TRUE(accepted.ok()) << accepted.status();
   EXPECT_EQ(accepted->reference_number, kEnrollment);
-  auto status = api->GetCertificateEnrollment(kEnrollment, access);
+  auto status = api->GetCertificateEnrollment(access, kEnrollment);
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_EQ(status->serial_number, kSerial);
-  auto certs = api->RetrieveCertificates({kSerial}, access);
+  auto certs = api->RetrieveCertificates(access, {kSerial});
   ASSERT_TRUE(certs.ok()) << certs.status();
   ASSERT_THAT(*certs, SizeIs(1));
   EXPECT_EQ((*certs)[0].der, der);
-  auto page = api->QueryCertificates({.serial_number = kSerial}, access);
+  auto page = api->QueryCertificates(access, {.serial_number = kSerial});
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_THAT(page->certificates, IsEmpty());
   EXPECT_TRUE(
-      api->RevokeCertificate(
-             kSerial, CertificateRevocationReason::kKeyCompromise, access)
+      api->RevokeCertificate(access, kSerial,
+                             CertificateRevocationReason::kKeyCompromise)
           .ok());
   EXPECT_TRUE(
-      api->CloseSession("20250514-AU-2DFC46C000-3AC6D5877F-D4", access).ok());
+      api->CloseSession(access, "20250514-AU-2DFC46C000-3AC6D5877F-D4").ok());
 
   std::vector<RecordedRequest> r = server_->Requests();
   ASSERT_THAT(r, SizeIs(8));
@@ -173,9 +172,9 @@ TEST_F(KsefHttpApiCertificatesTest,
                  {"details", json::array()}};
   json body = {{"exception", {{"exceptionDetailList", json::array({detail})}}}};
   Serve({{{"status", 400}, {"json", body}}});
-  absl::Status s = Api()->RevokeCertificate(
-      kSerial, CertificateRevocationReason::kUnspecified,
-      SecretFromView(kAccess));
+  absl::Status s =
+      Api()->RevokeCertificate(SecretFromView(kAccess), kSerial,
+                               CertificateRevocationReason::kUnspecified);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   ASSERT_TRUE(KsefErrorOf(s).has_value());
   EXPECT_THAT(KsefErrorOf(s)->exception_codes, ElementsAre(25009));
@@ -186,17 +185,16 @@ TEST_F(KsefHttpApiCertificatesTest, BadArgumentsAreRefusedBeforeAnyRequest) {
   Serve({});
   auto api = Api();
   SecretBytes access = SecretFromView(kAccess);
-  EXPECT_EQ(
-      api->RevokeCertificate("0321c82da41b4362",
-                             CertificateRevocationReason::kUnspecified, access)
-          .code(),
-      absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(api->GetCertificateEnrollment("../../x", access).status().code(),
+  EXPECT_EQ(api->RevokeCertificate(access, "0321c82da41b4362",
+                                   CertificateRevocationReason::kUnspecified)
+                .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(api->RetrieveCertificates({}, access).status().code(),
+  EXPECT_EQ(api->GetCertificateEnrollment(access, "../../x").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(api->RetrieveCertificates(access, {}).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(
-      api->EnrollCertificate({.certificate_name = "x"}, access).status().code(),
+      api->EnrollCertificate(access, {.certificate_name = "x"}).status().code(),
       absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(api->CertificateLimitsOf(SecretFromView("")).status().code(),
             absl::StatusCode::kInvalidArgument);

@@ -206,7 +206,7 @@ TEST_F(KsefHttpApiTest, BearerCallsCarryTheTokenGivenAndParseTheAnswers) {
   });
   auto api = Api();
   SecretBytes auth = SecretFromView("auth.jwt.0");
-  auto status = api->GetAuthStatus(kReference, auth);
+  auto status = api->GetAuthStatus(auth, kReference);
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_EQ(status->code, 450);
   EXPECT_EQ(status->description, "Uwierzytelnianie zakończone niepowodzeniem");
@@ -539,17 +539,6 @@ TEST_F(KsefHttpApiTest, UnreachableServerIsRetriedEvenForRedeem) {
   EXPECT_EQ(LastCall().attempts, 3);
 }
 
-TEST_F(KsefHttpApiTest, SubmitErrorAfterAnUnansweredAttemptIsUnavailable) {
-  Serve({{{"status", 503}, {"body", ""}},
-         {{"status", 400},
-          {"json", ExceptionBody(21111, "Nieprawidłowe wyzwanie autoryzacyjne.",
-                                 "")}}});
-  absl::Status status = Api()->SubmitKsefToken("{}").status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
-  EXPECT_TRUE(HasKsefCode(status, 21111));
-  EXPECT_THAT(status.message(), HasSubstr("new challenge"));
-}
-
 TEST_F(KsefHttpApiTest, MalformedAnswersAreInternalNamingTheEndpoint) {
   Serve({{{"status", 200}, {"body", "{\"challenge\": "}},
          Ok({{"accessToken", TokenInfo("a", "2025-07-11T12:53:56Z")}}),
@@ -594,8 +583,8 @@ TEST_F(KsefHttpApiTest, NoTokenTextInAnyMessageOrCall) {
       api->Redeem(canary).status(),
       api->Refresh(canary).status(),
       api->CloseCurrentSession(canary),
-      api->GetAuthStatus("not a reference", canary).status(),
-      api->GetAuthStatus(kReference, SecretFromView("bad token\r\nX: y"))
+      api->GetAuthStatus(canary, "not a reference").status(),
+      api->GetAuthStatus(SecretFromView("bad token\r\nX: y"), kReference)
           .status(),
   };
   for (const absl::Status& status : statuses) {
@@ -617,7 +606,7 @@ TEST_F(KsefHttpApiTest, BadArgumentsAreRefusedBeforeAnyRequest) {
   Serve({});
   auto api = Api();
   EXPECT_EQ(
-      api->GetAuthStatus("../../tokens", SecretFromView("t")).status().code(),
+      api->GetAuthStatus(SecretFromView("t"), "../../tokens").status().code(),
       absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(api->Redeem(SecretBytes()).status().code(),
             absl::StatusCode::kInvalidArgument);

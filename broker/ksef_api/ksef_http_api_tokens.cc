@@ -36,7 +36,7 @@ absl::StatusOr<std::monostate> NoBody(const SecretBytes&) {
 absl::StatusOr<GeneratedKsefToken> KsefHttpApi::GenerateToken(
     const SecretBytes& access_token, const KsefTokenRequest& request) {
   static constexpr Endpoint kEndpoint{
-      "POST /tokens", /*repeat_after_sent=*/false, /*acts_once=*/true,
+      "POST /tokens", Repeat::kMakesSomething,
       "KSeF may have minted a token whose answer never arrived (it is shown "
       "once): look for it with GET /tokens (sejf cannot use it) and revoke "
       "it in KSeF, then create the token again"};
@@ -47,8 +47,7 @@ absl::StatusOr<GeneratedKsefToken> KsefHttpApi::GenerateToken(
            .url = Url("/tokens"),
            .body = body,
            .content_type = "application/json",
-           .bearer = &access_token,
-           .fresh_connection = true},
+           .bearer = &access_token},
           &wire::ParseGeneratedToken, CheckAccessToken(access_token));
   return generated;
 }
@@ -69,8 +68,7 @@ absl::StatusOr<KsefTokenStatus> KsefHttpApi::GetToken(
 absl::Status KsefHttpApi::RevokeToken(const SecretBytes& access_token,
                                       absl::string_view reference_number) {
   static constexpr Endpoint kEndpoint{"DELETE /tokens/{referenceNumber}",
-                                      /*repeat_after_sent=*/true,
-                                      /*acts_once=*/true};
+                                      Repeat::kSameEffect};
   absl::Status precheck = wire::CheckTokenReference(reference_number);
   if (precheck.ok()) precheck = CheckAccessToken(access_token);
   return Run(kEndpoint,

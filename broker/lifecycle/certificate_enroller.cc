@@ -346,12 +346,27 @@ absl::StatusOr<Enrollment> CertificateEnroller::Submit(
   absl::StatusOr<CertificateEnrollmentAccepted> accepted =
       recorder.Call("POST /certificates/enrollments", 202, "", [&] {
         return api->EnrollCertificate(
-            {.certificate_name = record.certificate_name,
-             .type = TypeOf(submission.usage),
-             .csr_der = csr->der},
-            access.token);
+            access.token, {.certificate_name = record.certificate_name,
+                           .type = TypeOf(submission.usage),
+                           .csr_der = csr->der});
       });
-  if (!accepted.ok()) return fail(accepted.status());
+  if (!accepted.ok()) {
+    std::optional<KsefError> ksef = KsefErrorOf(accepted.status());
+    if (!ksef.has_value() || !ksef->outcome_unknown) {
+      return fail(accepted.status());
+    }
+    // KSeF may hold the enrollment without sejf knowing its reference
+    // number: as after a crash at this step, the record stays submitting
+    // (ResumePending marks it failed once no Enroll can still be running).
+    record.error = std::string(accepted.status().message());
+    record.update_time = deps_.clock->Now();
+    (void)Write(key_name, record, version);
+    return absl::Status(
+        accepted.status().code(),
+        absl::StrCat("enrollment of key \"", key_name,
+                     "\" (certificate name \"", record.certificate_name,
+                     "\") stays submitting: ", accepted.status().message()));
+  }
   record.state = EnrollmentState::kPending;
   record.reference_number = accepted->reference_number;
   record.update_time = deps_.clock->Now();
@@ -391,11 +406,16 @@ absl::StatusOr<EnrollmentRecord> CertificateEnroller::PollOnce(
   if (record.state == EnrollmentState::kSubmitting &&
       record.create_time + std::max(options_.wait, absl::Minutes(5)) <
           deps_.clock->Now()) {
-    // Interrupted before KSeF answered (a crash): nobody knows the outcome.
+    // Interrupted before KSeF answered (a crash), or its answer was lost
+    // (the error kept): nobody knows the outcome.
     record.state = EnrollmentState::kFailed;
-    record.error =
-        "interrupted before KSeF answered the submission; enroll again under "
-        "a new name (and destroy this key)";
+    record.error = absl::StrCat(
+        record.error.empty() ? "interrupted before KSeF answered the submission"
+                             : "KSeF's answer to the submission was lost",
+        "; KSeF may have accepted it: look for certificate \"",
+        record.certificate_name,
+        "\" in KSeF's certificate list and revoke it there if it was issued; "
+        "enroll again under a new name (and destroy this key)");
     record.update_time = deps_.clock->Now();
     RETURN_IF_ERROR(Write(key_name, record, version).status());
     return record;
@@ -425,7 +445,7 @@ absl::StatusOr<EnrollmentRecord> CertificateEnroller::PollOnce(
       recorder.Call("GET /certificates/enrollments/{referenceNumber}", 200,
                     record.reference_number, [&] {
                       return (*api)->GetCertificateEnrollment(
-                          record.reference_number, access->token);
+                          access->token, record.reference_number);
                     });
   if (!status.ok()) {
     std::optional<KsefError> error = KsefErrorOf(status.status());
@@ -452,7 +472,7 @@ absl::StatusOr<EnrollmentRecord> CertificateEnroller::PollOnce(
       recorder.Call("POST /certificates/retrieve", 200, record.reference_number,
                     [&] {
                       return (*api)->RetrieveCertificates(
-                          {status->serial_number}, access->token);
+                          access->token, {status->serial_number});
                     });
   if (!certificates.ok()) return keep_error(certificates.status());
   const RetrievedCertificate* mine = nullptr;
@@ -567,7 +587,7 @@ absl::Status CertificateEnroller::RefreshStatuses() {
     absl::StatusOr<CertificatePage> page =
         recorder.Call("POST /certificates/query", 200, "", [&] {
           return (*api)->QueryCertificates(
-              {.serial_number = record.serial, .page_size = 10}, access->token);
+              access->token, {.serial_number = record.serial, .page_size = 10});
         });
     if (!page.ok()) {
       note(page.status());
@@ -595,7 +615,7 @@ absl::StatusOr<std::string> CertificateEnroller::RevokeOne(
   const std::string serial = version.record.certificate->serial;
   absl::Status revoked = recorder.Call(
       "POST /certificates/{certificateSerialNumber}/revoke", 204, serial,
-      [&] { return api.RevokeCertificate(serial, reason, access.token); });
+      [&] { return api.RevokeCertificate(access.token, serial, reason); });
   if (!revoked.ok() && !HasCode(revoked, 25009)) {
     return WithContext(revoked, absl::StrCat("revoking certificate ", serial,
                                              " of key \"", version.name, "\""));
@@ -707,8 +727,8 @@ absl::StatusOr<RevokeResult> CertificateEnroller::Revoke(
           s.environment == session.environment) {
         (void)recorder.Call("DELETE /auth/sessions/{referenceNumber}", 204,
                             s.reference_number, [&] {
-                              return api->CloseSession(s.reference_number,
-                                                       access.token);
+                              return api->CloseSession(access.token,
+                                                       s.reference_number);
                             });
       }
       result.closed_sessions.push_back(s.name);

@@ -27,7 +27,13 @@
 // certificate (destroy it, enroll under a new name). An enrollment
 // interrupted before KSeF answered the submission (state submitting after
 // a crash) is marked failed by ResumePending: nobody knows whether KSeF
-// accepted it.
+// accepted it. A submission whose answer was lost (KsefError
+// outcome_unknown: a timeout or broken connection once it was sent, a 5xx;
+// KsefHttpApi never sends it twice) is the same case: Enroll returns the
+// error (UNAVAILABLE, saying what to look for in KSeF) and leaves the record
+// submitting with that error, and ResumePending marks it failed likewise.
+// A submission KSeF provably did not act on (no connection, 429, 503 with
+// Retry-After after the retries) or refused fails the record at once.
 //
 // Revoke: POST /certificates/{serial}/revoke through session S, the key
 // disabled, the mirrored status "Revoked", and every sejf session logged in

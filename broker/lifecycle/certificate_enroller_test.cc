@@ -120,6 +120,53 @@ TEST_F(CertificateEnrollerTest, ExhaustedLimitsAreRefusedBeforeAnythingIsMade) {
   EXPECT_EQ(api_.Calls(kCertEnroll), 0);
 }
 
+TEST_F(CertificateEnrollerTest,
+       ALostSubmissionAnswerLeavesTheRecordSubmitting) {
+  // What KsefHttpApi returns when the enrollment POST was sent and its
+  // answer lost (it never sends that POST twice).
+  api_.Inject(
+      kCertEnroll,
+      WithKsefError(
+          absl::UnavailableError("POST /certificates/enrollments: the request "
+                                 "was sent but its answer was lost"),
+          KsefError{.http_status = 0, .outcome_unknown = true}));
+  absl::StatusOr<Enrollment> e =
+      enroller_->Enroll({.key_name = "acme-ksef",
+                         .session = "acme",
+                         .certificate_name = "acme-ksef-cert"});
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kUnavailable) << e.status();
+  EXPECT_THAT(e.status().message(), HasSubstr("stays submitting"));
+  EXPECT_THAT(e.status().message(), HasSubstr("answer was lost"));
+  EXPECT_EQ(api_.Calls(kCertEnroll), 1);
+  absl::StatusOr<std::optional<Enrollment>> kept = enroller_->Get("acme-ksef");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->record.state, EnrollmentState::kSubmitting);
+  EXPECT_THAT((*kept)->record.error, HasSubstr("answer was lost"));
+
+  // While an Enroll could still be running, the worker leaves it alone;
+  // then it is failed, saying what to look for in KSeF.
+  ASSERT_TRUE(enroller_->ResumePending().ok());
+  EXPECT_EQ((*enroller_->Get("acme-ksef"))->record.state,
+            EnrollmentState::kSubmitting);
+  clock_.Advance(absl::Minutes(6));
+  ASSERT_TRUE(enroller_->ResumePending().ok());
+  EnrollmentRecord failed = (*enroller_->Get("acme-ksef"))->record;
+  EXPECT_EQ(failed.state, EnrollmentState::kFailed);
+  EXPECT_THAT(failed.error, HasSubstr("answer to the submission was lost"));
+  EXPECT_THAT(failed.error, HasSubstr("certificate \"acme-ksef-cert\""));
+  EXPECT_THAT(failed.error, HasSubstr("under a new name"));
+}
+
+TEST_F(CertificateEnrollerTest, ASubmissionKsefDidNotTakeFailsAtOnce) {
+  api_.Inject(kCertEnroll,
+              testing::KsefHttpError(kCertEnroll, 503, {}, absl::Seconds(30)));
+  absl::StatusOr<Enrollment> e =
+      enroller_->Enroll({.key_name = "acme-ksef", .session = "acme"});
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kUnavailable) << e.status();
+  EXPECT_EQ((*enroller_->Get("acme-ksef"))->record.state,
+            EnrollmentState::kFailed);
+}
+
 TEST_F(CertificateEnrollerTest, BadInputIsRefusedWithTheField) {
   absl::Status s = enroller_
                        ->Enroll({.key_name = "acme-ksef",
@@ -221,9 +268,8 @@ TEST_F(CertificateEnrollerTest, StatusMirrorSeesARevocationMadeInKsef) {
   // Revoked elsewhere (the taxpayer's portal), through the fake directly.
   absl::StatusOr<AccessToken> access = sessions_->GetAccessToken("acme");
   ASSERT_TRUE(access.ok());
-  ASSERT_TRUE(api_.RevokeCertificate(serial,
-                                     CertificateRevocationReason::kUnspecified,
-                                     access->token)
+  ASSERT_TRUE(api_.RevokeCertificate(access->token, serial,
+                                     CertificateRevocationReason::kUnspecified)
                   .ok());
   ASSERT_TRUE(enroller_->RefreshStatuses().ok());
   EXPECT_EQ((*enroller_->Get("acme-ksef"))->record.ksef_status, "Revoked");

@@ -195,9 +195,8 @@ TEST_F(CertificateRenewalTest, RevokingTheOldVersionLeavesTheNewOneSigning) {
       custody_->Get("acme-ksef@2")->record.certificate->serial;
   absl::StatusOr<AccessToken> access = sessions_->GetAccessToken("acme");
   ASSERT_TRUE(access.ok());
-  ASSERT_TRUE(api_.RevokeCertificate(second,
-                                     CertificateRevocationReason::kUnspecified,
-                                     access->token)
+  ASSERT_TRUE(api_.RevokeCertificate(access->token, second,
+                                     CertificateRevocationReason::kUnspecified)
                   .ok());
   ASSERT_TRUE(enroller_->RefreshStatuses().ok());
   EXPECT_EQ((*enroller_->Get("acme-ksef@2"))->record.ksef_status, "Revoked");

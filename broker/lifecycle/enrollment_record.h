@@ -45,10 +45,15 @@ inline constexpr int kDefaultRenewBeforeDays = 30;
 inline constexpr int kMaxRenewBeforeDays = 365;
 
 enum class EnrollmentState {
-  kSubmitting,  // the key and CSR are being made; KSeF not yet answered
-  kPending,     // KSeF accepted it (reference number stored); polling
-  kCompleted,   // the certificate is attached to the key
-  kFailed,      // KSeF refused it, or it was interrupted before KSeF answered
+  // The key and CSR are being made or submitted; KSeF has not answered —
+  // or its answer was lost (`error` says so), so KSeF may hold an
+  // enrollment whose reference number sejf never learned.
+  kSubmitting,
+  kPending,    // KSeF accepted it (reference number stored); polling
+  kCompleted,  // the certificate is attached to the key
+  // KSeF refused it, or it stayed submitting (interrupted, or the answer
+  // lost) longer than any Enroll call runs.
+  kFailed,
 };
 
 absl::string_view EnrollmentStateName(EnrollmentState state);

@@ -102,7 +102,7 @@ absl::StatusOr<KsefLoginResult> KsefLogin::RunOnce(KsefApi& api,
     ASSIGN_OR_RETURN(
         AuthOperationStatus status,
         recorder.Call("GET /auth/{referenceNumber}", 200, ref, [&] {
-          return api.GetAuthStatus(ref, init.authentication_token.token);
+          return api.GetAuthStatus(init.authentication_token.token, ref);
         }));
     if (status.code == 200) break;
     if (status.code != 100) {

@@ -75,6 +75,15 @@ absl::Status KsefHttpError(absl::string_view endpoint, int http_status,
   } else if (http_status == 429) {
     code = absl::StatusCode::kResourceExhausted;
     error.retry_after = retry_after;
+  } else if (http_status == 503 && retry_after > absl::ZeroDuration()) {
+    error.retry_after = retry_after;  // KSeF did not take it
+  } else if (http_status == 0 || http_status >= 500) {
+    // The real client's rule (ksef_http_api.h): a request that makes
+    // something in KSeF and got no usable answer has an unknown outcome.
+    for (absl::string_view makes :
+         {kXades, kKsefToken, kRedeem, kGenerateToken, kCertEnroll}) {
+      error.outcome_unknown = error.outcome_unknown || endpoint == makes;
+    }
   }
   return WithKsefError(absl::Status(code, message), error);
 }
@@ -276,8 +285,8 @@ absl::StatusOr<AuthInit> FakeKsefApi::SubmitKsefToken(
 }
 
 absl::StatusOr<AuthOperationStatus> FakeKsefApi::GetAuthStatus(
-    absl::string_view reference_number,
-    const SecretBytes& authentication_token) {
+    const SecretBytes& authentication_token,
+    absl::string_view reference_number) {
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Enter(kAuthStatus); !injected.ok()) {
     return injected;

@@ -65,7 +65,8 @@ inline constexpr char kCloseSessionByRef[] =
 // The status the real client returns for a KSeF answer: HTTP 400 with
 // exception `code` → FAILED_PRECONDITION, 401/403 → PERMISSION_DENIED, 429
 // → RESOURCE_EXHAUSTED with `retry_after`, 5xx and 0 → UNAVAILABLE, each
-// with its KsefError.
+// with its KsefError (503 with a `retry_after` keeps it; 0 and other 5xx of
+// an endpoint that makes something in KSeF set outcome_unknown).
 absl::Status KsefHttpError(absl::string_view endpoint, int http_status,
                            std::vector<int> codes = {},
                            absl::Duration retry_after = absl::ZeroDuration());
@@ -118,8 +119,8 @@ class FakeKsefApi final : public KsefApi {
   absl::StatusOr<AuthInit> SubmitKsefToken(
       absl::string_view request_json) override;
   absl::StatusOr<AuthOperationStatus> GetAuthStatus(
-      absl::string_view reference_number,
-      const SecretBytes& authentication_token) override;
+      const SecretBytes& authentication_token,
+      absl::string_view reference_number) override;
   absl::StatusOr<AuthTokens> Redeem(
       const SecretBytes& authentication_token) override;
   absl::StatusOr<KsefBearer> Refresh(const SecretBytes& refresh_token) override;
@@ -163,24 +164,25 @@ class FakeKsefApi final : public KsefApi {
   std::vector<std::string> RevokedSerials() const;
   std::vector<std::string> ClosedSessionReferences() const;
   absl::StatusOr<CertificateLimits> CertificateLimitsOf(
-      const SecretBytes& access) override;
+      const SecretBytes& access_token) override;
   absl::StatusOr<EnrollmentData> CertificateEnrollmentData(
-      const SecretBytes& access) override;
+      const SecretBytes& access_token) override;
   absl::StatusOr<CertificateEnrollmentAccepted> EnrollCertificate(
-      const CertificateEnrollmentRequest& request,
-      const SecretBytes& access) override;
+      const SecretBytes& access_token,
+      const CertificateEnrollmentRequest& request) override;
   absl::StatusOr<CertificateEnrollmentStatus> GetCertificateEnrollment(
-      absl::string_view reference_number, const SecretBytes& access) override;
+      const SecretBytes& access_token,
+      absl::string_view reference_number) override;
   absl::StatusOr<std::vector<RetrievedCertificate>> RetrieveCertificates(
-      const std::vector<std::string>& serial_numbers,
-      const SecretBytes& access) override;
-  absl::Status RevokeCertificate(absl::string_view serial_number,
-                                 CertificateRevocationReason reason,
-                                 const SecretBytes& access) override;
+      const SecretBytes& access_token,
+      const std::vector<std::string>& serial_numbers) override;
+  absl::Status RevokeCertificate(const SecretBytes& access_token,
+                                 absl::string_view serial_number,
+                                 CertificateRevocationReason reason) override;
   absl::StatusOr<CertificatePage> QueryCertificates(
-      const CertificateQuery& query, const SecretBytes& access) override;
-  absl::Status CloseSession(absl::string_view reference_number,
-                            const SecretBytes& access) override;
+      const SecretBytes& access_token, const CertificateQuery& query) override;
+  absl::Status CloseSession(const SecretBytes& access_token,
+                            absl::string_view reference_number) override;
 
  private:
   struct MintedKsefToken {

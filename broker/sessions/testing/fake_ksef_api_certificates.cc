@@ -206,7 +206,7 @@ absl::StatusOr<EnrollmentData> FakeKsefApi::CertificateEnrollmentData(
 }
 
 absl::StatusOr<CertificateEnrollmentAccepted> FakeKsefApi::EnrollCertificate(
-    const CertificateEnrollmentRequest& request, const SecretBytes& access) {
+    const SecretBytes& access, const CertificateEnrollmentRequest& request) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = EnterWithAccess(kCertEnroll, access); !s.ok()) return s;
   CertificateFakeState& c = Certs();
@@ -243,8 +243,8 @@ absl::StatusOr<CertificateEnrollmentAccepted> FakeKsefApi::EnrollCertificate(
 }
 
 absl::StatusOr<CertificateEnrollmentStatus>
-FakeKsefApi::GetCertificateEnrollment(absl::string_view reference_number,
-                                      const SecretBytes& access) {
+FakeKsefApi::GetCertificateEnrollment(const SecretBytes& access,
+                                      absl::string_view reference_number) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = EnterWithAccess(kCertEnrollStatus, access); !s.ok()) {
     return s;
@@ -308,8 +308,8 @@ FakeKsefApi::GetCertificateEnrollment(absl::string_view reference_number,
 }
 
 absl::StatusOr<std::vector<RetrievedCertificate>>
-FakeKsefApi::RetrieveCertificates(const std::vector<std::string>& serials,
-                                  const SecretBytes& access) {
+FakeKsefApi::RetrieveCertificates(const SecretBytes& access,
+                                  const std::vector<std::string>& serials) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = EnterWithAccess(kCertRetrieve, access); !s.ok())
     return s;
@@ -325,9 +325,9 @@ FakeKsefApi::RetrieveCertificates(const std::vector<std::string>& serials,
   return out;
 }
 
-absl::Status FakeKsefApi::RevokeCertificate(absl::string_view serial_number,
-                                            CertificateRevocationReason,
-                                            const SecretBytes& access) {
+absl::Status FakeKsefApi::RevokeCertificate(const SecretBytes& access,
+                                            absl::string_view serial_number,
+                                            CertificateRevocationReason) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = EnterWithAccess(kCertRevoke, access); !s.ok()) return s;
   auto it = Certs().certificates.find(serial_number);
@@ -343,7 +343,7 @@ absl::Status FakeKsefApi::RevokeCertificate(absl::string_view serial_number,
 }
 
 absl::StatusOr<CertificatePage> FakeKsefApi::QueryCertificates(
-    const CertificateQuery& query, const SecretBytes& access) {
+    const SecretBytes& access, const CertificateQuery& query) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = EnterWithAccess(kCertQuery, access); !s.ok()) return s;
   CertificatePage page;
@@ -361,8 +361,8 @@ absl::StatusOr<CertificatePage> FakeKsefApi::QueryCertificates(
   return page;
 }
 
-absl::Status FakeKsefApi::CloseSession(absl::string_view reference_number,
-                                       const SecretBytes& access) {
+absl::Status FakeKsefApi::CloseSession(const SecretBytes& access,
+                                       absl::string_view reference_number) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = EnterWithAccess(kCloseSessionByRef, access); !s.ok()) {
     return s;
