@@ -11,6 +11,7 @@
 #include "broker/ksef_api/ksef_error.h"
 #include "broker/ksef_api/ksef_http_api.h"
 #include "broker/ksef_api/testing/scripted_https_server.h"
+#include "broker/ksef_api/testing/scripted_ksef_api_test.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,11 +20,7 @@
 namespace sejf::broker {
 namespace {
 
-using ::sejf::broker::testing::MakeServerCertificate;
-using ::sejf::broker::testing::MakeTestCa;
 using ::sejf::broker::testing::RecordedRequest;
-using ::sejf::broker::testing::ScriptedHttpsServer;
-using ::sejf::broker::testing::TestCertificate;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -39,46 +36,7 @@ json Ok(json body, int status = 200) {
   return {{"status", status}, {"json", std::move(body)}};
 }
 
-class KsefHttpApiCertificatesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ca_ = MakeTestCa(dir_, "Test KSeF CA");
-    server_cert_ = MakeServerCertificate(dir_, ca_, "ksef-api");
-  }
-
-  void Serve(const std::vector<json>& script) {
-    server_ =
-        std::make_unique<ScriptedHttpsServer>(dir_, server_cert_, json(script));
-  }
-
-  std::unique_ptr<KsefHttpApi> Api() {
-    KsefHttpApiSettings settings;
-    settings.environment = "test";
-    settings.base_url = server_ ? server_->BaseUrl() : "https://127.0.0.1:1/v2";
-    settings.ca_file = ca_.cert_path;
-    settings.backoff_base = absl::Milliseconds(10);
-    settings.backoff_cap = absl::Milliseconds(20);
-    settings.sleep = [](absl::Duration) {};
-    auto api = KsefHttpApi::Create(settings, [this](const KsefCall& c) {
-      absl::MutexLock lock(&mu_);
-      calls_.push_back(c);
-    });
-    EXPECT_TRUE(api.ok()) << api.status();
-    return api.ok() ? *std::move(api) : nullptr;
-  }
-
-  std::vector<KsefCall> Calls() {
-    absl::MutexLock lock(&mu_);
-    return calls_;
-  }
-
-  sejf::testing::TempDir dir_;
-  TestCertificate ca_;
-  TestCertificate server_cert_;
-  std::unique_ptr<ScriptedHttpsServer> server_;
-  absl::Mutex mu_;
-  std::vector<KsefCall> calls_ ABSL_GUARDED_BY(mu_);
-};
+class KsefHttpApiCertificatesTest : public testing::ScriptedKsefApiTest {};
 
 TEST_F(KsefHttpApiCertificatesTest, EachEndpointSendsAndParsesItsShape) {
   const std::string der = "\x30\x03\x02\x01\x07";

@@ -12,6 +12,7 @@
 #include "broker/ksef_api/ksef_error.h"
 #include "broker/ksef_api/ksef_http_api.h"
 #include "broker/ksef_api/testing/scripted_https_server.h"
+#include "broker/ksef_api/testing/scripted_ksef_api_test.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,11 +21,7 @@
 namespace sejf::broker {
 namespace {
 
-using ::sejf::broker::testing::MakeServerCertificate;
-using ::sejf::broker::testing::MakeTestCa;
 using ::sejf::broker::testing::RecordedRequest;
-using ::sejf::broker::testing::ScriptedHttpsServer;
-using ::sejf::broker::testing::TestCertificate;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
@@ -46,35 +43,15 @@ json Status(int status, json headers = json::object()) {
   return {{"status", status}, {"headers", std::move(headers)}, {"body", ""}};
 }
 
-class KsefHttpApiRepeatTest : public ::testing::Test {
+class KsefHttpApiRepeatTest : public testing::ScriptedKsefApiTest {
  protected:
-  void SetUp() override {
-    ca_ = MakeTestCa(dir_, "Test KSeF CA");
-    server_cert_ = MakeServerCertificate(dir_, ca_, "ksef-api");
-  }
-
-  void Serve(const std::vector<json>& script) {
-    server_ =
-        std::make_unique<ScriptedHttpsServer>(dir_, server_cert_, json(script));
-  }
-
+  // Short back-offs: the rule under test is whether to send again.
   std::unique_ptr<KsefHttpApi> Api(absl::Duration timeout = absl::Seconds(10)) {
-    KsefHttpApiSettings settings;
-    settings.environment = "test";
-    settings.base_url = server_ ? server_->BaseUrl() : "https://127.0.0.1:1/v2";
-    settings.ca_file = ca_.cert_path;
+    KsefHttpApiSettings settings = Settings();
     settings.timeout = timeout;
-    settings.max_attempts = 3;
     settings.backoff_base = absl::Milliseconds(10);
     settings.backoff_cap = absl::Milliseconds(20);
-    settings.max_retry_after = absl::Seconds(5);
-    settings.sleep = [this](absl::Duration d) {
-      absl::MutexLock lock(&mu_);
-      sleeps_.push_back(d);
-    };
-    auto api = KsefHttpApi::Create(settings, nullptr);
-    EXPECT_TRUE(api.ok()) << api.status();
-    return api.ok() ? *std::move(api) : nullptr;
+    return ScriptedKsefApiTest::Api(std::move(settings));
   }
 
   absl::StatusOr<CertificateEnrollmentAccepted> Enroll(KsefHttpApi& api) {
@@ -93,23 +70,12 @@ class KsefHttpApiRepeatTest : public ::testing::Test {
     return n;
   }
 
-  std::vector<absl::Duration> Sleeps() {
-    absl::MutexLock lock(&mu_);
-    return sleeps_;
-  }
-
   static bool OutcomeUnknown(const absl::Status& status) {
     std::optional<KsefError> error = KsefErrorOf(status);
     return error.has_value() && error->outcome_unknown;
   }
 
   const SecretBytes access_ = SecretFromView(kAccess);
-  sejf::testing::TempDir dir_;
-  TestCertificate ca_;
-  TestCertificate server_cert_;
-  std::unique_ptr<ScriptedHttpsServer> server_;
-  absl::Mutex mu_;
-  std::vector<absl::Duration> sleeps_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST_F(KsefHttpApiRepeatTest, EnrollmentWhoseAnswerIsCutOffIsSentOnce) {

@@ -15,6 +15,7 @@
 #include "broker/ksef_api/ksef_error.h"
 #include "broker/ksef_api/ksef_http_api_directory.h"
 #include "broker/ksef_api/testing/scripted_https_server.h"
+#include "broker/ksef_api/testing/scripted_ksef_api_test.h"
 #include "common/files.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
@@ -59,67 +60,7 @@ json ExceptionBody(int code, const std::string& description,
             {"timestamp", "2025-07-11T12:23:56.0154302+00:00"}}}};
 }
 
-class KsefHttpApiTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ca_ = MakeTestCa(dir_, "Test KSeF CA");
-    server_cert_ = MakeServerCertificate(dir_, ca_, "ksef-api");
-  }
-
-  // One server answering `script` (an entry per request, in order).
-  void Serve(const std::vector<json>& script) {
-    server_ =
-        std::make_unique<ScriptedHttpsServer>(dir_, server_cert_, json(script));
-  }
-
-  KsefHttpApiSettings Settings() {
-    KsefHttpApiSettings settings;
-    settings.environment = "test";
-    settings.base_url = server_ ? server_->BaseUrl() : "https://127.0.0.1:1/v2";
-    settings.ca_file = ca_.cert_path;
-    settings.connect_timeout = absl::Seconds(5);
-    settings.timeout = absl::Seconds(10);
-    settings.max_attempts = 3;
-    settings.backoff_base = absl::Milliseconds(100);
-    settings.backoff_cap = absl::Milliseconds(400);
-    settings.max_retry_after = absl::Seconds(5);
-    settings.sleep = [this](absl::Duration d) {
-      absl::MutexLock lock(&mu_);
-      sleeps_.push_back(d);
-    };
-    return settings;
-  }
-
-  std::unique_ptr<KsefHttpApi> Api(KsefHttpApiSettings settings) {
-    auto api =
-        KsefHttpApi::Create(std::move(settings), [this](const KsefCall& c) {
-          absl::MutexLock lock(&mu_);
-          calls_.push_back(c);
-        });
-    EXPECT_TRUE(api.ok()) << api.status();
-    return api.ok() ? *std::move(api) : nullptr;
-  }
-  std::unique_ptr<KsefHttpApi> Api() { return Api(Settings()); }
-
-  std::vector<RecordedRequest> Requests() { return server_->Requests(); }
-  KsefCall LastCall() {
-    absl::MutexLock lock(&mu_);
-    EXPECT_FALSE(calls_.empty());
-    return calls_.empty() ? KsefCall{} : calls_.back();
-  }
-  std::vector<absl::Duration> Sleeps() {
-    absl::MutexLock lock(&mu_);
-    return sleeps_;
-  }
-
-  sejf::testing::TempDir dir_;
-  TestCertificate ca_;
-  TestCertificate server_cert_;
-  std::unique_ptr<ScriptedHttpsServer> server_;
-  absl::Mutex mu_;
-  std::vector<KsefCall> calls_ ABSL_GUARDED_BY(mu_);
-  std::vector<absl::Duration> sleeps_ ABSL_GUARDED_BY(mu_);
-};
+class KsefHttpApiTest : public testing::ScriptedKsefApiTest {};
 
 TEST_F(KsefHttpApiTest, ChallengeIsAnUnauthenticatedPostAndItsAnswerParsed) {
   Serve({Ok({{"challenge", "20250514-CR-226FB7B000-3ACF9BE4C0-10"},
@@ -593,8 +534,7 @@ TEST_F(KsefHttpApiTest, NoTokenTextInAnyMessageOrCall) {
     EXPECT_THAT(status.ToString(), Not(HasSubstr("bad token")));
   }
   EXPECT_THAT(statuses[0].message(), HasSubstr("[bearer token]"));
-  absl::MutexLock lock(&mu_);
-  for (const KsefCall& call : calls_) {
+  for (const KsefCall& call : Calls()) {
     EXPECT_THAT(call.status.ToString(), Not(HasSubstr("CANARY")));
     for (const std::string& w : call.system_warnings) {
       EXPECT_THAT(w, Not(HasSubstr("CANARY")));
