@@ -1,4 +1,6 @@
 // sejf — the command-line client of sejfd.
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -17,6 +19,10 @@
 
 int main(int argc, char** argv) {
   using namespace sejf::client::cli;
+  // Passwords, decrypted private keys and KSeF tokens pass through this
+  // process's memory: never write it to disk as a core file.
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
   CliContext context;
   CLI::App app{
       "sejf: talk to sejfd, the KSeF key-custody and signing service.\n"
