@@ -29,8 +29,11 @@
 //
 // Several sejfd processes on one token may each make the key on first use
 // at the same moment (the lock is per process): the public key published is
-// then the one with the smallest CKA_ID, and decryption tries each import
-// key, so nothing encrypted to either is refused.
+// then the complete one with the smallest CKA_ID, and decryption tries each
+// import key, so nothing encrypted to either is refused. A pair another
+// process is still generating (SoftHSM2 shows it before its key material)
+// is waited for, up to 5 s, rather than published or doubled; what stays
+// incomplete (a generator killed halfway) is passed over.
 //
 // Thread-safety: functions are thread-safe as far as the lease is used by
 // one thread at a time; the caller serialises creating the import key.
