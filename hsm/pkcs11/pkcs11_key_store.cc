@@ -202,11 +202,9 @@ absl::StatusOr<Pkcs11KeyStore::FoundKey> Pkcs11KeyStore::FindPrivateKey(
                   .cached = cached};
 }
 
-absl::StatusOr<KeyRef> Pkcs11KeyStore::GenerateOn(Lease& lease,
-                                                  absl::string_view label,
-                                                  absl::string_view id,
-                                                  KeyAlgorithm algorithm) {
-  RETURN_IF_ERROR(lease.EnsureLoggedIn());
+absl::Status Pkcs11KeyStore::CheckLabelAndIdFree(Lease& lease,
+                                                 absl::string_view label,
+                                                 absl::string_view id) {
   const CK_ULONG private_key = CKO_PRIVATE_KEY;
   ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> existing,
                    FindObjects(lease, {UlongAttribute(CKA_CLASS, private_key),
@@ -226,6 +224,15 @@ absl::StatusOr<KeyRef> Pkcs11KeyStore::GenerateOn(Lease& lease,
                        token_label_, "\""));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<KeyRef> Pkcs11KeyStore::GenerateOn(Lease& lease,
+                                                  absl::string_view label,
+                                                  absl::string_view id,
+                                                  KeyAlgorithm algorithm) {
+  RETURN_IF_ERROR(lease.EnsureLoggedIn());
+  RETURN_IF_ERROR(CheckLabelAndIdFree(lease, label, id));
   ASSIGN_OR_RETURN(GeneratedKeyPair pair,
                    GenerateKeyPairInToken(lease, label, id, algorithm));
   Remember(id, CachedKey{pair.private_key, algorithm, lease.epoch()});
@@ -635,25 +642,7 @@ absl::StatusOr<KeyRef> Pkcs11KeyStore::UnwrapKeyPairWithId(
   absl::MutexLock lock(&generate_mu_);
   auto op = [&](Lease& lease) -> absl::StatusOr<KeyRef> {
     RETURN_IF_ERROR(lease.EnsureLoggedIn());
-    const CK_ULONG private_key = CKO_PRIVATE_KEY;
-    ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> existing,
-                     FindObjects(lease, {UlongAttribute(CKA_CLASS, private_key),
-                                         BytesAttribute(CKA_LABEL, label)}));
-    if (!existing.empty()) {
-      return absl::AlreadyExistsError(absl::StrCat("a key labelled \"", label,
-                                                   "\" exists in token \"",
-                                                   token_label_, "\""));
-    }
-    for (CK_ULONG object_class : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
-      ASSIGN_OR_RETURN(
-          existing, FindObjects(lease, {UlongAttribute(CKA_CLASS, object_class),
-                                        BytesAttribute(CKA_ID, id)}));
-      if (!existing.empty()) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("a key with id ", KeyIdHex(id), " exists in token \"",
-                         token_label_, "\""));
-      }
-    }
+    RETURN_IF_ERROR(CheckLabelAndIdFree(lease, label, id));
     ASSIGN_OR_RETURN(
         KeyAlgorithm algorithm,
         UnwrapKeyPairOn(lease, label, id, wrapped, public_key_der));

@@ -168,6 +168,11 @@ class Pkcs11KeyStore : public KeyStore {
   absl::StatusOr<FoundKey> FindPrivateKey(SessionPool::Lease& lease,
                                           const CK_ATTRIBUTE& attribute,
                                           absl::string_view description);
+  // ALREADY_EXISTS when a private key has `label`, or a key half has `id`
+  // (a new pair, generated or unwrapped, may take neither).
+  absl::Status CheckLabelAndIdFree(SessionPool::Lease& lease,
+                                   absl::string_view label,
+                                   absl::string_view id);
   absl::StatusOr<KeyRef> GenerateOn(SessionPool::Lease& lease,
                                     absl::string_view label,
                                     absl::string_view id,
