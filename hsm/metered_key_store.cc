@@ -121,6 +121,24 @@ absl::StatusOr<std::vector<KeyObject>> MeteredKeyStore::ListKeyObjects() {
   return Count("ListKeyObjects",
                [&] { return KeyStoreWrapper::ListKeyObjects(); });
 }
+absl::StatusOr<std::string> MeteredKeyStore::ImportKeyPublicKey() {
+  return Count("ImportKeyPublicKey",
+               [&] { return KeyStoreWrapper::ImportKeyPublicKey(); });
+}
+absl::StatusOr<SecretBytes> MeteredKeyStore::DecryptWithImportKey(
+    absl::string_view ciphertext) {
+  return Count("DecryptWithImportKey", [&] {
+    return KeyStoreWrapper::DecryptWithImportKey(ciphertext);
+  });
+}
+absl::StatusOr<KeyRef> MeteredKeyStore::UnwrapKeyPairWithId(
+    absl::string_view label, absl::string_view id, absl::string_view wrapped,
+    absl::string_view public_key_der) {
+  return Count("UnwrapKeyPairWithId", [&] {
+    return KeyStoreWrapper::UnwrapKeyPairWithId(label, id, wrapped,
+                                                public_key_der);
+  });
+}
 absl::Status MeteredKeyStore::DestroyKek(absl::string_view kek_label,
                                          absl::string_view id) {
   return Count("DestroyKek",

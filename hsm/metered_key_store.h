@@ -56,6 +56,12 @@ class MeteredKeyStore : public KeyStoreWrapper {
                                absl::string_view id) override;
   absl::StatusOr<std::string> KekId(absl::string_view kek_label) override;
   absl::StatusOr<std::vector<KeyObject>> ListKeyObjects() override;
+  absl::StatusOr<std::string> ImportKeyPublicKey() override;
+  absl::StatusOr<SecretBytes> DecryptWithImportKey(
+      absl::string_view ciphertext) override;
+  absl::StatusOr<KeyRef> UnwrapKeyPairWithId(
+      absl::string_view label, absl::string_view id, absl::string_view wrapped,
+      absl::string_view public_key_der) override;
   absl::Status DestroyKek(absl::string_view kek_label,
                           absl::string_view id) override;
 

@@ -38,5 +38,20 @@ TEST(MeteredKeyStoreTest, CountsCallsByOperationAndOutcome) {
                               "operation=\"Sign\"} 2\n"));
 }
 
+TEST(MeteredKeyStoreTest, CountsTheImportKeyCallsToo) {
+  testing::FakeKeyStore fake;
+  metrics::Registry registry;
+  MeteredKeyStore metered(&fake, &registry);
+
+  ASSERT_TRUE(metered.ImportKeyPublicKey().ok());
+  EXPECT_FALSE(metered.DecryptWithImportKey("not a ciphertext").ok());
+
+  const std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr("sejf_hsm_operations_total{operation="
+                              "\"ImportKeyPublicKey\",code=\"OK\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("sejf_hsm_operations_total{operation="
+                              "\"DecryptWithImportKey\",code="));
+}
+
 }  // namespace
 }  // namespace sejf::hsm
