@@ -24,8 +24,7 @@
 #include "common/testing/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/testing/ksef_emulator.h"
-#include "tests/testing/sejfd_test.h"
+#include "tests/testing/ksef_login_e2e_test.h"
 
 namespace sejf::testing {
 namespace {
@@ -33,53 +32,18 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kEnvironment[] = "emu";
-constexpr char kContext[] = "nip:5265877635";
-constexpr char kSubject[] =
-    "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL";
-
-class KsefEnrollE2eTest : public SejfdTest {
+class KsefEnrollE2eTest : public KsefLoginE2eTest {
  protected:
   static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<KsefEmulator>> emulator =
-        KsefEmulator::Start();
-    ASSERT_TRUE(emulator.ok()) << emulator.status();
-    emulator_ = *std::move(emulator);
-    config_.config = absl::StrCat(
+    StartWithLogin(
         "[ksef]\nenrollment_wait_seconds = 5\nenrollment_poll_seconds = 1\n"
-        "certificate_status_seconds = 1\napi_timeout_seconds = 4\n\n",
-        emulator_->EnvironmentConfig(kEnvironment));
-    ASSERT_NO_FATAL_FAILURE(StartSejfd(config_));
-    // The login the certificates are asked for with: a self-signed key
-    // (accepted as KSeF TEST accepts it).
-    Expect0(Sejf({"key", "generate", "--name", "login-key", "--usage",
-                  "authentication"}));
-    Expect0(Sejf({"key", "self-sign", "login-key", "--subject", kSubject,
-                  "--days", "30"}));
-    Expect0(Open("main", "login-key"));
-  }
-
-  static void TearDownTestSuite() {
-    SejfdTest::TearDownTestSuite();
-    emulator_.reset();
+        "certificate_status_seconds = 1\napi_timeout_seconds = 4\n");
   }
 
   void SetUp() override {
-    ASSERT_TRUE(emulator_
-                    ->Control("POST", "certificates/settings",
-                              {{"pendingPolls", 1},
-                               {"enrollmentRemaining", 300},
-                               {"certificateRemaining", 100}})
-                    .ok());
-  }
-
-  static void Expect0(const CommandResult& r) {
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  }
-
-  static CommandResult Open(const std::string& name, const std::string& key) {
-    return Sejf({"--output", "json", "session", "open", "--name", name, "--key",
-                 key, "--context", kContext, "--environment", kEnvironment});
+    CertificateSettings({{"pendingPolls", 1},
+                         {"enrollmentRemaining", 300},
+                         {"certificateRemaining", 100}});
   }
 
   static CommandResult Enroll(const std::string& name, const std::string& type,
@@ -98,13 +62,7 @@ class KsefEnrollE2eTest : public SejfdTest {
     return WriteTemp(key + ".pem",
                      shown["certificate"]["pem"].get<std::string>());
   }
-
-  static std::unique_ptr<KsefEmulator> emulator_;
-  static SejfdConfig config_;
 };
-
-std::unique_ptr<KsefEmulator> KsefEnrollE2eTest::emulator_;
-SejfdConfig KsefEnrollE2eTest::config_;
 
 TEST_F(KsefEnrollE2eTest, AnAuthenticationCertificateVerifiesAndLogsIn) {
   CommandResult enrolled = Enroll("auth-1", "authentication");

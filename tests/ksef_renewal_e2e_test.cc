@@ -20,8 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "signer/ksef/testing/xml_testing.h"
-#include "tests/testing/ksef_emulator.h"
-#include "tests/testing/sejfd_test.h"
+#include "tests/testing/ksef_login_e2e_test.h"
 
 namespace sejf::testing {
 namespace {
@@ -29,51 +28,15 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kEnvironment[] = "emu";
-constexpr char kContext[] = "nip:5265877635";
-constexpr char kSubject[] =
-    "CN=Jan Kowalski,serialNumber=TINPL-5265877635,C=PL";
-
-class KsefRenewalE2eTest : public SejfdTest {
+class KsefRenewalE2eTest : public KsefLoginE2eTest {
  protected:
   static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<KsefEmulator>> emulator =
-        KsefEmulator::Start();
-    ASSERT_TRUE(emulator.ok()) << emulator.status();
-    emulator_ = *std::move(emulator);
-    config_.config = absl::StrCat(
+    StartWithLogin(
         "[ksef]\nenrollment_wait_seconds = 20\nenrollment_poll_seconds = 1\n"
-        "certificate_status_seconds = 3600\n\n",
-        emulator_->EnvironmentConfig(kEnvironment));
-    ASSERT_NO_FATAL_FAILURE(StartSejfd(config_));
-    Expect0(Sejf({"key", "generate", "--name", "login-key", "--usage",
-                  "authentication"}));
-    Expect0(Sejf({"key", "self-sign", "login-key", "--subject", kSubject,
-                  "--days", "30"}));
-    Expect0(Open("main", "login-key"));
+        "certificate_status_seconds = 3600\n");
   }
 
-  static void TearDownTestSuite() {
-    SejfdTest::TearDownTestSuite();
-    emulator_.reset();
-  }
-
-  void SetUp() override { Settings({{"pendingPolls", 0}}); }
-
-  static void Settings(const nlohmann::json& settings) {
-    absl::StatusOr<nlohmann::json> r =
-        emulator_->Control("POST", "certificates/settings", settings);
-    ASSERT_TRUE(r.ok()) << r.status();
-  }
-
-  static void Expect0(const CommandResult& r) {
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  }
-
-  static CommandResult Open(const std::string& name, const std::string& key) {
-    return Sejf({"session", "open", "--name", name, "--key", key, "--context",
-                 kContext, "--environment", kEnvironment});
-  }
+  void SetUp() override { CertificateSettings({{"pendingPolls", 0}}); }
 
   static nlohmann::json Versions(const std::string& key) {
     return SejfJson({"key", "versions", key})["versions"];
@@ -113,20 +76,14 @@ class KsefRenewalE2eTest : public SejfdTest {
     const std::size_t end = flat.find("</ds:X509Certificate>", at);
     return flat.substr(at + open.size(), end - at - open.size());
   }
-
-  static std::unique_ptr<KsefEmulator> emulator_;
-  static SejfdConfig config_;
 };
-
-std::unique_ptr<KsefEmulator> KsefRenewalE2eTest::emulator_;
-SejfdConfig KsefRenewalE2eTest::config_;
 
 TEST_F(KsefRenewalE2eTest, SejfdRenewsSigningSwitchesAndTheOldOneIsDisabled) {
   // Version 1 ends 90 s after issue; no automatic renewal yet.
-  Settings({{"validitySeconds", 90}});
+  CertificateSettings({{"validitySeconds", 90}});
   Expect0(Sejf({"key", "enroll", "--name", "auth-r", "--session", "main",
                 "--type", "authentication", "--renew-before-days", "0"}));
-  Settings({{"validitySeconds", 0}});
+  CertificateSettings({{"validitySeconds", 0}});
   nlohmann::json v = Versions("auth-r");
   ASSERT_EQ(v.size(), 1u) << v.dump();
   const std::string first_der = v[0]["key"]["certificate"].value("der", "");
@@ -180,16 +137,16 @@ TEST_F(KsefRenewalE2eTest, ExpiringWithinJudgesTheVersionThatSigns) {
   // "v1-soon": version 1 ends in 10 days, version 2 (which signs) in the
   // emulator's default; "v2-soon" the reverse. No automatic renewals.
   const int ten_days = 10 * 86400;
-  Settings({{"validitySeconds", ten_days}});
+  CertificateSettings({{"validitySeconds", ten_days}});
   Expect0(Sejf({"key", "enroll", "--name", "v1-soon", "--session", "main",
                 "--type", "authentication", "--renew-before-days", "0"}));
-  Settings({{"validitySeconds", 0}});
+  CertificateSettings({{"validitySeconds", 0}});
   Expect0(Sejf({"key", "enroll", "--name", "v2-soon", "--session", "main",
                 "--type", "authentication", "--renew-before-days", "0"}));
   Expect0(Sejf({"key", "renew", "v1-soon"}));
-  Settings({{"validitySeconds", ten_days}});
+  CertificateSettings({{"validitySeconds", ten_days}});
   Expect0(Sejf({"key", "renew", "v2-soon"}));
-  Settings({{"validitySeconds", 0}});
+  CertificateSettings({{"validitySeconds", 0}});
   for (const char* key : {"v1-soon", "v2-soon"}) {
     nlohmann::json v = Versions(key);
     ASSERT_EQ(v.size(), 2u) << v.dump();
@@ -217,7 +174,7 @@ TEST_F(KsefRenewalE2eTest, ARenewalLeftPendingIsFinishedAfterARestart) {
   Expect0(Sejf({"key", "enroll", "--name", "auth-p", "--session", "main",
                 "--type", "authentication"}));
   Expect0(Open("on-p", "auth-p"));
-  Settings({{"pendingPolls", 1000000}});
+  CertificateSettings({{"pendingPolls", 1000000}});
   CommandResult renewed =
       Sejf({"--output", "json", "key", "renew", "auth-p", "--session", "on-p"});
   // The call waits for KSeF up to its deadline, then answers pending.
@@ -227,7 +184,7 @@ TEST_F(KsefRenewalE2eTest, ARenewalLeftPendingIsFinishedAfterARestart) {
   EXPECT_EQ(key["ksefEnrollment"]["state"], "ENROLLMENT_STATE_PENDING");
   ASSERT_NO_FATAL_FAILURE(StopSejfd());
 
-  Settings({{"pendingPolls", 0}});
+  CertificateSettings({{"pendingPolls", 0}});
   ASSERT_NO_FATAL_FAILURE(StartSejfd(config_));
   nlohmann::json v = AwaitVersions("auth-p", [](const nlohmann::json& v) {
     return v.size() == 2 && v[1].value("current", false);
